@@ -1,0 +1,65 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from './config';
+import type { AppContext } from './context';
+import { systemClock, type Clock } from './clock';
+import { Tx } from './db/tx';
+import { dbKindOf } from './db/data-source';
+import { TokenService } from './auth/token';
+import { requireAuth } from './auth/auth.middleware';
+import { devLoginRoutes, meRoutes } from './auth/auth.routes';
+import { getAttribution, type AttributionSource } from './customers/attribution';
+import { customerRoutes } from './customers/customers.routes';
+import { LeadService } from './leads/leads.service';
+import { leadRoutes } from './leads/leads.routes';
+import { FollowupService } from './followups/followups.service';
+import { followupRoutes } from './followups/followups.routes';
+import { directoryRoutes } from './users/users.routes';
+import { errorHandler, requestContext, requireJsonBody } from './http/middleware';
+import { logger as rootLogger, type Logger } from './logger';
+
+export interface CreateAppOptions {
+  config: AppConfig;
+  ds: DataSource;
+  clock?: Clock;
+  attribution?: AttributionSource;
+  logger?: Logger;
+}
+
+export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext } {
+  const ctx: AppContext = {
+    config: opts.config,
+    ds: opts.ds,
+    tx: new Tx(opts.ds),
+    clock: opts.clock ?? systemClock,
+    tokens: new TokenService(opts.config.sessionSecret, opts.config.sessionTtlSeconds),
+    attribution: opts.attribution ?? getAttribution(),
+  };
+  const leads = new LeadService(ctx);
+  const followups = new FollowupService(ctx, leads);
+
+  const koa = new Koa({ proxy: true });
+  koa.silent = true; // errors are logged by requestContext/errorHandler, with the request id
+  koa.use(requestContext(opts.logger ?? rootLogger));
+  koa.use(errorHandler());
+  koa.use(requireJsonBody());
+  koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: opts.config.bodyLimit, encoding: 'utf-8' }));
+
+  const open = new Router();
+  open.get('/healthz', async (c) => {
+    await opts.ds.query('SELECT 1');
+    c.body = { status: 'ok', db: dbKindOf(opts.ds) };
+  });
+  koa.use(open.routes());
+  if (opts.config.demo) koa.use(devLoginRoutes(ctx).routes());
+
+  const authed = new Router();
+  authed.use('/api', requireAuth(opts.ds, ctx.tokens));
+  for (const r of [meRoutes(), directoryRoutes(ctx), customerRoutes(ctx), leadRoutes(ctx, leads, followups), followupRoutes(ctx, followups)]) {
+    authed.use(r.routes(), r.allowedMethods());
+  }
+  koa.use(authed.routes());
+  return { koa, ctx };
+}

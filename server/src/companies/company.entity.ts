@@ -1,0 +1,12 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { epochMs, jsonText } from '../db/columns';
+import type { CompanySettings } from './settings';
+
+@Entity('company')
+export class Company {
+  @PrimaryGeneratedColumn({ type: 'int' }) id: number;
+  @Column({ type: 'varchar', length: 64 }) name: string;
+  /** Per-company overrides of the brief's defaults (action list, quick phrases, who sees phones…). */
+  @Column({ type: 'text', transformer: jsonText }) settings: Partial<CompanySettings>;
+  @Column({ type: 'bigint', transformer: epochMs }) createdAt: number;
+}

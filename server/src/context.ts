@@ -1,0 +1,16 @@
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from './config';
+import type { Clock } from './clock';
+import type { Tx } from './db/tx';
+import type { TokenService } from './auth/token';
+import type { AttributionSource } from './customers/attribution';
+
+/** What every capability's service needs, built once in app.ts and passed down explicitly. */
+export interface AppContext {
+  config: AppConfig;
+  ds: DataSource;
+  tx: Tx;
+  clock: Clock;
+  tokens: TokenService;
+  attribution: AttributionSource;
+}

@@ -1,0 +1,63 @@
+import { IsNull } from 'typeorm';
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { Audit } from '../audit/audit.service';
+import { Lead } from '../leads/lead.entity';
+import { applyLeadScope } from '../leads/lead-scope';
+import { conflict, forbidden, notFound } from '../http/errors';
+import { Customer } from './customer.entity';
+import { customerView } from './customer.view';
+
+/** Customer record operations: read, reveal phone (audited), soft delete and restore (admin). */
+export class CustomerRecords {
+  constructor(private readonly app: AppContext) {}
+
+  /** A customer is visible to whoever sees one of their leads (everyone company-wide for ops/director/admin). */
+  private async findVisible(actor: Actor, id: number, withDeleted = false): Promise<Customer> {
+    const c = await this.app.ds.getRepository(Customer).findOneBy({ id, companyId: actor.companyId });
+    if (!c || (c.deletedAt !== null && !withDeleted)) throw notFound(`客户不存在或无权查看（ID ${id}）`);
+    if (actor.scope) {
+      const qb = this.app.ds.getRepository(Lead).createQueryBuilder('lead').where('lead.customerId = :id', { id });
+      const n = await applyLeadScope(qb, actor).getCount();
+      if (!n) throw notFound(`客户不存在或无权查看（ID ${id}）`);
+    }
+    return c;
+  }
+
+  async get(actor: Actor, id: number) {
+    return customerView(actor, await this.findVisible(actor, id, actor.role === 'admin'));
+  }
+
+  async revealPhone(actor: Actor, id: number, requestId?: string) {
+    if (!actor.settings.phoneRevealRoles.includes(actor.role) && !actor.settings.phoneVisibleRoles.includes(actor.role)) {
+      throw forbidden('你的角色不能查看完整手机号');
+    }
+    const c = await this.findVisible(actor, id);
+    const now = this.app.clock.now();
+    await this.app.tx.run((em) =>
+      new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now })
+        .write('customer', id, 'reveal', [{ field: 'phone', before: null, after: null }]),
+    );
+    return { id, phone: c.phone };
+  }
+
+  async setDeleted(actor: Actor, id: number, deleted: boolean, requestId?: string) {
+    if (actor.role !== 'admin') throw forbidden(deleted ? '只有管理员可以删除客户' : '只有管理员可以恢复客户');
+    return this.app.tx.run(async (em) => {
+      const now = this.app.clock.now();
+      const c = await em.getRepository(Customer).findOneBy({ id, companyId: actor.companyId });
+      if (!c) throw notFound(`客户不存在（ID ${id}）`);
+      if (deleted === (c.deletedAt !== null)) throw conflict(deleted ? '该客户已在回收站中' : '该客户未被删除，无需恢复');
+      if (deleted) {
+        // Nothing cascades: a customer with live leads cannot disappear from under them.
+        const live = await em.getRepository(Lead).countBy({ companyId: actor.companyId, customerId: id, deletedAt: IsNull() });
+        if (live) throw conflict(`该客户还有 ${live} 条线索未删除，请先处理这些线索`);
+      }
+      const deletedAt = deleted ? now : null;
+      await em.getRepository(Customer).update({ id }, { deletedAt, updatedAt: now });
+      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now })
+        .changed('customer', id, [{ field: 'deletedAt', before: c.deletedAt, after: deletedAt }], deleted ? 'delete' : 'restore');
+      return { id, deletedAt };
+    });
+  }
+}

@@ -1,0 +1,92 @@
+import { In } from 'typeorm';
+import { parsePhone, scoreLevelOf } from '@lifeline/shared';
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { Followup } from '../followups/followup.entity';
+import { Lead } from '../leads/lead.entity';
+import { canSeeLead } from '../leads/lead-scope';
+import { User } from '../users/user.entity';
+import { Customer } from './customer.entity';
+import { customerView } from './customer.view';
+
+/**
+ * Phone → who is this? Normalised and validated number, offline attribution, and — before anything is
+ * saved — the existing customer with their last 3 interactions, so a rep never creates a duplicate.
+ */
+export async function lookupPhone(app: AppContext, actor: Actor, raw: string) {
+  const parsed = parsePhone(raw);
+  const base = {
+    input: parsed.input,
+    normalized: parsed.normalized,
+    valid: parsed.valid,
+    masked: parsed.masked,
+    error: parsed.error ?? null,
+  };
+  if (!parsed.valid) return { ...base, attribution: null, customer: null };
+
+  const attribution = app.attribution.lookup(parsed.normalized);
+  const customer = await app.ds.getRepository(Customer).findOneBy({ companyId: actor.companyId, phone: parsed.normalized });
+  if (!customer || customer.deletedAt) return { ...base, attribution, customer: null };
+
+  const leads = await app.ds.getRepository(Lead).find({
+    where: { companyId: actor.companyId, customerId: customer.id },
+    order: { createdAt: 'DESC' },
+  });
+  const live = leads.filter((l) => l.deletedAt === null);
+  const visible = live.filter((l) => canSeeLead(actor, l));
+  const ownerIds = [...new Set(live.map((l) => l.ownerId).filter((x): x is number => x !== null))];
+  const owners = ownerIds.length
+    ? await app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { id: In(ownerIds) } })
+    : [];
+  const ownerName = (id: number | null) => owners.find((o) => o.id === id)?.name ?? null;
+
+  if (!visible.length) {
+    // Someone else's customer: say it exists and whose it is (so nobody duplicates it), reveal nothing else.
+    return {
+      ...base,
+      attribution,
+      customer: { id: customer.id, visible: false as const, name: customer.name, owners: [...new Set(live.map((l) => ownerName(l.ownerId)).filter(Boolean))] },
+    };
+  }
+
+  const recent = await app.ds.getRepository(Followup).find({
+    where: { companyId: actor.companyId, customerId: customer.id, leadId: In(visible.map((l) => l.id)) },
+    order: { createdAt: 'DESC', id: 'DESC' },
+    take: 10,
+  });
+  const authorIds = [...new Set(recent.map((f) => f.authorId))];
+  const authors = authorIds.length
+    ? await app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { id: In(authorIds) } })
+    : [];
+  const lastInteractions = recent
+    .filter((f) => f.deletedAt === null)
+    .slice(0, 3)
+    .map((f) => ({
+      followupId: f.id,
+      leadId: f.leadId,
+      at: f.createdAt,
+      action: f.action,
+      conclusion: f.conclusion,
+      nextStepAt: f.nextStepAt,
+      nextStepAction: f.nextStepAction,
+      authorName: authors.find((a) => a.id === f.authorId)?.name ?? null,
+    }));
+  const lead = visible[0];
+  return {
+    ...base,
+    attribution,
+    customer: {
+      ...customerView(actor, customer),
+      visible: true as const,
+      leads: visible.map((l) => ({
+        id: l.id, channel: l.channel, status: l.status, journeyNode: l.journeyNode, score: l.score,
+        scoreLevel: scoreLevelOf(l.score, actor.settings.levelA), ownerId: l.ownerId, ownerName: ownerName(l.ownerId), createdAt: l.createdAt,
+      })),
+      channel: lead.channel,
+      journeyNode: lead.journeyNode,
+      score: lead.score,
+      scoreLevel: scoreLevelOf(lead.score, actor.settings.levelA),
+      lastInteractions,
+    },
+  };
+}

@@ -1,0 +1,230 @@
+import type { DataSource } from 'typeorm';
+import { DEFAULT_QUICK_PHRASES, type Role } from '@lifeline/shared';
+import { ManualClock } from '../clock';
+import { Tx } from '../db/tx';
+import type { AppContext } from '../context';
+import { resolveScope, type Actor } from '../auth/actor';
+import { effectiveSettings } from '../companies/settings';
+import { Company } from '../companies/company.entity';
+import { OrgUnit } from '../companies/org-unit.entity';
+import { User } from '../users/user.entity';
+import { getAttribution, SAMPLE_PREFIXES } from '../customers/attribution';
+import { LeadService } from '../leads/leads.service';
+import { FollowupService } from '../followups/followups.service';
+import type { TokenService } from '../auth/token';
+import type { AppConfig } from '../config';
+import {
+  DEMO_CHANNELS, DEMO_COMPANY, DEMO_NEXT_ACTIONS, DEMO_REPS, DEMO_STAFF, DEMO_SUPERVISORS, DEMO_SURNAMES, DEMO_TEAMS,
+} from './demo-data';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/** The customer the README and browser tests talk about: known phone, four contacts, 初三 from Douyin. */
+export const FEATURED_CUSTOMER = { phone: '13915441234', name: '王妈妈', grade: '初三', city: '苏州', channel: '抖音-202601直播', rep: '张敏' };
+
+export interface SeedSummary {
+  companyId: number;
+  users: number;
+  leads: number;
+  followups: number;
+  overdue48h: number;
+  highRisk36h: number;
+}
+
+/** Deterministic PRNG, so every fresh demo looks the same and tests can rely on its shape. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function seedDemoIfEmpty(ds: DataSource, opts: { now?: number; leads?: number } = {}): Promise<SeedSummary | null> {
+  if (await ds.getRepository(Company).count()) return null;
+  return seedDemo(ds, opts);
+}
+
+/**
+ * Seeds the demo company through the real services (on a manual clock), so demo leads carry the same
+ * audit rows, journey events and timelines as real ones.
+ */
+export async function seedDemo(ds: DataSource, opts: { now?: number; leads?: number } = {}): Promise<SeedSummary> {
+  const now = opts.now ?? Date.now();
+  const leadCount = opts.leads ?? 300;
+  const rand = rng(20260112);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+  const tx = new Tx(ds);
+  const t0 = now - 10 * DAY;
+
+  // Org and people.
+  const ids = await tx.run(async (em) => {
+    const company = em.getRepository(Company).create({ name: DEMO_COMPANY, settings: {}, createdAt: t0 });
+    await em.getRepository(Company).insert(company);
+    const units = em.getRepository(OrgUnit);
+    const users = em.getRepository(User);
+    const newUser = async (name: string, role: Role, orgUnitId: number | null, managerId: number | null, active = true) => {
+      const u = users.create({
+        companyId: company.id, name, role, orgUnitId, managerId, active, wecomUserId: null, dingtalkUserId: null,
+        createdAt: t0, updatedAt: t0, deletedAt: null,
+      });
+      await users.insert(u);
+      return u;
+    };
+    const director = await newUser(DEMO_STAFF.director, 'director', null, null);
+    await newUser(DEMO_STAFF.ops, 'ops', null, director.id);
+    await newUser(DEMO_STAFF.admin, 'admin', null, null);
+
+    const centreIds = new Map<string, number>();
+    const supervisorIds = new Map<string, number>();
+    const teamIds = new Map<string, { unitId: number; supervisorId: number; reps: User[] }>();
+    for (const t of DEMO_TEAMS) {
+      if (!centreIds.has(t.centre)) {
+        const centre = units.create({ companyId: company.id, parentId: null, name: t.centre, kind: 'centre', path: '/', supervisorId: null, createdAt: t0, deletedAt: null });
+        await units.insert(centre);
+        await units.update({ id: centre.id }, { path: `/${centre.id}/` });
+        const sup = await newUser(DEMO_SUPERVISORS[t.centre], 'supervisor', centre.id, director.id);
+        await units.update({ id: centre.id }, { supervisorId: sup.id });
+        centreIds.set(t.centre, centre.id);
+        supervisorIds.set(t.centre, sup.id);
+      }
+      const centreId = centreIds.get(t.centre)!;
+      const supId = supervisorIds.get(t.centre)!;
+      const team = units.create({ companyId: company.id, parentId: centreId, name: t.team, kind: 'team', path: '/', supervisorId: supId, createdAt: t0, deletedAt: null });
+      await units.insert(team);
+      await units.update({ id: team.id }, { path: `/${centreId}/${team.id}/` });
+      teamIds.set(t.key, { unitId: team.id, supervisorId: supId, reps: [] });
+    }
+    for (const r of DEMO_REPS) {
+      const team = teamIds.get(r.team)!;
+      const u = await newUser(r.name, 'rep', team.unitId, team.supervisorId, r.active ?? true);
+      if (u.active) team.reps.push(u);
+    }
+    return { companyId: company.id, teamIds };
+  });
+
+  const clock = new ManualClock(t0);
+  const app: AppContext = {
+    config: {} as AppConfig, ds, tx, clock, tokens: {} as TokenService, attribution: getAttribution(),
+  };
+  const leads = new LeadService(app);
+  const followups = new FollowupService(app, leads);
+  const settings = effectiveSettings({});
+  const actorCache = new Map<number, Actor>();
+  const actorFor = async (u: User): Promise<Actor> => {
+    if (!actorCache.has(u.id)) {
+      actorCache.set(u.id, {
+        id: u.id, companyId: u.companyId, role: u.role, name: u.name, orgUnitId: u.orgUnitId, settings,
+        scope: await resolveScope(ds.manager, u),
+      });
+    }
+    return actorCache.get(u.id)!;
+  };
+  const ops = await ds.getRepository(User).findOneByOrFail({ companyId: ids.companyId, role: 'ops' });
+  const opsActor = await actorFor(ops);
+
+  // Leads, oldest first, each with a plausible history up to `now`.
+  const usedPhones = new Set<string>([FEATURED_CUSTOMER.phone]);
+  const phoneIn = (city: string) => {
+    for (;;) {
+      const p = pick(SAMPLE_PREFIXES[city] ?? SAMPLE_PREFIXES['苏州']) + String(Math.floor(rand() * 10000)).padStart(4, '0');
+      if (!usedPhones.has(p)) return usedPhones.add(p), p;
+    }
+  };
+  const channelWeights = DEMO_CHANNELS.flatMap((c) => Array(c.weight).fill(c.tag) as string[]);
+  const plans = Array.from({ length: leadCount }, () => {
+    const team = pick(DEMO_TEAMS);
+    return { team, createdAt: t0 + Math.floor(rand() * (now - t0 - 20 * 60_000)), r: rand() };
+  }).sort((a, b) => a.createdAt - b.createdAt);
+
+  let nFollowups = 0;
+  let n = 0;
+  const key = () => `demo-${ids.companyId}-${++n}`;
+  const record = async (actor: Actor, leadId: number, at: number, action: string, conclusion: string, next?: { inDays: number; action: string }) => {
+    clock.set(at);
+    const nextStep = next ? { at: new Date(at + next.inDays * DAY).toISOString(), action: next.action } : undefined;
+    await followups.create(actor, { leadId, action, conclusion, nextStep, source: rand() < 0.3 ? 'voice' : 'typed' }, key());
+    nFollowups++;
+  };
+
+  for (const p of plans) {
+    const team = ids.teamIds.get(p.team.key)!;
+    const unassigned = p.r < 0.05;
+    const owner = unassigned ? null : pick(team.reps);
+    const grade = pick(p.team.grades);
+    const concerns = [pick(['升学政策', '学科提分', '学习方法', '心理辅导'] as const)];
+    if (rand() < 0.3) concerns.push('学科提分');
+    clock.set(p.createdAt);
+    const created = await leads.create(opsActor, {
+      phone: phoneIn(p.team.city),
+      name: `${pick(DEMO_SURNAMES)}${rand() < 0.75 ? '妈妈' : '爸爸'}`,
+      grade: grade as never,
+      concerns: concerns as never,
+      channel: pick(channelWeights),
+      ownerId: owner?.id,
+    });
+    if (!owner) continue;
+    const actor = await actorFor(owner);
+    const age = now - p.createdAt;
+    // ~18% untouched (the alarm engine's work); the rest got a first call within minutes to a day.
+    if (rand() < 0.18) continue;
+    let at = p.createdAt + Math.floor(10 * 60_000 + rand() * (rand() < 0.8 ? 4 * HOUR : 30 * HOUR));
+    if (at >= now) continue;
+    const leadId = created.lead.id;
+    await record(actor, leadId, at, '已电话沟通', pick(DEFAULT_QUICK_PHRASES), { inDays: 1 + Math.floor(rand() * 3), action: pick(DEMO_NEXT_ACTIONS) });
+    const steps: [string, string][] = [['已发送资料', '已发送课程介绍和师资资料'], ['已预约试听', '已约周末试听'], ['已签约', '签约春季班']];
+    for (const [action, text] of steps) {
+      at += Math.floor((0.5 + rand() * 2) * DAY);
+      if (at >= now || rand() < 0.45 || age < DAY) break;
+      await record(actor, leadId, at, action, text, action === '已签约' ? undefined : { inDays: 2, action: pick(DEMO_NEXT_ACTIONS) });
+    }
+  }
+
+  // Guaranteed alarm material: 初三 leads 36–47 h old and leads past 48 h, all untouched.
+  const szTeam = ids.teamIds.get('sz-zk')!;
+  const zhang = szTeam.reps.find((u) => u.name === FEATURED_CUSTOMER.rep)!;
+  for (let i = 0; i < 3; i++) {
+    clock.set(now - (37 + i * 3) * HOUR);
+    await leads.create(opsActor, { phone: phoneIn('苏州'), name: `${pick(DEMO_SURNAMES)}妈妈`, grade: '初三', concerns: ['升学政策'], channel: '抖音-202601直播', ownerId: zhang.id });
+  }
+  for (let i = 0; i < 4; i++) {
+    clock.set(now - (50 + i * 7) * HOUR);
+    const team = ids.teamIds.get(pick(DEMO_TEAMS).key)!;
+    await leads.create(opsActor, { phone: phoneIn('南京'), name: `${pick(DEMO_SURNAMES)}爸爸`, grade: '初二', concerns: ['学科提分'], channel: '公众号-寒假讲座推文', ownerId: pick(team.reps).id });
+  }
+
+  // The featured customer: four contacts, so "last 3 interactions" has something to choose from.
+  clock.set(now - 6 * DAY);
+  const featured = await leads.create(opsActor, {
+    phone: FEATURED_CUSTOMER.phone, name: FEATURED_CUSTOMER.name, grade: '初三', concerns: ['升学政策', '学科提分'],
+    channel: FEATURED_CUSTOMER.channel, ownerId: zhang.id,
+  });
+  const zhangActor = await actorFor(zhang);
+  const f = featured.lead.id;
+  await record(zhangActor, f, now - 6 * DAY + 28 * 60_000, '已电话沟通', '关注中考政策，孩子数学偏弱', { inDays: 1, action: '发送2026江苏中考新政白皮书' });
+  await record(zhangActor, f, now - 5 * DAY, '已发送资料', '已发2026江苏中考新政白皮书，预算有限', { inDays: 2, action: '电话确认试听时间' });
+  await record(zhangActor, f, now - 3 * DAY, '已电话沟通', '需对比3家，关注师资', { inDays: 1, action: '邀约周六试听' });
+  await record(zhangActor, f, now - 2 * DAY, '已预约试听', '已约周六上午数学试听', { inDays: 3, action: '微信发试听回放' });
+
+  const [{ overdue }] = await ds.query(
+    `SELECT COUNT(*) AS overdue FROM lead WHERE companyId = ? AND firstFollowupAt IS NULL AND status IN ('pending','assigned') AND createdAt <= ?`,
+    [ids.companyId, now - 48 * HOUR],
+  );
+  const [{ risk }] = await ds.query(
+    `SELECT COUNT(*) AS risk FROM lead l JOIN customer c ON c.id = l.customerId WHERE l.companyId = ? AND l.firstFollowupAt IS NULL
+       AND l.status IN ('pending','assigned') AND c.grade = '初三' AND l.createdAt <= ? AND l.createdAt > ?`,
+    [ids.companyId, now - 36 * HOUR, now - 48 * HOUR],
+  );
+  return {
+    companyId: ids.companyId,
+    users: await ds.getRepository(User).countBy({ companyId: ids.companyId }),
+    leads: leadCount + 8,
+    followups: nFollowups,
+    overdue48h: Number(overdue),
+    highRisk36h: Number(risk),
+  };
+}

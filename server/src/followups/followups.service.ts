@@ -1,0 +1,211 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { nextJourneyNode, type FollowupCreateBody } from '@lifeline/shared';
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { KEY_FIELD_ROLES } from '../auth/actor';
+import { Audit, diffFields } from '../audit/audit.service';
+import { JourneyEvent } from '../journey/journey-event.entity';
+import { Lead } from '../leads/lead.entity';
+import { canWriteLead } from '../leads/lead-scope';
+import type { LeadService } from '../leads/leads.service';
+import { isUniqueViolation } from '../db/tx';
+import { badRequest, conflict, forbidden, notFound } from '../http/errors';
+import { Followup } from './followup.entity';
+
+const MINUTE = 60_000;
+/** A next step may be a few minutes "late" (the rep picked 15:00 at 15:02) but not in the past, nor absurdly far. */
+const NEXT_STEP_GRACE = 10 * MINUTE;
+const NEXT_STEP_MAX_AHEAD = 366 * 24 * 60 * MINUTE;
+
+export interface FollowupResult {
+  status: 201 | 200;
+  replayed: boolean;
+  body: ReturnType<typeof followupView> & { lead: LeadSummary };
+}
+
+type LeadSummary = Pick<Lead, 'id' | 'status' | 'journeyNode' | 'firstFollowupAt' | 'lastFollowupAt' | 'nextStepDueAt' | 'nextStepAction' | 'claimedAt'>;
+
+export function followupView(f: Followup) {
+  return {
+    id: f.id,
+    leadId: f.leadId,
+    customerId: f.customerId,
+    authorId: f.authorId,
+    action: f.action,
+    conclusion: f.conclusion,
+    nextStepAt: f.nextStepAt,
+    nextStepAction: f.nextStepAction,
+    source: f.source,
+    transcript: f.transcript,
+    scriptId: f.scriptId,
+    clientRequestId: f.clientRequestId,
+    createdAt: f.createdAt,
+    deletedAt: f.deletedAt,
+  };
+}
+
+const summary = (l: Lead): LeadSummary => ({
+  id: l.id, status: l.status, journeyNode: l.journeyNode, firstFollowupAt: l.firstFollowupAt,
+  lastFollowupAt: l.lastFollowupAt, nextStepDueAt: l.nextStepDueAt, nextStepAction: l.nextStepAction, claimedAt: l.claimedAt,
+});
+
+/** Canonical hash of what was asked, so a reused key with a different body is caught. */
+function hashBody(body: FollowupCreateBody): string {
+  const { clientRequestId: _ignored, ...rest } = body;
+  const canonical = JSON.stringify(rest, Object.keys(rest).sort());
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export class FollowupService {
+  constructor(private readonly app: AppContext, private readonly leads: LeadService) {}
+
+  /**
+   * Records a follow-up in one transaction: the follow-up, the lead's first/last follow-up times, its
+   * journey node, and its next step (the next step is the reminder). The same idempotency key returns
+   * the first result and writes nothing, including when two copies of a request race.
+   */
+  async create(actor: Actor, body: FollowupCreateBody, idempotencyKey: string | undefined, requestId?: string): Promise<FollowupResult> {
+    const key = idempotencyKey ?? body.clientRequestId;
+    if (!key) throw badRequest('缺少请求编号：请在 Idempotency-Key 请求头或 clientRequestId 字段中提供，以便安全重试');
+    if (idempotencyKey && body.clientRequestId && idempotencyKey !== body.clientRequestId) {
+      throw badRequest('Idempotency-Key 请求头与 clientRequestId 不一致');
+    }
+    const requestHash = hashBody(body);
+    const replay = await this.replay(actor, key, requestHash);
+    if (replay) return replay;
+    try {
+      return await this.app.tx.run((em) => this.write(em, actor, body, key, requestHash, requestId));
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Another copy of this request committed first: answer as it was answered.
+      const raced = await this.replay(actor, key, requestHash);
+      if (raced) return raced;
+      throw err;
+    }
+  }
+
+  private async replay(actor: Actor, key: string, requestHash: string): Promise<FollowupResult | null> {
+    const existing = await this.app.ds.getRepository(Followup).findOneBy({ companyId: actor.companyId, clientRequestId: key });
+    if (!existing) return null;
+    if (existing.requestHash !== requestHash) {
+      throw conflict('该请求编号已用于另一条内容不同的跟进记录，请使用新的请求编号');
+    }
+    if (existing.authorId !== actor.id) throw conflict('该请求编号已被其他人使用，请使用新的请求编号');
+    const lead = await this.app.ds.getRepository(Lead).findOneByOrFail({ id: existing.leadId });
+    return { status: 200, replayed: true, body: { ...followupView(existing), lead: summary(lead) } };
+  }
+
+  private async write(
+    em: import('typeorm').EntityManager,
+    actor: Actor,
+    body: FollowupCreateBody,
+    key: string,
+    requestHash: string,
+    requestId?: string,
+  ): Promise<FollowupResult> {
+    const now = this.app.clock.now();
+    const lead = await this.leads.findVisible(em, actor, body.leadId, { lock: true });
+    if (!canWriteLead(actor, lead)) throw forbidden('你只能查看这条线索，不能添加跟进');
+    if (!actor.settings.actionTags.includes(body.action)) {
+      throw badRequest(`未知的跟进动作「${body.action}」，请从以下选择：${actor.settings.actionTags.join('、')}`);
+    }
+    let nextStepAt: number | null = null;
+    if (body.nextStep) {
+      nextStepAt = Date.parse(body.nextStep.at);
+      if (nextStepAt < now - NEXT_STEP_GRACE) throw badRequest('下一步时间已经过去，请选择将来的时间');
+      if (nextStepAt > now + NEXT_STEP_MAX_AHEAD) throw badRequest('下一步时间太远（超过一年），请重新选择');
+    }
+
+    const followup = em.getRepository(Followup).create({
+      companyId: actor.companyId,
+      leadId: lead.id,
+      customerId: lead.customerId,
+      authorId: actor.id,
+      action: body.action,
+      conclusion: body.conclusion,
+      nextStepAt,
+      nextStepAction: body.nextStep?.action ?? null,
+      source: body.source,
+      transcript: body.transcript ?? null,
+      scriptId: body.scriptId ?? null,
+      clientRequestId: key,
+      requestHash,
+      createdAt: now,
+      deletedAt: null,
+    });
+    await em.getRepository(Followup).insert(followup);
+
+    const node = nextJourneyNode(lead.journeyNode, body.action, actor.settings.actionNodeRules);
+    const status = body.action === '已签约' ? 'won' : lead.status === 'pending' || lead.status === 'assigned' ? 'following' : lead.status;
+    const patch: Partial<Lead> = {
+      firstFollowupAt: lead.firstFollowupAt ?? now,
+      lastFollowupAt: now,
+      // The latest follow-up's plan replaces the previous one; none means no open reminder.
+      nextStepDueAt: nextStepAt,
+      nextStepAction: body.nextStep?.action ?? null,
+      journeyNode: node,
+      status,
+      claimedAt: lead.claimedAt ?? (lead.ownerId === actor.id ? now : null),
+    };
+    const changes = diffFields(lead, patch);
+    await em.getRepository(Lead).update({ id: lead.id }, { ...patch, updatedAt: now });
+
+    const audit = new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now });
+    await audit.created('followup', followup.id, followup);
+    await audit.changed('lead', lead.id, changes);
+    if (node !== lead.journeyNode) {
+      await em.getRepository(JourneyEvent).insert({
+        companyId: actor.companyId, leadId: lead.id, fromNode: lead.journeyNode, toNode: node, at: now,
+        actorId: actor.id, followupId: followup.id, scriptId: followup.scriptId,
+      });
+    }
+    Object.assign(lead, patch);
+    return { status: 201, replayed: false, body: { ...followupView(followup), lead: summary(lead) } };
+  }
+
+  async listForLead(actor: Actor, leadId: number) {
+    await this.leads.findVisible(this.app.ds.manager, actor, leadId);
+    const rows = await this.app.ds.getRepository(Followup).find({
+      where: { companyId: actor.companyId, leadId },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+    return rows.filter((f) => f.deletedAt === null).map(followupView);
+  }
+
+  /**
+   * Soft delete / restore. The lead's first and last follow-up times are recomputed from what remains,
+   * so KPIs never count a follow-up that was withdrawn.
+   */
+  async setDeleted(actor: Actor, id: number, deleted: boolean, requestId?: string) {
+    return this.app.tx.run(async (em) => {
+      const now = this.app.clock.now();
+      const f = await em.getRepository(Followup).findOneBy({ id, companyId: actor.companyId });
+      if (!f) throw notFound(`跟进记录不存在（ID ${id}）`);
+      const lead = await this.leads.findVisible(em, actor, f.leadId, { lock: true, withDeleted: true });
+      const allowed = f.authorId === actor.id || KEY_FIELD_ROLES.includes(actor.role);
+      if (!allowed || !canWriteLead(actor, lead)) throw forbidden('只有记录人、主管或管理员可以删除或恢复跟进记录');
+      if (deleted === (f.deletedAt !== null)) throw conflict(deleted ? '这条跟进记录已删除' : '这条跟进记录未被删除');
+      const deletedAt = deleted ? now : null;
+      await em.getRepository(Followup).update({ id }, { deletedAt });
+      const audit = new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now });
+      await audit.changed('followup', id, [{ field: 'deletedAt', before: f.deletedAt, after: deletedAt }], deleted ? 'delete' : 'restore');
+
+      const [agg] = await em.query(
+        'SELECT MIN(createdAt) AS first, MAX(createdAt) AS last FROM followup WHERE companyId = ? AND leadId = ? AND deletedAt IS NULL',
+        [actor.companyId, lead.id],
+      );
+      const patch: Partial<Lead> = {
+        firstFollowupAt: agg?.first == null ? null : Number(agg.first),
+        lastFollowupAt: agg?.last == null ? null : Number(agg.last),
+      };
+      const changes = diffFields(lead, patch);
+      if (changes.length) {
+        await em.getRepository(Lead).update({ id: lead.id }, { ...patch, updatedAt: now });
+        await audit.changed('lead', lead.id, changes);
+      }
+      return { id, deletedAt };
+    });
+  }
+}
+
+export const newRequestKey = () => randomUUID();

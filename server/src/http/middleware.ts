@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import { AppError } from './errors';
+import type { Logger } from '../logger';
+
+/** Request id (echoed as X-Request-Id) and one structured log line per request. */
+export function requestContext(log: Logger) {
+  return async (ctx: Context, next: Next) => {
+    const incoming = ctx.get('x-request-id');
+    const id = /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = id;
+    ctx.state.log = log.child({ reqId: id });
+    ctx.set('X-Request-Id', id);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms, user: ctx.state.user?.id };
+      if (ctx.status >= 500) ctx.state.log.error(line, 'request failed');
+      else ctx.state.log.info(line, 'request');
+    }
+  };
+}
+
+/**
+ * Every failure becomes JSON `{error:{code,message}}`. Client mistakes get a 4xx with a message a
+ * person can act on; anything unexpected is logged in full and answered with a generic 500, never a stack.
+ */
+export function errorHandler() {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new AppError(404, 'not_found', `接口不存在：${ctx.method} ${ctx.path}`);
+      }
+    } catch (err) {
+      const mapped = toAppError(err);
+      if (mapped) {
+        ctx.status = mapped.status;
+        ctx.body = { error: { code: mapped.code, message: mapped.message, details: mapped.details } };
+        return;
+      }
+      ctx.state.log?.error({ err }, 'unhandled error');
+      ctx.status = 500;
+      ctx.body = { error: { code: 'internal', message: `服务器内部错误，请稍后重试（请求编号 ${ctx.state.requestId}）` } };
+    }
+  };
+}
+
+function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  const e = err as { status?: number; type?: string; expose?: boolean; message?: string };
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500) return null;
+  if (e.status === 413) return new AppError(413, 'too_large', '请求内容过大，请精简后重试');
+  if (e.type === 'entity.parse.failed' || /JSON|Unexpected token|invalid json/i.test(e.message ?? '')) {
+    return new AppError(400, 'malformed_json', '请求体不是合法的 JSON，请检查格式');
+  }
+  if (e.status === 415) return new AppError(415, 'unsupported_media_type', '请求体必须是 JSON（Content-Type: application/json）');
+  if (e.type === 'encoding.unsupported') return new AppError(415, 'unsupported_encoding', '请求体编码不受支持，请使用 UTF-8');
+  return new AppError(e.status, 'bad_request', e.expose && e.message ? e.message : '请求无效');
+}
+
+/** Bodies on writes must be JSON: a form post or plain text is a client mistake, not an empty body. */
+export function requireJsonBody() {
+  return async (ctx: Context, next: Next) => {
+    // ctx.is() is null when there is no body at all, false when there is one of another type.
+    if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && ctx.is('application/json') === false) {
+      throw new AppError(415, 'unsupported_media_type', '请求体必须是 JSON（Content-Type: application/json）');
+    }
+    await next();
+  };
+}

@@ -1,0 +1,61 @@
+import Router from '@koa/router';
+import { leadCreateSchema, leadListQuerySchema, leadUpdateSchema } from '@lifeline/shared';
+import { In } from 'typeorm';
+import type { AppContext } from '../context';
+import { actorOf } from '../auth/auth.middleware';
+import { parseInput } from '../http/validate';
+import { idParam, requestIdOf } from '../http/router-kit';
+import { AuditLog } from '../audit/audit-log.entity';
+import type { FollowupService } from '../followups/followups.service';
+import type { LeadService } from './leads.service';
+
+export function leadRoutes(app: AppContext, leads: LeadService, followups: FollowupService): Router {
+  const r = new Router({ prefix: '/api/leads' });
+
+  r.post('/', async (ctx) => {
+    const body = parseInput(leadCreateSchema, ctx.request.body);
+    ctx.status = 201;
+    ctx.body = await leads.create(actorOf(ctx), body, requestIdOf(ctx));
+  });
+  r.get('/', async (ctx) => {
+    ctx.body = await leads.list(actorOf(ctx), parseInput(leadListQuerySchema, ctx.query));
+  });
+  r.get('/:id', async (ctx) => {
+    ctx.body = await leads.get(actorOf(ctx), idParam(ctx));
+  });
+  r.patch('/:id', async (ctx) => {
+    const body = parseInput(leadUpdateSchema, ctx.request.body);
+    ctx.body = await leads.update(actorOf(ctx), idParam(ctx), body, requestIdOf(ctx));
+  });
+  r.delete('/:id', async (ctx) => {
+    ctx.body = await leads.remove(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
+  });
+  r.post('/:id/restore', async (ctx) => {
+    ctx.body = await leads.restore(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
+  });
+  r.get('/:id/followups', async (ctx) => {
+    ctx.body = { items: await followups.listForLead(actorOf(ctx), idParam(ctx)) };
+  });
+  /** The lead's audit trail, plus its follow-ups' and customer's: who changed what, when. */
+  r.get('/:id/audit', async (ctx) => {
+    const actor = actorOf(ctx);
+    const lead = await leads.findVisible(app.ds.manager, actor, idParam(ctx), { withDeleted: true });
+    const followupIds: { id: number }[] = await app.ds.query('SELECT id FROM followup WHERE leadId = ?', [lead.id]);
+    const rows = await app.ds.getRepository(AuditLog).find({
+      where: [
+        { companyId: actor.companyId, entity: 'lead', entityId: lead.id },
+        { companyId: actor.companyId, entity: 'customer', entityId: lead.customerId },
+        ...(followupIds.length ? [{ companyId: actor.companyId, entity: 'followup', entityId: In(followupIds.map((f) => Number(f.id))) }] : []),
+      ],
+      order: { id: 'ASC' },
+    });
+    ctx.body = {
+      items: rows.map((a) => ({
+        id: a.id, entity: a.entity, entityId: a.entityId, action: a.action, field: a.field,
+        before: a.before === null ? null : JSON.parse(a.before), after: a.after === null ? null : JSON.parse(a.after),
+        actorId: a.actorId, at: a.at, requestId: a.requestId,
+      })),
+    };
+  });
+  return r;
+}

@@ -1,0 +1,257 @@
+import { In, type EntityManager } from 'typeorm';
+import { scoreLead, OVERDUE_HOURS, type LeadCreateBody, type LeadListQuery, type LeadUpdateBody } from '@lifeline/shared';
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { KEY_FIELD_ROLES } from '../auth/actor';
+import { Audit, diffFields, type FieldChange } from '../audit/audit.service';
+import { attachCustomer } from '../customers/customer.service';
+import { Customer } from '../customers/customer.entity';
+import { JourneyEvent } from '../journey/journey-event.entity';
+import { User } from '../users/user.entity';
+import { badRequest, conflict, forbidden, notFound } from '../http/errors';
+import { Lead } from './lead.entity';
+import { applyLeadScope, canSeeLead, canWriteLead } from './lead-scope';
+import { leadView } from './lead.view';
+import { resolveOwner } from './owner';
+import { buildTimeline } from './timeline';
+
+const CUSTOMER_FIELDS = ['name', 'city', 'province', 'grade', 'concerns', 'tags'] as const;
+
+export class LeadService {
+  constructor(private readonly app: AppContext) {}
+
+  private audit(em: EntityManager, actor: Actor, requestId?: string) {
+    return new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: this.app.clock.now() });
+  }
+
+  async create(actor: Actor, body: LeadCreateBody, requestId?: string) {
+    if (actor.role === 'director') throw forbidden('总监账号只读，不能录入线索');
+    return this.app.tx.runRetryingUnique(async (em) => {
+      const now = this.app.clock.now();
+      const audit = this.audit(em, actor, requestId);
+      const ownerId = body.ownerId ?? (actor.role === 'rep' ? actor.id : null);
+      const owner = ownerId !== null ? await resolveOwner(em, actor, ownerId) : null;
+      const { customer, created } = await attachCustomer(em, audit, this.app.attribution, actor.companyId, actor.id, body, now);
+      const scored = scoreLead(
+        { grade: customer.grade, channel: body.channel, concerns: customer.concerns, city: customer.city },
+        actor.settings.scoreWeights,
+        actor.settings.levelA,
+      );
+      const lead = em.getRepository(Lead).create({
+        companyId: actor.companyId,
+        customerId: customer.id,
+        channel: body.channel,
+        campaign: body.campaign ?? null,
+        ownerId: owner?.id ?? null,
+        // Unassigned leads stay visible to the creator's team until routing places them.
+        orgUnitId: owner?.orgUnitId ?? actor.orgUnitId,
+        status: owner ? 'assigned' : 'pending',
+        journeyNode: '线索获取',
+        score: scored.score,
+        scoreBreakdown: scored.breakdown,
+        lostReason: null,
+        createdAt: now,
+        assignedAt: owner ? now : null,
+        // A rep entering their own lead has it in hand already.
+        claimedAt: owner && owner.id === actor.id ? now : null,
+        firstFollowupAt: null,
+        lastFollowupAt: null,
+        nextStepDueAt: null,
+        nextStepAction: null,
+        createdBy: actor.id,
+        updatedAt: now,
+        deletedAt: null,
+      });
+      await em.getRepository(Lead).insert(lead);
+      await audit.created('lead', lead.id, lead);
+      await em.getRepository(JourneyEvent).insert({
+        companyId: actor.companyId, leadId: lead.id, fromNode: null, toNode: '线索获取', at: now, actorId: actor.id,
+        followupId: null, scriptId: null,
+      });
+      return {
+        lead: leadView(actor, lead, customer, owner?.name ?? null, now),
+        customerCreated: created,
+        attachedToExisting: !created,
+      };
+    });
+  }
+
+  async list(actor: Actor, q: LeadListQuery) {
+    const now = this.app.clock.now();
+    const qb = this.app.ds.getRepository(Lead).createQueryBuilder('lead')
+      .innerJoin(Customer, 'c', 'c.id = lead.customerId');
+    applyLeadScope(qb, actor);
+    if (q.deleted) {
+      if (!KEY_FIELD_ROLES.includes(actor.role)) throw forbidden('只有主管或管理员可以查看回收站');
+      qb.andWhere('lead.deletedAt IS NOT NULL');
+    } else {
+      qb.andWhere('lead.deletedAt IS NULL');
+    }
+    if (q.owner !== undefined) qb.andWhere('lead.ownerId = :owner', { owner: q.owner === 'me' ? actor.id : q.owner });
+    if (q.status) qb.andWhere('lead.status = :status', { status: q.status });
+    if (q.node) qb.andWhere('lead.journeyNode = :node', { node: q.node });
+    if (q.channel) qb.andWhere('lead.channel = :channel', { channel: q.channel });
+    if (q.city) qb.andWhere('c.city = :city', { city: q.city });
+    if (q.grade) qb.andWhere('c.grade = :grade', { grade: q.grade });
+    if (q.overdue !== undefined) {
+      const cutoff = now - OVERDUE_HOURS * 3600_000;
+      const overdueSql = `(lead.firstFollowupAt IS NULL AND lead.status IN ('pending','assigned') AND lead.createdAt <= :cutoff)`;
+      qb.andWhere(q.overdue ? overdueSql : `NOT ${overdueSql}`, { cutoff });
+    }
+    const total = await qb.getCount();
+    const leads = await qb
+      .orderBy('lead.createdAt', 'DESC')
+      .addOrderBy('lead.id', 'DESC')
+      .skip((q.page - 1) * q.pageSize)
+      .take(q.pageSize)
+      .getMany();
+    const [customers, owners] = await Promise.all([
+      this.customersById(leads.map((l) => l.customerId)),
+      this.userNames(leads.map((l) => l.ownerId)),
+    ]);
+    return {
+      items: leads.map((l) => leadView(actor, l, customers.get(l.customerId) ?? null, owners.get(l.ownerId ?? 0) ?? null, now)),
+      page: q.page,
+      pageSize: q.pageSize,
+      total,
+    };
+  }
+
+  /** A lead the actor may see, or 404 (not 403: we do not confirm that other people's leads exist). */
+  async findVisible(em: EntityManager, actor: Actor, id: number, opts: { withDeleted?: boolean; lock?: boolean } = {}) {
+    const qb = em.getRepository(Lead).createQueryBuilder('lead').where('lead.id = :id', { id });
+    if (opts.lock && this.app.tx.kind === 'mysql') qb.setLock('pessimistic_write');
+    const lead = await qb.getOne();
+    if (!lead || !canSeeLead(actor, lead) || (lead.deletedAt !== null && !opts.withDeleted)) {
+      throw notFound(`线索不存在或无权查看（ID ${id}）`);
+    }
+    return lead;
+  }
+
+  async get(actor: Actor, id: number) {
+    const em = this.app.ds.manager;
+    const lead = await this.findVisible(em, actor, id, { withDeleted: KEY_FIELD_ROLES.includes(actor.role) });
+    const customer = await em.getRepository(Customer).findOneBy({ id: lead.customerId });
+    const owners = await this.userNames([lead.ownerId]);
+    const now = this.app.clock.now();
+    return {
+      ...leadView(actor, lead, customer, owners.get(lead.ownerId ?? 0) ?? null, now),
+      timeline: await buildTimeline(em, lead),
+    };
+  }
+
+  async update(actor: Actor, id: number, body: LeadUpdateBody, requestId?: string) {
+    return this.app.tx.run(async (em) => {
+      const now = this.app.clock.now();
+      const lead = await this.findVisible(em, actor, id, { lock: true });
+      if (!canWriteLead(actor, lead)) throw forbidden('你只能查看这条线索，不能修改');
+      const touchesKeyFields = body.ownerId !== undefined || body.status !== undefined || body.lostReason !== undefined;
+      if (touchesKeyFields && !KEY_FIELD_ROLES.includes(actor.role)) {
+        throw forbidden('只有主管或管理员可以修改负责人、状态和流失原因');
+      }
+      const audit = this.audit(em, actor, requestId);
+      const customer = await em.getRepository(Customer).findOneByOrFail({ id: lead.customerId });
+
+      // Customer attributes (grade, concerns…) live on the customer, shared by all their leads.
+      const customerPatch = Object.fromEntries(
+        CUSTOMER_FIELDS.filter((f) => body[f] !== undefined).map((f) => [f, body[f]]),
+      ) as Partial<Customer>;
+      const customerChanges = diffFields(customer, customerPatch);
+      if (customerChanges.length) {
+        const patch = { ...toPatch<Customer>(customerChanges), updatedAt: now };
+        await em.getRepository(Customer).update({ id: customer.id }, patch);
+        await audit.changed('customer', customer.id, customerChanges);
+        Object.assign(customer, patch);
+      }
+
+      const leadPatch: Partial<Lead> = {};
+      if (body.channel !== undefined) leadPatch.channel = body.channel;
+      if (body.campaign !== undefined) leadPatch.campaign = body.campaign;
+      if (body.lostReason !== undefined) leadPatch.lostReason = body.lostReason;
+      if (body.status !== undefined) leadPatch.status = body.status;
+      if ((body.status ?? lead.status) === 'lost' && !(body.lostReason ?? lead.lostReason)) {
+        throw badRequest('标记为流失时请填写流失原因（lostReason）');
+      }
+      let ownerName: string | null = null;
+      if (body.ownerId !== undefined && body.ownerId !== lead.ownerId) {
+        if (body.ownerId === null) {
+          Object.assign(leadPatch, { ownerId: null, assignedAt: null, claimedAt: null, status: body.status ?? 'pending' });
+        } else {
+          const owner = await resolveOwner(em, actor, body.ownerId);
+          ownerName = owner.name;
+          Object.assign(leadPatch, {
+            ownerId: owner.id,
+            orgUnitId: owner.orgUnitId,
+            assignedAt: now,
+            claimedAt: null,
+            status: body.status ?? (lead.status === 'pending' ? 'assigned' : lead.status),
+          });
+        }
+      }
+      if (body.channel !== undefined || customerChanges.some((c) => c.field === 'grade' || c.field === 'concerns' || c.field === 'city')) {
+        const scored = scoreLead(
+          { grade: customer.grade, channel: leadPatch.channel ?? lead.channel, concerns: customer.concerns, city: customer.city },
+          actor.settings.scoreWeights,
+          actor.settings.levelA,
+        );
+        leadPatch.score = scored.score;
+        leadPatch.scoreBreakdown = scored.breakdown;
+      }
+      const leadChanges = diffFields(lead, leadPatch);
+      if (leadChanges.length) {
+        const patch = { ...toPatch<Lead>(leadChanges), updatedAt: now };
+        await em.getRepository(Lead).update({ id: lead.id }, patch);
+        await audit.changed('lead', lead.id, leadChanges);
+        Object.assign(lead, patch);
+      }
+      if (ownerName === null) ownerName = (await this.userNames([lead.ownerId])).get(lead.ownerId ?? 0) ?? null;
+      return {
+        lead: leadView(actor, lead, customer, ownerName, now),
+        changed: [...customerChanges, ...leadChanges].map((c) => c.field),
+      };
+    });
+  }
+
+  async remove(actor: Actor, id: number, requestId?: string) {
+    return this.setDeleted(actor, id, true, requestId);
+  }
+
+  async restore(actor: Actor, id: number, requestId?: string) {
+    return this.setDeleted(actor, id, false, requestId);
+  }
+
+  /** Soft delete and restore: the row, its follow-ups and its customer stay; nothing cascades. */
+  private async setDeleted(actor: Actor, id: number, deleted: boolean, requestId?: string) {
+    if (!KEY_FIELD_ROLES.includes(actor.role)) throw forbidden(deleted ? '只有主管或管理员可以删除线索' : '只有主管或管理员可以恢复线索');
+    return this.app.tx.run(async (em) => {
+      const now = this.app.clock.now();
+      const lead = await this.findVisible(em, actor, id, { withDeleted: true, lock: true });
+      if (deleted && lead.deletedAt !== null) throw conflict('这条线索已在回收站中');
+      if (!deleted && lead.deletedAt === null) throw conflict('这条线索未被删除，无需恢复');
+      const deletedAt = deleted ? now : null;
+      await em.getRepository(Lead).update({ id }, { deletedAt, updatedAt: now });
+      await this.audit(em, actor, requestId).changed(
+        'lead', id, [{ field: 'deletedAt', before: lead.deletedAt, after: deletedAt }], deleted ? 'delete' : 'restore',
+      );
+      return { id, deletedAt };
+    });
+  }
+
+  private async customersById(ids: number[]) {
+    const unique = [...new Set(ids)];
+    const rows = unique.length ? await this.app.ds.getRepository(Customer).findBy({ id: In(unique) }) : [];
+    return new Map(rows.map((c) => [c.id, c]));
+  }
+
+  async userNames(ids: (number | null)[]) {
+    const unique = [...new Set(ids.filter((i): i is number => i !== null))];
+    const rows = unique.length
+      ? await this.app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { id: In(unique) } })
+      : [];
+    return new Map(rows.map((u) => [u.id, u.name]));
+  }
+}
+
+function toPatch<T>(changes: FieldChange[]): Partial<T> {
+  return Object.fromEntries(changes.map((c) => [c.field, c.after])) as Partial<T>;
+}

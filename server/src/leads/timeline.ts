@@ -1,0 +1,92 @@
+import { In, type EntityManager } from 'typeorm';
+import { AuditLog } from '../audit/audit-log.entity';
+import { Followup } from '../followups/followup.entity';
+import { JourneyEvent } from '../journey/journey-event.entity';
+import { User } from '../users/user.entity';
+import type { Lead } from './lead.entity';
+
+export interface TimelineEntry {
+  at: number;
+  kind: 'intake' | 'assigned' | 'followup' | 'journey' | 'status' | 'deleted' | 'restored';
+  text: string;
+  actorId: number | null;
+  actorName: string | null;
+  followupId?: number;
+  scriptId?: number | null;
+}
+
+/**
+ * A lead's story in order: intake, assignment, each contact, node changes, status changes.
+ * Built from the rows that already record those facts (audit, follow-ups, journey), so it cannot drift.
+ */
+export async function buildTimeline(em: EntityManager, lead: Lead): Promise<TimelineEntry[]> {
+  const [audits, followups, journey] = await Promise.all([
+    em.getRepository(AuditLog).find({
+      where: { companyId: lead.companyId, entity: 'lead', entityId: lead.id, field: In(['*', 'ownerId', 'status', 'deletedAt']) },
+      order: { id: 'ASC' },
+    }),
+    em.getRepository(Followup).find({ where: { companyId: lead.companyId, leadId: lead.id }, order: { createdAt: 'ASC', id: 'ASC' } }),
+    em.getRepository(JourneyEvent).find({ where: { companyId: lead.companyId, leadId: lead.id }, order: { at: 'ASC', id: 'ASC' } }),
+  ]);
+
+  const userIds = new Set<number>();
+  for (const a of audits) {
+    if (a.actorId) userIds.add(a.actorId);
+    if (a.field === 'ownerId' && a.after && a.after !== 'null') userIds.add(Number(a.after));
+    if (a.field === '*') {
+      const snap = JSON.parse(a.after ?? '{}') as { ownerId?: number | null };
+      if (snap.ownerId) userIds.add(snap.ownerId);
+    }
+  }
+  followups.forEach((f) => userIds.add(f.authorId));
+  journey.forEach((j) => j.actorId && userIds.add(j.actorId));
+  const users = userIds.size
+    ? await em.getRepository(User).find({ select: { id: true, name: true }, where: { id: In([...userIds]) } })
+    : [];
+  const name = (id: number | null | undefined) => (id ? users.find((u) => u.id === id)?.name ?? `#${id}` : null);
+
+  const out: TimelineEntry[] = [];
+  for (const a of audits) {
+    const base = { at: a.at, actorId: a.actorId, actorName: name(a.actorId) };
+    if (a.field === '*') {
+      const snap = JSON.parse(a.after ?? '{}') as { channel?: string; ownerId?: number | null };
+      out.push({ ...base, kind: 'intake', text: `${snap.channel ?? ''} 留资`.trim() });
+      if (snap.ownerId) out.push({ ...base, kind: 'assigned', text: `分配给 ${name(snap.ownerId)}` });
+    } else if (a.field === 'ownerId') {
+      const to = a.after && a.after !== 'null' ? Number(a.after) : null;
+      out.push({ ...base, kind: 'assigned', text: to ? `分配给 ${name(to)}` : '退回待分配' });
+    } else if (a.field === 'status') {
+      out.push({ ...base, kind: 'status', text: `状态改为 ${JSON.parse(a.after ?? 'null')}` });
+    } else if (a.field === 'deletedAt') {
+      const deleted = a.action === 'delete';
+      out.push({ ...base, kind: deleted ? 'deleted' : 'restored', text: deleted ? '移入回收站' : '从回收站恢复' });
+    }
+  }
+  for (const f of followups) {
+    if (f.deletedAt) continue;
+    const next = f.nextStepAt ? `（下一步：${formatShanghai(f.nextStepAt)} ${f.nextStepAction ?? ''}）` : '';
+    out.push({
+      at: f.createdAt, kind: 'followup', actorId: f.authorId, actorName: name(f.authorId),
+      text: `${f.action}${f.conclusion ? `：${f.conclusion}` : ''}${next}`, followupId: f.id, scriptId: f.scriptId,
+    });
+  }
+  for (const j of journey) {
+    if (j.fromNode === null) continue; // entering 线索获取 is the intake itself
+    out.push({
+      at: j.at, kind: 'journey', actorId: j.actorId, actorName: name(j.actorId), text: `进入「${j.toNode}」`,
+      followupId: j.followupId ?? undefined, scriptId: j.scriptId,
+    });
+  }
+  const order: Record<TimelineEntry['kind'], number> = { intake: 0, assigned: 1, followup: 2, journey: 3, status: 4, deleted: 5, restored: 6 };
+  return out.sort((a, b) => a.at - b.at || order[a.kind] - order[b.kind]);
+}
+
+const fmt = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false,
+});
+
+/** "1月20日 15:00" in China time, whatever the server's TZ. */
+export function formatShanghai(ms: number): string {
+  const p = Object.fromEntries(fmt.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  return `${p.month}月${p.day}日 ${p.hour}:${p.minute}`;
+}

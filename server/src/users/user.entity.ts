@@ -1,0 +1,22 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { Role } from '@lifeline/shared';
+import { epochMs } from '../db/columns';
+
+@Entity('app_user')
+@Index('idx_user_company_role', ['companyId', 'role', 'active'])
+@Index('uq_user_wecom', ['companyId', 'wecomUserId'], { unique: true })
+@Index('uq_user_dingtalk', ['companyId', 'dingtalkUserId'], { unique: true })
+export class User {
+  @PrimaryGeneratedColumn({ type: 'int' }) id: number;
+  @Column({ type: 'int' }) companyId: number;
+  @Column({ type: 'varchar', length: 32 }) name: string;
+  @Column({ type: 'varchar', length: 16 }) role: Role;
+  @Column({ type: 'int', nullable: true }) orgUnitId: number | null;
+  @Column({ type: 'int', nullable: true }) managerId: number | null;
+  @Column({ type: 'boolean', default: true }) active: boolean;
+  @Column({ type: 'varchar', length: 64, nullable: true }) wecomUserId: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) dingtalkUserId: string | null;
+  @Column({ type: 'bigint', transformer: epochMs }) createdAt: number;
+  @Column({ type: 'bigint', transformer: epochMs }) updatedAt: number;
+  @Column({ type: 'bigint', transformer: epochMs, nullable: true }) deletedAt: number | null;
+}

@@ -1,0 +1,47 @@
+import Router from '@koa/router';
+import { In, IsNull } from 'typeorm';
+import {
+  CONCERNS, GRADES, JOURNEY_NODES, LEAD_STATUSES, LEAD_STATUS_LABELS, ROLE_LABELS, CONCLUSION_MAX,
+} from '@lifeline/shared';
+import type { AppContext } from '../context';
+import { actorOf } from '../auth/auth.middleware';
+import { OrgUnit } from '../companies/org-unit.entity';
+import { User } from './user.entity';
+
+/** People and org units the actor can see (for pickers), and the company's vocabulary (for forms). */
+export function directoryRoutes(app: AppContext): Router {
+  const r = new Router({ prefix: '/api' });
+
+  r.get('/users', async (ctx) => {
+    const a = actorOf(ctx);
+    const where = { companyId: a.companyId, deletedAt: IsNull(), ...(a.scope ? { id: In(a.scope.userIds) } : {}) };
+    const users = await app.ds.getRepository(User).find({ where, order: { id: 'ASC' } });
+    ctx.body = {
+      items: users.map((u) => ({
+        id: u.id, name: u.name, role: u.role, roleLabel: ROLE_LABELS[u.role], orgUnitId: u.orgUnitId,
+        managerId: u.managerId, active: u.active,
+      })),
+    };
+  });
+
+  r.get('/org-units', async (ctx) => {
+    const a = actorOf(ctx);
+    const where = { companyId: a.companyId, deletedAt: IsNull(), ...(a.scope ? { id: In(a.scope.unitIds.length ? a.scope.unitIds : [0]) } : {}) };
+    const units = await app.ds.getRepository(OrgUnit).find({ where, order: { path: 'ASC' } });
+    ctx.body = { items: units.map((u) => ({ id: u.id, name: u.name, kind: u.kind, parentId: u.parentId, supervisorId: u.supervisorId })) };
+  });
+
+  r.get('/meta', (ctx) => {
+    const s = actorOf(ctx).settings;
+    ctx.body = {
+      actionTags: s.actionTags,
+      quickPhrases: s.quickPhrases,
+      grades: GRADES,
+      concerns: CONCERNS,
+      journeyNodes: JOURNEY_NODES,
+      statuses: LEAD_STATUSES.map((v) => ({ value: v, label: LEAD_STATUS_LABELS[v] })),
+      conclusionMax: CONCLUSION_MAX,
+    };
+  });
+  return r;
+}

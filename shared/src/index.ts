@@ -1,0 +1,5 @@
+export * from './vocabulary';
+export * from './journey';
+export * from './scoring';
+export * from './schemas';
+export * from './phone';

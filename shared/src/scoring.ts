@@ -1,0 +1,83 @@
+/**
+ * Additive lead scoring: every (field, value) pair may carry a weight; the total decides the level.
+ * Kept as data so an admin can tune it and every lead can show why it scored what it did.
+ */
+export interface ScoreWeight {
+  field: 'grade' | 'channel' | 'concern' | 'city';
+  /** Exact value; for channel, matched against the tag without dates and separators. */
+  value: string;
+  points: number;
+  label?: string;
+}
+
+export interface ScoreInput {
+  grade?: string | null;
+  channel?: string | null;
+  concerns?: string[] | null;
+  city?: string | null;
+}
+
+export interface ScoreLine {
+  label: string;
+  points: number;
+}
+
+export interface ScoreResult {
+  score: number;
+  level: 'A' | 'B' | 'C';
+  breakdown: ScoreLine[];
+}
+
+export const DEFAULT_SCORE_WEIGHTS: ScoreWeight[] = [
+  { field: 'grade', value: '初三', points: 30 },
+  { field: 'grade', value: '高三', points: 25 },
+  { field: 'grade', value: '小六', points: 15 },
+  { field: 'channel', value: '抖音直播', points: 20 },
+  { field: 'channel', value: '转介绍', points: 20 },
+  { field: 'channel', value: '公众号', points: 10 },
+  { field: 'concern', value: '升学政策', points: 25 },
+  { field: 'concern', value: '学科提分', points: 15 },
+];
+
+export const DEFAULT_LEVEL_A = 60;
+export const DEFAULT_LEVEL_B = 30;
+
+/**
+ * Channel tags carry a campaign date (`抖音-202601直播`); weights name the kind (`抖音直播`).
+ * Compare with digits and separators removed, so one weight covers every month's campaign.
+ */
+export function channelKey(channel: string): string {
+  return channel.replace(/[\d\s\-_/·|]+/g, '');
+}
+
+function channelMatches(channel: string, value: string): boolean {
+  return channelKey(channel).includes(channelKey(value));
+}
+
+export function scoreLead(
+  input: ScoreInput,
+  weights: ScoreWeight[] = DEFAULT_SCORE_WEIGHTS,
+  levelA = DEFAULT_LEVEL_A,
+  levelB = DEFAULT_LEVEL_B,
+): ScoreResult {
+  const breakdown: ScoreLine[] = [];
+  for (const w of weights) {
+    let hit = false;
+    if (w.field === 'grade') hit = input.grade === w.value;
+    else if (w.field === 'city') hit = input.city === w.value;
+    else if (w.field === 'concern') hit = (input.concerns ?? []).includes(w.value);
+    else if (w.field === 'channel') hit = !!input.channel && channelMatches(input.channel, w.value);
+    if (hit) breakdown.push({ label: w.label ?? w.value, points: w.points });
+  }
+  const score = breakdown.reduce((s, l) => s + l.points, 0);
+  return { score, level: scoreLevelOf(score, levelA, levelB), breakdown };
+}
+
+export function scoreLevelOf(score: number, levelA = DEFAULT_LEVEL_A, levelB = DEFAULT_LEVEL_B): 'A' | 'B' | 'C' {
+  return score >= levelA ? 'A' : score >= levelB ? 'B' : 'C';
+}
+
+/** "初三 +30, 抖音直播 +20" — the one-line explanation shown beside a score. */
+export function describeScore(breakdown: ScoreLine[]): string {
+  return breakdown.map((l) => `${l.label} ${l.points >= 0 ? '+' : ''}${l.points}`).join(', ');
+}
