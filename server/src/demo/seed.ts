@@ -211,11 +211,11 @@ export async function seedDemo(ds: DataSource, opts: { now?: number; leads?: num
   await record(zhangActor, f, now - 2 * DAY, '已预约试听', '已约周六上午数学试听', { inDays: 3, action: '微信发试听回放' });
 
   const [{ overdue }] = await ds.query(
-    `SELECT COUNT(*) AS overdue FROM lead WHERE companyId = ? AND firstFollowupAt IS NULL AND status IN ('pending','assigned') AND createdAt <= ?`,
+    `SELECT COUNT(*) AS overdue FROM \`lead\` WHERE companyId = ? AND firstFollowupAt IS NULL AND status IN ('pending','assigned') AND createdAt <= ?`,
     [ids.companyId, now - 48 * HOUR],
   );
   const [{ risk }] = await ds.query(
-    `SELECT COUNT(*) AS risk FROM lead l JOIN customer c ON c.id = l.customerId WHERE l.companyId = ? AND l.firstFollowupAt IS NULL
+    `SELECT COUNT(*) AS risk FROM \`lead\` l JOIN customer c ON c.id = l.customerId WHERE l.companyId = ? AND l.firstFollowupAt IS NULL
        AND l.status IN ('pending','assigned') AND c.grade = '初三' AND l.createdAt <= ? AND l.createdAt > ?`,
     [ids.companyId, now - 36 * HOUR, now - 48 * HOUR],
   );

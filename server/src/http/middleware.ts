@@ -64,8 +64,9 @@ function toAppError(err: unknown): AppError | null {
 /** Bodies on writes must be JSON: a form post or plain text is a client mistake, not an empty body. */
 export function requireJsonBody() {
   return async (ctx: Context, next: Next) => {
-    // ctx.is() is null when there is no body at all, false when there is one of another type.
-    if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && ctx.is('application/json') === false) {
+    // ctx.is() is false when a body of another type is present; an empty body (Content-Length: 0) is fine.
+    const empty = ctx.get('content-length') === '0';
+    if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && !empty && ctx.is('application/json') === false) {
       throw new AppError(415, 'unsupported_media_type', '请求体必须是 JSON（Content-Type: application/json）');
     }
     await next();

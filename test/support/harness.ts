@@ -1,0 +1,148 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import type { DataSource } from 'typeorm';
+import { describe } from 'vitest';
+import { createDataSource, type DbKind } from '../../server/src/db/data-source';
+import { migrate } from '../../server/src/db/migrate';
+import { createApp } from '../../server/src/app';
+import { ManualClock } from '../../server/src/clock';
+import { seedDemo, type SeedSummary } from '../../server/src/demo/seed';
+import { User } from '../../server/src/users/user.entity';
+import type { AppConfig } from '../../server/src/config';
+import type { AppContext } from '../../server/src/context';
+
+/** The databases every database suite runs on: SQLite always, MariaDB/MySQL when TEST_MYSQL_URL is set. */
+export function dbKinds(): DbKind[] {
+  return process.env.TEST_MYSQL_URL ? ['sqlite', 'mysql'] : ['sqlite'];
+}
+
+/** `describe` once per database; the "[mysql]" tag is what the summary reporter and CI count. */
+export function describeEachDb(name: string, fn: (kind: DbKind) => void) {
+  for (const kind of dbKinds()) describe(`${name} [${kind}]`, () => fn(kind));
+}
+
+/** A throwaway database: a fresh SQLite in memory, or a fresh MySQL schema dropped afterwards. */
+export async function freshDatabase(kind: DbKind): Promise<{ ds: DataSource; drop: () => Promise<void> }> {
+  if (kind === 'sqlite') {
+    const ds = await createDataSource({ kind: 'sqlite', url: ':memory:' }).initialize();
+    return { ds, drop: async () => void (await ds.destroy()) };
+  }
+  const base = new URL(process.env.TEST_MYSQL_URL!);
+  const name = `lifeline_test_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = await mysql.createConnection({
+    host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password),
+  });
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  const url = new URL(base.toString());
+  url.pathname = `/${name}`;
+  const ds = await createDataSource({ kind: 'mysql', url: url.toString() }, { poolSize: 10 }).initialize();
+  return {
+    ds,
+    drop: async () => {
+      if (ds.isInitialized) await ds.destroy();
+      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await admin.end();
+    },
+  };
+}
+
+export interface Res<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+/** 2026-01-15 10:00 China time: a Thursday in the brief's season. */
+export const TEST_NOW = Date.parse('2026-01-15T10:00:00+08:00');
+
+export const TEST_CONFIG: AppConfig = {
+  port: 0,
+  host: '127.0.0.1',
+  publicUrl: 'http://127.0.0.1',
+  db: { kind: 'sqlite', url: ':memory:' },
+  sessionSecret: 'test-secret-0123456789abcdef',
+  sessionTtlSeconds: 3600,
+  demo: true,
+  bodyLimit: '64kb',
+  logLevel: 'silent',
+};
+
+/** A running server on a fresh database with the demo company seeded, plus helpers to call it. */
+export class Harness {
+  ds!: DataSource;
+  app!: AppContext;
+  clock = new ManualClock(TEST_NOW);
+  seed!: SeedSummary;
+  base = '';
+  private server?: Server;
+  private drop?: () => Promise<void>;
+  private tokens = new Map<string, string>();
+
+  constructor(readonly kind: DbKind, private readonly leads = 60) {}
+
+  async start(): Promise<this> {
+    const { ds, drop } = await freshDatabase(this.kind);
+    this.ds = ds;
+    this.drop = drop;
+    await migrate(ds);
+    this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
+    const { koa, ctx } = createApp({ config: TEST_CONFIG, ds, clock: this.clock });
+    this.app = ctx;
+    this.server = koa.listen(0, '127.0.0.1');
+    await new Promise<void>((r) => this.server!.once('listening', () => r()));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop() {
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.drop?.();
+  }
+
+  async user(name: string): Promise<User> {
+    return this.ds.getRepository(User).findOneByOrFail({ name });
+  }
+
+  /** Bearer token for a seeded user, by name (张敏) — logged in through the real dev-login route. */
+  async token(name: string): Promise<string> {
+    if (!this.tokens.has(name)) {
+      const u = await this.user(name);
+      const r = await this.req('POST', '/api/auth/dev-login', { body: { userId: u.id } });
+      if (r.status !== 200) throw new Error(`login ${name}: ${r.status} ${r.text}`);
+      this.tokens.set(name, r.body.token);
+    }
+    return this.tokens.get(name)!;
+  }
+
+  async req<T = any>(
+    method: string,
+    path: string,
+    opts: { as?: string; token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<Res<T>> {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    const token = opts.token ?? (opts.as ? await this.token(opts.as) : undefined);
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (opts.raw !== undefined) body = opts.raw;
+    else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(this.base + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers, text };
+  }
+
+  async count(table: string, where = '1=1', params: unknown[] = []): Promise<number> {
+    const [row] = await this.ds.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, params);
+    return Number(row.n);
+  }
+}
