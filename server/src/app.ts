@@ -6,6 +6,7 @@ import type { AppConfig } from './config';
 import type { AppContext } from './context';
 import { systemClock, type Clock } from './clock';
 import { Tx } from './db/tx';
+import { DomainEvents } from './events/domain-events';
 import { dbKindOf } from './db/data-source';
 import { TokenService } from './auth/token';
 import { requireAuth } from './auth/auth.middleware';
@@ -26,6 +27,7 @@ export interface CreateAppOptions {
   clock?: Clock;
   attribution?: AttributionSource;
   logger?: Logger;
+  events?: DomainEvents;
 }
 
 export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext } {
@@ -36,6 +38,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext }
     clock: opts.clock ?? systemClock,
     tokens: new TokenService(opts.config.sessionSecret, opts.config.sessionTtlSeconds),
     attribution: opts.attribution ?? getAttribution(),
+    events: opts.events ?? new DomainEvents(),
   };
   const leads = new LeadService(ctx);
   const followups = new FollowupService(ctx, leads);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { resolveDbTarget, type DbTarget } from './db/data-source';
+import type { WecomConfig } from './platforms/wecom/wecom-api';
+import type { DingtalkConfig } from './platforms/dingtalk/dingtalk-api';
 
 export interface AppConfig {
   port: number;
@@ -13,6 +15,11 @@ export interface AppConfig {
   demo: boolean;
   bodyLimit: string;
   logLevel: string;
+  /** null = platform off (unset variables). */
+  wecom: WecomConfig | null;
+  dingtalk: DingtalkConfig | null;
+  /** OpenAI-compatible model; null = rule-based fallbacks. */
+  llm: { baseUrl: string; apiKey: string; model: string } | null;
 }
 
 const env = z.object({
@@ -26,6 +33,20 @@ const env = z.object({
   LIFELINE_DEMO: z.enum(['0', '1', 'true', 'false']).optional(),
   BODY_LIMIT: z.string().default('64kb'),
   LOG_LEVEL: z.string().default('info'),
+  WECOM_CORP_ID: z.string().optional(),
+  WECOM_AGENT_ID: z.coerce.number().int().optional(),
+  WECOM_SECRET: z.string().optional(),
+  WECOM_CALLBACK_TOKEN: z.string().optional(),
+  WECOM_CALLBACK_AES_KEY: z.string().length(43, 'WECOM_CALLBACK_AES_KEY must be the 43-character EncodingAESKey').optional(),
+  WECOM_API_BASE: z.url().default('https://qyapi.weixin.qq.com'),
+  DINGTALK_APP_KEY: z.string().optional(),
+  DINGTALK_APP_SECRET: z.string().optional(),
+  DINGTALK_CALLBACK_TOKEN: z.string().optional(),
+  DINGTALK_CALLBACK_AES_KEY: z.string().length(43, 'DINGTALK_CALLBACK_AES_KEY must be 43 characters').optional(),
+  DINGTALK_API_BASE: z.url().optional(),
+  LLM_BASE_URL: z.url().optional(),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().optional(),
 });
 
 // Only for the demo: a fixed secret lets a restarted demo keep its sessions. Production must set its own.
@@ -48,5 +69,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     demo,
     bodyLimit: e.BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
+    wecom:
+      e.WECOM_CORP_ID && e.WECOM_SECRET && e.WECOM_AGENT_ID !== undefined
+        ? {
+            corpId: e.WECOM_CORP_ID, agentId: e.WECOM_AGENT_ID, secret: e.WECOM_SECRET, apiBase: e.WECOM_API_BASE,
+            callbackToken: e.WECOM_CALLBACK_TOKEN, callbackAesKey: e.WECOM_CALLBACK_AES_KEY,
+          }
+        : null,
+    dingtalk:
+      e.DINGTALK_APP_KEY && e.DINGTALK_APP_SECRET
+        ? {
+            appKey: e.DINGTALK_APP_KEY, appSecret: e.DINGTALK_APP_SECRET, apiBase: e.DINGTALK_API_BASE,
+            callbackToken: e.DINGTALK_CALLBACK_TOKEN, callbackAesKey: e.DINGTALK_CALLBACK_AES_KEY,
+          }
+        : null,
+    llm: e.LLM_BASE_URL && e.LLM_MODEL ? { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY ?? '', model: e.LLM_MODEL } : null,
   };
 }

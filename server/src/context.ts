@@ -4,6 +4,7 @@ import type { Clock } from './clock';
 import type { Tx } from './db/tx';
 import type { TokenService } from './auth/token';
 import type { AttributionSource } from './customers/attribution';
+import type { DomainEvents } from './events/domain-events';
 
 /** What every capability's service needs, built once in app.ts and passed down explicitly. */
 export interface AppContext {
@@ -13,4 +14,5 @@ export interface AppContext {
   clock: Clock;
   tokens: TokenService;
   attribution: AttributionSource;
+  events: DomainEvents;
 }

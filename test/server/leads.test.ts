@@ -101,6 +101,21 @@ describeEachDb('leads: create, attach, list, update, soft delete', (kind) => {
     expect(await h.count('audit_log')).toBe(n);
   });
 
+  it('the owner claims an assigned lead once; others cannot', async () => {
+    const zhang = await h.user('张敏');
+    const made = await h.req('POST', '/api/leads', { as: '李静', body: { phone: '13915440005', channel: '百度-品牌词', ownerId: zhang.id } });
+    const id = made.body.lead.id;
+    expect(made.body.lead.claimedAt).toBeNull();
+    expect((await h.req('POST', `/api/leads/${id}/claim`, { as: '李静' })).status).toBe(403);
+    h.clock.advance(5 * 60_000);
+    const c = await h.req('POST', `/api/leads/${id}/claim`, { as: '张敏' });
+    expect(c.body).toEqual({ id, claimedAt: TEST_NOW + 5 * 60_000, alreadyClaimed: false });
+    const again = await h.req('POST', `/api/leads/${id}/claim`, { as: '张敏' });
+    expect(again.body.alreadyClaimed).toBe(true);
+    expect(await h.count('audit_log', "entity = 'lead' AND entityId = ? AND field = 'claimedAt'", [id])).toBe(1);
+    h.clock.set(TEST_NOW);
+  });
+
   it('marking a lead lost needs a reason', async () => {
     const { body } = await h.req('GET', '/api/leads?pageSize=1', { as: '李静' });
     const id = body.items[0].id;

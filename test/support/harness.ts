@@ -69,6 +69,9 @@ export const TEST_CONFIG: AppConfig = {
   demo: true,
   bodyLimit: '64kb',
   logLevel: 'silent',
+  wecom: null,
+  dingtalk: null,
+  llm: null,
 };
 
 /** A running server on a fresh database with the demo company seeded, plus helpers to call it. */

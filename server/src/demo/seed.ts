@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { DEFAULT_QUICK_PHRASES, type Role } from '@lifeline/shared';
 import { ManualClock } from '../clock';
 import { Tx } from '../db/tx';
+import { DomainEvents } from '../events/domain-events';
 import type { AppContext } from '../context';
 import { resolveScope, type Actor } from '../auth/actor';
 import { effectiveSettings } from '../companies/settings';
@@ -44,7 +45,10 @@ function rng(seed: number) {
   };
 }
 
-export async function seedDemoIfEmpty(ds: DataSource, opts: { now?: number; leads?: number } = {}): Promise<SeedSummary | null> {
+export async function seedDemoIfEmpty(
+  ds: DataSource,
+  opts: { now?: number; leads?: number; events?: DomainEvents } = {},
+): Promise<SeedSummary | null> {
   if (await ds.getRepository(Company).count()) return null;
   return seedDemo(ds, opts);
 }
@@ -53,7 +57,10 @@ export async function seedDemoIfEmpty(ds: DataSource, opts: { now?: number; lead
  * Seeds the demo company through the real services (on a manual clock), so demo leads carry the same
  * audit rows, journey events and timelines as real ones.
  */
-export async function seedDemo(ds: DataSource, opts: { now?: number; leads?: number } = {}): Promise<SeedSummary> {
+export async function seedDemo(
+  ds: DataSource,
+  opts: { now?: number; leads?: number; events?: DomainEvents } = {},
+): Promise<SeedSummary> {
   const now = opts.now ?? Date.now();
   const leadCount = opts.leads ?? 300;
   const rand = rng(20260112);
@@ -110,6 +117,7 @@ export async function seedDemo(ds: DataSource, opts: { now?: number; leads?: num
   const clock = new ManualClock(t0);
   const app: AppContext = {
     config: {} as AppConfig, ds, tx, clock, tokens: {} as TokenService, attribution: getAttribution(),
+    events: opts.events ?? new DomainEvents(),
   };
   const leads = new LeadService(app);
   const followups = new FollowupService(app, leads);

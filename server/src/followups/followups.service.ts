@@ -159,7 +159,11 @@ export class FollowupService {
         actorId: actor.id, followupId: followup.id, scriptId: followup.scriptId,
       });
     }
-    Object.assign(lead, patch);
+    const leadBefore = { ...lead };
+    Object.assign(lead, patch, { updatedAt: now });
+    await this.app.events.emit(em, { type: 'followup.created', followup, lead, leadBefore }, {
+      companyId: actor.companyId, actorId: actor.id, at: now, requestId,
+    });
     return { status: 201, replayed: false, body: { ...followupView(followup), lead: summary(lead) } };
   }
 
@@ -202,7 +206,12 @@ export class FollowupService {
       if (changes.length) {
         await em.getRepository(Lead).update({ id: lead.id }, { ...patch, updatedAt: now });
         await audit.changed('lead', lead.id, changes);
+        Object.assign(lead, patch, { updatedAt: now });
       }
+      f.deletedAt = deletedAt;
+      await this.app.events.emit(em, { type: deleted ? 'followup.deleted' : 'followup.restored', followup: f, lead }, {
+        companyId: actor.companyId, actorId: actor.id, at: now, requestId,
+      });
       return { id, deletedAt };
     });
   }

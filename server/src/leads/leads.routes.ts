@@ -27,6 +27,9 @@ export function leadRoutes(app: AppContext, leads: LeadService, followups: Follo
     const body = parseInput(leadUpdateSchema, ctx.request.body);
     ctx.body = await leads.update(actorOf(ctx), idParam(ctx), body, requestIdOf(ctx));
   });
+  r.post('/:id/claim', async (ctx) => {
+    ctx.body = await leads.claim(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
+  });
   r.delete('/:id', async (ctx) => {
     ctx.body = await leads.remove(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
   });

@@ -68,6 +68,9 @@ export class LeadService {
         companyId: actor.companyId, leadId: lead.id, fromNode: null, toNode: '线索获取', at: now, actorId: actor.id,
         followupId: null, scriptId: null,
       });
+      const meta = { companyId: actor.companyId, actorId: actor.id, at: now, requestId };
+      await this.app.events.emit(em, { type: 'lead.created', lead }, meta);
+      if (owner) await this.app.events.emit(em, { type: 'lead.assigned', lead, fromOwnerId: null }, meta);
       return {
         lead: leadView(actor, lead, customer, owner?.name ?? null, now),
         customerCreated: created,
@@ -199,16 +202,37 @@ export class LeadService {
       }
       const leadChanges = diffFields(lead, leadPatch);
       if (leadChanges.length) {
+        const fromOwnerId = lead.ownerId;
         const patch = { ...toPatch<Lead>(leadChanges), updatedAt: now };
         await em.getRepository(Lead).update({ id: lead.id }, patch);
         await audit.changed('lead', lead.id, leadChanges);
         Object.assign(lead, patch);
+        const meta = { companyId: actor.companyId, actorId: actor.id, at: now, requestId };
+        await this.app.events.emit(em, { type: 'lead.updated', lead, changes: leadChanges }, meta);
+        if (leadChanges.some((c) => c.field === 'ownerId') && lead.ownerId !== null) {
+          await this.app.events.emit(em, { type: 'lead.assigned', lead, fromOwnerId }, meta);
+        }
       }
       if (ownerName === null) ownerName = (await this.userNames([lead.ownerId])).get(lead.ownerId ?? 0) ?? null;
       return {
         lead: leadView(actor, lead, customer, ownerName, now),
         changed: [...customerChanges, ...leadChanges].map((c) => c.field),
       };
+    });
+  }
+
+  /** The owner takes the lead in hand (one tap); the unclaimed-lead escalation stops here. */
+  async claim(actor: Actor, id: number, requestId?: string) {
+    return this.app.tx.run(async (em) => {
+      const now = this.app.clock.now();
+      const lead = await this.findVisible(em, actor, id, { lock: true });
+      if (lead.ownerId !== actor.id) throw forbidden('只有这条线索的负责人可以认领');
+      if (lead.claimedAt !== null) return { id, claimedAt: lead.claimedAt, alreadyClaimed: true };
+      await em.getRepository(Lead).update({ id }, { claimedAt: now, updatedAt: now });
+      await this.audit(em, actor, requestId).changed('lead', id, [{ field: 'claimedAt', before: null, after: now }]);
+      Object.assign(lead, { claimedAt: now, updatedAt: now });
+      await this.app.events.emit(em, { type: 'lead.claimed', lead }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId });
+      return { id, claimedAt: now, alreadyClaimed: false };
     });
   }
 
@@ -232,6 +256,10 @@ export class LeadService {
       await em.getRepository(Lead).update({ id }, { deletedAt, updatedAt: now });
       await this.audit(em, actor, requestId).changed(
         'lead', id, [{ field: 'deletedAt', before: lead.deletedAt, after: deletedAt }], deleted ? 'delete' : 'restore',
+      );
+      Object.assign(lead, { deletedAt, updatedAt: now });
+      await this.app.events.emit(
+        em, { type: deleted ? 'lead.deleted' : 'lead.restored', lead }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId },
       );
       return { id, deletedAt };
     });

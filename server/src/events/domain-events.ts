@@ -1,0 +1,43 @@
+import type { EntityManager } from 'typeorm';
+import type { FieldChange } from '../audit/audit.service';
+import type { Followup } from '../followups/followup.entity';
+import type { Lead } from '../leads/lead.entity';
+
+/** What happened to a lead, as the services see it. `lead` is the state after the change. */
+export type DomainEvent =
+  | { type: 'lead.created'; lead: Lead }
+  | { type: 'lead.assigned'; lead: Lead; fromOwnerId: number | null }
+  | { type: 'lead.claimed'; lead: Lead }
+  | { type: 'lead.updated'; lead: Lead; changes: FieldChange[] }
+  | { type: 'lead.deleted'; lead: Lead }
+  | { type: 'lead.restored'; lead: Lead }
+  | { type: 'followup.created'; followup: Followup; lead: Lead; leadBefore: Lead }
+  | { type: 'followup.deleted'; followup: Followup; lead: Lead }
+  | { type: 'followup.restored'; followup: Followup; lead: Lead };
+
+export interface EventMeta {
+  companyId: number;
+  actorId: number | null;
+  at: number;
+  requestId?: string;
+}
+
+/** Runs inside the transaction of the change: what a handler writes commits or rolls back with it. */
+export type DomainEventHandler = (em: EntityManager, event: DomainEvent, meta: EventMeta) => Promise<void>;
+
+/**
+ * In-transaction domain events. Capabilities that react to lead changes (alarm timers, routing,
+ * live metrics, content-by-tag) subscribe here instead of being called from the lead and follow-up
+ * services, so those services stay about leads and follow-ups.
+ */
+export class DomainEvents {
+  private readonly handlers: DomainEventHandler[] = [];
+
+  on(handler: DomainEventHandler): void {
+    this.handlers.push(handler);
+  }
+
+  async emit(em: EntityManager, event: DomainEvent, meta: EventMeta): Promise<void> {
+    for (const h of this.handlers) await h(em, event, meta);
+  }
+}

@@ -1,0 +1,90 @@
+import type { Clock } from '../../clock';
+import { TokenCache } from '../token-cache';
+
+export interface DingtalkConfig {
+  appKey: string;
+  appSecret: string;
+  /** When set (tests, proxies), both the old (oapi) and new (api) endpoints are served from here. */
+  apiBase?: string;
+  callbackToken?: string;
+  callbackAesKey?: string;
+}
+
+export class DingtalkError extends Error {
+  constructor(readonly code: string, readonly detail: string, readonly path: string) {
+    super(`DingTalk ${path} error ${code}: ${detail}`);
+  }
+}
+
+const OAPI = 'https://oapi.dingtalk.com';
+const NEW_API = 'https://api.dingtalk.com';
+
+/**
+ * DingTalk server API for an internal app. One access token (old `gettoken`, also accepted by the
+ * new API as `x-acs-dingtalk-access-token`), cached; `oapi` calls check errcode, `v1` calls check HTTP status.
+ */
+export class DingtalkApi {
+  private readonly tokens: TokenCache;
+
+  constructor(readonly config: DingtalkConfig, clock: Clock, private readonly timeoutMs = 5000) {
+    this.tokens = new TokenCache(clock, async () => {
+      const r = await this.request<{ errcode?: number; errmsg?: string; access_token: string; expires_in: number }>(
+        'GET', this.oapiUrl('/gettoken', { appkey: config.appKey, appsecret: config.appSecret }),
+      );
+      if (r.errcode) throw new DingtalkError(String(r.errcode), r.errmsg ?? '', '/gettoken');
+      return { token: r.access_token, expiresIn: r.expires_in };
+    });
+  }
+
+  accessToken(force = false): Promise<string> {
+    return this.tokens.get(force);
+  }
+
+  /** Old-style API (oapi.dingtalk.com): `?access_token=`, errcode in the body. */
+  async oapi<T>(method: 'GET' | 'POST', path: string, body?: unknown, query: Record<string, string> = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.tokens.get(attempt > 0);
+      const r = await this.request<T & { errcode?: number; errmsg?: string }>(method, this.oapiUrl(path, { ...query, access_token: token }), body);
+      if (r.errcode === 40014 || r.errcode === 42001) {
+        if (attempt === 0) continue;
+      }
+      if (r.errcode) throw new DingtalkError(String(r.errcode), r.errmsg ?? '', path);
+      return r;
+    }
+  }
+
+  /** New-style API (api.dingtalk.com/v1.0/...): token in a header, errors as HTTP status + {code, message}. */
+  async v1<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.tokens.get(attempt > 0);
+      const url = new URL(path, this.config.apiBase ?? NEW_API);
+      const res = await fetch(url, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-acs-dingtalk-access-token': token },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const json = (await res.json().catch(() => ({}))) as T & { code?: string; message?: string };
+      if (res.status === 401 && attempt === 0) continue;
+      if (!res.ok) throw new DingtalkError(json.code ?? `HTTP ${res.status}`, json.message ?? '', path);
+      return json;
+    }
+  }
+
+  private oapiUrl(path: string, query: Record<string, string>): URL {
+    const url = new URL(path, this.config.apiBase ?? OAPI);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    return url;
+  }
+
+  private async request<T>(method: string, url: URL, body?: unknown): Promise<T> {
+    const res = await fetch(url, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    if (!res.ok) throw new DingtalkError(`HTTP ${res.status}`, await res.text().catch(() => ''), url.pathname);
+    return (await res.json()) as T;
+  }
+}

@@ -1,0 +1,94 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: http.IncomingHttpHeaders;
+  body: any;
+  raw: string;
+}
+
+export interface FakeReply {
+  status?: number;
+  json?: unknown;
+  text?: string;
+  /** Hold the reply this long (timeouts). */
+  delayMs?: number;
+}
+
+export type FakeHandler = (req: FakeRequest) => FakeReply | Promise<FakeReply>;
+
+/**
+ * A real HTTP server on 127.0.0.1 for platform fakes: routes by method + path, records every request,
+ * and lets a test queue one-off replies (errors, timeouts) ahead of the normal handler.
+ */
+export class HttpFake {
+  readonly requests: FakeRequest[] = [];
+  private readonly routes = new Map<string, FakeHandler>();
+  private readonly injected = new Map<string, FakeReply[]>();
+  private server?: http.Server;
+  base = '';
+
+  route(method: string, path: string, handler: FakeHandler): this {
+    this.routes.set(`${method} ${path}`, handler);
+    return this;
+  }
+
+  /** The next `times` calls to method+path get `reply` instead of the handler. */
+  inject(method: string, path: string, reply: FakeReply, times = 1): this {
+    const key = `${method} ${path}`;
+    const list = this.injected.get(key) ?? [];
+    for (let i = 0; i < times; i++) list.push(reply);
+    this.injected.set(key, list);
+    return this;
+  }
+
+  calls(method: string, path: string): FakeRequest[] {
+    return this.requests.filter((r) => r.method === method && r.path === path);
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', async () => {
+        const url = new URL(req.url ?? '/', 'http://fake');
+        const raw = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = raw;
+        try {
+          body = raw ? JSON.parse(raw) : undefined;
+        } catch {
+          /* not JSON */
+        }
+        const fr: FakeRequest = {
+          method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams),
+          headers: req.headers, body, raw,
+        };
+        this.requests.push(fr);
+        const key = `${fr.method} ${fr.path}`;
+        const queued = this.injected.get(key)?.shift();
+        const handler = this.routes.get(key);
+        const reply: FakeReply = queued ?? (handler ? await handler(fr) : { status: 404, json: { errcode: 404, errmsg: `no fake route ${key}` } });
+        if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+        if (res.destroyed) return;
+        res.statusCode = reply.status ?? 200;
+        if (reply.text !== undefined) {
+          res.end(reply.text);
+        } else {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify(reply.json ?? {}));
+        }
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
