@@ -47,12 +47,12 @@ export class WecomApi {
     return this.tokens.get(force);
   }
 
-  get<T extends WecomReply>(path: string, query: Record<string, string | number> = {}): Promise<T> {
-    return this.call<T>('GET', path, query);
+  get<T>(path: string, query: Record<string, string | number> = {}): Promise<T & WecomReply> {
+    return this.call<T & WecomReply>('GET', path, query);
   }
 
-  post<T extends WecomReply>(path: string, body: unknown, query: Record<string, string | number> = {}): Promise<T> {
-    return this.call<T>('POST', path, query, body);
+  post<T>(path: string, body: unknown, query: Record<string, string | number> = {}): Promise<T & WecomReply> {
+    return this.call<T & WecomReply>('POST', path, query, body);
   }
 
   private async call<T extends WecomReply>(method: string, path: string, query: Record<string, string | number>, body?: unknown): Promise<T> {
