@@ -76,7 +76,7 @@ describe('DingTalk API client against the fake server', () => {
 
   it('raises platform errors with their code', async () => {
     fake.inject('POST', '/topapi/v2/user/getuserinfo', { json: { errcode: 40078, errmsg: '不存在的临时授权码' } });
-    const err = await api.oapi('POST', '/topapi/v2/user/getuserinfo', { code: 'used' }).catch((e: unknown) => e as DingtalkError);
+    const err = (await api.oapi('POST', '/topapi/v2/user/getuserinfo', { code: 'used' }).catch((e: unknown) => e)) as DingtalkError;
     expect(err).toBeInstanceOf(DingtalkError);
     expect(err.code).toBe('40078');
   });
