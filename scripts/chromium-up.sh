@@ -13,11 +13,13 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
 
-if [ ! -x "$CHROMIUM" ]; then
-  log "$CHROMIUM not found: installing Debian chromium via apt"
+# A CJK font, so screenshots of the Chinese UI show text rather than empty boxes.
+CJK_FONT=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+if [ ! -x "$CHROMIUM" ] || [ ! -f "$CJK_FONT" ]; then
+  log "installing Debian chromium and fonts via apt"
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update >&2
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y \
-    --no-install-recommends chromium fonts-liberation >&2
+    --no-install-recommends chromium fonts-liberation fonts-wqy-microhei >&2
   [ -x "$CHROMIUM" ] || { log "ERROR: $CHROMIUM still missing after apt-get install"; exit 1; }
 fi
 log "$("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM present")"

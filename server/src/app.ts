@@ -20,6 +20,9 @@ import { followupRoutes } from './followups/followups.routes';
 import { directoryRoutes } from './users/users.routes';
 import { errorHandler, requestContext, requireJsonBody } from './http/middleware';
 import { logger as rootLogger, type Logger } from './logger';
+import { sidebarModule } from './sidebar';
+import { intakeRoutingModule } from './routing/module';
+import { alarmsModule } from './alarms';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -42,11 +45,17 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext }
   };
   const leads = new LeadService(ctx);
   const followups = new FollowupService(ctx, leads);
+  const sidebar = sidebarModule(ctx);
+  const intake = intakeRoutingModule(ctx, leads);
+  const alarms = alarmsModule(ctx);
 
   const koa = new Koa({ proxy: true });
   koa.silent = true; // errors are logged by requestContext/errorHandler, with the request id
   koa.use(requestContext(opts.logger ?? rootLogger));
   koa.use(errorHandler());
+  koa.use(sidebar.raw.routes()); // audio upload: before the JSON-only body rule
+  koa.use(intake.raw.routes()); // Excel/CSV upload: before the JSON-only body rule
+  koa.use(alarms.raw.routes()); // platform callbacks (XML / signed JSON) and console taps read their own bodies
   koa.use(requireJsonBody());
   koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: opts.config.bodyLimit, encoding: 'utf-8' }));
 
@@ -56,6 +65,8 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext }
     c.body = { status: 'ok', db: dbKindOf(opts.ds) };
   });
   koa.use(open.routes());
+  for (const r of sidebar.open) koa.use(r.routes());
+  for (const r of intake.open) koa.use(r.routes());
   if (opts.config.demo) koa.use(devLoginRoutes(ctx).routes());
 
   const authed = new Router();
@@ -63,6 +74,9 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext }
   for (const r of [meRoutes(), directoryRoutes(ctx), customerRoutes(ctx), leadRoutes(ctx, leads, followups), followupRoutes(ctx, followups)]) {
     authed.use(r.routes(), r.allowedMethods());
   }
+  authed.use(sidebar.authed.routes(), sidebar.authed.allowedMethods());
+  for (const r of intake.authed) authed.use(r.routes(), r.allowedMethods());
+  authed.use(alarms.authed.routes(), alarms.authed.allowedMethods());
   koa.use(authed.routes());
   return { koa, ctx };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { resolveDbTarget, type DbTarget } from './db/data-source';
 import type { WecomConfig } from './platforms/wecom/wecom-api';
 import type { DingtalkConfig } from './platforms/dingtalk/dingtalk-api';
+import type { LlmConfig } from './llm/llm-config';
 
 export interface AppConfig {
   port: number;
@@ -19,7 +20,13 @@ export interface AppConfig {
   wecom: WecomConfig | null;
   dingtalk: DingtalkConfig | null;
   /** OpenAI-compatible model; null = rule-based fallbacks. */
-  llm: { baseUrl: string; apiKey: string; model: string } | null;
+  llm: LlmConfig | null;
+  /** Douyin / 巨量引擎 lead push: the signing secret; unset = Douyin channels refuse pushes (503). */
+  douyin?: { pushSecret: string } | null;
+  /** Largest Excel/CSV import upload. */
+  importMaxBytes?: number;
+  /** Alarm engine tick and lease (ALARM_TICK_SECONDS, ALARM_LEASE_SECONDS); absent = defaults 1 s / 60 s. */
+  alarms?: { tickSeconds: number; leaseMs: number; wecomGroupRobotUrl?: string; dingtalkRobotWebhook?: string; dingtalkRobotSecret?: string };
 }
 
 const env = z.object({
@@ -41,12 +48,25 @@ const env = z.object({
   WECOM_API_BASE: z.url().default('https://qyapi.weixin.qq.com'),
   DINGTALK_APP_KEY: z.string().optional(),
   DINGTALK_APP_SECRET: z.string().optional(),
+  DINGTALK_CORP_ID: z.string().optional(),
   DINGTALK_CALLBACK_TOKEN: z.string().optional(),
   DINGTALK_CALLBACK_AES_KEY: z.string().length(43, 'DINGTALK_CALLBACK_AES_KEY must be 43 characters').optional(),
   DINGTALK_API_BASE: z.url().optional(),
+  DINGTALK_AGENT_ID: z.coerce.number().int().optional(),
+  ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(59).default(1),
+  ALARM_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
+  WECOM_GROUP_ROBOT_URL: z.url().optional(),
+  DINGTALK_ROBOT_WEBHOOK: z.url().optional(),
+  DINGTALK_ROBOT_SECRET: z.string().optional(),
   LLM_BASE_URL: z.url().optional(),
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().optional(),
+  LLM_JSON_MODE: z.enum(['json_schema', 'json_object']).optional(),
+  LLM_ASR_MODEL: z.string().optional(),
+  LLM_ASR_MODE: z.enum(['transcriptions', 'chat_audio']).optional(),
+  LLM_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  DOUYIN_PUSH_SECRET: z.string().min(16, 'DOUYIN_PUSH_SECRET must be at least 16 characters').optional(),
+  IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
 });
 
 // Only for the demo: a fixed secret lets a restarted demo keep its sessions. Production must set its own.
@@ -79,10 +99,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     dingtalk:
       e.DINGTALK_APP_KEY && e.DINGTALK_APP_SECRET
         ? {
-            appKey: e.DINGTALK_APP_KEY, appSecret: e.DINGTALK_APP_SECRET, apiBase: e.DINGTALK_API_BASE,
+            appKey: e.DINGTALK_APP_KEY, appSecret: e.DINGTALK_APP_SECRET, apiBase: e.DINGTALK_API_BASE, corpId: e.DINGTALK_CORP_ID,
             callbackToken: e.DINGTALK_CALLBACK_TOKEN, callbackAesKey: e.DINGTALK_CALLBACK_AES_KEY,
+            agentId: e.DINGTALK_AGENT_ID,
           }
         : null,
-    llm: e.LLM_BASE_URL && e.LLM_MODEL ? { baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY ?? '', model: e.LLM_MODEL } : null,
+    alarms: {
+      tickSeconds: e.ALARM_TICK_SECONDS, leaseMs: e.ALARM_LEASE_SECONDS * 1000, wecomGroupRobotUrl: e.WECOM_GROUP_ROBOT_URL,
+      dingtalkRobotWebhook: e.DINGTALK_ROBOT_WEBHOOK, dingtalkRobotSecret: e.DINGTALK_ROBOT_SECRET,
+    },
+    llm: e.LLM_BASE_URL && e.LLM_MODEL
+      ? {
+          baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY ?? '', model: e.LLM_MODEL, jsonMode: e.LLM_JSON_MODE,
+          asrModel: e.LLM_ASR_MODEL, asrMode: e.LLM_ASR_MODE, timeoutMs: e.LLM_TIMEOUT_MS,
+        }
+      : null,
+    douyin: e.DOUYIN_PUSH_SECRET ? { pushSecret: e.DOUYIN_PUSH_SECRET } : null,
+    importMaxBytes: e.IMPORT_MAX_BYTES,
   };
 }

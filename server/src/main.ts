@@ -5,6 +5,7 @@ import { migrate } from './db/migrate';
 import { createApp } from './app';
 import { logger } from './logger';
 import { seedDemoIfEmpty } from './demo/seed';
+import { AlarmEngine, backfillTimers } from './alarms';
 
 async function main() {
   const config = loadConfig();
@@ -15,11 +16,17 @@ async function main() {
     const seeded = await seedDemoIfEmpty(ds);
     if (seeded) logger.info(seeded, 'demo data seeded');
   }
-  const { koa } = createApp({ config, ds });
+  const { koa, ctx } = createApp({ config, ds });
+  // Leads that predate the alarm engine (or the demo seed, which bypasses events) get their timers once.
+  const [{ n: timers }] = await ds.query('SELECT COUNT(*) AS n FROM alarm_timer');
+  if (Number(timers) === 0) logger.info({ armed: await backfillTimers(ctx) }, 'alarm timers armed for existing leads');
+  const alarmEngine = new AlarmEngine(ctx, { leaseMs: config.alarms?.leaseMs });
+  alarmEngine.start(config.alarms?.tickSeconds ?? 1, (err) => logger.error({ err }, 'alarm tick failed'));
   const server = koa.listen(config.port, config.host, () => {
     const where = config.db.kind === 'sqlite' ? `SQLite ${config.db.url}` : 'MySQL';
     console.log(`\nLifeline is running (${where}${config.demo ? ', demo mode' : ''})`);
     console.log(`  API health:   ${config.publicUrl}/healthz`);
+    if (config.demo) console.log(`  Alarms:       ${config.publicUrl}/console/`);
     if (config.demo) console.log(`  Demo login:   curl -XPOST ${config.publicUrl}/api/auth/dev-login -H 'content-type: application/json' -d '{"role":"rep"}'`);
     console.log('');
   });
@@ -27,7 +34,7 @@ async function main() {
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    server.close(() => void ds.destroy().then(() => process.exit(0)));
+    server.close(() => void alarmEngine.stop().then(() => ds.destroy()).then(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));

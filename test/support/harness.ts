@@ -85,7 +85,8 @@ export class Harness {
   private drop?: () => Promise<void>;
   private tokens = new Map<string, string>();
 
-  constructor(readonly kind: DbKind, private readonly leads = 60) {}
+  /** `config` overrides TEST_CONFIG (e.g. platform or LLM base URLs pointing at fakes). */
+  constructor(readonly kind: DbKind, private readonly leads = 60, private readonly config: Partial<AppConfig> = {}) {}
 
   async start(): Promise<this> {
     const { ds, drop } = await freshDatabase(this.kind);
@@ -93,7 +94,7 @@ export class Harness {
     this.drop = drop;
     await migrate(ds);
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
-    const { koa, ctx } = createApp({ config: TEST_CONFIG, ds, clock: this.clock });
+    const { koa, ctx } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock });
     this.app = ctx;
     this.server = koa.listen(0, '127.0.0.1');
     await new Promise<void>((r) => this.server!.once('listening', () => r()));

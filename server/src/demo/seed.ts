@@ -12,6 +12,7 @@ import { User } from '../users/user.entity';
 import { getAttribution, SAMPLE_PREFIXES } from '../customers/attribution';
 import { LeadService } from '../leads/leads.service';
 import { FollowupService } from '../followups/followups.service';
+import { seedDemoRouting } from '../routing/demo-routing';
 import type { TokenService } from '../auth/token';
 import type { AppConfig } from '../config';
 import {
@@ -217,6 +218,9 @@ export async function seedDemo(
   await record(zhangActor, f, now - 5 * DAY, '已发送资料', '已发2026江苏中考新政白皮书，预算有限', { inDays: 2, action: '电话确认试听时间' });
   await record(zhangActor, f, now - 3 * DAY, '已电话沟通', '需对比3家，关注师资', { inDays: 1, action: '邀约周六试听' });
   await record(zhangActor, f, now - 2 * DAY, '已预约试听', '已约周六上午数学试听', { inDays: 3, action: '微信发试听回放' });
+
+  // Routing pools/rules and tag content, so new leads in the demo route themselves.
+  await tx.run((em) => seedDemoRouting(em, ids.companyId, now));
 
   const [{ overdue }] = await ds.query(
     `SELECT COUNT(*) AS overdue FROM \`lead\` WHERE companyId = ? AND firstFollowupAt IS NULL AND status IN ('pending','assigned') AND createdAt <= ?`,

@@ -6,6 +6,7 @@ import { KEY_FIELD_ROLES } from '../auth/actor';
 import { Audit, diffFields, type FieldChange } from '../audit/audit.service';
 import { attachCustomer } from '../customers/customer.service';
 import { Customer } from '../customers/customer.entity';
+import type { CompanySettings } from '../companies/settings';
 import { JourneyEvent } from '../journey/journey-event.entity';
 import { User } from '../users/user.entity';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors';
@@ -17,21 +18,37 @@ import { buildTimeline } from './timeline';
 
 const CUSTOMER_FIELDS = ['name', 'city', 'province', 'grade', 'concerns', 'tags'] as const;
 
+/**
+ * The actor for leads that arrive without a person (intake API, ad-platform push): company-wide,
+ * never an owner, and recorded as NULL (system) in audit rows and createdBy.
+ */
+export function systemActor(companyId: number, settings: CompanySettings): Actor {
+  return { id: 0, companyId, role: 'ops', name: '系统（线索接入）', orgUnitId: null, settings, scope: null };
+}
+
+/** Extra work in the lead's own transaction (e.g. the intake archive), so both commit or neither does. */
+export interface CreateHooks {
+  before?: (em: EntityManager) => Promise<void>;
+  after?: (em: EntityManager, lead: Lead, customer: Customer, customerCreated: boolean) => Promise<void>;
+}
+
 export class LeadService {
   constructor(private readonly app: AppContext) {}
 
   private audit(em: EntityManager, actor: Actor, requestId?: string) {
-    return new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: this.app.clock.now() });
+    return new Audit(em, { companyId: actor.companyId, actorId: actor.id || null, requestId, at: this.app.clock.now() });
   }
 
-  async create(actor: Actor, body: LeadCreateBody, requestId?: string) {
+  async create(actor: Actor, body: LeadCreateBody, requestId?: string, hooks: CreateHooks = {}) {
     if (actor.role === 'director') throw forbidden('总监账号只读，不能录入线索');
+    const actorId = actor.id || null; // 0 = system actor
     return this.app.tx.runRetryingUnique(async (em) => {
+      await hooks.before?.(em);
       const now = this.app.clock.now();
       const audit = this.audit(em, actor, requestId);
       const ownerId = body.ownerId ?? (actor.role === 'rep' ? actor.id : null);
       const owner = ownerId !== null ? await resolveOwner(em, actor, ownerId) : null;
-      const { customer, created } = await attachCustomer(em, audit, this.app.attribution, actor.companyId, actor.id, body, now);
+      const { customer, created } = await attachCustomer(em, audit, this.app.attribution, actor.companyId, actorId, body, now);
       const scored = scoreLead(
         { grade: customer.grade, channel: body.channel, concerns: customer.concerns, city: customer.city },
         actor.settings.scoreWeights,
@@ -58,21 +75,25 @@ export class LeadService {
         lastFollowupAt: null,
         nextStepDueAt: null,
         nextStepAction: null,
-        createdBy: actor.id,
+        createdBy: actorId,
         updatedAt: now,
         deletedAt: null,
       });
       await em.getRepository(Lead).insert(lead);
       await audit.created('lead', lead.id, lead);
       await em.getRepository(JourneyEvent).insert({
-        companyId: actor.companyId, leadId: lead.id, fromNode: null, toNode: '线索获取', at: now, actorId: actor.id,
+        companyId: actor.companyId, leadId: lead.id, fromNode: null, toNode: '线索获取', at: now, actorId,
         followupId: null, scriptId: null,
       });
-      const meta = { companyId: actor.companyId, actorId: actor.id, at: now, requestId };
+      await hooks.after?.(em, lead, customer, created);
+      const meta = { companyId: actor.companyId, actorId, at: now, requestId };
+      // Routing subscribes to lead.created and may assign the lead here, in this transaction.
       await this.app.events.emit(em, { type: 'lead.created', lead }, meta);
       if (owner) await this.app.events.emit(em, { type: 'lead.assigned', lead, fromOwnerId: null }, meta);
+      const ownerName = owner?.name
+        ?? (lead.ownerId !== null ? (await em.getRepository(User).findOneBy({ id: lead.ownerId }))?.name ?? null : null);
       return {
-        lead: leadView(actor, lead, customer, owner?.name ?? null, now),
+        lead: leadView(actor, lead, customer, ownerName, now),
         customerCreated: created,
         attachedToExisting: !created,
       };
@@ -201,6 +222,11 @@ export class LeadService {
         leadPatch.scoreBreakdown = scored.breakdown;
       }
       const leadChanges = diffFields(lead, leadPatch);
+      // Customer-only edits (e.g. tags) are announced too, as `customer.<field>`, so content-by-tag can react.
+      const eventChanges = [...leadChanges, ...customerChanges.map((c) => ({ ...c, field: `customer.${c.field}` }))];
+      if (!leadChanges.length && customerChanges.length) {
+        await this.app.events.emit(em, { type: 'lead.updated', lead, changes: eventChanges }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId });
+      }
       if (leadChanges.length) {
         const fromOwnerId = lead.ownerId;
         const patch = { ...toPatch<Lead>(leadChanges), updatedAt: now };
@@ -208,7 +234,7 @@ export class LeadService {
         await audit.changed('lead', lead.id, leadChanges);
         Object.assign(lead, patch);
         const meta = { companyId: actor.companyId, actorId: actor.id, at: now, requestId };
-        await this.app.events.emit(em, { type: 'lead.updated', lead, changes: leadChanges }, meta);
+        await this.app.events.emit(em, { type: 'lead.updated', lead, changes: eventChanges }, meta);
         if (leadChanges.some((c) => c.field === 'ownerId') && lead.ownerId !== null) {
           await this.app.events.emit(em, { type: 'lead.assigned', lead, fromOwnerId }, meta);
         }

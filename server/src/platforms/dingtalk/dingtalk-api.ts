@@ -4,10 +4,14 @@ import { TokenCache } from '../token-cache';
 export interface DingtalkConfig {
   appKey: string;
   appSecret: string;
+  /** the organisation's corpId: the DingTalk client needs it for requestAuthCode */
+  corpId?: string;
   /** When set (tests, proxies), both the old (oapi) and new (api) endpoints are served from here. */
   apiBase?: string;
   callbackToken?: string;
   callbackAesKey?: string;
+  /** Work-notice agent id (DINGTALK_AGENT_ID); alarms to DingTalk need it. */
+  agentId?: number;
 }
 
 export class DingtalkError extends Error {

@@ -1,0 +1,224 @@
+import { useEffect, useMemo, useState } from 'react';
+import { Input, Text, Textarea, View } from '@tarojs/components';
+import Button from '@nutui/nutui-react-taro/dist/es/packages/button/index.js';
+import { parseChineseDate } from '@lifeline/shared/src/dates';
+import { Chips } from './Chips';
+import { VoiceButton } from './VoiceButton';
+import { api } from '../lib/api';
+import { newRequestId, submit } from '../lib/outbox';
+import type { Draft } from '../lib/draft';
+import type { Platform, SidebarConfig } from '../lib/platform';
+
+export interface Meta {
+  actionTags: string[];
+  quickPhrases: string[];
+  grades: string[];
+  concerns: string[];
+  journeyNodes: string[];
+  conclusionMax: number;
+}
+
+export interface FormLead {
+  id: number;
+  customerName: string;
+  grade: string | null;
+  concerns: string[];
+  tags: string[];
+}
+
+export interface Prefill {
+  action?: string;
+  conclusion?: string;
+  nextText?: string;
+  scriptId?: number;
+}
+
+interface Props {
+  lead: FormLead | null;
+  meta: Meta;
+  platform: Platform;
+  config: SidebarConfig;
+  prefill?: Prefill | null;
+  onSaved: (summary: string, leadId: number) => void;
+  onQueued: (summary: string) => void;
+}
+
+const NEXT_CHIPS = ['今天下午', '明天', '后天', '下周一', '下周三', '下周五'];
+const DEFAULT_NEXT_ACTION = '再次跟进';
+
+const chars = (s: string) => [...s].length;
+
+/** The three fields (action, key conclusion, next step), "more" fields, voice draft and save. */
+export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, onQueued }: Props) {
+  const [action, setAction] = useState<string | null>(null);
+  const [conclusion, setConclusion] = useState('');
+  const [phraseOnly, setPhraseOnly] = useState(true);
+  const [nextText, setNextText] = useState('');
+  const [nextAction, setNextAction] = useState('');
+  const [voice, setVoice] = useState<{ transcript: string; by: string } | null>(null);
+  const [scriptId, setScriptId] = useState<number | undefined>();
+  const [more, setMore] = useState(false);
+  const [grade, setGrade] = useState<string | null>(null);
+  const [concerns, setConcerns] = useState<string[]>([]);
+  const [tags, setTags] = useState('');
+  const [error, setError] = useState('');
+  const [saving, setSaving] = useState(false);
+  const [requestId, setRequestId] = useState(newRequestId);
+
+  const reset = () => {
+    setAction(null); setConclusion(''); setPhraseOnly(true); setNextText(''); setNextAction(''); setVoice(null);
+    setScriptId(undefined); setMore(false); setError(''); setRequestId(newRequestId());
+  };
+
+  useEffect(() => {
+    setGrade(lead?.grade ?? null);
+    setConcerns(lead?.concerns ?? []);
+    setTags((lead?.tags ?? []).join(' '));
+  }, [lead?.id]);
+
+  useEffect(() => {
+    if (!prefill) return;
+    if (prefill.action) setAction(prefill.action);
+    if (prefill.conclusion !== undefined) setConclusion(prefill.conclusion);
+    if (prefill.nextText) setNextText(prefill.nextText);
+    setScriptId(prefill.scriptId);
+  }, [prefill]);
+
+  const next = useMemo(() => (nextText.trim() ? parseChineseDate(nextText, Date.now()) : null), [nextText]);
+  const count = chars(conclusion);
+  const over = count > meta.conclusionMax;
+
+  const addPhrase = (p: string) => {
+    if (conclusion.includes(p)) return;
+    setConclusion(conclusion.trim() ? `${conclusion.replace(/[，,。\s]+$/, '')}，${p}` : p);
+  };
+
+  const applyDraft = (transcript: string, d: Draft) => {
+    setVoice({ transcript, by: d.by });
+    if (d.action && meta.actionTags.includes(d.action)) setAction(d.action);
+    setConclusion(d.conclusion);
+    setPhraseOnly(false);
+    if (d.nextStep) {
+      setNextText(d.nextStep.when);
+      setNextAction(d.nextStep.action);
+    }
+    setError('');
+  };
+
+  const check = (): string | null => {
+    if (!lead) return '请先输入客户手机号并选择客户';
+    if (!action) return '请选择跟进动作';
+    if (over) return `关键结论最多${meta.conclusionMax}个字，当前${count}个字`;
+    if (nextText.trim() && !next) return `没看懂下一步时间「${nextText.trim()}」，请换个说法，如「下周三下午3点」`;
+    if (next?.past) return `下一步时间 ${next.label} 已经过去了，请重新选择`;
+    if (chars(nextAction) > 50) return '下一步动作最多50个字';
+    return null;
+  };
+
+  const save = async () => {
+    const problem = check();
+    setError(problem ?? '');
+    if (problem || !lead || saving) return;
+    setSaving(true);
+    const stepAction = nextAction.trim() || next?.action || DEFAULT_NEXT_ACTION;
+    const body: Record<string, unknown> = {
+      leadId: lead.id,
+      action,
+      conclusion: conclusion.trim(),
+      source: voice ? 'voice' : phraseOnly && conclusion ? 'phrase' : 'typed',
+      ...(next ? { nextStep: { at: next.iso, action: stepAction } } : {}),
+      ...(voice ? { transcript: voice.transcript.slice(0, 2000) } : {}),
+      ...(scriptId ? { scriptId } : {}),
+    };
+    const summary = `${lead.customerName} · ${action}${next ? ` · 下一步 ${next.label} ${stepAction}` : ''}`;
+    try {
+      // The follow-up first: it is the part that must never be lost (queued on the device when offline).
+      const r = await submit({ key: requestId, body, label: summary });
+      if (r.ok) {
+        const moreError = more ? await saveMore(lead).then(() => '', (e: Error) => `年级/关注点/标签未保存：${e.message}`) : '';
+        reset();
+        onSaved(summary, lead.id);
+        if (moreError) setError(moreError);
+      } else if (r.offline) {
+        reset();
+        onQueued(summary);
+      } else {
+        setError(r.message);
+      }
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const saveMore = async (l: FormLead) => {
+    const tagList = tags.split(/[\s,，、]+/).filter(Boolean);
+    const changes: Record<string, unknown> = {};
+    if (grade && grade !== l.grade) changes.grade = grade;
+    if (concerns.join() !== l.concerns.join()) changes.concerns = concerns;
+    if (tagList.join() !== l.tags.join()) changes.tags = tagList;
+    if (Object.keys(changes).length) await api('PATCH', `/api/leads/${l.id}`, changes);
+  };
+
+  return (
+    <View className='form' id='followup-form'>
+      <View className='form__top'>
+        <Text className='section-title'>跟进记录{lead ? ` · ${lead.customerName}` : ''}</Text>
+        <VoiceButton platform={platform} config={config} onDraft={applyDraft} onError={setError} />
+      </View>
+      {voice ? (
+        <View className='draft-note' id='draft-note'>
+          语音草稿（{voice.by === 'llm' ? '智能整理' : '规则整理'}），请核对后保存 · 原话：{voice.transcript}
+        </View>
+      ) : null}
+
+      <View className='label'>1. 跟进动作<Text className='req'>*</Text></View>
+      <Chips id='actions' items={meta.actionTags} selected={action ? [action] : []} onTap={(a) => setAction(a === action ? null : a)} />
+
+      <View className='label'>
+        2. 关键结论 <Text className={`counter${over ? ' counter--over' : ''}`} id='counter'>{count}/{meta.conclusionMax}</Text>
+      </View>
+      <Textarea
+        id='conclusion'
+        className={`textarea${over ? ' textarea--over' : ''}`}
+        value={conclusion}
+        maxlength={-1}
+        placeholder='客户的态度、顾虑、意向'
+        onInput={(e) => { setConclusion(e.detail.value); setPhraseOnly(false); }}
+      />
+      <Chips id='phrases' small items={meta.quickPhrases} selected={meta.quickPhrases.filter((p) => conclusion.includes(p))} onTap={addPhrase} />
+
+      <View className='label'>3. 下一步计划</View>
+      <Chips id='next-chips' small items={NEXT_CHIPS} selected={NEXT_CHIPS.includes(nextText) ? [nextText] : []} onTap={(c) => setNextText(c === nextText ? '' : c)} />
+      <Input id='next-text' className='input' value={nextText} placeholder='或输入：下个月5号、周末、两周后…' onInput={(e) => setNextText(e.detail.value)} />
+      {nextText.trim() ? (
+        next ? (
+          <View className={`next-when${next.past ? ' next-when--bad' : ''}`} id='next-when'>
+            提醒：{next.label}{next.hasTime ? '' : '（未说具体时间，默认）'}{next.deadline ? ' 之前' : ''}
+          </View>
+        ) : (
+          <View className='next-when next-when--bad' id='next-when'>没看懂这个时间，请换个说法</View>
+        )
+      ) : null}
+      {next ? (
+        <Input id='next-action' className='input' value={nextAction} placeholder={next.action || DEFAULT_NEXT_ACTION} onInput={(e) => setNextAction(e.detail.value)} />
+      ) : null}
+
+      <View className='more-toggle' id='more-toggle' onClick={() => setMore(!more)}>{more ? '收起 ▲' : '更多（年级、关注点、标签）▼'}</View>
+      {more ? (
+        <View className='more' id='more'>
+          <View className='label'>年级</View>
+          <Chips small items={meta.grades} selected={grade ? [grade] : []} onTap={(g) => setGrade(g === grade ? null : g)} />
+          <View className='label'>关注点</View>
+          <Chips small items={meta.concerns} selected={concerns} onTap={(c) => setConcerns(concerns.includes(c) ? concerns.filter((x) => x !== c) : [...concerns, c])} />
+          <View className='label'>标签（空格分隔）</View>
+          <Input className='input' value={tags} onInput={(e) => setTags(e.detail.value)} />
+        </View>
+      ) : null}
+
+      {error ? <View className='error' id='form-error'>{error}</View> : null}
+      <Button id='save' type='primary' fill='solid' block loading={saving} disabled={saving} onClick={save}>保存跟进</Button>
+    </View>
+  );
+}

@@ -1,0 +1,235 @@
+import { useCallback, useEffect, useState } from 'react';
+import { Input, Picker, Text, View } from '@tarojs/components';
+import { api, hasToken } from '../../lib/api';
+import { detectPlatform, devLogin, dingtalkLogin, pageQuery, wecomLogin, type Platform, type SidebarConfig } from '../../lib/platform';
+import { phoneFromChat, sendChatText } from '../../lib/wecom';
+import { flush, pending, type PendingFollowup } from '../../lib/outbox';
+import { Attribution, CustomerCard, Timeline, type Interaction, type Lookup } from '../../components/CustomerCard';
+import { FollowupForm, type FormLead, type Meta, type Prefill } from '../../components/FollowupForm';
+import { NewCustomer } from '../../components/NewCustomer';
+import { Panels, type ScriptPick } from '../../components/Panels';
+
+interface Me { id: number; name: string; role: string }
+
+export default function Index() {
+  const [platform] = useState<Platform>(detectPlatform);
+  const [config, setConfig] = useState<SidebarConfig | null>(null);
+  const [me, setMe] = useState<Me | null>(null);
+  const [users, setUsers] = useState<Me[]>([]);
+  const [meta, setMeta] = useState<Meta | null>(null);
+  const [fatal, setFatal] = useState('');
+  const [phone, setPhone] = useState('');
+  const [lookup, setLookup] = useState<Lookup | null>(null);
+  const [phoneError, setPhoneError] = useState('');
+  const [lead, setLead] = useState<FormLead | null>(null);
+  const [prefill, setPrefill] = useState<Prefill | null>(null);
+  const [pick, setPick] = useState<ScriptPick | null>(null);
+  const [saved, setSaved] = useState<{ summary: string; timeline: Interaction[] } | null>(null);
+  const [queue, setQueue] = useState<PendingFollowup[]>(pending);
+  const [notice, setNotice] = useState('');
+
+  const doLookup = useCallback(async (p: string) => {
+    setPhoneError('');
+    const r = await api<Lookup>('GET', `/api/customers/lookup?phone=${encodeURIComponent(p)}`);
+    setLookup(r);
+    if (!r.valid) {
+      setPhoneError(r.error ?? '手机号格式不正确');
+      setLead(null);
+      return r;
+    }
+    const c = r.customer;
+    if (c && c.visible) {
+      const mine = c.leads.find((l) => l.ownerId === me?.id) ?? c.leads[0];
+      setLead({ id: mine.id, customerName: c.name ?? r.masked, grade: c.grade, concerns: c.concerns, tags: c.tags });
+    } else {
+      setLead(null);
+    }
+    return r;
+  }, [me?.id]);
+
+  const onPhone = (v: string) => {
+    const digits = v.replace(/[^\d+]/g, '');
+    setPhone(digits);
+    setSaved(null);
+    if (digits.replace(/^\+?86/, '').length >= 11) void doLookup(digits).catch((e) => setPhoneError(e.message));
+    else {
+      setLookup(null);
+      setLead(null);
+      setPhoneError('');
+    }
+  };
+
+  const phoneBlur = () => {
+    if (phone && phone.length < 11) setPhoneError(`手机号应为11位数字，当前为${phone.length}位`);
+  };
+
+  // Sign in (WeCom / DingTalk / demo), then the company's lists, then whatever the chat or the link says.
+  useEffect(() => {
+    void (async () => {
+      try {
+        const cfg = await api<SidebarConfig>('GET', '/api/sidebar/config');
+        setConfig(cfg);
+        if (platform === 'wecom' && cfg.wecom && !(await wecomLogin(cfg))) return;
+        if ((platform === 'dingtalk' || platform === 'dd') && cfg.dingtalk) await dingtalkLogin(cfg);
+        // Cold start is on the critical path: sign-in, then the profile and the company's lists in parallel.
+        let who: Me | null = null;
+        if (hasToken()) who = await api<Me>('GET', '/api/me').catch(() => null);
+        if (!who) {
+          if (!cfg.demo) { setFatal('请在企业微信或钉钉中打开侧边栏'); return; }
+          who = await devLogin({ role: 'rep' });
+        }
+        const [m, list] = await Promise.all([
+          api<Meta>('GET', '/api/meta'),
+          cfg.demo && platform === 'browser' ? api<{ items: Me[] }>('GET', '/api/users').catch(() => ({ items: [] as Me[] })) : null,
+        ]);
+        setMe(who);
+        setMeta(m);
+        if (list) setUsers(list.items);
+      } catch (err) {
+        setFatal((err as Error).message);
+      }
+    })();
+  }, [platform]);
+
+  // After sign-in: the deep link (?leadId=N&pick=ID) or the WeCom chat's customer.
+  useEffect(() => {
+    if (!me || !config) return;
+    void (async () => {
+      const q = pageQuery();
+      if (q.leadId) {
+        try {
+          const l = await api<any>('GET', `/api/leads/${Number(q.leadId)}`);
+          if (l.customer?.phone) {
+            setPhone(l.customer.phone);
+            await doLookup(l.customer.phone);
+          }
+          if (q.pick) {
+            const picks = await api<{ items: ScriptPick[] }>('GET', `/api/script-picks?leadId=${Number(q.leadId)}`).catch(() => null);
+            const p = picks?.items.find((x) => String(x.id) === q.pick) ?? null;
+            setPick(p);
+            if (p) setPrefill({ action: '已发送资料', scriptId: p.scriptId, conclusion: '' });
+          }
+        } catch (err) {
+          setNotice((err as Error).message);
+        }
+      } else if (platform === 'wecom' && config.wecom) {
+        const chat = await phoneFromChat(config).catch(() => null);
+        if (chat?.phone) {
+          setPhone(chat.phone);
+          await doLookup(chat.phone);
+        } else if (chat) {
+          setNotice(`${chat.name || '该客户'} 没有备注手机号，请输入`);
+        }
+      }
+    })();
+  }, [me?.id, config]);
+
+  // Nothing lost: resend what is pending now, every 15 s and whenever the network comes back.
+  useEffect(() => {
+    const run = async () => {
+      if (!pending().length) return;
+      const r = await flush();
+      setQueue(pending());
+      if (r.sent) setNotice(`已补发 ${r.sent} 条暂存的跟进`);
+      if (r.failed.length) setNotice(`以下暂存记录被服务器拒绝：${r.failed.join('；')}`);
+    };
+    const timer = setInterval(run, 15_000);
+    if (typeof window !== 'undefined') window.addEventListener('online', run);
+    void run();
+    return () => {
+      clearInterval(timer);
+      if (typeof window !== 'undefined') window.removeEventListener('online', run);
+    };
+  }, []);
+
+  const onSaved = async (summary: string, leadId: number) => {
+    setQueue(pending());
+    const list = await api<{ items: any[] }>('GET', `/api/leads/${leadId}/followups`).catch(() => ({ items: [] }));
+    const timeline: Interaction[] = (list.items ?? []).slice(0, 3).map((f) => ({
+      followupId: f.id, at: f.createdAt, action: f.action, conclusion: f.conclusion, nextStepAt: f.nextStepAt,
+      nextStepAction: f.nextStepAction, authorName: f.authorName ?? null,
+    }));
+    setSaved({ summary, timeline });
+    setPhone('');
+    setLookup(null);
+    setLead(null);
+    setPick(null);
+    setPrefill(null);
+  };
+
+  const onQueued = (summary: string) => {
+    setQueue(pending());
+    setNotice(`网络异常：「${summary}」已暂存在本机，恢复后自动补发`);
+    setPhone('');
+    setLookup(null);
+    setLead(null);
+  };
+
+  const retryNow = async () => {
+    const r = await flush();
+    setQueue(pending());
+    setNotice(r.sent ? `已补发 ${r.sent} 条` : '仍然连接不上服务器，稍后自动重试');
+  };
+
+  const switchUser = async (u: Me) => {
+    await devLogin({ userId: u.id });
+    setMe(await api<Me>('GET', '/api/me'));
+    setMeta(await api<Meta>('GET', '/api/meta'));
+    onPhone('');
+  };
+
+  if (fatal) return <View className='page'><View className='error' id='fatal'>{fatal}</View></View>;
+  if (!config || !me || !meta) return <View className='page'><View className='muted'>加载中…</View></View>;
+
+  return (
+    <View className='page'>
+      <View className='header'>
+        <Text className='header__title'>Lifeline</Text>
+        {users.length > 1 ? (
+          <Picker mode='selector' range={users.map((u) => u.name)} onChange={(e) => void switchUser(users[Number(e.detail.value)])}>
+            <View className='header__user' id='user-picker'>{me.name} ▾</View>
+          </Picker>
+        ) : (
+          <Text className='header__user'>{me.name}</Text>
+        )}
+      </View>
+
+      {queue.length ? (
+        <View className='pending' id='pending'>
+          <Text>待发送 {queue.length} 条：{queue.map((q) => q.label).join('；')}</Text>
+          <Text className='link' onClick={() => void retryNow()}> 立即重试</Text>
+        </View>
+      ) : null}
+      {notice ? <View className='notice' id='notice' onClick={() => setNotice('')}>{notice}</View> : null}
+
+      {saved ? (
+        <View className='saved' id='saved'>
+          <View className='saved__title'>✓ 已保存</View>
+          <View>{saved.summary}</View>
+          <Timeline items={saved.timeline} title='更新后的时间线' />
+        </View>
+      ) : null}
+
+      <View className='label'>客户手机号</View>
+      <Input id='phone' className='input input--phone' type='number' maxlength={14} value={phone} placeholder='输入11位手机号' onInput={(e) => onPhone(e.detail.value)} onBlur={phoneBlur} />
+      {phoneError ? <View className='error' id='phone-error'>{phoneError}</View> : null}
+      {lookup?.valid ? <Attribution lookup={lookup} /> : null}
+      {lookup?.valid ? <CustomerCard lookup={lookup} /> : null}
+      {lookup?.valid && !lookup.customer ? (
+        <NewCustomer lookup={lookup} platform={platform} onCreated={() => void doLookup(lookup.normalized)} />
+      ) : null}
+
+      {lookup?.customer?.visible ? (
+        <Panels
+          customerId={lookup.customer.id}
+          pick={pick}
+          onSendPick={platform === 'wecom' && config.wecom ? (p) => sendChatText(config, p.text) : undefined}
+        />
+      ) : null}
+
+      <FollowupForm lead={lead} meta={meta} platform={platform} config={config} prefill={prefill} onSaved={onSaved} onQueued={onQueued} />
+      {platform === 'browser' && config.demo ? <View className='muted footnote'>演示模式：浏览器中以演示账号登录</View> : null}
+    </View>
+  );
+}
+

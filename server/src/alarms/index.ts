@@ -1,0 +1,23 @@
+import Router from '@koa/router';
+import type { AppContext } from '../context';
+import { subscribeAlarmTimers } from './timers';
+import { subscribeScriptProgress } from '../scripts/progress';
+import { scriptRoutes } from '../scripts/picks.routes';
+import { consoleRoutes } from '../console/console.routes';
+import { wecomCallbackRoutes } from '../platforms/wecom/callback';
+import { dingtalkCallbackRoutes } from '../platforms/dingtalk/callback';
+
+export { AlarmEngine } from './engine';
+export { backfillTimers } from './timers';
+
+/**
+ * Alarm engine wiring: timers follow lead/follow-up changes in their transactions; `raw` holds the routes
+ * that read their own bodies (platform callbacks, console taps); `authed` the script-pick API.
+ */
+export function alarmsModule(ctx: AppContext) {
+  subscribeAlarmTimers(ctx);
+  subscribeScriptProgress(ctx);
+  const raw = new Router();
+  for (const r of [wecomCallbackRoutes(ctx), dingtalkCallbackRoutes(ctx), consoleRoutes(ctx)]) raw.use(r.routes(), r.allowedMethods());
+  return { raw, authed: scriptRoutes(ctx) };
+}

@@ -1,0 +1,115 @@
+import type { EntityManager } from 'typeorm';
+import { In } from 'typeorm';
+import type { AppContext } from '../context';
+import { Audit } from '../audit/audit.service';
+import { forbidden, notFound } from '../http/errors';
+import { User } from '../users/user.entity';
+import { Script, ScriptPick } from '../scripts/script.entities';
+import { Alarm, AlarmMessage, CallbackReceipt } from './alarm.entities';
+import { alarmLinks } from './links';
+import { isUniqueViolation } from '../db/tx';
+
+export interface Tap {
+  companyId: number;
+  userId: number;
+  /** The alarm card (or its task id on WeCom). */
+  alarmId: number;
+  /** s<scriptId> | done | ack */
+  key: string;
+  /** WeCom: the tap's single-use ResponseCode, used to update the tapper's own card. */
+  responseCode?: string | null;
+  /** Platform retry key (WeCom: FromUserName + CreateTime); the same key is handled once. */
+  dedupe?: { platform: string; key: string };
+  requestId?: string;
+}
+
+export interface TapResult {
+  duplicate: boolean;
+  handled: boolean;
+  pick: { id: number; text: string; link: string } | null;
+}
+
+const hhmm = (t: number) => new Date(t + 8 * 3600_000).toISOString().slice(11, 16);
+
+/**
+ * One tap on an alarm button, whatever the channel (console, WeCom callback, DingTalk link): records the
+ * script use, queues the full script text with a sidebar link to the rep, marks the alarm handled, and
+ * queues an update of every recipient's copy of the card. All in one transaction; retries are no-ops.
+ */
+export async function handleTap(app: AppContext, t: Tap): Promise<TapResult> {
+  const run = async (em: EntityManager): Promise<TapResult> => {
+    const now = app.clock.now();
+    if (t.dedupe) await em.getRepository(CallbackReceipt).insert({ platform: t.dedupe.platform, dedupeKey: t.dedupe.key.slice(0, 160), receivedAt: now });
+    const lockRead = app.tx.kind === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
+    const alarm = await em.getRepository(Alarm).findOne({ where: { id: t.alarmId, companyId: t.companyId }, ...lockRead });
+    if (!alarm) throw notFound('提醒不存在');
+    const mine = await em.getRepository(AlarmMessage).findOneBy({ alarmId: alarm.id, recipientId: t.userId, kind: 'card' });
+    if (!mine) throw forbidden('这条提醒不是发给你的');
+    const user = await em.getRepository(User).findOneByOrFail({ id: t.userId });
+    const audit = new Audit(em, { companyId: t.companyId, actorId: t.userId, requestId: t.requestId, at: now });
+    let pick: TapResult['pick'] = null;
+
+    if (t.key.startsWith('s')) {
+      const scriptId = Number(t.key.slice(1));
+      const suggested = alarm.scripts.find((s) => s.scriptId === scriptId);
+      if (!suggested || mine.payload.role !== 'rep') throw forbidden('这个话术不属于这条提醒');
+      let row = await em.getRepository(ScriptPick).findOneBy({ companyId: t.companyId, alarmId: alarm.id, repId: t.userId, scriptId });
+      if (!row) {
+        row = em.getRepository(ScriptPick).create({
+          companyId: t.companyId, alarmId: alarm.id, scriptId, leadId: alarm.leadId, repId: t.userId, text: suggested.text,
+          pickedAt: now, sentAt: null, progressedAt: null,
+        });
+        await em.getRepository(ScriptPick).insert(row);
+        await audit.created('script_pick', row.id, { alarmId: alarm.id, scriptId, leadId: alarm.leadId });
+        const link = alarmLinks(app).sidebar(alarm.leadId, row.id);
+        await queue(em, now, { companyId: t.companyId, alarmId: alarm.id, recipientId: t.userId, kind: 'script', channel: mine.channel,
+          payload: { leadName: alarm.card.leadName, text: suggested.text, link, pickId: row.id }, dedupeKey: `script:${row.id}` });
+      }
+      pick = { id: row.id, text: row.text, link: alarmLinks(app).sidebar(alarm.leadId, row.id) };
+    } else if (t.key !== 'done' && t.key !== 'ack') {
+      throw forbidden('未知的按钮');
+    }
+
+    if (mine.state !== 'acted') {
+      await em.getRepository(AlarmMessage).update({ id: mine.id }, {
+        state: 'acted', actedAt: now, updatedAt: now, payload: { ...mine.payload, tapResponseCode: t.responseCode ?? null, tapKey: t.key },
+      });
+    }
+    const handles = t.key !== 'ack';
+    if (handles && alarm.handledAt === null) {
+      const how = pick ? `使用话术#${pick.id}` : '已跟进';
+      await em.getRepository(Alarm).update({ id: alarm.id }, { handledBy: t.userId, handledAt: now, handledHow: how });
+      await audit.changed('alarm', alarm.id, [{ field: 'handledBy', before: null, after: t.userId }, { field: 'handledAt', before: null, after: now }]);
+      // Every recipient's copy on a platform shows who handled it and when.
+      const copies = await em.getRepository(AlarmMessage).findBy({ alarmId: alarm.id, kind: 'card', state: In(['sent', 'acted']) });
+      for (const c of copies) {
+        if (c.channel === 'local' || c.recipientId < 0) continue;
+        const code = c.id === mine.id ? t.responseCode ?? c.platformRef : c.platformRef;
+        await queue(em, now, { companyId: t.companyId, alarmId: alarm.id, recipientId: c.recipientId, kind: 'update', channel: c.channel,
+          payload: { responseCode: code, replaceName: `${user.name}已处理 ${hhmm(now)}`, cardMessageId: c.id }, dedupeKey: `update:${alarm.id}:${c.recipientId}` });
+      }
+    }
+    return { duplicate: false, handled: handles, pick };
+  };
+  try {
+    return await app.tx.run(run);
+  } catch (err) {
+    // The same platform retry arriving twice: the first one did the work.
+    if (t.dedupe && isUniqueViolation(err)) return { duplicate: true, handled: false, pick: null };
+    throw err;
+  }
+}
+
+async function queue(em: EntityManager, now: number, m: Pick<AlarmMessage, 'companyId' | 'alarmId' | 'recipientId' | 'kind' | 'channel' | 'payload' | 'dedupeKey'>) {
+  const exists = await em.getRepository(AlarmMessage).findOneBy({ companyId: m.companyId, dedupeKey: m.dedupeKey });
+  if (exists) return;
+  await em.getRepository(AlarmMessage).insert({
+    ...m, state: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, sentAt: null, actedAt: null, platformRef: null,
+    digestId: null, leaseOwner: null, leaseUntil: null, createdAt: now, updatedAt: now,
+  });
+}
+
+/** Counts a script as sent once (sidebar `sent`); progress is credited when the lead later advances. */
+export async function countScriptSend(em: EntityManager, scriptId: number, now: number) {
+  await em.createQueryBuilder().update(Script).set({ sendCount: () => 'sendCount + 1', updatedAt: now }).where({ id: scriptId }).execute();
+}

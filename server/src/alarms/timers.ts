@@ -1,0 +1,94 @@
+import { In, type EntityManager } from 'typeorm';
+import { ALARM_RULES, alarmSettings, desiredTimers, type AlarmSettings, type LeadAlarmState } from '@lifeline/shared';
+import type { AppContext } from '../context';
+import { Lead } from '../leads/lead.entity';
+import { Company } from '../companies/company.entity';
+import { Customer } from '../customers/customer.entity';
+import { Alarm, AlarmMessage, AlarmTimer } from './alarm.entities';
+
+/** The company's alarm settings: `settings.alarms` overrides over the defaults. */
+export async function companyAlarmSettings(em: EntityManager, companyId: number): Promise<AlarmSettings> {
+  const c = await em.getRepository(Company).findOneBy({ id: companyId });
+  return alarmSettings((c?.settings as Record<string, unknown> | undefined)?.alarms);
+}
+
+export async function leadAlarmState(em: EntityManager, lead: Lead): Promise<LeadAlarmState> {
+  const customer = await em.getRepository(Customer).findOne({ where: { id: lead.customerId }, select: { id: true, grade: true } });
+  return {
+    status: lead.status, deleted: lead.deletedAt !== null, ownerId: lead.ownerId, grade: customer?.grade ?? null,
+    createdAt: lead.createdAt, assignedAt: lead.assignedAt, claimedAt: lead.claimedAt,
+    firstFollowupAt: lead.firstFollowupAt, nextStepDueAt: lead.nextStepDueAt,
+  };
+}
+
+/**
+ * Makes the lead's timer rows match what the rules want now, with the caller's transaction: new deadlines
+ * are armed, satisfied ones cancelled, moved ones re-armed. A timer that already fired for the same due
+ * time stays fired (no second alarm for the same deadline).
+ */
+export async function syncLeadTimers(em: EntityManager, lead: Lead, now: number, settings?: AlarmSettings): Promise<void> {
+  const s = settings ?? (await companyAlarmSettings(em, lead.companyId));
+  const want = desiredTimers(await leadAlarmState(em, lead), s);
+  const repo = em.getRepository(AlarmTimer);
+  const rows = await repo.findBy({ leadId: lead.id });
+  const byRule = new Map(rows.map((r) => [r.rule, r]));
+  for (const rule of ALARM_RULES) {
+    const due = want[rule];
+    const row = byRule.get(rule);
+    // A fired alarm still waiting for delivery (quiet hours, retries) is withdrawn once its deadline is satisfied or moved.
+    if (row && row.state === 'fired' && due !== row.dueAt) await withdrawUndelivered(em, row.id, now);
+    if (due === undefined) {
+      if (row && row.state === 'pending') await repo.update({ id: row.id }, { state: 'cancelled', leaseOwner: null, leaseUntil: null, updatedAt: now });
+      continue;
+    }
+    if (!row) {
+      await repo.insert({ companyId: lead.companyId, leadId: lead.id, rule, dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, firedAt: null, createdAt: now, updatedAt: now });
+    } else if (row.dueAt !== due || row.state === 'cancelled') {
+      if (row.state === 'fired' && row.dueAt === due) continue;
+      await repo.update({ id: row.id }, { dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, updatedAt: now });
+    }
+  }
+}
+
+async function withdrawUndelivered(em: EntityManager, timerId: number, now: number): Promise<void> {
+  const alarms = await em.getRepository(Alarm).find({ where: { timerId }, select: { id: true } });
+  if (!alarms.length) return;
+  await em.getRepository(AlarmMessage).update(
+    { alarmId: In(alarms.map((a) => a.id)), kind: 'card', state: 'pending' },
+    { state: 'cancelled', lastError: '线索已处理，提醒撤回', leaseOwner: null, leaseUntil: null, updatedAt: now },
+  );
+}
+
+/** Timers are written in the transaction of every lead and follow-up change (domain events). */
+export function subscribeAlarmTimers(app: AppContext): void {
+  app.events.on(async (em, event, meta) => {
+    await syncLeadTimers(em, event.lead, meta.at);
+  });
+}
+
+/**
+ * One-off arming for leads that existed before the alarm engine (or were bulk-loaded without events):
+ * every live lead with no timer rows gets its timers. Runs in batches by id.
+ */
+export async function backfillTimers(app: AppContext, batch = 500): Promise<number> {
+  let after = 0;
+  let armed = 0;
+  for (;;) {
+    const ids: { id: number }[] = await app.ds.query(
+      `SELECT l.id FROM \`lead\` l WHERE l.id > ? AND l.deletedAt IS NULL
+        AND NOT EXISTS (SELECT 1 FROM alarm_timer t WHERE t.leadId = l.id) ORDER BY l.id LIMIT ${batch}`,
+      [after],
+    );
+    if (!ids.length) return armed;
+    after = Number(ids[ids.length - 1].id);
+    await app.tx.run(async (em) => {
+      const leads = await em.getRepository(Lead).findBy({ id: In(ids.map((r) => Number(r.id))) });
+      const settings = new Map<number, AlarmSettings>();
+      for (const lead of leads) {
+        if (!settings.has(lead.companyId)) settings.set(lead.companyId, await companyAlarmSettings(em, lead.companyId));
+        await syncLeadTimers(em, lead, app.clock.now(), settings.get(lead.companyId));
+        armed++;
+      }
+    });
+  }
+}

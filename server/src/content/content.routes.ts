@@ -1,0 +1,26 @@
+import Router from '@koa/router';
+import { actorOf } from '../auth/auth.middleware';
+import { parseInput } from '../http/validate';
+import { idParam, requestIdOf } from '../http/router-kit';
+import { contentItemSchema, type ContentService } from './content.service';
+
+export function contentRoutes(content: ContentService): Router {
+  const r = new Router({ prefix: '/api' });
+  r.get('/customers/:id/content-queue', async (ctx) => {
+    ctx.body = await content.queue(actorOf(ctx), idParam(ctx));
+  });
+  r.post('/content-queue/:id/sent', async (ctx) => {
+    ctx.body = await content.markSent(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
+  });
+  r.get('/content/items', async (ctx) => {
+    ctx.body = await content.items(actorOf(ctx));
+  });
+  r.post('/content/items', async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await content.addItem(actorOf(ctx), parseInput(contentItemSchema, ctx.request.body), requestIdOf(ctx));
+  });
+  r.delete('/content/items/:id', async (ctx) => {
+    ctx.body = await content.removeItem(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
+  });
+  return r;
+}

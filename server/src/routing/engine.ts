@@ -1,0 +1,117 @@
+import { In, type EntityManager } from 'typeorm';
+import {
+  DEFAULT_PROTECTIVE, SKIP_REASON_LABELS, ineligibility, matchRule, pickFromCursor, smoothWeightedSequence,
+  type LeadFacts, type MemberState, type PoolMemberRule, type RuleSetBody, type SkipReason,
+} from '@lifeline/shared/src/routing';
+import type { AppContext } from '../context';
+import { User } from '../users/user.entity';
+import { RoutingPool, RoutingPoolMember, RoutingRuleSet, type DecisionReasons } from './routing.entities';
+
+/** Statuses that count as a rep's open load (caps and the protective threshold). */
+export const OPEN_STATUSES = ['assigned', 'following'] as const;
+
+export interface Plan {
+  ruleSetVersion: number | null;
+  ruleIndex: number | null;
+  ruleName: string | null;
+  pool: RoutingPool | null;
+  ownerId: number | null;
+  owner: User | null;
+  outcome: 'assigned' | 'queued' | 'unrouted';
+  cursorBefore: number | null;
+  cursorAfter: number | null;
+  reasons: DecisionReasons;
+}
+
+export async function latestRuleSet(em: EntityManager, companyId: number): Promise<RoutingRuleSet | null> {
+  return em.getRepository(RoutingRuleSet).findOne({ where: { companyId }, order: { version: 'DESC' } });
+}
+
+/**
+ * Works out where a lead goes: rule → pool → weighted round robin over eligible members.
+ * With `lock`, the pool row is locked (MySQL `FOR UPDATE`; SQLite serialises transactions) and the
+ * load counts are locking reads, so concurrent intake sees every assignment committed before it.
+ * Writes nothing: the caller applies the plan (or shows it, for a dry run).
+ */
+export async function planRoute(
+  app: AppContext, em: EntityManager, companyId: number, facts: LeadFacts, at: number, lock: boolean,
+): Promise<Plan> {
+  const reasons: DecisionReasons = { score: facts.score, rule: '', skipped: [] };
+  const set = await latestRuleSet(em, companyId);
+  const empty = { ruleSetVersion: null, ruleIndex: null, ruleName: null, pool: null, ownerId: null, owner: null, cursorBefore: null, cursorAfter: null };
+  if (!set) {
+    reasons.rule = '尚未配置分配规则';
+    return { ...empty, outcome: 'unrouted', reasons };
+  }
+  const body: RuleSetBody = { ...set.body, protective: set.body.protective ?? DEFAULT_PROTECTIVE };
+  const match = matchRule(body, facts);
+  reasons.rule = `${match.reason}（规则版本 v${set.version}）`;
+  const base = { ...empty, ruleSetVersion: set.version, ruleIndex: match.index, ruleName: match.rule?.name ?? '默认线索池' };
+
+  const pool = await em.getRepository(RoutingPool).findOneBy({ id: match.poolId, companyId });
+  if (!pool || pool.deletedAt !== null) {
+    reasons.note = `线索池（ID ${match.poolId}）不存在或已删除，线索保持待分配`;
+    return { ...base, outcome: 'unrouted', reasons };
+  }
+  reasons.pool = pool.name;
+  const members = await em.getRepository(RoutingPoolMember).find({ where: { poolId: pool.id }, order: { position: 'ASC', id: 'ASC' } });
+  const rules = new Map<number, PoolMemberRule>(members.map((m) => [m.userId, { userId: m.userId, weight: m.weight, cap: m.cap, shifts: m.shifts }]));
+  const users = members.length ? await em.getRepository(User).findBy({ id: In(members.map((m) => m.userId)) }) : [];
+  const userById = new Map(users.map((u) => [u.id, u]));
+  // Loads matter only for a member with a cap, or when the lead is a top lead (protective threshold).
+  const isTop = facts.score >= body.protective.minScore;
+  const needLoad = (u: User) => u.active && !u.deletedAt && (isTop || rules.get(u.id)?.cap != null);
+  // The cursor row is locked as late as possible (it is held until commit): after the configuration reads.
+  if (lock && app.tx.kind === 'mysql') {
+    const locked = await em.getRepository(RoutingPool).createQueryBuilder('p').select(['p.id', 'p.rrCursor'])
+      .where('p.id = :id', { id: pool.id }).setLock('pessimistic_write').getOne();
+    pool.rrCursor = locked?.rrCursor ?? pool.rrCursor;
+  }
+  const states = await memberStates(app, em, companyId, users, needLoad, body.protective.minScore, lock);
+
+  const sequence = smoothWeightedSequence(members);
+  const pick = pickFromCursor<SkipReason>(sequence, pool.rrCursor, (userId) =>
+    ineligibility(rules.get(userId)!, states.get(userId) ?? { active: false, openLeads: 0, openTopLeads: 0 }, at, facts.score, body.protective),
+  );
+  reasons.skipped = pick.skipped.map((s) => ({
+    userId: s.userId, name: userById.get(s.userId)?.name ?? `#${s.userId}`, reason: s.reason, label: SKIP_REASON_LABELS[s.reason],
+  }));
+  const withPool = { ...base, pool, cursorBefore: pool.rrCursor, cursorAfter: pick.nextCursor };
+  if (pick.userId === null) {
+    const protectedOnly = pick.skipped.length > 0 && pick.skipped.some((s) => s.reason === 'protected');
+    reasons.note = members.length === 0
+      ? '线索池没有成员，进入轮转队列等待主管分配'
+      : protectedOnly
+        ? `高分线索（≥${body.protective.minScore}）：可接的顾问都已持有 ${body.protective.maxPerRep} 条，进入轮转队列由主管手动分配`
+        : '线索池内没有可接单的顾问，进入轮转队列等待主管分配';
+    return { ...withPool, outcome: 'queued', reasons };
+  }
+  const owner = userById.get(pick.userId)!;
+  reasons.chosen = `${owner.name}（轮转位置 ${pick.position + 1}/${sequence.length}）`;
+  return { ...withPool, ownerId: owner.id, owner, outcome: 'assigned', reasons };
+}
+
+/** Active flag and open/top-lead counts per member, read so that concurrent commits are seen (MySQL). */
+async function memberStates(
+  app: AppContext, em: EntityManager, companyId: number, users: User[], needLoad: (u: User) => boolean, topScore: number, lock: boolean,
+): Promise<Map<number, MemberState>> {
+  const states = new Map<number, MemberState>(users.map((u) => [u.id, { active: u.active && !u.deletedAt, openLeads: 0, openTopLeads: 0 }]));
+  if (!users.length) return states;
+  // On MySQL the counts must see assignments committed after this transaction's snapshot was taken, so
+  // they are locking reads — one per member on (companyId, ownerId, status), which locks only that rep's
+  // open leads and never the pending rows other transactions are inserting.
+  const mysql = app.tx.kind === 'mysql';
+  const lockSql = lock && mysql ? ' LOCK IN SHARE MODE' : '';
+  const hint = mysql ? ' FORCE INDEX (idx_lead_company_owner_status)' : '';
+  for (const u of users.filter(needLoad)) {
+    const [row]: { n: number | string; top: number | string | null }[] = await em.query(
+      `SELECT COUNT(*) AS n, SUM(CASE WHEN score >= ? THEN 1 ELSE 0 END) AS top FROM \`lead\`${hint}
+        WHERE companyId = ? AND ownerId = ? AND status IN ('assigned','following') AND deletedAt IS NULL${lockSql}`,
+      [topScore, companyId, u.id],
+    );
+    const s = states.get(u.id)!;
+    s.openLeads = Number(row?.n ?? 0);
+    s.openTopLeads = Number(row?.top ?? 0);
+  }
+  return states;
+}

@@ -1,0 +1,4 @@
+export * from './rules';
+export * from './quiet-hours';
+export * from './grouping';
+export * from './scripts';

@@ -1,0 +1,4 @@
+export * from './rules';
+export * from './wrr';
+export * from './eligibility';
+export * from './schemas';

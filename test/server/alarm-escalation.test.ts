@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb, Harness, TEST_NOW } from '../support/harness';
+import { AlarmEngine } from '../../server/src/alarms';
+
+const H = 3600_000;
+const MIN = 60_000;
+
+describeEachDb('alarm escalation: unclaimed, claim, 初三 early warning, quiet hours', (kind) => {
+  const h = new Harness(kind, 10);
+  let engine: AlarmEngine;
+  beforeAll(async () => {
+    await h.start();
+    engine = new AlarmEngine(h.app, { leaseMs: 30_000 });
+  });
+  afterAll(() => h.stop());
+
+  const create = async (phone: string, name: string, grade: string, as = '李静', ownerName = '张敏') => {
+    const owner = await h.user(ownerName);
+    const r = await h.req('POST', '/api/leads', { as, body: { phone, channel: '公众号-寒假讲座推文', name, grade, ownerId: owner.id } });
+    expect(r.status).toBe(201);
+    return r.body.lead.id as number;
+  };
+
+  it('assigned and unclaimed for 30 min → the centre supervisor; a claim in time stops it', async () => {
+    h.clock.set(TEST_NOW);
+    const late = await create('13600001001', '冯妈妈', '初二');
+    const inTime = await create('13600001002', '陈爸爸', '初二');
+    expect((await h.req('POST', `/api/leads/${inTime}/claim`, { as: '张敏' })).status).toBe(200);
+    h.clock.advance(29 * MIN);
+    await engine.tick();
+    expect(await h.count('alarm', `rule = 'unclaimed'`)).toBe(0);
+    h.clock.advance(MIN);
+    await engine.tick();
+    const rows = await h.ds.query(`SELECT a.leadId, u.name FROM alarm a JOIN alarm_message m ON m.alarmId = a.id JOIN app_user u ON u.id = m.recipientId WHERE a.rule = 'unclaimed'`);
+    expect(rows.map((r: any) => [Number(r.leadId), r.name])).toEqual([[late, '李静']]);
+  });
+
+  it('初三 leads untouched 36 h → one grouped warning to the supervisor, held through quiet hours until 08:00', async () => {
+    h.clock.set(TEST_NOW); // 10:00; +36 h = 22:00, inside quiet hours
+    for (let i = 0; i < 3; i++) await create(`1360000200${i}`, `初三家长${i}`, '初三', '张敏');
+    await create('13600002009', '初三家长X', '初三', '李静', '陈晨');
+    h.clock.set(TEST_NOW + 36 * H);
+    await engine.tick();
+    const held = await h.ds.query(`SELECT m.state, m.nextAttemptAt FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE a.rule = 'high_risk'`);
+    expect(held.length).toBe(4);
+    const morning = Date.parse('2026-01-17T08:00:00+08:00');
+    expect(held.every((m: any) => m.state === 'pending' && Number(m.nextAttemptAt) === morning)).toBe(true);
+    h.clock.set(morning);
+    await engine.tick();
+    const [digest] = await h.ds.query(`SELECT m.payload, m.state, u.name FROM alarm_message m JOIN app_user u ON u.id = m.recipientId WHERE m.kind = 'digest'`);
+    expect(digest.state).toBe('sent');
+    expect(digest.name).toBe('李静');
+    const lines = JSON.parse(digest.payload).lines as string[];
+    expect(lines[0]).toMatch(/^张敏有 3 条初三线索超过 36 小时未跟进/);
+    expect(lines[1]).toMatch(/^陈晨有 1 条初三线索超过 36 小时未跟进/);
+    expect(await h.count('alarm_message', `state = 'merged'`)).toBe(4);
+  });
+
+  it('an alarm held by quiet hours is withdrawn when the rep claims before the morning', async () => {
+    h.clock.set(Date.parse('2026-01-20T21:40:00+08:00'));
+    const id = await create('13600004001', '夜间线索', '初二');
+    h.clock.advance(31 * MIN); // 22:11: the unclaimed alarm fires but waits for 08:00
+    await engine.tick();
+    const [held] = await h.ds.query(`SELECT m.id, m.state FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE a.leadId = ?`, [id]);
+    expect(held.state).toBe('pending');
+    h.clock.set(Date.parse('2026-01-21T07:30:00+08:00'));
+    expect((await h.req('POST', `/api/leads/${id}/claim`, { as: '张敏' })).status).toBe(200);
+    h.clock.set(Date.parse('2026-01-21T08:00:00+08:00'));
+    await engine.tick();
+    const [after] = await h.ds.query(`SELECT state, sentAt FROM alarm_message WHERE id = ?`, [held.id]);
+    expect(after.state).toBe('cancelled');
+    expect(after.sentAt).toBeNull();
+  });
+
+  it('a deleted lead and a lead followed up after arming raise nothing', async () => {
+    h.clock.set(TEST_NOW + 100 * H);
+    const a = await create('13600003001', '删除测试', '初二', '张敏');
+    const b = await create('13600003002', '跟进测试', '初二', '张敏');
+    expect((await h.req('DELETE', `/api/leads/${a}`, { as: '李静' })).status).toBe(200);
+    const fu = await h.req('POST', '/api/followups', { as: '张敏', headers: { 'idempotency-key': 'escalation-1' }, body: { leadId: b, action: '已电话沟通', conclusion: '约了周六试听' } });
+    expect(fu.status).toBe(201);
+    h.clock.advance(49 * H);
+    await engine.tick();
+    expect(await h.count('alarm', 'leadId IN (?, ?)', [a, b])).toBe(0);
+    // Restoring the lead re-arms its (now overdue) 48 h timer.
+    expect((await h.req('POST', `/api/leads/${a}/restore`, { as: '李静' })).status).toBe(200);
+    await engine.tick();
+    expect(await h.count('alarm', `leadId = ? AND rule = 'no_followup'`, [a])).toBe(1);
+  });
+});

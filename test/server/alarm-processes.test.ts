@@ -1,0 +1,96 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import { freshDatabase } from '../support/harness';
+import { migrate } from '../../server/src/db/migrate';
+import { seedDemo } from '../../server/src/demo/seed';
+import { FakeWecom } from '../fakes/wecom-server';
+import { withWecomMessages } from '../fakes/wecom-messages';
+
+const TIMERS = 2000;
+const run = process.env.TEST_MYSQL_URL ? describe : describe.skip;
+
+/**
+ * Exactly once across processes: three engine processes on one MariaDB, 2,000 timers falling due, one
+ * process SIGKILLed mid-way, and the fake WeCom throwing 45009 / -1 now and then. Every card copy must reach
+ * WeCom exactly once (task_id is unique per app: a duplicate would show up as a 42014 or a second success).
+ */
+run('alarm engine across processes [mysql]', () => {
+  let ds: DataSource;
+  let drop: () => Promise<void>;
+  let url = '';
+  const fake = new FakeWecom('wwprocesstest01', 'fake-secret-0001');
+  let wx: ReturnType<typeof withWecomMessages>;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    ({ ds, drop } = await freshDatabase('mysql'));
+    url = (ds.options as { url: string }).url;
+    await migrate(ds);
+    const now = Date.now();
+    await seedDemo(ds, { now, leads: 5 });
+    await fake.start();
+    wx = withWecomMessages(fake);
+    const [company] = await ds.query(`SELECT id FROM company LIMIT 1`);
+    // Per-company settings: no digests or rate holds here, so every copy is its own card with its own task_id.
+    await ds.query(`UPDATE company SET settings = ? WHERE id = ?`, [JSON.stringify({ alarms: { digestAbove: 1e6, perMemberPerMinute: 1e6, quietStart: '00:00', quietEnd: '00:00' } }), company.id]);
+    await ds.query(`UPDATE app_user SET wecomUserId = CONCAT('u', id) WHERE companyId = ?`, [company.id]);
+    const [rep] = await ds.query(`SELECT u.id, u.orgUnitId FROM app_user u WHERE u.name = '张敏'`);
+    const [cust] = await ds.query(`SELECT id FROM customer LIMIT 1`);
+    const rows: unknown[] = [];
+    for (let i = 0; i < TIMERS; i++) {
+      rows.push([company.id, cust.id, '进程测试', rep.id, rep.orgUnitId, 'assigned', '线索获取', 0, '[]', now - 49 * 3600_000 - i, now - 49 * 3600_000, now - 49 * 3600_000, now]);
+    }
+    await ds.query(
+      `INSERT INTO \`lead\` (companyId, customerId, channel, ownerId, orgUnitId, status, journeyNode, score, scoreBreakdown, createdAt, assignedAt, claimedAt, updatedAt) VALUES ?`,
+      [rows],
+    );
+    const leads = await ds.query(`SELECT id, createdAt FROM \`lead\` WHERE channel = '进程测试'`);
+    await ds.query(`DELETE FROM alarm_timer`);
+    const timerRows = leads.map((l: any) => [company.id, l.id, 'no_followup', Number(l.createdAt) + 48 * 3600_000, 'pending', now, now]);
+    await ds.query(`INSERT INTO alarm_timer (companyId, leadId, rule, dueAt, state, createdAt, updatedAt) VALUES ?`, [timerRows]);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && !c.killed) c.kill('SIGKILL');
+    await fake.stop();
+    await drop?.();
+  });
+
+  it('every alarm is raised once and every card delivered once, with one process killed and platform errors injected', async () => {
+    const [{ n: due }] = await ds.query(`SELECT COUNT(*) AS n FROM alarm_timer WHERE state = 'pending'`);
+    fake.inject('POST', '/cgi-bin/message/send', { json: { errcode: 45009, errmsg: 'api freq out of limit' } }, 20);
+    fake.inject('POST', '/cgi-bin/message/send', { json: { errcode: -1, errmsg: 'system busy' } }, 20);
+    const worker = path.resolve(__dirname, '../support/alarm-worker.ts');
+    for (let i = 0; i < 3; i++) {
+      children.push(fork(worker, [url, fake.base, fake.corpId], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+    }
+    // Kill one process once alarms are flowing.
+    const t0 = Date.now();
+    for (;;) {
+      const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM alarm`);
+      if (Number(n) >= 200 || Date.now() - t0 > 60_000) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    children[0].kill('SIGKILL');
+    // Wait until all timers fired and no message is pending.
+    for (;;) {
+      const [{ p }] = await ds.query(`SELECT COUNT(*) AS p FROM alarm_timer WHERE state = 'pending' AND dueAt <= ?`, [Date.now()]);
+      const [{ m }] = await ds.query(`SELECT COUNT(*) AS m FROM alarm_message WHERE state = 'pending'`);
+      if ((Number(p) === 0 && Number(m) === 0) || Date.now() - t0 > 200_000) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    console.log(`alarm processes: ${due} timers fired and delivered in ${Date.now() - t0} ms`);
+    const [{ a }] = await ds.query(`SELECT COUNT(*) AS a FROM alarm`);
+    expect(Number(a)).toBe(Number(due));
+    const copies = await ds.query(`SELECT m.state, a.taskId, m.recipientId FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE m.kind = 'card'`);
+    expect(copies.length).toBe(Number(due) * 3); // rep, supervisor, ops head
+    expect(copies.filter((c: any) => c.state !== 'sent')).toEqual([]);
+    const expected = new Set<string>(copies.map((c: any) => `${c.taskId}u${c.recipientId}`));
+    const seen = new Map<string, number>();
+    for (const d of wx.delivered) if (d.msgtype === 'template_card') seen.set(d.template_card.task_id, (seen.get(d.template_card.task_id) ?? 0) + 1);
+    expect(seen.size).toBe(expected.size);
+    expect([...expected].filter((t) => seen.get(t) !== 1)).toEqual([]);
+  }, 260_000);
+});
