@@ -509,7 +509,10 @@ async function main() {
     console.log('');
     for (const c of checks) console.log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.target}: ${c.value}`);
     console.log(`info  ${informational.target}: ${informational.value}`);
-    if (problems.length) for (const p of problems) console.log(`BROKEN  ${p}`);
+    if (problems.length) {
+      for (const p of problems) console.log(`BROKEN  ${p}`);
+      log('server output (tail):\n' + server.output().slice(-6000));
+    }
     const allCpu = [...httpRuns.map((r) => r.cpu), rawSeq.cpu, rawPool.cpu];
     const maxOther = Math.max(...allCpu.map((c) => c.otherPct ?? 0));
     const disturbed = maxOther > DISTURBED_OTHER_PCT;

@@ -53,6 +53,9 @@ const env = z.object({
   DINGTALK_CALLBACK_AES_KEY: z.string().length(43, 'DINGTALK_CALLBACK_AES_KEY must be 43 characters').optional(),
   DINGTALK_API_BASE: z.url().optional(),
   DINGTALK_AGENT_ID: z.coerce.number().int().optional(),
+  DINGTALK_CARD_TEMPLATE_ID: z.string().optional(),
+  DINGTALK_ROBOT_CODE: z.string().optional(),
+  DINGTALK_CARD_ROUTE_KEY: z.string().optional(),
   ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(59).default(1),
   ALARM_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
   WECOM_GROUP_ROBOT_URL: z.url().optional(),
@@ -102,6 +105,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
             appKey: e.DINGTALK_APP_KEY, appSecret: e.DINGTALK_APP_SECRET, apiBase: e.DINGTALK_API_BASE, corpId: e.DINGTALK_CORP_ID,
             callbackToken: e.DINGTALK_CALLBACK_TOKEN, callbackAesKey: e.DINGTALK_CALLBACK_AES_KEY,
             agentId: e.DINGTALK_AGENT_ID,
+            cardTemplateId: e.DINGTALK_CARD_TEMPLATE_ID, robotCode: e.DINGTALK_ROBOT_CODE, cardRouteKey: e.DINGTALK_CARD_ROUTE_KEY,
           }
         : null,
     alarms: {

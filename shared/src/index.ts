@@ -6,3 +6,4 @@ export * from './phone';
 export * from './alarms';
 export * from './dates';
 export * from './summarize';
+export * from './metrics';

@@ -2,8 +2,12 @@
  * Additive lead scoring: every (field, value) pair may carry a weight; the total decides the level.
  * Kept as data so an admin can tune it and every lead can show why it scored what it did.
  */
+/** Every lead/customer fact a weight may name. `concern` and `tag` match one item of a list. */
+export const SCORE_FIELDS = ['grade', 'channel', 'concern', 'city', 'province', 'carrier', 'campaign', 'tag'] as const;
+export type ScoreField = (typeof SCORE_FIELDS)[number];
+
 export interface ScoreWeight {
-  field: 'grade' | 'channel' | 'concern' | 'city';
+  field: ScoreField;
   /** Exact value; for channel, matched against the tag without dates and separators. */
   value: string;
   points: number;
@@ -15,6 +19,10 @@ export interface ScoreInput {
   channel?: string | null;
   concerns?: string[] | null;
   city?: string | null;
+  province?: string | null;
+  carrier?: string | null;
+  campaign?: string | null;
+  tags?: string[] | null;
 }
 
 export interface ScoreLine {
@@ -54,6 +62,19 @@ function channelMatches(channel: string, value: string): boolean {
   return channelKey(channel).includes(channelKey(value));
 }
 
+function matches(input: ScoreInput, w: ScoreWeight): boolean {
+  switch (w.field) {
+    case 'channel':
+      return !!input.channel && channelMatches(input.channel, w.value);
+    case 'concern':
+      return (input.concerns ?? []).includes(w.value);
+    case 'tag':
+      return (input.tags ?? []).includes(w.value);
+    default:
+      return input[w.field] === w.value;
+  }
+}
+
 export function scoreLead(
   input: ScoreInput,
   weights: ScoreWeight[] = DEFAULT_SCORE_WEIGHTS,
@@ -62,12 +83,7 @@ export function scoreLead(
 ): ScoreResult {
   const breakdown: ScoreLine[] = [];
   for (const w of weights) {
-    let hit = false;
-    if (w.field === 'grade') hit = input.grade === w.value;
-    else if (w.field === 'city') hit = input.city === w.value;
-    else if (w.field === 'concern') hit = (input.concerns ?? []).includes(w.value);
-    else if (w.field === 'channel') hit = !!input.channel && channelMatches(input.channel, w.value);
-    if (hit) breakdown.push({ label: w.label ?? w.value, points: w.points });
+    if (matches(input, w)) breakdown.push({ label: w.label ?? w.value, points: w.points });
   }
   const score = breakdown.reduce((s, l) => s + l.points, 0);
   return { score, level: scoreLevelOf(score, levelA, levelB), breakdown };

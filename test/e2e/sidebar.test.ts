@@ -228,6 +228,32 @@ describe('sidebar H5 in Chromium against the real server', { timeout: 60_000 }, 
     expect(JSON.parse(c.tags)).toEqual(expect.arrayContaining(['二胎', '周末班']));
     await page.context().close();
   });
+
+  it('(h) a stage picked under "More" moves the lead forward, recorded as a journey step', async () => {
+    const login = await (await fetch(`${rig.base}/api/auth/dev-login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'rep' }),
+    })).json();
+    const phone = '13915447777';
+    const made = await (await fetch(`${rig.base}/api/leads`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
+      body: JSON.stringify({ phone, name: '何妈妈', channel: '百度-品牌词' }),
+    })).json();
+    const page = await openSidebar(rig);
+    await enterPhone(page, phone);
+    await page.locator('#customer').waitFor();
+    await page.locator('#more-toggle').click();
+    // Signing is not offered as a stage: it only comes from the 已签约 action.
+    expect(await page.locator('#stages .chip', { hasText: '签约转化' }).count()).toBe(0);
+    await page.locator('#stages .chip', { hasText: '需求确认' }).tap();
+    await page.locator('#actions .chip', { hasText: '已电话沟通' }).tap();
+    await page.locator('#save').click();
+    await expect.poll(() => page.locator('#saved').innerText()).toContain('已保存');
+    await expect.poll(async () => (await rig.ds.query('SELECT journeyNode FROM `lead` WHERE id = ?', [made.lead.id]))[0].journeyNode).toBe('需求确认');
+    const steps = await rig.ds.query('SELECT fromNode, toNode, followupId FROM journey_event WHERE leadId = ? ORDER BY id', [made.lead.id]);
+    expect(steps.map((e: any) => `${e.fromNode}→${e.toNode}`)).toEqual(['null→线索获取', '线索获取→首次触达', '首次触达→需求确认']);
+    expect(steps[2].followupId).toBeNull();
+    await page.context().close();
+  });
 });
 
 describe('sidebar deep link from an alarm card', { timeout: 60_000 }, () => {

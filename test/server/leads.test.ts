@@ -116,6 +116,28 @@ describeEachDb('leads: create, attach, list, update, soft delete', (kind) => {
     h.clock.set(TEST_NOW);
   });
 
+  it('a rep moves the stage forward by hand; back needs a supervisor; signing only through 已签约', async () => {
+    const made = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13915440006', channel: '百度-品牌词' } });
+    const id = made.body.lead.id;
+    const fwd = await h.req('PATCH', `/api/leads/${id}`, { as: '张敏', body: { journeyNode: '异议处理' } });
+    expect(fwd.status).toBe(200);
+    expect(fwd.body.lead.journeyNode).toBe('异议处理');
+    const back = await h.req('PATCH', `/api/leads/${id}`, { as: '张敏', body: { journeyNode: '需求确认' } });
+    expect(back.status).toBe(403);
+    expect(back.body.error.message).toMatch(/主管或管理员/);
+    const sign = await h.req('PATCH', `/api/leads/${id}`, { as: '张敏', body: { journeyNode: '签约转化' } });
+    expect(sign.status).toBe(400);
+    expect(sign.body.error.message).toMatch(/已签约/);
+    expect((await h.req('PATCH', `/api/leads/${id}`, { as: '李静', body: { journeyNode: '需求确认' } })).status).toBe(200);
+    const steps = await h.ds.query('SELECT fromNode, toNode, actorId FROM journey_event WHERE leadId = ? ORDER BY id', [id]);
+    expect(steps.map((e: any) => `${e.fromNode}→${e.toNode}`)).toEqual(['null→线索获取', '线索获取→异议处理', '异议处理→需求确认']);
+    expect(Number(steps[2].actorId)).toBe((await h.user('李静')).id);
+    const audit = (await h.req('GET', `/api/leads/${id}/audit`, { as: '李静' })).body.items;
+    expect(audit.filter((a: any) => a.field === 'journeyNode').map((a: any) => a.after)).toEqual(['异议处理', '需求确认']);
+    const t = (await h.req('GET', `/api/leads/${id}`, { as: '李静' })).body.timeline;
+    expect(t.filter((e: any) => e.kind === 'journey').map((e: any) => e.text)).toEqual(['进入「异议处理」', '进入「需求确认」']);
+  });
+
   it('marking a lead lost needs a reason', async () => {
     const { body } = await h.req('GET', '/api/leads?pageSize=1', { as: '李静' });
     const id = body.items[0].id;

@@ -213,6 +213,26 @@ describeEachDb('scoring weights: admin API and recompute', (kind) => {
     const patched = await h.req('PATCH', `/api/leads/${lead.body.lead.id}`, { as: '张敏', body: { grade: '初二' } });
     expect(patched.body.lead.score).toBe(35);
   });
+
+  it('any lead or customer fact can carry a weight: tags, province, carrier, campaign', async () => {
+    const g = await h.req('GET', '/api/scoring/weights', { as: '系统管理员' });
+    const weights = [
+      ...g.body.weights,
+      { field: 'tag', value: '摇号焦虑', points: 15 },
+      { field: 'province', value: '江苏', points: 2, label: '江苏省内' },
+      { field: 'campaign', value: '寒假讲座', points: 4 },
+      { field: 'carrier', value: '中国移动', points: 1 },
+    ];
+    expect((await h.req('PUT', '/api/scoring/weights', { as: '系统管理员', body: { weights } })).status).toBe(200);
+    const made = await h.req('POST', '/api/leads', {
+      as: '张敏', body: { phone: '13814546666', channel: '百度-品牌词', campaign: '寒假讲座' },
+    });
+    // 13814546666 is a Nanjing 中国移动 number: province and carrier come from attribution.
+    expect(made.body.lead.scoreExplained).toBe('江苏省内 +2, 寒假讲座 +4, 中国移动 +1');
+    const tagged = await h.req('PATCH', `/api/leads/${made.body.lead.id}`, { as: '张敏', body: { tags: ['摇号焦虑'] } });
+    expect(tagged.body.lead.score).toBe(22);
+    expect(tagged.body.lead.scoreExplained).toContain('摇号焦虑 +15');
+  });
 });
 
 describe('routing shared rules are exported for the server', () => {

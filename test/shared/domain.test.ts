@@ -43,6 +43,16 @@ describe('lead scoring', () => {
     expect(scoreLead({ channel: '快手-202601直播' }).score).toBe(0);
   });
 
+  it('scores list fields (concerns, tags) by membership and scalar fields by equality', () => {
+    const w = [
+      { field: 'tag' as const, value: '摇号焦虑', points: 15 },
+      { field: 'province' as const, value: '江苏', points: 2 },
+      { field: 'campaign' as const, value: '寒假讲座', points: 4 },
+    ];
+    expect(scoreLead({ tags: ['摇号焦虑', '二胎'], province: '江苏', campaign: '寒假讲座' }, w).score).toBe(21);
+    expect(scoreLead({ tags: ['二胎'], province: '浙江', campaign: null }, w).score).toBe(0);
+  });
+
   it('levels at the configured thresholds', () => {
     expect(scoreLevelOf(60)).toBe('A');
     expect(scoreLevelOf(59)).toBe('B');

@@ -22,7 +22,7 @@ export interface Lookup {
     | {
         id: number; visible: true; name: string | null; grade: string | null; concerns: string[]; tags: string[];
         channel: string; journeyNode: string; scoreLevel: string; score: number;
-        leads: Array<{ id: number; status: string; ownerName: string | null; ownerId: number | null }>;
+        leads: Array<{ id: number; status: string; journeyNode: string; ownerName: string | null; ownerId: number | null }>;
         lastInteractions: Interaction[];
       }
     | null;

@@ -24,6 +24,8 @@ export interface FormLead {
   grade: string | null;
   concerns: string[];
   tags: string[];
+  /** Stage (旅程节点); null when the lead came from a screen that does not know it. */
+  journeyNode?: string | null;
 }
 
 export interface Prefill {
@@ -61,6 +63,7 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
   const [grade, setGrade] = useState<string | null>(null);
   const [concerns, setConcerns] = useState<string[]>([]);
   const [tags, setTags] = useState('');
+  const [stage, setStage] = useState<string | null>(null);
   const [error, setError] = useState('');
   const [saving, setSaving] = useState(false);
   const [requestId, setRequestId] = useState(newRequestId);
@@ -74,6 +77,7 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
     setGrade(lead?.grade ?? null);
     setConcerns(lead?.concerns ?? []);
     setTags((lead?.tags ?? []).join(' '));
+    setStage(lead?.journeyNode ?? null);
   }, [lead?.id]);
 
   useEffect(() => {
@@ -135,7 +139,7 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
       // The follow-up first: it is the part that must never be lost (queued on the device when offline).
       const r = await submit({ key: requestId, body, label: summary });
       if (r.ok) {
-        const moreError = more ? await saveMore(lead).then(() => '', (e: Error) => `年级/关注点/标签未保存：${e.message}`) : '';
+        const moreError = more ? await saveMore(lead).then(() => '', (e: Error) => `年级/关注点/标签/阶段未保存：${e.message}`) : '';
         reset();
         onSaved(summary, lead.id);
         if (moreError) setError(moreError);
@@ -158,6 +162,8 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
     if (grade && grade !== l.grade) changes.grade = grade;
     if (concerns.join() !== l.concerns.join()) changes.concerns = concerns;
     if (tagList.join() !== l.tags.join()) changes.tags = tagList;
+    // Only a stage the rep picked: the follow-up itself may already have moved the lead forward.
+    if (stage && stage !== l.journeyNode) changes.journeyNode = stage;
     if (Object.keys(changes).length) await api('PATCH', `/api/leads/${l.id}`, changes);
   };
 
@@ -205,7 +211,7 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
         <Input id='next-action' className='input' value={nextAction} placeholder={next.action || DEFAULT_NEXT_ACTION} onInput={(e) => setNextAction(e.detail.value)} />
       ) : null}
 
-      <View className='more-toggle' id='more-toggle' onClick={() => setMore(!more)}>{more ? '收起 ▲' : '更多（年级、关注点、标签）▼'}</View>
+      <View className='more-toggle' id='more-toggle' onClick={() => setMore(!more)}>{more ? '收起 ▲' : '更多（年级、关注点、标签、阶段）▼'}</View>
       {more ? (
         <View className='more' id='more'>
           <View className='label'>年级</View>
@@ -214,6 +220,8 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
           <Chips small items={meta.concerns} selected={concerns} onTap={(c) => setConcerns(concerns.includes(c) ? concerns.filter((x) => x !== c) : [...concerns, c])} />
           <View className='label'>标签（空格分隔）</View>
           <Input className='input' value={tags} onInput={(e) => setTags(e.detail.value)} />
+          <View className='label'>阶段（签约请用「已签约」动作）</View>
+          <Chips id='stages' small items={meta.journeyNodes.filter((n) => n !== '签约转化')} selected={stage ? [stage] : []} onTap={(n) => setStage(n)} />
         </View>
       ) : null}
 

@@ -3,7 +3,7 @@ import type { AlarmCard, SuggestedScript } from './alarm.entities';
 
 /** What goes out, already decided per recipient; each adapter renders it in its platform's format. */
 export type Outgoing =
-  | { kind: 'card'; taskId: string; title: string; card: AlarmCard; buttons: { key: string; text: string; url?: string }[]; openUrl: string;
+  | { kind: 'card'; messageId?: number; taskId: string; title: string; card: AlarmCard; buttons: { key: string; text: string; url?: string }[]; openUrl: string;
       scripts: SuggestedScript[] }
   | { kind: 'digest'; title: string; lines: string[]; openUrl: string }
   | { kind: 'script'; leadName: string; text: string; link: string }

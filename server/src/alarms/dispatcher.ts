@@ -144,7 +144,7 @@ export class Dispatcher {
       if (!user && !group) throw new DeliveryError('收件人不存在', false);
       ({ ref } = await this.channels[m.channel].send(user, await this.render(m, user, batch), attempt));
     } catch (err) {
-      if (err instanceof AlreadyDelivered) ref = m.platformRef;
+      if (err instanceof AlreadyDelivered) ref = err.ref ?? m.platformRef;
       else failure = err instanceof DeliveryError ? err : new DeliveryError(String((err as Error)?.message ?? err).slice(0, 250), true);
     }
     const now = this.app.clock.now();
@@ -174,7 +174,7 @@ export class Dispatcher {
       : [{ key: 'ack', text: '已知悉' }];
     const withLinks = buttons.map((b) => ({ ...b, url: links.tap(m.id, b.key) }));
     return {
-      kind: 'card', taskId: `${alarm.taskId}u${m.recipientId}`, title: `${alarm.card.leadName} ${alarm.card.ruleLabel}`, card: alarm.card,
+      kind: 'card', messageId: m.id, taskId: `${alarm.taskId}u${m.recipientId}`, title: `${alarm.card.leadName} ${alarm.card.ruleLabel}`, card: alarm.card,
       buttons: withLinks, openUrl: links.sidebar(alarm.leadId), scripts: isRep ? alarm.scripts : [],
     };
   }

@@ -6,6 +6,7 @@ import { WecomApi } from '../platforms/wecom/wecom-api';
 import { WecomChannel } from '../platforms/wecom/messages';
 import { DingtalkApi } from '../platforms/dingtalk/dingtalk-api';
 import { DingtalkChannel } from '../platforms/dingtalk/messages';
+import { DingtalkCards, cardsEnabled } from '../platforms/dingtalk/cards';
 import { WecomGroupRobot } from '../platforms/wecom/robot';
 import { DingtalkGroupRobot } from '../platforms/dingtalk/robot';
 import type { AlarmChannel } from './channel';
@@ -44,10 +45,14 @@ export class AlarmEngine {
 
   constructor(private readonly app: AppContext, private readonly opts: EngineOptions = {}) {
     const local = new LocalChannel();
+    const dt = app.config.dingtalk;
+    const dtApi = dt ? new DingtalkApi(dt, app.clock) : null;
     const channels: Record<ChannelKind, AlarmChannel> = {
       local,
       wecom: app.config.wecom ? new WecomChannel(new WecomApi(app.config.wecom, app.clock)) : local,
-      dingtalk: app.config.dingtalk ? new DingtalkChannel(new DingtalkApi(app.config.dingtalk, app.clock), app.config.dingtalk) : local,
+      dingtalk: dt && dtApi
+        ? new DingtalkChannel(dtApi, dt, cardsEnabled(dt) ? new DingtalkCards(dtApi, dt, app.config.sessionSecret, app.config.publicUrl) : undefined)
+        : local,
       wecom_grp: app.config.alarms?.wecomGroupRobotUrl ? new WecomGroupRobot(app.config.alarms.wecomGroupRobotUrl) : local,
       ding_grp: app.config.alarms?.dingtalkRobotWebhook
         ? new DingtalkGroupRobot(app.config.alarms.dingtalkRobotWebhook, app.config.alarms.dingtalkRobotSecret, () => app.clock.now())

@@ -6,6 +6,7 @@ import { scriptRoutes } from '../scripts/picks.routes';
 import { consoleRoutes } from '../console/console.routes';
 import { wecomCallbackRoutes } from '../platforms/wecom/callback';
 import { dingtalkCallbackRoutes } from '../platforms/dingtalk/callback';
+import { dingtalkCardCallbackRoutes } from '../platforms/dingtalk/cards';
 
 export { AlarmEngine } from './engine';
 export { backfillTimers } from './timers';
@@ -18,6 +19,6 @@ export function alarmsModule(ctx: AppContext) {
   subscribeAlarmTimers(ctx);
   subscribeScriptProgress(ctx);
   const raw = new Router();
-  for (const r of [wecomCallbackRoutes(ctx), dingtalkCallbackRoutes(ctx), consoleRoutes(ctx)]) raw.use(r.routes(), r.allowedMethods());
+  for (const r of [wecomCallbackRoutes(ctx), dingtalkCallbackRoutes(ctx), dingtalkCardCallbackRoutes(ctx), consoleRoutes(ctx)]) raw.use(r.routes(), r.allowedMethods());
   return { raw, authed: scriptRoutes(ctx) };
 }

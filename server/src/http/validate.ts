@@ -16,7 +16,7 @@ const LABELS: Record<string, string> = {
   channel: '渠道标签', campaign: '活动', ownerId: '负责人', status: '状态', leadId: '线索', action: '跟进动作',
   conclusion: '关键结论', nextStep: '下一步计划', 'nextStep.at': '下一步时间', 'nextStep.action': '下一步动作',
   source: '输入方式', transcript: '语音转写', scriptId: '话术', clientRequestId: '请求编号', userId: '用户',
-  role: '角色', code: '登录码', authCode: '登录码', url: '页面地址', page: '页码', pageSize: '每页条数', overdue: '是否逾期', node: '旅程节点', lostReason: '流失原因',
+  role: '角色', code: '登录码', authCode: '登录码', url: '页面地址', page: '页码', pageSize: '每页条数', overdue: '是否逾期', node: '旅程节点', lostReason: '流失原因', journeyNode: '阶段',
   // intake, scoring, routing, content
   rules: '分配规则', defaultPoolId: '默认线索池', protective: '高分保护阈值', orgUnitId: '组织单元', members: '线索池成员',
   weights: '加分项', levelA: 'A级门槛', mapping: '字段映射', kind: '渠道类型', tag: '标签', title: '资料标题',

@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
-import { scoreLead, OVERDUE_HOURS, type LeadCreateBody, type LeadListQuery, type LeadUpdateBody } from '@lifeline/shared';
+import { journeyIndex, scoreLead, OVERDUE_HOURS, type LeadCreateBody, type LeadListQuery, type LeadUpdateBody } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { KEY_FIELD_ROLES } from '../auth/actor';
@@ -15,6 +15,7 @@ import { applyLeadScope, canSeeLead, canWriteLead } from './lead-scope';
 import { leadView } from './lead.view';
 import { resolveOwner } from './owner';
 import { buildTimeline } from './timeline';
+import { scoreInputOf } from '../scoring/score-input';
 
 const CUSTOMER_FIELDS = ['name', 'city', 'province', 'grade', 'concerns', 'tags'] as const;
 
@@ -49,11 +50,7 @@ export class LeadService {
       const ownerId = body.ownerId ?? (actor.role === 'rep' ? actor.id : null);
       const owner = ownerId !== null ? await resolveOwner(em, actor, ownerId) : null;
       const { customer, created } = await attachCustomer(em, audit, this.app.attribution, actor.companyId, actorId, body, now);
-      const scored = scoreLead(
-        { grade: customer.grade, channel: body.channel, concerns: customer.concerns, city: customer.city },
-        actor.settings.scoreWeights,
-        actor.settings.levelA,
-      );
+      const scored = scoreLead(scoreInputOf({ channel: body.channel, campaign: body.campaign }, customer), actor.settings.scoreWeights, actor.settings.levelA);
       const lead = em.getRepository(Lead).create({
         companyId: actor.companyId,
         customerId: customer.id,
@@ -193,6 +190,12 @@ export class LeadService {
       if (body.campaign !== undefined) leadPatch.campaign = body.campaign;
       if (body.lostReason !== undefined) leadPatch.lostReason = body.lostReason;
       if (body.status !== undefined) leadPatch.status = body.status;
+      if (body.journeyNode !== undefined && body.journeyNode !== lead.journeyNode) {
+        if (body.journeyNode === '签约转化') throw badRequest('签约请通过跟进动作「已签约」记录，不能直接改阶段');
+        const backwards = journeyIndex(body.journeyNode) < journeyIndex(lead.journeyNode);
+        if (backwards && !KEY_FIELD_ROLES.includes(actor.role)) throw forbidden('只有主管或管理员可以把线索退回到更早的阶段');
+        leadPatch.journeyNode = body.journeyNode;
+      }
       if ((body.status ?? lead.status) === 'lost' && !(body.lostReason ?? lead.lostReason)) {
         throw badRequest('标记为流失时请填写流失原因（lostReason）');
       }
@@ -212,9 +215,10 @@ export class LeadService {
           });
         }
       }
-      if (body.channel !== undefined || customerChanges.some((c) => c.field === 'grade' || c.field === 'concerns' || c.field === 'city')) {
+      // Any scored fact may have changed: recomputing is cheap, and unchanged scores write nothing.
+      if (body.channel !== undefined || body.campaign !== undefined || customerChanges.length) {
         const scored = scoreLead(
-          { grade: customer.grade, channel: leadPatch.channel ?? lead.channel, concerns: customer.concerns, city: customer.city },
+          scoreInputOf({ channel: leadPatch.channel ?? lead.channel, campaign: leadPatch.campaign !== undefined ? leadPatch.campaign : lead.campaign }, customer),
           actor.settings.scoreWeights,
           actor.settings.levelA,
         );
@@ -229,10 +233,18 @@ export class LeadService {
       }
       if (leadChanges.length) {
         const fromOwnerId = lead.ownerId;
+        const fromNode = lead.journeyNode;
         const patch = { ...toPatch<Lead>(leadChanges), updatedAt: now };
         await em.getRepository(Lead).update({ id: lead.id }, patch);
         await audit.changed('lead', lead.id, leadChanges);
         Object.assign(lead, patch);
+        if (lead.journeyNode !== fromNode) {
+          // A stage set by hand is a journey step like any other: time, operator, no follow-up.
+          await em.getRepository(JourneyEvent).insert({
+            companyId: actor.companyId, leadId: lead.id, fromNode, toNode: lead.journeyNode, at: now, actorId: actor.id,
+            followupId: null, scriptId: null,
+          });
+        }
         const meta = { companyId: actor.companyId, actorId: actor.id, at: now, requestId };
         await this.app.events.emit(em, { type: 'lead.updated', lead, changes: eventChanges }, meta);
         if (leadChanges.some((c) => c.field === 'ownerId') && lead.ownerId !== null) {

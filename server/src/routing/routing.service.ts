@@ -16,6 +16,7 @@ import type { LeadService } from '../leads/leads.service';
 import { User } from '../users/user.entity';
 import { OPEN_STATUSES, latestRuleSet, planRoute, type Plan } from './engine';
 import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from './routing.entities';
+import { scoreInputOf } from '../scoring/score-input';
 
 const CONFIG_ROLES = ['admin'] as const;
 
@@ -116,7 +117,11 @@ export class RoutingService {
       city = city ?? existing?.city ?? attr.city;
       province = province ?? existing?.province ?? attr.province;
     }
-    const scored = scoreLead({ grade: input.grade, channel: input.channel, concerns: input.concerns, city }, actor.settings.scoreWeights, actor.settings.levelA);
+    const scored = scoreLead(
+      scoreInputOf({ channel: input.channel }, { grade: input.grade, concerns: input.concerns, city, province, tags: [] }),
+      actor.settings.scoreWeights,
+      actor.settings.levelA,
+    );
     const plan = await planRoute(this.app, this.app.ds.manager, actor.companyId, {
       city, province, grade: input.grade ?? null, channel: input.channel, score: scored.score,
     }, this.app.clock.now(), false);

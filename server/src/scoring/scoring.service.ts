@@ -9,6 +9,7 @@ import { effectiveSettings } from '../companies/settings';
 import { Customer } from '../customers/customer.entity';
 import { Lead } from '../leads/lead.entity';
 import { forbidden } from '../http/errors';
+import { scoreInputOf } from './score-input';
 
 const BATCH = 500;
 
@@ -67,7 +68,7 @@ export class ScoringService {
         let n = 0;
         for (const lead of leads) {
           const c = byId.get(lead.customerId);
-          const s = scoreLead({ grade: c?.grade, channel: lead.channel, concerns: c?.concerns, city: c?.city }, weights, levelA);
+          const s = scoreLead(scoreInputOf(lead, c), weights, levelA);
           const diff = diffFields(lead, { score: s.score, scoreBreakdown: s.breakdown });
           if (!diff.length) continue;
           await em.getRepository(Lead).update({ id: lead.id }, { score: s.score, scoreBreakdown: s.breakdown, updatedAt: now });

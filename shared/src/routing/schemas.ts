@@ -1,3 +1,4 @@
+import { SCORE_FIELDS } from '../scoring';
 import { z } from 'zod';
 import { CONCERNS, GRADES } from '../vocabulary';
 import { idSchema, maxChars } from '../schemas/common';
@@ -49,7 +50,9 @@ export const poolSchema = z.object({
 export type PoolInput = z.infer<typeof poolSchema>;
 
 export const scoreWeightSchema = z.object({
-  field: z.enum(['grade', 'channel', 'concern', 'city'], { error: '加分字段只能是 grade（年级）/ channel（渠道）/ concern（关注点）/ city（城市）' }),
+  field: z.enum(SCORE_FIELDS, {
+    error: '加分字段只能是 grade（年级）/ channel（渠道）/ concern（关注点）/ city（城市）/ province（省份）/ carrier（运营商）/ campaign（活动）/ tag（标签）',
+  }),
   value: z.string().trim().min(1, '请填写取值').max(64, '取值最多64个字'),
   points: z.number().int('分值应为整数').min(-100, '分值不能低于-100').max(100, '分值不能超过100'),
   label: z.string().trim().max(32).optional(),

@@ -43,6 +43,7 @@ export const leadUpdateSchema = z
     ownerId: idSchema.nullable().optional(),
     status: z.enum(LEAD_STATUSES, { error: `状态只能是 ${LEAD_STATUSES.join(' / ')}` }).optional(),
     lostReason: maxChars(100, '流失原因最多100个字').nullable().optional(),
+    journeyNode: z.enum(JOURNEY_NODES, { error: `阶段只能是 ${JOURNEY_NODES.join(' / ')}` }).optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的字段' });

@@ -40,7 +40,7 @@ export default function Index() {
     const c = r.customer;
     if (c && c.visible) {
       const mine = c.leads.find((l) => l.ownerId === me?.id) ?? c.leads[0];
-      setLead({ id: mine.id, customerName: c.name ?? r.masked, grade: c.grade, concerns: c.concerns, tags: c.tags });
+      setLead({ id: mine.id, customerName: c.name ?? r.masked, grade: c.grade, concerns: c.concerns, tags: c.tags, journeyNode: mine.journeyNode });
     } else {
       setLead(null);
     }

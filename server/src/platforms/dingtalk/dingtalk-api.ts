@@ -12,10 +12,15 @@ export interface DingtalkConfig {
   callbackAesKey?: string;
   /** Work-notice agent id (DINGTALK_AGENT_ID); alarms to DingTalk need it. */
   agentId?: number;
+  /** Interactive alarm cards (DINGTALK_CARD_TEMPLATE_ID + DINGTALK_ROBOT_CODE): both set = cards with a callback. */
+  cardTemplateId?: string;
+  robotCode?: string;
+  /** callbackRouteKey the card callback URL is registered under (default `lifeline-alarms`). */
+  cardRouteKey?: string;
 }
 
 export class DingtalkError extends Error {
-  constructor(readonly code: string, readonly detail: string, readonly path: string) {
+  constructor(readonly code: string, readonly detail: string, readonly path: string, readonly status?: number) {
     super(`DingTalk ${path} error ${code}: ${detail}`);
   }
 }
@@ -70,7 +75,7 @@ export class DingtalkApi {
       });
       const json = (await res.json().catch(() => ({}))) as T & { code?: string; message?: string };
       if (res.status === 401 && attempt === 0) continue;
-      if (!res.ok) throw new DingtalkError(json.code ?? `HTTP ${res.status}`, json.message ?? '', path);
+      if (!res.ok) throw new DingtalkError(json.code ?? `HTTP ${res.status}`, json.message ?? '', path, res.status);
       return json;
     }
   }

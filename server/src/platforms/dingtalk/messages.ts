@@ -1,6 +1,7 @@
 import type { User } from '../../users/user.entity';
 import { DeliveryError, type AlarmChannel, type Outgoing } from '../../alarms/channel';
 import { DingtalkError, type DingtalkApi, type DingtalkConfig } from './dingtalk-api';
+import { isCardOutTrackId, type DingtalkCards } from './cards';
 
 /** errcodes to retry: throttled (90018 / 130101 / 88) and system busy (-1). */
 const RETRY = new Set(['-1', '88', '90018', '130101']);
@@ -8,13 +9,17 @@ const RETRY = new Set(['-1', '88', '90018', '130101']);
 /**
  * DingTalk work notices (工作通知, asyncsend_v2): alarm cards as `action_card` whose buttons are signed
  * links into the same tap handling; digests as markdown; script texts as text. Work notices cannot be
- * edited, so "update" sends a short follow-up notice saying who handled it.
+ * edited, so "update" sends a short follow-up notice saying who handled it. With `cards` (DINGTALK_CARD_TEMPLATE_ID
+ * + DINGTALK_ROBOT_CODE) alarm cards are interactive cards instead, updated in place (see cards.ts).
  */
 export class DingtalkChannel implements AlarmChannel {
-  constructor(private readonly api: DingtalkApi, private readonly config: DingtalkConfig & { agentId?: number }) {}
+  constructor(private readonly api: DingtalkApi, private readonly config: DingtalkConfig & { agentId?: number }, private readonly cards?: DingtalkCards) {}
 
   async send(to: User | null, out: Outgoing): Promise<{ ref: string | null }> {
     if (!to?.dingtalkUserId) throw new DeliveryError('收件人没有钉钉账号', false);
+    if (this.cards && out.kind === 'card' && out.messageId) return this.cards.deliver(to.dingtalkUserId, out);
+    // A copy delivered as an interactive card is updated in place; older work-notice copies get the follow-up notice.
+    if (this.cards && out.kind === 'update' && isCardOutTrackId(out.responseCode)) return this.cards.update(out.responseCode, out.replaceName);
     if (!this.config.agentId) throw new DeliveryError('未配置 DINGTALK_AGENT_ID，无法发送工作通知', false);
     const msg =
       out.kind === 'card'

@@ -77,4 +77,9 @@ function classify(err: unknown, out: Outgoing): Error {
 }
 
 /** The platform already has this message (a retry after a lost reply): record it as sent. */
-export class AlreadyDelivered extends Error {}
+export class AlreadyDelivered extends Error {
+  /** The copy's platform handle when it is known without the lost reply (DingTalk: our own outTrackId). */
+  constructor(readonly ref: string | null = null) {
+    super('already delivered');
+  }
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD（中国时间）');
+
+/**
+ * Filters every dashboard accepts. `from`/`to` are China-time calendar days, inclusive, on the
+ * lead's entry time. Defaults: the last 30 days up to today.
+ */
+export const metricsFilterSchema = z.object({
+  from: day.optional(),
+  to: day.optional(),
+  /** An org unit (centre or team): its whole subtree. */
+  unitId: z.coerce.number().int().positive('组织 ID 必须是正整数').optional(),
+  repId: z.coerce.number().int().positive('顾问 ID 必须是正整数').optional(),
+  city: z.string().min(1).max(16).optional(),
+  grade: z.string().min(1).max(8).optional(),
+  channel: z.string().min(1).max(64).optional(),
+});
+export type MetricsFilter = z.infer<typeof metricsFilterSchema>;
+
+export const HEAT_DIMENSIONS = ['city', 'grade', 'channel', 'unit'] as const;
+export type HeatDimension = (typeof HEAT_DIMENSIONS)[number];
+
+export const heatQuerySchema = metricsFilterSchema.extend({
+  by: z.enum(HEAT_DIMENSIONS, { error: '分组只能是 city / grade / channel / unit' }).default('city'),
+});
+
+export const drillQuerySchema = metricsFilterSchema.extend({
+  node: z.string().min(1, '请指定旅程节点'),
+  by: z.enum(HEAT_DIMENSIONS).optional(),
+  value: z.string().max(64).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const EXPORT_VIEWS = ['kpis', 'lead-health', 'rep-battle', 'channel-roi', 'journey-heat'] as const;
+export const exportQuerySchema = heatQuerySchema.extend({
+  view: z.enum(EXPORT_VIEWS, { error: '导出视图不存在' }),
+});
+
+export const channelSpendSchema = z.object({
+  channel: z.string().min(1, '请填写渠道').max(64, '渠道名最多 64 个字'),
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格式应为 YYYY-MM'),
+  /** Yuan, up to 2 decimals; stored as fen. */
+  amount: z.number({ error: '金额必须是数字' }).min(0, '金额不能为负').max(100_000_000, '金额过大'),
+});

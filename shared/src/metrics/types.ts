@@ -1,0 +1,121 @@
+import type { KpiId } from './definitions';
+
+/** A ratio or mean with the counts behind it, so a manager (and a test) can check the arithmetic. */
+export interface KpiValue {
+  id: KpiId;
+  /** Ratio 0..1 or hours; null when there is nothing to measure yet. */
+  value: number | null;
+  numerator: number;
+  denominator: number;
+  target: number;
+  red: boolean;
+}
+
+export interface MetricsScope {
+  from: string;
+  to: string;
+  /** What the caller's role limits them to, e.g. 'own' for a rep. */
+  limitedTo: 'company' | 'subtree' | 'own';
+}
+
+interface Stamped {
+  scope: MetricsScope;
+  /** Epoch ms of the newest event reflected in these figures (null when there is none). */
+  updatedAt: number | null;
+  /** Epoch ms when the figures were computed. */
+  computedAt: number;
+}
+
+export interface KpisResponse extends Stamped {
+  kpis: Record<KpiId, KpiValue>;
+  leads: number;
+}
+
+export interface NodeLoss {
+  node: string;
+  /** Leads that reached this node (or beyond). */
+  reached: number;
+  /** Leads marked lost while at this node. */
+  lost: number;
+}
+
+export interface TrendPoint {
+  /** China-time day (YYYY-MM-DD) or ISO week start when the range is long. */
+  period: string;
+  leads: number;
+  survival7d: number | null;
+  highIntentShare: number | null;
+}
+
+export interface LeadHealthResponse extends Stamped {
+  leads: number;
+  survival7d: KpiValue;
+  highIntent: { count: number; share: number | null; levelA: number };
+  nodes: NodeLoss[];
+  trend: TrendPoint[];
+}
+
+export interface RepRow {
+  repId: number;
+  name: string;
+  unitName: string | null;
+  backlog: number;
+  overdue: number;
+  followup48h: KpiValue;
+  /** Signed / reached 试听体验, among the rep's leads in range. */
+  trialConversion: { value: number | null; trials: number; signed: number };
+  scriptsUsed: number;
+}
+
+export interface RepBattleResponse extends Stamped {
+  threshold48h: number;
+  reps: RepRow[];
+}
+
+export interface ChannelRow {
+  channel: string;
+  leads: number;
+  /** Yuan spent in the months the range covers; null when no spend was entered. */
+  spend: number | null;
+  costPerLead: number | null;
+  retention7d: KpiValue;
+  signed: number;
+  /** Mean days from entry to signing, over signed leads. */
+  firstDealDays: number | null;
+}
+
+export interface ChannelRoiResponse extends Stamped {
+  months: string[];
+  channels: ChannelRow[];
+}
+
+export interface HeatCell {
+  value: string;
+  node: string;
+  /** Mean hours spent in the node over completed stays; null when none. */
+  avgHours: number | null;
+  stays: number;
+}
+
+export interface JourneyHeatResponse extends Stamped {
+  by: 'city' | 'grade' | 'channel' | 'unit';
+  nodes: string[];
+  values: string[];
+  cells: HeatCell[];
+}
+
+export interface DrillLead {
+  leadId: number;
+  customerName: string | null;
+  /** Masked unless the role sees full numbers. */
+  phone: string;
+  ownerName: string | null;
+  channel: string;
+  journeyNode: string;
+  hoursInNode: number | null;
+}
+
+export interface DrillResponse {
+  total: number;
+  items: DrillLead[];
+}
