@@ -7,7 +7,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '../..');
 const built = path.join(root, 'miniapp/dist/h5/index.html');
-const sources = ['miniapp/src', 'miniapp/config', 'shared/src/dates'].map((p) => path.join(root, p));
+const sources = ['miniapp/src', 'miniapp/config', 'shared/src/dates', 'shared/src/metrics'].map((p) => path.join(root, p));
 
 function newest(dir) {
   let t = 0;

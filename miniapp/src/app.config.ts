@@ -1,4 +1,4 @@
 export default defineAppConfig({
-  pages: ['pages/index/index'],
+  pages: ['pages/index/index', 'pages/dashboard/index'],
   window: { navigationBarTitleText: '跟进记录', navigationBarBackgroundColor: '#ffffff', navigationBarTextStyle: 'black' },
 });

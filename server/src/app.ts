@@ -23,6 +23,7 @@ import { logger as rootLogger, type Logger } from './logger';
 import { sidebarModule } from './sidebar';
 import { intakeRoutingModule } from './routing/module';
 import { alarmsModule } from './alarms';
+import { metricsModule } from './metrics';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -48,6 +49,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext }
   const sidebar = sidebarModule(ctx);
   const intake = intakeRoutingModule(ctx, leads);
   const alarms = alarmsModule(ctx);
+  const metrics = metricsModule(ctx); // last: facts are recomputed after other subscribers changed the lead
 
   const koa = new Koa({ proxy: true });
   koa.silent = true; // errors are logged by requestContext/errorHandler, with the request id
@@ -77,6 +79,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext }
   authed.use(sidebar.authed.routes(), sidebar.authed.allowedMethods());
   for (const r of intake.authed) authed.use(r.routes(), r.allowedMethods());
   authed.use(alarms.authed.routes(), alarms.authed.allowedMethods());
+  authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
   koa.use(authed.routes());
   return { koa, ctx };
 }

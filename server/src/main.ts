@@ -13,7 +13,7 @@ async function main() {
   const ran = await migrate(ds);
   if (ran.length) logger.info({ ran }, 'migrations applied');
   if (config.demo) {
-    const seeded = await seedDemoIfEmpty(ds);
+    const seeded = await seedDemoIfEmpty(ds, { history: true });
     if (seeded) logger.info(seeded, 'demo data seeded');
   }
   const { koa, ctx } = createApp({ config, ds });

@@ -254,6 +254,34 @@ describe('sidebar H5 in Chromium against the real server', { timeout: 60_000 }, 
     expect(steps[2].followupId).toBeNull();
     await page.context().close();
   });
+
+  it('(i) 已签约 asks for the signed course: a Chinese error without one, then signedCourse is stored', async () => {
+    const login = await (await fetch(`${rig.base}/api/auth/dev-login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'rep' }),
+    })).json();
+    const phone = '13915446666';
+    const made = await (await fetch(`${rig.base}/api/leads`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
+      body: JSON.stringify({ phone, name: '钱妈妈', channel: '百度-品牌词' }),
+    })).json();
+    const page = await openSidebar(rig);
+    await enterPhone(page, phone);
+    await page.locator('#customer').waitFor();
+    expect(await page.locator('#courses').count()).toBe(0);
+    await page.locator('#actions .chip', { hasText: '已签约' }).tap();
+    const meta = await (await fetch(`${rig.base}/api/meta`, { headers: { authorization: `Bearer ${login.token}` } })).json();
+    expect(await page.locator('#courses .chip').allInnerTexts()).toEqual(meta.courses.map((c: { name: string }) => c.name));
+    await page.locator('#save').click();
+    expect(await page.locator('#form-error').innerText()).toBe('已签约请选择所签课程');
+    expect(await rig.count('followup', 'leadId = ?', [made.lead.id])).toBe(0);
+    await page.locator('#courses .chip', { hasText: '数学提分班' }).tap();
+    await page.locator('#save').click();
+    await expect.poll(() => page.locator('#saved').innerText()).toContain('「数学提分班」');
+    const f = await latestFollowup(rig, made.lead.id);
+    expect(f.action).toBe('已签约');
+    expect(f.signedCourse).toBe('数学提分班');
+    await page.context().close();
+  });
 });
 
 describe('sidebar deep link from an alarm card', { timeout: 60_000 }, () => {

@@ -89,10 +89,17 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
     });
     expect(call.body.lead).toMatchObject({ journeyNode: '试听体验', nextStepDueAt: null, firstFollowupAt: TEST_NOW });
     h.clock.advance(DAY);
+    // Signing names the course signed (demand match compares it with the customer's concerns).
+    const noCourse = await h.req('POST', '/api/followups', {
+      as: '张敏', body: { leadId, action: '已签约', conclusion: '签约春季班', clientRequestId: `fu-${kind}-0005x` },
+    });
+    expect(noCourse.status).toBe(400);
+    expect(noCourse.body.error.message).toMatch(/^签约请选择所签课程/);
     const sign = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId, action: '已签约', conclusion: '签约春季班', clientRequestId: `fu-${kind}-0005` },
+      as: '张敏', body: { leadId, action: '已签约', conclusion: '签约春季班', signedCourse: '数学提分班', clientRequestId: `fu-${kind}-0005` },
     });
     expect(sign.body.lead).toMatchObject({ journeyNode: '签约转化', status: 'won' });
+    expect(sign.body.signedCourse).toBe('数学提分班');
 
     const t = (await h.req('GET', `/api/leads/${leadId}`, { as: '张敏' })).body.timeline;
     const kinds = t.map((e: any) => e.kind);
@@ -105,6 +112,7 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
     const fu = t.find((e: any) => e.kind === 'followup');
     expect(fu.text).toBe('已电话沟通：预算有限，需对比3家（下一步：1月21日 15:00 微信发试听回放）');
     expect(fu.actorName).toBe('张敏');
+    expect(t.find((e: any) => e.step === 'signing').text).toBe('已签约（数学提分班）：签约春季班');
   });
 
   it('deleting a follow-up recomputes first/last contact; restoring puts them back; both audited', async () => {

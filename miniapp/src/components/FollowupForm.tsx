@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Input, Text, Textarea, View } from '@tarojs/components';
 import Button from '@nutui/nutui-react-taro/dist/es/packages/button/index.js';
 import { parseChineseDate } from '@lifeline/shared/src/dates';
+import { DEFAULT_COURSES } from '@lifeline/shared/src/metrics/definitions';
 import { Chips } from './Chips';
 import { VoiceButton } from './VoiceButton';
 import { api } from '../lib/api';
@@ -16,6 +17,8 @@ export interface Meta {
   concerns: string[];
   journeyNodes: string[];
   conclusionMax: number;
+  /** The company's courses (what a 已签约 follow-up names); the shipped defaults when the server sends none. */
+  courses?: (string | { name: string })[];
 }
 
 export interface FormLead {
@@ -47,6 +50,12 @@ interface Props {
 
 const NEXT_CHIPS = ['今天下午', '明天', '后天', '下周一', '下周三', '下周五'];
 const DEFAULT_NEXT_ACTION = '再次跟进';
+const SIGNED = '已签约';
+
+export function courseNames(meta: Meta): string[] {
+  const list = meta.courses?.length ? meta.courses : DEFAULT_COURSES;
+  return list.map((c) => (typeof c === 'string' ? c : c.name));
+}
 
 const chars = (s: string) => [...s].length;
 
@@ -59,6 +68,7 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
   const [nextAction, setNextAction] = useState('');
   const [voice, setVoice] = useState<{ transcript: string; by: string } | null>(null);
   const [scriptId, setScriptId] = useState<number | undefined>();
+  const [course, setCourse] = useState<string | null>(null);
   const [more, setMore] = useState(false);
   const [grade, setGrade] = useState<string | null>(null);
   const [concerns, setConcerns] = useState<string[]>([]);
@@ -70,7 +80,7 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
 
   const reset = () => {
     setAction(null); setConclusion(''); setPhraseOnly(true); setNextText(''); setNextAction(''); setVoice(null);
-    setScriptId(undefined); setMore(false); setError(''); setRequestId(newRequestId());
+    setScriptId(undefined); setCourse(null); setMore(false); setError(''); setRequestId(newRequestId());
   };
 
   useEffect(() => {
@@ -112,6 +122,7 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
   const check = (): string | null => {
     if (!lead) return '请先输入客户手机号并选择客户';
     if (!action) return '请选择跟进动作';
+    if (action === SIGNED && !course) return '已签约请选择所签课程';
     if (over) return `关键结论最多${meta.conclusionMax}个字，当前${count}个字`;
     if (nextText.trim() && !next) return `没看懂下一步时间「${nextText.trim()}」，请换个说法，如「下周三下午3点」`;
     if (next?.past) return `下一步时间 ${next.label} 已经过去了，请重新选择`;
@@ -133,8 +144,9 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
       ...(next ? { nextStep: { at: next.iso, action: stepAction } } : {}),
       ...(voice ? { transcript: voice.transcript.slice(0, 2000) } : {}),
       ...(scriptId ? { scriptId } : {}),
+      ...(action === SIGNED && course ? { signedCourse: course } : {}),
     };
-    const summary = `${lead.customerName} · ${action}${next ? ` · 下一步 ${next.label} ${stepAction}` : ''}`;
+    const summary = `${lead.customerName} · ${action}${action === SIGNED && course ? `「${course}」` : ''}${next ? ` · 下一步 ${next.label} ${stepAction}` : ''}`;
     try {
       // The follow-up first: it is the part that must never be lost (queued on the device when offline).
       const r = await submit({ key: requestId, body, label: summary });
@@ -181,6 +193,12 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
 
       <View className='label'>1. 跟进动作<Text className='req'>*</Text></View>
       <Chips id='actions' items={meta.actionTags} selected={action ? [action] : []} onTap={(a) => setAction(a === action ? null : a)} />
+      {action === SIGNED ? (
+        <View className='courses' id='course-box'>
+          <View className='label'>签约课程<Text className='req'>*</Text></View>
+          <Chips id='courses' small items={courseNames(meta)} selected={course ? [course] : []} onTap={(c) => setCourse(c === course ? null : c)} />
+        </View>
+      ) : null}
 
       <View className='label'>
         2. 关键结论 <Text className={`counter${over ? ' counter--over' : ''}`} id='counter'>{count}/{meta.conclusionMax}</Text>

@@ -36,7 +36,7 @@ export function apiUrl(path: string): string {
 }
 
 /** JSON call to the Lifeline API with the session token; errors carry the server's Chinese message. */
-export async function api<T = any>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+export async function api<T = any>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   let res: Taro.request.SuccessCallbackResult<any>;
   try {
     res = await Taro.request({

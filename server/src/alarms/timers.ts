@@ -62,6 +62,8 @@ async function withdrawUndelivered(em: EntityManager, timerId: number, now: numb
 /** Timers are written in the transaction of every lead and follow-up change (domain events). */
 export function subscribeAlarmTimers(app: AppContext): void {
   app.events.on(async (em, event, meta) => {
+    // Customer edits also arrive as lead.updated for the edited lead; other leads' timers do not depend on them.
+    if (event.type === 'customer.updated') return;
     await syncLeadTimers(em, event.lead, meta.at);
   });
 }

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { epochMs } from '../db/columns';
 
-export type AuditAction = 'create' | 'update' | 'delete' | 'restore' | 'reveal' | 'login';
+export type AuditAction = 'create' | 'update' | 'delete' | 'restore' | 'reveal' | 'login' | 'export';
 
 /** Who changed which field of what, from what to what, when. Values are JSON text. */
 @Entity('audit_log')

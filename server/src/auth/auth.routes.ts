@@ -35,6 +35,8 @@ export function meRoutes(): Router {
     ctx.body = {
       id: a.id, name: a.name, role: a.role, roleLabel: ROLE_LABELS[a.role], companyId: a.companyId, orgUnitId: a.orgUnitId,
       scope: a.scope ? 'team' : 'company',
+      /** Dashboard CSV export: ops/director/admin always, supervisors when the company allows it, reps never. */
+      canExport: ['ops', 'director', 'admin'].includes(a.role) || (a.role === 'supervisor' && a.settings.supervisorCanExport),
     };
   });
   return r;

@@ -1,5 +1,5 @@
 import {
-  DEFAULT_ACTION_NODE, DEFAULT_ACTION_TAGS, DEFAULT_LEVEL_A, DEFAULT_QUICK_PHRASES, DEFAULT_SCORE_WEIGHTS,
+  DEFAULT_ACTION_NODE, DEFAULT_COURSES, DEFAULT_REQUIRED_PROFILE_FIELDS, DEFAULT_ACTION_TAGS, DEFAULT_LEVEL_A, DEFAULT_QUICK_PHRASES, DEFAULT_SCORE_WEIGHTS,
   type Role, type ScoreWeight,
 } from '@lifeline/shared';
 
@@ -13,6 +13,14 @@ export interface CompanySettings {
   actionNodeRules: Record<string, string>;
   scoreWeights: ScoreWeight[];
   levelA: number;
+  /** Courses a lead can sign, each answering one core concern (demand match compares them). */
+  courses: { name: string; concern: string }[];
+  /** Customer fields counted by profile completeness. */
+  requiredProfileFields: string[];
+  /** Whether supervisors may export dashboard CSVs (ops/director/admin always may). */
+  supervisorCanExport: boolean;
+  /** A rep's 48 h follow-up rate below this turns red on the battle map. */
+  followup48hThreshold: number;
 }
 
 export const DEFAULT_SETTINGS: CompanySettings = {
@@ -23,6 +31,10 @@ export const DEFAULT_SETTINGS: CompanySettings = {
   actionNodeRules: { ...DEFAULT_ACTION_NODE },
   scoreWeights: DEFAULT_SCORE_WEIGHTS,
   levelA: DEFAULT_LEVEL_A,
+  courses: DEFAULT_COURSES.map((c) => ({ ...c })),
+  requiredProfileFields: [...DEFAULT_REQUIRED_PROFILE_FIELDS],
+  supervisorCanExport: false,
+  followup48hThreshold: 0.85,
 };
 
 export function effectiveSettings(overrides: Partial<CompanySettings> | null | undefined): CompanySettings {

@@ -8,6 +8,7 @@ import { canSeeLead } from '../leads/lead-scope';
 import { User } from '../users/user.entity';
 import { Customer } from './customer.entity';
 import { customerView } from './customer.view';
+import { recordConversation } from '../metrics/conversations';
 
 /**
  * Phone → who is this? Normalised and validated number, offline attribution, and — before anything is
@@ -47,6 +48,11 @@ export async function lookupPhone(app: AppContext, actor: Actor, raw: string) {
       attribution,
       customer: { id: customer.id, visible: false as const, name: customer.name, owners: [...new Set(live.map((l) => ownerName(l.ownerId)).filter(Boolean))] },
     };
+  }
+
+  // A rep opening this customer's chat in the sidebar is a conversation (entry rate counts them).
+  if (actor.role === 'rep') {
+    await app.tx.run((em) => recordConversation(em, { companyId: actor.companyId, repId: actor.id, customerId: customer.id, at: app.clock.now(), source: 'sidebar' }));
   }
 
   const recent = await app.ds.getRepository(Followup).find({

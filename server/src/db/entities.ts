@@ -11,5 +11,8 @@ import { Script, ScriptPick } from '../scripts/script.entities';
 import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from '../routing/routing.entities';
 import { ImportJob, IntakeChannel, IntakeRecord } from '../intake/intake.entities';
 import { ContentItem, ContentQueueItem } from '../content/content.entities';
+import { JourneyStay } from '../journey/journey-stay.entity';
+import { ChannelSpend, Conversation, LeadFact, RepDay } from '../metrics/metrics.entities';
 
-export const ENTITIES = [Company, OrgUnit, User, Customer, Lead, Followup, JourneyEvent, AuditLog, AlarmTimer, Alarm, AlarmMessage, CallbackReceipt, Script, ScriptPick, RoutingPool, RoutingPoolMember, RoutingRuleSet, RoutingDecision, IntakeChannel, IntakeRecord, ImportJob, ContentItem, ContentQueueItem];
+export const ENTITIES = [Company, OrgUnit, User, Customer, Lead, Followup, JourneyEvent, AuditLog, AlarmTimer, Alarm, AlarmMessage, CallbackReceipt, Script, ScriptPick, RoutingPool, RoutingPoolMember, RoutingRuleSet, RoutingDecision, IntakeChannel, IntakeRecord, ImportJob, ContentItem, ContentQueueItem,
+  JourneyStay, LeadFact, Conversation, ChannelSpend, RepDay];

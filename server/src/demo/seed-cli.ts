@@ -9,7 +9,7 @@ async function main() {
   const config = loadConfig({ ...process.env, LIFELINE_DEMO: '1' });
   const ds = await createDataSource(config.db).initialize();
   await migrate(ds);
-  const summary = await seedDemoIfEmpty(ds);
+  const summary = await seedDemoIfEmpty(ds, { history: true });
   logger.info(summary ?? { skipped: true }, summary ? 'demo data seeded' : 'database already has data; nothing seeded');
   await ds.destroy();
 }

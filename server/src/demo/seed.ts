@@ -13,6 +13,8 @@ import { getAttribution, SAMPLE_PREFIXES } from '../customers/attribution';
 import { LeadService } from '../leads/leads.service';
 import { FollowupService } from '../followups/followups.service';
 import { seedDemoRouting } from '../routing/demo-routing';
+import { subscribeMetricFacts } from '../metrics';
+import { seedHistory } from './history';
 import type { TokenService } from '../auth/token';
 import type { AppConfig } from '../config';
 import {
@@ -20,6 +22,7 @@ import {
 } from './demo-data';
 
 const HOUR = 3600_000;
+const DEMO_CONCERNS = ['升学政策', '学科提分', '学习方法', '心理辅导'] as const;
 const DAY = 24 * HOUR;
 
 /** The customer the README and browser tests talk about: known phone, four contacts, 初三 from Douyin. */
@@ -32,6 +35,14 @@ export interface SeedSummary {
   followups: number;
   overdue48h: number;
   highRisk36h: number;
+}
+
+export interface SeedOptions {
+  now?: number;
+  leads?: number;
+  events?: DomainEvents;
+  /** Add ~60 days of history (leads, journeys, signings, losses, conversations, channel spend) for the dashboards. */
+  history?: boolean;
 }
 
 /** Deterministic PRNG, so every fresh demo looks the same and tests can rely on its shape. */
@@ -48,7 +59,7 @@ function rng(seed: number) {
 
 export async function seedDemoIfEmpty(
   ds: DataSource,
-  opts: { now?: number; leads?: number; events?: DomainEvents } = {},
+  opts: SeedOptions = {},
 ): Promise<SeedSummary | null> {
   if (await ds.getRepository(Company).count()) return null;
   return seedDemo(ds, opts);
@@ -58,10 +69,7 @@ export async function seedDemoIfEmpty(
  * Seeds the demo company through the real services (on a manual clock), so demo leads carry the same
  * audit rows, journey events and timelines as real ones.
  */
-export async function seedDemo(
-  ds: DataSource,
-  opts: { now?: number; leads?: number; events?: DomainEvents } = {},
-): Promise<SeedSummary> {
+export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<SeedSummary> {
   const now = opts.now ?? Date.now();
   const leadCount = opts.leads ?? 300;
   const rand = rng(20260112);
@@ -120,6 +128,8 @@ export async function seedDemo(
     config: {} as AppConfig, ds, tx, clock, tokens: {} as TokenService, attribution: getAttribution(),
     events: opts.events ?? new DomainEvents(),
   };
+  // Demo leads get their dashboard facts as they are made, like real ones (the app's own events are not wired yet).
+  if (!opts.events) subscribeMetricFacts(app);
   const leads = new LeadService(app);
   const followups = new FollowupService(app, leads);
   const settings = effectiveSettings({});
@@ -153,10 +163,12 @@ export async function seedDemo(
   let nFollowups = 0;
   let n = 0;
   const key = () => `demo-${ids.companyId}-${++n}`;
-  const record = async (actor: Actor, leadId: number, at: number, action: string, conclusion: string, next?: { inDays: number; action: string }) => {
+  const record = async (
+    actor: Actor, leadId: number, at: number, action: string, conclusion: string, next?: { inDays: number; action: string }, signedCourse?: string,
+  ) => {
     clock.set(at);
     const nextStep = next ? { at: new Date(at + next.inDays * DAY).toISOString(), action: next.action } : undefined;
-    await followups.create(actor, { leadId, action, conclusion, nextStep, source: rand() < 0.3 ? 'voice' : 'typed' }, key());
+    await followups.create(actor, { leadId, action, conclusion, nextStep, source: rand() < 0.3 ? 'voice' : 'typed', signedCourse }, key());
     nFollowups++;
   };
 
@@ -165,7 +177,7 @@ export async function seedDemo(
     const unassigned = p.r < 0.05;
     const owner = unassigned ? null : pick(team.reps);
     const grade = pick(p.team.grades);
-    const concerns = [pick(['升学政策', '学科提分', '学习方法', '心理辅导'] as const)];
+    const concerns = [pick(DEMO_CONCERNS)];
     if (rand() < 0.3) concerns.push('学科提分');
     clock.set(p.createdAt);
     const created = await leads.create(opsActor, {
@@ -189,7 +201,11 @@ export async function seedDemo(
     for (const [action, text] of steps) {
       at += Math.floor((0.5 + rand() * 2) * DAY);
       if (at >= now || rand() < 0.45 || age < DAY) break;
-      await record(actor, leadId, at, action, text, action === '已签约' ? undefined : { inDays: 2, action: pick(DEMO_NEXT_ACTIONS) });
+      // Most signings answer the customer's main concern (demand match); some do not.
+      // (Chosen without the PRNG, so the rest of the demo stays exactly as before.)
+      const course = settings.courses.find((c) => c.concern === (leadId % 6 === 0 ? '心理辅导' : concerns[0]))?.name ?? settings.courses[0].name;
+      await record(actor, leadId, at, action, text, action === '已签约' ? undefined : { inDays: 2, action: pick(DEMO_NEXT_ACTIONS) },
+        action === '已签约' ? course : undefined);
     }
   }
 
@@ -219,6 +235,16 @@ export async function seedDemo(
   await record(zhangActor, f, now - 3 * DAY, '已电话沟通', '需对比3家，关注师资', { inDays: 1, action: '邀约周六试听' });
   await record(zhangActor, f, now - 2 * DAY, '已预约试听', '已约周六上午数学试听', { inDays: 3, action: '微信发试听回放' });
 
+  // Dashboard history: last, with its own PRNG, so everything above is the same with or without it.
+  let history = { leads: 0, followups: 0 };
+  if (opts.history) {
+    const admin = await ds.getRepository(User).findOneByOrFail({ companyId: ids.companyId, role: 'admin' });
+    history = await seedHistory({
+      app, clock, leads, followups, companyId: ids.companyId, now, opsActor, adminActor: await actorFor(admin), actorFor,
+      teamReps: (key) => ids.teamIds.get(key)!.reps, phoneIn,
+    });
+  }
+
   // Routing pools/rules and tag content, so new leads in the demo route themselves.
   await tx.run((em) => seedDemoRouting(em, ids.companyId, now));
 
@@ -234,8 +260,8 @@ export async function seedDemo(
   return {
     companyId: ids.companyId,
     users: await ds.getRepository(User).countBy({ companyId: ids.companyId }),
-    leads: leadCount + 8,
-    followups: nFollowups,
+    leads: leadCount + 8 + history.leads,
+    followups: nFollowups + history.followups,
     overdue48h: Number(overdue),
     highRisk36h: Number(risk),
   };

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { FieldChange } from '../audit/audit.service';
+import type { Customer } from '../customers/customer.entity';
 import type { Followup } from '../followups/followup.entity';
 import type { Lead } from '../leads/lead.entity';
 
@@ -13,7 +14,9 @@ export type DomainEvent =
   | { type: 'lead.restored'; lead: Lead }
   | { type: 'followup.created'; followup: Followup; lead: Lead; leadBefore: Lead }
   | { type: 'followup.deleted'; followup: Followup; lead: Lead }
-  | { type: 'followup.restored'; followup: Followup; lead: Lead };
+  | { type: 'followup.restored'; followup: Followup; lead: Lead }
+  /** A customer's own fields (city, grade, concerns…) changed: every lead of theirs is affected. */
+  | { type: 'customer.updated'; customer: Customer; changes: FieldChange[] };
 
 export interface EventMeta {
   companyId: number;

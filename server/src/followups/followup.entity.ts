@@ -19,6 +19,8 @@ export class Followup {
   @Column({ type: 'varchar', length: 8 }) source: InputSource;
   @Column({ type: 'text', nullable: true }) transcript: string | null;
   @Column({ type: 'int', nullable: true }) scriptId: number | null;
+  /** The course signed, on a 已签约 follow-up. */
+  @Column({ type: 'varchar', length: 32, nullable: true }) signedCourse: string | null;
   /** Idempotency key: a retried submit with the same key returns the first result. */
   @Column({ type: 'varchar', length: 64 }) clientRequestId: string;
   /** Hash of the request body, so the same key with a different body is refused, not silently merged. */

@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { KEY_FIELD_ROLES } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
-import { JourneyEvent } from '../journey/journey-event.entity';
+import { recordJourneyStep } from '../journey/journey-step';
 import { Lead } from '../leads/lead.entity';
 import { canWriteLead } from '../leads/lead-scope';
 import type { LeadService } from '../leads/leads.service';
@@ -13,6 +13,8 @@ import { badRequest, conflict, forbidden, notFound } from '../http/errors';
 import { Followup } from './followup.entity';
 
 const MINUTE = 60_000;
+/** The action that signs a lead: it needs the course signed (demand match compares it with the customer's concerns). */
+export const SIGNING_ACTION = '已签约';
 /** A next step may be a few minutes "late" (the rep picked 15:00 at 15:02) but not in the past, nor absurdly far. */
 const NEXT_STEP_GRACE = 10 * MINUTE;
 const NEXT_STEP_MAX_AHEAD = 366 * 24 * 60 * MINUTE;
@@ -38,6 +40,7 @@ export function followupView(f: Followup) {
     source: f.source,
     transcript: f.transcript,
     scriptId: f.scriptId,
+    signedCourse: f.signedCourse,
     clientRequestId: f.clientRequestId,
     createdAt: f.createdAt,
     deletedAt: f.deletedAt,
@@ -109,6 +112,11 @@ export class FollowupService {
     if (!actor.settings.actionTags.includes(body.action)) {
       throw badRequest(`未知的跟进动作「${body.action}」，请从以下选择：${actor.settings.actionTags.join('、')}`);
     }
+    const signing = body.action === SIGNING_ACTION;
+    if (signing && !actor.settings.courses.some((c) => c.name === body.signedCourse)) {
+      throw badRequest(`签约请选择所签课程：${actor.settings.courses.map((c) => c.name).join('、')}`);
+    }
+    if (!signing && body.signedCourse !== undefined) throw badRequest('只有「已签约」的跟进可以填写所签课程');
     let nextStepAt: number | null = null;
     if (body.nextStep) {
       nextStepAt = Date.parse(body.nextStep.at);
@@ -128,6 +136,7 @@ export class FollowupService {
       source: body.source,
       transcript: body.transcript ?? null,
       scriptId: body.scriptId ?? null,
+      signedCourse: signing ? body.signedCourse! : null,
       clientRequestId: key,
       requestHash,
       createdAt: now,
@@ -136,7 +145,7 @@ export class FollowupService {
     await em.getRepository(Followup).insert(followup);
 
     const node = nextJourneyNode(lead.journeyNode, body.action, actor.settings.actionNodeRules);
-    const status = body.action === '已签约' ? 'won' : lead.status === 'pending' || lead.status === 'assigned' ? 'following' : lead.status;
+    const status = signing ? 'won' : lead.status === 'pending' || lead.status === 'assigned' ? 'following' : lead.status;
     const patch: Partial<Lead> = {
       firstFollowupAt: lead.firstFollowupAt ?? now,
       lastFollowupAt: now,
@@ -146,6 +155,7 @@ export class FollowupService {
       journeyNode: node,
       status,
       claimedAt: lead.claimedAt ?? (lead.ownerId === actor.id ? now : null),
+      ...(signing ? { signedAt: lead.signedAt ?? now, signedCourse: body.signedCourse! } : {}),
     };
     const changes = diffFields(lead, patch);
     await em.getRepository(Lead).update({ id: lead.id }, { ...patch, updatedAt: now });
@@ -154,7 +164,7 @@ export class FollowupService {
     await audit.created('followup', followup.id, followup);
     await audit.changed('lead', lead.id, changes);
     if (node !== lead.journeyNode) {
-      await em.getRepository(JourneyEvent).insert({
+      await recordJourneyStep(em, {
         companyId: actor.companyId, leadId: lead.id, fromNode: lead.journeyNode, toNode: node, at: now,
         actorId: actor.id, followupId: followup.id, scriptId: followup.scriptId,
       });

@@ -21,6 +21,9 @@ const LABELS: Record<string, string> = {
   rules: '分配规则', defaultPoolId: '默认线索池', protective: '高分保护阈值', orgUnitId: '组织单元', members: '线索池成员',
   weights: '加分项', levelA: 'A级门槛', mapping: '字段映射', kind: '渠道类型', tag: '标签', title: '资料标题',
   rotateKey: '更换密钥', active: '启用',
+  // metrics
+  signedCourse: '所签课程', from: '开始日期', to: '结束日期', unitId: '组织', repId: '顾问', by: '分组', value: '分组值',
+  view: '导出视图', month: '月份', amount: '金额', customerId: '客户', at: '时间',
 };
 
 function fieldLabel(path: string): string {

@@ -31,6 +31,9 @@ export class Lead {
   /** The next step is the reminder: its due time and what to do. */
   @Column({ type: 'bigint', transformer: epochMs, nullable: true }) nextStepDueAt: number | null;
   @Column({ type: 'varchar', length: 50, nullable: true }) nextStepAction: string | null;
+  /** First signing (已签约 follow-up) and the course signed (the latest signing's). */
+  @Column({ type: 'bigint', transformer: epochMs, nullable: true }) signedAt: number | null;
+  @Column({ type: 'varchar', length: 32, nullable: true }) signedCourse: string | null;
   @Column({ type: 'int', nullable: true }) createdBy: number | null;
   @Column({ type: 'bigint', transformer: epochMs }) updatedAt: number;
   @Column({ type: 'bigint', transformer: epochMs, nullable: true }) deletedAt: number | null;

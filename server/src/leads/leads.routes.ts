@@ -8,6 +8,8 @@ import { idParam, requestIdOf } from '../http/router-kit';
 import { AuditLog } from '../audit/audit-log.entity';
 import type { FollowupService } from '../followups/followups.service';
 import type { LeadService } from './leads.service';
+import { buildTimeline } from './timeline';
+import { KEY_FIELD_ROLES } from '../auth/actor';
 
 export function leadRoutes(app: AppContext, leads: LeadService, followups: FollowupService): Router {
   const r = new Router({ prefix: '/api/leads' });
@@ -35,6 +37,12 @@ export function leadRoutes(app: AppContext, leads: LeadService, followups: Follo
   });
   r.post('/:id/restore', async (ctx) => {
     ctx.body = await leads.restore(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
+  });
+  /** The lead's story: intake, assignment, each contact, material, booking, signing — with times, people and scripts. */
+  r.get('/:id/timeline', async (ctx) => {
+    const actor = actorOf(ctx);
+    const lead = await leads.findVisible(app.ds.manager, actor, idParam(ctx), { withDeleted: KEY_FIELD_ROLES.includes(actor.role) });
+    ctx.body = { leadId: lead.id, items: await buildTimeline(app.ds.manager, lead) };
   });
   r.get('/:id/followups', async (ctx) => {
     ctx.body = { items: await followups.listForLead(actorOf(ctx), idParam(ctx)) };

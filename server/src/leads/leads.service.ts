@@ -7,7 +7,7 @@ import { Audit, diffFields, type FieldChange } from '../audit/audit.service';
 import { attachCustomer } from '../customers/customer.service';
 import { Customer } from '../customers/customer.entity';
 import type { CompanySettings } from '../companies/settings';
-import { JourneyEvent } from '../journey/journey-event.entity';
+import { recordJourneyStep } from '../journey/journey-step';
 import { User } from '../users/user.entity';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors';
 import { Lead } from './lead.entity';
@@ -70,6 +70,8 @@ export class LeadService {
         claimedAt: owner && owner.id === actor.id ? now : null,
         firstFollowupAt: null,
         lastFollowupAt: null,
+        signedAt: null,
+        signedCourse: null,
         nextStepDueAt: null,
         nextStepAction: null,
         createdBy: actorId,
@@ -78,12 +80,14 @@ export class LeadService {
       });
       await em.getRepository(Lead).insert(lead);
       await audit.created('lead', lead.id, lead);
-      await em.getRepository(JourneyEvent).insert({
+      await recordJourneyStep(em, {
         companyId: actor.companyId, leadId: lead.id, fromNode: null, toNode: '线索获取', at: now, actorId,
         followupId: null, scriptId: null,
       });
       await hooks.after?.(em, lead, customer, created);
       const meta = { companyId: actor.companyId, actorId, at: now, requestId };
+      // A known customer's blanks may just have been filled: their other leads' facts follow.
+      if (!created && customer.updatedAt === now) await this.app.events.emit(em, { type: 'customer.updated', customer, changes: [] }, meta);
       // Routing subscribes to lead.created and may assign the lead here, in this transaction.
       await this.app.events.emit(em, { type: 'lead.created', lead }, meta);
       if (owner) await this.app.events.emit(em, { type: 'lead.assigned', lead, fromOwnerId: null }, meta);
@@ -183,6 +187,7 @@ export class LeadService {
         await em.getRepository(Customer).update({ id: customer.id }, patch);
         await audit.changed('customer', customer.id, customerChanges);
         Object.assign(customer, patch);
+        await this.app.events.emit(em, { type: 'customer.updated', customer, changes: customerChanges }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId });
       }
 
       const leadPatch: Partial<Lead> = {};
@@ -240,7 +245,7 @@ export class LeadService {
         Object.assign(lead, patch);
         if (lead.journeyNode !== fromNode) {
           // A stage set by hand is a journey step like any other: time, operator, no follow-up.
-          await em.getRepository(JourneyEvent).insert({
+          await recordJourneyStep(em, {
             companyId: actor.companyId, leadId: lead.id, fromNode, toNode: lead.journeyNode, at: now, actorId: actor.id,
             followupId: null, scriptId: null,
           });

@@ -2,6 +2,7 @@ import { In, type EntityManager } from 'typeorm';
 import { AuditLog } from '../audit/audit-log.entity';
 import { Followup } from '../followups/followup.entity';
 import { JourneyEvent } from '../journey/journey-event.entity';
+import { Script } from '../scripts/script.entities';
 import { User } from '../users/user.entity';
 import type { Lead } from './lead.entity';
 
@@ -13,7 +14,15 @@ export interface TimelineEntry {
   actorName: string | null;
   followupId?: number;
   scriptId?: number | null;
+  /** The script used, by title (from the follow-up or the journey step). */
+  scriptTitle?: string | null;
+  /** What kind of step a follow-up was: contact, material, booking, signing. */
+  step?: 'contact' | 'material' | 'booking' | 'signing';
+  /** "1月12日 14:23" in China time, ready to show. */
+  when: string;
 }
+
+const STEP_OF: Record<string, TimelineEntry['step']> = { 已发送资料: 'material', 已预约试听: 'booking', 已签约: 'signing' };
 
 /**
  * A lead's story in order: intake, assignment, each contact, node changes, status changes.
@@ -43,9 +52,12 @@ export async function buildTimeline(em: EntityManager, lead: Lead): Promise<Time
   const users = userIds.size
     ? await em.getRepository(User).find({ select: { id: true, name: true }, where: { id: In([...userIds]) } })
     : [];
+  const scriptIds = [...new Set([...followups.map((f) => f.scriptId), ...journey.map((j) => j.scriptId)].filter((x): x is number => x !== null))];
+  const scripts = scriptIds.length ? await em.getRepository(Script).find({ select: { id: true, title: true }, where: { id: In(scriptIds) } }) : [];
+  const scriptTitle = (id: number | null) => (id === null ? null : scripts.find((x) => x.id === id)?.title ?? `#${id}`);
   const name = (id: number | null | undefined) => (id ? users.find((u) => u.id === id)?.name ?? `#${id}` : null);
 
-  const out: TimelineEntry[] = [];
+  const out: Omit<TimelineEntry, 'when'>[] = [];
   for (const a of audits) {
     const base = { at: a.at, actorId: a.actorId, actorName: name(a.actorId) };
     if (a.field === '*') {
@@ -67,18 +79,19 @@ export async function buildTimeline(em: EntityManager, lead: Lead): Promise<Time
     const next = f.nextStepAt ? `（下一步：${formatShanghai(f.nextStepAt)} ${f.nextStepAction ?? ''}）` : '';
     out.push({
       at: f.createdAt, kind: 'followup', actorId: f.authorId, actorName: name(f.authorId),
-      text: `${f.action}${f.conclusion ? `：${f.conclusion}` : ''}${next}`, followupId: f.id, scriptId: f.scriptId,
+      text: `${f.action}${f.signedCourse ? `（${f.signedCourse}）` : ''}${f.conclusion ? `：${f.conclusion}` : ''}${next}`,
+      followupId: f.id, scriptId: f.scriptId, scriptTitle: scriptTitle(f.scriptId), step: STEP_OF[f.action] ?? 'contact',
     });
   }
   for (const j of journey) {
     if (j.fromNode === null) continue; // entering 线索获取 is the intake itself
     out.push({
       at: j.at, kind: 'journey', actorId: j.actorId, actorName: name(j.actorId), text: `进入「${j.toNode}」`,
-      followupId: j.followupId ?? undefined, scriptId: j.scriptId,
+      followupId: j.followupId ?? undefined, scriptId: j.scriptId, scriptTitle: scriptTitle(j.scriptId),
     });
   }
   const order: Record<TimelineEntry['kind'], number> = { intake: 0, assigned: 1, followup: 2, journey: 3, status: 4, deleted: 5, restored: 6 };
-  return out.sort((a, b) => a.at - b.at || order[a.kind] - order[b.kind]);
+  return out.sort((a, b) => a.at - b.at || order[a.kind] - order[b.kind]).map((e) => ({ ...e, when: formatShanghai(e.at) }));
 }
 
 const fmt = new Intl.DateTimeFormat('zh-CN', {

@@ -26,6 +26,7 @@ export class Script {
 @Entity('script_pick')
 @Index('uq_script_pick_alarm', ['companyId', 'alarmId', 'repId', 'scriptId'], { unique: true })
 @Index('idx_script_pick_rep_lead', ['companyId', 'repId', 'leadId'])
+@Index('idx_script_pick_rep_picked', ['companyId', 'repId', 'pickedAt'])
 export class ScriptPick {
   @PrimaryGeneratedColumn({ type: 'int' }) id: number;
   @Column({ type: 'int' }) companyId: number;

@@ -41,6 +41,9 @@ export function directoryRoutes(app: AppContext): Router {
       journeyNodes: JOURNEY_NODES,
       statuses: LEAD_STATUSES.map((v) => ({ value: v, label: LEAD_STATUS_LABELS[v] })),
       conclusionMax: CONCLUSION_MAX,
+      /** What 已签约 asks for: the course signed (each answers one core concern). */
+      courses: s.courses,
+      signingAction: '已签约',
     };
   });
   return r;

@@ -1,3 +1,4 @@
 export * from './definitions';
 export * from './schemas';
 export * from './types';
+export * from './arithmetic';

@@ -23,6 +23,8 @@ export const followupCreateSchema = z
     source: z.enum(INPUT_SOURCES, { error: `输入方式只能是 ${INPUT_SOURCES.join(' / ')}` }).default('typed'),
     transcript: maxChars(2000, '语音转写最多2000个字').optional(),
     scriptId: idSchema.optional(),
+    /** Required with 已签约: one of the company's courses (GET /api/meta → courses). */
+    signedCourse: z.string().trim().min(1, '请选择所签课程').max(32, '课程名最多32个字').optional(),
     clientRequestId: clientRequestIdSchema.optional(),
   })
   .strict();

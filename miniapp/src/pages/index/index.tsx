@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import Taro from '@tarojs/taro';
 import { Input, Picker, Text, View } from '@tarojs/components';
 import { api, hasToken } from '../../lib/api';
 import { detectPlatform, devLogin, dingtalkLogin, pageQuery, wecomLogin, type Platform, type SidebarConfig } from '../../lib/platform';
@@ -185,6 +186,9 @@ export default function Index() {
     <View className='page'>
       <View className='header'>
         <Text className='header__title'>Lifeline</Text>
+        <Text className='link header__dash' id='to-dashboard' onClick={() => void Taro.navigateTo({ url: '/pages/dashboard/index' })}>
+          {me.role === 'rep' ? '我的数据' : '数据看板'}
+        </Text>
         {users.length > 1 ? (
           <Picker mode='selector' range={users.map((u) => u.name)} onChange={(e) => void switchUser(users[Number(e.detail.value)])}>
             <View className='header__user' id='user-picker'>{me.name} ▾</View>

@@ -1,0 +1,115 @@
+import { useMemo, useState } from 'react';
+import { Input, Picker, Text, View } from '@tarojs/components';
+import type { ChannelRoiResponse } from '@lifeline/shared/src/metrics/types';
+import { api } from '../lib/api';
+import { Chart } from './Chart';
+import { COLORS } from './echarts';
+import { cnMonth, pct, yuan } from './format';
+import { Card } from './parts';
+
+const short = (s: string) => (s.length > 7 ? `${s.slice(0, 6)}…` : s);
+
+/** 渠道ROI: leads, cost per lead, 7-day retention and first-deal cycle by channel tag. */
+export function ChannelRoi({ data, canEditSpend, onSpendSaved }: { data: ChannelRoiResponse; canEditSpend: boolean; onSpendSaved: () => void }) {
+  const stamp = { updatedAt: data.updatedAt, computedAt: data.computedAt };
+  const rows = useMemo(() => [...data.channels].sort((a, b) => b.leads - a.leads), [data]);
+
+  const option = useMemo(() => {
+    const rev = [...rows].reverse();
+    return {
+      grid: { left: 84, right: 40, top: 26, bottom: 20 },
+      legend: { top: 0, itemWidth: 12, itemHeight: 8, textStyle: { fontSize: 11 } },
+      tooltip: { trigger: 'axis', confine: true },
+      xAxis: [
+        { type: 'value', minInterval: 1, axisLabel: { fontSize: 10 }, splitLine: { lineStyle: { color: '#f0f0f0' } } },
+        { type: 'value', min: 0, max: 100, show: false },
+      ],
+      yAxis: { type: 'category', data: rev.map((r) => short(r.channel)), axisLabel: { fontSize: 10, color: COLORS.text } },
+      series: [
+        { name: '线索数', type: 'bar', data: rev.map((r) => r.leads), itemStyle: { color: COLORS.data }, barMaxWidth: 10, label: { show: true, position: 'right', fontSize: 10 } },
+        {
+          name: '7日留存率', type: 'bar', xAxisIndex: 1, barMaxWidth: 10, itemStyle: { color: COLORS.data2 },
+          data: rev.map((r) => ({ value: r.retention7d.value === null ? null : Math.round(r.retention7d.value * 1000) / 10, itemStyle: { color: r.retention7d.red ? COLORS.red : COLORS.data2 } })),
+          label: { show: true, position: 'right', fontSize: 10, formatter: (p: any) => (p.value == null ? '' : `${p.value}%`) },
+        },
+      ],
+    };
+  }, [rows]);
+
+  return (
+    <View id='channel-roi'>
+      <Card id='roi-chart' title='各渠道线索与7日留存' sub={`花费月份：${data.months.join('、') || '—'}`} stamp={stamp}>
+        {rows.length ? <Chart id='chart-roi' option={option} height={52 + rows.length * 34} /> : <Text className='muted'>所选时间内没有线索</Text>}
+      </Card>
+      <Card id='roi-table' title='渠道明细' sub='单条成本 = 所选月份花费 ÷ 线索数' stamp={stamp}>
+        {rows.map((r) => (
+          <View className='chan' key={r.channel} id={`chan-${r.channel}`}>
+            <View className='chan__name'>{r.channel}</View>
+            <View className='chan__grid'>
+              <View className='cell'><View className='cell__v'>{r.leads}</View><View className='cell__l'>线索</View></View>
+              <View className='cell'><View className='cell__v'>{yuan(r.spend)}</View><View className='cell__l'>花费</View></View>
+              <View className='cell'><View className='cell__v chan__cpl'>{yuan(r.costPerLead)}</View><View className='cell__l'>单条成本</View></View>
+              <View className={`cell${r.retention7d.red ? ' cell--red' : ''}`}><View className='cell__v'>{pct(r.retention7d.value, 0)}</View><View className='cell__l'>7日留存</View></View>
+              <View className='cell'><View className='cell__v'>{r.signed}</View><View className='cell__l'>签约</View></View>
+              <View className='cell'><View className='cell__v'>{r.firstDealDays === null ? '—' : `${r.firstDealDays.toFixed(1).replace(/\.0$/, '')}天`}</View><View className='cell__l'>首单周期</View></View>
+            </View>
+          </View>
+        ))}
+      </Card>
+      {canEditSpend ? <SpendForm channels={rows.map((r) => r.channel)} months={data.months} onSaved={onSpendSaved} /> : null}
+    </View>
+  );
+}
+
+/** Ops/admin enter what a channel cost in a month (PUT /api/metrics/channel-spend); cost per lead follows. */
+function SpendForm({ channels, months, onSaved }: { channels: string[]; months: string[]; onSaved: () => void }) {
+  const [channel, setChannel] = useState(channels[0] ?? '');
+  const [month, setMonth] = useState(months[months.length - 1] ?? cnMonth(Date.now()));
+  const [amount, setAmount] = useState('');
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const save = async () => {
+    const value = Number(amount);
+    if (!channel.trim()) return setMsg({ ok: false, text: '请选择或填写渠道' });
+    if (!amount.trim() || !Number.isFinite(value) || value < 0) return setMsg({ ok: false, text: '请填写金额（元，不能为负）' });
+    setBusy(true);
+    try {
+      await api('PUT', '/api/metrics/channel-spend', { channel: channel.trim(), month, amount: Math.round(value * 100) / 100 });
+      setMsg({ ok: true, text: `已保存：${channel} ${month} 花费 ${yuan(value)}` });
+      setAmount('');
+      onSaved();
+    } catch (e) {
+      setMsg({ ok: false, text: (e as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Card id='spend-form' title='录入渠道花费' sub='按渠道和月份录入，重复录入会覆盖'>
+      <View className='label'>渠道</View>
+      {channels.length ? (
+        <Picker mode='selector' range={channels} onChange={(e) => setChannel(channels[Number(e.detail.value)])}>
+          <View className='input picker' id='spend-channel'>{channel || '选择渠道'} ▾</View>
+        </Picker>
+      ) : (
+        <Input id='spend-channel-text' className='input' value={channel} placeholder='渠道标签' onInput={(e) => setChannel(e.detail.value)} />
+      )}
+      <View className='row2'>
+        <View className='row2__col'>
+          <View className='label'>月份</View>
+          <Picker mode='date' fields='month' value={`${month}-01`} onChange={(e) => setMonth(String(e.detail.value).slice(0, 7))}>
+            <View className='input picker' id='spend-month'>{month} ▾</View>
+          </Picker>
+        </View>
+        <View className='row2__col'>
+          <View className='label'>金额（元）</View>
+          <Input id='spend-amount' className='input' type='digit' value={amount} placeholder='如 5000' onInput={(e) => setAmount(e.detail.value)} />
+        </View>
+      </View>
+      {msg ? <View className={msg.ok ? 'ok-text' : 'error'} id='spend-msg'>{msg.text}</View> : null}
+      <View className={`btn${busy ? ' btn--busy' : ''}`} id='spend-save' onClick={() => void save()}>{busy ? '保存中…' : '保存花费'}</View>
+    </Card>
+  );
+}

@@ -1,0 +1,193 @@
+import { useEffect, useMemo, useState } from 'react';
+import Taro from '@tarojs/taro';
+import { Picker, Text, View } from '@tarojs/components';
+import type { ChannelRoiResponse, JourneyHeatResponse, KpisResponse, LeadHealthResponse, RepBattleResponse } from '@lifeline/shared/src/metrics/types';
+import { api, apiUrl, authHeader, hasToken } from '../../lib/api';
+import { detectPlatform, devLogin, dingtalkLogin, pageQuery, wecomLogin, type Platform, type SidebarConfig } from '../../lib/platform';
+import { canExport, canOpen, isView, VIEWS, viewsFor, type ViewId } from '../../dashboard/access';
+import { defaultFilters, filterQuery, type Filters } from '../../dashboard/filters';
+import { FilterBar } from '../../dashboard/FilterBar';
+import { ChannelRoi } from '../../dashboard/ChannelRoi';
+import { JourneyHeat, type HeatBy } from '../../dashboard/JourneyHeat';
+import { LeadHealth } from '../../dashboard/LeadHealth';
+import { RepBattle } from '../../dashboard/RepBattle';
+import { Forbidden, Gate, KpiStrip, Stamp } from '../../dashboard/parts';
+import { useMetric } from '../../dashboard/useMetric';
+import './index.css';
+
+interface Me { id: number; name: string; role: string; roleLabel?: string; canExport?: boolean }
+
+export default function Dashboard() {
+  const [platform] = useState<Platform>(detectPlatform);
+  const [me, setMe] = useState<Me | null>(null);
+  const [users, setUsers] = useState<Me[]>([]);
+  const [grades, setGrades] = useState<string[]>([]);
+  const [fatal, setFatal] = useState('');
+  const q = useMemo(pageQuery, []);
+  const [view, setView] = useState<ViewId>(isView(q.view) ? q.view : 'health');
+  const [heatBy, setHeatBy] = useState<HeatBy>((['city', 'grade', 'channel', 'unit'] as const).find((b) => b === q.by) ?? 'city');
+  const [filters, setFilters] = useState<Filters>(defaultFilters);
+  const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
+  const [exporting, setExporting] = useState(false);
+
+  // The same sign-in as the sidebar: WeCom OAuth / DingTalk auth code / the stored session / demo login.
+  useEffect(() => {
+    void (async () => {
+      try {
+        const cfg = await api<SidebarConfig>('GET', '/api/sidebar/config');
+        if (platform === 'wecom' && cfg.wecom && !hasToken() && !(await wecomLogin(cfg))) return;
+        if ((platform === 'dingtalk' || platform === 'dd') && cfg.dingtalk && !hasToken()) await dingtalkLogin(cfg);
+        let who: Me | null = hasToken() ? await api<Me>('GET', '/api/me').catch(() => null) : null;
+        if (!who) {
+          if (!cfg.demo) { setFatal('请在企业微信或钉钉中打开'); return; }
+          await devLogin({ role: 'director' });
+          who = await api<Me>('GET', '/api/me');
+        }
+        setMe(who);
+        const [meta, list] = await Promise.all([
+          api<{ grades: string[] }>('GET', '/api/meta').catch(() => ({ grades: [] as string[] })),
+          cfg.demo && platform === 'browser' ? api<{ items: Me[] }>('GET', '/api/users').catch(() => ({ items: [] as Me[] })) : null,
+        ]);
+        setGrades(meta.grades);
+        if (list) setUsers(list.items.filter((u: any) => u.active !== false));
+      } catch (e) {
+        setFatal((e as Error).message);
+      }
+    })();
+  }, [platform]);
+
+  const allowed = me ? canOpen(me.role, view) : false;
+  const isRep = me?.role === 'rep';
+  const qs = filterQuery(filters);
+  const kpis = useMetric<KpisResponse>(me && allowed && view === 'health' ? `/api/metrics/kpis?${qs}` : null);
+  const health = useMetric<LeadHealthResponse>(me && allowed && view === 'health' ? `/api/metrics/lead-health?${qs}` : null);
+  const battle = useMetric<RepBattleResponse>(me && allowed && view === 'battle' ? `/api/metrics/rep-battle?${qs}` : null);
+  const roi = useMetric<ChannelRoiResponse>(me && allowed && view === 'roi' ? `/api/metrics/channel-roi?${qs}` : null);
+  const heat = useMetric<JourneyHeatResponse>(me && allowed && view === 'heat' ? `/api/metrics/journey-heat?${qs}&by=${heatBy}` : null);
+
+  const go = (v: ViewId) => {
+    setView(v);
+    setNotice(null);
+    // Keep the address shareable on H5 (…/#/pages/dashboard/index?view=battle).
+    if (process.env.TARO_ENV === 'h5' && typeof location !== 'undefined') {
+      const [path, query = ''] = location.hash.split('?');
+      const p = new URLSearchParams(query);
+      p.set('view', v);
+      history.replaceState(history.state, '', `${location.pathname}${location.search}${path}?${p.toString()}`);
+    }
+  };
+
+  const switchUser = async (u: Me) => {
+    await devLogin({ userId: u.id });
+    setFilters(defaultFilters());
+    setMe(await api<Me>('GET', '/api/me'));
+  };
+
+  const info = VIEWS.find((v) => v.id === view)!;
+
+  const exportCsv = async () => {
+    if (!me || exporting) return;
+    const url = apiUrl(`/api/metrics/export?view=${info.exportView}&${qs}${view === 'heat' ? `&by=${heatBy}` : ''}`);
+    if (process.env.TARO_ENV !== 'h5') {
+      setNotice({ ok: false, text: '小程序内不支持下载文件，请在电脑或浏览器中打开侧边栏导出' });
+      return;
+    }
+    setExporting(true);
+    try {
+      const res = await fetch(url, { headers: authHeader() });
+      if (!res.ok) {
+        const body = await res.json().catch(() => null);
+        const msg = body?.error?.message ?? `导出失败（${res.status}）`;
+        setNotice({ ok: false, text: res.status === 403 ? `无权导出：${msg}` : msg });
+        return;
+      }
+      const blob = await res.blob();
+      const cd = res.headers.get('content-disposition') ?? '';
+      const m = /filename\*=UTF-8''([^;]+)/i.exec(cd) ?? /filename="?([^";]+)"?/i.exec(cd);
+      const name = m ? decodeURIComponent(m[1]) : `${info.label}-${filters.from}-${filters.to}.csv`;
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+      setNotice({ ok: true, text: `已导出 ${name}` });
+    } catch {
+      setNotice({ ok: false, text: '网络异常，导出失败' });
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  if (fatal) return <View className='page'><View className='error' id='fatal'>{fatal}</View></View>;
+  if (!me) return <View className='page'><View className='muted'>加载中…</View></View>;
+
+  const tabs = viewsFor(me.role);
+  const exportAllowed = canExport(me.role, me.canExport);
+  const title = isRep ? '我的数据' : '数据看板';
+
+  return (
+    <View className='page dash'>
+      <View className='header'>
+        <View className='header__left'>
+          <Text className='link back-link' id='to-sidebar' onClick={() => void Taro.redirectTo({ url: '/pages/index/index' })}>‹ 跟进</Text>
+          <Text className='header__title' id='dash-title'>{title}</Text>
+        </View>
+        {users.length > 1 ? (
+          <Picker mode='selector' range={users.map((u) => u.name)} onChange={(e) => void switchUser(users[Number(e.detail.value)])}>
+            <View className='header__user' id='user-picker'>{me.name} ▾</View>
+          </Picker>
+        ) : (
+          <Text className='header__user'>{me.name}</Text>
+        )}
+      </View>
+
+      {tabs.length > 1 ? (
+        <View className='tabs' id='tabs'>
+          {VIEWS.filter((v) => tabs.includes(v.id)).map((v) => (
+            <View key={v.id} id={`tab-${v.id}`} className={`tab${v.id === view ? ' tab--on' : ''}`} onClick={() => go(v.id)}>{v.label}</View>
+          ))}
+        </View>
+      ) : null}
+
+      {!allowed ? (
+        <>
+          <Forbidden title={info.label} message={`「${info.label}」面向${info.audience}，你的角色（${me.roleLabel ?? me.role}）不能查看。`} />
+          <View className='btn btn--ghost' id='to-allowed' onClick={() => go(tabs[0])}>{isRep ? '查看我的数据' : `查看${VIEWS.find((v) => v.id === tabs[0])!.label}`}</View>
+        </>
+      ) : (
+        <>
+          <FilterBar value={filters} onChange={setFilters} full={!isRep} grades={grades} />
+          {isRep ? <View className='scope-note' id='scope-note'>仅统计分配给你本人的线索</View> : null}
+          {notice ? <View className={notice.ok ? 'notice' : 'notice notice--bad'} id='dash-notice' onClick={() => setNotice(null)}>{notice.text}</View> : null}
+
+          {view === 'health' ? (
+            <>
+              <Gate res={kpis} title='关键指标'>{(d) => (
+                <View className='dcard' id='kpi-card'>
+                  <View className='dcard__head'><Text className='dcard__title'>关键指标</Text><Text className='dcard__sub'>红色 = 未达目标，点指标看口径</Text></View>
+                  <KpiStrip data={d} />
+                  <Stamp updatedAt={d.updatedAt} computedAt={d.computedAt} />
+                </View>
+              )}</Gate>
+              <Gate res={health} title={info.label}>{(d) => <LeadHealth data={d} own={isRep || d.scope.limitedTo === 'own'} />}</Gate>
+            </>
+          ) : null}
+          {view === 'battle' ? <Gate res={battle} title={info.label}>{(d) => <RepBattle data={d} />}</Gate> : null}
+          {view === 'roi' ? (
+            <Gate res={roi} title={info.label}>{(d) => <ChannelRoi data={d} canEditSpend={me.role === 'ops' || me.role === 'director' || me.role === 'admin'} onSpendSaved={roi.reload} />}</Gate>
+          ) : null}
+          {view === 'heat' ? (
+            <Gate res={heat} title={info.label}>{(d) => <JourneyHeat data={d} by={heatBy} onBy={setHeatBy} query={qs} />}</Gate>
+          ) : null}
+
+          {exportAllowed ? (
+            <View className={`btn btn--ghost${exporting ? ' btn--busy' : ''}`} id='export' onClick={() => void exportCsv()}>
+              {exporting ? '导出中…' : `导出「${info.label}」CSV`}
+            </View>
+          ) : null}
+        </>
+      )}
+    </View>
+  );
+}

@@ -1,0 +1,123 @@
+import type { EntityManager } from 'typeorm';
+import { JOURNEY_NODES, chinaDayOf, demandMatchOf, journeyIndex, profileFilled } from '@lifeline/shared';
+import { effectiveSettings, type CompanySettings } from '../companies/settings';
+import { marks, num, numOrNull, upsertRow } from './sql';
+
+const TRIAL_INDEX = journeyIndex('试听体验');
+
+/** The company's effective settings, read in the caller's transaction. */
+export async function settingsOf(em: EntityManager, companyId: number): Promise<CompanySettings> {
+  const [row] = await em.query('SELECT settings FROM company WHERE id = ?', [companyId]);
+  return effectiveSettings(row?.settings ? JSON.parse(row.settings) : {});
+}
+
+/**
+ * Recomputes the lead_fact rows of some leads from their source rows (lead, customer, follow-ups, stays)
+ * and writes them. Used by the event subscriber (a few leads, in the change's transaction) and by the
+ * migration backfill (batches): one definition of what a fact is. `at` stamps updatedAt (default: lead.updatedAt).
+ */
+export async function refreshLeadFacts(
+  em: EntityManager,
+  companyId: number,
+  leadIds: number[],
+  opts: { at?: number; settings?: CompanySettings } = {},
+): Promise<void> {
+  const ids = [...new Set(leadIds)];
+  if (!ids.length) return;
+  const settings = opts.settings ?? (await settingsOf(em, companyId));
+  const leads: Record<string, unknown>[] = await em.query(
+    `SELECT id, customerId, ownerId, orgUnitId, channel, status, journeyNode, score, createdAt, assignedAt, nextStepDueAt,
+            signedAt, signedCourse, deletedAt, updatedAt
+       FROM \`lead\` WHERE companyId = ? AND id IN (${marks(ids.length)})`,
+    [companyId, ...ids],
+  );
+  if (!leads.length) return;
+  const customerIds = [...new Set(leads.map((l) => Number(l.customerId)))];
+  const customers: Record<string, unknown>[] = await em.query(
+    `SELECT id, name, province, city, grade, concerns, tags FROM customer WHERE companyId = ? AND id IN (${marks(customerIds.length)})`,
+    [companyId, ...customerIds],
+  );
+  const followups: { leadId: number; createdAt: number }[] = await em.query(
+    `SELECT leadId, createdAt FROM followup WHERE companyId = ? AND leadId IN (${marks(ids.length)}) AND deletedAt IS NULL`,
+    [companyId, ...ids],
+  );
+  const stays: { leadId: number; node: string; enteredAt: number; leftAt: number | null }[] = await em.query(
+    `SELECT leadId, node, enteredAt, leftAt FROM journey_stay WHERE companyId = ? AND leadId IN (${marks(ids.length)})`,
+    [companyId, ...ids],
+  );
+  const customerById = new Map(customers.map((c) => [Number(c.id), { ...c, concerns: JSON.parse(String(c.concerns ?? '[]')) as string[] } as Record<string, unknown> & { concerns: string[] }]));
+  const touchesBy = new Map<number, number[]>();
+  for (const f of followups) {
+    const list = touchesBy.get(Number(f.leadId)) ?? [];
+    list.push(Number(f.createdAt));
+    touchesBy.set(Number(f.leadId), list);
+  }
+  const staysBy = new Map<number, typeof stays>();
+  for (const s of stays) {
+    const list = staysBy.get(Number(s.leadId)) ?? [];
+    list.push(s);
+    staysBy.set(Number(s.leadId), list);
+  }
+
+  for (const l of leads) {
+    const id = Number(l.id);
+    const enteredAt = Number(l.createdAt);
+    const assignedAt = numOrNull(l.assignedAt);
+    const touches = (touchesBy.get(id) ?? []).sort((a, b) => a - b);
+    const since = assignedAt ?? enteredAt;
+    const customer = customerById.get(Number(l.customerId));
+    const profile = profileFilled(customer ?? {}, settings.requiredProfileFields);
+    const ms = Array(JOURNEY_NODES.length).fill(0) as number[];
+    const n = Array(JOURNEY_NODES.length).fill(0) as number[];
+    let maxNode = 0;
+    let trialAt: number | null = null;
+    let nodeEnteredAt: number | null = null;
+    for (const s of staysBy.get(id) ?? []) {
+      const i = journeyIndex(s.node);
+      const entered = Number(s.enteredAt);
+      if (i < 0) continue;
+      maxNode = Math.max(maxNode, i);
+      if (i >= TRIAL_INDEX && (trialAt === null || entered < trialAt)) trialAt = entered;
+      if (s.leftAt === null || s.leftAt === undefined) nodeEnteredAt = entered;
+      else {
+        ms[i] += Number(s.leftAt) - entered;
+        n[i] += 1;
+      }
+    }
+    const status = String(l.status);
+    const signedCourse = (l.signedCourse as string | null) ?? null;
+    const row: Record<string, unknown> = {
+      companyId,
+      enteredAt,
+      leadId: id,
+      enteredDay: chinaDayOf(enteredAt),
+      customerId: Number(l.customerId),
+      ownerId: numOrNull(l.ownerId),
+      orgUnitId: numOrNull(l.orgUnitId),
+      channel: l.channel,
+      city: (customer?.city as string | null) ?? null,
+      grade: (customer?.grade as string | null) ?? null,
+      status,
+      journeyNode: l.journeyNode,
+      nodeEnteredAt,
+      maxNodeIndex: maxNode,
+      lostNode: status === 'lost' ? l.journeyNode : null,
+      score: num(l.score),
+      assignedAt,
+      firstTouchAt: touches[0] ?? null,
+      assignTouchAt: touches.find((t) => t >= since) ?? null,
+      nextStepDueAt: numOrNull(l.nextStepDueAt),
+      trialAt,
+      signedAt: numOrNull(l.signedAt),
+      signedCourse,
+      demandMatch: numOrNull(l.signedAt) === null ? null : demandMatchOf(signedCourse, customer?.concerns ?? [], settings.courses),
+      profileFilled: profile.filled,
+      profileRequired: profile.required,
+      ...Object.fromEntries(ms.map((v, i) => [`stayMs${i}`, v])),
+      ...Object.fromEntries(n.map((v, i) => [`stays${i}`, v])),
+      deletedAt: numOrNull(l.deletedAt),
+      updatedAt: opts.at ?? Number(l.updatedAt),
+    };
+    await upsertRow(em, 'lead_fact', ['leadId'], row);
+  }
+}

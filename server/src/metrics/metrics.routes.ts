@@ -1,0 +1,136 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import {
+  channelSpendSchema, chinaDayOf, conversationSchema, drillQuerySchema, exportQuerySchema, heatQuerySchema, metricsFilterSchema, yuanToFen,
+  type MetricsFilter,
+} from '@lifeline/shared';
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { actorOf } from '../auth/auth.middleware';
+import { Audit, diffFields } from '../audit/audit.service';
+import { badRequest, forbidden, notFound } from '../http/errors';
+import { parseInput } from '../http/validate';
+import { requestIdOf } from '../http/router-kit';
+import { computeKpis, computeLeadHealth } from './kpi-queries';
+import { computeChannelRoi, computeRepBattle } from './team-queries';
+import { computeDrill, computeJourneyHeat } from './heat-queries';
+import { channelRoiCsv, journeyHeatCsv, kpisCsv, leadHealthCsv, repBattleCsv, toCsv } from './csv';
+import { resolveScope } from './scope';
+import { recordConversation } from './conversations';
+import { ChannelSpend } from './metrics.entities';
+
+const SPEND_ROLES = ['ops', 'director', 'admin'];
+const EXPORT_ROLES = ['ops', 'director', 'admin'];
+
+/** Dashboard APIs: every figure computed from lead_fact (kept by events), scoped by role; CSV export audited. */
+export function metricsRoutes(app: AppContext): Router {
+  const r = new Router({ prefix: '/api' });
+  const em = () => app.ds.manager;
+  const now = () => app.clock.now();
+  const scoped = (actor: Actor, filter: MetricsFilter, supervisorView: boolean) =>
+    resolveScope(em(), actor, filter, { supervisorView, now: now() });
+
+  const views = {
+    kpis: async (a: Actor, f: MetricsFilter) => computeKpis(em(), a, await scoped(a, f, false), now()),
+    'lead-health': async (a: Actor, f: MetricsFilter) => computeLeadHealth(em(), a, await scoped(a, f, false), now()),
+    'rep-battle': async (a: Actor, f: MetricsFilter) => computeRepBattle(em(), a, await scoped(a, f, true), now()),
+    'channel-roi': async (a: Actor, f: MetricsFilter) => computeChannelRoi(em(), a, await scoped(a, f, true), now()),
+  };
+
+  r.get('/metrics/kpis', async (ctx) => {
+    ctx.body = await views.kpis(actorOf(ctx), parseInput(metricsFilterSchema.strict(), ctx.query));
+  });
+  r.get('/metrics/lead-health', async (ctx) => {
+    ctx.body = await views['lead-health'](actorOf(ctx), parseInput(metricsFilterSchema.strict(), ctx.query));
+  });
+  r.get('/metrics/rep-battle', async (ctx) => {
+    ctx.body = await views['rep-battle'](actorOf(ctx), parseInput(metricsFilterSchema.strict(), ctx.query));
+  });
+  r.get('/metrics/channel-roi', async (ctx) => {
+    ctx.body = await views['channel-roi'](actorOf(ctx), parseInput(metricsFilterSchema.strict(), ctx.query));
+  });
+  r.get('/metrics/journey-heat', async (ctx) => {
+    const actor = actorOf(ctx);
+    const { by, ...filter } = parseInput(heatQuerySchema.strict(), ctx.query);
+    ctx.body = await computeJourneyHeat(em(), actor, await scoped(actor, filter, true), by, now());
+  });
+  r.get('/metrics/drill', async (ctx) => {
+    const actor = actorOf(ctx);
+    const { node, by, value, page, pageSize, ...filter } = parseInput(drillQuerySchema.strict(), ctx.query);
+    ctx.body = await computeDrill(em(), actor, await scoped(actor, filter, true), { node, by, value, page, pageSize }, now());
+  });
+
+  r.get('/metrics/export', async (ctx: Context) => {
+    const actor = actorOf(ctx);
+    const { view, by, ...filter } = parseInput(exportQuerySchema.strict(), ctx.query);
+    if (actor.role === 'rep') throw forbidden('仅主管及以上可查看');
+    if (actor.role === 'supervisor' && !actor.settings.supervisorCanExport) throw forbidden('公司未开放主管导出数据，请联系运营或管理员');
+    if (actor.role !== 'supervisor' && !EXPORT_ROLES.includes(actor.role)) throw forbidden('没有导出权限');
+    let rows;
+    let scope;
+    if (view === 'journey-heat') {
+      const s = await scoped(actor, filter, true);
+      const heat = await computeJourneyHeat(em(), actor, s, by, now());
+      rows = journeyHeatCsv(heat);
+      scope = heat.scope;
+    } else {
+      const res = await views[view](actor, filter);
+      scope = res.scope;
+      rows = view === 'kpis' ? kpisCsv(res as never) : view === 'lead-health' ? leadHealthCsv(res as never)
+        : view === 'rep-battle' ? repBattleCsv(res as never) : channelRoiCsv(res as never);
+    }
+    const at = now();
+    await app.tx.run((tx) => new Audit(tx, { companyId: actor.companyId, actorId: actor.id, requestId: requestIdOf(ctx), at })
+      .write('export', 0, 'export', [{ field: 'view', before: null, after: { view, filters: { ...filter, ...(view === 'journey-heat' ? { by } : {}) }, scope } }]));
+    const name = `lifeline-${view}-${scope.from}_${scope.to}.csv`;
+    ctx.set('Content-Type', 'text/csv; charset=utf-8');
+    ctx.set('Content-Disposition', `attachment; filename="${name}"; filename*=UTF-8''${encodeURIComponent(name)}`);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = toCsv(rows);
+  });
+
+  r.put('/metrics/channel-spend', async (ctx) => {
+    const actor = actorOf(ctx);
+    if (!SPEND_ROLES.includes(actor.role)) throw forbidden('只有运营、总监或管理员可以录入渠道投放');
+    const body = parseInput(channelSpendSchema.strict(), ctx.request.body);
+    const amountFen = yuanToFen(body.amount);
+    ctx.body = await app.tx.runRetryingUnique(async (tx) => {
+      const at = now();
+      const repo = tx.getRepository(ChannelSpend);
+      const audit = new Audit(tx, { companyId: actor.companyId, actorId: actor.id, requestId: requestIdOf(ctx), at });
+      let row = await repo.findOneBy({ companyId: actor.companyId, channel: body.channel, month: body.month });
+      if (!row) {
+        row = repo.create({ companyId: actor.companyId, channel: body.channel, month: body.month, amountFen, updatedBy: actor.id, updatedAt: at });
+        await repo.insert(row);
+        await audit.created('channel_spend', row.id, { channel: row.channel, month: row.month, amountFen });
+      } else {
+        const changes = diffFields(row, { amountFen });
+        if (changes.length) {
+          await repo.update({ id: row.id }, { amountFen, updatedBy: actor.id, updatedAt: at });
+          await audit.changed('channel_spend', row.id, changes);
+          Object.assign(row, { amountFen, updatedBy: actor.id, updatedAt: at });
+        }
+      }
+      return { id: row.id, channel: row.channel, month: row.month, amount: row.amountFen / 100, amountFen: row.amountFen, updatedAt: row.updatedAt };
+    });
+  });
+
+  /** Chat platforms report a rep's conversation with a customer (idempotent per rep × customer × China-time day). */
+  r.post('/conversations', async (ctx) => {
+    const actor = actorOf(ctx);
+    const body = parseInput(conversationSchema, ctx.request.body);
+    const at = body.at ? Date.parse(body.at) : now();
+    if (at > now() + 5 * 60_000) throw badRequest('会话时间不能在将来');
+    const [customer] = await app.ds.query('SELECT id FROM customer WHERE id = ? AND companyId = ? AND deletedAt IS NULL', [body.customerId, actor.companyId]);
+    if (!customer) throw notFound(`客户不存在（ID ${body.customerId}）`);
+    ctx.body = await app.tx.run(async (tx) => {
+      await recordConversation(tx, { companyId: actor.companyId, repId: actor.id, customerId: body.customerId, at, source: body.source });
+      const [row] = await tx.query(
+        'SELECT id, day, firstAt, source, followupAt FROM conversation WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?',
+        [actor.companyId, actor.id, body.customerId, chinaDayOf(at)],
+      );
+      return { id: Number(row.id), day: Number(row.day), firstAt: Number(row.firstAt), source: row.source, followed: row.followupAt !== null };
+    });
+  });
+  return r;
+}

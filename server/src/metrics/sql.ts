@@ -1,0 +1,47 @@
+import type { EntityManager } from 'typeorm';
+
+export type Dialect = 'mysql' | 'sqlite';
+
+export function dialectOf(em: EntityManager): Dialect {
+  return em.connection.options.type === 'mysql' ? 'mysql' : 'sqlite';
+}
+
+/** `?, ?, ?` for a list. */
+export const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/**
+ * Insert or update one row by a unique key, atomically on both databases (no read-then-write race).
+ * `add` columns are incremented by the given value instead of overwritten.
+ */
+export async function upsertRow(
+  em: EntityManager,
+  table: string,
+  conflictColumns: string[],
+  row: Record<string, unknown>,
+  opts: { add?: string[] } = {},
+): Promise<void> {
+  const cols = Object.keys(row);
+  const add = new Set(opts.add ?? []);
+  const updatable = cols.filter((c) => !conflictColumns.includes(c));
+  const quoted = (c: string) => `\`${c}\``;
+  const insert = `INSERT INTO \`${table}\` (${cols.map(quoted).join(', ')}) VALUES (${marks(cols.length)})`;
+  let sql: string;
+  if (dialectOf(em) === 'mysql') {
+    const set = updatable.map((c) => (add.has(c) ? `${quoted(c)} = ${quoted(c)} + VALUES(${quoted(c)})` : `${quoted(c)} = VALUES(${quoted(c)})`));
+    sql = `${insert} ON DUPLICATE KEY UPDATE ${set.join(', ')}`;
+  } else {
+    const set = updatable.map((c) => (add.has(c) ? `${quoted(c)} = ${quoted(c)} + excluded.${quoted(c)}` : `${quoted(c)} = excluded.${quoted(c)}`));
+    sql = `${insert} ON CONFLICT (${conflictColumns.map(quoted).join(', ')}) DO UPDATE SET ${set.join(', ')}`;
+  }
+  await em.query(sql, cols.map((c) => row[c]));
+}
+
+export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** Insert a row unless its unique key already exists (then nothing changes). */
+export async function insertIgnore(em: EntityManager, table: string, row: Record<string, unknown>): Promise<void> {
+  const cols = Object.keys(row);
+  const verb = dialectOf(em) === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
+  await em.query(`${verb} INTO \`${table}\` (${cols.map((c) => `\`${c}\``).join(', ')}) VALUES (${marks(cols.length)})`, cols.map((c) => row[c]));
+}
