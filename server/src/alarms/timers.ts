@@ -62,7 +62,8 @@ async function withdrawUndelivered(em: EntityManager, timerId: number, now: numb
 /** Timers are written in the transaction of every lead and follow-up change (domain events). */
 export function subscribeAlarmTimers(app: AppContext): void {
   app.events.on(async (em, event, meta) => {
-    await syncLeadTimers(em, event.lead, meta.at);
+    const known = meta.companySettings as { alarms?: unknown } | undefined;
+    await syncLeadTimers(em, event.lead, meta.at, known ? alarmSettings(known.alarms) : undefined);
   });
 }
 
