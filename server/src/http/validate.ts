@@ -21,6 +21,10 @@ const LABELS: Record<string, string> = {
   rules: '分配规则', defaultPoolId: '默认线索池', protective: '高分保护阈值', orgUnitId: '组织单元', members: '线索池成员',
   weights: '加分项', levelA: 'A级门槛', mapping: '字段映射', kind: '渠道类型', tag: '标签', title: '资料标题',
   rotateKey: '更换密钥', active: '启用',
+  // script library, alarm settings
+  category: '分类', text: '话术内容', concern: '关注点', unclaimedMinutes: '未认领提醒（分钟）', noFollowupHours: '未跟进提醒（小时）',
+  highRiskHours: '高风险预警（小时）', highRiskGrades: '高风险年级', quietStart: '免打扰开始', quietEnd: '免打扰结束',
+  urgentRules: '不受免打扰限制的规则', digestAbove: '合并为汇总卡片的条数', perMemberPerMinute: '每人每分钟消息上限',
 };
 
 function fieldLabel(path: string): string {
