@@ -112,3 +112,19 @@ describeEachDb('alarm settings API and script library (admin)', (kind) => {
     });
   });
 });
+
+describeEachDb('callback receipts are pruned after a week', (kind) => {
+  const h = new Harness(kind, 0);
+  beforeAll(() => h.start());
+  afterAll(() => h.stop());
+
+  it('receipts older than 7 days go, recent ones (still guarding against platform retries) stay', async () => {
+    const { pruneCallbackReceipts } = await import('../../server/src/alarms/housekeeping');
+    const now = h.clock.now();
+    await h.ds.query('INSERT INTO callback_receipt (platform, dedupeKey, receivedAt) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)', [
+      'wecom', 'old-1', now - 8 * 24 * H, 'dingtalk', 'old-2', now - 7 * 24 * H - 1, 'wecom', 'fresh', now - 6 * 24 * H,
+    ]);
+    expect(await pruneCallbackReceipts(h.app, 1)).toBe(2);
+    expect((await h.ds.query('SELECT dedupeKey FROM callback_receipt')).map((r: any) => r.dedupeKey)).toEqual(['fresh']);
+  });
+});

@@ -16,6 +16,7 @@ export const alarmSettingsPatchSchema = z
     urgentRules: z.array(z.enum(ALARM_RULES, { error: `规则只能是：${ALARM_RULES.join('、')}` })),
     digestAbove: z.number().int('必须是整数').min(1, '至少 1').max(50, '最多 50'),
     perMemberPerMinute: z.number().int('必须是整数').min(1, '至少 1').max(30, '企业微信每人每分钟最多 30 条'),
+    perMemberPerHour: z.number().int('必须是整数').min(1, '至少 1').max(1000, '企业微信每人每小时最多 1000 条'),
   })
   .partial()
   .strict()
