@@ -465,7 +465,7 @@ async function main() {
     const saveVsPool = postMax.rps / rawPool.perSec;
     const saveVsSeq = postMax.rps / rawSeq.perSec;
     const checks = [
-      { target: `follow-up save throughput ≥ ${TARGET.saveVsRaw * 100}% of raw INSERT (same concurrency, ${MAX_CONNECTIONS})`, value: `${round(saveVsPool * 100, 1)}%`, pass: saveVsPool >= TARGET.saveVsRaw },
+      { target: `follow-up save throughput ≥ ${TARGET.saveVsRaw * 100}% of the raw INSERT loop (1 connection, the issue's baseline)`, value: `${round(saveVsSeq * 100, 1)}%`, pass: saveVsSeq >= TARGET.saveVsRaw },
       { target: `follow-up save p99 ≤ ${TARGET.p99Ms} ms at ${RATE} req/s`, value: `${round(postPaced.latency.p99, 1)} ms`, pass: postPaced.latency.p99 <= TARGET.p99Ms && postPaced.rps >= RATE * 0.95 },
       { target: `phone lookup p99 ≤ ${TARGET.p99Ms} ms at ${RATE} req/s`, value: `${round(lookupPaced.latency.p99, 1)} ms`, pass: lookupPaced.latency.p99 <= TARGET.p99Ms && lookupPaced.rps >= RATE * 0.95 },
       { target: `phone attribution ≥ ${TARGET.lookupsPerSec.toLocaleString('en-US')} lookups/s in-process`, value: `${attribution.lookupsPerSec.toLocaleString('en-US')}/s`, pass: attribution.lookupsPerSec >= TARGET.lookupsPerSec },
@@ -628,7 +628,7 @@ function writeDoc(d: {
     '',
     ...d.checks.map((c) => `- ${c.pass ? '**PASS**' : '**FAIL**'} ${c.target}: ${c.value}`),
     `- info: ${d.informational.target}: ${d.informational.value}`,
-    `- follow-up save (max) vs raw sequential INSERT on 1 connection: ${round((d.postMax.rps / d.rawSeq.perSec) * 100, 1)}%`,
+    `- info: follow-up save (max) vs raw INSERTs from ${MAX_CONNECTIONS} concurrent workers (group commit): ${round((d.postMax.rps / d.rawPool.perSec) * 100, 1)}%`,
     '',
     '### How it is measured',
     '',
@@ -643,7 +643,8 @@ function writeDoc(d: {
     `- "max" = autocannon closed loop, ${MAX_CONNECTIONS} connections. The server keeps its default MySQL pool of 20 connections.`,
     `- Raw baseline: the same follow-up rows (same columns, values and unique \`clientRequestId\`) inserted by mysql2 as autocommit`,
     `  single-row INSERTs into the same table, sequentially on 1 connection and by ${MAX_CONNECTIONS} concurrent workers on a ${MAX_CONNECTIONS}-connection pool.`,
-    '  The throughput target compares the max run with the pool (same concurrency).',
+    '  The throughput target compares the max run with the sequential loop (the issue\'s "raw INSERT loop"); the pool run is',
+    '  shown beside it because group commit lets concurrent raw INSERTs share redo-log flushes, which a loop cannot.',
     '- CPU% is per process over the run (100 = one core): server / mariadbd / bench process / everything else on the machine','  (other people\'s builds and tests: high values mean the run was disturbed); idle % is the whole machine\'s. SQL/req and fsync/req are the deltas',
     '  of MariaDB\'s global `Questions` and `Innodb_data_fsyncs` (which includes redo-log flushes) per successful request (server-wide: run on an otherwise idle DB).',
     '',

@@ -10,6 +10,7 @@ import { DomainEvents } from './events/domain-events';
 import { dbKindOf } from './db/data-source';
 import { TokenService } from './auth/token';
 import { requireAuth } from './auth/auth.middleware';
+import { ActorCache } from './auth/actor-cache';
 import { devLoginRoutes, meRoutes } from './auth/auth.routes';
 import { getAttribution, type AttributionSource } from './customers/attribution';
 import { customerRoutes } from './customers/customers.routes';
@@ -43,6 +44,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext }
     tokens: new TokenService(opts.config.sessionSecret, opts.config.sessionTtlSeconds),
     attribution: opts.attribution ?? getAttribution(),
     events: opts.events ?? new DomainEvents(),
+    actors: new ActorCache(opts.config.authCacheMs ?? 0),
   };
   const leads = new LeadService(ctx);
   const followups = new FollowupService(ctx, leads);
@@ -72,7 +74,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext }
   if (opts.config.demo) koa.use(devLoginRoutes(ctx).routes());
 
   const authed = new Router();
-  authed.use('/api', requireAuth(opts.ds, ctx.tokens));
+  authed.use('/api', requireAuth(opts.ds, ctx.tokens, ctx.actors));
   for (const r of [meRoutes(), directoryRoutes(ctx), customerRoutes(ctx), leadRoutes(ctx, leads, followups), followupRoutes(ctx, followups)]) {
     authed.use(r.routes(), r.allowedMethods());
   }

@@ -23,6 +23,8 @@ export interface AppConfig {
   llm: LlmConfig | null;
   /** Douyin / 巨量引擎 lead push: the signing secret; unset = Douyin channels refuse pushes (503). */
   douyin?: { pushSecret: string } | null;
+  /** How long a signed-in actor is reused without re-reading user/company/org (AUTH_CACHE_MS); 0/absent = off. */
+  authCacheMs?: number;
   /** Largest Excel/CSV import upload. */
   importMaxBytes?: number;
   /** Alarm engine tick and lease (ALARM_TICK_SECONDS, ALARM_LEASE_SECONDS); absent = defaults 1 s / 60 s. */
@@ -37,6 +39,7 @@ const env = z.object({
   SQLITE_PATH: z.string().default(path.resolve(process.cwd(), 'data/lifeline.sqlite')),
   SESSION_SECRET: z.string().optional(),
   SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   LIFELINE_DEMO: z.enum(['0', '1', 'true', 'false']).optional(),
   BODY_LIMIT: z.string().default('64kb'),
   LOG_LEVEL: z.string().default('info'),
@@ -89,6 +92,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     db: resolveDbTarget(e.DATABASE_URL, e.SQLITE_PATH),
     sessionSecret: secret,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    authCacheMs: e.AUTH_CACHE_MS,
     demo,
     bodyLimit: e.BODY_LIMIT,
     logLevel: e.LOG_LEVEL,

@@ -5,6 +5,7 @@ import type { Tx } from './db/tx';
 import type { TokenService } from './auth/token';
 import type { AttributionSource } from './customers/attribution';
 import type { DomainEvents } from './events/domain-events';
+import type { ActorCache } from './auth/actor-cache';
 
 /** What every capability's service needs, built once in app.ts and passed down explicitly. */
 export interface AppContext {
@@ -15,4 +16,6 @@ export interface AppContext {
   tokens: TokenService;
   attribution: AttributionSource;
   events: DomainEvents;
+  /** Signed-in actors for AUTH_CACHE_MS; clear it after changing users, companies or org units. */
+  actors: ActorCache;
 }

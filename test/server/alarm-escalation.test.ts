@@ -87,4 +87,32 @@ describeEachDb('alarm escalation: unclaimed, claim, 初三 early warning, quiet 
     await engine.tick();
     expect(await h.count('alarm', `leadId = ? AND rule = 'no_followup'`, [a])).toBe(1);
   });
+
+  it("WeCom's 1000/hour per member: over the company's hourly cap, reminders wait for the next hour instead of being dropped", async () => {
+    h.clock.set(TEST_NOW);
+    const company = (await h.ds.query("SELECT id, settings FROM company LIMIT 1"))[0];
+    const settings = JSON.parse(company.settings || '{}');
+    await h.ds.query('UPDATE company SET settings = ? WHERE id = ?', [JSON.stringify({ ...settings, alarms: { ...(settings.alarms ?? {}), perMemberPerHour: 2, digestAbove: 1000 } }), company.id]);
+    const zhang = await h.user('赵丽');
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = await create(`1360000200${i}`, `限流${i}`, '初二', '李静', '赵丽');
+      const at = new Date(h.clock.now() + 10 * MIN).toISOString();
+      const f = await h.req('POST', '/api/followups', { as: '赵丽', headers: { 'idempotency-key': `hourly-${i}` }, body: { leadId: id, action: '已电话沟通', nextStep: { at, action: '回电' } } });
+      expect(f.status).toBe(201);
+      ids.push(id);
+    }
+    const sentTo = async () => Number((await h.ds.query(
+      `SELECT COUNT(*) AS n FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE m.recipientId = ? AND m.state = 'sent' AND a.rule = 'next_step'`, [zhang.id]))[0].n);
+    h.clock.advance(10 * MIN);
+    await engine.tick();
+    expect(await sentTo()).toBe(2);
+    h.clock.advance(30 * MIN);
+    await engine.tick();
+    expect(await sentTo()).toBe(2); // still inside the hour
+    h.clock.advance(31 * MIN);
+    await engine.tick();
+    expect(await sentTo()).toBe(4); // none dropped
+    await h.ds.query('UPDATE company SET settings = ? WHERE id = ?', [company.settings, company.id]);
+  });
 });

@@ -34,7 +34,7 @@ run('alarm engine across processes [mysql]', () => {
     wx = withWecomMessages(fake);
     const [company] = await ds.query(`SELECT id FROM company LIMIT 1`);
     // Per-company settings: no digests or rate holds here, so every copy is its own card with its own task_id.
-    await ds.query(`UPDATE company SET settings = ? WHERE id = ?`, [JSON.stringify({ alarms: { digestAbove: 1e6, perMemberPerMinute: 1e6, quietStart: '00:00', quietEnd: '00:00' } }), company.id]);
+    await ds.query(`UPDATE company SET settings = ? WHERE id = ?`, [JSON.stringify({ alarms: { digestAbove: 1e6, perMemberPerMinute: 1e6, perMemberPerHour: 1e6, quietStart: '00:00', quietEnd: '00:00' } }), company.id]);
     await ds.query(`UPDATE app_user SET wecomUserId = CONCAT('u', id) WHERE companyId = ?`, [company.id]);
     const [rep] = await ds.query(`SELECT u.id, u.orgUnitId FROM app_user u WHERE u.name = '张敏'`);
     const [cust] = await ds.query(`SELECT id FROM customer LIMIT 1`);

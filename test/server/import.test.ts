@@ -93,4 +93,23 @@ describeEachDb('Excel/CSV import with a per-row report', (kind) => {
     expect(anon.status).toBe(401);
     expect(await h.count('import_job')).toBe(jobs);
   });
+
+  it('a job cut off by a restart is reported as interrupted with what was done and how to finish, not "running" forever', async () => {
+    const first = await upload(Buffer.from('手机号,称呼\n13814542001,甲\n13814542002,乙'), 'channel=地推-展会二维码');
+    expect(first.body.status).toBe('done');
+    // What a process that died mid-file leaves behind: a 'running' job nobody runs, started two hours ago.
+    await h.ds.query("UPDATE import_job SET status = 'running', processed = 1, finishedAt = NULL, createdAt = ? WHERE id = ?", [h.clock.now() - 2 * 3600_000, first.body.id]);
+    const got = await h.req('GET', `/api/imports/${first.body.id}`, { as: '黄蓉' });
+    expect(got.body.status).toBe('failed');
+    expect(got.body.error).toContain('已处理 1/2 行');
+    expect(got.body.error).toContain('重新上传同一文件');
+    expect((await h.ds.query('SELECT status FROM import_job WHERE id = ?', [first.body.id]))[0].status).toBe('failed');
+    // Re-uploading the same file finishes it without duplicating anything.
+    const again = await upload(Buffer.from('手机号,称呼\n13814542001,甲\n13814542002,乙'), 'channel=地推-展会二维码');
+    expect(again.body.report.map((r: any) => r.outcome)).toEqual(['merged', 'merged']);
+    expect(await h.count('customer', "phone IN ('13814542001', '13814542002')")).toBe(2);
+    // A fresh running job (this process may be running it) is left alone.
+    await h.ds.query("UPDATE import_job SET status = 'running', createdAt = ? WHERE id = ?", [h.clock.now() - 60_000, again.body.id]);
+    expect((await h.req('GET', `/api/imports/${again.body.id}`, { as: '黄蓉' })).body.status).toBe('running');
+  });
 });

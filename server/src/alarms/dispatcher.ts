@@ -63,16 +63,18 @@ export class Dispatcher {
     const companyId = group[0].companyId;
     if (!settingsCache.has(companyId)) settingsCache.set(companyId, await companyAlarmSettings(this.app.ds.manager, companyId));
     const s = settingsCache.get(companyId)!;
-    const recent = await this.app.ds.getRepository(AlarmMessage).count({ where: { recipientId, sentAt: MoreThan(now - 60_000) } });
+    const sentSince = (ms: number) => this.app.ds.getRepository(AlarmMessage).count({ where: { recipientId, sentAt: MoreThan(now - ms) } });
+    const recent = await sentSince(60_000);
+    const lastHour = await sentSince(3600_000);
     let list = await this.coalesce(group, s, recent, holder, batch);
-    // Group robots allow 20 messages/min; people 30/min on WeCom (both kept under with a margin).
+    // Group robots allow 20 messages/min; people 30/min and 1000/h on WeCom (all kept under with a margin).
     const limit = recipientId < 0 ? Math.min(18, s.perMemberPerMinute) : s.perMemberPerMinute;
-    if (recent >= limit) {
-      // Over WeCom's per-member rate: wait a minute rather than have the platform drop it.
-      await this.release(list.map((m) => m.id), holder, now + 60_000);
+    if (recent >= limit || lastHour >= s.perMemberPerHour) {
+      // Over WeCom's per-member rate: wait rather than have the platform drop it silently.
+      await this.release(list.map((m) => m.id), holder, now + (lastHour >= s.perMemberPerHour ? 5 * 60_000 : 60_000));
       return;
     }
-    list = list.slice(0, Math.max(1, limit - recent));
+    list = list.slice(0, Math.max(1, Math.min(limit - recent, s.perMemberPerHour - lastHour)));
     for (const m of list) stats[await this.deliver(m, holder, batch)]++;
     const left = group.filter((g) => !list.includes(g) && g.state === 'pending').map((g) => g.id);
     if (left.length) await this.release(left, holder, now + 60_000);

@@ -15,6 +15,7 @@ import { Dispatcher } from './dispatcher';
 import { fireTimers } from './fire';
 import { claimDue, leaseName } from './lease';
 import { TickCache } from './tick-cache';
+import { pruneCallbackReceipts } from './housekeeping';
 
 /** Timers fired per transaction. */
 const FIRE_CHUNK = 100;
@@ -41,6 +42,7 @@ export class AlarmEngine {
   readonly dispatcher: Dispatcher;
   private readonly llm: LlmClient | null;
   private task: ScheduledTask | null = null;
+  private housekeeping: ScheduledTask | null = null;
   private running: Promise<TickStats> | null = null;
 
   constructor(private readonly app: AppContext, private readonly opts: EngineOptions = {}) {
@@ -112,11 +114,15 @@ export class AlarmEngine {
   start(seconds: number, onError: (err: unknown) => void): void {
     const every = Math.max(1, Math.min(59, Math.round(seconds)));
     this.task = cron.schedule(`*/${every} * * * * *`, () => void this.tick().catch(onError));
+    // Hourly, at a random second so several processes do not all prune at once.
+    this.housekeeping = cron.schedule(`${Math.floor(Math.random() * 60)} 7 * * * *`, () => void pruneCallbackReceipts(this.app).catch(onError));
   }
 
   async stop(): Promise<void> {
     await this.task?.stop();
+    await this.housekeeping?.stop();
     this.task = null;
+    this.housekeeping = null;
     await this.running?.catch(() => undefined);
   }
 }

@@ -3,6 +3,8 @@ import type { AppContext } from '../context';
 import { subscribeAlarmTimers } from './timers';
 import { subscribeScriptProgress } from '../scripts/progress';
 import { scriptRoutes } from '../scripts/picks.routes';
+import { scriptLibraryRoutes } from '../scripts/library.routes';
+import { alarmSettingsRoutes } from './settings.routes';
 import { consoleRoutes } from '../console/console.routes';
 import { wecomCallbackRoutes } from '../platforms/wecom/callback';
 import { dingtalkCallbackRoutes } from '../platforms/dingtalk/callback';
@@ -13,12 +15,15 @@ export { backfillTimers } from './timers';
 
 /**
  * Alarm engine wiring: timers follow lead/follow-up changes in their transactions; `raw` holds the routes
- * that read their own bodies (platform callbacks, console taps); `authed` the script-pick API.
+ * that read their own bodies (platform callbacks, console taps); `authed` script picks, the script library
+ * and the alarm settings API.
  */
 export function alarmsModule(ctx: AppContext) {
   subscribeAlarmTimers(ctx);
   subscribeScriptProgress(ctx);
   const raw = new Router();
   for (const r of [wecomCallbackRoutes(ctx), dingtalkCallbackRoutes(ctx), dingtalkCardCallbackRoutes(ctx), consoleRoutes(ctx)]) raw.use(r.routes(), r.allowedMethods());
-  return { raw, authed: scriptRoutes(ctx) };
+  const authed = new Router();
+  for (const r of [scriptRoutes(ctx), scriptLibraryRoutes(ctx), alarmSettingsRoutes(ctx)]) authed.use(r.routes(), r.allowedMethods());
+  return { raw, authed };
 }

@@ -64,7 +64,8 @@ export function subscribeAlarmTimers(app: AppContext): void {
   app.events.on(async (em, event, meta) => {
     // Customer edits also arrive as lead.updated for the edited lead; other leads' timers do not depend on them.
     if (event.type === 'customer.updated') return;
-    await syncLeadTimers(em, event.lead, meta.at);
+    const known = meta.companySettings as { alarms?: unknown } | undefined;
+    await syncLeadTimers(em, event.lead, meta.at, known ? alarmSettings(known.alarms) : undefined);
   });
 }
 

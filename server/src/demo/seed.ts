@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { DEFAULT_QUICK_PHRASES, type Role } from '@lifeline/shared';
+import { ActorCache } from '../auth/actor-cache';
 import { ManualClock } from '../clock';
 import { Tx } from '../db/tx';
 import { DomainEvents } from '../events/domain-events';
@@ -126,7 +127,7 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
   const clock = new ManualClock(t0);
   const app: AppContext = {
     config: {} as AppConfig, ds, tx, clock, tokens: {} as TokenService, attribution: getAttribution(),
-    events: opts.events ?? new DomainEvents(),
+    events: opts.events ?? new DomainEvents(), actors: new ActorCache(0),
   };
   // Demo leads get their dashboard facts as they are made, like real ones (the app's own events are not wired yet).
   if (!opts.events) subscribeMetricFacts(app);

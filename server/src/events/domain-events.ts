@@ -23,6 +23,8 @@ export interface EventMeta {
   actorId: number | null;
   at: number;
   requestId?: string;
+  /** The company's settings as the acting user's request loaded them, so handlers need not re-read them. */
+  companySettings?: object;
 }
 
 /** Runs inside the transaction of the change: what a handler writes commits or rolls back with it. */

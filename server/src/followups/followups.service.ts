@@ -172,7 +172,7 @@ export class FollowupService {
     const leadBefore = { ...lead };
     Object.assign(lead, patch, { updatedAt: now });
     await this.app.events.emit(em, { type: 'followup.created', followup, lead, leadBefore }, {
-      companyId: actor.companyId, actorId: actor.id, at: now, requestId,
+      companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings,
     });
     return { status: 201, replayed: false, body: { ...followupView(followup), lead: summary(lead) } };
   }

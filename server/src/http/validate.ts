@@ -24,6 +24,10 @@ const LABELS: Record<string, string> = {
   // metrics
   signedCourse: '所签课程', from: '开始日期', to: '结束日期', unitId: '组织', repId: '顾问', by: '分组', value: '分组值',
   view: '导出视图', month: '月份', amount: '金额', customerId: '客户', at: '时间',
+  // script library, alarm settings
+  category: '分类', text: '话术内容', concern: '关注点', unclaimedMinutes: '未认领提醒（分钟）', noFollowupHours: '未跟进提醒（小时）',
+  highRiskHours: '高风险预警（小时）', highRiskGrades: '高风险年级', quietStart: '免打扰开始', quietEnd: '免打扰结束',
+  urgentRules: '不受免打扰限制的规则', digestAbove: '合并为汇总卡片的条数', perMemberPerMinute: '每人每分钟消息上限', perMemberPerHour: '每人每小时消息上限',
 };
 
 function fieldLabel(path: string): string {

@@ -26,7 +26,7 @@ async function readBody(ctx: Context, limit: number): Promise<Buffer> {
  */
 export function importUploadRoutes(app: AppContext, imports: ImportService): Router {
   const r = new Router();
-  r.post('/api/imports', requireAuth(app.ds, app.tokens), async (ctx) => {
+  r.post('/api/imports', requireAuth(app.ds, app.tokens, app.actors), async (ctx) => {
     const buf = await readBody(ctx, app.config.importMaxBytes ?? 20 * 1024 * 1024);
     const channel = typeof ctx.query.channel === 'string' ? ctx.query.channel : '';
     const filename = typeof ctx.query.filename === 'string' ? ctx.query.filename : 'upload';

@@ -16,6 +16,8 @@ import { parseImportFile } from './import-file';
 const IMPORT_ROLES = ['ops', 'supervisor', 'admin'];
 const MAX_ROWS = 20_000;
 const PROGRESS_EVERY = 50;
+/** A job still 'running' this long after it started was cut off by a restart (20,000 rows take minutes, not an hour). */
+const STALE_AFTER_MS = 60 * 60_000;
 
 /**
  * Excel/CSV import: the file is parsed up front (format, encoding, header), a job row records progress,
@@ -23,6 +25,9 @@ const PROGRESS_EVERY = 50;
  * transaction, so a bad row never takes good rows with it. The per-row report lands on the job.
  */
 export class ImportService {
+  /** Jobs this process is running now (a job can only be interrupted if no live process runs it). */
+  private readonly active = new Set<number>();
+
   constructor(private readonly app: AppContext, private readonly leads: LeadService) {}
 
   async start(actor: Actor, file: Buffer, opts: { filename: string; channel: string }, log?: Logger, requestId?: string) {
@@ -56,7 +61,8 @@ export class ImportService {
         .created('import_job', row.id, { filename: row.filename, format: row.format, encoding: row.encoding, channel, total: rows.length });
       return row;
     });
-    const done = this.run(actor, job, rows, fields, requestId).catch(async (err) => {
+    this.active.add(job.id);
+    const done = this.run(actor, job, rows, fields, requestId).finally(() => this.active.delete(job.id)).catch(async (err) => {
       log?.error({ err, jobId: job.id }, 'import failed');
       await this.app.tx.run((em) => em.getRepository(ImportJob).update({ id: job.id }, { status: 'failed', error: '导入中断：服务器内部错误', finishedAt: this.app.clock.now() }));
     });
@@ -117,9 +123,23 @@ export class ImportService {
   }
 
   async get(actor: Actor, id: number) {
-    const job = await this.app.ds.getRepository(ImportJob).findOneBy({ id, companyId: actor.companyId });
-    if (!job || (actor.role !== 'admin' && actor.role !== 'ops' && job.createdBy !== actor.id)) throw notFound(`导入任务不存在（ID ${id}）`);
+    const found = await this.app.ds.getRepository(ImportJob).findOneBy({ id, companyId: actor.companyId });
+    if (!found || (actor.role !== 'admin' && actor.role !== 'ops' && found.createdBy !== actor.id)) throw notFound(`导入任务不存在（ID ${id}）`);
+    const job = await this.settleIfInterrupted(found);
     return { ...view(job), report: job.report };
+  }
+
+  /**
+   * A job left 'running' by a process that died (deploy, crash) would spin forever in the UI: once it is
+   * clearly too old, it is marked failed with what was done and how to finish (re-uploading is safe: rows
+   * already imported come back as merged, never duplicated).
+   */
+  private async settleIfInterrupted(job: ImportJob): Promise<ImportJob> {
+    const now = this.app.clock.now();
+    if (job.status !== 'running' || this.active.has(job.id) || now - job.createdAt < STALE_AFTER_MS) return job;
+    const error = `导入被服务重启中断：已处理 ${job.processed}/${job.total} 行。请重新上传同一文件，已导入的行会显示为合并，不会重复`;
+    await this.app.tx.run((em) => em.getRepository(ImportJob).update({ id: job.id, status: 'running' }, { status: 'failed', error, finishedAt: now }));
+    return { ...job, status: 'failed', error, finishedAt: now };
   }
 
   async list(actor: Actor) {
@@ -127,7 +147,8 @@ export class ImportService {
       where: actor.role === 'admin' || actor.role === 'ops' ? { companyId: actor.companyId } : { companyId: actor.companyId, createdBy: actor.id },
       order: { id: 'DESC' }, take: 50,
     });
-    return { items: rows.map(view) };
+    const settled = await Promise.all(rows.map((j) => this.settleIfInterrupted(j)));
+    return { items: settled.map(view) };
   }
 }
 

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { chinaDayOf } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { DomainEvent, EventMeta } from '../events/domain-events';
+import type { CompanySettings } from '../companies/settings';
 import { refreshLeadFacts } from './facts';
 import { syncConversationFollowed } from './conversations';
 import { upsertRow } from './sql';
@@ -19,7 +20,7 @@ async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta
   switch (event.type) {
     case 'customer.updated': {
       const rows: { id: number }[] = await em.query('SELECT id FROM `lead` WHERE companyId = ? AND customerId = ?', [meta.companyId, event.customer.id]);
-      await refreshLeadFacts(em, meta.companyId, rows.map((r) => Number(r.id)), { at: meta.at });
+      await refreshLeadFacts(em, meta.companyId, rows.map((r) => Number(r.id)), { at: meta.at, settings: meta.companySettings as CompanySettings | undefined });
       return;
     }
     case 'followup.created':
@@ -32,10 +33,10 @@ async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta
         await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
           { companyId: f.companyId, repId: f.authorId, day: chinaDayOf(f.createdAt), scriptFollowups: delta }, { add: ['scriptFollowups'] });
       }
-      await refreshLeadFacts(em, meta.companyId, [event.lead.id], { at: meta.at });
+      await refreshLeadFacts(em, meta.companyId, [event.lead.id], { at: meta.at, settings: meta.companySettings as CompanySettings | undefined });
       return;
     }
     default:
-      await refreshLeadFacts(em, meta.companyId, [event.lead.id], { at: meta.at });
+      await refreshLeadFacts(em, meta.companyId, [event.lead.id], { at: meta.at, settings: meta.companySettings as CompanySettings | undefined });
   }
 }

@@ -40,6 +40,7 @@ export class ScoringService {
       }
       return diff;
     });
+    if (changes.length) this.app.actors.clear(); // signed-in actors carry the company settings
     const recomputed = changes.length ? await this.recompute(actor, weights, levelA, requestId) : { checked: 0, changed: 0 };
     return { weights, levelA, changed: changes.map((c) => c.field), recomputed };
   }

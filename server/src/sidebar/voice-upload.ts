@@ -21,7 +21,7 @@ const EXTENSIONS: Record<string, string> = {
  */
 export function voiceUploadRoutes(app: AppContext, llm: LlmClient | null): Router {
   const r = new Router();
-  r.post('/api/sidebar/voice', requireAuth(app.ds, app.tokens), async (ctx) => {
+  r.post('/api/sidebar/voice', requireAuth(app.ds, app.tokens, app.actors), async (ctx) => {
     const actor = actorOf(ctx);
     const mime = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
     const ext = EXTENSIONS[mime];

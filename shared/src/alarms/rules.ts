@@ -30,6 +30,8 @@ export interface AlarmSettings {
   digestAbove: number;
   /** WeCom drops messages past 30/min per member; stay under it. */
   perMemberPerMinute: number;
+  /** …and past 1000/hour per member. */
+  perMemberPerHour: number;
 }
 
 export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
@@ -43,6 +45,7 @@ export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
   urgentRules: ['next_step'],
   digestAbove: 5,
   perMemberPerMinute: 25,
+  perMemberPerHour: 900,
 };
 
 /** Company overrides (company.settings.alarms) over the defaults; unknown or ill-typed keys are ignored. */

@@ -2,3 +2,4 @@ export * from './common';
 export * from './auth';
 export * from './leads';
 export * from './followups';
+export * from './scripts';
