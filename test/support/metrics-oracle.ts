@@ -25,7 +25,7 @@ export interface Raw {
   spend: { channel: string; month: string; amountFen: number }[];
   picks: { repId: number; pickedAt: number }[];
   units: { id: number; name: string; path: string }[];
-  users: { id: number; name: string; role: string; orgUnitId: number | null; deletedAt: number | null }[];
+  users: { id: number; name: string; role: string; orgUnitId: number | null; deletedAt: number | null; active: boolean }[];
 }
 
 export async function loadRaw(ds: DataSource, companyId: number): Promise<Raw> {
@@ -53,8 +53,8 @@ export async function loadRaw(ds: DataSource, companyId: number): Promise<Raw> {
   }));
   const picks = (await q('SELECT repId, pickedAt FROM script_pick WHERE companyId = ?')).map((p: any) => ({ repId: Number(p.repId), pickedAt: Number(p.pickedAt) }));
   const units = (await q('SELECT id, name, path FROM org_unit WHERE companyId = ?')).map((u: any) => ({ id: Number(u.id), name: u.name, path: u.path }));
-  const users = (await q('SELECT id, name, role, orgUnitId, deletedAt FROM app_user WHERE companyId = ?')).map((u: any) => ({
-    id: Number(u.id), name: u.name, role: u.role, orgUnitId: n(u.orgUnitId), deletedAt: n(u.deletedAt),
+  const users = (await q('SELECT id, name, role, orgUnitId, deletedAt, active FROM app_user WHERE companyId = ?')).map((u: any) => ({
+    id: Number(u.id), name: u.name, role: u.role, orgUnitId: n(u.orgUnitId), deletedAt: n(u.deletedAt), active: Boolean(Number(u.active)),
   }));
   return { companyId, leads, followups, customers, events, conversations, spend, picks, units, users };
 }
@@ -216,7 +216,7 @@ export class Oracle {
     const users = this.raw.users.filter((u) => u.role === 'rep' && u.deletedAt === null && (reps === null || reps.includes(u.id)));
     const inRange = this.inScope(actor, f, r);
     const all = this.inScope(actor, f, null);
-    return users.map((u) => {
+    return users.flatMap((u) => {
       const mine = inRange.filter((l) => l.ownerId === u.id);
       const m = matured(mine.map((l) => ({ start: l.assignedAt ?? l.createdAt, touch: l.assignTouch })), 2 * DAY, this.now);
       const open = all.filter((l) => l.ownerId === u.id && (l.status === 'assigned' || l.status === 'following'));
@@ -226,10 +226,12 @@ export class Oracle {
       const scripted = this.raw.followups.filter((fu) => fu.authorId === u.id && fu.scriptId !== null && fu.deletedAt === null
         && fu.createdAt >= r.start && fu.createdAt < r.end).length;
       const picks = this.raw.picks.filter((p) => p.repId === u.id && p.pickedAt >= r.start && p.pickedAt < r.end).length;
-      return {
+      // A deactivated rep is listed only while something of theirs is in view.
+      if (!u.active && !mine.length && !open.length && !(scripted + picks)) return [];
+      return [{
         repId: u.id, backlog: open.length, overdue: overdue.length, followup48h: [m.hit, m.counted],
         trials: trials.length, signed: trials.filter((l) => l.signedAt !== null).length, scriptsUsed: scripted + picks,
-      };
+      }];
     });
   }
 

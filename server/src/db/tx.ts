@@ -16,11 +16,40 @@ export class Tx {
     this.kind = dbKindOf(ds);
   }
 
+  /** Work queued to run once at the end of a transaction, keyed so it is queued once (see `beforeCommit`). */
+  private readonly pending = new WeakMap<EntityManager, Map<string, () => Promise<void>>>();
+
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    if (this.kind === 'mysql') return this.ds.transaction(work);
-    const next = this.tail.then(() => this.ds.transaction(work));
+    const unit = async (em: EntityManager): Promise<T> => {
+      this.pending.set(em, new Map());
+      try {
+        const result = await work(em);
+        // Hooks may queue more hooks (rarely); run until none is left.
+        for (let hooks = this.pending.get(em)!; hooks.size; ) {
+          const [key, hook] = hooks.entries().next().value as [string, () => Promise<void>];
+          hooks.delete(key);
+          await hook();
+        }
+        return result;
+      } finally {
+        this.pending.delete(em);
+      }
+    };
+    if (this.kind === 'mysql') return this.ds.transaction(unit);
+    const next = this.tail.then(() => this.ds.transaction(unit));
     this.tail = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Runs `hook` once, just before the transaction of `em` commits, however many times it is queued under `key`
+   * (e.g. refresh the metrics of every lead touched by several events of one change, once). Outside a
+   * transaction started by `run`, it runs at once.
+   */
+  async beforeCommit(em: EntityManager, key: string, hook: () => Promise<void>): Promise<void> {
+    const hooks = this.pending.get(em);
+    if (!hooks) return hook();
+    if (!hooks.has(key)) hooks.set(key, hook);
   }
 
   /**

@@ -5,6 +5,9 @@ import { JourneyEvent } from '../journey/journey-event.entity';
 import { Script } from '../scripts/script.entities';
 import { User } from '../users/user.entity';
 import type { Lead } from './lead.entity';
+import { LEAD_STATUS_LABELS, type LeadStatus } from '@lifeline/shared';
+
+const statusLabel = (s: string) => LEAD_STATUS_LABELS[s as LeadStatus] ?? s;
 
 export interface TimelineEntry {
   at: number;
@@ -68,7 +71,7 @@ export async function buildTimeline(em: EntityManager, lead: Lead): Promise<Time
       const to = a.after && a.after !== 'null' ? Number(a.after) : null;
       out.push({ ...base, kind: 'assigned', text: to ? `分配给 ${name(to)}` : '退回待分配' });
     } else if (a.field === 'status') {
-      out.push({ ...base, kind: 'status', text: `状态改为 ${JSON.parse(a.after ?? 'null')}` });
+      out.push({ ...base, kind: 'status', text: `状态改为 ${statusLabel(JSON.parse(a.after ?? 'null'))}` });
     } else if (a.field === 'deletedAt') {
       const deleted = a.action === 'delete';
       out.push({ ...base, kind: deleted ? 'deleted' : 'restored', text: deleted ? '移入回收站' : '从回收站恢复' });

@@ -12,15 +12,34 @@ import { upsertRow } from './sql';
  * (and conversations, script counters) in the same transaction, so a dashboard read right after the
  * change already reflects it. No nightly batch, no cache.
  */
-export function subscribeMetricFacts(app: Pick<AppContext, 'events'>): void {
-  app.events.on((em, event, meta) => applyEvent(em, event, meta));
+export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): void {
+  // The leads touched by one transaction, refreshed once just before it commits: an intake that creates and
+  // assigns a lead, or a customer edit that also updates its lead, costs one refresh, not two.
+  const touched = new WeakMap<EntityManager, Map<number, { ids: Set<number>; at: number; settings?: CompanySettings }>>();
+  const refresh = (em: EntityManager, meta: EventMeta, ids: number[]) => {
+    let byCompany = touched.get(em);
+    if (!byCompany) touched.set(em, (byCompany = new Map()));
+    let batch = byCompany.get(meta.companyId);
+    if (!batch) byCompany.set(meta.companyId, (batch = { ids: new Set(), at: meta.at }));
+    ids.forEach((id) => batch!.ids.add(id));
+    batch.at = Math.max(batch.at, meta.at);
+    batch.settings ??= meta.companySettings as CompanySettings | undefined;
+    return app.tx.beforeCommit(em, `metrics:facts:${meta.companyId}`, async () => {
+      const b = touched.get(em)?.get(meta.companyId);
+      touched.get(em)?.delete(meta.companyId);
+      if (b) await refreshLeadFacts(em, meta.companyId, [...b.ids], { at: b.at, settings: b.settings });
+    });
+  };
+  app.events.on((em, event, meta) => applyEvent(em, event, meta, refresh));
 }
 
-async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta): Promise<void> {
+type Refresh = (em: EntityManager, meta: EventMeta, ids: number[]) => Promise<void>;
+
+async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta, refresh: Refresh): Promise<void> {
   switch (event.type) {
     case 'customer.updated': {
       const rows: { id: number }[] = await em.query('SELECT id FROM `lead` WHERE companyId = ? AND customerId = ?', [meta.companyId, event.customer.id]);
-      await refreshLeadFacts(em, meta.companyId, rows.map((r) => Number(r.id)), { at: meta.at, settings: meta.companySettings as CompanySettings | undefined });
+      await refresh(em, meta, rows.map((r) => Number(r.id)));
       return;
     }
     case 'followup.created':
@@ -33,10 +52,10 @@ async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta
         await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
           { companyId: f.companyId, repId: f.authorId, day: chinaDayOf(f.createdAt), scriptFollowups: delta }, { add: ['scriptFollowups'] });
       }
-      await refreshLeadFacts(em, meta.companyId, [event.lead.id], { at: meta.at, settings: meta.companySettings as CompanySettings | undefined });
+      await refresh(em, meta, [event.lead.id]);
       return;
     }
     default:
-      await refreshLeadFacts(em, meta.companyId, [event.lead.id], { at: meta.at, settings: meta.companySettings as CompanySettings | undefined });
+      await refresh(em, meta, [event.lead.id]);
   }
 }

@@ -13,6 +13,7 @@ import { epochMs } from '../db/columns';
 @Index('idx_lead_fact_channel', ['companyId', 'channel', 'enteredAt'])
 @Index('idx_lead_fact_customer', ['companyId', 'customerId'])
 @Index('idx_lead_fact_open', ['companyId', 'status', 'ownerId'])
+@Index('idx_lead_fact_backlog', ['companyId', 'status', 'ownerId', 'deletedAt', 'orgUnitId', 'assignTouchAt', 'assignedAt', 'nextStepDueAt', 'updatedAt'])
 export class LeadFact {
   @PrimaryColumn({ type: 'int' }) companyId: number;
   @PrimaryColumn({ type: 'bigint', transformer: epochMs }) enteredAt: number;
@@ -65,6 +66,7 @@ export class LeadFact {
 @Entity('conversation')
 @Index('uq_conversation_rep_customer_day', ['companyId', 'repId', 'customerId', 'day'], { unique: true })
 @Index('idx_conversation_day', ['companyId', 'day', 'repId', 'followupAt'])
+@Index('idx_conversation_day_cover', ['companyId', 'day', 'repId', 'followupAt', 'updatedAt'])
 export class Conversation {
   @PrimaryGeneratedColumn({ type: 'int' }) id: number;
   @Column({ type: 'int' }) companyId: number;

@@ -17,8 +17,8 @@ export const OPEN_STATUSES = ['assigned', 'following'] as const;
 export async function computeRepBattle(em: EntityManager, actor: Actor, s: ResolvedScope, now: number): Promise<RepBattleResponse> {
   const threshold = actor.settings.followup48hThreshold;
   const reps = repCondition('u.id', s.repIds);
-  const users: { id: number; name: string; unitName: string | null }[] = await em.query(
-    `SELECT u.id, u.name, o.name AS unitName FROM app_user u LEFT JOIN org_unit o ON o.id = u.orgUnitId
+  const users: { id: number; name: string; unitName: string | null; active: unknown }[] = await em.query(
+    `SELECT u.id, u.name, u.active, o.name AS unitName FROM app_user u LEFT JOIN org_unit o ON o.id = u.orgUnitId
       WHERE u.companyId = ? AND u.role = 'rep' AND u.deletedAt IS NULL AND ${reps.sql} ORDER BY u.id`,
     [actor.companyId, ...reps.params],
   );
@@ -31,11 +31,12 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
     });
   }
   let updatedAt: number | null = null;
+  const busy = new Set<number>(); // reps with any lead, backlog or script use in view
   if (ids.length) {
     const owners = `f.ownerId IN (${marks(ids.length)})`;
     const w = factWhere(s, s.start, s.end);
     const inRange: Record<string, unknown>[] = await em.query(
-      `SELECT f.ownerId AS repId, ${FOLLOWUP_48H.hit} AS hit, ${FOLLOWUP_48H.counted} AS n,
+      `SELECT f.ownerId AS repId, COUNT(*) AS leads, ${FOLLOWUP_48H.hit} AS hit, ${FOLLOWUP_48H.counted} AS n,
               SUM(CASE WHEN f.maxNodeIndex >= ${TRIAL} THEN 1 ELSE 0 END) AS trials,
               SUM(CASE WHEN f.maxNodeIndex >= ${TRIAL} AND f.signedAt IS NOT NULL THEN 1 ELSE 0 END) AS signed,
               MAX(f.updatedAt) AS updatedAt
@@ -44,6 +45,7 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
     );
     for (const r of inRange) {
       const row = rows.get(Number(r.repId))!;
+      if (num(r.leads) > 0) busy.add(row.repId);
       row.followup48h = kpiRatio('followup48h', num(r.hit), num(r.n), threshold);
       const trials = num(r.trials);
       const signed = num(r.signed);
@@ -62,6 +64,7 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
     for (const r of open) {
       const row = rows.get(Number(r.repId))!;
       row.backlog = num(r.backlog);
+      if (row.backlog > 0) busy.add(row.repId);
       row.overdue = num(r.overdue);
       updatedAt = newest(updatedAt, numOrNull(r.updatedAt));
     }
@@ -73,9 +76,15 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
       `SELECT repId, COUNT(*) AS n FROM script_pick WHERE companyId = ? AND pickedAt >= ? AND pickedAt < ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
       [actor.companyId, s.start, s.end, ...ids],
     );
-    for (const r of [...scripted, ...picks]) rows.get(Number(r.repId))!.scriptsUsed += num(r.n);
+    for (const r of [...scripted, ...picks]) {
+      rows.get(Number(r.repId))!.scriptsUsed += num(r.n);
+      if (num(r.n) > 0) busy.add(Number(r.repId));
+    }
   }
-  return { scope: s.scope, updatedAt, computedAt: now, threshold48h: threshold, reps: [...rows.values()] };
+  // A deactivated rep stays on the map only while there is something of theirs to see.
+  const inactive = new Set(users.filter((u) => !Number(u.active)).map((u) => Number(u.id)));
+  const shown = [...rows.values()].filter((r) => !inactive.has(r.repId) || busy.has(r.repId));
+  return { scope: s.scope, updatedAt, computedAt: now, threshold48h: threshold, reps: shown };
 }
 
 /** Per channel over whole China-time months: leads, spend and cost per lead, 7-day retention, signings and first-deal cycle. */
