@@ -366,6 +366,14 @@ async function generateDataSet(dbUrl: string, companyId: number, now: number): P
     const conn = await pool.getConnection();
     try {
       await bulkInsert(conn, 'rep_day', ['companyId', 'repId', 'day', 'scriptFollowups'], rd);
+      // The entry-rate counters, exactly as the product keeps them: one per conversation, one per followed conversation.
+      await conn.query(
+        `INSERT INTO rep_day (companyId, repId, day, scriptFollowups, conversations, followedConversations, updatedAt)
+         SELECT companyId, repId, day, 0, COUNT(*), SUM(CASE WHEN followupAt IS NOT NULL THEN 1 ELSE 0 END), MAX(updatedAt)
+           FROM conversation WHERE companyId = ? GROUP BY companyId, repId, day
+         ON DUPLICATE KEY UPDATE conversations = VALUES(conversations), followedConversations = VALUES(followedConversations), updatedAt = VALUES(updatedAt)`,
+        [companyId],
+      );
       // Spend per channel for every month in the data set, roughly by channel weight and the month's volume.
       const months = new Set<string>();
       for (let t = g.start; t <= now + DAY; t += 10 * DAY) months.add(String(chinaDayOf(t)).replace(/^(\d{4})(\d{2}).*/, '$1-$2'));

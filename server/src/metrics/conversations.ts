@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { CONVERSATION_SOURCES, chinaDayOf, chinaDayStart, dayString } from '@lifeline/shared';
-import { insertIgnore } from './sql';
+import { isUniqueViolation } from '../db/tx';
+import { upsertRow } from './sql';
 
 export type ConversationSource = (typeof CONVERSATION_SOURCES)[number];
 
@@ -32,11 +33,23 @@ export async function recordConversation(
   );
   if (existing) return;
   const followupAt = await firstFollowupOfDay(em, c.companyId, c.repId, c.customerId, day);
-  // Insert-or-keep: a concurrent report of the same conversation leaves the first row as it was.
-  await insertIgnore(em, 'conversation', {
-    companyId: c.companyId, repId: c.repId, customerId: c.customerId, day, firstAt: c.at, source: c.source,
-    followupAt, updatedAt: c.at,
-  });
+  try {
+    await em.query(
+      'INSERT INTO conversation (companyId, repId, customerId, day, firstAt, source, followupAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [c.companyId, c.repId, c.customerId, day, c.at, c.source, followupAt, c.at],
+    );
+  } catch (err) {
+    // A concurrent report of the same conversation got there first: keep its row (and its count) as it is.
+    if (isUniqueViolation(err)) return;
+    throw err;
+  }
+  await countConversations(em, c.companyId, c.repId, day, 1, followupAt === null ? 0 : 1, c.at);
+}
+
+/** Keeps rep_day's conversation counters in step with the conversation rows, in the same transaction. */
+async function countConversations(em: EntityManager, companyId: number, repId: number, day: number, conversations: number, followed: number, at: number) {
+  await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
+    { companyId, repId, day, conversations, followedConversations: followed, updatedAt: at }, { add: ['conversations', 'followedConversations'] });
 }
 
 /** After a follow-up is recorded, withdrawn or restored: its day's conversation is followed exactly when one remains. */
@@ -46,7 +59,14 @@ export async function syncConversationFollowed(
   at: number,
 ): Promise<void> {
   const day = chinaDayOf(f.createdAt);
+  const [conv] = await em.query(
+    'SELECT followupAt FROM conversation WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?',
+    [f.companyId, f.authorId, f.customerId, day],
+  );
+  if (!conv) return;
   const followupAt = await firstFollowupOfDay(em, f.companyId, f.authorId, f.customerId, day);
+  const was = conv.followupAt !== null && conv.followupAt !== undefined;
+  if (was !== (followupAt !== null)) await countConversations(em, f.companyId, f.authorId, day, 0, followupAt === null ? -1 : 1, at);
   await em.query(
     'UPDATE conversation SET followupAt = ?, updatedAt = ? WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?',
     [followupAt, at, f.companyId, f.authorId, f.customerId, day],

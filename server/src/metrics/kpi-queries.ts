@@ -75,8 +75,8 @@ export async function computeKpis(em: EntityManager, actor: Actor, s: ResolvedSc
 export async function entryRate(em: EntityManager, companyId: number, s: ResolvedScope) {
   const reps = repCondition('repId', s.repIds);
   const [row] = await em.query(
-    `SELECT COUNT(*) AS total, SUM(CASE WHEN followupAt IS NOT NULL THEN 1 ELSE 0 END) AS followed, MAX(updatedAt) AS updatedAt
-       FROM conversation WHERE companyId = ? AND day >= ? AND day <= ? AND ${reps.sql}`,
+    `SELECT SUM(conversations) AS total, SUM(followedConversations) AS followed, MAX(CASE WHEN conversations > 0 THEN updatedAt END) AS updatedAt
+       FROM rep_day WHERE companyId = ? AND day >= ? AND day <= ? AND ${reps.sql}`,
     [companyId, s.fromDay, s.toDay, ...reps.params],
   );
   return { total: num(row?.total), followed: num(row?.followed), updatedAt: numOrNull(row?.updatedAt) };

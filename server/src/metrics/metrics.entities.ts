@@ -99,4 +99,8 @@ export class RepDay {
   @PrimaryColumn({ type: 'int' }) repId: number;
   @PrimaryColumn({ type: 'int' }) day: number;
   @Column({ type: 'int', default: 0 }) scriptFollowups: number;
+  /** Conversations that day, and those the rep followed up the same day: the entry rate without counting rows. */
+  @Column({ type: 'int', default: 0 }) conversations: number;
+  @Column({ type: 'int', default: 0 }) followedConversations: number;
+  @Column({ type: 'bigint', transformer: epochMs, default: 0 }) updatedAt: number;
 }
