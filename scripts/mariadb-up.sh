@@ -10,6 +10,8 @@
 # - creates user lifeline@localhost / lifeline@127.0.0.1 (password lifeline),
 #   database `lifeline`, and grants ALL on `lifeline` and `lifeline\_test%`
 #   (test suites create/drop their own lifeline_test_<x> databases);
+# - gives InnoDB a 1 GiB buffer pool ($MARIADB_BUFFER_POOL) instead of 128 MiB: the million-lead dashboards
+#   (npm run bench:metrics) read ~600 MB of lead facts, and a production server would be sized for its data;
 # - prints the connection URL as the LAST line of stdout. Everything else goes
 #   to stderr, so `url=$(bash scripts/mariadb-up.sh | tail -n1)` is safe.
 #
@@ -96,6 +98,7 @@ else
       "$MARIADBD" --user=mysql --datadir="$DATADIR" \
       --bind-address=127.0.0.1 --port="$PORT" --socket="$SOCKET" \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+      --innodb-buffer-pool-size="${MARIADB_BUFFER_POOL:-1G}" \
       </dev/null >"$LOG_FILE" 2>&1 &
     existing=$!   # mariadbd itself, or sudo (which lives exactly as long)
   fi
