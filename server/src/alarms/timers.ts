@@ -61,11 +61,21 @@ async function withdrawUndelivered(em: EntityManager, timerId: number, now: numb
 
 /** Timers are written in the transaction of every lead and follow-up change (domain events). */
 export function subscribeAlarmTimers(app: AppContext): void {
+  // A lead's timers follow its state at commit: an intake that creates and then assigns a lead syncs once.
+  const latest = new WeakMap<EntityManager, Map<number, { lead: Lead; at: number; settings?: AlarmSettings }>>();
   app.events.on(async (em, event, meta) => {
     // Customer edits also arrive as lead.updated for the edited lead; other leads' timers do not depend on them.
     if (event.type === 'customer.updated') return;
     const known = meta.companySettings as { alarms?: unknown } | undefined;
-    await syncLeadTimers(em, event.lead, meta.at, known ? alarmSettings(known.alarms) : undefined);
+    let byLead = latest.get(em);
+    if (!byLead) latest.set(em, (byLead = new Map()));
+    const prev = byLead.get(event.lead.id);
+    byLead.set(event.lead.id, { lead: event.lead, at: meta.at, settings: known ? alarmSettings(known.alarms) : prev?.settings });
+    await app.tx.beforeCommit(em, `alarms:timers:${event.lead.id}`, async () => {
+      const entry = latest.get(em)?.get(event.lead.id);
+      latest.get(em)?.delete(event.lead.id);
+      if (entry) await syncLeadTimers(em, entry.lead, entry.at, entry.settings);
+    });
   });
 }
 
