@@ -3,7 +3,6 @@ import { ALARM_RULES, alarmSettings, desiredTimers, type AlarmSettings, type Lea
 import type { AppContext } from '../context';
 import { Lead } from '../leads/lead.entity';
 import { Company } from '../companies/company.entity';
-import { Customer } from '../customers/customer.entity';
 import { Alarm, AlarmMessage, AlarmTimer } from './alarm.entities';
 
 /** The company's alarm settings: `settings.alarms` overrides over the defaults. */
@@ -12,10 +11,9 @@ export async function companyAlarmSettings(em: EntityManager, companyId: number)
   return alarmSettings((c?.settings as Record<string, unknown> | undefined)?.alarms);
 }
 
-export async function leadAlarmState(em: EntityManager, lead: Lead): Promise<LeadAlarmState> {
-  const customer = await em.getRepository(Customer).findOne({ where: { id: lead.customerId }, select: { id: true, grade: true } });
+function leadAlarmState(lead: Lead, grade: string | null): LeadAlarmState {
   return {
-    status: lead.status, deleted: lead.deletedAt !== null, ownerId: lead.ownerId, grade: customer?.grade ?? null,
+    status: lead.status, deleted: lead.deletedAt !== null, ownerId: lead.ownerId, grade,
     createdAt: lead.createdAt, assignedAt: lead.assignedAt, claimedAt: lead.claimedAt,
     firstFollowupAt: lead.firstFollowupAt, nextStepDueAt: lead.nextStepDueAt,
   };
@@ -28,10 +26,16 @@ export async function leadAlarmState(em: EntityManager, lead: Lead): Promise<Lea
  */
 export async function syncLeadTimers(em: EntityManager, lead: Lead, now: number, settings?: AlarmSettings): Promise<void> {
   const s = settings ?? (await companyAlarmSettings(em, lead.companyId));
-  const want = desiredTimers(await leadAlarmState(em, lead), s);
+  // The customer's grade (the high-risk rule) and the lead's timer rows in one read: this runs in every save.
+  const found: { grade: string | null; id: number | null; rule: string | null; dueAt: number | string | null; state: string | null }[] = await em.query(
+    `SELECT c.grade, t.id, t.rule, t.dueAt, t.state FROM customer c LEFT JOIN alarm_timer t ON t.leadId = ? WHERE c.id = ?`,
+    [lead.id, lead.customerId],
+  );
+  const want = desiredTimers(leadAlarmState(lead, found[0]?.grade ?? null), s);
   const repo = em.getRepository(AlarmTimer);
-  const rows = await repo.findBy({ leadId: lead.id });
+  const rows = found.filter((r) => r.id !== null).map((r) => ({ id: Number(r.id), rule: r.rule as AlarmTimer['rule'], dueAt: Number(r.dueAt), state: r.state as AlarmTimer['state'] }));
   const byRule = new Map(rows.map((r) => [r.rule, r]));
+  const arm: Partial<AlarmTimer>[] = [];
   for (const rule of ALARM_RULES) {
     const due = want[rule];
     const row = byRule.get(rule);
@@ -42,12 +46,14 @@ export async function syncLeadTimers(em: EntityManager, lead: Lead, now: number,
       continue;
     }
     if (!row) {
-      await repo.insert({ companyId: lead.companyId, leadId: lead.id, rule, dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, firedAt: null, createdAt: now, updatedAt: now });
+      arm.push({ companyId: lead.companyId, leadId: lead.id, rule, dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, firedAt: null, createdAt: now, updatedAt: now });
     } else if (row.dueAt !== due || row.state === 'cancelled') {
       if (row.state === 'fired' && row.dueAt === due) continue;
       await repo.update({ id: row.id }, { dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, updatedAt: now });
     }
   }
+  // New deadlines in one statement: an intake arms up to three.
+  if (arm.length) await repo.insert(arm);
 }
 
 async function withdrawUndelivered(em: EntityManager, timerId: number, now: number): Promise<void> {

@@ -1,5 +1,9 @@
 import type { EntityManager } from 'typeorm';
+import { deferToCommit } from '../db/tx';
 import { AuditLog, type AuditAction } from './audit-log.entity';
+
+/** Audit rows of a transaction, written together in one INSERT just before it commits. */
+const buffered = new WeakMap<EntityManager, Partial<AuditLog>[]>();
 
 export interface AuditContext {
   companyId: number;
@@ -32,7 +36,8 @@ export function diffFields<T extends object>(current: T, patch: Partial<T>): Fie
 }
 
 /**
- * Writes audit rows in the caller's transaction, so a change and its audit trail commit or fail together.
+ * Writes audit rows in the caller's transaction, so a change and its audit trail commit or fail together
+ * (all of a transaction's rows in one INSERT at commit, since every save writes several).
  * A create is one row holding the whole new record (field '*'); an update is one row per changed field.
  */
 export class Audit {
@@ -59,6 +64,14 @@ export class Audit {
       at: this.ctx.at,
       requestId: this.ctx.requestId ?? null,
     }));
-    await this.em.createQueryBuilder().insert().into(AuditLog).values(rows).execute();
+    const em = this.em;
+    const queue = buffered.get(em);
+    if (queue) queue.push(...rows);
+    else buffered.set(em, rows);
+    await deferToCommit(em, 'audit:flush', async () => {
+      const all = buffered.get(em) ?? [];
+      buffered.delete(em);
+      if (all.length) await em.createQueryBuilder().insert().into(AuditLog).values(all).updateEntity(false).execute();
+    });
   }
 }

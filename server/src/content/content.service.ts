@@ -34,13 +34,17 @@ export class ContentService {
     this.app.events.on(async (em, event, meta) => {
       const tagsTouched = event.type === 'lead.created'
         || (event.type === 'lead.updated' && event.changes.some((c) => c.field === 'customer.tags'));
-      if (tagsTouched) await this.queueForCustomer(em, event.lead.companyId, event.lead.customerId, meta.at, meta.actorId, meta.requestId);
+      // A new lead brings its customer (no re-read); a tag edit re-reads the stored tags.
+      const known = event.type === 'lead.created' ? event.customer.tags ?? [] : undefined;
+      if (tagsTouched) await this.queueForCustomer(em, event.lead.companyId, event.lead.customerId, meta.at, meta.actorId, meta.requestId, known);
     });
   }
 
-  async queueForCustomer(em: EntityManager, companyId: number, customerId: number, now: number, actorId: number | null, requestId?: string) {
-    const customer = await em.getRepository(Customer).findOne({ where: { id: customerId }, select: { id: true, tags: true } });
-    const tags = customer?.tags ?? [];
+  async queueForCustomer(
+    em: EntityManager, companyId: number, customerId: number, now: number, actorId: number | null, requestId?: string, knownTags?: string[],
+  ) {
+    const tags = knownTags
+      ?? (await em.getRepository(Customer).findOne({ where: { id: customerId }, select: { id: true, tags: true } }))?.tags ?? [];
     if (!tags.length) return;
     const items = await em.getRepository(ContentItem).findBy({ companyId, tag: In(tags) });
     const live = items.filter((i) => i.deletedAt === null);

@@ -8,6 +8,19 @@ import { dbKindOf } from './data-source';
  * `dataSource.transaction()` calls would silently nest (the second becomes a SAVEPOINT of the first).
  * SQLite has one writer anyway, so on SQLite we queue transactions; on MySQL they run in parallel.
  */
+/** Work queued to run once at the end of a transaction, keyed so it is queued once (see `deferToCommit`). */
+const pending = new WeakMap<EntityManager, Map<string, () => Promise<void>>>();
+
+/**
+ * Runs `hook` once, just before the transaction of `em` commits, however many times it is queued under `key`.
+ * Outside a transaction started by `Tx.run`, it runs at once. For code that holds an EntityManager but no Tx.
+ */
+export async function deferToCommit(em: EntityManager, key: string, hook: () => Promise<void>): Promise<void> {
+  const hooks = pending.get(em);
+  if (!hooks) return hook();
+  if (!hooks.has(key)) hooks.set(key, hook);
+}
+
 export class Tx {
   private tail: Promise<unknown> = Promise.resolve();
   readonly kind;
@@ -16,23 +29,20 @@ export class Tx {
     this.kind = dbKindOf(ds);
   }
 
-  /** Work queued to run once at the end of a transaction, keyed so it is queued once (see `beforeCommit`). */
-  private readonly pending = new WeakMap<EntityManager, Map<string, () => Promise<void>>>();
-
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     const unit = async (em: EntityManager): Promise<T> => {
-      this.pending.set(em, new Map());
+      pending.set(em, new Map());
       try {
         const result = await work(em);
         // Hooks may queue more hooks (rarely); run until none is left.
-        for (let hooks = this.pending.get(em)!; hooks.size; ) {
+        for (let hooks = pending.get(em)!; hooks.size; ) {
           const [key, hook] = hooks.entries().next().value as [string, () => Promise<void>];
           hooks.delete(key);
           await hook();
         }
         return result;
       } finally {
-        this.pending.delete(em);
+        pending.delete(em);
       }
     };
     if (this.kind === 'mysql') return this.ds.transaction(unit);
@@ -46,10 +56,8 @@ export class Tx {
    * (e.g. refresh the metrics of every lead touched by several events of one change, once). Outside a
    * transaction started by `run`, it runs at once.
    */
-  async beforeCommit(em: EntityManager, key: string, hook: () => Promise<void>): Promise<void> {
-    const hooks = this.pending.get(em);
-    if (!hooks) return hook();
-    if (!hooks.has(key)) hooks.set(key, hook);
+  beforeCommit(em: EntityManager, key: string, hook: () => Promise<void>): Promise<void> {
+    return deferToCommit(em, key, hook);
   }
 
   /**

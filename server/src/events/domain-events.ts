@@ -6,7 +6,8 @@ import type { Lead } from '../leads/lead.entity';
 
 /** What happened to a lead, as the services see it. `lead` is the state after the change. */
 export type DomainEvent =
-  | { type: 'lead.created'; lead: Lead }
+  /** With the lead's customer as this transaction left it (created or attached). */
+  | { type: 'lead.created'; lead: Lead; customer: Customer }
   | { type: 'lead.assigned'; lead: Lead; fromOwnerId: number | null }
   | { type: 'lead.claimed'; lead: Lead }
   | { type: 'lead.updated'; lead: Lead; changes: FieldChange[] }

@@ -58,8 +58,7 @@ export class IntakeService {
     if (externalId && externalId.length > 64) throw badRequest('平台线索ID过长（最多64个字符）');
     const body = parseInput(leadCreateSchema, { ...fields, channel: channel.tag });
 
-    const company = await this.app.ds.getRepository(Company).findOneByOrFail({ id: channel.companyId });
-    const actor = systemActor(channel.companyId, effectiveSettings(company.settings));
+    const actor = await this.companyActor(channel.companyId);
     const now = () => this.app.clock.now();
     try {
       const result = await this.leads.create(actor, body, req.requestId, {
@@ -92,6 +91,17 @@ export class IntakeService {
       if (err instanceof AlreadyTaken) return { replayed: true, body: { leadId: err.record.leadId, replayed: true } };
       throw err;
     }
+  }
+
+  /** The system actor acting for a company: its settings, kept as briefly as signed-in users' (AUTH_CACHE_MS). */
+  private async companyActor(companyId: number) {
+    const key = `system:${companyId}`;
+    const cached = this.app.actors.get(key);
+    if (cached) return cached;
+    const company = await this.app.ds.getRepository(Company).findOneByOrFail({ id: companyId });
+    const actor = systemActor(companyId, effectiveSettings(company.settings));
+    this.app.actors.set(key, actor);
+    return actor;
   }
 
   private authenticate(channel: IntakeChannel, req: IntakeRequest) {

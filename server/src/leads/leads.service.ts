@@ -16,6 +16,7 @@ import { leadView } from './lead.view';
 import { resolveOwner } from './owner';
 import { buildTimeline } from './timeline';
 import { scoreInputOf } from '../scoring/score-input';
+import { insertOne } from '../db/insert';
 
 const CUSTOMER_FIELDS = ['name', 'city', 'province', 'grade', 'concerns', 'tags'] as const;
 
@@ -78,18 +79,18 @@ export class LeadService {
         updatedAt: now,
         deletedAt: null,
       });
-      await em.getRepository(Lead).insert(lead);
+      await insertOne(em, Lead, lead);
       await audit.created('lead', lead.id, lead);
       await recordJourneyStep(em, {
         companyId: actor.companyId, leadId: lead.id, fromNode: null, toNode: '线索获取', at: now, actorId,
         followupId: null, scriptId: null,
       });
       await hooks.after?.(em, lead, customer, created);
-      const meta = { companyId: actor.companyId, actorId, at: now, requestId };
+      const meta = { companyId: actor.companyId, actorId, at: now, requestId, companySettings: actor.settings };
       // A known customer's blanks may just have been filled: their other leads' facts follow.
       if (!created && customer.updatedAt === now) await this.app.events.emit(em, { type: 'customer.updated', customer, changes: [] }, meta);
       // Routing subscribes to lead.created and may assign the lead here, in this transaction.
-      await this.app.events.emit(em, { type: 'lead.created', lead }, meta);
+      await this.app.events.emit(em, { type: 'lead.created', lead, customer }, meta);
       if (owner) await this.app.events.emit(em, { type: 'lead.assigned', lead, fromOwnerId: null }, meta);
       const ownerName = owner?.name
         ?? (lead.ownerId !== null ? (await em.getRepository(User).findOneBy({ id: lead.ownerId }))?.name ?? null : null);
@@ -187,7 +188,7 @@ export class LeadService {
         await em.getRepository(Customer).update({ id: customer.id }, patch);
         await audit.changed('customer', customer.id, customerChanges);
         Object.assign(customer, patch);
-        await this.app.events.emit(em, { type: 'customer.updated', customer, changes: customerChanges }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId });
+        await this.app.events.emit(em, { type: 'customer.updated', customer, changes: customerChanges }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings });
       }
 
       const leadPatch: Partial<Lead> = {};
@@ -234,7 +235,7 @@ export class LeadService {
       // Customer-only edits (e.g. tags) are announced too, as `customer.<field>`, so content-by-tag can react.
       const eventChanges = [...leadChanges, ...customerChanges.map((c) => ({ ...c, field: `customer.${c.field}` }))];
       if (!leadChanges.length && customerChanges.length) {
-        await this.app.events.emit(em, { type: 'lead.updated', lead, changes: eventChanges }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId });
+        await this.app.events.emit(em, { type: 'lead.updated', lead, changes: eventChanges }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings });
       }
       if (leadChanges.length) {
         const fromOwnerId = lead.ownerId;
@@ -250,7 +251,7 @@ export class LeadService {
             followupId: null, scriptId: null,
           });
         }
-        const meta = { companyId: actor.companyId, actorId: actor.id, at: now, requestId };
+        const meta = { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings };
         await this.app.events.emit(em, { type: 'lead.updated', lead, changes: eventChanges }, meta);
         if (leadChanges.some((c) => c.field === 'ownerId') && lead.ownerId !== null) {
           await this.app.events.emit(em, { type: 'lead.assigned', lead, fromOwnerId }, meta);
@@ -274,7 +275,7 @@ export class LeadService {
       await em.getRepository(Lead).update({ id }, { claimedAt: now, updatedAt: now });
       await this.audit(em, actor, requestId).changed('lead', id, [{ field: 'claimedAt', before: null, after: now }]);
       Object.assign(lead, { claimedAt: now, updatedAt: now });
-      await this.app.events.emit(em, { type: 'lead.claimed', lead }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId });
+      await this.app.events.emit(em, { type: 'lead.claimed', lead }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings });
       return { id, claimedAt: now, alreadyClaimed: false };
     });
   }

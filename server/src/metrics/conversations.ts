@@ -57,6 +57,7 @@ export async function syncConversationFollowed(
   em: EntityManager,
   f: { companyId: number; authorId: number; customerId: number; createdAt: number },
   at: number,
+  change: 'created' | 'deleted' | 'restored',
 ): Promise<void> {
   const day = chinaDayOf(f.createdAt);
   const [conv] = await em.query(
@@ -64,7 +65,10 @@ export async function syncConversationFollowed(
     [f.companyId, f.authorId, f.customerId, day],
   );
   if (!conv) return;
-  const followupAt = await firstFollowupOfDay(em, f.companyId, f.authorId, f.customerId, day);
+  const known = conv.followupAt === null || conv.followupAt === undefined ? null : Number(conv.followupAt);
+  // A new follow-up can only make the day's first follow-up earlier: no need to look the others up.
+  if (change === 'created' && known !== null && known <= f.createdAt) return;
+  const followupAt = change === 'created' ? f.createdAt : await firstFollowupOfDay(em, f.companyId, f.authorId, f.customerId, day);
   const was = conv.followupAt !== null && conv.followupAt !== undefined;
   if (was !== (followupAt !== null)) await countConversations(em, f.companyId, f.authorId, day, 0, followupAt === null ? -1 : 1, at);
   await em.query(

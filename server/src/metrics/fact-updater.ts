@@ -46,7 +46,7 @@ async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta
     case 'followup.deleted':
     case 'followup.restored': {
       const f = event.followup;
-      await syncConversationFollowed(em, f, meta.at);
+      await syncConversationFollowed(em, f, meta.at, event.type === 'followup.created' ? 'created' : event.type === 'followup.deleted' ? 'deleted' : 'restored');
       if (f.scriptId !== null) {
         const delta = event.type === 'followup.deleted' ? -1 : 1;
         await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],

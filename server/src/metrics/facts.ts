@@ -25,38 +25,41 @@ export async function refreshLeadFacts(
   const ids = [...new Set(leadIds)];
   if (!ids.length) return;
   const settings = opts.settings ?? (await settingsOf(em, companyId));
+  // Two reads whatever the number of leads (they run in the hot path of every save): leads with their
+  // customers, then follow-up times and journey stays together.
   const leads: Record<string, unknown>[] = await em.query(
-    `SELECT id, customerId, ownerId, orgUnitId, channel, status, journeyNode, score, createdAt, assignedAt, nextStepDueAt,
-            signedAt, signedCourse, deletedAt, updatedAt
-       FROM \`lead\` WHERE companyId = ? AND id IN (${marks(ids.length)})`,
+    `SELECT l.id, l.customerId, l.ownerId, l.orgUnitId, l.channel, l.status, l.journeyNode, l.score, l.createdAt, l.assignedAt,
+            l.nextStepDueAt, l.signedAt, l.signedCourse, l.deletedAt, l.updatedAt,
+            c.id AS cId, c.name AS cName, c.province AS cProvince, c.city AS cCity, c.grade AS cGrade, c.concerns AS cConcerns, c.tags AS cTags
+       FROM \`lead\` l LEFT JOIN customer c ON c.id = l.customerId AND c.companyId = l.companyId
+      WHERE l.companyId = ? AND l.id IN (${marks(ids.length)})`,
     [companyId, ...ids],
   );
   if (!leads.length) return;
-  const customerIds = [...new Set(leads.map((l) => Number(l.customerId)))];
-  const customers: Record<string, unknown>[] = await em.query(
-    `SELECT id, name, province, city, grade, concerns, tags FROM customer WHERE companyId = ? AND id IN (${marks(customerIds.length)})`,
-    [companyId, ...customerIds],
+  const events: { kind: string; leadId: number; node: string | null; enteredAt: number; leftAt: number | null }[] = await em.query(
+    `SELECT 'f' AS kind, leadId, NULL AS node, createdAt AS enteredAt, NULL AS leftAt
+       FROM followup WHERE companyId = ? AND leadId IN (${marks(ids.length)}) AND deletedAt IS NULL
+     UNION ALL
+     SELECT 's' AS kind, leadId, node, enteredAt, leftAt FROM journey_stay WHERE companyId = ? AND leadId IN (${marks(ids.length)})`,
+    [companyId, ...ids, companyId, ...ids],
   );
-  const followups: { leadId: number; createdAt: number }[] = await em.query(
-    `SELECT leadId, createdAt FROM followup WHERE companyId = ? AND leadId IN (${marks(ids.length)}) AND deletedAt IS NULL`,
-    [companyId, ...ids],
-  );
-  const stays: { leadId: number; node: string; enteredAt: number; leftAt: number | null }[] = await em.query(
-    `SELECT leadId, node, enteredAt, leftAt FROM journey_stay WHERE companyId = ? AND leadId IN (${marks(ids.length)})`,
-    [companyId, ...ids],
-  );
-  const customerById = new Map(customers.map((c) => [Number(c.id), { ...c, concerns: JSON.parse(String(c.concerns ?? '[]')) as string[] } as Record<string, unknown> & { concerns: string[] }]));
+  const customerById = new Map(leads.filter((l) => l.cId !== null && l.cId !== undefined).map((l) => [Number(l.customerId), {
+    name: l.cName, province: l.cProvince, city: l.cCity, grade: l.cGrade, tags: JSON.parse(String(l.cTags ?? '[]')) as string[],
+    concerns: JSON.parse(String(l.cConcerns ?? '[]')) as string[],
+  } as Record<string, unknown> & { concerns: string[] }]));
   const touchesBy = new Map<number, number[]>();
-  for (const f of followups) {
-    const list = touchesBy.get(Number(f.leadId)) ?? [];
-    list.push(Number(f.createdAt));
-    touchesBy.set(Number(f.leadId), list);
-  }
-  const staysBy = new Map<number, typeof stays>();
-  for (const s of stays) {
-    const list = staysBy.get(Number(s.leadId)) ?? [];
-    list.push(s);
-    staysBy.set(Number(s.leadId), list);
+  const staysBy = new Map<number, { node: string; enteredAt: number; leftAt: number | null }[]>();
+  for (const e of events) {
+    const id = Number(e.leadId);
+    if (e.kind === 'f') {
+      const list = touchesBy.get(id) ?? [];
+      list.push(Number(e.enteredAt));
+      touchesBy.set(id, list);
+    } else {
+      const list = staysBy.get(id) ?? [];
+      list.push({ node: String(e.node), enteredAt: Number(e.enteredAt), leftAt: numOrNull(e.leftAt) });
+      staysBy.set(id, list);
+    }
   }
 
   for (const l of leads) {

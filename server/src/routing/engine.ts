@@ -98,20 +98,23 @@ async function memberStates(
   const states = new Map<number, MemberState>(users.map((u) => [u.id, { active: u.active && !u.deletedAt, openLeads: 0, openTopLeads: 0 }]));
   if (!users.length) return states;
   // On MySQL the counts must see assignments committed after this transaction's snapshot was taken, so
-  // they are locking reads — one per member on (companyId, ownerId, status), which locks only that rep's
-  // open leads and never the pending rows other transactions are inserting.
+  // they are a locking read on (companyId, ownerId, status): one range per member, locking only those reps'
+  // open leads and never the pending rows other transactions are inserting. One statement for all members.
   const mysql = app.tx.kind === 'mysql';
   const lockSql = lock && mysql ? ' LOCK IN SHARE MODE' : '';
   const hint = mysql ? ' FORCE INDEX (idx_lead_company_owner_status)' : '';
-  for (const u of users.filter(needLoad)) {
-    const [row]: { n: number | string; top: number | string | null }[] = await em.query(
-      `SELECT COUNT(*) AS n, SUM(CASE WHEN score >= ? THEN 1 ELSE 0 END) AS top FROM \`lead\`${hint}
-        WHERE companyId = ? AND ownerId = ? AND status IN ('assigned','following') AND deletedAt IS NULL${lockSql}`,
-      [topScore, companyId, u.id],
-    );
-    const s = states.get(u.id)!;
-    s.openLeads = Number(row?.n ?? 0);
-    s.openTopLeads = Number(row?.top ?? 0);
+  const ids = users.filter(needLoad).map((u) => u.id);
+  if (!ids.length) return states;
+  const rows: { ownerId: number | string; n: number | string; top: number | string | null }[] = await em.query(
+    `SELECT ownerId, COUNT(*) AS n, SUM(CASE WHEN score >= ? THEN 1 ELSE 0 END) AS top FROM \`lead\`${hint}
+      WHERE companyId = ? AND ownerId IN (${ids.map(() => '?').join(', ')}) AND status IN ('assigned','following') AND deletedAt IS NULL
+      GROUP BY ownerId${lockSql}`,
+    [topScore, companyId, ...ids],
+  );
+  for (const row of rows) {
+    const s = states.get(Number(row.ownerId))!;
+    s.openLeads = Number(row.n ?? 0);
+    s.openTopLeads = Number(row.top ?? 0);
   }
   return states;
 }

@@ -31,7 +31,7 @@ export class RoutingService {
   subscribe(): void {
     this.app.events.on(async (em, event, meta) => {
       if (event.type === 'lead.created' && event.lead.ownerId === null && event.lead.status === 'pending' && event.lead.deletedAt === null) {
-        await this.routeNew(em, event.lead, meta);
+        await this.routeNew(em, event.lead, event.customer, meta);
       } else if (event.type === 'lead.updated' && meta.actorId !== null) {
         const change = event.changes.find((c) => c.field === 'ownerId');
         if (change) await this.logManual(em, event.lead, change.before as number | null, meta);
@@ -39,8 +39,7 @@ export class RoutingService {
     });
   }
 
-  private async routeNew(em: EntityManager, lead: Lead, meta: EventMeta): Promise<void> {
-    const customer = await em.getRepository(Customer).findOneByOrFail({ id: lead.customerId });
+  private async routeNew(em: EntityManager, lead: Lead, customer: Customer, meta: EventMeta): Promise<void> {
     const plan = await planRoute(this.app, em, lead.companyId, factsOf(lead, customer), meta.at, true);
     const audit = new Audit(em, { companyId: lead.companyId, actorId: meta.actorId, requestId: meta.requestId, at: meta.at });
     if (plan.pool && plan.cursorAfter !== plan.cursorBefore) {
