@@ -24,13 +24,18 @@ function leadAlarmState(lead: Lead, grade: string | null): LeadAlarmState {
  * are armed, satisfied ones cancelled, moved ones re-armed. A timer that already fired for the same due
  * time stays fired (no second alarm for the same deadline).
  */
-export async function syncLeadTimers(em: EntityManager, lead: Lead, now: number, settings?: AlarmSettings): Promise<void> {
+export async function syncLeadTimers(
+  em: EntityManager, lead: Lead, now: number, settings?: AlarmSettings, born?: { grade: string | null },
+): Promise<void> {
   const s = settings ?? (await companyAlarmSettings(em, lead.companyId));
   // The customer's grade (the high-risk rule) and the lead's timer rows in one read: this runs in every save.
-  const found: { grade: string | null; id: number | null; rule: string | null; dueAt: number | string | null; state: string | null }[] = await em.query(
-    `SELECT c.grade, t.id, t.rule, t.dueAt, t.state FROM customer c LEFT JOIN alarm_timer t ON t.leadId = ? WHERE c.id = ?`,
-    [lead.id, lead.customerId],
-  );
+  // A lead created in this transaction has no timer rows yet, and its customer's grade is known.
+  const found: { grade: string | null; id: number | null; rule: string | null; dueAt: number | string | null; state: string | null }[] = born
+    ? [{ grade: born.grade, id: null, rule: null, dueAt: null, state: null }]
+    : await em.query(
+      `SELECT c.grade, t.id, t.rule, t.dueAt, t.state FROM customer c LEFT JOIN alarm_timer t ON t.leadId = ? WHERE c.id = ?`,
+      [lead.id, lead.customerId],
+    );
   const want = desiredTimers(leadAlarmState(lead, found[0]?.grade ?? null), s);
   const repo = em.getRepository(AlarmTimer);
   const rows = found.filter((r) => r.id !== null).map((r) => ({ id: Number(r.id), rule: r.rule as AlarmTimer['rule'], dueAt: Number(r.dueAt), state: r.state as AlarmTimer['state'] }));
@@ -69,9 +74,18 @@ async function withdrawUndelivered(em: EntityManager, timerId: number, now: numb
 export function subscribeAlarmTimers(app: AppContext): void {
   // A lead's timers follow its state at commit: an intake that creates and then assigns a lead syncs once.
   const latest = new WeakMap<EntityManager, Map<number, { lead: Lead; at: number; settings?: AlarmSettings }>>();
+  // Leads created in this transaction (no timer rows can exist yet) and their customer's grade.
+  const born = new WeakMap<EntityManager, Map<number, { customerId: number; grade: string | null }>>();
   app.events.on(async (em, event, meta) => {
-    // Customer edits also arrive as lead.updated for the edited lead; other leads' timers do not depend on them.
-    if (event.type === 'customer.updated') return;
+    if (event.type === 'lead.created') {
+      if (!born.has(em)) born.set(em, new Map());
+      born.get(em)!.set(event.lead.id, { customerId: event.customer.id, grade: event.customer.grade ?? null });
+    }
+    if (event.type === 'customer.updated') {
+      for (const b of born.get(em)?.values() ?? []) if (b.customerId === event.customer.id) b.grade = event.customer.grade ?? null;
+      // Customer edits also arrive as lead.updated for the edited lead; other leads' timers do not depend on them.
+      return;
+    }
     const known = meta.companySettings as { alarms?: unknown } | undefined;
     let byLead = latest.get(em);
     if (!byLead) latest.set(em, (byLead = new Map()));
@@ -80,7 +94,10 @@ export function subscribeAlarmTimers(app: AppContext): void {
     await app.tx.beforeCommit(em, `alarms:timers:${event.lead.id}`, async () => {
       const entry = latest.get(em)?.get(event.lead.id);
       latest.get(em)?.delete(event.lead.id);
-      if (entry) await syncLeadTimers(em, entry.lead, entry.at, entry.settings);
+      if (!entry) return;
+      const fresh = born.get(em)?.get(event.lead.id);
+      born.get(em)?.delete(event.lead.id); // once armed, its rows exist: a later sync reads them
+      await syncLeadTimers(em, entry.lead, entry.at, entry.settings, fresh);
     });
   });
 }

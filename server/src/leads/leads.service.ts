@@ -44,7 +44,7 @@ export class LeadService {
   async create(actor: Actor, body: LeadCreateBody, requestId?: string, hooks: CreateHooks = {}) {
     if (actor.role === 'director') throw forbidden('总监账号只读，不能录入线索');
     const actorId = actor.id || null; // 0 = system actor
-    return this.app.tx.runRetryingUnique(async (em) => {
+    const done = await this.app.tx.runRetryingUnique(async (em) => {
       await hooks.before?.(em);
       const now = this.app.clock.now();
       const audit = this.audit(em, actor, requestId);
@@ -92,14 +92,16 @@ export class LeadService {
       // Routing subscribes to lead.created and may assign the lead here, in this transaction.
       await this.app.events.emit(em, { type: 'lead.created', lead, customer }, meta);
       if (owner) await this.app.events.emit(em, { type: 'lead.assigned', lead, fromOwnerId: null }, meta);
-      const ownerName = owner?.name
-        ?? (lead.ownerId !== null ? (await em.getRepository(User).findOneBy({ id: lead.ownerId }))?.name ?? null : null);
-      return {
-        lead: leadView(actor, lead, customer, ownerName, now),
-        customerCreated: created,
-        attachedToExisting: !created,
-      };
+      return { lead, customer, created, now, ownerName: owner?.name ?? null };
     });
+    // The name of an owner chosen by routing is read after commit, not while the pool's cursor is locked.
+    const { lead, customer, created, now } = done;
+    const ownerName = done.ownerName ?? (lead.ownerId !== null ? (await this.userNames([lead.ownerId])).get(lead.ownerId) ?? null : null);
+    return {
+      lead: leadView(actor, lead, customer, ownerName, now),
+      customerCreated: created,
+      attachedToExisting: !created,
+    };
   }
 
   async list(actor: Actor, q: LeadListQuery) {

@@ -3,7 +3,7 @@ import { chinaDayOf } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { DomainEvent, EventMeta } from '../events/domain-events';
 import type { CompanySettings } from '../companies/settings';
-import { refreshLeadFacts } from './facts';
+import { refreshLeadFacts, type FactSource } from './facts';
 import { syncConversationFollowed } from './conversations';
 import { upsertRow } from './sql';
 
@@ -16,6 +16,26 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
   // The leads touched by one transaction, refreshed once just before it commits: an intake that creates and
   // assigns a lead, or a customer edit that also updates its lead, costs one refresh, not two.
   const touched = new WeakMap<EntityManager, Map<number, { ids: Set<number>; at: number; settings?: CompanySettings }>>();
+  // Leads created in this transaction whose sources are all in memory: no follow-ups, one open stay, the
+  // customer as the event carried it. Only assignment and claiming (lead fields) may follow; anything else
+  // drops the lead back to the read path. Saves three reads inside intake's routing lock.
+  const born = new WeakMap<EntityManager, Map<number, FactSource>>();
+  const track = (em: EntityManager, event: DomainEvent) => {
+    let mine = born.get(em);
+    if (event.type === 'lead.created') {
+      if (!mine) born.set(em, (mine = new Map()));
+      mine.set(event.lead.id, {
+        lead: event.lead as unknown as Record<string, unknown>,
+        customer: event.customer as unknown as FactSource['customer'],
+        touches: [],
+        stays: [{ node: event.lead.journeyNode, enteredAt: event.lead.createdAt, leftAt: null }],
+      });
+    } else if (event.type === 'customer.updated') {
+      for (const [id, src] of mine ?? []) if (Number(src.lead.customerId) === event.customer.id) mine!.delete(id);
+    } else if (mine && event.type !== 'lead.assigned' && event.type !== 'lead.claimed') {
+      mine.delete(event.lead.id);
+    }
+  };
   const refresh = (em: EntityManager, meta: EventMeta, ids: number[]) => {
     let byCompany = touched.get(em);
     if (!byCompany) touched.set(em, (byCompany = new Map()));
@@ -27,10 +47,16 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
     return app.tx.beforeCommit(em, `metrics:facts:${meta.companyId}`, async () => {
       const b = touched.get(em)?.get(meta.companyId);
       touched.get(em)?.delete(meta.companyId);
-      if (b) await refreshLeadFacts(em, meta.companyId, [...b.ids], { at: b.at, settings: b.settings });
+      if (!b) return;
+      const known = born.get(em);
+      await refreshLeadFacts(em, meta.companyId, [...b.ids], { at: b.at, settings: b.settings, known });
+      b.ids.forEach((id) => known?.delete(id));
     });
   };
-  app.events.on((em, event, meta) => applyEvent(em, event, meta, refresh));
+  app.events.on((em, event, meta) => {
+    track(em, event);
+    return applyEvent(em, event, meta, refresh);
+  });
 }
 
 type Refresh = (em: EntityManager, meta: EventMeta, ids: number[]) => Promise<void>;
