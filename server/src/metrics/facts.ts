@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { JOURNEY_NODES, chinaDayOf, demandMatchOf, journeyIndex, profileFilled } from '@lifeline/shared';
 import { effectiveSettings, type CompanySettings } from '../companies/settings';
-import { marks, num, numOrNull, upsertRow } from './sql';
+import { marks, num, numOrNull, upsertRows } from './sql';
 
 const TRIAL_INDEX = journeyIndex('试听体验');
 
@@ -37,7 +37,7 @@ export async function refreshLeadFacts(
   const sources = [...ids.flatMap((id) => opts.known?.get(id) ?? [])];
   const unknown = ids.filter((id) => !opts.known?.has(id));
   if (unknown.length) sources.push(...(await loadSources(em, companyId, unknown)));
-  for (const src of sources) await upsertRow(em, 'lead_fact', ['leadId'], factRow(companyId, src, settings, opts.at));
+  await upsertRows(em, 'lead_fact', ['leadId'], sources.map((src) => factRow(companyId, src, settings, opts.at)));
 }
 
 /** Two reads whatever the number of leads (they run in the hot path of every save). */

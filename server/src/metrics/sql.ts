@@ -20,11 +20,34 @@ export async function upsertRow(
   row: Record<string, unknown>,
   opts: { add?: string[] } = {},
 ): Promise<void> {
-  const cols = Object.keys(row);
+  await upsertRows(em, table, conflictColumns, [row], opts);
+}
+
+/** `upsertRow` for many rows with the same columns, in statements of up to 200 rows. */
+export async function upsertRows(
+  em: EntityManager,
+  table: string,
+  conflictColumns: string[],
+  rows: Record<string, unknown>[],
+  opts: { add?: string[] } = {},
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) await upsertChunk(em, table, conflictColumns, rows.slice(i, i + 200), opts);
+}
+
+async function upsertChunk(
+  em: EntityManager,
+  table: string,
+  conflictColumns: string[],
+  rows: Record<string, unknown>[],
+  opts: { add?: string[] },
+): Promise<void> {
+  if (!rows.length) return;
+  const cols = Object.keys(rows[0]);
   const add = new Set(opts.add ?? []);
   const updatable = cols.filter((c) => !conflictColumns.includes(c));
   const quoted = (c: string) => `\`${c}\``;
-  const insert = `INSERT INTO \`${table}\` (${cols.map(quoted).join(', ')}) VALUES (${marks(cols.length)})`;
+  const values = rows.map(() => `(${marks(cols.length)})`).join(', ');
+  const insert = `INSERT INTO \`${table}\` (${cols.map(quoted).join(', ')}) VALUES ${values}`;
   let sql: string;
   if (dialectOf(em) === 'mysql') {
     const set = updatable.map((c) => (add.has(c) ? `${quoted(c)} = ${quoted(c)} + VALUES(${quoted(c)})` : `${quoted(c)} = VALUES(${quoted(c)})`));
@@ -33,7 +56,7 @@ export async function upsertRow(
     const set = updatable.map((c) => (add.has(c) ? `${quoted(c)} = ${quoted(c)} + excluded.${quoted(c)}` : `${quoted(c)} = excluded.${quoted(c)}`));
     sql = `${insert} ON CONFLICT (${conflictColumns.map(quoted).join(', ')}) DO UPDATE SET ${set.join(', ')}`;
   }
-  await em.query(sql, cols.map((c) => row[c]));
+  await em.query(sql, rows.flatMap((row) => cols.map((c) => row[c])));
 }
 
 export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
