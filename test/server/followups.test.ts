@@ -47,6 +47,24 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
     expect({ f: await h.count('followup'), a: await h.count('audit_log'), j: await h.count('journey_event') }).toEqual(before);
   });
 
+  it('a retry after the lead was reassigned away still gets the first result, and writes nothing', async () => {
+    const made = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13814541112', channel: '抖音-202601直播' } });
+    const id = made.body.lead.id;
+    const body = { leadId: id, action: '已电话沟通', conclusion: '先了解一下' };
+    const first = await h.req('POST', '/api/followups', { as: '张敏', body, headers: { 'Idempotency-Key': `fu-${kind}-moved-1` } });
+    expect(first.status).toBe(201);
+    const chen = await h.user('陈晨');
+    expect((await h.req('PATCH', `/api/leads/${id}`, { as: '李静', body: { ownerId: chen.id } })).status).toBe(200);
+    // 张敏 can no longer write to (or see) the lead; her queued retry is answered as the first submit was.
+    expect((await h.req('POST', '/api/followups', { as: '张敏', body: { ...body, conclusion: '另一条' }, headers: { 'Idempotency-Key': `fu-${kind}-moved-2` } })).status).toBe(404);
+    const before = { f: await h.count('followup'), a: await h.count('audit_log') };
+    const again = await h.req('POST', '/api/followups', { as: '张敏', body, headers: { 'Idempotency-Key': `fu-${kind}-moved-1` } });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect({ f: await h.count('followup'), a: await h.count('audit_log') }).toEqual(before);
+  });
+
   it('a reused key with a different body is refused with 409, not merged', async () => {
     const r = await h.req('POST', '/api/followups', {
       as: '张敏', body: { leadId, action: '已发送资料' }, headers: { 'Idempotency-Key': `fu-${kind}-0001` },

@@ -8,7 +8,6 @@ import { recordJourneyStep } from '../journey/journey-step';
 import { Lead } from '../leads/lead.entity';
 import { canWriteLead } from '../leads/lead-scope';
 import type { LeadService } from '../leads/leads.service';
-import { isUniqueViolation } from '../db/tx';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors';
 import { Followup } from './followup.entity';
 
@@ -74,15 +73,14 @@ export class FollowupService {
       throw badRequest('Idempotency-Key 请求头与 clientRequestId 不一致');
     }
     const requestHash = hashBody(body);
-    const replay = await this.replay(actor, key, requestHash);
-    if (replay) return replay;
+    // No look-up first: a first submit (the common case) goes straight to its transaction, where the key's unique
+    // index stops a repeat. Any failure is then checked against the key, so a retry of a request that already
+    // committed gets the first result even if the lead has since moved out of reach or the settings changed.
     try {
       return await this.app.tx.run((em) => this.write(em, actor, body, key, requestHash, requestId));
     } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      // Another copy of this request committed first: answer as it was answered.
-      const raced = await this.replay(actor, key, requestHash);
-      if (raced) return raced;
+      const first = await this.replay(actor, key, requestHash);
+      if (first) return first;
       throw err;
     }
   }
