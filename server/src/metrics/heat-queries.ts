@@ -24,11 +24,10 @@ export async function computeJourneyHeat(
 ): Promise<JourneyHeatResponse> {
   const w = factWhere(s, s.start, s.end);
   const sums = JOURNEY_NODES.map((_, i) => `SUM(f.stayMs${i}) AS ms${i}, SUM(f.stays${i}) AS n${i}`).join(', ');
-  const rows: Record<string, unknown>[] = await em.query(
+  const [rows, names]: [Record<string, unknown>[], Map<number, string> | null] = await Promise.all([em.query(
     `SELECT ${COLUMN[by]} AS v, COUNT(*) AS leads, ${sums}, MAX(f.updatedAt) AS updatedAt FROM lead_fact f WHERE ${w.sql} GROUP BY ${COLUMN[by]}`,
     w.params,
-  );
-  const names = by === 'unit' ? await unitNames(em, actor.companyId) : null;
+  ), by === 'unit' ? unitNames(em, actor.companyId) : null]);
   const label = (v: unknown) => (v === null || v === undefined ? UNKNOWN_LABEL[by] : names ? names.get(Number(v)) ?? `#${v}` : String(v));
   // Units with the same name (or unknown values) merge into one labelled column.
   const merged = new Map<string, { leads: number; ms: number[]; n: number[] }>();
@@ -92,13 +91,15 @@ export async function computeDrill(
     hours = `CASE WHEN f.nodeEnteredAt IS NULL THEN NULL ELSE ${Number(now)} - f.nodeEnteredAt END AS ms, 1 AS n`;
   }
   const where = cond.join(' AND ');
-  const [{ total }] = await em.query(`SELECT COUNT(*) AS total FROM lead_fact f WHERE ${where}`, params);
-  const rows: Record<string, unknown>[] = await em.query(
+  const [[{ total }], rows]: [{ total: unknown }[], Record<string, unknown>[]] = await Promise.all([
+    em.query(`SELECT COUNT(*) AS total FROM lead_fact f WHERE ${where}`, params),
+    em.query(
     `SELECT f.leadId, f.channel, f.journeyNode, ${hours}, c.name AS customerName, c.phone, u.name AS ownerName
        FROM lead_fact f JOIN customer c ON c.id = f.customerId LEFT JOIN app_user u ON u.id = f.ownerId
       WHERE ${where} ORDER BY f.enteredAt DESC, f.leadId DESC LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
-    params,
-  );
+      params,
+    ),
+  ]);
   const items: (DrillLead & { timeline: string })[] = rows.map((r) => ({
     leadId: Number(r.leadId),
     customerName: (r.customerName as string | null) ?? null,

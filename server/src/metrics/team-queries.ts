@@ -35,14 +35,32 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
   if (ids.length) {
     const owners = `f.ownerId IN (${marks(ids.length)})`;
     const w = factWhere(s, s.start, s.end);
-    const inRange: Record<string, unknown>[] = await em.query(
+    // Four independent reads, side by side on MySQL's pool.
+    const [inRange, open, scripted, picks]: Record<string, unknown>[][] = await Promise.all([em.query(
       `SELECT f.ownerId AS repId, COUNT(*) AS leads, ${FOLLOWUP_48H.hit} AS hit, ${FOLLOWUP_48H.counted} AS n,
               SUM(CASE WHEN f.maxNodeIndex >= ${TRIAL} THEN 1 ELSE 0 END) AS trials,
               SUM(CASE WHEN f.maxNodeIndex >= ${TRIAL} AND f.signedAt IS NOT NULL THEN 1 ELSE 0 END) AS signed,
               MAX(f.updatedAt) AS updatedAt
          FROM lead_fact f WHERE ${w.sql} AND ${owners} GROUP BY f.ownerId`,
       [now, ...w.params, ...ids],
-    );
+    ),
+    // Backlog is the rep's open work now, whenever it entered: the date range does not apply.
+    em.query(
+      `SELECT f.ownerId AS repId, COUNT(*) AS backlog,
+              SUM(CASE WHEN (f.assignTouchAt IS NULL AND COALESCE(f.assignedAt, f.enteredAt) + ${KPI_WINDOWS.followupHours * HOUR} <= ?)
+                         OR (f.nextStepDueAt IS NOT NULL AND f.nextStepDueAt < ?) THEN 1 ELSE 0 END) AS overdue,
+              MAX(f.updatedAt) AS updatedAt
+         FROM lead_fact f WHERE ${s.where.join(' AND ')} AND f.status IN ('assigned', 'following') AND ${owners} GROUP BY f.ownerId`,
+      [now, now, ...s.params, ...ids],
+    ),
+    em.query(
+      `SELECT repId, SUM(scriptFollowups) AS n FROM rep_day WHERE companyId = ? AND day >= ? AND day <= ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
+      [actor.companyId, s.fromDay, s.toDay, ...ids],
+    ),
+    em.query(
+      `SELECT repId, COUNT(*) AS n FROM script_pick WHERE companyId = ? AND pickedAt >= ? AND pickedAt < ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
+      [actor.companyId, s.start, s.end, ...ids],
+    )]);
     for (const r of inRange) {
       const row = rows.get(Number(r.repId))!;
       if (num(r.leads) > 0) busy.add(row.repId);
@@ -52,15 +70,6 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
       row.trialConversion = { value: trials ? signed / trials : null, trials, signed };
       updatedAt = newest(updatedAt, numOrNull(r.updatedAt));
     }
-    // Backlog is the rep's open work now, whenever it entered: the date range does not apply.
-    const open: Record<string, unknown>[] = await em.query(
-      `SELECT f.ownerId AS repId, COUNT(*) AS backlog,
-              SUM(CASE WHEN (f.assignTouchAt IS NULL AND COALESCE(f.assignedAt, f.enteredAt) + ${KPI_WINDOWS.followupHours * HOUR} <= ?)
-                         OR (f.nextStepDueAt IS NOT NULL AND f.nextStepDueAt < ?) THEN 1 ELSE 0 END) AS overdue,
-              MAX(f.updatedAt) AS updatedAt
-         FROM lead_fact f WHERE ${s.where.join(' AND ')} AND f.status IN ('assigned', 'following') AND ${owners} GROUP BY f.ownerId`,
-      [now, now, ...s.params, ...ids],
-    );
     for (const r of open) {
       const row = rows.get(Number(r.repId))!;
       row.backlog = num(r.backlog);
@@ -68,14 +77,6 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
       row.overdue = num(r.overdue);
       updatedAt = newest(updatedAt, numOrNull(r.updatedAt));
     }
-    const scripted: Record<string, unknown>[] = await em.query(
-      `SELECT repId, SUM(scriptFollowups) AS n FROM rep_day WHERE companyId = ? AND day >= ? AND day <= ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
-      [actor.companyId, s.fromDay, s.toDay, ...ids],
-    );
-    const picks: Record<string, unknown>[] = await em.query(
-      `SELECT repId, COUNT(*) AS n FROM script_pick WHERE companyId = ? AND pickedAt >= ? AND pickedAt < ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
-      [actor.companyId, s.start, s.end, ...ids],
-    );
     for (const r of [...scripted, ...picks]) {
       rows.get(Number(r.repId))!.scriptsUsed += num(r.n);
       if (num(r.n) > 0) busy.add(Number(r.repId));
@@ -92,20 +93,19 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
   const cover = monthsCovering(s.scope.from, s.scope.to);
   const { start, end } = chinaRange(cover.from, cover.to);
   const w = factWhere(s, start, end);
-  const rows: Record<string, unknown>[] = await em.query(
+  const spendWhere = s.filter.channel !== undefined ? ' AND channel = ?' : '';
+  const [rows, spend]: Record<string, unknown>[][] = await Promise.all([em.query(
     `SELECT f.channel AS channel, COUNT(*) AS leads, ${SURVIVAL.hit} AS hit, ${SURVIVAL.counted} AS n,
             SUM(CASE WHEN f.signedAt IS NOT NULL THEN 1 ELSE 0 END) AS signed,
             SUM(CASE WHEN f.signedAt IS NOT NULL THEN f.signedAt - f.enteredAt ELSE 0 END) AS dealMs,
             MAX(f.updatedAt) AS updatedAt
        FROM lead_fact f WHERE ${w.sql} GROUP BY f.channel`,
     [now, ...w.params],
-  );
-  const spendWhere = s.filter.channel !== undefined ? ' AND channel = ?' : '';
-  const spend: Record<string, unknown>[] = await em.query(
+  ), em.query(
     `SELECT channel, SUM(amountFen) AS fen, MAX(updatedAt) AS updatedAt FROM channel_spend
       WHERE companyId = ? AND month IN (${marks(cover.months.length)})${spendWhere} GROUP BY channel`,
     [actor.companyId, ...cover.months, ...(s.filter.channel !== undefined ? [s.filter.channel] : [])],
-  );
+  )]);
   const spendBy = new Map(spend.map((r) => [String(r.channel), num(r.fen)]));
   const byChannel = new Map(rows.map((r) => [String(r.channel), r]));
   const channels = [...new Set([...byChannel.keys(), ...spendBy.keys()])];
