@@ -1,13 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { dbKindOf } from './data-source';
 
-/**
- * One way to run a unit of work atomically on both databases.
- *
- * TypeORM's better-sqlite3 driver shares a single query runner, so two concurrent
- * `dataSource.transaction()` calls would silently nest (the second becomes a SAVEPOINT of the first).
- * SQLite has one writer anyway, so on SQLite we queue transactions; on MySQL they run in parallel.
- */
 /** Work queued to run once at the end of a transaction, keyed so it is queued once (see `deferToCommit`). */
 const pending = new WeakMap<EntityManager, Map<string, () => Promise<void>>>();
 
@@ -21,6 +14,13 @@ export async function deferToCommit(em: EntityManager, key: string, hook: () => 
   if (!hooks.has(key)) hooks.set(key, hook);
 }
 
+/**
+ * One way to run a unit of work atomically on both databases.
+ *
+ * TypeORM's better-sqlite3 driver shares a single query runner, so two concurrent
+ * `dataSource.transaction()` calls would silently nest (the second becomes a SAVEPOINT of the first).
+ * SQLite has one writer anyway, so on SQLite we queue transactions; on MySQL they run in parallel.
+ */
 export class Tx {
   private tail: Promise<unknown> = Promise.resolve();
   readonly kind;
