@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DomainEvent } from '../../server/src/events/domain-events';
-import { describeEachDb, Harness } from '../support/harness';
+import { describeEachDb, Harness, TEST_NOW } from '../support/harness';
 
 describeEachDb('domain events run inside the change', (kind) => {
   const h = new Harness(kind, 10);
   const seen: DomainEvent['type'][] = [];
   let failOn: DomainEvent['type'] | null = null;
+  let failAtCommit = false;
   beforeAll(async () => {
     await h.start();
     h.app.events.on(async (em, e) => {
@@ -18,6 +19,8 @@ describeEachDb('domain events run inside the change', (kind) => {
         expect(e.lead.firstFollowupAt).not.toBeNull();
       }
       if (e.type === failOn) throw new Error(`subscriber failed on ${e.type}`);
+      // Queued after the audit flush, the facts and the timers: they have been written when this throws.
+      if (failAtCommit) await h.app.tx.beforeCommit(em, 'test:fail', async () => { throw new Error('commit hook failed'); });
     });
   });
   afterAll(() => h.stop());
@@ -45,5 +48,27 @@ describeEachDb('domain events run inside the change', (kind) => {
     const after = (await h.req('GET', `/api/leads/${lead.id}`, { as: '张敏' })).body;
     expect(after.lastFollowupAt).toBe(lead.lastFollowupAt);
     failOn = null;
+  });
+
+  it('a failure at commit, after the audit rows, facts and timers were written, leaves none of them', async () => {
+    failAtCommit = true;
+    const lead = (await h.req('GET', '/api/leads?owner=me&pageSize=1', { as: '张敏' })).body.items[0];
+    const counts = async () => ({
+      followups: await h.count('followup'), audit: await h.count('audit_log'), timers: await h.count('alarm_timer'),
+      fact: (await h.ds.query('SELECT updatedAt, assignTouchAt, journeyNode FROM lead_fact WHERE leadId = ?', [lead.id]))[0],
+    });
+    const before = await counts();
+    const r = await h.req('POST', '/api/followups', {
+      as: '张敏', body: { leadId: lead.id, action: '已预约试听', nextStep: { at: new Date(TEST_NOW + 2 * 86400e3).toISOString(), action: '试听' }, clientRequestId: `ev-${kind}-3` },
+    });
+    failAtCommit = false;
+    expect(r.status).toBe(500);
+    expect(await counts()).toEqual(before);
+    // The same request once the fault is gone: stored, with its audit rows.
+    const ok = await h.req('POST', '/api/followups', {
+      as: '张敏', body: { leadId: lead.id, action: '已预约试听', clientRequestId: `ev-${kind}-4` },
+    });
+    expect(ok.status).toBe(201);
+    expect(await h.count('audit_log')).toBeGreaterThan(before.audit);
   });
 });
