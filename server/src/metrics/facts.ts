@@ -34,7 +34,7 @@ export async function refreshLeadFacts(
   const ids = [...new Set(leadIds)];
   if (!ids.length) return;
   const settings = opts.settings ?? (await settingsOf(em, companyId));
-  const sources = [...ids.flatMap((id) => opts.known?.get(id) ?? [])];
+  const sources = ids.flatMap((id) => opts.known?.get(id) ?? []);
   const unknown = ids.filter((id) => !opts.known?.has(id));
   if (unknown.length) sources.push(...(await loadSources(em, companyId, unknown)));
   await upsertRows(em, 'lead_fact', ['leadId'], sources.map((src) => factRow(companyId, src, settings, opts.at)));
