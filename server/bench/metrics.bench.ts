@@ -24,7 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import {
-  JOURNEY_NODES, chinaDayOf, demandMatchOf, journeyIndex, profileFilled,
+  JOURNEY_NODES, KPI_WINDOWS, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled,
 } from '@lifeline/shared';
 import { createDataSource } from '../src/db/data-source';
 import { migrate } from '../src/db/migrate';
@@ -34,6 +34,7 @@ import { backfillTimers } from '../src/alarms';
 import type { AppContext } from '../src/context';
 import { DEMO_CHANNELS, DEMO_SURNAMES, DEMO_TEAMS } from '../src/demo/demo-data';
 import { refreshLeadFacts } from '../src/metrics/facts';
+import { rebuildRollups } from '../src/metrics/rollup';
 import { effectiveSettings } from '../src/companies/settings';
 import {
   CpuMeter, findPidByComm, freePort, latencyStats, machineIdlePct, mdTable, round, sleep, textTable, writeDocSection, type LatencyStats,
@@ -106,7 +107,8 @@ const STAY_COLS = ['companyId', 'leadId', 'node', 'enteredAt', 'leftAt', 'actorI
 const CONV_COLS = ['companyId', 'repId', 'customerId', 'day', 'firstAt', 'source', 'followupAt', 'updatedAt'];
 const FACT_COLS = ['companyId', 'enteredAt', 'leadId', 'enteredDay', 'customerId', 'ownerId', 'orgUnitId', 'channel', 'city', 'grade', 'status',
   'journeyNode', 'nodeEnteredAt', 'maxNodeIndex', 'lostNode', 'score', 'assignedAt', 'firstTouchAt', 'assignTouchAt', 'nextStepDueAt', 'trialAt',
-  'signedAt', 'signedCourse', 'demandMatch', 'profileFilled', 'profileRequired', ...JOURNEY_NODES.map((_, i) => `stayMs${i}`),
+  'signedAt', 'signedCourse', 'demandMatch', 'profileFilled', 'profileRequired', 'profilePrimary', 's7PendingUntil', 'f24PendingUntil',
+  'f48PendingUntil', ...JOURNEY_NODES.map((_, i) => `stayMs${i}`),
   ...JOURNEY_NODES.map((_, i) => `stays${i}`), 'deletedAt', 'updatedAt'];
 
 interface Chunk { leads: unknown[][]; customers: unknown[][]; followups: unknown[][]; events: unknown[][]; stays: unknown[][]; convs: unknown[][]; facts: unknown[][] }
@@ -281,10 +283,14 @@ function generate(g: GenContext, from: number, to: number): Chunk {
     }
     const since = created; // assignedAt ?? enteredAt: both are the creation time here
     const profile = profileFilled({ ...cust }, settings.requiredProfileFields);
+    const assignTouch = fus.find((f) => f.at >= since)?.at ?? null;
     out.facts.push([g.companyId, created, leadId, chinaDayOf(created), customerId, owner, owner === null ? null : team.unitId, channel, cust.city, cust.grade,
       status, journeyNode, events[events.length - 1].at, maxNode, status === 'lost' ? journeyNode : null, score, owner === null ? null : created,
-      firstFu, fus.find((f) => f.at >= since)?.at ?? null, null, trialAt, signedAt, signedCourse,
-      signedAt === null ? null : demandMatchOf(signedCourse, cust.concerns, courses), profile.filled, profile.required, ...ms, ...n, null, updatedAt]);
+      firstFu, assignTouch, null, trialAt, signedAt, signedCourse,
+      signedAt === null ? null : demandMatchOf(signedCourse, cust.concerns, courses), profile.filled, profile.required,
+      1, // one lead per customer: each is its customer's newest
+      pendingUntil(created, firstFu, KPI_WINDOWS.survivalHours * HOUR), pendingUntil(created, firstFu, KPI_WINDOWS.firstTouchHours * HOUR),
+      pendingUntil(since, assignTouch, KPI_WINDOWS.followupHours * HOUR), ...ms, ...n, null, updatedAt]);
   }
   return out;
 }
@@ -383,7 +389,16 @@ async function generateDataSet(dbUrl: string, companyId: number, now: number): P
     } finally {
       conn.release();
     }
-    await pool.query('ANALYZE TABLE lead_fact, conversation, rep_day, `lead`, followup');
+    // The rollup from the facts, by the product's own rebuild (as the migration and a threshold change run it).
+    const tRollup = performance.now();
+    const ds = await createDataSource({ kind: 'mysql', url: dbUrl }, { poolSize: 1 }).initialize();
+    try {
+      await ds.transaction((em) => rebuildRollups(em, companyId, effectiveSettings({}).levelA));
+    } finally {
+      await ds.destroy();
+    }
+    log(`rollups built in ${round((performance.now() - tRollup) / 1000)} s`);
+    await pool.query('ANALYZE TABLE lead_fact, lead_rollup, conversation, rep_day, `lead`, followup');
     return { ms: performance.now() - t0, counts: { leads: N, ...g.counts, reps: TOTAL_REPS } };
   } finally {
     await pool.end();

@@ -49,6 +49,8 @@ export const DEFAULT_QUICK_PHRASES = [
 ] as const;
 
 export const LEAD_STATUSES = ['pending', 'assigned', 'following', 'won', 'lost', 'invalid'] as const;
+/** A rep's open work: counted in backlogs and caps. */
+export const OPEN_LEAD_STATUSES = ['assigned', 'following'] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
 
 export const LEAD_STATUS_LABELS: Record<LeadStatus, string> = {

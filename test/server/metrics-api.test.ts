@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { migrate } from '../../server/src/db/migrate';
 import { seedDemo } from '../../server/src/demo/seed';
+import { MEASURE_NAMES } from '../../server/src/metrics/rollup';
 import { describeEachDb, freshDatabase, Harness, TEST_NOW } from '../support/harness';
 
 const HOUR = 3600_000;
@@ -234,20 +235,36 @@ describeEachDb('metrics migration backfills facts for existing leads', (kind) =>
   beforeAll(async () => ({ ds, drop } = await freshDatabase(kind)));
   afterAll(() => drop());
 
-  it('re-running the metrics migration over existing data rebuilds the same stays and facts', async () => {
+  it('re-running the metrics migrations over existing data rebuilds the same stays, facts and rollups', async () => {
     await migrate(ds);
     await seedDemo(ds, { now: TEST_NOW, leads: 40 });
-    const cols = 'leadId, companyId, enteredAt, enteredDay, customerId, ownerId, orgUnitId, channel, city, grade, status, journeyNode, nodeEnteredAt, maxNodeIndex, lostNode, score, assignedAt, firstTouchAt, assignTouchAt, nextStepDueAt, trialAt, signedAt, profileFilled, profileRequired, stayMs0, stayMs1, stayMs2, stayMs3, stays0, stays1, stays2, stays3, stays5, deletedAt';
+    const cols = 'leadId, companyId, enteredAt, enteredDay, customerId, ownerId, orgUnitId, channel, city, grade, status, journeyNode, nodeEnteredAt, maxNodeIndex, lostNode, score, assignedAt, firstTouchAt, assignTouchAt, nextStepDueAt, trialAt, signedAt, profileFilled, profileRequired, stayMs0, stayMs1, stayMs2, stayMs3, stays0, stays1, stays2, stays3, stays5, deletedAt, profilePrimary, s7PendingUntil, f24PendingUntil, f48PendingUntil, overdueFrom';
     const norm = (rows: any[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v])));
-    const live = norm(await ds.query(`SELECT ${cols} FROM lead_fact ORDER BY leadId`));
+    const facts = async () => norm(await ds.query(`SELECT ${cols} FROM lead_fact ORDER BY leadId`));
+    const rollup = async () => norm(await ds.query(`SELECT shape, day, ownerId, orgUnitId, dim, ${MEASURE_NAMES.join(', ')} FROM lead_rollup ORDER BY shape, day, ownerId, orgUnitId, dim`))
+      .filter((r) => MEASURE_NAMES.some((m) => Number(r[m]) !== 0));
+    const live = await facts();
+    const liveRollup = await rollup();
     const stays = norm(await ds.query('SELECT leadId, node, enteredAt, leftAt FROM journey_stay ORDER BY leadId, enteredAt, id'));
     const [{ n: leads }] = await ds.query('SELECT COUNT(*) AS n FROM `lead`');
     expect(live).toHaveLength(Number(leads));
+    expect(live.some((f) => f.profilePrimary === 0)).toBe(true); // a customer with two leads is in the demo
+    expect(liveRollup.length).toBeGreaterThan(10);
+    // Facts kept, their newer columns and the rollup rebuilt in SQL.
+    await ds.undoLastMigration({ transaction: 'each' }); // the rollup
+    expect(await migrate(ds)).toEqual(['MetricsRollup1700000500000']);
+    expect(await facts()).toEqual(live);
+    expect(await rollup()).toEqual(liveRollup);
+    // From before the metrics: stays, facts and rollups all rebuilt.
+    await ds.undoLastMigration({ transaction: 'each' }); // the rollup
     await ds.undoLastMigration({ transaction: 'each' }); // the metrics indexes
     await ds.undoLastMigration({ transaction: 'each' }); // the metrics tables
     await expect(ds.query('SELECT COUNT(*) FROM lead_fact')).rejects.toThrow();
-    expect(await migrate(ds)).toEqual(['Metrics1700000300000', 'MetricsIndexes1700000400000']);
-    expect(norm(await ds.query(`SELECT ${cols} FROM lead_fact ORDER BY leadId`))).toEqual(live);
+    expect(await migrate(ds)).toEqual(['Metrics1700000300000', 'MetricsIndexes1700000400000', 'MetricsRollup1700000500000']);
+    expect(await facts()).toEqual(live);
+    // Undoing the metrics migration dropped the signed course (demand match needs it); everything else is back.
+    const noCourse = (rows: any[]) => rows.map(({ signedDM, matched, ...r }) => r);
+    expect(noCourse(await rollup())).toEqual(noCourse(liveRollup));
     expect(norm(await ds.query('SELECT leadId, node, enteredAt, leftAt FROM journey_stay ORDER BY leadId, enteredAt, id'))).toEqual(stays);
     const [{ n: signed }] = await ds.query("SELECT COUNT(*) AS n FROM `lead` WHERE status = 'won' AND signedAt IS NOT NULL");
     expect(Number(signed)).toBeGreaterThan(0);

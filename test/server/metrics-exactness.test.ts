@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEFAULT_COURSES, JOURNEY_NODES, KPI_IDS, chinaDayOf, dayString, type MetricsFilter } from '@lifeline/shared';
+import { DEFAULT_COURSES, DEFAULT_LEVEL_A, DEFAULT_SCORE_WEIGHTS, JOURNEY_NODES, KPI_IDS, chinaDayOf, dayString, type MetricsFilter } from '@lifeline/shared';
+import { MEASURE_NAMES, rebuildRollups } from '../../server/src/metrics/rollup';
+import { rollupsEnabled } from '../../server/src/metrics/source';
 import { resolveScope } from '../../server/src/auth/actor';
 import { describeEachDb, Harness } from '../support/harness';
 import { loadRaw, Oracle, type OracleActor } from '../support/metrics-oracle';
@@ -127,9 +129,8 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
     return { id: u.id, role: u.role, scope: await resolveScope(h.ds.manager, u) };
   }
 
-  it('every KPI and dashboard figure equals the recomputation, for the company and filters', async () => {
-    const raw = await loadRaw(h.ds, h.seed.companyId);
-    const o = new Oracle(raw, h.clock.now());
+  /** Every dashboard figure for each role × filter case against the oracle; returns how many cases were checked. */
+  async function compareAll(o: Oracle): Promise<number> {
     const units: any[] = await h.ds.query('SELECT id, name FROM org_unit');
     const unit = (n: string) => Number(units.find((u) => u.name === n).id);
     const today = dayString(chinaDayOf(h.clock.now()));
@@ -196,6 +197,15 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
     const ownHealth = (await h.req('GET', '/api/metrics/lead-health', { as: '张敏' })).body;
     expect(ownHealth.nodes).toEqual(o.leadHealth(rep, {}).nodes);
     expect(checked).toBe(cases.length);
+    return checked;
+  }
+
+  const oracle = async (levelA?: number) => new Oracle(await loadRaw(h.ds, h.seed.companyId), h.clock.now(), levelA);
+
+  it('every KPI and dashboard figure equals the recomputation, for the company and filters', async () => {
+    const o = await oracle();
+    expect(await compareAll(o)).toBeGreaterThan(10);
+    const today = dayString(chinaDayOf(h.clock.now()));
     // The data is not trivial: the comparisons above covered real signings, losses, conversations and stays.
     const everything = { from: '2025-09-01', to: today };
     const all = o.kpis({ id: 0, role: 'ops', scope: null }, everything);
@@ -204,5 +214,42 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
     expect(all.flowHealthHours[1]).toBeGreaterThan(0);
     expect(o.leadHealth({ id: 0, role: 'ops', scope: null }, everything).nodes.some((x) => x.lost > 0)).toBe(true);
     expect(o.heat({ id: 0, role: 'ops', scope: null }, everything, 'city').some((c) => c.stays > 0)).toBe(true);
+  }, 120_000);
+  it('the same figures with the rollups off (every query on the facts)', async () => {
+    rollupsEnabled.value = false;
+    try {
+      expect(await compareAll(await oracle())).toBeGreaterThan(10);
+    } finally {
+      rollupsEnabled.value = true;
+    }
+  }, 120_000);
+
+  it('the rollup kept by every change equals a rebuild from the facts', async () => {
+    const cols = MEASURE_NAMES.join(', ');
+    const read = async () => ((await h.ds.query(`SELECT shape, day, ownerId, orgUnitId, dim, ${cols} FROM lead_rollup ORDER BY shape, day, ownerId, orgUnitId, dim`)) as any[])
+      .filter((r) => MEASURE_NAMES.some((m) => Number(r[m]) !== 0))
+      .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'shape' || k === 'dim' ? String(v) : Number(v)])));
+    const kept = await read();
+    expect(kept.length).toBeGreaterThan(20);
+    await h.ds.transaction((em) => rebuildRollups(em, h.seed.companyId, DEFAULT_LEVEL_A));
+    expect(await read()).toEqual(kept);
+  }, 60_000);
+
+  it('figures mature as time passes with no event (pending leads leave the windows)', async () => {
+    for (const hours of [5, 19, 30, 150]) {
+      h.clock.advance(hours * HOUR);
+      expect(await compareAll(await oracle())).toBeGreaterThan(10);
+    }
+  }, 240_000);
+
+  it('an A-level threshold change moves the high-intent counts at once', async () => {
+    const before = (await h.req('GET', '/api/metrics/lead-health?from=2025-09-01', { as: '马骏' })).body;
+    const res = await h.req('PUT', '/api/scoring/weights', { as: '系统管理员', body: { weights: DEFAULT_SCORE_WEIGHTS, levelA: 25 } });
+    expect(res.status).toBe(200);
+    const after = (await h.req('GET', '/api/metrics/lead-health?from=2025-09-01', { as: '马骏' })).body;
+    const o = await oracle(25);
+    expect(after.highIntent.count).toBe(o.leadHealth({ id: 0, role: 'ops', scope: null }, { from: '2025-09-01' }).highIntent);
+    expect(after.highIntent.count).not.toBe(before.highIntent.count);
+    expect(await compareAll(o)).toBeGreaterThan(10);
   }, 120_000);
 });

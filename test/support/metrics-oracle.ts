@@ -102,7 +102,7 @@ function matured(items: { start: number; touch: number | null }[], w: number, no
 
 export class Oracle {
   readonly leads: Derived[];
-  constructor(readonly raw: Raw, readonly now: number) {
+  constructor(readonly raw: Raw, readonly now: number, readonly levelA = DEFAULT_LEVEL_A) {
     this.leads = raw.leads.map((l) => derive(raw, l));
   }
 
@@ -159,7 +159,14 @@ export class Oracle {
     const flowMs = flow.reduce((a, l) => a + (l.firstTouch! - l.assignedAt!), 0);
     const signed = ls.filter((l) => l.signedAt !== null && DEFAULT_COURSES.some((c) => c.name === l.signedCourse));
     const matched = signed.filter((l) => this.raw.customers.get(l.customerId)!.concerns.includes(DEFAULT_COURSES.find((c) => c.name === l.signedCourse)!.concern));
-    const customers = [...new Set(ls.map((l) => l.customerId))].map((id) => this.raw.customers.get(id)!);
+    // Each customer counts once, at their newest live lead (latest entry, then highest id), when that lead is in view.
+    const newest = new Map<number, Derived>();
+    for (const l of this.leads) {
+      if (l.deletedAt !== null) continue;
+      const cur = newest.get(l.customerId);
+      if (!cur || l.createdAt > cur.createdAt || (l.createdAt === cur.createdAt && l.id > cur.id)) newest.set(l.customerId, l);
+    }
+    const customers = ls.filter((l) => newest.get(l.customerId) === l).map((l) => this.raw.customers.get(l.customerId)!);
     const filled = customers.reduce((a, c) => a + DEFAULT_REQUIRED_PROFILE_FIELDS.filter((k) => {
       const v = (c as any)[k];
       return Array.isArray(v) ? v.length > 0 : v !== null && v !== undefined && String(v).trim() !== '';
@@ -201,11 +208,11 @@ export class Oracle {
     return {
       leads: ls.length,
       survival7d: [s7.hit, s7.counted],
-      highIntent: ls.filter((l) => l.score >= DEFAULT_LEVEL_A).length,
+      highIntent: ls.filter((l) => l.score >= this.levelA).length,
       nodes,
       trend: [...trend].map(([period, xs]) => {
         const m = matured(xs.map((l) => ({ start: l.createdAt, touch: l.firstTouch })), 7 * DAY, this.now);
-        return { period, leads: xs.length, survival7d: m.counted ? m.hit / m.counted : null, highIntentShare: xs.filter((l) => l.score >= DEFAULT_LEVEL_A).length / xs.length };
+        return { period, leads: xs.length, survival7d: m.counted ? m.hit / m.counted : null, highIntentShare: xs.filter((l) => l.score >= this.levelA).length / xs.length };
       }),
     };
   }

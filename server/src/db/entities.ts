@@ -12,7 +12,7 @@ import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from 
 import { ImportJob, IntakeChannel, IntakeRecord } from '../intake/intake.entities';
 import { ContentItem, ContentQueueItem } from '../content/content.entities';
 import { JourneyStay } from '../journey/journey-stay.entity';
-import { ChannelSpend, Conversation, LeadFact, RepDay } from '../metrics/metrics.entities';
+import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from '../metrics/metrics.entities';
 
 export const ENTITIES = [Company, OrgUnit, User, Customer, Lead, Followup, JourneyEvent, AuditLog, AlarmTimer, Alarm, AlarmMessage, CallbackReceipt, Script, ScriptPick, RoutingPool, RoutingPoolMember, RoutingRuleSet, RoutingDecision, IntakeChannel, IntakeRecord, ImportJob, ContentItem, ContentQueueItem,
-  JourneyStay, LeadFact, Conversation, ChannelSpend, RepDay];
+  JourneyStay, LeadFact, LeadRollup, Conversation, ChannelSpend, RepDay];

@@ -236,6 +236,15 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
   await record(zhangActor, f, now - 3 * DAY, '已电话沟通', '需对比3家，关注师资', { inDays: 1, action: '邀约周六试听' });
   await record(zhangActor, f, now - 2 * DAY, '已预约试听', '已约周六上午数学试听', { inDays: 3, action: '微信发试听回放' });
 
+  // A parent who came back through a referral: one customer, two leads (the profile counts once, at the newer one).
+  const returning = phoneIn('苏州');
+  clock.set(now - 9 * DAY);
+  const earlier = await leads.create(opsActor, { phone: returning, name: '陆妈妈', grade: '初二', concerns: ['学科提分'], channel: '百度-品牌词', ownerId: zhang.id });
+  await record(zhangActor, earlier.lead.id, now - 9 * DAY + 30 * 60_000, '已电话沟通', '暂不考虑，明年再说');
+  clock.set(now - 4 * DAY);
+  const again = await leads.create(opsActor, { phone: returning, channel: '转介绍-老学员', ownerId: zhang.id });
+  await record(zhangActor, again.lead.id, now - 4 * DAY + 40 * 60_000, '已电话沟通', '老学员推荐回来，想了解暑期班', { inDays: 2, action: '发送暑期班介绍' });
+
   // Dashboard history: last, with its own PRNG, so everything above is the same with or without it.
   let history = { leads: 0, followups: 0 };
   if (opts.history) {

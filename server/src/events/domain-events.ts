@@ -6,8 +6,8 @@ import type { Lead } from '../leads/lead.entity';
 
 /** What happened to a lead, as the services see it. `lead` is the state after the change. */
 export type DomainEvent =
-  /** With the lead's customer as this transaction left it (created or attached). */
-  | { type: 'lead.created'; lead: Lead; customer: Customer }
+  /** With the lead's customer as this transaction left it, and whether this transaction created it. */
+  | { type: 'lead.created'; lead: Lead; customer: Customer; customerCreated: boolean }
   | { type: 'lead.assigned'; lead: Lead; fromOwnerId: number | null }
   | { type: 'lead.claimed'; lead: Lead }
   | { type: 'lead.updated'; lead: Lead; changes: FieldChange[] }

@@ -90,7 +90,7 @@ export class LeadService {
       // A known customer's blanks may just have been filled: their other leads' facts follow.
       if (!created && customer.updatedAt === now) await this.app.events.emit(em, { type: 'customer.updated', customer, changes: [] }, meta);
       // Routing subscribes to lead.created and may assign the lead here, in this transaction.
-      await this.app.events.emit(em, { type: 'lead.created', lead, customer }, meta);
+      await this.app.events.emit(em, { type: 'lead.created', lead, customer, customerCreated: created }, meta);
       if (owner) await this.app.events.emit(em, { type: 'lead.assigned', lead, fromOwnerId: null }, meta);
       return { lead, customer, created, now, ownerName: owner?.name ?? null };
     });

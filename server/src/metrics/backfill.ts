@@ -1,20 +1,23 @@
 import type { EntityManager } from 'typeorm';
-import { chinaDayOf } from '@lifeline/shared';
+import { KPI_WINDOWS, chinaDayOf } from '@lifeline/shared';
 import type { CompanySettings } from '../companies/settings';
 import { refreshLeadFacts, settingsOf } from './facts';
-import { marks, upsertRow } from './sql';
+import { OPEN_STATUSES, rebuildAllRollups } from './rollup';
+import { dialectOf, marks, upsertRow } from './sql';
+
+const HOUR = 3600_000;
 
 /**
  * Builds the metrics rows for data that predates them (run by the metrics migration): each lead's signing
- * time, its journey stays from the journey events, its fact row, and the per-rep script counters.
- * Batches by lead id, so a million leads never sit in memory at once.
+ * time, its journey stays from the journey events, and the per-rep script counters. The facts come with the
+ * rollup migration (backfillFacts), whose columns they need. Batches by lead id, so a million leads never sit
+ * in memory at once.
  */
 export async function backfillMetrics(em: EntityManager, batch = 1000): Promise<number> {
   await em.query(
     `UPDATE \`lead\` SET signedAt = (SELECT MIN(f.createdAt) FROM followup f
        WHERE f.leadId = \`lead\`.id AND f.action = '已签约' AND f.deletedAt IS NULL) WHERE signedAt IS NULL`,
   );
-  const settings = new Map<number, CompanySettings>();
   let after = 0;
   let done = 0;
   for (;;) {
@@ -42,12 +45,6 @@ export async function backfillMetrics(em: EntityManager, batch = 1000): Promise<
         chunk.flat(),
       );
     }
-    const byCompany = new Map<number, number[]>();
-    for (const l of leads) byCompany.set(Number(l.companyId), [...(byCompany.get(Number(l.companyId)) ?? []), Number(l.id)]);
-    for (const [companyId, leadIds] of byCompany) {
-      if (!settings.has(companyId)) settings.set(companyId, await settingsOf(em, companyId));
-      await refreshLeadFacts(em, companyId, leadIds, { settings: settings.get(companyId) });
-    }
     done += leads.length;
   }
   const scripted: { companyId: number; authorId: number; createdAt: number }[] = await em.query(
@@ -63,4 +60,49 @@ export async function backfillMetrics(em: EntityManager, batch = 1000): Promise<
     await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'], { companyId, repId, day, scriptFollowups: n }, { add: ['scriptFollowups'] });
   }
   return done;
+}
+
+/**
+ * Run by the rollup migration: fills the newer fact columns of existing facts in SQL (the same rules as factRow),
+ * computes the facts of leads that have none yet (data from before the metrics), then builds every company's rollup.
+ */
+export async function backfillFacts(em: EntityManager, batch = 1000): Promise<void> {
+  const windowSql = (start: string, touch: string, hours: number) =>
+    `CASE WHEN ${touch} IS NOT NULL AND ${touch} >= ${start} AND ${touch} - ${start} <= ${hours * HOUR} THEN NULL ELSE ${start} + ${hours * HOUR} END`;
+  await em.query(
+    `UPDATE lead_fact SET s7PendingUntil = ${windowSql('enteredAt', 'firstTouchAt', KPI_WINDOWS.survivalHours)},
+            f24PendingUntil = ${windowSql('enteredAt', 'firstTouchAt', KPI_WINDOWS.firstTouchHours)},
+            f48PendingUntil = ${windowSql('COALESCE(assignedAt, enteredAt)', 'assignTouchAt', KPI_WINDOWS.followupHours)},
+            profilePrimary = 1`,
+  );
+  // overdueFrom (facts.ts): the earlier of "48 h after assignment, never followed up" and "just after the next step".
+  const untouched = `CASE WHEN assignTouchAt IS NULL THEN COALESCE(assignedAt, enteredAt) + ${KPI_WINDOWS.followupHours * HOUR} END`;
+  const step = 'nextStepDueAt + 1';
+  await em.query(
+    `UPDATE lead_fact SET overdueFrom = CASE WHEN status NOT IN (${OPEN_STATUSES.map((x) => `'${x}'`).join(', ')}) THEN NULL
+       WHEN ${untouched} IS NULL THEN ${step} WHEN nextStepDueAt IS NULL THEN ${untouched}
+       WHEN ${untouched} < ${step} THEN ${untouched} ELSE ${step} END`,
+  );
+  // A fact is not primary when its customer has a newer live lead (later entry, or same time and higher id).
+  const newer = 'g.companyId = f.companyId AND g.customerId = f.customerId AND g.deletedAt IS NULL AND g.leadId <> f.leadId AND (g.enteredAt > f.enteredAt OR (g.enteredAt = f.enteredAt AND g.leadId > f.leadId))';
+  if (dialectOf(em) === 'mysql') await em.query(`UPDATE lead_fact f JOIN lead_fact g ON ${newer} SET f.profilePrimary = 0`);
+  else await em.query(`UPDATE lead_fact AS f SET profilePrimary = 0 WHERE EXISTS (SELECT 1 FROM lead_fact g WHERE ${newer})`);
+
+  const settings = new Map<number, CompanySettings>();
+  const settingsFor = async (companyId: number) => {
+    if (!settings.has(companyId)) settings.set(companyId, await settingsOf(em, companyId));
+    return settings.get(companyId)!;
+  };
+  let after = 0;
+  for (;;) {
+    const leads: { id: number; companyId: number }[] = await em.query(
+      `SELECT l.id, l.companyId FROM \`lead\` l LEFT JOIN lead_fact f ON f.leadId = l.id WHERE l.id > ? AND f.leadId IS NULL ORDER BY l.id LIMIT ${batch}`, [after],
+    );
+    if (!leads.length) break;
+    after = Number(leads[leads.length - 1].id);
+    const byCompany = new Map<number, number[]>();
+    for (const l of leads) byCompany.set(Number(l.companyId), [...(byCompany.get(Number(l.companyId)) ?? []), Number(l.id)]);
+    for (const [companyId, leadIds] of byCompany) await refreshLeadFacts(em, companyId, leadIds, { settings: await settingsFor(companyId) });
+  }
+  await rebuildAllRollups(em, async (companyId) => (await settingsFor(companyId)).levelA);
 }

@@ -16,19 +16,22 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
   // The leads touched by one transaction, refreshed once just before it commits: an intake that creates and
   // assigns a lead, or a customer edit that also updates its lead, costs one refresh, not two.
   const touched = new WeakMap<EntityManager, Map<number, { ids: Set<number>; at: number; settings?: CompanySettings }>>();
-  // Leads created in this transaction whose sources are all in memory: no follow-ups, one open stay, the
-  // customer as the event carried it. Only assignment and claiming (lead fields) may follow; anything else
-  // drops the lead back to the read path. Saves three reads inside intake's routing lock.
+  // Leads created in this transaction, with a customer created with them, whose sources are all in memory: no
+  // follow-ups, one open stay, the customer as the event carried it, no other lead of theirs, no fact yet. Only
+  // assignment and claiming (lead fields) may follow; anything else drops the lead back to the read path. Saves
+  // four reads inside intake's routing lock.
   const born = new WeakMap<EntityManager, Map<number, FactSource>>();
   const track = (em: EntityManager, event: DomainEvent) => {
     let mine = born.get(em);
-    if (event.type === 'lead.created') {
+    if (event.type === 'lead.created' && event.customerCreated) {
       if (!mine) born.set(em, (mine = new Map()));
       mine.set(event.lead.id, {
         lead: event.lead as unknown as Record<string, unknown>,
         customer: event.customer as unknown as FactSource['customer'],
         touches: [],
         stays: [{ node: event.lead.journeyNode, enteredAt: event.lead.createdAt, leftAt: null }],
+        primary: true,
+        before: null,
       });
     } else if (event.type === 'customer.updated') {
       for (const [id, src] of mine ?? []) if (Number(src.lead.customerId) === event.customer.id) mine!.delete(id);
@@ -62,12 +65,19 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
 type Refresh = (em: EntityManager, meta: EventMeta, ids: number[]) => Promise<void>;
 
 async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta, refresh: Refresh): Promise<void> {
+  const customersLeads = async (customerId: number) => {
+    const rows: { id: number }[] = await em.query('SELECT id FROM `lead` WHERE companyId = ? AND customerId = ?', [meta.companyId, customerId]);
+    await refresh(em, meta, rows.map((r) => Number(r.id)));
+  };
   switch (event.type) {
-    case 'customer.updated': {
-      const rows: { id: number }[] = await em.query('SELECT id FROM `lead` WHERE companyId = ? AND customerId = ?', [meta.companyId, event.customer.id]);
-      await refresh(em, meta, rows.map((r) => Number(r.id)));
-      return;
-    }
+    case 'customer.updated':
+      return customersLeads(event.customer.id);
+    // Which of a customer's leads is the newest live one (where their profile counts) may change.
+    case 'lead.created':
+      return event.customerCreated ? refresh(em, meta, [event.lead.id]) : customersLeads(event.customer.id);
+    case 'lead.deleted':
+    case 'lead.restored':
+      return customersLeads(event.lead.customerId);
     case 'followup.created':
     case 'followup.deleted':
     case 'followup.restored': {

@@ -1,9 +1,20 @@
 import type { EntityManager } from 'typeorm';
-import { JOURNEY_NODES, chinaDayOf, demandMatchOf, journeyIndex, profileFilled } from '@lifeline/shared';
+import { JOURNEY_NODES, KPI_WINDOWS, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled } from '@lifeline/shared';
 import { effectiveSettings, type CompanySettings } from '../companies/settings';
-import { marks, num, numOrNull, upsertRows } from './sql';
+import { OPEN_STATUSES, applyRollupDeltas, rollupDeltas } from './rollup';
+import { dialectOf, marks, num, numOrNull, upsertRows } from './sql';
 
 const TRIAL_INDEX = journeyIndex('试听体验');
+const HOUR = 3600_000;
+const WINDOW = { s7: KPI_WINDOWS.survivalHours * HOUR, f24: KPI_WINDOWS.firstTouchHours * HOUR, f48: KPI_WINDOWS.followupHours * HOUR };
+
+/** The fact columns the rollup measures and keys read: loaded with the lead, as the fact was before the change. */
+const BEFORE_COLS = [
+  'enteredAt', 'enteredDay', 'ownerId', 'orgUnitId', 'channel', 'city', 'grade', 'status', 'journeyNode', 'maxNodeIndex', 'lostNode', 'score',
+  'assignedAt', 'firstTouchAt', 'signedAt', 'demandMatch', 'profilePrimary', 'profileFilled', 'profileRequired',
+  's7PendingUntil', 'f24PendingUntil', 'f48PendingUntil', 'deletedAt',
+  ...JOURNEY_NODES.flatMap((_, i) => [`stayMs${i}`, `stays${i}`]),
+];
 
 /** The company's effective settings, read in the caller's transaction. */
 export async function settingsOf(em: EntityManager, companyId: number): Promise<CompanySettings> {
@@ -17,6 +28,10 @@ export interface FactSource {
   customer: (Record<string, unknown> & { concerns: string[] }) | undefined;
   touches: number[];
   stays: { node: string; enteredAt: number; leftAt: number | null }[];
+  /** No newer live lead of the same customer: the customer's profile is counted at this lead. */
+  primary: boolean;
+  /** The lead's fact as stored before this change (null for a new lead). */
+  before: Record<string, unknown> | null;
 }
 
 /**
@@ -37,15 +52,33 @@ export async function refreshLeadFacts(
   const sources = ids.flatMap((id) => opts.known?.get(id) ?? []);
   const unknown = ids.filter((id) => !opts.known?.has(id));
   if (unknown.length) sources.push(...(await loadSources(em, companyId, unknown)));
-  await upsertRows(em, 'lead_fact', ['leadId'], sources.map((src) => factRow(companyId, src, settings, opts.at)));
+  const rows = sources.map((src) => factRow(companyId, src, settings, opts.at));
+  await upsertRows(em, 'lead_fact', ['leadId'], rows);
+  const at = rows.reduce((a, r) => Math.max(a, Number(r.updatedAt)), 0);
+  await applyRollupDeltas(em, rollupDeltas(companyId, sources.map((src, i) => ({ before: src.before, after: rows[i] })), settings.levelA, at));
 }
 
-/** Two reads whatever the number of leads (they run in the hot path of every save). */
+/**
+ * The leads' facts as stored, locked until commit (MySQL): two transactions refreshing the same lead apply their
+ * rollup deltas one after the other, each against the fact the other left, never both against the same old one.
+ */
+async function lockFacts(em: EntityManager, companyId: number, ids: number[]): Promise<Map<number, Record<string, unknown>>> {
+  const rows: Record<string, unknown>[] = await em.query(
+    `SELECT leadId, ${BEFORE_COLS.join(', ')} FROM lead_fact WHERE companyId = ? AND leadId IN (${marks(ids.length)})${dialectOf(em) === 'mysql' ? ' FOR UPDATE' : ''}`,
+    [companyId, ...ids],
+  );
+  return new Map(rows.map((r) => [Number(r.leadId), r]));
+}
+
+/** Three reads whatever the number of leads (they run in the hot path of every save). */
 async function loadSources(em: EntityManager, companyId: number, ids: number[]): Promise<FactSource[]> {
+  const before = await lockFacts(em, companyId, ids);
   const leads: Record<string, unknown>[] = await em.query(
     `SELECT l.id, l.customerId, l.ownerId, l.orgUnitId, l.channel, l.status, l.journeyNode, l.score, l.createdAt, l.assignedAt,
             l.nextStepDueAt, l.signedAt, l.signedCourse, l.deletedAt, l.updatedAt,
-            c.id AS cId, c.name AS cName, c.province AS cProvince, c.city AS cCity, c.grade AS cGrade, c.concerns AS cConcerns, c.tags AS cTags
+            c.id AS cId, c.name AS cName, c.province AS cProvince, c.city AS cCity, c.grade AS cGrade, c.concerns AS cConcerns, c.tags AS cTags,
+            CASE WHEN EXISTS (SELECT 1 FROM \`lead\` n WHERE n.companyId = l.companyId AND n.customerId = l.customerId AND n.deletedAt IS NULL
+              AND n.id <> l.id AND (n.createdAt > l.createdAt OR (n.createdAt = l.createdAt AND n.id > l.id))) THEN 0 ELSE 1 END AS isPrimary
        FROM \`lead\` l LEFT JOIN customer c ON c.id = l.customerId AND c.companyId = l.companyId
       WHERE l.companyId = ? AND l.id IN (${marks(ids.length)})`,
     [companyId, ...ids],
@@ -66,6 +99,8 @@ async function loadSources(em: EntityManager, companyId: number, ids: number[]):
     },
     touches: [],
     stays: [],
+    primary: Number(l.isPrimary) === 1,
+    before: before.get(Number(l.id)) ?? null,
   }]));
   for (const e of events) {
     const src = byLead.get(Number(e.leadId));
@@ -74,6 +109,16 @@ async function loadSources(em: EntityManager, companyId: number, ids: number[]):
     else src.stays.push({ node: String(e.node), enteredAt: Number(e.enteredAt), leftAt: numOrNull(e.leftAt) });
   }
   return [...byLead.values()];
+}
+
+/**
+ * When an open lead turns overdue on the battle map (never followed up 48 h after assignment, or its next step is
+ * past), or null (not open, or nothing can make it overdue). Overdue at `now` exactly when this is ≤ now.
+ */
+export function overdueFrom(status: string, since: number, assignTouchAt: number | null, nextStepDueAt: number | null): number | null {
+  if (!(OPEN_STATUSES as readonly string[]).includes(status)) return null;
+  const xs = [assignTouchAt === null ? since + WINDOW.f48 : null, nextStepDueAt === null ? null : nextStepDueAt + 1].filter((x): x is number => x !== null);
+  return xs.length ? Math.min(...xs) : null;
 }
 
 /** The fact row of one lead: pure, so the in-memory and the read paths agree by construction. */
@@ -102,6 +147,8 @@ function factRow(companyId: number, src: FactSource, settings: CompanySettings, 
       n[i] += 1;
     }
   }
+  const firstTouchAt = touches[0] ?? null;
+  const assignTouchAt = touches.find((t) => t >= since) ?? null;
   const status = String(l.status);
   const signedCourse = (l.signedCourse as string | null) ?? null;
   return {
@@ -122,8 +169,8 @@ function factRow(companyId: number, src: FactSource, settings: CompanySettings, 
     lostNode: status === 'lost' ? l.journeyNode : null,
     score: num(l.score),
     assignedAt,
-    firstTouchAt: touches[0] ?? null,
-    assignTouchAt: touches.find((t) => t >= since) ?? null,
+    firstTouchAt,
+    assignTouchAt,
     nextStepDueAt: numOrNull(l.nextStepDueAt),
     trialAt,
     signedAt: numOrNull(l.signedAt),
@@ -131,6 +178,11 @@ function factRow(companyId: number, src: FactSource, settings: CompanySettings, 
     demandMatch: numOrNull(l.signedAt) === null ? null : demandMatchOf(signedCourse, customer?.concerns ?? [], settings.courses),
     profileFilled: profile.filled,
     profileRequired: profile.required,
+    profilePrimary: src.primary ? 1 : 0,
+    s7PendingUntil: pendingUntil(enteredAt, firstTouchAt, WINDOW.s7),
+    f24PendingUntil: pendingUntil(enteredAt, firstTouchAt, WINDOW.f24),
+    f48PendingUntil: pendingUntil(since, assignTouchAt, WINDOW.f48),
+    overdueFrom: overdueFrom(status, since, assignTouchAt, numOrNull(l.nextStepDueAt)),
     ...Object.fromEntries(ms.map((v, i) => [`stayMs${i}`, v])),
     ...Object.fromEntries(n.map((v, i) => [`stays${i}`, v])),
     deletedAt: numOrNull(l.deletedAt),

@@ -6,12 +6,15 @@ import type { Actor } from '../auth/actor';
 import { phoneFor } from '../customers/phone-visibility';
 import { badRequest } from '../http/errors';
 import { factWhere, type ResolvedScope } from './scope';
+import { sourceFor } from './source';
 import { marks, num, numOrNull } from './sql';
 
 const HOUR = 3600_000;
 /** Labels for facts without a value, so every lead lands in some cell. */
 export const UNKNOWN_LABEL: Record<HeatDimension, string> = { city: '未填写', grade: '未填写', channel: '未填写', unit: '未分配' };
 const COLUMN: Record<HeatDimension, string> = { city: 'f.city', grade: 'f.grade', channel: 'f.channel', unit: 'f.orgUnitId' };
+/** No value: NULL in facts, '' (attributes) or 0 (unit) in the rollup; an empty string counts as none too. */
+const isUnknown = (v: unknown) => v === null || v === undefined || v === '' || (typeof v !== 'string' && Number(v) === 0);
 
 async function unitNames(em: EntityManager, companyId: number): Promise<Map<number, string>> {
   const rows: { id: number; name: string }[] = await em.query('SELECT id, name FROM org_unit WHERE companyId = ?', [companyId]);
@@ -22,13 +25,14 @@ async function unitNames(em: EntityManager, companyId: number): Promise<Map<numb
 export async function computeJourneyHeat(
   em: EntityManager, actor: Actor, s: ResolvedScope, by: HeatDimension, now: number,
 ): Promise<JourneyHeatResponse> {
-  const w = factWhere(s, s.start, s.end);
-  const sums = JOURNEY_NODES.map((_, i) => `SUM(f.stayMs${i}) AS ms${i}, SUM(f.stays${i}) AS n${i}`).join(', ');
+  const src = sourceFor(s, actor.settings.levelA, s, by === 'unit' ? {} : { groupBy: by });
+  const col = by === 'unit' ? 'f.orgUnitId' : src.attr(by);
+  const sums = JOURNEY_NODES.map((_, i) => `${src.sum(`stayMs${i}`)} AS ms${i}, ${src.sum(`stays${i}`)} AS n${i}`).join(', ');
   const [rows, names]: [Record<string, unknown>[], Map<number, string> | null] = await Promise.all([em.query(
-    `SELECT ${COLUMN[by]} AS v, COUNT(*) AS leads, ${sums}, MAX(f.updatedAt) AS updatedAt FROM lead_fact f WHERE ${w.sql} GROUP BY ${COLUMN[by]}`,
-    w.params,
+    `SELECT ${col} AS v, ${src.sum('leads')} AS leads, ${sums}, MAX(f.updatedAt) AS updatedAt FROM ${src.from} GROUP BY ${col} HAVING ${src.sum('leads')} > 0`,
+    src.params,
   ), by === 'unit' ? unitNames(em, actor.companyId) : null]);
-  const label = (v: unknown) => (v === null || v === undefined ? UNKNOWN_LABEL[by] : names ? names.get(Number(v)) ?? `#${v}` : String(v));
+  const label = (v: unknown) => (isUnknown(v) ? UNKNOWN_LABEL[by] : names ? names.get(Number(v)) ?? `#${v}` : String(v));
   // Units with the same name (or unknown values) merge into one labelled column.
   const merged = new Map<string, { leads: number; ms: number[]; n: number[] }>();
   let updatedAt: number | null = null;
@@ -72,18 +76,30 @@ export async function computeDrill(
   const w = factWhere(s, s.start, s.end);
   const cond = [w.sql];
   const params = [...w.params];
+  // The same cell on the rollup (for the total): a shape-matching dim or unit condition and a per-node measure.
+  const src = sourceFor(s, actor.settings.levelA, s, q.by && q.by !== 'unit' ? { groupBy: q.by } : {});
+  const totalCond: string[] = [];
+  const totalParams: unknown[] = [];
   let hours: string;
   if (q.by !== undefined && q.value !== undefined) {
     cond.push(`f.stays${i} > 0`);
     hours = `f.stayMs${i} AS ms, f.stays${i} AS n`;
-    if (q.value === UNKNOWN_LABEL[q.by]) cond.push(`${COLUMN[q.by]} IS NULL`);
-    else if (q.by === 'unit') {
-      const ids = [...(await unitNames(em, actor.companyId))].filter(([, n]) => n === q.value).map(([id]) => id);
-      cond.push(ids.length ? `f.orgUnitId IN (${marks(ids.length)})` : '1=0');
+    const unknown = q.value === UNKNOWN_LABEL[q.by];
+    if (q.by === 'unit') {
+      const ids = unknown ? [] : [...(await unitNames(em, actor.companyId))].filter(([, n]) => n === q.value).map(([id]) => id);
+      const inIds = ids.length ? `f.orgUnitId IN (${marks(ids.length)})` : '1=0';
+      cond.push(unknown ? 'f.orgUnitId IS NULL' : inIds);
       params.push(...ids);
+      totalCond.push(unknown ? (src.rollup ? 'f.orgUnitId = 0' : 'f.orgUnitId IS NULL') : inIds);
+      totalParams.push(...ids);
+    } else if (unknown) {
+      cond.push(`(${COLUMN[q.by]} IS NULL OR ${COLUMN[q.by]} = '')`);
+      totalCond.push(`${src.attr(q.by)} = ''`);
     } else {
       cond.push(`${COLUMN[q.by]} = ?`);
       params.push(q.value);
+      totalCond.push(`${src.attr(q.by)} = ?`);
+      totalParams.push(q.value);
     }
   } else {
     cond.push('f.journeyNode = ?');
@@ -91,8 +107,9 @@ export async function computeDrill(
     hours = `CASE WHEN f.nodeEnteredAt IS NULL THEN NULL ELSE ${Number(now)} - f.nodeEnteredAt END AS ms, 1 AS n`;
   }
   const where = cond.join(' AND ');
+  const measure = q.by !== undefined ? `stayLeads${i}` : `inNode${i}`;
   const [[{ total }], rows]: [{ total: unknown }[], Record<string, unknown>[]] = await Promise.all([
-    em.query(`SELECT COUNT(*) AS total FROM lead_fact f WHERE ${where}`, params),
+    em.query(`SELECT ${src.sum(measure)} AS total FROM ${src.from}${totalCond.map((c) => ` AND ${c}`).join('')}`, [...src.params, ...totalParams]),
     em.query(
     `SELECT f.leadId, f.channel, f.journeyNode, ${hours}, c.name AS customerName, c.phone, u.name AS ownerName
        FROM lead_fact f JOIN customer c ON c.id = f.customerId LEFT JOIN app_user u ON u.id = f.ownerId

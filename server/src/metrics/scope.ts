@@ -17,6 +17,9 @@ export interface ResolvedScope {
   /** Conditions on lead_fact `f` except the date range (company, role scope, unit, rep, city, grade, channel). */
   where: string[];
   params: unknown[];
+  companyId: number;
+  /** The conditions on ownerId / orgUnitId alone (role scope, unit, rep): the same columns in lead_fact and lead_rollup. */
+  people: { sql: string[]; params: unknown[] };
   /** Reps whose own rows (conversations, script counters, battle map) are in scope; null = the whole company. */
   repIds: number[] | null;
   filter: MetricsFilter;
@@ -52,38 +55,38 @@ export async function resolveScope(
   for (const d of [from, to]) if (dayString(chinaDayOf(chinaDayStart(d))) !== d) throw badRequest(`日期 ${d} 不存在，请检查开始和结束日期`);
   if ((end - start) / 86_400_000 > MAX_RANGE_DAYS) throw badRequest('日期范围最长两年，请缩小范围');
 
+  const people = { sql: [] as string[], params: [] as unknown[] };
   const where = ['f.companyId = ?', 'f.deletedAt IS NULL'];
   const params: unknown[] = [actor.companyId];
+  const onPeople = (sql: string, ...p: unknown[]) => {
+    where.push(sql);
+    params.push(...p);
+    people.sql.push(sql);
+    people.params.push(...p);
+  };
   let repIds: number[] | null = null;
   let limitedTo: MetricsScope['limitedTo'] = 'company';
 
   if (actor.role === 'rep') {
     limitedTo = 'own';
     if (filter.repId !== undefined && filter.repId !== actor.id) throw forbidden('顾问只能查看自己的数据');
-    where.push('f.ownerId = ?');
-    params.push(actor.id);
+    onPeople('f.ownerId = ?', actor.id);
     repIds = [actor.id];
   } else if (actor.scope) {
     limitedTo = 'subtree';
     const s = actor.scope;
     if (filter.unitId !== undefined && !s.unitIds.includes(filter.unitId)) throw forbidden('该组织不在你的管理范围内');
     if (filter.repId !== undefined && !s.userIds.includes(filter.repId)) throw forbidden('该顾问不在你的管理范围内');
-    const users = s.userIds.length ? s.userIds : [0];
-    if (s.unitIds.length) {
-      where.push(`(f.ownerId IN (${marks(users.length)}) OR f.orgUnitId IN (${marks(s.unitIds.length)}))`);
-      params.push(...users, ...s.unitIds);
-    } else {
-      where.push(`f.ownerId IN (${marks(users.length)})`);
-      params.push(...users);
-    }
+    const users = s.userIds.length ? s.userIds : [-1]; // matches no one (0 is "no owner" in lead_rollup)
+    if (s.unitIds.length) onPeople(`(f.ownerId IN (${marks(users.length)}) OR f.orgUnitId IN (${marks(s.unitIds.length)}))`, ...users, ...s.unitIds);
+    else onPeople(`f.ownerId IN (${marks(users.length)})`, ...users);
     repIds = [...users];
   }
 
   if (filter.unitId !== undefined) {
     const units = await unitSubtree(em, actor.companyId, filter.unitId);
     if (!units) throw notFound(`组织不存在（ID ${filter.unitId}）`);
-    where.push(`f.orgUnitId IN (${marks(units.length)})`);
-    params.push(...units);
+    onPeople(`f.orgUnitId IN (${marks(units.length)})`, ...units);
     const members: { id: number }[] = await em.query(
       `SELECT id FROM app_user WHERE companyId = ? AND orgUnitId IN (${marks(units.length)})`, [actor.companyId, ...units],
     );
@@ -92,8 +95,7 @@ export async function resolveScope(
   if (filter.repId !== undefined) {
     const [user] = await em.query('SELECT id FROM app_user WHERE id = ? AND companyId = ?', [filter.repId, actor.companyId]);
     if (!user) throw notFound(`顾问不存在（ID ${filter.repId}）`);
-    where.push('f.ownerId = ?');
-    params.push(filter.repId);
+    onPeople('f.ownerId = ?', filter.repId);
     repIds = intersect(repIds, [filter.repId]);
   }
   for (const k of ['city', 'grade', 'channel'] as const) {
@@ -104,6 +106,7 @@ export async function resolveScope(
   }
   return {
     scope: { from, to, limitedTo }, start, end, fromDay: dayNumber(from), toDay: dayNumber(to), where, params, repIds, filter,
+    companyId: actor.companyId, people,
   };
 }
 

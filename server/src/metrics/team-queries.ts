@@ -1,17 +1,16 @@
 import type { EntityManager } from 'typeorm';
 import {
-  KPI_WINDOWS, chinaRange, journeyIndex, kpiRatio, monthsCovering,
+  OPEN_LEAD_STATUSES, chinaRange, kpiRatio, monthsCovering,
   type ChannelRoiResponse, type ChannelRow, type RepBattleResponse, type RepRow,
 } from '@lifeline/shared';
 import type { Actor } from '../auth/actor';
-import { FOLLOWUP_48H, SURVIVAL, newest } from './kpi-queries';
-import { factWhere, repCondition, type ResolvedScope } from './scope';
+import { newest } from './kpi-queries';
+import { repCondition, type ResolvedScope } from './scope';
+import { attributesOf, pendingCounts, rollupsEnabled, sourceFor } from './source';
 import { marks, num, numOrNull } from './sql';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
-const TRIAL = journeyIndex('试听体验');
-export const OPEN_STATUSES = ['assigned', 'following'] as const;
 
 /** Per rep in scope: backlog, overdue, 48 h follow-up rate (red below the company threshold), trial conversion, scripts used. */
 export async function computeRepBattle(em: EntityManager, actor: Actor, s: ResolvedScope, now: number): Promise<RepBattleResponse> {
@@ -34,37 +33,36 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
   const busy = new Set<number>(); // reps with any lead, backlog or script use in view
   if (ids.length) {
     const owners = `f.ownerId IN (${marks(ids.length)})`;
-    const w = factWhere(s, s.start, s.end);
-    // Four independent reads, side by side on MySQL's pool.
-    const [inRange, open, scripted, picks]: Record<string, unknown>[][] = await Promise.all([em.query(
-      `SELECT f.ownerId AS repId, COUNT(*) AS leads, ${FOLLOWUP_48H.hit} AS hit, ${FOLLOWUP_48H.counted} AS n,
-              SUM(CASE WHEN f.maxNodeIndex >= ${TRIAL} THEN 1 ELSE 0 END) AS trials,
-              SUM(CASE WHEN f.maxNodeIndex >= ${TRIAL} AND f.signedAt IS NOT NULL THEN 1 ELSE 0 END) AS signed,
-              MAX(f.updatedAt) AS updatedAt
-         FROM lead_fact f WHERE ${w.sql} AND ${owners} GROUP BY f.ownerId`,
-      [now, ...w.params, ...ids],
-    ),
+    const extra = { sql: owners, params: ids };
+    const src = sourceFor(s, actor.settings.levelA, s, { extra });
+    // Five independent reads, side by side on MySQL's pool.
+    const [inRange, pending, open, overdue, scripted, picks] = await Promise.all([em.query(
+      `SELECT f.ownerId AS repId, ${src.sum('leads')} AS leads, ${src.sum('f48hit')} AS hit, ${src.sum('trials')} AS trials,
+              ${src.sum('trialSigned')} AS signed, MAX(f.updatedAt) AS updatedAt
+         FROM ${src.from} GROUP BY f.ownerId HAVING ${src.sum('leads')} > 0`,
+      src.params,
+    ) as Promise<Record<string, unknown>[]>,
+    pendingCounts(em, s, s, ['f48'], now, { groupBy: 'owner', extra }),
     // Backlog is the rep's open work now, whenever it entered: the date range does not apply.
+    backlogs(em, s, extra),
+    // Overdue: open leads whose overdue time has come, found by index (few, unless the team is far behind).
     em.query(
-      `SELECT f.ownerId AS repId, COUNT(*) AS backlog,
-              SUM(CASE WHEN (f.assignTouchAt IS NULL AND COALESCE(f.assignedAt, f.enteredAt) + ${KPI_WINDOWS.followupHours * HOUR} <= ?)
-                         OR (f.nextStepDueAt IS NOT NULL AND f.nextStepDueAt < ?) THEN 1 ELSE 0 END) AS overdue,
-              MAX(f.updatedAt) AS updatedAt
-         FROM lead_fact f WHERE ${s.where.join(' AND ')} AND f.status IN ('assigned', 'following') AND ${owners} GROUP BY f.ownerId`,
-      [now, now, ...s.params, ...ids],
-    ),
+      `SELECT f.ownerId AS repId, COUNT(*) AS n FROM lead_fact f WHERE f.overdueFrom <= ? AND ${s.where.join(' AND ')} AND ${owners} GROUP BY f.ownerId`,
+      [now, ...s.params, ...ids],
+    ) as Promise<Record<string, unknown>[]>,
     em.query(
       `SELECT repId, SUM(scriptFollowups) AS n FROM rep_day WHERE companyId = ? AND day >= ? AND day <= ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
       [actor.companyId, s.fromDay, s.toDay, ...ids],
-    ),
+    ) as Promise<Record<string, unknown>[]>,
     em.query(
       `SELECT repId, COUNT(*) AS n FROM script_pick WHERE companyId = ? AND pickedAt >= ? AND pickedAt < ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
       [actor.companyId, s.start, s.end, ...ids],
-    )]);
+    ) as Promise<Record<string, unknown>[]>]);
+    const pendingOf = pending.get('f48')!;
     for (const r of inRange) {
       const row = rows.get(Number(r.repId))!;
       if (num(r.leads) > 0) busy.add(row.repId);
-      row.followup48h = kpiRatio('followup48h', num(r.hit), num(r.n), threshold);
+      row.followup48h = kpiRatio('followup48h', num(r.hit), num(r.leads) - (pendingOf.get(String(Number(r.repId))) ?? 0), threshold);
       const trials = num(r.trials);
       const signed = num(r.signed);
       row.trialConversion = { value: trials ? signed / trials : null, trials, signed };
@@ -74,9 +72,9 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
       const row = rows.get(Number(r.repId))!;
       row.backlog = num(r.backlog);
       if (row.backlog > 0) busy.add(row.repId);
-      row.overdue = num(r.overdue);
       updatedAt = newest(updatedAt, numOrNull(r.updatedAt));
     }
+    for (const r of overdue) rows.get(Number(r.repId))!.overdue = num(r.n);
     for (const r of [...scripted, ...picks]) {
       rows.get(Number(r.repId))!.scriptsUsed += num(r.n);
       if (num(r.n) > 0) busy.add(Number(r.repId));
@@ -88,24 +86,39 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
   return { scope: s.scope, updatedAt, computedAt: now, threshold48h: threshold, reps: shown };
 }
 
+/** Open leads per owner: the rollup's `open` shape unless an attribute filter needs the facts. */
+async function backlogs(em: EntityManager, s: ResolvedScope, extra: { sql: string; params: unknown[] }): Promise<Record<string, unknown>[]> {
+  if (rollupsEnabled.value && !attributesOf(s).length) {
+    return em.query(
+      `SELECT f.ownerId AS repId, SUM(f.leads) AS backlog, MAX(f.updatedAt) AS updatedAt FROM lead_rollup f
+        WHERE ${['f.companyId = ?', "f.shape = 'open'", 'f.day = 0', ...s.people.sql, extra.sql].join(' AND ')} GROUP BY f.ownerId HAVING SUM(f.leads) > 0`,
+      [s.companyId, ...s.people.params, ...extra.params],
+    );
+  }
+  return em.query(
+    `SELECT f.ownerId AS repId, COUNT(*) AS backlog, MAX(f.updatedAt) AS updatedAt FROM lead_fact f
+      WHERE ${s.where.join(' AND ')} AND f.status IN (${marks(OPEN_LEAD_STATUSES.length)}) AND ${extra.sql} GROUP BY f.ownerId`,
+    [...s.params, ...OPEN_LEAD_STATUSES, ...extra.params],
+  );
+}
+
 /** Per channel over whole China-time months: leads, spend and cost per lead, 7-day retention, signings and first-deal cycle. */
 export async function computeChannelRoi(em: EntityManager, actor: Actor, s: ResolvedScope, now: number): Promise<ChannelRoiResponse> {
   const cover = monthsCovering(s.scope.from, s.scope.to);
   const { start, end } = chinaRange(cover.from, cover.to);
-  const w = factWhere(s, start, end);
+  const src = sourceFor(s, actor.settings.levelA, { start, end }, { groupBy: 'channel' });
   const spendWhere = s.filter.channel !== undefined ? ' AND channel = ?' : '';
-  const [rows, spend]: Record<string, unknown>[][] = await Promise.all([em.query(
-    `SELECT f.channel AS channel, COUNT(*) AS leads, ${SURVIVAL.hit} AS hit, ${SURVIVAL.counted} AS n,
-            SUM(CASE WHEN f.signedAt IS NOT NULL THEN 1 ELSE 0 END) AS signed,
-            SUM(CASE WHEN f.signedAt IS NOT NULL THEN f.signedAt - f.enteredAt ELSE 0 END) AS dealMs,
-            MAX(f.updatedAt) AS updatedAt
-       FROM lead_fact f WHERE ${w.sql} GROUP BY f.channel`,
-    [now, ...w.params],
-  ), em.query(
+  const [rows, pending, spend] = await Promise.all([em.query(
+    `SELECT ${src.attr('channel')} AS channel, ${src.sum('leads')} AS leads, ${src.sum('s7hit')} AS hit, ${src.sum('signed')} AS signed,
+            ${src.sum('dealMs')} AS dealMs, MAX(f.updatedAt) AS updatedAt
+       FROM ${src.from} GROUP BY ${src.attr('channel')} HAVING ${src.sum('leads')} > 0`,
+    src.params,
+  ) as Promise<Record<string, unknown>[]>, pendingCounts(em, s, { start, end }, ['s7'], now, { groupBy: 'channel' }), em.query(
     `SELECT channel, SUM(amountFen) AS fen, MAX(updatedAt) AS updatedAt FROM channel_spend
       WHERE companyId = ? AND month IN (${marks(cover.months.length)})${spendWhere} GROUP BY channel`,
     [actor.companyId, ...cover.months, ...(s.filter.channel !== undefined ? [s.filter.channel] : [])],
-  )]);
+  ) as Promise<Record<string, unknown>[]>]);
+  const pendingOf = pending.get('s7')!;
   const spendBy = new Map(spend.map((r) => [String(r.channel), num(r.fen)]));
   const byChannel = new Map(rows.map((r) => [String(r.channel), r]));
   const channels = [...new Set([...byChannel.keys(), ...spendBy.keys()])];
@@ -122,7 +135,7 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
       leads,
       spend: spendYuan,
       costPerLead: spendYuan !== null && leads > 0 ? Math.round((fen! / leads)) / 100 : null,
-      retention7d: kpiRatio('survival7d', num(r?.hit), num(r?.n)),
+      retention7d: kpiRatio('survival7d', num(r?.hit), leads - (pendingOf.get(channel) ?? 0)),
       signed,
       firstDealDays: signed ? num(r?.dealMs) / signed / DAY : null,
     };

@@ -3,12 +3,13 @@ import {
   DEFAULT_PROTECTIVE, SKIP_REASON_LABELS, ineligibility, matchRule, pickFromCursor, smoothWeightedSequence,
   type LeadFacts, type MemberState, type PoolMemberRule, type RuleSetBody, type SkipReason,
 } from '@lifeline/shared/src/routing';
+import { OPEN_LEAD_STATUSES } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { User } from '../users/user.entity';
 import { RoutingPool, RoutingPoolMember, RoutingRuleSet, type DecisionReasons } from './routing.entities';
 
 /** Statuses that count as a rep's open load (caps and the protective threshold). */
-export const OPEN_STATUSES = ['assigned', 'following'] as const;
+export const OPEN_STATUSES = OPEN_LEAD_STATUSES;
 
 export interface Plan {
   ruleSetVersion: number | null;

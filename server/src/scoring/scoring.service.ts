@@ -6,6 +6,7 @@ import type { Actor } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
 import { Company } from '../companies/company.entity';
 import { effectiveSettings } from '../companies/settings';
+import { rebuildRollups } from '../metrics/rollup';
 import { Customer } from '../customers/customer.entity';
 import { Lead } from '../leads/lead.entity';
 import { forbidden } from '../http/errors';
@@ -37,11 +38,21 @@ export class ScoringService {
       if (diff.length) {
         await em.getRepository(Company).update({ id: company.id }, { settings: { ...(company.settings ?? {}), scoreWeights: weights, levelA } });
         await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).changed('company', company.id, diff);
+        // The dashboards' A-level counts are summed per day: rebuilt at the new threshold with the change.
+        if (current.levelA !== levelA) await rebuildRollups(em, actor.companyId, levelA);
       }
       return diff;
     });
+    const committedAt = Date.now();
     if (changes.length) this.app.actors.clear(); // signed-in actors carry the company settings
     const recomputed = changes.length ? await this.recompute(actor, weights, levelA, requestId) : { checked: 0, changed: 0 };
+    if (changes.some((c) => c.field === 'levelA')) {
+      // Requests that loaded the old threshold (other processes keep actors up to AUTH_CACHE_MS) may have added to
+      // the rollup at it meanwhile: once none can remain, the rollup is rebuilt again.
+      const settle = committedAt + (this.app.config.authCacheMs ?? 0) + 1000 - Date.now();
+      if (settle > 0) await new Promise((r) => setTimeout(r, settle));
+      await this.app.tx.run((em) => rebuildRollups(em, actor.companyId, levelA));
+    }
     return { weights, levelA, changed: changes.map((c) => c.field), recomputed };
   }
 

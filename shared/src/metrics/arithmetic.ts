@@ -35,6 +35,15 @@ export function maturedOutcome(start: number, touchAt: number | null, windowMs: 
   return 'pending';
 }
 
+/**
+ * When a lead that missed the window's touch starts counting as a miss (start + window), or null when it is a hit.
+ * `maturedOutcome(…, now)` is 'pending' exactly when this is later than `now`, so a live count of pending leads needs
+ * no knowledge of the window, only this stored time.
+ */
+export function pendingUntil(start: number, touchAt: number | null, windowMs: number): number | null {
+  return maturedOutcome(start, touchAt, windowMs, -Infinity) === 'hit' ? null : start + windowMs;
+}
+
 /** China-time calendar day of an instant as YYYYMMDD (20260115). */
 export function chinaDayOf(at: number): number {
   const t = new Date(at + OFFSET);
