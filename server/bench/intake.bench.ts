@@ -257,6 +257,8 @@ async function main() {
     ];
     console.log(textTable(table));
     console.log(`statuses ${JSON.stringify(run.status)} / ${JSON.stringify(sat.status)}; assigned ${run.assigned + sat.assigned}, queued ${run.queued + sat.queued}, errors ${run.errors + sat.errors}`);
+    // Any non-2xx is a defect to chase: show the server's own error lines.
+    if (run.ok !== run.requests || sat.ok !== sat.requests) log('server errors:\n' + server.out().split('\n').filter((l) => /"level":(50|60)/.test(l)).slice(-5).join('\n'));
     console.log(`max intake throughput = ${round((sat.perSec / raw.perSec) * 100, 1)}% of raw single-row inserts`);
     console.log(`one loopback round trip (SELECT 1): ${round(rt.cpuMs, 3)} ms client CPU, ${round(rt.wallMs, 3)} ms wall`);
     console.log(`paced run: ${round(perIntake('Questions'), 1)} SQL statements per intake; ${lockWaits} row-lock waits (${round(lockMs / Math.max(1, lockWaits), 1)} ms average)`);

@@ -21,7 +21,12 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
   // assignment and claiming (lead fields) may follow; anything else drops the lead back to the read path. Saves
   // four reads inside intake's routing lock.
   const born = new WeakMap<EntityManager, Map<number, FactSource>>();
+  const created = new WeakMap<EntityManager, Set<number>>();
   const track = (em: EntityManager, event: DomainEvent) => {
+    if (event.type === 'lead.created') {
+      if (!created.has(em)) created.set(em, new Set());
+      created.get(em)!.add(event.lead.id);
+    }
     let mine = born.get(em);
     if (event.type === 'lead.created' && event.customerCreated) {
       if (!mine) born.set(em, (mine = new Map()));
@@ -52,8 +57,12 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
       touched.get(em)?.delete(meta.companyId);
       if (!b) return;
       const known = born.get(em);
-      await refreshLeadFacts(em, meta.companyId, [...b.ids], { at: b.at, settings: b.settings, known });
-      b.ids.forEach((id) => known?.delete(id));
+      const fresh = created.get(em);
+      await refreshLeadFacts(em, meta.companyId, [...b.ids], { at: b.at, settings: b.settings, known, created: fresh });
+      b.ids.forEach((id) => {
+        known?.delete(id);
+        fresh?.delete(id); // its fact exists now
+      });
     });
   };
   app.events.on((em, event, meta) => {

@@ -38,20 +38,21 @@ export interface FactSource {
  * Recomputes the lead_fact rows of some leads from their source rows (lead, customer, follow-ups, stays)
  * and writes them. Used by the event subscriber (a few leads, in the change's transaction) and by the
  * migration backfill (batches): one definition of what a fact is. `at` stamps updatedAt (default: lead.updatedAt).
- * `known` holds sources the caller already has in memory (a lead created in this transaction): not re-read.
+ * `known` holds sources the caller already has in memory (a lead created in this transaction): not re-read;
+ * `created` names the leads created in this transaction (no fact to read or lock yet).
  */
 export async function refreshLeadFacts(
   em: EntityManager,
   companyId: number,
   leadIds: number[],
-  opts: { at?: number; settings?: CompanySettings; known?: Map<number, FactSource> } = {},
+  opts: { at?: number; settings?: CompanySettings; known?: Map<number, FactSource>; created?: Set<number> } = {},
 ): Promise<void> {
   const ids = [...new Set(leadIds)];
   if (!ids.length) return;
   const settings = opts.settings ?? (await settingsOf(em, companyId));
   const sources = ids.flatMap((id) => opts.known?.get(id) ?? []);
   const unknown = ids.filter((id) => !opts.known?.has(id));
-  if (unknown.length) sources.push(...(await loadSources(em, companyId, unknown)));
+  if (unknown.length) sources.push(...(await loadSources(em, companyId, unknown, opts.created)));
   const rows = sources.map((src) => factRow(companyId, src, settings, opts.at));
   await upsertRows(em, 'lead_fact', ['leadId'], rows);
   const at = rows.reduce((a, r) => Math.max(a, Number(r.updatedAt)), 0);
@@ -63,16 +64,19 @@ export async function refreshLeadFacts(
  * rollup deltas one after the other, each against the fact the other left, never both against the same old one.
  */
 async function lockFacts(em: EntityManager, companyId: number, ids: number[]): Promise<Map<number, Record<string, unknown>>> {
+  if (!ids.length) return new Map();
+  // By the unique leadId alone: record locks on existing rows only. (Leads created in this transaction have no fact
+  // yet and are left out by the caller: a locking read of a missing key would gap-lock where every new fact goes.)
   const rows: Record<string, unknown>[] = await em.query(
-    `SELECT leadId, ${BEFORE_COLS.join(', ')} FROM lead_fact WHERE companyId = ? AND leadId IN (${marks(ids.length)})${dialectOf(em) === 'mysql' ? ' FOR UPDATE' : ''}`,
-    [companyId, ...ids],
+    `SELECT leadId, companyId, ${BEFORE_COLS.join(', ')} FROM lead_fact WHERE leadId IN (${marks(ids.length)})${dialectOf(em) === 'mysql' ? ' FOR UPDATE' : ''}`,
+    ids,
   );
-  return new Map(rows.map((r) => [Number(r.leadId), r]));
+  return new Map(rows.filter((r) => Number(r.companyId) === companyId).map((r) => [Number(r.leadId), r]));
 }
 
 /** Three reads whatever the number of leads (they run in the hot path of every save). */
-async function loadSources(em: EntityManager, companyId: number, ids: number[]): Promise<FactSource[]> {
-  const before = await lockFacts(em, companyId, ids);
+async function loadSources(em: EntityManager, companyId: number, ids: number[], created?: Set<number>): Promise<FactSource[]> {
+  const before = await lockFacts(em, companyId, ids.filter((id) => !created?.has(id)));
   const leads: Record<string, unknown>[] = await em.query(
     `SELECT l.id, l.customerId, l.ownerId, l.orgUnitId, l.channel, l.status, l.journeyNode, l.score, l.createdAt, l.assignedAt,
             l.nextStepDueAt, l.signedAt, l.signedCourse, l.deletedAt, l.updatedAt,
