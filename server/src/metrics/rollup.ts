@@ -80,7 +80,7 @@ const keyOf = (r: RollupRow) => `${r.shape}\u0001${r.day}\u0001${r.ownerId}\u000
 
 /**
  * The rollup rows to add for facts changing from `before` to `after` (either may be absent; deleted facts count for
- * nothing). Rows whose measures cancel out are still touched, so their updatedAt moves with the change.
+ * nothing). A row's updatedAt moves when one of its sums does.
  */
 export function rollupDeltas(companyId: number, changes: { before: Fact | null; after: Fact | null }[], levelA: number, at: number): RollupRow[] {
   const ms = measures(levelA);
@@ -91,15 +91,19 @@ export function rollupDeltas(companyId: number, changes: { before: Fact | null; 
       const k = keyOf(key);
       let row = out.get(k);
       if (!row) out.set(k, (row = { ...key, ...Object.fromEntries(ms.map((m) => [m.name, 0])), updatedAt: at }));
-      for (const m of ms) row[m.name] = (row[m.name] as number) + sign * m.of(f);
+      // The open shape only counts (the backlog): a change that leaves a lead open leaves its row alone.
+      if (key.shape === 'open') row.leads = (row.leads as number) + sign;
+      else for (const m of ms) row[m.name] = (row[m.name] as number) + sign * m.of(f);
     }
   };
   for (const c of changes) {
     add(c.before, -1);
     add(c.after, 1);
   }
-  // One lock order for every writer: rows sorted by key, so two saves never wait on each other crosswise.
-  return [...out.entries()].sort(([a], [b2]) => (a < b2 ? -1 : a > b2 ? 1 : 0)).map(([, r]) => r);
+  // Rows the change leaves as they were are not written (no lock taken), and one lock order for every writer:
+  // rows sorted by key, so two saves never wait on each other crosswise.
+  return [...out.entries()].filter(([, r]) => ms.some((m) => r[m.name] !== 0))
+    .sort(([a], [b2]) => (a < b2 ? -1 : a > b2 ? 1 : 0)).map(([, r]) => r);
 }
 
 /** Adds the deltas (one multi-row upsert per 100 rows); updatedAt keeps the newest. */
@@ -135,7 +139,7 @@ export async function rebuildRollups(em: EntityManager, companyId: number, level
     await em.query(
       `INSERT INTO lead_rollup (companyId, shape, day, ownerId, orgUnitId, dim, ${ms.map((m) => `\`${m.name}\``).join(', ')}, updatedAt)
        SELECT f.companyId, '${shape}', ${day}, COALESCE(f.ownerId, 0), COALESCE(f.orgUnitId, 0), ${DIM_SQL[shape]},
-              ${ms.map((m) => `SUM(${m.sql})`).join(', ')}, MAX(f.updatedAt)
+              ${ms.map((m) => (shape === 'open' && m.name !== 'leads' ? '0' : `SUM(${m.sql})`)).join(', ')}, MAX(f.updatedAt)
          FROM lead_fact f WHERE f.companyId = ? AND f.deletedAt IS NULL${open}
         GROUP BY f.companyId, ${shape === 'open' ? '' : `${day}, `}COALESCE(f.ownerId, 0), COALESCE(f.orgUnitId, 0), ${DIM_SQL[shape]}`,
       [companyId],
