@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import { KPI_WINDOWS, chinaDayOf } from '@lifeline/shared';
+import { KPI_WINDOWS, OPEN_LEAD_STATUSES, chinaDayOf } from '@lifeline/shared';
 import type { CompanySettings } from '../companies/settings';
 import { refreshLeadFacts, settingsOf } from './facts';
-import { OPEN_STATUSES, rebuildAllRollups } from './rollup';
+import { rebuildAllRollups } from './rollup';
 import { dialectOf, marks, upsertRow } from './sql';
 
 const HOUR = 3600_000;
@@ -79,7 +79,7 @@ export async function backfillFacts(em: EntityManager, batch = 1000): Promise<vo
   const untouched = `CASE WHEN assignTouchAt IS NULL THEN COALESCE(assignedAt, enteredAt) + ${KPI_WINDOWS.followupHours * HOUR} END`;
   const step = 'nextStepDueAt + 1';
   await em.query(
-    `UPDATE lead_fact SET overdueFrom = CASE WHEN status NOT IN (${OPEN_STATUSES.map((x) => `'${x}'`).join(', ')}) THEN NULL
+    `UPDATE lead_fact SET overdueFrom = CASE WHEN status NOT IN (${OPEN_LEAD_STATUSES.map((x) => `'${x}'`).join(', ')}) THEN NULL
        WHEN ${untouched} IS NULL THEN ${step} WHEN nextStepDueAt IS NULL THEN ${untouched}
        WHEN ${untouched} < ${step} THEN ${untouched} ELSE ${step} END`,
   );

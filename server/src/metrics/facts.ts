@@ -1,14 +1,14 @@
 import type { EntityManager } from 'typeorm';
-import { JOURNEY_NODES, KPI_WINDOWS, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled } from '@lifeline/shared';
+import { JOURNEY_NODES, KPI_WINDOWS, OPEN_LEAD_STATUSES, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled } from '@lifeline/shared';
 import { effectiveSettings, type CompanySettings } from '../companies/settings';
-import { OPEN_STATUSES, applyRollupDeltas, rollupDeltas } from './rollup';
+import { applyRollupDeltas, rollupDeltas } from './rollup';
 import { dialectOf, marks, num, numOrNull, upsertRows } from './sql';
 
 const TRIAL_INDEX = journeyIndex('试听体验');
 const HOUR = 3600_000;
 const WINDOW = { s7: KPI_WINDOWS.survivalHours * HOUR, f24: KPI_WINDOWS.firstTouchHours * HOUR, f48: KPI_WINDOWS.followupHours * HOUR };
 
-/** The fact columns the rollup measures and keys read: loaded with the lead, as the fact was before the change. */
+/** The fact columns the rollup measures and keys read: as the fact was before the change (see lockFacts). */
 const BEFORE_COLS = [
   'enteredAt', 'enteredDay', 'ownerId', 'orgUnitId', 'channel', 'city', 'grade', 'status', 'journeyNode', 'maxNodeIndex', 'lostNode', 'score',
   'assignedAt', 'firstTouchAt', 'signedAt', 'demandMatch', 'profilePrimary', 'profileFilled', 'profileRequired',
@@ -120,7 +120,7 @@ async function loadSources(em: EntityManager, companyId: number, ids: number[], 
  * past), or null (not open, or nothing can make it overdue). Overdue at `now` exactly when this is ≤ now.
  */
 export function overdueFrom(status: string, since: number, assignTouchAt: number | null, nextStepDueAt: number | null): number | null {
-  if (!(OPEN_STATUSES as readonly string[]).includes(status)) return null;
+  if (!(OPEN_LEAD_STATUSES as readonly string[]).includes(status)) return null;
   const xs = [assignTouchAt === null ? since + WINDOW.f48 : null, nextStepDueAt === null ? null : nextStepDueAt + 1].filter((x): x is number => x !== null);
   return xs.length ? Math.min(...xs) : null;
 }

@@ -17,8 +17,7 @@ import { dialectOf, marks } from './sql';
 export const SHAPES = ['all', 'city', 'grade', 'channel', 'open'] as const;
 export type Shape = (typeof SHAPES)[number];
 export type Attribute = 'city' | 'grade' | 'channel';
-export const OPEN_STATUSES = OPEN_LEAD_STATUSES;
-const isOpen = (f: Record<string, unknown>) => (OPEN_STATUSES as readonly string[]).includes(String(f.status));
+const isOpen = (f: Record<string, unknown>) => (OPEN_LEAD_STATUSES as readonly string[]).includes(String(f.status));
 
 type Fact = Record<string, unknown>;
 interface Measure { name: string; sql: string; of: (f: Fact) => number; ms?: boolean }
@@ -135,7 +134,7 @@ export async function rebuildRollups(em: EntityManager, companyId: number, level
   await em.query('DELETE FROM lead_rollup WHERE companyId = ?', [companyId]);
   for (const shape of SHAPES) {
     const day = shape === 'open' ? '0' : 'f.enteredDay';
-    const open = shape === 'open' ? ` AND f.status IN (${OPEN_STATUSES.map((x) => `'${x}'`).join(', ')})` : '';
+    const open = shape === 'open' ? ` AND f.status IN (${OPEN_LEAD_STATUSES.map((x) => `'${x}'`).join(', ')})` : '';
     await em.query(
       `INSERT INTO lead_rollup (companyId, shape, day, ownerId, orgUnitId, dim, ${ms.map((m) => `\`${m.name}\``).join(', ')}, updatedAt)
        SELECT f.companyId, '${shape}', ${day}, COALESCE(f.ownerId, 0), COALESCE(f.orgUnitId, 0), ${DIM_SQL[shape]},
