@@ -84,6 +84,41 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
     expect(await h.count('journey_event', 'leadId = ? AND toNode = ?', [leadId, '方案提供'])).toBe(1);
   });
 
+  it.runIf(kind === 'mysql')('a save that InnoDB picks as a deadlock victim is run again, not answered 500', async () => {
+    const made = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13814543333', channel: '抖音-202601直播' } });
+    const id = made.body.lead.id;
+    const other = h.ds.createQueryRunner();
+    await other.connect();
+    try {
+      // A heavier transaction (more rows changed, so InnoDB rolls the save back, not it) holds the lead's fact row.
+      // It changes other customers by primary key: no lock the save needs before it reaches the fact.
+      const [{ customerId }] = await h.ds.query('SELECT customerId FROM `lead` WHERE id = ?', [id]);
+      const others = (await h.ds.query('SELECT id FROM customer WHERE id <> ? LIMIT 50', [customerId])).map((r: { id: number }) => r.id);
+      await other.startTransaction();
+      for (let i = 0; i < 20; i++) await other.query(`UPDATE customer FORCE INDEX (PRIMARY) SET updatedAt = updatedAt + 1 WHERE id IN (${others.join(',')})`);
+      await other.query('SELECT leadId FROM `lead_fact` WHERE leadId = ? FOR UPDATE', [id]);
+      const save = h.req('POST', '/api/followups', {
+        as: '张敏', body: { leadId: id, action: '已电话沟通', conclusion: '约周末详谈' }, headers: { 'Idempotency-Key': `fu-${kind}-deadlock` },
+      });
+      // The save holds the lead and waits for the fact; asking for the lead closes the cycle.
+      for (let i = 0; i < 200; i++) {
+        const [w] = await h.ds.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE '%FROM lead_fact%FOR UPDATE%' AND ID <> CONNECTION_ID()");
+        if (Number(w.n) > 0) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await other.query('SELECT id FROM `lead` WHERE id = ? FOR UPDATE', [id]);
+      await other.rollbackTransaction();
+      const r = await save;
+      expect(r.status).toBe(201);
+      expect(r.body.lead.firstFollowupAt).not.toBeNull();
+      expect(await h.count('followup', 'clientRequestId = ?', [`fu-${kind}-deadlock`])).toBe(1);
+      expect(await h.count('audit_log', "entity = 'followup' AND entityId = ? AND action = 'create'", [r.body.id])).toBe(1);
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+  });
+
   it('a key is required, and header and body must agree', async () => {
     const none = await h.req('POST', '/api/followups', { as: '张敏', body: { leadId, action: '已电话沟通' } });
     expect(none.status).toBe(400);

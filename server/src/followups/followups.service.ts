@@ -9,6 +9,7 @@ import { Lead } from '../leads/lead.entity';
 import { canWriteLead } from '../leads/lead-scope';
 import type { LeadService } from '../leads/leads.service';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors';
+import { isDeadlock } from '../db/tx';
 import { Followup } from './followup.entity';
 
 const MINUTE = 60_000;
@@ -17,6 +18,7 @@ export const SIGNING_ACTION = '已签约';
 /** A next step may be a few minutes "late" (the rep picked 15:00 at 15:02) but not in the past, nor absurdly far. */
 const NEXT_STEP_GRACE = 10 * MINUTE;
 const NEXT_STEP_MAX_AHEAD = 366 * 24 * 60 * MINUTE;
+const DEADLOCK_ATTEMPTS = 3;
 
 export interface FollowupResult {
   status: 201 | 200;
@@ -76,12 +78,17 @@ export class FollowupService {
     // No look-up first: a first submit (the common case) goes straight to its transaction, where the key's unique
     // index stops a repeat. Any failure is then checked against the key, so a retry of a request that already
     // committed gets the first result even if the lead has since moved out of reach or the settings changed.
-    try {
-      return await this.app.tx.run((em) => this.write(em, actor, body, key, requestHash, requestId));
-    } catch (err) {
-      const first = await this.replay(actor, key, requestHash);
-      if (first) return first;
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.app.tx.run((em) => this.write(em, actor, body, key, requestHash, requestId));
+      } catch (err) {
+        // InnoDB rolled the whole transaction back to break a lock cycle (e.g. with the alarm tick): nothing was
+        // written, so run it again rather than answer 500 to a rep whose save did nothing wrong.
+        if (isDeadlock(err) && attempt < DEADLOCK_ATTEMPTS) continue;
+        const first = await this.replay(actor, key, requestHash);
+        if (first) return first;
+        throw err;
+      }
     }
   }
 
