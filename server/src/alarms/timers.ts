@@ -1,3 +1,4 @@
+import { deferBuilder } from '../db/statement-batch';
 import { In, type EntityManager } from 'typeorm';
 import { ALARM_RULES, alarmSettings, desiredTimers, type AlarmSettings, type LeadAlarmState } from '@lifeline/shared';
 import type { AppContext } from '../context';
@@ -37,7 +38,6 @@ export async function syncLeadTimers(
       [lead.id, lead.customerId],
     );
   const want = desiredTimers(leadAlarmState(lead, found[0]?.grade ?? null), s);
-  const repo = em.getRepository(AlarmTimer);
   const rows = found.filter((r) => r.id !== null).map((r) => ({ id: Number(r.id), rule: r.rule as AlarmTimer['rule'], dueAt: Number(r.dueAt), state: r.state as AlarmTimer['state'] }));
   const byRule = new Map(rows.map((r) => [r.rule, r]));
   const arm: Partial<AlarmTimer>[] = [];
@@ -47,27 +47,29 @@ export async function syncLeadTimers(
     // A fired alarm still waiting for delivery (quiet hours, retries) is withdrawn once its deadline is satisfied or moved.
     if (row && row.state === 'fired' && due !== row.dueAt) await withdrawUndelivered(em, row.id, now);
     if (due === undefined) {
-      if (row && row.state === 'pending') await repo.update({ id: row.id }, { state: 'cancelled', leaseOwner: null, leaseUntil: null, updatedAt: now });
+      if (row && row.state === 'pending') await deferBuilder(em, updateTimer(em, row.id, { state: 'cancelled', leaseOwner: null, leaseUntil: null, updatedAt: now }));
       continue;
     }
     if (!row) {
       arm.push({ companyId: lead.companyId, leadId: lead.id, rule, dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, firedAt: null, createdAt: now, updatedAt: now });
     } else if (row.dueAt !== due || row.state === 'cancelled') {
       if (row.state === 'fired' && row.dueAt === due) continue;
-      await repo.update({ id: row.id }, { dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, updatedAt: now });
+      await deferBuilder(em, updateTimer(em, row.id, { dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, updatedAt: now }));
     }
   }
   // New deadlines in one statement: an intake arms up to three.
-  if (arm.length) await repo.insert(arm);
+  if (arm.length) await deferBuilder(em, em.createQueryBuilder().insert().into(AlarmTimer).values(arm).updateEntity(false));
 }
+
+const updateTimer = (em: EntityManager, id: number, set: Partial<AlarmTimer>) =>
+  em.createQueryBuilder().update(AlarmTimer).set(set).where('id = :id', { id });
 
 async function withdrawUndelivered(em: EntityManager, timerId: number, now: number): Promise<void> {
   const alarms = await em.getRepository(Alarm).find({ where: { timerId }, select: { id: true } });
   if (!alarms.length) return;
-  await em.getRepository(AlarmMessage).update(
-    { alarmId: In(alarms.map((a) => a.id)), kind: 'card', state: 'pending' },
-    { state: 'cancelled', lastError: '线索已处理，提醒撤回', leaseOwner: null, leaseUntil: null, updatedAt: now },
-  );
+  await deferBuilder(em, em.createQueryBuilder().update(AlarmMessage)
+    .set({ state: 'cancelled', lastError: '线索已处理，提醒撤回', leaseOwner: null, leaseUntil: null, updatedAt: now })
+    .where({ alarmId: In(alarms.map((a) => a.id)), kind: 'card', state: 'pending' }));
 }
 
 /** Timers are written in the transaction of every lead and follow-up change (domain events). */

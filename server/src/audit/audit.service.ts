@@ -1,3 +1,4 @@
+import { deferBuilder } from '../db/statement-batch';
 import type { EntityManager } from 'typeorm';
 import { deferToCommit } from '../db/tx';
 import { AuditLog, type AuditAction } from './audit-log.entity';
@@ -71,7 +72,7 @@ export class Audit {
     await deferToCommit(em, 'audit:flush', async () => {
       const all = buffered.get(em) ?? [];
       buffered.delete(em);
-      if (all.length) await em.createQueryBuilder().insert().into(AuditLog).values(all).updateEntity(false).execute();
+      if (all.length) await deferBuilder(em, em.createQueryBuilder().insert().into(AuditLog).values(all).updateEntity(false));
     });
   }
 }

@@ -57,7 +57,9 @@ export function createDataSource(target: DbTarget, opts: { logging?: boolean; po
       bigNumberStrings: false,
       poolSize: opts.poolSize ?? 20,
       // trace: false — mysql2 otherwise captures a stack trace for every query (measurable CPU per request).
-      extra: { connectionLimit: opts.poolSize ?? 20, waitForConnections: true, trace: false },
+      // multipleStatements: transactions send queued writes with their next statement (see statement-batch.ts);
+      // values still go through placeholders only.
+      extra: { connectionLimit: opts.poolSize ?? 20, waitForConnections: true, trace: false, multipleStatements: true },
     };
   }
   return new DataSource(options);

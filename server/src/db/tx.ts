@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { dbKindOf } from './data-source';
+import { installBatching } from './statement-batch';
 
 /** Work queued to run once at the end of a transaction, keyed so it is queued once (see `deferToCommit`). */
 const pending = new WeakMap<EntityManager, Map<string, () => Promise<void>>>();
@@ -45,10 +46,27 @@ export class Tx {
         pending.delete(em);
       }
     };
-    if (this.kind === 'mysql') return this.ds.transaction(unit);
+    if (this.kind === 'mysql') return this.runBatching(unit);
     const next = this.tail.then(() => this.ds.transaction(unit));
     this.tail = next.catch(() => undefined);
     return next;
+  }
+
+  /** What `DataSource.transaction` does, on a query runner that sends deferred writes with the next statement. */
+  private async runBatching<T>(unit: (em: EntityManager) => Promise<T>): Promise<T> {
+    const qr = this.ds.createQueryRunner();
+    installBatching(qr);
+    try {
+      await qr.startTransaction();
+      const result = await unit(qr.manager);
+      await qr.commitTransaction();
+      return result;
+    } catch (err) {
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await qr.release();
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import { Lead } from '../leads/lead.entity';
 import { canWriteLead } from '../leads/lead-scope';
 import type { LeadService } from '../leads/leads.service';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors';
+import { deferBuilder } from '../db/statement-batch';
 import { isDeadlock } from '../db/tx';
 import { Followup } from './followup.entity';
 
@@ -163,7 +164,7 @@ export class FollowupService {
       ...(signing ? { signedAt: lead.signedAt ?? now, signedCourse: body.signedCourse! } : {}),
     };
     const changes = diffFields(lead, patch);
-    await em.getRepository(Lead).update({ id: lead.id }, { ...patch, updatedAt: now });
+    await deferBuilder(em, em.createQueryBuilder().update(Lead).set({ ...patch, updatedAt: now }).where('id = :id', { id: lead.id }));
 
     const audit = new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now });
     await audit.created('followup', followup.id, followup);

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { CONVERSATION_SOURCES, chinaDayOf, chinaDayStart, dayString } from '@lifeline/shared';
+import { deferWrite } from '../db/statement-batch';
 import { isUniqueViolation } from '../db/tx';
 import { upsertRow } from './sql';
 
@@ -71,7 +72,7 @@ export async function syncConversationFollowed(
   const followupAt = change === 'created' ? f.createdAt : await firstFollowupOfDay(em, f.companyId, f.authorId, f.customerId, day);
   const was = conv.followupAt !== null && conv.followupAt !== undefined;
   if (was !== (followupAt !== null)) await countConversations(em, f.companyId, f.authorId, day, 0, followupAt === null ? -1 : 1, at);
-  await em.query(
+  await deferWrite(em,
     'UPDATE conversation SET followupAt = ?, updatedAt = ? WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?',
     [followupAt, at, f.companyId, f.authorId, f.customerId, day],
   );

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { JOURNEY_NODES, KPI_WINDOWS, OPEN_LEAD_STATUSES, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled } from '@lifeline/shared';
 import { effectiveSettings, type CompanySettings } from '../companies/settings';
+import { readMany } from '../db/statement-batch';
 import { applyRollupDeltas, rollupDeltas } from './rollup';
 import { dialectOf, marks, num, numOrNull, upsertRows } from './sql';
 
@@ -62,39 +63,43 @@ export async function refreshLeadFacts(
 /**
  * The leads' facts as stored, locked until commit (MySQL): two transactions refreshing the same lead apply their
  * rollup deltas one after the other, each against the fact the other left, never both against the same old one.
+ * By the unique leadId alone: record locks on existing rows only. (Leads created in this transaction have no fact
+ * yet and are left out by the caller: a locking read of a missing key would gap-lock where every new fact goes.)
  */
-async function lockFacts(em: EntityManager, companyId: number, ids: number[]): Promise<Map<number, Record<string, unknown>>> {
-  if (!ids.length) return new Map();
-  // By the unique leadId alone: record locks on existing rows only. (Leads created in this transaction have no fact
-  // yet and are left out by the caller: a locking read of a missing key would gap-lock where every new fact goes.)
-  const rows: Record<string, unknown>[] = await em.query(
-    `SELECT leadId, companyId, ${BEFORE_COLS.join(', ')} FROM lead_fact WHERE leadId IN (${marks(ids.length)})${dialectOf(em) === 'mysql' ? ' FOR UPDATE' : ''}`,
-    ids,
-  );
-  return new Map(rows.filter((r) => Number(r.companyId) === companyId).map((r) => [Number(r.leadId), r]));
+function lockFactsQuery(em: EntityManager, ids: number[]) {
+  return {
+    sql: `SELECT leadId, companyId, ${BEFORE_COLS.join(', ')} FROM lead_fact WHERE leadId IN (${marks(ids.length)})${dialectOf(em) === 'mysql' ? ' FOR UPDATE' : ''}`,
+    params: ids,
+  };
 }
 
-/** Three reads whatever the number of leads (they run in the hot path of every save). */
+/** Three reads whatever the number of leads, sent together (they run in the hot path of every save). */
 async function loadSources(em: EntityManager, companyId: number, ids: number[], created?: Set<number>): Promise<FactSource[]> {
-  const before = await lockFacts(em, companyId, ids.filter((id) => !created?.has(id)));
-  const leads: Record<string, unknown>[] = await em.query(
-    `SELECT l.id, l.customerId, l.ownerId, l.orgUnitId, l.channel, l.status, l.journeyNode, l.score, l.createdAt, l.assignedAt,
+  const lockIds = ids.filter((id) => !created?.has(id));
+  const reads = [
+    ...(lockIds.length ? [lockFactsQuery(em, lockIds)] : []),
+    {
+      sql: `SELECT l.id, l.customerId, l.ownerId, l.orgUnitId, l.channel, l.status, l.journeyNode, l.score, l.createdAt, l.assignedAt,
             l.nextStepDueAt, l.signedAt, l.signedCourse, l.deletedAt, l.updatedAt,
             c.id AS cId, c.name AS cName, c.province AS cProvince, c.city AS cCity, c.grade AS cGrade, c.concerns AS cConcerns, c.tags AS cTags,
             CASE WHEN EXISTS (SELECT 1 FROM \`lead\` n WHERE n.companyId = l.companyId AND n.customerId = l.customerId AND n.deletedAt IS NULL
               AND n.id <> l.id AND (n.createdAt > l.createdAt OR (n.createdAt = l.createdAt AND n.id > l.id))) THEN 0 ELSE 1 END AS isPrimary
        FROM \`lead\` l LEFT JOIN customer c ON c.id = l.customerId AND c.companyId = l.companyId
       WHERE l.companyId = ? AND l.id IN (${marks(ids.length)})`,
-    [companyId, ...ids],
-  );
-  if (!leads.length) return [];
-  const events: { kind: string; leadId: number; node: string | null; enteredAt: number; leftAt: number | null }[] = await em.query(
-    `SELECT 'f' AS kind, leadId, NULL AS node, createdAt AS enteredAt, NULL AS leftAt
+      params: [companyId, ...ids],
+    },
+    {
+      sql: `SELECT 'f' AS kind, leadId, NULL AS node, createdAt AS enteredAt, NULL AS leftAt
        FROM followup WHERE companyId = ? AND leadId IN (${marks(ids.length)}) AND deletedAt IS NULL
      UNION ALL
      SELECT 's' AS kind, leadId, node, enteredAt, leftAt FROM journey_stay WHERE companyId = ? AND leadId IN (${marks(ids.length)})`,
-    [companyId, ...ids, companyId, ...ids],
-  );
+      params: [companyId, ...ids, companyId, ...ids],
+    },
+  ];
+  const results = await readMany(em, reads);
+  const [locked, leads, events] = lockIds.length ? results : [[], ...results];
+  const before = new Map(locked.filter((r) => Number(r.companyId) === companyId).map((r) => [Number(r.leadId), r]));
+  if (!leads.length) return [];
   const byLead = new Map<number, FactSource>(leads.map((l) => [Number(l.id), {
     lead: l,
     customer: l.cId === null || l.cId === undefined ? undefined : {

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { deferWrite } from '../db/statement-batch';
 
 export type Dialect = 'mysql' | 'sqlite';
 
@@ -56,7 +57,7 @@ async function upsertChunk(
     const set = updatable.map((c) => (add.has(c) ? `${quoted(c)} = ${quoted(c)} + excluded.${quoted(c)}` : `${quoted(c)} = excluded.${quoted(c)}`));
     sql = `${insert} ON CONFLICT (${conflictColumns.map(quoted).join(', ')}) DO UPDATE SET ${set.join(', ')}`;
   }
-  await em.query(sql, rows.flatMap((row) => cols.map((c) => row[c])));
+  await deferWrite(em, sql, rows.flatMap((row) => cols.map((c) => row[c])));
 }
 
 export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
