@@ -1,4 +1,5 @@
 import { deferBuilder } from '../db/statement-batch';
+import { insertRowsLater, updateById } from '../db/rows';
 import { In, type EntityManager } from 'typeorm';
 import { ALARM_RULES, alarmSettings, desiredTimers, type AlarmSettings, type LeadAlarmState } from '@lifeline/shared';
 import type { AppContext } from '../context';
@@ -47,22 +48,19 @@ export async function syncLeadTimers(
     // A fired alarm still waiting for delivery (quiet hours, retries) is withdrawn once its deadline is satisfied or moved.
     if (row && row.state === 'fired' && due !== row.dueAt) await withdrawUndelivered(em, row.id, now);
     if (due === undefined) {
-      if (row && row.state === 'pending') await deferBuilder(em, updateTimer(em, row.id, { state: 'cancelled', leaseOwner: null, leaseUntil: null, updatedAt: now }));
+      if (row && row.state === 'pending') await updateById(em, AlarmTimer, row.id, { state: 'cancelled', leaseOwner: null, leaseUntil: null, updatedAt: now });
       continue;
     }
     if (!row) {
       arm.push({ companyId: lead.companyId, leadId: lead.id, rule, dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, firedAt: null, createdAt: now, updatedAt: now });
     } else if (row.dueAt !== due || row.state === 'cancelled') {
       if (row.state === 'fired' && row.dueAt === due) continue;
-      await deferBuilder(em, updateTimer(em, row.id, { dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, updatedAt: now }));
+      await updateById(em, AlarmTimer, row.id, { dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, updatedAt: now });
     }
   }
   // New deadlines in one statement: an intake arms up to three.
-  if (arm.length) await deferBuilder(em, em.createQueryBuilder().insert().into(AlarmTimer).values(arm).updateEntity(false));
+  await insertRowsLater(em, AlarmTimer, arm);
 }
-
-const updateTimer = (em: EntityManager, id: number, set: Partial<AlarmTimer>) =>
-  em.createQueryBuilder().update(AlarmTimer).set(set).where('id = :id', { id });
 
 async function withdrawUndelivered(em: EntityManager, timerId: number, now: number): Promise<void> {
   const alarms = await em.getRepository(Alarm).find({ where: { timerId }, select: { id: true } });

@@ -1,4 +1,4 @@
-import { deferBuilder } from '../db/statement-batch';
+import { insertRowsLater } from '../db/rows';
 import type { EntityManager } from 'typeorm';
 import { deferToCommit } from '../db/tx';
 import { AuditLog, type AuditAction } from './audit-log.entity';
@@ -72,7 +72,7 @@ export class Audit {
     await deferToCommit(em, 'audit:flush', async () => {
       const all = buffered.get(em) ?? [];
       buffered.delete(em);
-      if (all.length) await deferBuilder(em, em.createQueryBuilder().insert().into(AuditLog).values(all).updateEntity(false));
+      await insertRowsLater(em, AuditLog, all);
     });
   }
 }

@@ -22,8 +22,20 @@ interface Statement {
   params: readonly unknown[];
 }
 
+interface Waiting {
+  statement: Statement;
+  structured: boolean;
+  resolve: (result: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
 interface Batching {
+  /** Writes waiting for the transaction's next statement. */
   queue: Statement[];
+  /** > 0 while independent tasks run side by side (see `sideBySide`): statements wait to share a packet. */
+  coalescing: number;
+  waiting: Waiting[];
+  scheduled: boolean;
 }
 
 const batching = new WeakMap<QueryRunner, Batching>();
@@ -32,17 +44,39 @@ interface MysqlConnection {
   format(sql: string, values?: readonly unknown[]): string;
 }
 
+type Send = (sql: string, params?: unknown[], structured?: boolean) => Promise<unknown>;
+
 /** Makes `qr` (a MySQL query runner about to start a transaction) carry queued statements with the next one. */
 export function installBatching(qr: QueryRunner): void {
-  const state: Batching = { queue: [] };
+  const state: Batching = { queue: [], coalescing: 0, waiting: [], scheduled: false };
   batching.set(qr, state);
-  const original = qr.query.bind(qr) as (sql: string, params?: unknown[], structured?: boolean) => Promise<unknown>;
+  const original = qr.query.bind(qr) as Send;
+  const flush = async () => {
+    state.scheduled = false;
+    const waiting = state.waiting.splice(0);
+    const queued = state.queue.splice(0);
+    try {
+      const results = await sendMany(qr, original, [...queued, ...waiting.map((w) => w.statement)]);
+      waiting.forEach((w, i) => w.resolve(shape(results[queued.length + i], w.structured)));
+    } catch (err) {
+      waiting.forEach((w) => w.reject(err));
+    }
+  };
   qr.query = (async (sql: string, params?: unknown[], structured: boolean = false) => {
     if (sql === 'START TRANSACTION') {
       state.queue.push({ sql, params: [] });
       return structured ? new QueryResult() : undefined;
     }
     if (sql === 'ROLLBACK') state.queue.length = 0;
+    if (state.coalescing > 0) {
+      // Everything the side-by-side tasks send before the event loop turns goes in one packet.
+      const result = new Promise((resolve, reject) => state.waiting.push({ statement: { sql, params: params ?? [] }, structured, resolve, reject }));
+      if (!state.scheduled) {
+        state.scheduled = true;
+        setImmediate(() => void flush());
+      }
+      return result;
+    }
     if (!state.queue.length) return original(sql, params, structured);
     const queued = state.queue.splice(0);
     const results = await sendMany(qr, original, [...queued, { sql, params: params ?? [] }]);
@@ -51,8 +85,6 @@ export function installBatching(qr: QueryRunner): void {
 }
 
 /** Sends statements as one packet; one result per statement. */
-type Send = (sql: string, params?: unknown[]) => Promise<unknown>;
-
 async function sendMany(qr: QueryRunner, send: Send, statements: Statement[]): Promise<unknown[]> {
   if (statements.length === 1) return [await send(statements[0].sql, [...statements[0].params])];
   const conn = (await qr.connect()) as MysqlConnection;
@@ -99,9 +131,28 @@ export async function readMany<T = Record<string, unknown>>(em: EntityManager, q
     return out;
   }
   const qr = em.queryRunner!;
+  if (state.coalescing > 0) return Promise.all(queries.map((q) => qr.query(q.sql, [...q.params]) as Promise<T[]>));
   const queued = state.queue.splice(0);
   const results = await sendMany(qr, (sql, params) => qr.query(sql, params), [...queued, ...queries]);
   return results.slice(queued.length) as T[][];
+}
+
+/**
+ * Runs independent tasks of one transaction side by side (commit hooks: audit, alarm timers, metrics), so that
+ * the reads they send in the same turn of the event loop travel in one packet. Waits for every task, then throws
+ * the first failure, so nothing still runs on the connection when the transaction rolls back. The tasks must not
+ * read what another of them writes: each sees the transaction as it was before any of them wrote.
+ */
+export async function sideBySide(em: EntityManager, tasks: (() => Promise<void>)[]): Promise<void> {
+  const state = stateOf(em);
+  if (state) state.coalescing++;
+  try {
+    const settled = await Promise.allSettled(tasks.map((t) => t()));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } finally {
+    if (state) state.coalescing--;
+  }
 }
 
 /** `deferWrite` for a TypeORM insert/update builder (its column transformers and names as `execute` would use). */

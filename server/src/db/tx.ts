@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { dbKindOf } from './data-source';
-import { installBatching } from './statement-batch';
+import { installBatching, sideBySide } from './statement-batch';
 
 /** Work queued to run once at the end of a transaction, keyed so it is queued once (see `deferToCommit`). */
 const pending = new WeakMap<EntityManager, Map<string, () => Promise<void>>>();
@@ -35,11 +35,12 @@ export class Tx {
       pending.set(em, new Map());
       try {
         const result = await work(em);
-        // Hooks may queue more hooks (rarely); run until none is left.
+        // Hooks are independent (audit, alarm timers, metrics): side by side, their reads share a round trip.
+        // They may queue more hooks (rarely); run until none is left.
         for (let hooks = pending.get(em)!; hooks.size; ) {
-          const [key, hook] = hooks.entries().next().value as [string, () => Promise<void>];
-          hooks.delete(key);
-          await hook();
+          const batch = [...hooks.values()];
+          hooks.clear();
+          await sideBySide(em, batch);
         }
         return result;
       } finally {

@@ -9,7 +9,7 @@ import { Lead } from '../leads/lead.entity';
 import { canWriteLead } from '../leads/lead-scope';
 import type { LeadService } from '../leads/leads.service';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors';
-import { deferBuilder } from '../db/statement-batch';
+import { insertRow, updateById } from '../db/rows';
 import { isDeadlock } from '../db/tx';
 import { Followup } from './followup.entity';
 
@@ -148,7 +148,7 @@ export class FollowupService {
       createdAt: now,
       deletedAt: null,
     });
-    await em.getRepository(Followup).insert(followup);
+    await insertRow(em, Followup, followup);
 
     const node = nextJourneyNode(lead.journeyNode, body.action, actor.settings.actionNodeRules);
     const status = signing ? 'won' : lead.status === 'pending' || lead.status === 'assigned' ? 'following' : lead.status;
@@ -164,7 +164,7 @@ export class FollowupService {
       ...(signing ? { signedAt: lead.signedAt ?? now, signedCourse: body.signedCourse! } : {}),
     };
     const changes = diffFields(lead, patch);
-    await deferBuilder(em, em.createQueryBuilder().update(Lead).set({ ...patch, updatedAt: now }).where('id = :id', { id: lead.id }));
+    await updateById(em, Lead, lead.id, { ...patch, updatedAt: now });
 
     const audit = new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now });
     await audit.created('followup', followup.id, followup);

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { deferBuilder } from '../db/statement-batch';
+import { insertRowsLater, updateById } from '../db/rows';
 import { JourneyEvent } from './journey-event.entity';
 import { JourneyStay } from './journey-stay.entity';
 
@@ -19,16 +19,16 @@ export interface JourneyStep {
  * stay it opens, closing the previous one, in the caller's transaction. Time per node comes from the stays.
  */
 export async function recordJourneyStep(em: EntityManager, step: JourneyStep): Promise<void> {
-  await deferBuilder(em, em.createQueryBuilder().insert().into(JourneyEvent).values({ ...step }).updateEntity(false));
+  await insertRowsLater(em, JourneyEvent, [{ ...step }]);
   if (step.fromNode !== null) {
     // Close by primary key (the caller holds the lead's row lock): no range locks for concurrent leads to deadlock on.
     const open: { id: number }[] = await em.query(
       'SELECT id FROM journey_stay WHERE companyId = ? AND leadId = ? AND leftAt IS NULL', [step.companyId, step.leadId],
     );
-    for (const o of open) await deferBuilder(em, em.createQueryBuilder().update(JourneyStay).set({ leftAt: step.at }).where('id = :id', { id: Number(o.id) }));
+    for (const o of open) await updateById(em, JourneyStay, Number(o.id), { leftAt: step.at });
   }
-  await deferBuilder(em, em.createQueryBuilder().insert().into(JourneyStay).updateEntity(false).values({
+  await insertRowsLater(em, JourneyStay, [{
     companyId: step.companyId, leadId: step.leadId, node: step.toNode, enteredAt: step.at, leftAt: null,
     actorId: step.actorId, followupId: step.followupId, scriptId: step.scriptId,
-  }));
+  }]);
 }

@@ -1,3 +1,4 @@
+import { findById } from '../db/rows';
 import { In, type EntityManager } from 'typeorm';
 import { journeyIndex, scoreLead, OVERDUE_HOURS, type LeadCreateBody, type LeadListQuery, type LeadUpdateBody } from '@lifeline/shared';
 import type { AppContext } from '../context';
@@ -147,9 +148,7 @@ export class LeadService {
 
   /** A lead the actor may see, or 404 (not 403: we do not confirm that other people's leads exist). */
   async findVisible(em: EntityManager, actor: Actor, id: number, opts: { withDeleted?: boolean; lock?: boolean } = {}) {
-    const qb = em.getRepository(Lead).createQueryBuilder('lead').where('lead.id = :id', { id });
-    if (opts.lock && this.app.tx.kind === 'mysql') qb.setLock('pessimistic_write');
-    const lead = await qb.getOne();
+    const lead = await findById(em, Lead, id, { lock: opts.lock });
     if (!lead || !canSeeLead(actor, lead) || (lead.deletedAt !== null && !opts.withDeleted)) {
       throw notFound(`线索不存在或无权查看（ID ${id}）`);
     }

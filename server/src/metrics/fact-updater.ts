@@ -65,15 +65,28 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
       });
     });
   };
+  // Conversation updates wait for commit too, in event order, so their reads share the other hooks' round trip.
+  const conversationSyncs = new WeakMap<EntityManager, (() => Promise<void>)[]>();
+  const atCommit: AtCommit = (em, task) => {
+    let tasks = conversationSyncs.get(em);
+    if (!tasks) conversationSyncs.set(em, (tasks = []));
+    tasks.push(task);
+    return app.tx.beforeCommit(em, 'metrics:conversations', async () => {
+      const queued = conversationSyncs.get(em) ?? [];
+      conversationSyncs.delete(em);
+      for (const t of queued) await t();
+    });
+  };
   app.events.on((em, event, meta) => {
     track(em, event);
-    return applyEvent(em, event, meta, refresh);
+    return applyEvent(em, event, meta, refresh, atCommit);
   });
 }
 
 type Refresh = (em: EntityManager, meta: EventMeta, ids: number[]) => Promise<void>;
+type AtCommit = (em: EntityManager, task: () => Promise<void>) => Promise<void>;
 
-async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta, refresh: Refresh): Promise<void> {
+async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta, refresh: Refresh, atCommit: AtCommit): Promise<void> {
   const customersLeads = async (customerId: number) => {
     const rows: { id: number }[] = await em.query('SELECT id FROM `lead` WHERE companyId = ? AND customerId = ?', [meta.companyId, customerId]);
     await refresh(em, meta, rows.map((r) => Number(r.id)));
@@ -91,7 +104,8 @@ async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta
     case 'followup.deleted':
     case 'followup.restored': {
       const f = event.followup;
-      await syncConversationFollowed(em, f, meta.at, event.type === 'followup.created' ? 'created' : event.type === 'followup.deleted' ? 'deleted' : 'restored');
+      const change = event.type === 'followup.created' ? 'created' : event.type === 'followup.deleted' ? 'deleted' : 'restored';
+      await atCommit(em, () => syncConversationFollowed(em, f, meta.at, change));
       if (f.scriptId !== null) {
         const delta = event.type === 'followup.deleted' ? -1 : 1;
         await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
