@@ -52,4 +52,27 @@ describeEachDb('lead facts written at creation equal facts recomputed from the r
     expect(byLead.get(b.body.leadId)).toMatchObject({ grade: wang.grade, city: wang.city }); // a known customer keeps their grade
     expect(Number(byLead.get(own.body.lead.id).firstTouchAt)).toBe(TEST_NOW);
   });
+
+  it('a lead reassigned after its first call counts the new owner\'s first touch, not the old one', async () => {
+    const made = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13616289999', channel: '转介绍', name: '钱妈妈' } });
+    const id = made.body.lead.id;
+    const save = (as: string, key: string) => h.req('POST', '/api/followups', {
+      as, body: { leadId: id, action: '已电话沟通', conclusion: '了解需求' }, headers: { 'Idempotency-Key': key },
+    });
+    const first = h.clock.now();
+    expect((await save('张敏', 'facts-reassign-1')).status).toBe(201);
+    h.clock.advance(3600_000);
+    const chen = await h.user('陈晨');
+    expect((await h.req('PATCH', `/api/leads/${id}`, { as: '李静', body: { ownerId: chen.id } })).status).toBe(200);
+    const reassigned = h.clock.now();
+    h.clock.advance(30 * 60_000); // the new owner calls half an hour later
+    expect((await save('陈晨', 'facts-reassign-2')).status).toBe(201);
+    h.clock.advance(60_000);
+    expect((await save('陈晨', 'facts-reassign-3')).status).toBe(201);
+    const [fact] = await h.ds.query('SELECT assignedAt, firstTouchAt, assignTouchAt, f48PendingUntil FROM lead_fact WHERE leadId = ?', [id]);
+    expect(Number(fact.assignedAt)).toBe(reassigned);
+    expect(Number(fact.firstTouchAt)).toBe(first);
+    expect(Number(fact.assignTouchAt)).toBe(reassigned + 30 * 60_000);
+    expect(fact.f48PendingUntil).toBeNull();
+  });
 });

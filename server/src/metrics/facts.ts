@@ -1,21 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import { JOURNEY_NODES, KPI_WINDOWS, OPEN_LEAD_STATUSES, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled } from '@lifeline/shared';
 import { effectiveSettings, type CompanySettings } from '../companies/settings';
-import { readMany } from '../db/statement-batch';
+import { deferWrite, readMany } from '../db/statement-batch';
 import { applyRollupDeltas, rollupDeltas } from './rollup';
 import { dialectOf, marks, num, numOrNull, upsertRows } from './sql';
 
 const TRIAL_INDEX = journeyIndex('试听体验');
 const HOUR = 3600_000;
 const WINDOW = { s7: KPI_WINDOWS.survivalHours * HOUR, f24: KPI_WINDOWS.firstTouchHours * HOUR, f48: KPI_WINDOWS.followupHours * HOUR };
-
-/** The fact columns the rollup measures and keys read: as the fact was before the change (see lockFacts). */
-const BEFORE_COLS = [
-  'enteredAt', 'enteredDay', 'ownerId', 'orgUnitId', 'channel', 'city', 'grade', 'status', 'journeyNode', 'maxNodeIndex', 'lostNode', 'score',
-  'assignedAt', 'firstTouchAt', 'signedAt', 'demandMatch', 'profilePrimary', 'profileFilled', 'profileRequired',
-  's7PendingUntil', 'f24PendingUntil', 'f48PendingUntil', 'deletedAt',
-  ...JOURNEY_NODES.flatMap((_, i) => [`stayMs${i}`, `stays${i}`]),
-];
 
 /** The company's effective settings, read in the caller's transaction. */
 export async function settingsOf(em: EntityManager, companyId: number): Promise<CompanySettings> {
@@ -27,6 +19,7 @@ export async function settingsOf(em: EntityManager, companyId: number): Promise<
 export interface FactSource {
   lead: Record<string, unknown>;
   customer: (Record<string, unknown> & { concerns: string[] }) | undefined;
+  /** Follow-up times: at least the first one and the first since assignment (all of them will do too). */
   touches: number[];
   stays: { node: string; enteredAt: number; leftAt: number | null }[];
   /** No newer live lead of the same customer: the customer's profile is counted at this lead. */
@@ -55,9 +48,25 @@ export async function refreshLeadFacts(
   const unknown = ids.filter((id) => !opts.known?.has(id));
   if (unknown.length) sources.push(...(await loadSources(em, companyId, unknown, opts.created)));
   const rows = sources.map((src) => factRow(companyId, src, settings, opts.at));
-  await upsertRows(em, 'lead_fact', ['leadId'], rows);
+  // A stored fact gets an UPDATE of the columns that changed (a save changes a handful of seventy); new facts are
+  // inserted together.
+  const fresh: Record<string, unknown>[] = [];
+  for (const [i, row] of rows.entries()) {
+    const before = sources[i].before;
+    if (!before) fresh.push(row);
+    else await updateFact(em, before, row);
+  }
+  await upsertRows(em, 'lead_fact', ['leadId'], fresh);
   const at = rows.reduce((a, r) => Math.max(a, Number(r.updatedAt)), 0);
   await applyRollupDeltas(em, rollupDeltas(companyId, sources.map((src, i) => ({ before: src.before, after: rows[i] })), settings.levelA, at));
+}
+
+const sameValue = (a: unknown, b: unknown) => a === b || (a !== null && b !== null && a !== undefined && b !== undefined && String(a) === String(b));
+
+async function updateFact(em: EntityManager, before: Record<string, unknown>, row: Record<string, unknown>): Promise<void> {
+  const changed = Object.keys(row).filter((c) => c !== 'leadId' && !sameValue(before[c], row[c]));
+  if (!changed.length) return;
+  await deferWrite(em, `UPDATE lead_fact SET ${changed.map((c) => `\`${c}\` = ?`).join(', ')} WHERE leadId = ?`, [...changed.map((c) => row[c]), row.leadId]);
 }
 
 /**
@@ -68,7 +77,7 @@ export async function refreshLeadFacts(
  */
 function lockFactsQuery(em: EntityManager, ids: number[]) {
   return {
-    sql: `SELECT leadId, companyId, ${BEFORE_COLS.join(', ')} FROM lead_fact WHERE leadId IN (${marks(ids.length)})${dialectOf(em) === 'mysql' ? ' FOR UPDATE' : ''}`,
+    sql: `SELECT * FROM lead_fact WHERE leadId IN (${marks(ids.length)})${dialectOf(em) === 'mysql' ? ' FOR UPDATE' : ''}`,
     params: ids,
   };
 }
@@ -89,11 +98,18 @@ async function loadSources(em: EntityManager, companyId: number, ids: number[], 
       params: [companyId, ...ids],
     },
     {
-      sql: `SELECT 'f' AS kind, leadId, NULL AS node, createdAt AS enteredAt, NULL AS leftAt
-       FROM followup WHERE companyId = ? AND leadId IN (${marks(ids.length)}) AND deletedAt IS NULL
+      // Of the follow-ups, a fact needs only the first and the first since assignment (see factRow): two rows per
+      // lead, however many follow-ups it has.
+      sql: `SELECT 'f' AS kind, leadId, NULL AS node, MIN(createdAt) AS enteredAt, NULL AS leftAt
+       FROM followup WHERE companyId = ? AND leadId IN (${marks(ids.length)}) AND deletedAt IS NULL GROUP BY leadId
+     UNION ALL
+     SELECT 'f' AS kind, f.leadId, NULL AS node, MIN(f.createdAt) AS enteredAt, NULL AS leftAt
+       FROM followup f JOIN \`lead\` l ON l.id = f.leadId
+      WHERE f.companyId = ? AND f.leadId IN (${marks(ids.length)}) AND f.deletedAt IS NULL AND f.createdAt >= COALESCE(l.assignedAt, l.createdAt)
+      GROUP BY f.leadId
      UNION ALL
      SELECT 's' AS kind, leadId, node, enteredAt, leftAt FROM journey_stay WHERE companyId = ? AND leadId IN (${marks(ids.length)})`,
-      params: [companyId, ...ids, companyId, ...ids],
+      params: [companyId, ...ids, companyId, ...ids, companyId, ...ids],
     },
   ];
   const results = await readMany(em, reads);
