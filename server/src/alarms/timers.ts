@@ -1,10 +1,10 @@
-import { deferBuilder } from '../db/statement-batch';
-import { insertRowsLater, updateById } from '../db/rows';
 import { In, type EntityManager } from 'typeorm';
 import { ALARM_RULES, alarmSettings, desiredTimers, type AlarmSettings, type LeadAlarmState } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { Lead } from '../leads/lead.entity';
 import { Company } from '../companies/company.entity';
+import { deferBuilder } from '../db/statement-batch';
+import { insertRowsLater, updateById } from '../db/rows';
 import { Alarm, AlarmMessage, AlarmTimer } from './alarm.entities';
 
 /** The company's alarm settings: `settings.alarms` overrides over the defaults. */

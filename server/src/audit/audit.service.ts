@@ -1,7 +1,7 @@
-import { insertRowsLater } from '../db/rows';
 import type { EntityManager } from 'typeorm';
 import { deferToCommit } from '../db/tx';
 import { AuditLog, type AuditAction } from './audit-log.entity';
+import { insertRowsLater } from '../db/rows';
 
 /** Audit rows of a transaction, written together in one INSERT just before it commits. */
 const buffered = new WeakMap<EntityManager, Partial<AuditLog>[]>();

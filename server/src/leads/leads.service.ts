@@ -1,4 +1,3 @@
-import { findById } from '../db/rows';
 import { In, type EntityManager } from 'typeorm';
 import { journeyIndex, scoreLead, OVERDUE_HOURS, type LeadCreateBody, type LeadListQuery, type LeadUpdateBody } from '@lifeline/shared';
 import type { AppContext } from '../context';
@@ -17,7 +16,7 @@ import { leadView } from './lead.view';
 import { resolveOwner } from './owner';
 import { buildTimeline } from './timeline';
 import { scoreInputOf } from '../scoring/score-input';
-import { insertOne } from '../db/insert';
+import { findById, insertRow } from '../db/rows';
 
 const CUSTOMER_FIELDS = ['name', 'city', 'province', 'grade', 'concerns', 'tags'] as const;
 
@@ -80,7 +79,7 @@ export class LeadService {
         updatedAt: now,
         deletedAt: null,
       });
-      await insertOne(em, Lead, lead);
+      await insertRow(em, Lead, lead);
       await audit.created('lead', lead.id, lead);
       await recordJourneyStep(em, {
         companyId: actor.companyId, leadId: lead.id, fromNode: null, toNode: '线索获取', at: now, actorId,
