@@ -1,4 +1,5 @@
 import { QueryResult, type EntityManager, type QueryRunner } from 'typeorm';
+import { codeOf, isDeadlock } from './errors';
 
 /**
  * Fewer round trips inside MySQL transactions.
@@ -55,11 +56,13 @@ export function installBatching(qr: QueryRunner): void {
     state.scheduled = false;
     const waiting = state.waiting.splice(0);
     const queued = state.queue.splice(0);
+    const statements = [...queued, ...waiting.map((w) => w.statement)];
     try {
-      const results = await sendMany(qr, original, [...queued, ...waiting.map((w) => w.statement)]);
+      const results = await sendMany(qr, original, statements);
       waiting.forEach((w, i) => w.resolve(shape(results[queued.length + i], w.structured)));
     } catch (err) {
-      waiting.forEach((w) => w.reject(err));
+      const failure = statements.length > 1 ? new BatchFailure(err) : err;
+      waiting.forEach((w) => w.reject(failure));
     }
   };
   qr.query = (async (sql: string, params?: unknown[], structured: boolean = false) => {
@@ -79,9 +82,35 @@ export function installBatching(qr: QueryRunner): void {
     }
     if (!state.queue.length) return original(sql, params, structured);
     const queued = state.queue.splice(0);
-    const results = await sendMany(qr, original, [...queued, { sql, params: params ?? [] }]);
-    return shape(results[results.length - 1], structured);
+    const onlyBegin = queued.every((q) => q.sql === 'START TRANSACTION');
+    if (!onlyBegin && !READ.test(sql)) {
+      // A write's own error may be handled by its caller (a unique-key race): it goes alone, after the queue.
+      await sendMany(qr, original, queued).catch((err) => Promise.reject(new BatchFailure(err)));
+      return original(sql, params, structured);
+    }
+    try {
+      const results = await sendMany(qr, original, [...queued, { sql, params: params ?? [] }]);
+      return shape(results[results.length - 1], structured);
+    } catch (err) {
+      throw onlyBegin ? err : new BatchFailure(err);
+    }
   }) as QueryRunner['query'];
+}
+
+/** Statements that carry the queue: reads and COMMIT (their errors are never a race a caller handles). */
+const READ = /^\s*(\(?\s*SELECT|WITH|COMMIT)\b/i;
+
+/**
+ * A packet failed that also held other statements (queued writes): which one failed is unknown, so the error is not
+ * one a caller may take for a harmless unique-key race; the transaction fails whole. A deadlock keeps its code, so
+ * the unit of work is still run again.
+ */
+export class BatchFailure extends Error {
+  readonly code: string;
+  constructor(readonly cause: unknown) {
+    super(`statement batch failed: ${(cause as Error)?.message ?? String(cause)}`);
+    this.code = isDeadlock(cause) ? codeOf(cause) : 'BATCH_FAILED';
+  }
 }
 
 /** Sends statements as one packet; one result per statement. */
@@ -133,8 +162,12 @@ export async function readMany<T = Record<string, unknown>>(em: EntityManager, q
   const qr = em.queryRunner!;
   if (state.coalescing > 0) return Promise.all(queries.map((q) => qr.query(q.sql, [...q.params]) as Promise<T[]>));
   const queued = state.queue.splice(0);
-  const results = await sendMany(qr, (sql, params) => qr.query(sql, params), [...queued, ...queries]);
-  return results.slice(queued.length) as T[][];
+  try {
+    const results = await sendMany(qr, (sql, params) => qr.query(sql, params), [...queued, ...queries]);
+    return results.slice(queued.length) as T[][];
+  } catch (err) {
+    throw new BatchFailure(err);
+  }
 }
 
 /**

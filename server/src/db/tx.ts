@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { dbKindOf } from './data-source';
+import { isDeadlock, isUniqueViolation } from './errors';
 import { installBatching, sideBySide } from './statement-batch';
 
 /** Work queued to run once at the end of a transaction, keyed so it is queued once (see `deferToCommit`). */
@@ -94,17 +95,4 @@ export class Tx {
   }
 }
 
-function codeOf(err: unknown): string {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  return e?.driverError?.code ?? e?.code ?? '';
-}
-
-export function isUniqueViolation(err: unknown): boolean {
-  const code = codeOf(err);
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
-export function isDeadlock(err: unknown): boolean {
-  const code = codeOf(err);
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY';
-}
+export { isDeadlock, isUniqueViolation } from './errors';
