@@ -64,6 +64,8 @@ export function measures(levelA: number): Measure[] {
   return [...BASE, { name: 'levelA', sql: when(`f.score >= ${t}`), of: (f) => b(Number(f.score) >= t) }];
 }
 export const MEASURE_NAMES = measures(0).map((m) => m.name);
+/** Where the lead count sits in a row's sums (the open shape counts only that). */
+const LEADS = MEASURE_NAMES.indexOf('leads');
 export const MS_MEASURES = new Set(BASE.filter((m) => m.ms).map((m) => m.name));
 
 /** The attribute value a fact is filed under in a shape ('' = none / unknown). */
@@ -99,7 +101,7 @@ export function rollupDeltas(companyId: number, changes: { before: Fact | null; 
       let row = out.get(k);
       if (!row) out.set(k, (row = { key, sums: new Array<number>(ms.length).fill(0) }));
       // The open shape only counts (the backlog): a change that leaves a lead open leaves its row alone.
-      if (key.shape === 'open') row.sums[0] += sign;
+      if (key.shape === 'open') row.sums[LEADS] += sign;
       else for (let i = 0; i < values.length; i++) row.sums[i] += sign * values[i];
     }
   };
