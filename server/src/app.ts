@@ -35,7 +35,7 @@ export interface CreateAppOptions {
   events?: DomainEvents;
 }
 
-export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext } {
+export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; followups: FollowupService } {
   const ctx: AppContext = {
     config: opts.config,
     ds: opts.ds,
@@ -83,5 +83,5 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext }
   authed.use(alarms.authed.routes(), alarms.authed.allowedMethods());
   authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
   koa.use(authed.routes());
-  return { koa, ctx };
+  return { koa, ctx, followups };
 }

@@ -28,6 +28,8 @@ export interface AppConfig {
   /** Largest Excel/CSV import upload. */
   importMaxBytes?: number;
   /** Alarm engine tick and lease (ALARM_TICK_SECONDS, ALARM_LEASE_SECONDS); absent = defaults 1 s / 60 s. */
+  /** Follow-up saves that arrive while the database is busy share a transaction (FOLLOWUP_GROUP_*); absent = each alone. */
+  followupGroupCommit?: { maxBatch: number; slots: number };
   alarms?: { tickSeconds: number; leaseMs: number; wecomGroupRobotUrl?: string; dingtalkRobotWebhook?: string; dingtalkRobotSecret?: string };
 }
 
@@ -72,6 +74,8 @@ const env = z.object({
   LLM_ASR_MODE: z.enum(['transcriptions', 'chat_audio']).optional(),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   DOUYIN_PUSH_SECRET: z.string().min(16, 'DOUYIN_PUSH_SECRET must be at least 16 characters').optional(),
+  FOLLOWUP_GROUP_MAX: z.coerce.number().int().min(1).max(200).default(16),
+  FOLLOWUP_GROUP_SLOTS: z.coerce.number().int().min(1).max(64).default(4),
   IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
 });
 
@@ -124,5 +128,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       : null,
     douyin: e.DOUYIN_PUSH_SECRET ? { pushSecret: e.DOUYIN_PUSH_SECRET } : null,
     importMaxBytes: e.IMPORT_MAX_BYTES,
+    followupGroupCommit: { maxBatch: e.FOLLOWUP_GROUP_MAX, slots: e.FOLLOWUP_GROUP_SLOTS },
   };
 }

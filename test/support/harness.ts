@@ -12,6 +12,7 @@ import { ManualClock } from '../../server/src/clock';
 import { seedDemo, type SeedSummary } from '../../server/src/demo/seed';
 import { User } from '../../server/src/users/user.entity';
 import type { AppConfig } from '../../server/src/config';
+import type { FollowupService } from '../../server/src/followups/followups.service';
 import type { AppContext } from '../../server/src/context';
 
 /** The databases every database suite runs on: SQLite always, MariaDB/MySQL when TEST_MYSQL_URL is set. */
@@ -69,6 +70,7 @@ export const TEST_CONFIG: AppConfig = {
   demo: true,
   bodyLimit: '64kb',
   logLevel: 'silent',
+  followupGroupCommit: { maxBatch: 16, slots: 4 },
   wecom: null,
   dingtalk: null,
   llm: null,
@@ -78,6 +80,7 @@ export const TEST_CONFIG: AppConfig = {
 export class Harness {
   ds!: DataSource;
   app!: AppContext;
+  followups!: FollowupService;
   clock = new ManualClock(TEST_NOW);
   seed!: SeedSummary;
   base = '';
@@ -94,8 +97,9 @@ export class Harness {
     this.drop = drop;
     await migrate(ds);
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
-    const { koa, ctx } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock });
+    const { koa, ctx, followups } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock });
     this.app = ctx;
+    this.followups = followups;
     this.server = koa.listen(0, '127.0.0.1');
     await new Promise<void>((r) => this.server!.once('listening', () => r()));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

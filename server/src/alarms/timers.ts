@@ -3,9 +3,9 @@ import { ALARM_RULES, alarmSettings, desiredTimers, type AlarmSettings, type Lea
 import type { AppContext } from '../context';
 import { Lead } from '../leads/lead.entity';
 import { Company } from '../companies/company.entity';
-import { deferBuilder } from '../db/statement-batch';
+import { deferWrite } from '../db/statement-batch';
 import { insertRowsLater, updateById } from '../db/rows';
-import { Alarm, AlarmMessage, AlarmTimer } from './alarm.entities';
+import { AlarmTimer } from './alarm.entities';
 
 /** The company's alarm settings: `settings.alarms` overrides over the defaults. */
 export async function companyAlarmSettings(em: EntityManager, companyId: number): Promise<AlarmSettings> {
@@ -62,12 +62,12 @@ export async function syncLeadTimers(
   await insertRowsLater(em, AlarmTimer, arm);
 }
 
+/** Cancels the timer's alarm cards still waiting for delivery; queued with the transaction's next statement. */
 async function withdrawUndelivered(em: EntityManager, timerId: number, now: number): Promise<void> {
-  const alarms = await em.getRepository(Alarm).find({ where: { timerId }, select: { id: true } });
-  if (!alarms.length) return;
-  await deferBuilder(em, em.createQueryBuilder().update(AlarmMessage)
-    .set({ state: 'cancelled', lastError: '线索已处理，提醒撤回', leaseOwner: null, leaseUntil: null, updatedAt: now })
-    .where({ alarmId: In(alarms.map((a) => a.id)), kind: 'card', state: 'pending' }));
+  await deferWrite(em,
+    `UPDATE alarm_message SET state = 'cancelled', lastError = ?, leaseOwner = NULL, leaseUntil = NULL, updatedAt = ?
+      WHERE kind = 'card' AND state = 'pending' AND alarmId IN (SELECT id FROM alarm WHERE timerId = ?)`,
+    ['线索已处理，提醒撤回', now, timerId]);
 }
 
 /** Timers are written in the transaction of every lead and follow-up change (domain events). */

@@ -46,29 +46,95 @@ export async function findById<T extends ObjectLiteral>(
     cache.set(key, sql);
   }
   const [raw] = (await em.query(sql, [id])) as Record<string, unknown>[];
-  if (!raw) return null;
-  const entity = m.create() as T;
-  for (const c of m.columns) (entity as Record<string, unknown>)[c.propertyName] = fromDb(c, raw[c.databaseName]);
-  return entity;
+  return raw ? toEntity<T>(m, raw) : null;
+}
+
+/** Rows by id as entities, by id; `lock` takes their write locks in id order (one statement). */
+export async function findByIds<T extends ObjectLiteral & { id: number }>(
+  em: EntityManager, target: EntityTarget<T>, ids: number[], opts: { lock?: boolean } = {},
+): Promise<Map<number, T>> {
+  const out = new Map<number, T>();
+  if (!ids.length) return out;
+  const m = meta(em, target);
+  const lock = opts.lock && em.connection.options.type === 'mysql';
+  const pk = q(m.primaryColumns[0].databaseName);
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const sql = `SELECT ${m.columns.map((c) => q(c.databaseName)).join(', ')} FROM ${q(m.tableName)} WHERE ${pk} IN (${sorted.map(() => '?').join(', ')}) ORDER BY ${pk}${lock ? ' FOR UPDATE' : ''}`;
+  for (const raw of (await em.query(sql, sorted)) as Record<string, unknown>[]) {
+    const entity = toEntity<T>(m, raw);
+    out.set(Number(entity.id), entity);
+  }
+  return out;
+}
+
+function toEntity<T>(m: EntityMetadata, raw: Record<string, unknown>): T {
+  const entity = m.create() as Record<string, unknown>;
+  for (const c of m.columns) entity[c.propertyName] = fromDb(c, raw[c.databaseName]);
+  return entity as T;
 }
 
 /** INSERT one row (the properties given) and set its generated id. */
 export async function insertRow<T extends ObjectLiteral & { id: number }>(em: EntityManager, target: EntityTarget<T>, row: T): Promise<T> {
   const m = meta(em, target);
   const props = Object.keys(row).filter((p) => p !== 'id' && row[p] !== undefined);
-  const cols = props.map((p) => column(m, p));
-  const key = `insert:${m.tableName}:${props.join(',')}`;
-  let sql = cache.get(key);
-  if (!sql) {
-    sql = `INSERT INTO ${q(m.tableName)} (${cols.map((c) => q(c.databaseName)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-    cache.set(key, sql);
-  }
-  const result = (await em.query(sql, cols.map((c, i) => toDb(c, row[props[i]])))) as { insertId?: number | bigint } | number | bigint;
+  const result = (await em.query(insertSql(m, props, 1), valuesOf(m, props, [row]))) as { insertId?: number | bigint } | number | bigint;
   // mysql2 answers a ResultSetHeader; TypeORM's better-sqlite3 driver answers the new row id for an INSERT.
   const id = Number(typeof result === 'object' && result !== null ? result.insertId : result);
   if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`insert into ${m.tableName} returned no id`);
   row.id = id as T['id'];
   return row;
+}
+
+/**
+ * INSERT rows (the same properties in each) in one statement on MySQL and set their generated ids. A multi-row
+ * INSERT with its row count known in advance (a "simple insert") gets consecutive auto-increment values under every
+ * innodb_autoinc_lock_mode, `auto_increment_increment` apart: the first is the statement's insertId. SQLite (no
+ * round trip to save) inserts them one by one.
+ */
+export async function insertRows<T extends ObjectLiteral & { id: number }>(em: EntityManager, target: EntityTarget<T>, rows: T[]): Promise<void> {
+  const m = meta(em, target);
+  const props = rows.length ? Object.keys(rows[0]).filter((p) => p !== 'id' && rows[0][p] !== undefined) : [];
+  const same = rows.every((r) => props.every((p) => r[p] !== undefined) && Object.keys(r).filter((p) => p !== 'id' && r[p] !== undefined).length === props.length);
+  if (rows.length < 2 || em.connection.options.type !== 'mysql' || !same) {
+    for (const r of rows) await insertRow(em, target, r);
+    return;
+  }
+  const step = await autoIncrementStep(em);
+  const result = (await em.query(insertSql(m, props, rows.length), valuesOf(m, props, rows))) as { insertId?: number | bigint; affectedRows?: number };
+  const first = Number(result.insertId);
+  if (!Number.isSafeInteger(first) || first <= 0 || result.affectedRows !== rows.length) {
+    throw new Error(`insert into ${m.tableName}: ${rows.length} rows gave insertId ${String(result.insertId)}, ${String(result.affectedRows)} affected`);
+  }
+  rows.forEach((r, i) => { r.id = (first + i * step) as T['id']; });
+}
+
+const steps = new WeakMap<object, number>();
+async function autoIncrementStep(em: EntityManager): Promise<number> {
+  let step = steps.get(em.connection);
+  if (step === undefined) {
+    // The pool's sessions share the server's setting (nothing here sets it per session).
+    const [row] = (await em.connection.query('SELECT @@auto_increment_increment AS step')) as { step: unknown }[];
+    step = Number(row?.step ?? 1) || 1;
+    steps.set(em.connection, step);
+  }
+  return step;
+}
+
+function insertSql(m: EntityMetadata, props: string[], rows: number): string {
+  const key = `insert:${m.tableName}:${props.join(',')}:${rows}`;
+  let sql = cache.get(key);
+  if (!sql) {
+    const cols = props.map((p) => column(m, p));
+    const tuple = `(${cols.map(() => '?').join(', ')})`;
+    sql = `INSERT INTO ${q(m.tableName)} (${cols.map((c) => q(c.databaseName)).join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+    if (rows <= 64) cache.set(key, sql);
+  }
+  return sql;
+}
+
+function valuesOf<T extends ObjectLiteral>(m: EntityMetadata, props: string[], rows: T[]): unknown[] {
+  const cols = props.map((p) => column(m, p));
+  return rows.flatMap((r) => cols.map((c, i) => toDb(c, r[props[i]])));
 }
 
 /** UPDATE one row by id; queued with the transaction's next statement (see statement-batch.ts). */

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { nextJourneyNode, type FollowupCreateBody } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
@@ -7,10 +8,12 @@ import { Audit, diffFields } from '../audit/audit.service';
 import { recordJourneyStep } from '../journey/journey-step';
 import { Lead } from '../leads/lead.entity';
 import { canWriteLead } from '../leads/lead-scope';
-import type { LeadService } from '../leads/leads.service';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors';
-import { insertRow, updateById } from '../db/rows';
+import { visibleLead, type LeadService } from '../leads/leads.service';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors';
+import { findById, findByIds, insertRow, insertRows, updateById } from '../db/rows';
 import { isDeadlock } from '../db/tx';
+import { readMany, sideBySide } from '../db/statement-batch';
+import { GroupCommit, type Outcome } from '../db/group-commit';
 import { Followup } from './followup.entity';
 
 const MINUTE = 60_000;
@@ -61,13 +64,56 @@ function hashBody(body: FollowupCreateBody): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+interface SaveRequest {
+  actor: Actor;
+  body: FollowupCreateBody;
+  key: string;
+  requestHash: string;
+  requestId?: string;
+}
+
+interface Checked {
+  lead: Lead;
+  now: number;
+  signing: boolean;
+  nextStepAt: number | null;
+}
+
+/** Which of the saves' idempotency keys are already stored (as `companyId:key`). */
+async function existingKeys(em: EntityManager, saves: SaveRequest[]): Promise<Set<string>> {
+  const byCompany = new Map<number, string[]>();
+  for (const s of saves) byCompany.set(s.actor.companyId, [...(byCompany.get(s.actor.companyId) ?? []), s.key]);
+  const lists = await readMany<{ clientRequestId: string }>(em, [...byCompany].map(([companyId, keys]) => ({
+    sql: `SELECT clientRequestId FROM followup WHERE companyId = ? AND clientRequestId IN (${keys.map(() => '?').join(', ')})`,
+    params: [companyId, ...keys],
+  })));
+  return new Set([...byCompany.keys()].flatMap((companyId, i) => lists[i].map((r) => `${companyId}:${r.clientRequestId}`)));
+}
+
 export class FollowupService {
-  constructor(private readonly app: AppContext, private readonly leads: LeadService) {}
+  private readonly saves: GroupCommit<SaveRequest, FollowupResult>;
+
+  constructor(private readonly app: AppContext, private readonly leads: LeadService) {
+    const grouping = app.config.followupGroupCommit ?? { maxBatch: 1, slots: Number.POSITIVE_INFINITY };
+    this.saves = new GroupCommit({
+      maxBatch: grouping.maxBatch,
+      slots: grouping.slots,
+      keys: (s) => [`lead:${s.body.leadId}`, `key:${s.actor.companyId}:${s.key}`],
+      alone: (s) => this.saveAlone(s),
+      together: (saves) => this.saveTogether(saves),
+    });
+  }
+
+  /** How saves were grouped since start (benchmarks print it). */
+  get groupCommitStats() {
+    return this.saves.stats;
+  }
 
   /**
    * Records a follow-up in one transaction: the follow-up, the lead's first/last follow-up times, its
    * journey node, and its next step (the next step is the reminder). The same idempotency key returns
-   * the first result and writes nothing, including when two copies of a request race.
+   * the first result and writes nothing, including when two copies of a request race. Under load, saves that
+   * arrive together share a transaction (group commit, see db/group-commit.ts); each still gets its own answer.
    */
   async create(actor: Actor, body: FollowupCreateBody, idempotencyKey: string | undefined, requestId?: string): Promise<FollowupResult> {
     const key = idempotencyKey ?? body.clientRequestId;
@@ -75,22 +121,67 @@ export class FollowupService {
     if (idempotencyKey && body.clientRequestId && idempotencyKey !== body.clientRequestId) {
       throw badRequest('Idempotency-Key 请求头与 clientRequestId 不一致');
     }
-    const requestHash = hashBody(body);
+    return this.saves.submit({ actor, body, key, requestHash: hashBody(body), requestId });
+  }
+
+  /** One save in its own transaction: the path every save takes when the server is not busy. */
+  private async saveAlone(s: SaveRequest): Promise<FollowupResult> {
     // No look-up first: a first submit (the common case) goes straight to its transaction, where the key's unique
     // index stops a repeat. Any failure is then checked against the key, so a retry of a request that already
     // committed gets the first result even if the lead has since moved out of reach or the settings changed.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.app.tx.run((em) => this.write(em, actor, body, key, requestHash, requestId));
+        return await this.app.tx.run(async (em) => this.apply(em, s, await this.check(em, s)));
       } catch (err) {
         // InnoDB rolled the whole transaction back to break a lock cycle (e.g. with the alarm tick): nothing was
         // written, so run it again rather than answer 500 to a rep whose save did nothing wrong.
         if (isDeadlock(err) && attempt < DEADLOCK_ATTEMPTS) continue;
-        const first = await this.replay(actor, key, requestHash);
+        const first = await this.replay(s.actor, s.key, s.requestHash);
         if (first) return first;
         throw err;
       }
     }
+  }
+
+  /**
+   * Several saves (distinct leads and keys) in one transaction, side by side so that each step's statements share
+   * one packet: the leads' locks, then the follow-up INSERTs, then the commit hooks for all of them. A save whose
+   * own check fails gets its 4xx and writes nothing; a key that already exists goes back to the ordinary path (the
+   * first result is replayed there). Anything else throws: the transaction rolled back and each save runs alone.
+   */
+  private async saveTogether(saves: SaveRequest[]): Promise<Outcome<FollowupResult>[]> {
+    const outcomes: Outcome<FollowupResult>[] = saves.map(() => ({ alone: true }));
+    // One lock order for every shared transaction (by author, whose rep_day row is written, then lead).
+    const order = saves.map((_, i) => i)
+      .sort((a, b) => saves[a].actor.id - saves[b].actor.id || saves[a].body.leadId - saves[b].body.leadId);
+    await this.app.tx.run(async (em) => {
+      const checked: (Checked | undefined)[] = [];
+      let known = new Set<string>();
+      let leads = new Map<number, Lead>();
+      // One packet: which keys exist, and every lead locked by one statement (in id order).
+      await sideBySide(em, [
+        async () => { known = await existingKeys(em, saves); },
+        async () => { leads = await findByIds(em, Lead, saves.map((s) => s.body.leadId), { lock: true }); },
+      ]);
+      for (const i of order) {
+        try {
+          checked[i] = this.checkLead(saves[i], leads.get(saves[i].body.leadId));
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          outcomes[i] = { error: err };
+        }
+      }
+      // A repeat of a stored save is answered by the ordinary path's replay, whatever its check said now.
+      const repeats = new Set(order.filter((i) => known.has(`${saves[i].actor.companyId}:${saves[i].key}`)));
+      repeats.forEach((i) => { outcomes[i] = { alone: true }; });
+      const ready = order.filter((i) => checked[i] && !repeats.has(i));
+      const rows = ready.map((i) => this.build(em, saves[i], checked[i]!));
+      await insertRows(em, Followup, rows);
+      await sideBySide(em, ready.map((i, k) => async () => {
+        outcomes[i] = { value: await this.finish(em, saves[i], checked[i]!, rows[k]) };
+      }));
+    });
+    return outcomes;
   }
 
   private async replay(actor: Actor, key: string, requestHash: string): Promise<FollowupResult | null> {
@@ -104,16 +195,16 @@ export class FollowupService {
     return { status: 200, replayed: true, body: { ...followupView(existing), lead: summary(lead) } };
   }
 
-  private async write(
-    em: import('typeorm').EntityManager,
-    actor: Actor,
-    body: FollowupCreateBody,
-    key: string,
-    requestHash: string,
-    requestId?: string,
-  ): Promise<FollowupResult> {
+  /** Locks the lead and checks the request against it; throws the 4xx a person can act on. Writes nothing. */
+  private async check(em: EntityManager, s: SaveRequest): Promise<Checked> {
+    return this.checkLead(s, await findById(em, Lead, s.body.leadId, { lock: true }));
+  }
+
+  /** The checks of a save against its lead as locked (null: no such row). */
+  private checkLead(s: SaveRequest, row: Lead | null | undefined): Checked {
+    const { actor, body } = s;
     const now = this.app.clock.now();
-    const lead = await this.leads.findVisible(em, actor, body.leadId, { lock: true });
+    const lead = visibleLead(actor, body.leadId, row);
     if (!canWriteLead(actor, lead)) throw forbidden('你只能查看这条线索，不能添加跟进');
     if (!actor.settings.actionTags.includes(body.action)) {
       throw badRequest(`未知的跟进动作「${body.action}」，请从以下选择：${actor.settings.actionTags.join('、')}`);
@@ -129,8 +220,20 @@ export class FollowupService {
       if (nextStepAt < now - NEXT_STEP_GRACE) throw badRequest('下一步时间已经过去，请选择将来的时间');
       if (nextStepAt > now + NEXT_STEP_MAX_AHEAD) throw badRequest('下一步时间太远（超过一年），请重新选择');
     }
+    return { lead, now, signing, nextStepAt };
+  }
 
-    const followup = em.getRepository(Followup).create({
+  /** The writes of a checked save, in the caller's transaction. */
+  private async apply(em: EntityManager, s: SaveRequest, c: Checked): Promise<FollowupResult> {
+    const followup = await insertRow(em, Followup, this.build(em, s, c));
+    return this.finish(em, s, c, followup);
+  }
+
+  /** The follow-up row a checked save stores (no id yet). */
+  private build(em: EntityManager, s: SaveRequest, c: Checked): Followup {
+    const { actor, body, key, requestHash } = s;
+    const { lead, now, signing, nextStepAt } = c;
+    return em.getRepository(Followup).create({
       companyId: actor.companyId,
       leadId: lead.id,
       customerId: lead.customerId,
@@ -148,7 +251,12 @@ export class FollowupService {
       createdAt: now,
       deletedAt: null,
     });
-    await insertRow(em, Followup, followup);
+  }
+
+  /** Everything a stored follow-up changes: the lead, its audit trail, its journey, and the events' hooks. */
+  private async finish(em: EntityManager, s: SaveRequest, c: Checked, followup: Followup): Promise<FollowupResult> {
+    const { actor, body, requestId } = s;
+    const { lead, now, signing, nextStepAt } = c;
 
     const node = nextJourneyNode(lead.journeyNode, body.action, actor.settings.actionNodeRules);
     const status = signing ? 'won' : lead.status === 'pending' || lead.status === 'assigned' ? 'following' : lead.status;

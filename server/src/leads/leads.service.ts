@@ -34,6 +34,14 @@ export interface CreateHooks {
   after?: (em: EntityManager, lead: Lead, customer: Customer, customerCreated: boolean) => Promise<void>;
 }
 
+/** The lead as read (or null), if the actor may see it; else the 404 that does not tell whether it exists. */
+export function visibleLead(actor: Actor, id: number, lead: Lead | null | undefined, opts: { withDeleted?: boolean } = {}): Lead {
+  if (!lead || !canSeeLead(actor, lead) || (lead.deletedAt !== null && !opts.withDeleted)) {
+    throw notFound(`线索不存在或无权查看（ID ${id}）`);
+  }
+  return lead;
+}
+
 export class LeadService {
   constructor(private readonly app: AppContext) {}
 
@@ -147,11 +155,7 @@ export class LeadService {
 
   /** A lead the actor may see, or 404 (not 403: we do not confirm that other people's leads exist). */
   async findVisible(em: EntityManager, actor: Actor, id: number, opts: { withDeleted?: boolean; lock?: boolean } = {}) {
-    const lead = await findById(em, Lead, id, { lock: opts.lock });
-    if (!lead || !canSeeLead(actor, lead) || (lead.deletedAt !== null && !opts.withDeleted)) {
-      throw notFound(`线索不存在或无权查看（ID ${id}）`);
-    }
-    return lead;
+    return visibleLead(actor, id, await findById(em, Lead, id, { lock: opts.lock }), opts);
   }
 
   async get(actor: Actor, id: number) {

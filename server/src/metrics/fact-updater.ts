@@ -6,6 +6,7 @@ import type { CompanySettings } from '../companies/settings';
 import { refreshLeadFacts, type FactSource } from './facts';
 import { syncConversationFollowed } from './conversations';
 import { upsertRow } from './sql';
+import { sideBySide } from '../db/statement-batch';
 
 /**
  * Metrics follow events: every lead, follow-up and customer change refreshes the affected leads' facts
@@ -65,16 +66,20 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
       });
     });
   };
-  // Conversation updates wait for commit too, in event order, so their reads share the other hooks' round trip.
-  const conversationSyncs = new WeakMap<EntityManager, (() => Promise<void>)[]>();
-  const atCommit: AtCommit = (em, task) => {
-    let tasks = conversationSyncs.get(em);
-    if (!tasks) conversationSyncs.set(em, (tasks = []));
-    tasks.push(task);
+  // Conversation updates wait for commit too, so their reads share the other hooks' round trip. Updates of one
+  // conversation (rep, customer, day) run in event order; different conversations side by side (a group commit
+  // holds many saves).
+  const conversationSyncs = new WeakMap<EntityManager, Map<string, (() => Promise<void>)[]>>();
+  const atCommit: AtCommit = (em, key, task) => {
+    let byKey = conversationSyncs.get(em);
+    if (!byKey) conversationSyncs.set(em, (byKey = new Map()));
+    byKey.set(key, [...(byKey.get(key) ?? []), task]);
     return app.tx.beforeCommit(em, 'metrics:conversations', async () => {
-      const queued = conversationSyncs.get(em) ?? [];
+      const queued = conversationSyncs.get(em) ?? new Map<string, (() => Promise<void>)[]>();
       conversationSyncs.delete(em);
-      for (const t of queued) await t();
+      await sideBySide(em, [...queued.values()].map((tasks) => async () => {
+        for (const t of tasks) await t();
+      }));
     });
   };
   app.events.on((em, event, meta) => {
@@ -84,7 +89,7 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
 }
 
 type Refresh = (em: EntityManager, meta: EventMeta, ids: number[]) => Promise<void>;
-type AtCommit = (em: EntityManager, task: () => Promise<void>) => Promise<void>;
+type AtCommit = (em: EntityManager, key: string, task: () => Promise<void>) => Promise<void>;
 
 async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta, refresh: Refresh, atCommit: AtCommit): Promise<void> {
   const customersLeads = async (customerId: number) => {
@@ -105,7 +110,7 @@ async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta
     case 'followup.restored': {
       const f = event.followup;
       const change = event.type === 'followup.created' ? 'created' : event.type === 'followup.deleted' ? 'deleted' : 'restored';
-      await atCommit(em, () => syncConversationFollowed(em, f, meta.at, change));
+      await atCommit(em, `${f.companyId}:${f.authorId}:${f.customerId}:${chinaDayOf(f.createdAt)}`, () => syncConversationFollowed(em, f, meta.at, change));
       if (f.scriptId !== null) {
         const delta = event.type === 'followup.deleted' ? -1 : 1;
         await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
