@@ -46,6 +46,11 @@ export class GroupCommit<I, R> {
 
   constructor(private readonly opts: GroupCommitOptions<I, R>) {}
 
+  /** Requests queued for a slot. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   submit(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, keys: this.opts.keys(item), resolve, reject });

@@ -106,7 +106,7 @@ export class FollowupService {
 
   /** How saves were grouped since start (benchmarks print it). */
   get groupCommitStats() {
-    return this.saves.stats;
+    return { ...this.saves.stats, waiting: this.saves.waiting };
   }
 
   /**
