@@ -62,6 +62,12 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
   it('a burst shares one transaction; each save gets its own answer, good ones their rows, bad ones nothing', async () => {
     const stored = { leadId: own.get('张敏')![3], action: '已电话沟通', conclusion: '已存过的一条' };
     expect((await h.req('POST', '/api/followups', { as: '张敏', body: stored, headers: { 'Idempotency-Key': `g-${kind}-stored` } })).status).toBe(201);
+    // Two of the reps talked with their customers today: the burst's saves on those customers mark the talks followed.
+    const customerOf = async (leadId: number) => Number((await h.ds.query('SELECT customerId FROM `lead` WHERE id = ?', [leadId]))[0].customerId);
+    const talks = [{ as: '陈晨', customerId: await customerOf(own.get('陈晨')![1]) }, { as: '刘洋', customerId: await customerOf(own.get('刘洋')![2]) }];
+    for (const t of talks) expect((await h.req('POST', '/api/conversations', { as: t.as, body: { customerId: t.customerId, source: 'wecom' } })).status).toBe(200);
+    const followedCount = async () => Number((await h.ds.query('SELECT COALESCE(SUM(followedConversations), 0) AS n FROM rep_day'))[0].n);
+    const followed0 = await followedCount();
     const before = { f: await h.count('followup'), a: await h.count('audit_log') };
     const stats0 = { ...h.followups.groupCommitStats };
 
@@ -120,6 +126,12 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
         expect(await h.count('alarm_timer', "leadId = ? AND rule = 'next_step' AND state = 'pending' AND dueAt = ?", [leadId, Date.parse(due)])).toBe(1);
       }
     }
+
+    for (const t of talks) {
+      const [c] = await h.ds.query('SELECT followupAt FROM conversation WHERE customerId = ? AND repId = ?', [t.customerId, (await h.user(t.as)).id]);
+      expect(c.followupAt === null ? null : Number(c.followupAt)).toBe(h.clock.now());
+    }
+    expect(await followedCount()).toBe(followed0 + 2);
 
     // The metrics the shared transaction maintained equal a recomputation: facts from their sources, rollup from facts.
     const cols = MEASURE_NAMES.join(', ');

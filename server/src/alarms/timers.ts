@@ -26,15 +26,31 @@ function leadAlarmState(lead: Lead, grade: string | null): LeadAlarmState {
  * are armed, satisfied ones cancelled, moved ones re-armed. A timer that already fired for the same due
  * time stays fired (no second alarm for the same deadline).
  */
+/** What a timer sync reads: the customer's grade (the high-risk rule) and the lead's timer rows (none: one row of nulls). */
+type TimerRead = { grade: string | null; id: number | null; rule: string | null; dueAt: number | string | null; state: string | null }[];
+
+/** The timer reads of several leads in one statement (a group of saves syncs all its leads at commit). */
+async function readTimers(em: EntityManager, leadIds: number[]): Promise<Map<number, TimerRead>> {
+  const out = new Map<number, TimerRead>();
+  if (!leadIds.length) return out;
+  const rows: (TimerRead[number] & { leadId: number | string })[] = await em.query(
+    `SELECT l.id AS leadId, c.grade, t.id, t.rule, t.dueAt, t.state
+       FROM \`lead\` l JOIN customer c ON c.id = l.customerId LEFT JOIN alarm_timer t ON t.leadId = l.id
+      WHERE l.id IN (${leadIds.map(() => '?').join(', ')})`,
+    leadIds,
+  );
+  for (const { leadId, ...r } of rows) out.set(Number(leadId), [...(out.get(Number(leadId)) ?? []), r]);
+  return out;
+}
+
 export async function syncLeadTimers(
-  em: EntityManager, lead: Lead, now: number, settings?: AlarmSettings, born?: { grade: string | null },
+  em: EntityManager, lead: Lead, now: number, settings?: AlarmSettings, born?: { grade: string | null }, read?: TimerRead,
 ): Promise<void> {
   const s = settings ?? (await companyAlarmSettings(em, lead.companyId));
-  // The customer's grade (the high-risk rule) and the lead's timer rows in one read: this runs in every save.
   // A lead created in this transaction has no timer rows yet, and its customer's grade is known.
-  const found: { grade: string | null; id: number | null; rule: string | null; dueAt: number | string | null; state: string | null }[] = born
+  const found: TimerRead = born
     ? [{ grade: born.grade, id: null, rule: null, dueAt: null, state: null }]
-    : await em.query(
+    : read ?? await em.query(
       `SELECT c.grade, t.id, t.rule, t.dueAt, t.state FROM customer c LEFT JOIN alarm_timer t ON t.leadId = ? WHERE c.id = ?`,
       [lead.id, lead.customerId],
     );
@@ -91,13 +107,14 @@ export function subscribeAlarmTimers(app: AppContext): void {
     if (!byLead) latest.set(em, (byLead = new Map()));
     const prev = byLead.get(event.lead.id);
     byLead.set(event.lead.id, { lead: event.lead, at: meta.at, settings: known ? alarmSettings(known.alarms) : prev?.settings });
-    await app.tx.beforeCommit(em, `alarms:timers:${event.lead.id}`, async () => {
-      const entry = latest.get(em)?.get(event.lead.id);
-      latest.get(em)?.delete(event.lead.id);
-      if (!entry) return;
-      const fresh = born.get(em)?.get(event.lead.id);
-      born.get(em)?.delete(event.lead.id); // once armed, its rows exist: a later sync reads them
-      await syncLeadTimers(em, entry.lead, entry.at, entry.settings, fresh);
+    // Every lead's timers at commit, with one read for all of them (this runs in every save).
+    await app.tx.beforeCommit(em, 'alarms:timers', async () => {
+      const entries = [...(latest.get(em) ?? new Map()).values()];
+      latest.delete(em);
+      const fresh = born.get(em);
+      born.delete(em); // once armed, their rows exist: a later sync reads them
+      const reads = await readTimers(em, entries.filter((e) => !fresh?.has(e.lead.id)).map((e) => e.lead.id));
+      for (const e of entries) await syncLeadTimers(em, e.lead, e.at, e.settings, fresh?.get(e.lead.id), reads.get(e.lead.id));
     });
   });
 }

@@ -53,18 +53,22 @@ async function countConversations(em: EntityManager, companyId: number, repId: n
     { companyId, repId, day, conversations, followedConversations: followed, updatedAt: at }, { add: ['conversations', 'followedConversations'] });
 }
 
+type FollowupRef = { companyId: number; authorId: number; customerId: number; createdAt: number };
+type ConversationRow = { followupAt: unknown } | undefined;
+
 /** After a follow-up is recorded, withdrawn or restored: its day's conversation is followed exactly when one remains. */
 export async function syncConversationFollowed(
   em: EntityManager,
-  f: { companyId: number; authorId: number; customerId: number; createdAt: number },
+  f: FollowupRef,
   at: number,
   change: 'created' | 'deleted' | 'restored',
+  read?: { row: ConversationRow },
 ): Promise<void> {
   const day = chinaDayOf(f.createdAt);
-  const [conv] = await em.query(
+  const conv = read ? read.row : ((await em.query(
     'SELECT followupAt FROM conversation WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?',
     [f.companyId, f.authorId, f.customerId, day],
-  );
+  )) as { followupAt: unknown }[])[0];
   if (!conv) return;
   const known = conv.followupAt === null || conv.followupAt === undefined ? null : Number(conv.followupAt);
   // A new follow-up can only make the day's first follow-up earlier: no need to look the others up.
@@ -76,4 +80,30 @@ export async function syncConversationFollowed(
     'UPDATE conversation SET followupAt = ?, updatedAt = ? WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?',
     [followupAt, at, f.companyId, f.authorId, f.customerId, day],
   );
+}
+
+/** The conversation key of a follow-up: its author, customer and China-time day. */
+export const conversationKey = (f: FollowupRef) => `${f.companyId}:${f.authorId}:${f.customerId}:${chinaDayOf(f.createdAt)}`;
+
+/**
+ * `syncConversationFollowed` for the follow-up changes of one transaction, grouped by conversation: the conversations
+ * are read in one statement; the changes of one conversation apply in order (the second re-reads what the first left).
+ */
+export async function syncConversationsFollowed(
+  em: EntityManager,
+  byKey: Map<string, { f: FollowupRef; at: number; change: 'created' | 'deleted' | 'restored' }[]>,
+): Promise<void> {
+  const firsts = [...byKey.values()].map((list) => list[0].f);
+  const rows = new Map<string, ConversationRow>();
+  if (firsts.length) {
+    const found: { companyId: unknown; repId: unknown; customerId: unknown; day: unknown; followupAt: unknown }[] = await em.query(
+      `SELECT companyId, repId, customerId, day, followupAt FROM conversation
+        WHERE ${firsts.map(() => '(companyId = ? AND repId = ? AND customerId = ? AND day = ?)').join(' OR ')}`,
+      firsts.flatMap((f) => [f.companyId, f.authorId, f.customerId, chinaDayOf(f.createdAt)]),
+    );
+    for (const r of found) rows.set(`${Number(r.companyId)}:${Number(r.repId)}:${Number(r.customerId)}:${Number(r.day)}`, { followupAt: r.followupAt });
+  }
+  for (const [key, list] of byKey) {
+    for (const [i, c] of list.entries()) await syncConversationFollowed(em, c.f, c.at, c.change, i === 0 ? { row: rows.get(key) } : undefined);
+  }
 }

@@ -4,9 +4,8 @@ import type { AppContext } from '../context';
 import type { DomainEvent, EventMeta } from '../events/domain-events';
 import type { CompanySettings } from '../companies/settings';
 import { refreshLeadFacts, type FactSource } from './facts';
-import { syncConversationFollowed } from './conversations';
+import { conversationKey, syncConversationsFollowed } from './conversations';
 import { upsertRow } from './sql';
-import { sideBySide } from '../db/statement-batch';
 
 /**
  * Metrics follow events: every lead, follow-up and customer change refreshes the affected leads' facts
@@ -66,20 +65,18 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
       });
     });
   };
-  // Conversation updates wait for commit too, so their reads share the other hooks' round trip. Updates of one
-  // conversation (rep, customer, day) run in event order; different conversations side by side (a group commit
-  // holds many saves).
-  const conversationSyncs = new WeakMap<EntityManager, Map<string, (() => Promise<void>)[]>>();
-  const atCommit: AtCommit = (em, key, task) => {
+  // Conversation updates wait for commit too: one read for all of a transaction's conversations (a group commit holds
+  // many saves), the changes of one conversation in event order.
+  const conversationSyncs = new WeakMap<EntityManager, Map<string, ConversationChange[]>>();
+  const atCommit: AtCommit = (em, change) => {
     let byKey = conversationSyncs.get(em);
     if (!byKey) conversationSyncs.set(em, (byKey = new Map()));
-    byKey.set(key, [...(byKey.get(key) ?? []), task]);
+    const key = conversationKey(change.f);
+    byKey.set(key, [...(byKey.get(key) ?? []), change]);
     return app.tx.beforeCommit(em, 'metrics:conversations', async () => {
-      const queued = conversationSyncs.get(em) ?? new Map<string, (() => Promise<void>)[]>();
+      const queued = conversationSyncs.get(em) ?? new Map<string, ConversationChange[]>();
       conversationSyncs.delete(em);
-      await sideBySide(em, [...queued.values()].map((tasks) => async () => {
-        for (const t of tasks) await t();
-      }));
+      await syncConversationsFollowed(em, queued);
     });
   };
   app.events.on((em, event, meta) => {
@@ -89,7 +86,8 @@ export function subscribeMetricFacts(app: Pick<AppContext, 'events' | 'tx'>): vo
 }
 
 type Refresh = (em: EntityManager, meta: EventMeta, ids: number[]) => Promise<void>;
-type AtCommit = (em: EntityManager, key: string, task: () => Promise<void>) => Promise<void>;
+type ConversationChange = Parameters<typeof syncConversationsFollowed>[1] extends Map<string, (infer C)[]> ? C : never;
+type AtCommit = (em: EntityManager, change: ConversationChange) => Promise<void>;
 
 async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta, refresh: Refresh, atCommit: AtCommit): Promise<void> {
   const customersLeads = async (customerId: number) => {
@@ -110,7 +108,7 @@ async function applyEvent(em: EntityManager, event: DomainEvent, meta: EventMeta
     case 'followup.restored': {
       const f = event.followup;
       const change = event.type === 'followup.created' ? 'created' : event.type === 'followup.deleted' ? 'deleted' : 'restored';
-      await atCommit(em, `${f.companyId}:${f.authorId}:${f.customerId}:${chinaDayOf(f.createdAt)}`, () => syncConversationFollowed(em, f, meta.at, change));
+      await atCommit(em, { f, at: meta.at, change });
       if (f.scriptId !== null) {
         const delta = event.type === 'followup.deleted' ? -1 : 1;
         await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
