@@ -74,8 +74,8 @@ const env = z.object({
   LLM_ASR_MODE: z.enum(['transcriptions', 'chat_audio']).optional(),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   DOUYIN_PUSH_SECRET: z.string().min(16, 'DOUYIN_PUSH_SECRET must be at least 16 characters').optional(),
-  FOLLOWUP_GROUP_MAX: z.coerce.number().int().min(1).max(200).default(16),
-  FOLLOWUP_GROUP_SLOTS: z.coerce.number().int().min(1).max(64).default(4),
+  FOLLOWUP_GROUP_MAX: z.coerce.number().int().min(1).max(200).default(32),
+  FOLLOWUP_GROUP_SLOTS: z.coerce.number().int().min(1).max(64).default(2),
   IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
 });
 

@@ -70,7 +70,7 @@ export const TEST_CONFIG: AppConfig = {
   demo: true,
   bodyLimit: '64kb',
   logLevel: 'silent',
-  followupGroupCommit: { maxBatch: 16, slots: 4 },
+  followupGroupCommit: { maxBatch: 32, slots: 2 },
   wecom: null,
   dingtalk: null,
   llm: null,
