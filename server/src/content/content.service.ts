@@ -1,5 +1,6 @@
 import { In, type EntityManager } from 'typeorm';
 import { z } from 'zod';
+import { plainText, textCheck } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { Audit } from '../audit/audit.service';
@@ -11,9 +12,9 @@ import { ContentItem, ContentQueueItem } from './content.entities';
 import { DEFAULT_CONTENT } from './defaults';
 
 export const contentItemSchema = z.object({
-  tag: z.string().trim().min(1, '请填写触发标签').max(20, '标签最多20个字'),
-  title: z.string().trim().min(1, '请填写资料标题').max(64, '资料标题最多64个字'),
-  url: z.url({ error: '资料链接应为完整网址（https://…）' }).max(255, '链接最多255个字符'),
+  tag: plainText('标签', 20).trim().min(1, '请填写触发标签'),
+  title: plainText('资料标题', 64).trim().min(1, '请填写资料标题'),
+  url: z.url({ error: '资料链接应为完整网址（https://…）' }).check(textCheck('资料链接')).max(255, '链接最多255个字符'),
 }).strict();
 
 /** Installs the default education set for a company that has no content yet (demo seed, new companies). */

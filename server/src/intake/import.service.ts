@@ -1,5 +1,5 @@
 import { IsNull } from 'typeorm';
-import { leadCreateSchema } from '@lifeline/shared';
+import { invisibleCharMessage, leadCreateSchema } from '@lifeline/shared';
 import { headerFields, normaliseLead, rowFields } from '@lifeline/shared/src/intake';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
@@ -35,6 +35,8 @@ export class ImportService {
     const channel = opts.channel.trim();
     if (!channel) throw badRequest('请在地址中给出渠道标签：?channel=渠道标签（如 地推-展会二维码）');
     if (channel.length > 64) throw badRequest('渠道标签最多64个字');
+    const invisible = invisibleCharMessage('渠道标签', channel) ?? invisibleCharMessage('文件名', opts.filename);
+    if (invisible) throw badRequest(invisible);
     if (!file.length) throw badRequest('上传的文件是空的');
     let parsed;
     try {

@@ -1,5 +1,6 @@
 import { CONCERNS, GRADES } from '../vocabulary';
 import { parsePhone } from '../phone';
+import { invisibleCharMessage } from '../schemas/text';
 
 /** A lead as it comes out of a payload or a spreadsheet row, before validation. */
 export interface RawLeadFields {
@@ -97,8 +98,33 @@ export function phoneOf(v: unknown): { phone: string } | { error: string } {
   return p.valid ? { phone: p.normalized } : { error: `手机号「${s}」无效：${p.error}` };
 }
 
-/** Phone checked; grade/concerns/region turned into the vocabulary; unknown values dropped with a warning. */
+const RAW_LABELS: Record<keyof RawLeadFields, string> = {
+  phone: '手机号', name: '称呼', city: '城市', province: '省份', region: '地区', grade: '年级', concerns: '关注点',
+  tags: '标签', channel: '渠道', campaign: '活动', externalId: '平台线索ID',
+};
+
+/**
+ * The first field holding a character nobody typed (NUL, a bidi override, half an emoji…), said in Chinese.
+ * Line breaks and tabs are whitespace here (spreadsheet cells, lists); the lead schema refuses them where they
+ * cannot belong.
+ */
+export function invisibleInRaw(raw: RawLeadFields): string | null {
+  for (const [field, v] of Object.entries(raw) as [keyof RawLeadFields, unknown][]) {
+    for (const s of Array.isArray(v) ? v : [v]) {
+      const message = typeof s === 'string' ? invisibleCharMessage(RAW_LABELS[field] ?? field, s, { multiline: true }) : null;
+      if (message) return message;
+    }
+  }
+  return null;
+}
+
+/**
+ * Phone checked; grade/concerns/region turned into the vocabulary; unknown values dropped with a warning.
+ * A field with invisible/control characters refuses the whole lead (it is never stored, nor quoted in a warning).
+ */
 export function normaliseLead(raw: RawLeadFields): NormaliseResult {
+  const invisible = invisibleInRaw(raw);
+  if (invisible) return { ok: false, reason: invisible };
   const phone = phoneOf(raw.phone);
   if ('error' in phone) return { ok: false, reason: phone.error };
   const warnings: string[] = [];

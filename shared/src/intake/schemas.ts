@@ -1,23 +1,23 @@
 import { z } from 'zod';
-import { maxChars } from '../schemas/common';
+import { plainText } from '../schemas/text';
 import { MAPPABLE_FIELDS } from './mapping';
 
 const mapping = z.partialRecord(
   z.enum(MAPPABLE_FIELDS, { error: `可映射的字段：${MAPPABLE_FIELDS.join('、')}` }),
-  z.string().trim().min(1, '路径不能为空').max(200, '路径最多200个字符'),
+  plainText('字段映射路径', 200, { tooLong: '路径最多200个字符' }).trim().min(1, '路径不能为空'),
 );
 
 export const channelCreateSchema = z.object({
   code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, '渠道代码只能用小写字母、数字和短横线，2-32位（用在接入地址里）'),
-  name: maxChars(64, '渠道名称最多64个字').pipe(z.string().trim().min(1, '请填写渠道名称')),
-  tag: maxChars(64, '渠道标签最多64个字').pipe(z.string().trim().min(1, '请填写渠道标签（如 抖音-202601直播）')),
+  name: plainText('渠道名称', 64).pipe(z.string().trim().min(1, '请填写渠道名称')),
+  tag: plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写渠道标签（如 抖音-202601直播）')),
   kind: z.enum(['api', 'douyin'], { error: '渠道类型只能是 api 或 douyin' }).default('api'),
   mapping: mapping.optional(),
 }).strict();
 
 export const channelUpdateSchema = z.object({
-  name: maxChars(64, '渠道名称最多64个字').pipe(z.string().trim().min(1)).optional(),
-  tag: maxChars(64, '渠道标签最多64个字').pipe(z.string().trim().min(1)).optional(),
+  name: plainText('渠道名称', 64).pipe(z.string().trim().min(1, '请填写渠道名称')).optional(),
+  tag: plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写渠道标签（如 抖音-202601直播）')).optional(),
   mapping: mapping.optional(),
   active: z.boolean().optional(),
   rotateKey: z.boolean().optional(),

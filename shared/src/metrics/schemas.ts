@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../schemas/text';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD（中国时间）');
 
@@ -12,9 +13,9 @@ export const metricsFilterSchema = z.object({
   /** An org unit (centre or team): its whole subtree. */
   unitId: z.coerce.number().int().positive('组织 ID 必须是正整数').optional(),
   repId: z.coerce.number().int().positive('顾问 ID 必须是正整数').optional(),
-  city: z.string().min(1).max(16).optional(),
-  grade: z.string().min(1).max(8).optional(),
-  channel: z.string().min(1).max(64).optional(),
+  city: plainText('城市', 16).min(1).optional(),
+  grade: plainText('年级', 8).min(1).optional(),
+  channel: plainText('渠道', 64).min(1).optional(),
 });
 export type MetricsFilter = z.infer<typeof metricsFilterSchema>;
 
@@ -26,9 +27,9 @@ export const heatQuerySchema = metricsFilterSchema.extend({
 });
 
 export const drillQuerySchema = metricsFilterSchema.extend({
-  node: z.string().min(1, '请指定旅程节点'),
+  node: plainText('旅程节点', 16).min(1, '请指定旅程节点'),
   by: z.enum(HEAT_DIMENSIONS).optional(),
-  value: z.string().max(64).optional(),
+  value: plainText('分组值', 64).optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -39,7 +40,7 @@ export const exportQuerySchema = heatQuerySchema.extend({
 });
 
 export const channelSpendSchema = z.object({
-  channel: z.string().min(1, '请填写渠道').max(64, '渠道名最多 64 个字'),
+  channel: plainText('渠道', 64, { tooLong: '渠道名最多 64 个字' }).min(1, '请填写渠道'),
   month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格式应为 YYYY-MM'),
   /** Yuan, up to 2 decimals; stored as fen. */
   amount: z.number({ error: '金额必须是数字' }).min(0, '金额不能为负').max(100_000_000, '金额过大'),

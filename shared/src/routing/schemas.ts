@@ -1,7 +1,8 @@
 import { SCORE_FIELDS } from '../scoring';
 import { z } from 'zod';
 import { CONCERNS, GRADES } from '../vocabulary';
-import { idSchema, maxChars } from '../schemas/common';
+import { idSchema } from '../schemas/common';
+import { plainText } from '../schemas/text';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 HH:mm（如 09:00）');
 export const shiftSchema = z.object({
@@ -14,10 +15,10 @@ const grade = z.enum(GRADES, { error: `年级只能是 ${GRADES.join('、')} 之
 const score = z.number().int('评分应为整数').min(-1000).max(1000);
 
 export const routingRuleSchema = z.object({
-  name: maxChars(32, '规则名称最多32个字').pipe(z.string().trim().min(1, '请填写规则名称')),
-  cities: z.array(z.string().trim().min(1).max(16)).max(50).optional(),
+  name: plainText('规则名称', 32).pipe(z.string().trim().min(1, '请填写规则名称')),
+  cities: z.array(plainText('城市', 16).trim().min(1, '城市不能为空')).max(50).optional(),
   grades: z.array(grade).max(GRADES.length).optional(),
-  channels: z.array(z.string().trim().min(1).max(64)).max(50).optional(),
+  channels: z.array(plainText('渠道标签', 64).trim().min(1, '渠道标签不能为空')).max(50).optional(),
   minScore: score.optional(),
   maxScore: score.optional(),
   poolId: idSchema,
@@ -41,7 +42,7 @@ export const poolMemberSchema = z.object({
 }).strict();
 
 export const poolSchema = z.object({
-  name: maxChars(64, '线索池名称最多64个字').pipe(z.string().trim().min(1, '请填写线索池名称')),
+  name: plainText('线索池名称', 64).pipe(z.string().trim().min(1, '请填写线索池名称')),
   orgUnitId: idSchema,
   members: z.array(poolMemberSchema).max(200, '成员最多200人'),
 }).strict().refine((p) => new Set(p.members.map((m) => m.userId)).size === p.members.length, {
@@ -53,9 +54,9 @@ export const scoreWeightSchema = z.object({
   field: z.enum(SCORE_FIELDS, {
     error: '加分字段只能是 grade（年级）/ channel（渠道）/ concern（关注点）/ city（城市）/ province（省份）/ carrier（运营商）/ campaign（活动）/ tag（标签）',
   }),
-  value: z.string().trim().min(1, '请填写取值').max(64, '取值最多64个字'),
+  value: plainText('取值', 64).trim().min(1, '请填写取值'),
   points: z.number().int('分值应为整数').min(-100, '分值不能低于-100').max(100, '分值不能超过100'),
-  label: z.string().trim().max(32).optional(),
+  label: plainText('说明', 32).trim().optional(),
 }).strict();
 
 export const scoreWeightsSchema = z.object({
@@ -68,12 +69,12 @@ export const scoreWeightsSchema = z.object({
 export type ScoreWeightsInput = z.infer<typeof scoreWeightsSchema>;
 
 export const dryRunSchema = z.object({
-  phone: z.string().max(32).optional(),
-  city: z.string().max(16).optional(),
-  province: z.string().max(16).optional(),
+  phone: plainText('手机号', 32).optional(),
+  city: plainText('城市', 16).optional(),
+  province: plainText('省份', 16).optional(),
   grade: grade.optional(),
   concerns: z.array(z.enum(CONCERNS, { error: `关注点只能是 ${CONCERNS.join('、')}` })).optional(),
-  channel: maxChars(64, '渠道标签最多64个字').pipe(z.string().trim().min(1, '请填写渠道标签')),
+  channel: plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写渠道标签')),
 }).strict();
 export type DryRunInput = z.infer<typeof dryRunSchema>;
 

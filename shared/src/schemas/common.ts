@@ -5,9 +5,6 @@ export function charLength(s: string): number {
   return [...s].length;
 }
 
-export function maxChars(max: number, message: string) {
-  return z.string().refine((s) => charLength(s) <= max, { message });
-}
 
 export const idSchema = z.coerce
   .number({ error: 'ID 必须是数字' })

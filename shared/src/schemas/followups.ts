@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONCLUSION_MAX, INPUT_SOURCES } from '../vocabulary';
-import { idSchema, isoDateTime, maxChars } from './common';
+import { idSchema, isoDateTime } from './common';
+import { plainText } from './text';
 
 export const clientRequestIdSchema = z
   .string()
@@ -11,20 +12,20 @@ export const clientRequestIdSchema = z
 export const followupCreateSchema = z
   .object({
     leadId: idSchema,
-    action: z.string({ error: '请选择跟进动作' }).min(1, '请选择跟进动作'),
-    conclusion: maxChars(CONCLUSION_MAX, `关键结论最多${CONCLUSION_MAX}个字`).default(''),
+    action: plainText('跟进动作', 64, { required: '请选择跟进动作' }).pipe(z.string().min(1, '请选择跟进动作')),
+    conclusion: plainText('关键结论', CONCLUSION_MAX, { multiline: true }).default(''),
     nextStep: z
       .object({
         at: isoDateTime,
-        action: maxChars(50, '下一步动作最多50个字').pipe(z.string().trim().min(1, '请填写下一步要做什么')),
+        action: plainText('下一步动作', 50).pipe(z.string().trim().min(1, '请填写下一步要做什么')),
       })
       .strict()
       .optional(),
     source: z.enum(INPUT_SOURCES, { error: `输入方式只能是 ${INPUT_SOURCES.join(' / ')}` }).default('typed'),
-    transcript: maxChars(2000, '语音转写最多2000个字').optional(),
+    transcript: plainText('语音转写', 2000, { multiline: true }).optional(),
     scriptId: idSchema.optional(),
     /** Required with 已签约: one of the company's courses (GET /api/meta → courses). */
-    signedCourse: z.string().trim().min(1, '请选择所签课程').max(32, '课程名最多32个字').optional(),
+    signedCourse: plainText('课程名', 32).pipe(z.string().trim().min(1, '请选择所签课程')).optional(),
     clientRequestId: clientRequestIdSchema.optional(),
   })
   .strict();
