@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
 import { Company } from '../companies/company.entity';
+import { bumpCompanyAuthVersion } from '../companies/auth-version';
 import { Lead } from '../leads/lead.entity';
 import { badRequest, forbidden } from '../http/errors';
 import { syncLeadTimers } from './timers';
@@ -37,6 +38,7 @@ export class AlarmSettingsService {
       if (changes.length) {
         const stored = { ...((company.settings as { alarms?: object }).alarms ?? {}), ...patch };
         await em.getRepository(Company).update({ id: company.id }, { settings: { ...company.settings, alarms: stored } as Company['settings'] });
+        await bumpCompanyAuthVersion(em, company.id); // other processes' cached actors carry the settings
         await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now })
           .changed('company', company.id, changes.map((c) => ({ ...c, field: `alarms.${c.field}` })));
       }

@@ -12,6 +12,8 @@ export interface Actor {
   settings: CompanySettings;
   /** null = the whole company. Otherwise the org units and users whose leads this actor sees. */
   scope: { unitIds: number[]; userIds: number[] } | null;
+  /** The user's and the company's `authVersion` this actor was built from (signed-in users only). */
+  versions?: { user: number; company: number };
 }
 
 export const COMPANY_WIDE_ROLES: Role[] = ['ops', 'director', 'admin'];

@@ -8,7 +8,17 @@ import { resolveScope, type Actor } from './actor';
 import type { TokenService } from './token';
 import type { ActorCache } from './actor-cache';
 
-/** Bearer token → active user of an existing company → ctx.state.actor. */
+const DEACTIVATED = '账号已停用或不存在，请联系管理员';
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Bearer token → active user of an existing company → ctx.state.actor.
+ *
+ * A signed-in actor is reused for AUTH_CACHE_MS. Reads use it as is (a deactivation or role change reaches them
+ * within that time). A write re-checks the user row first (one primary-key read joined to the company's version):
+ * a deactivated or deleted user is refused at once, and an actor built before a role, org or settings change made
+ * through the API (in any process: the versions live in the rows) is rebuilt before the write runs.
+ */
 export function requireAuth(ds: DataSource, tokens: TokenService, cache?: ActorCache) {
   return async (ctx: Context, next: Next) => {
     const header = ctx.get('authorization');
@@ -17,7 +27,7 @@ export function requireAuth(ds: DataSource, tokens: TokenService, cache?: ActorC
     // Keyed by the token itself: a hit also skips the signature check (an expiry is at most TTL late).
     const key = m[1];
     const cached = cache?.get(key);
-    if (cached) {
+    if (cached && (READS.has(ctx.method) || (await stillCurrent(ds, cache!, key, cached)))) {
       ctx.state.actor = { ...cached };
       ctx.state.user = { id: cached.id };
       return next();
@@ -25,7 +35,7 @@ export function requireAuth(ds: DataSource, tokens: TokenService, cache?: ActorC
     const claims = await tokens.verify(m[1]);
     if (!claims) throw unauthorized('登录已失效，请重新登录');
     const user = await ds.getRepository(User).findOneBy({ id: claims.userId, companyId: claims.companyId });
-    if (!user || !user.active || user.deletedAt) throw unauthorized('账号已停用或不存在，请联系管理员');
+    if (!user || !user.active || user.deletedAt) throw unauthorized(DEACTIVATED);
     const company = await ds.getRepository(Company).findOneBy({ id: user.companyId });
     if (!company) throw unauthorized('企业不存在');
     const actor: Actor = {
@@ -36,12 +46,39 @@ export function requireAuth(ds: DataSource, tokens: TokenService, cache?: ActorC
       orgUnitId: user.orgUnitId,
       settings: effectiveSettings(company.settings),
       scope: await resolveScope(ds.manager, user),
+      versions: { user: user.authVersion, company: company.authVersion },
     };
     cache?.set(key, actor);
     ctx.state.actor = { ...actor };
     ctx.state.user = { id: user.id };
     await next();
   };
+}
+
+/**
+ * Before a write with a cached actor: is the user still active, and was nothing it was built from changed since?
+ * Refuses a deactivated user (401); a stale actor is dropped (false: the caller rebuilds it). When the company's
+ * version moved, every cached actor of this process may be stale (settings, scopes), so the cache is cleared.
+ */
+async function stillCurrent(ds: DataSource, cache: ActorCache, key: string, actor: Actor): Promise<boolean> {
+  const [row]: { active: unknown; deletedAt: unknown; userVersion: unknown; companyVersion: unknown }[] = await ds.query(
+    `SELECT u.active, u.deletedAt, u.authVersion AS userVersion, c.authVersion AS companyVersion
+       FROM app_user u JOIN company c ON c.id = u.companyId WHERE u.id = ? AND u.companyId = ?`,
+    [actor.id, actor.companyId],
+  );
+  if (!row || !Number(row.active) || row.deletedAt !== null) {
+    cache.delete(key);
+    throw unauthorized(DEACTIVATED);
+  }
+  if (Number(row.companyVersion) !== actor.versions?.company) {
+    cache.clear();
+    return false;
+  }
+  if (Number(row.userVersion) !== actor.versions?.user) {
+    cache.delete(key);
+    return false;
+  }
+  return true;
 }
 
 export function actorOf(ctx: Context): Actor {

@@ -8,5 +8,7 @@ export class Company {
   @Column({ type: 'varchar', length: 64 }) name: string;
   /** Per-company overrides of the brief's defaults (action list, quick phrases, who sees phones…). */
   @Column({ type: 'text', transformer: jsonText }) settings: Partial<CompanySettings>;
+  /** Bumped with every API change to the settings or the org structure: cached actors built before it are stale. */
+  @Column({ type: 'int', default: 0 }) authVersion: number;
   @Column({ type: 'bigint', transformer: epochMs }) createdAt: number;
 }

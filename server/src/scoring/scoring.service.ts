@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
 import { Company } from '../companies/company.entity';
+import { bumpCompanyAuthVersion } from '../companies/auth-version';
 import { effectiveSettings } from '../companies/settings';
 import { rebuildRollups } from '../metrics/rollup';
 import { Customer } from '../customers/customer.entity';
@@ -37,6 +38,7 @@ export class ScoringService {
       const diff = diffFields({ scoreWeights: current.scoreWeights, levelA: current.levelA }, { scoreWeights: weights, levelA });
       if (diff.length) {
         await em.getRepository(Company).update({ id: company.id }, { settings: { ...(company.settings ?? {}), scoreWeights: weights, levelA } });
+        await bumpCompanyAuthVersion(em, company.id); // other processes' cached actors carry the settings
         await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).changed('company', company.id, diff);
         // The dashboards' A-level counts are summed per day: rebuilt at the new threshold with the change.
         if (current.levelA !== levelA) await rebuildRollups(em, actor.companyId, levelA);

@@ -14,6 +14,8 @@ export class User {
   @Column({ type: 'int', nullable: true }) orgUnitId: number | null;
   @Column({ type: 'int', nullable: true }) managerId: number | null;
   @Column({ type: 'boolean', default: true }) active: boolean;
+  /** Bumped with every API change to role, active, org unit or manager: cached actors built before it are stale. */
+  @Column({ type: 'int', default: 0 }) authVersion: number;
   @Column({ type: 'varchar', length: 64, nullable: true }) wecomUserId: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) dingtalkUserId: string | null;
   @Column({ type: 'bigint', transformer: epochMs }) createdAt: number;

@@ -1,14 +1,17 @@
 import Router from '@koa/router';
 import { In, IsNull } from 'typeorm';
 import {
-  CONCERNS, GRADES, JOURNEY_NODES, LEAD_STATUSES, LEAD_STATUS_LABELS, ROLE_LABELS, CONCLUSION_MAX,
+  CONCERNS, GRADES, JOURNEY_NODES, LEAD_STATUSES, LEAD_STATUS_LABELS, CONCLUSION_MAX, userUpdateSchema,
 } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { actorOf } from '../auth/auth.middleware';
+import { parseInput } from '../http/validate';
+import { idParam, requestIdOf } from '../http/router-kit';
 import { OrgUnit } from '../companies/org-unit.entity';
 import { User } from './user.entity';
+import { updateUser, userView } from './user-admin';
 
-/** People and org units the actor can see (for pickers), and the company's vocabulary (for forms). */
+/** People and org units the actor can see (for pickers), the company's vocabulary (for forms), and user admin. */
 export function directoryRoutes(app: AppContext): Router {
   const r = new Router({ prefix: '/api' });
 
@@ -16,12 +19,12 @@ export function directoryRoutes(app: AppContext): Router {
     const a = actorOf(ctx);
     const where = { companyId: a.companyId, deletedAt: IsNull(), ...(a.scope ? { id: In(a.scope.userIds) } : {}) };
     const users = await app.ds.getRepository(User).find({ where, order: { id: 'ASC' } });
-    ctx.body = {
-      items: users.map((u) => ({
-        id: u.id, name: u.name, role: u.role, roleLabel: ROLE_LABELS[u.role], orgUnitId: u.orgUnitId,
-        managerId: u.managerId, active: u.active,
-      })),
-    };
+    ctx.body = { items: users.map(userView) };
+  });
+
+  /** Admin: role, active (停用/启用), org unit, manager. Audited; applies to the user's next write in every process. */
+  r.patch('/users/:id', async (ctx) => {
+    ctx.body = await updateUser(app, actorOf(ctx), idParam(ctx), parseInput(userUpdateSchema, ctx.request.body), requestIdOf(ctx));
   });
 
   r.get('/org-units', async (ctx) => {

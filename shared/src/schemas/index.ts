@@ -4,3 +4,4 @@ export * from './auth';
 export * from './leads';
 export * from './followups';
 export * from './scripts';
+export * from './users';
