@@ -11,7 +11,7 @@ const LONE = '\ud83d'; // half of an emoji
 
 /** Rows in every table a refused write could have touched, and the company's settings. */
 const TABLES = ['customer', '`lead`', 'followup', 'journey_event', 'routing_pool', 'routing_pool_member', 'routing_rule_set', 'script',
-  'content_item', 'content_queue', 'intake_channel', 'intake_record', 'audit_log', 'alarm_timer', 'lead_fact'];
+  'content_item', 'content_queue', 'intake_channel', 'intake_record', 'audit_log', 'alarm_timer', 'lead_fact', 'channel_spend'];
 
 describeEachDb('text is text: invisible/control characters are refused at every write, nothing stored', (kind) => {
   const h = new Harness(kind, 5);
@@ -90,7 +90,7 @@ describeEachDb('text is text: invisible/control characters are refused at every 
     await refused('资料链接', 'POST', '/api/content/items', { as: '黄蓉', body: { tag: '英语薄弱', title: '提分', url: `https://content.example/${RLO}fdp.exe` } });
   });
 
-  it('intake channel names and tags; score weight labels (company settings)', async () => {
+  it('intake channel names and tags; score weight values and labels (company settings); channel spend', async () => {
     await refused('渠道名称', 'POST', '/api/intake-channels', { as: '黄蓉', body: { code: 'gzh-two', name: `公众号${RLO}`, tag: '公众号-推文' } });
     await refused('渠道标签', 'PATCH', `/api/intake-channels/${channelId}`, { as: '黄蓉', body: { tag: `公众号${NUL}` } });
     await refused('取值', 'PUT', '/api/scoring/weights', {
@@ -99,6 +99,7 @@ describeEachDb('text is text: invisible/control characters are refused at every 
     await refused('说明', 'PUT', '/api/scoring/weights', {
       as: '系统管理员', body: { weights: [...weights, { field: 'city', value: '苏州', points: 5, label: `苏州${NUL}` }] },
     });
+    await refused('渠道', 'PUT', '/api/metrics/channel-spend', { as: '黄蓉', body: { channel: `抖音${RLO}直播`, month: '2026-01', amount: 1000 } });
   });
 
   it('intake API and Douyin-style payloads: a lead with such text is refused with 400, no lead, no archived payload', async () => {
