@@ -91,3 +91,12 @@ describe('guard: every string field of every shared request schema goes through 
     expect(uncheckedStringFields(s)).toEqual(['b.c', 'd.[]']);
   });
 });
+
+describe('maxChars (the older helper) applies the text rule too', () => {
+  it('refuses invisible characters with the label taken from its message, and keeps its length message', async () => {
+    const { maxChars } = await import('@lifeline/shared');
+    const s = maxChars(4, '备注最多4个字');
+    expect(s.safeParse(`a${RLO}`).error!.issues[0].message).toBe('备注含有不可见的控制字符（第2个字符，U+202E 从右向左覆盖），请删除后重试');
+    expect(s.safeParse('一二三四五').error!.issues[0].message).toBe('备注最多4个字');
+  });
+});
