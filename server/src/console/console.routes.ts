@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { In } from 'typeorm';
 import type { AppContext } from '../context';
-import { AppError } from '../http/errors';
+import { AppError, badRequest } from '../http/errors';
 import { User } from '../users/user.entity';
 import { Alarm, AlarmMessage } from '../alarms/alarm.entities';
 import { handleTap } from '../alarms/tap';
@@ -20,7 +20,7 @@ export function consoleRoutes(app: AppContext): Router {
   if (app.config.demo) {
     r.get('/console/', async (ctx) => {
       const users = await app.ds.getRepository(User).find({ where: { active: true }, order: { id: 'ASC' } });
-      const userId = Number(ctx.query.user) || (await firstRecipient(app)) || users[0]?.id || 0;
+      const userId = userParam(ctx.query.user) ?? (await firstRecipient(app)) ?? users[0]?.id ?? 0;
       const msgs = await app.ds.getRepository(AlarmMessage).find({ where: { recipientId: userId }, order: { id: 'DESC' }, take: 100 });
       const alarmIds = [...new Set(msgs.map((m) => m.alarmId).filter((x): x is number => x !== null))];
       const alarms = alarmIds.length ? await app.ds.getRepository(Alarm).findBy({ id: In(alarmIds) }) : [];
@@ -58,6 +58,13 @@ export function consoleRoutes(app: AppContext): Router {
     ctx.body = renderTapResult(res.pick);
   });
   return r;
+}
+
+/** `?user=` as a user id; absent = the default screen; anything else (Infinity, -1, abc) is a 400. */
+function userParam(v: unknown): number | null {
+  if (v === undefined || v === '') return null;
+  if (typeof v !== 'string' || !/^[1-9]\d{0,9}$/.test(v) || Number(v) > 2_147_483_647) throw badRequest('用户编号必须是正整数，例如 /console/?user=3');
+  return Number(v);
 }
 
 async function firstRecipient(app: AppContext): Promise<number | null> {

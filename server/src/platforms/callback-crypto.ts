@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { decrypt, encrypt, getSignature } from '@wecom/crypto';
 import type { Context } from 'koa';
 import { AppError } from '../http/errors';
+import { readLimitedBody } from '../http/body';
 
 /** WXBizMsgCrypt-style envelope shared by WeCom and DingTalk HTTP callbacks: sorted-sha1 signature + AES-256-CBC. */
 export function verifyAndDecrypt(token: string, aesKey: string, receiveId: string, sig: string, ts: string, nonce: string, ciphertext: string): string {
@@ -26,12 +27,5 @@ export function encryptReply(token: string, aesKey: string, receiveId: string, m
 
 /** The raw request body (callbacks are XML or signed JSON; the JSON body parser is not in front of them). */
 export async function readRawBody(ctx: Context, limit = 64 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new AppError(413, 'payload_too_large', '请求体过大');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readLimitedBody(ctx, limit, () => new AppError(413, 'payload_too_large', '请求体过大'), limit)).toString('utf8');
 }

@@ -6,7 +6,7 @@ import { AlarmMessage } from '../../alarms/alarm.entities';
 import { DeliveryError, type Outgoing } from '../../alarms/channel';
 import { handleTap } from '../../alarms/tap';
 import { User } from '../../users/user.entity';
-import { AlreadyDelivered } from '../wecom/messages';
+import { AlreadyDelivered, platformDeliveryError } from '../wecom/messages';
 import { readRawBody } from '../callback-crypto';
 import { DingtalkError, type DingtalkApi, type DingtalkConfig } from './dingtalk-api';
 
@@ -132,12 +132,10 @@ export class DingtalkCards {
 function classify(err: unknown): Error {
   if (err instanceof DeliveryError || err instanceof AlreadyDelivered) return err;
   if (err instanceof DingtalkError) {
-    const retry = (err.status ?? 0) >= 500 || err.status === 429 || /throttl|qpslimit|busy|ServiceUnavailable/i.test(err.code);
+    const retry = err.transport || (err.status ?? 0) >= 500 || err.status === 429 || /throttl|qpslimit|busy|ServiceUnavailable/i.test(err.code);
     return new DeliveryError(`DingTalk ${err.code}: ${err.detail}`.slice(0, 250), retry);
   }
-  const name = (err as Error)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError' || err instanceof TypeError) return new DeliveryError(`网络错误：${(err as Error).message}`.slice(0, 250), true);
-  return err as Error;
+  return platformDeliveryError(err);
 }
 
 /** The tapped button's key: `cardPrivateData.params.key` (the template's callback parameter), else the action id. */
