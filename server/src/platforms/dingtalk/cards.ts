@@ -180,7 +180,8 @@ export function dingtalkCardCallbackRoutes(app: AppContext): Router {
     if (!msg || msg.kind !== 'card' || msg.channel !== 'dingtalk' || !msg.alarmId || msg.platformRef !== body.outTrackId) {
       throw new AppError(404, 'not_found', '卡片不存在');
     }
-    if (c.corpId && typeof body.corpId === 'string' && body.corpId !== c.corpId) throw new AppError(403, 'forbidden', '不是本企业的卡片回调');
+    // With DINGTALK_CORP_ID set, the callback must name our organisation: missing or not a string is refused too.
+    if (c.corpId && body.corpId !== c.corpId) throw new AppError(403, 'forbidden', '不是本企业的卡片回调');
     const user = await app.ds.getRepository(User).findOneBy({ id: msg.recipientId });
     if (!user?.dingtalkUserId || typeof body.userId !== 'string' || body.userId !== user.dingtalkUserId) {
       ctx.state.log?.warn({ messageId }, 'dingtalk card callback from someone other than the recipient');
