@@ -2,9 +2,15 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEachDb, Harness, TEST_CONFIG, type Res } from '../support/harness';
+import { describeEachDb, Harness, TEST_CONFIG, TEST_NOW, type Res } from '../support/harness';
 import { createApp } from '../../server/src/app';
 import { createDataSource } from '../../server/src/db/data-source';
+import { migrate } from '../../server/src/db/migrate';
+import { seedDemo } from '../../server/src/demo/seed';
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { FakeWecom } from '../fakes/wecom-server';
 import { FakeDingtalk } from '../fakes/dingtalk-server';
 import { FakeLlm } from '../fakes/llm-server';
@@ -255,3 +261,51 @@ if (process.env.TEST_MYSQL_URL) {
     });
   });
 }
+
+describe('database outage on SQLite: another process holds the write lock past busy_timeout [sqlite]', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeline-busy-'));
+  const file = path.join(dir, 'lifeline.sqlite');
+  let server: http.Server;
+  let ds: Awaited<ReturnType<ReturnType<typeof createDataSource>['initialize']>>;
+  let base = '';
+  beforeAll(async () => {
+    ds = await createDataSource({ kind: 'sqlite', url: file }).initialize();
+    await migrate(ds);
+    await seedDemo(ds, { now: TEST_NOW, leads: 5 });
+    const { koa } = createApp({ config: TEST_CONFIG, ds });
+    server = koa.listen(0, '127.0.0.1');
+    await new Promise<void>((r) => server.once('listening', () => r()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await ds.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a follow-up save is answered 503 + Retry-After while the lock is held, and the same save resent later is stored once', async () => {
+    const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      return { status: res.status, text, headers: res.headers, body: text ? JSON.parse(text) : null } as Res;
+    };
+    const { token } = (await call('POST', '/api/auth/dev-login', { role: 'rep' })).body;
+    const auth = { authorization: `Bearer ${token}` };
+    const leadId = (await call('GET', '/api/leads?owner=me&pageSize=1', undefined, auth)).body.items[0].id;
+    const save = () => call('POST', '/api/followups', { leadId, action: '已电话沟通', clientRequestId: 'busy-save-0001' }, { ...auth, 'idempotency-key': 'busy-save-0001' });
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE'); // another process writing and not letting go (5 s busy_timeout)
+    try {
+      const r = await save();
+      expectClean(r, 503, /数据库暂时不可用.*自动重新提交/);
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    const [again, twice] = [await save(), await save()];
+    expect([again.status, twice.status]).toEqual([201, 200]);
+    const [row] = await ds.query(`SELECT COUNT(*) AS n FROM followup WHERE leadId = ? AND clientRequestId = 'busy-save-0001'`, [leadId]);
+    expect(Number(row.n)).toBe(1);
+  }, 20_000);
+});
