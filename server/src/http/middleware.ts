@@ -4,6 +4,7 @@ import { AppError } from './errors';
 import type { Logger } from '../logger';
 import { PlatformError } from '../platforms/platform-error';
 import { DB_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db-unavailable';
+import { codeOf } from '../db/errors';
 
 /** Request id (echoed as X-Request-Id) and one structured log line per request. */
 export function requestContext(log: Logger) {
@@ -52,7 +53,8 @@ export function errorHandler() {
         return;
       }
       if (isDatabaseUnavailable(err)) {
-        ctx.state.log?.error({ err }, 'database unavailable');
+        // Code and driver message only: the failed statement's parameters may hold phone numbers.
+        ctx.state.log?.error({ db: { code: codeOf(err), message: String((err as Error)?.message ?? '').slice(0, 200) } }, 'database unavailable');
         ctx.status = 503;
         ctx.set('Retry-After', String(DB_RETRY_AFTER_SECONDS));
         ctx.body = {

@@ -48,6 +48,7 @@ export async function platformFetch(
     /* judged below */
   }
   const object = json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : null;
-  if (!object && res.ok) throw new PlatformError(platform, `${url.pathname}: HTTP ${res.status}，返回的不是 JSON 对象（${text.slice(0, 60)}）`, true);
+  // Only the shape of a bad body is kept (it goes to the log and may hold personal data, e.g. remark mobiles).
+  if (!object && res.ok) throw new PlatformError(platform, `${url.pathname}: HTTP ${res.status}，返回的不是 JSON 对象（${res.headers.get('content-type') ?? '无类型'}，${text.length} 字符）`, true);
   return { status: res.status, ok: res.ok, json: object };
 }
