@@ -103,7 +103,7 @@ describe('unexpected platform answers: one error class for the API clients, retr
   });
   afterAll(() => Promise.all([wecom.stop(), dingtalk.stop()]));
 
-  const card: Outgoing = { kind: 'script', leadName: '王妈妈', text: '您好', link: 'https://crm.example.com/sidebar/' };
+  const script: Outgoing = { kind: 'script', leadName: '王妈妈', text: '您好', link: 'https://crm.example.com/sidebar/' };
   const user = { wecomUserId: 'zhangmin', dingtalkUserId: 'dt-zhangmin' } as User;
 
   for (const [label, reply] of Object.entries(UNEXPECTED_REPLIES)) {
@@ -119,10 +119,10 @@ describe('unexpected platform answers: one error class for the API clients, retr
         [new DingtalkChannel(dt, { ...dt.config }), dingtalk, '/topapi/message/corpconversation/asyncsend_v2'],
       ] as const) {
         fake.inject('POST', path, reply);
-        const err = await channel.send(user, card).catch((e: unknown) => e);
+        const err = await channel.send(user, script).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(DeliveryError);
         expect((err as DeliveryError).retry).toBe(true);
-        await expect(channel.send(user, card)).resolves.toBeTruthy();
+        await expect(channel.send(user, script)).resolves.toBeTruthy();
       }
     });
   }
