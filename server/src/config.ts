@@ -27,6 +27,13 @@ export interface AppConfig {
   authCacheMs?: number;
   /** Largest Excel/CSV import upload. */
   importMaxBytes?: number;
+  /**
+   * Platform callbacks (WeCom, DingTalk) whose signed timestamp is further than this from now are refused, and a
+   * signed request seen before within it is answered without acting again (CALLBACK_MAX_AGE_SECONDS); absent = 5 min.
+   */
+  callbackMaxAgeMs?: number;
+  /** Signed alarm tap links (DingTalk work-notice buttons) stop working this long after they are sent (ALARM_TAP_LINK_TTL_HOURS); absent = 24 h. */
+  tapLinkTtlMs?: number;
   /** Alarm engine tick and lease (ALARM_TICK_SECONDS, ALARM_LEASE_SECONDS); absent = defaults 1 s / 60 s. */
   /** Follow-up saves that arrive while the database is busy share a transaction (FOLLOWUP_GROUP_*); absent = each alone. */
   followupGroupCommit?: { maxBatch: number; slots: number };
@@ -61,6 +68,8 @@ const env = z.object({
   DINGTALK_CARD_TEMPLATE_ID: z.string().optional(),
   DINGTALK_ROBOT_CODE: z.string().optional(),
   DINGTALK_CARD_ROUTE_KEY: z.string().optional(),
+  CALLBACK_MAX_AGE_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  ALARM_TAP_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(59).default(1),
   ALARM_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
   WECOM_GROUP_ROBOT_URL: z.url().optional(),
@@ -116,6 +125,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
             cardTemplateId: e.DINGTALK_CARD_TEMPLATE_ID, robotCode: e.DINGTALK_ROBOT_CODE, cardRouteKey: e.DINGTALK_CARD_ROUTE_KEY,
           }
         : null,
+    callbackMaxAgeMs: e.CALLBACK_MAX_AGE_SECONDS * 1000,
+    tapLinkTtlMs: e.ALARM_TAP_LINK_TTL_HOURS * 3600_000,
     alarms: {
       tickSeconds: e.ALARM_TICK_SECONDS, leaseMs: e.ALARM_LEASE_SECONDS * 1000, wecomGroupRobotUrl: e.WECOM_GROUP_ROBOT_URL,
       dingtalkRobotWebhook: e.DINGTALK_ROBOT_WEBHOOK, dingtalkRobotSecret: e.DINGTALK_ROBOT_SECRET,

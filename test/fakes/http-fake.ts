@@ -14,8 +14,12 @@ export interface FakeReply {
   status?: number;
   json?: unknown;
   text?: string;
+  /** Content-Type of a `text` reply (e.g. an HTML error page from a gateway). */
+  type?: string;
   /** Hold the reply this long (timeouts). */
   delayMs?: number;
+  /** Drop the connection without answering (a network failure as the caller sees it). */
+  hangUp?: boolean;
 }
 
 export type FakeHandler = (req: FakeRequest) => FakeReply | Promise<FakeReply>;
@@ -73,8 +77,13 @@ export class HttpFake {
         const reply: FakeReply = queued ?? (handler ? await handler(fr) : { status: 404, json: { errcode: 404, errmsg: `no fake route ${key}` } });
         if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
         if (res.destroyed) return;
+        if (reply.hangUp) {
+          req.socket.destroy();
+          return;
+        }
         res.statusCode = reply.status ?? 200;
         if (reply.text !== undefined) {
+          if (reply.type) res.setHeader('content-type', reply.type);
           res.end(reply.text);
         } else {
           res.setHeader('content-type', 'application/json');
@@ -92,3 +101,15 @@ export class HttpFake {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 }
+
+/**
+ * Answers a platform gives when something between us and it (or the platform itself) misbehaves: an HTML page with
+ * 200 (a captive proxy), a gateway's 502 page, a JSON body cut short, and a dropped connection.
+ */
+export const UNEXPECTED_REPLIES: Record<string, FakeReply> = {
+  'an HTML page with 200': { text: '<!doctype html><html><body>系统维护中</body></html>', type: 'text/html' },
+  'a gateway 502 page': { status: 502, text: '<html><head><title>502 Bad Gateway</title></head></html>', type: 'text/html' },
+  'JSON cut short': { text: '{"errcode":0,"errmsg":"ok","userid":"zh', type: 'application/json' },
+  'JSON that is not an object': { json: [1, 2, 3] },
+  'a dropped connection': { hangUp: true },
+};

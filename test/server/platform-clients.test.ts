@@ -4,6 +4,12 @@ import { WecomApi, WecomError } from '../../server/src/platforms/wecom/wecom-api
 import { DingtalkApi, DingtalkError } from '../../server/src/platforms/dingtalk/dingtalk-api';
 import { FakeWecom } from '../fakes/wecom-server';
 import { FakeDingtalk } from '../fakes/dingtalk-server';
+import { UNEXPECTED_REPLIES } from '../fakes/http-fake';
+import { PlatformError } from '../../server/src/platforms/platform-error';
+import { WecomChannel } from '../../server/src/platforms/wecom/messages';
+import { DingtalkChannel } from '../../server/src/platforms/dingtalk/messages';
+import { DeliveryError, type Outgoing } from '../../server/src/alarms/channel';
+import type { User } from '../../server/src/users/user.entity';
 
 describe('WeCom API client against the fake server', () => {
   const fake = new FakeWecom();
@@ -80,4 +86,44 @@ describe('DingTalk API client against the fake server', () => {
     expect(err).toBeInstanceOf(DingtalkError);
     expect(err.code).toBe('40078');
   });
+});
+
+describe('unexpected platform answers: one error class for the API clients, retried by the alarm channels', () => {
+  const wecom = new FakeWecom();
+  const dingtalk = new FakeDingtalk();
+  const clock = new ManualClock(Date.parse('2026-01-15T10:00:00+08:00'));
+  let wx: WecomApi;
+  let dt: DingtalkApi;
+  beforeAll(async () => {
+    await Promise.all([wecom.start(), dingtalk.start()]);
+    wecom.route('POST', '/cgi-bin/message/send', wecom.authed(() => ({ errcode: 0, errmsg: 'ok' })));
+    dingtalk.route('POST', '/topapi/message/corpconversation/asyncsend_v2', dingtalk.oapiAuthed(() => ({ errcode: 0, task_id: 1 })));
+    wx = new WecomApi({ corpId: wecom.corpId, agentId: 1000002, secret: wecom.secret, apiBase: wecom.base }, clock);
+    dt = new DingtalkApi({ appKey: dingtalk.appKey, appSecret: dingtalk.appSecret, apiBase: dingtalk.base, agentId: 3001 }, clock);
+  });
+  afterAll(() => Promise.all([wecom.stop(), dingtalk.stop()]));
+
+  const script: Outgoing = { kind: 'script', leadName: '王妈妈', text: '您好', link: 'https://crm.example.com/sidebar/' };
+  const user = { wecomUserId: 'zhangmin', dingtalkUserId: 'dt-zhangmin' } as User;
+
+  for (const [label, reply] of Object.entries(UNEXPECTED_REPLIES)) {
+    it(`${label}: a PlatformError from either client, and a delivery retried later`, async () => {
+      wecom.inject('POST', '/cgi-bin/message/send', reply);
+      const wErr = await wx.post('/cgi-bin/message/send', {}).catch((e: unknown) => e);
+      expect(wErr).toBeInstanceOf(PlatformError);
+      dingtalk.inject('POST', '/topapi/message/corpconversation/asyncsend_v2', reply);
+      const dErr = await dt.oapi('POST', '/topapi/message/corpconversation/asyncsend_v2', {}).catch((e: unknown) => e);
+      expect(dErr).toBeInstanceOf(PlatformError);
+      for (const [channel, fake, path] of [
+        [new WecomChannel(wx), wecom, '/cgi-bin/message/send'],
+        [new DingtalkChannel(dt, { ...dt.config }), dingtalk, '/topapi/message/corpconversation/asyncsend_v2'],
+      ] as const) {
+        fake.inject('POST', path, reply);
+        const err = await channel.send(user, script).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(DeliveryError);
+        expect((err as DeliveryError).retry).toBe(true);
+        await expect(channel.send(user, script)).resolves.toBeTruthy();
+      }
+    });
+  }
 });

@@ -44,13 +44,23 @@ describeEachDb('WeCom alarms: cards, encrypted taps, card updates, errors', (kin
   const envelope = (enc: string) => `<xml><ToUserName><![CDATA[${A.corpId}]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`;
 
   describe('callback crypto', () => {
+    /** The official vectors were signed in 2014: checked with the server clock at their signing time (callbacks must be fresh). */
+    const atVectorTime = async <T>(ts: string, fn: () => Promise<T>): Promise<T> => {
+      const saved = h.clock.now();
+      h.clock.set(Number(ts) * 1000 + 2000);
+      try {
+        return await fn();
+      } finally {
+        h.clock.set(saved);
+      }
+    };
     it('URL verification answers the official vector with the bare plaintext', async () => {
-      const r = await fetch(`${h.base}/wecom/callback?msg_signature=${VERIFY.msg_signature}&timestamp=${VERIFY.timestamp}&nonce=${VERIFY.nonce}&echostr=${VERIFY.echostr}`);
+      const r = await atVectorTime(VERIFY.timestamp, () => fetch(`${h.base}/wecom/callback?msg_signature=${VERIFY.msg_signature}&timestamp=${VERIFY.timestamp}&nonce=${VERIFY.nonce}&echostr=${VERIFY.echostr}`));
       expect(r.status).toBe(200);
       expect(await r.text()).toBe('1616140317555161061');
     });
     it('accepts the official encrypted POST vector (signature, decryption, corp id) with an empty 200', async () => {
-      const r = await post({ msg_signature: POST_A.msg_signature, timestamp: POST_A.timestamp, nonce: POST_A.nonce }, envelope(POST_A.encrypt));
+      const r = await atVectorTime(POST_A.timestamp, () => post({ msg_signature: POST_A.msg_signature, timestamp: POST_A.timestamp, nonce: POST_A.nonce }, envelope(POST_A.encrypt)));
       expect(r.status).toBe(200);
       expect(await r.text()).toBe('');
     });
@@ -89,9 +99,10 @@ describeEachDb('WeCom alarms: cards, encrypted taps, card updates, errors', (kin
     // The rep taps the second script; WeCom posts the encrypted template_card_event (and retries it).
     const scriptKey = repCard.button_list[1].key;
     const tapCode = wx.issueCode();
-    const event = `<xml><ToUserName><![CDATA[${A.corpId}]]></ToUserName><FromUserName><![CDATA[zhangmin]]></FromUserName><CreateTime>1768442400</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[${scriptKey}]]></EventKey><TaskId><![CDATA[${repCard.task_id}]]></TaskId><CardType><![CDATA[button_interaction]]></CardType><ResponseCode><![CDATA[${tapCode}]]></ResponseCode><AgentID>1000002</AgentID></xml>`;
+    const now = String(Math.floor(h.clock.now() / 1000)); // callbacks must be signed within the last 5 minutes
+    const event = `<xml><ToUserName><![CDATA[${A.corpId}]]></ToUserName><FromUserName><![CDATA[zhangmin]]></FromUserName><CreateTime>${now}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[${scriptKey}]]></EventKey><TaskId><![CDATA[${repCard.task_id}]]></TaskId><CardType><![CDATA[button_interaction]]></CardType><ResponseCode><![CDATA[${tapCode}]]></ResponseCode><AgentID>1000002</AgentID></xml>`;
     const enc = encrypt(A.aesKey, event, A.corpId);
-    const q = { msg_signature: getSignature(A.token, '1768442400', 'n1', enc), timestamp: '1768442400', nonce: 'n1' };
+    const q = { msg_signature: getSignature(A.token, now, 'n1', enc), timestamp: now, nonce: 'n1' };
     const started = Date.now();
     for (let i = 0; i < 3; i++) expect((await post(q, envelope(enc))).status).toBe(200);
     expect(Date.now() - started).toBeLessThan(5000);

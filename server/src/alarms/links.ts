@@ -7,17 +7,25 @@ export function alarmLinks(app: AppContext) {
   return {
     sidebar: (leadId: number, pickId?: number) => `${base}/sidebar/#/pages/index/index?leadId=${leadId}${pickId ? `&pick=${pickId}` : ''}`,
     console: (userId: number) => `${base}/console/?user=${userId}`,
-    /** A tap as a link (DingTalk buttons are links): signed, so it cannot be forged for another message or key. */
-    tap: (messageId: number, key: string) => `${base}/alarms/tap?m=${messageId}&k=${encodeURIComponent(key)}&sig=${tapSignature(app, messageId, key)}`,
+    /**
+     * A tap as a link (DingTalk buttons are links): signed with its expiry (`e`, unix seconds, ALARM_TAP_LINK_TTL_HOURS
+     * after it is made), so it cannot be forged for another message or key, nor made to live longer.
+     */
+    tap: (messageId: number, key: string) => {
+      const expires = Math.floor((app.clock.now() + (app.config.tapLinkTtlMs ?? DEFAULT_TAP_LINK_TTL_MS)) / 1000);
+      return `${base}/alarms/tap?m=${messageId}&k=${encodeURIComponent(key)}&e=${expires}&sig=${tapSignature(app, messageId, key, expires)}`;
+    },
   };
 }
 
-export function tapSignature(app: AppContext, messageId: number, key: string): string {
-  return createHmac('sha256', app.config.sessionSecret).update(`alarm-tap:${messageId}:${key}`).digest('base64url').slice(0, 32);
+export const DEFAULT_TAP_LINK_TTL_MS = 24 * 3600_000;
+
+export function tapSignature(app: AppContext, messageId: number, key: string, expires: number): string {
+  return createHmac('sha256', app.config.sessionSecret).update(`alarm-tap:${messageId}:${key}:${expires}`).digest('base64url').slice(0, 32);
 }
 
-export function tapSignatureOk(app: AppContext, messageId: number, key: string, sig: string): boolean {
-  const want = Buffer.from(tapSignature(app, messageId, key));
+export function tapSignatureOk(app: AppContext, messageId: number, key: string, expires: number, sig: string): boolean {
+  const want = Buffer.from(tapSignature(app, messageId, key, expires));
   const got = Buffer.from(String(sig));
   return want.length === got.length && timingSafeEqual(want, got);
 }

@@ -8,6 +8,9 @@ import { Script, ScriptPick } from '../scripts/script.entities';
 import { Alarm, AlarmMessage, CallbackReceipt } from './alarm.entities';
 import { alarmLinks } from './links';
 import { isUniqueViolation } from '../db/tx';
+import { Lead } from '../leads/lead.entity';
+import { canSeeLead } from '../leads/lead-scope';
+import { resolveScope, type Actor } from '../auth/actor';
 
 export interface Tap {
   companyId: number;
@@ -18,8 +21,11 @@ export interface Tap {
   key: string;
   /** WeCom: the tap's single-use ResponseCode, used to update the tapper's own card. */
   responseCode?: string | null;
-  /** Platform retry key (WeCom: FromUserName + CreateTime); the same key is handled once. */
-  dedupe?: { platform: string; key: string };
+  /**
+   * Platform receipts (WeCom: the event's FromUserName + CreateTime, and the request's signature), written in the
+   * tap's transaction; a tap whose receipt exists already is a retry or replay and is handled once.
+   */
+  dedupe?: { platform: string; key: string }[];
   requestId?: string;
 }
 
@@ -39,13 +45,14 @@ const hhmm = (t: number) => new Date(t + 8 * 3600_000).toISOString().slice(11, 1
 export async function handleTap(app: AppContext, t: Tap): Promise<TapResult> {
   const run = async (em: EntityManager): Promise<TapResult> => {
     const now = app.clock.now();
-    if (t.dedupe) await em.getRepository(CallbackReceipt).insert({ platform: t.dedupe.platform, dedupeKey: t.dedupe.key.slice(0, 160), receivedAt: now });
+    for (const d of t.dedupe ?? []) await em.getRepository(CallbackReceipt).insert({ platform: d.platform, dedupeKey: d.key.slice(0, 160), receivedAt: now });
     const lockRead = app.tx.kind === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
     const alarm = await em.getRepository(Alarm).findOne({ where: { id: t.alarmId, companyId: t.companyId }, ...lockRead });
     if (!alarm) throw notFound('提醒不存在');
     const mine = await em.getRepository(AlarmMessage).findOneBy({ alarmId: alarm.id, recipientId: t.userId, kind: 'card' });
     if (!mine) throw forbidden('这条提醒不是发给你的');
     const user = await em.getRepository(User).findOneByOrFail({ id: t.userId });
+    await requireEntitled(em, user, alarm.leadId);
     const audit = new Audit(em, { companyId: t.companyId, actorId: t.userId, requestId: t.requestId, at: now });
     let pick: TapResult['pick'] = null;
 
@@ -95,9 +102,24 @@ export async function handleTap(app: AppContext, t: Tap): Promise<TapResult> {
     return await app.tx.run(run);
   } catch (err) {
     // The same platform retry arriving twice: the first one did the work.
-    if (t.dedupe && isUniqueViolation(err)) return { duplicate: true, handled: false, pick: null };
+    if (t.dedupe?.length && isUniqueViolation(err)) return { duplicate: true, handled: false, pick: null };
     throw err;
   }
+}
+
+/**
+ * Who may still act on an alarm: an active user who owns the lead, is the owner's manager, or has the lead in their
+ * scope (a supervisor's org subtree, the company for ops). A card sent before a deactivation or a reassignment
+ * records nothing.
+ */
+async function requireEntitled(em: EntityManager, user: User, leadId: number): Promise<void> {
+  if (!user.active || user.deletedAt !== null) throw forbidden('你的账号已停用，不能再处理提醒；如有疑问请联系管理员');
+  const lead = await em.getRepository(Lead).findOneBy({ id: leadId, companyId: user.companyId });
+  if (lead && lead.ownerId === user.id) return;
+  if (lead && canSeeLead({ companyId: user.companyId, scope: await resolveScope(em, user) } as Actor, lead)) return;
+  const owner = lead?.ownerId ? await em.getRepository(User).findOneBy({ id: lead.ownerId }) : null;
+  if (owner && owner.managerId === user.id) return;
+  throw forbidden('这条线索已不归你负责，也不在你管理的范围内，提醒已无需你处理');
 }
 
 async function queue(em: EntityManager, now: number, m: Pick<AlarmMessage, 'companyId' | 'alarmId' | 'recipientId' | 'kind' | 'channel' | 'payload' | 'dedupeKey'>) {

@@ -51,9 +51,17 @@ button{padding:8px 12px;border:1px solid #0f766e;background:#ecfdf5;border-radiu
 }
 
 export function renderTapResult(pick: { id: number; text: string; link: string } | null): string {
-  const inner = pick
+  return tapPage(pick
     ? `<h3>话术已就绪</h3><pre>${esc(pick.text)}</pre><p><a href="${esc(pick.link)}">在侧边栏打开，发送给客户</a></p>`
-    : '<h3>已记录</h3><p>这条提醒已标记处理。</p>';
+    : '<h3>已记录</h3><p>这条提醒已标记处理。</p>');
+}
+
+/** A tap link that was refused (expired, forged, not theirs any more): why, and that nothing was recorded. */
+export function renderTapRefused(message: string): string {
+  return tapPage(`<h3>未记录</h3><p>${esc(message)}</p><p>这次点击没有做任何记录。</p>`);
+}
+
+function tapPage(inner: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Lifeline</title>
 <style>body{font-family:system-ui,"PingFang SC",sans-serif;max-width:560px;margin:20px auto;padding:0 12px}pre{white-space:pre-wrap;background:#f3f4f6;padding:10px}</style></head><body>${inner}</body></html>`;
 }

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { AppError } from './errors';
 import type { Logger } from '../logger';
+import { PlatformError } from '../platforms/platform-error';
+import { DB_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db-unavailable';
+import { codeOf } from '../db/errors';
 
 /** Request id (echoed as X-Request-Id) and one structured log line per request. */
 export function requestContext(log: Logger) {
@@ -25,7 +28,8 @@ export function requestContext(log: Logger) {
 
 /**
  * Every failure becomes JSON `{error:{code,message}}`. Client mistakes get a 4xx with a message a
- * person can act on; anything unexpected is logged in full and answered with a generic 500, never a stack.
+ * person can act on; a platform (WeCom/DingTalk) answering something unusable is a 502; the database being away is
+ * a 503 with Retry-After; anything else unexpected is logged in full and answered with a generic 500, never a stack.
  */
 export function errorHandler() {
   return async (ctx: Context, next: Next) => {
@@ -39,6 +43,26 @@ export function errorHandler() {
       if (mapped) {
         ctx.status = mapped.status;
         ctx.body = { error: { code: mapped.code, message: mapped.message, details: mapped.details } };
+        return;
+      }
+      const id = ctx.state.requestId;
+      if (err instanceof PlatformError) {
+        ctx.state.log?.warn({ platform: err.platform, problem: err.problem }, 'platform answered something unusable');
+        ctx.status = 502;
+        ctx.body = { error: { code: 'platform_unavailable', message: `${err.label}暂时无法正常响应，请稍后重试；多次失败请联系管理员（请求编号 ${id}）` } };
+        return;
+      }
+      if (isDatabaseUnavailable(err)) {
+        // Code and driver message only: the failed statement's parameters may hold phone numbers.
+        ctx.state.log?.error({ db: { code: codeOf(err), message: String((err as Error)?.message ?? '').slice(0, 200) } }, 'database unavailable');
+        ctx.status = 503;
+        ctx.set('Retry-After', String(DB_RETRY_AFTER_SECONDS));
+        ctx.body = {
+          error: {
+            code: 'db_unavailable',
+            message: `数据库暂时不可用，请稍后重试（约 ${DB_RETRY_AFTER_SECONDS} 秒后）；侧边栏里已填写的跟进会保存在本机，恢复后自动重新提交（请求编号 ${id}）`,
+          },
+        };
         return;
       }
       ctx.state.log?.error({ err }, 'unhandled error');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Router from '@koa/router';
-import { notFound } from '../http/errors';
+import { AppError, notFound } from '../http/errors';
 
 /** Where `npm run build:sidebar` writes the H5 build. */
 export const SIDEBAR_DIST = path.resolve(__dirname, '../../../miniapp/dist/h5');
@@ -32,7 +32,12 @@ export function sidebarStaticRoutes(dist = SIDEBAR_DIST): Router {
     ctx.redirect(`/sidebar/${ctx.querystring ? `?${ctx.querystring}` : ''}`);
   });
   r.get(/^\/sidebar\/(.*)$/, (ctx) => {
-    const rel = decodeURIComponent(ctx.path.slice('/sidebar/'.length));
+    let rel: string;
+    try {
+      rel = decodeURIComponent(ctx.path.slice('/sidebar/'.length));
+    } catch {
+      throw new AppError(400, 'bad_path', '页面地址的编码不正确，请检查链接');
+    }
     let file = path.resolve(dist, rel || 'index.html');
     if (!file.startsWith(dist + path.sep)) throw notFound('文件不存在');
     if (!isFile(file)) {

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
 import type { AppContext } from '../context';
 import { actorOf, requireAuth } from '../auth/auth.middleware';
 import { AppError, badRequest } from '../http/errors';
+import { readLimitedBody } from '../http/body';
 import type { LlmClient } from '../llm';
 import { LlmError } from '../llm';
 import { draftFromTranscript } from './draft.service';
@@ -29,7 +29,7 @@ export function voiceUploadRoutes(app: AppContext, llm: LlmClient | null): Route
     if (!llm?.canTranscribe) {
       throw new AppError(409, 'asr_off', '服务器未配置语音转写（LLM_ASR_MODEL），请直接输入，或在企业微信手机端使用语音');
     }
-    const audio = await readBody(ctx, MAX_AUDIO_BYTES);
+    const audio = await readLimitedBody(ctx, MAX_AUDIO_BYTES, () => new AppError(413, 'too_large', '录音太长，请控制在60秒以内'));
     if (audio.length < 100) throw badRequest('录音太短或为空，请按住说话后再松开');
     let transcript: string;
     try {
@@ -43,24 +43,4 @@ export function voiceUploadRoutes(app: AppContext, llm: LlmClient | null): Route
     ctx.body = { transcript, draft: await draftFromTranscript(app, llm, actor, transcript.slice(0, 2000), ctx.state.log) };
   });
   return r;
-}
-
-function readBody(ctx: Context, limit: number): Promise<Buffer> {
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > limit) return Promise.reject(new AppError(413, 'too_large', '录音太长，请控制在60秒以内'));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    ctx.req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new AppError(413, 'too_large', '录音太长，请控制在60秒以内'));
-        ctx.req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    ctx.req.on('end', () => resolve(Buffer.concat(chunks)));
-    ctx.req.on('error', reject);
-  });
 }

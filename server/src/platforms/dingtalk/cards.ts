@@ -6,7 +6,7 @@ import { AlarmMessage } from '../../alarms/alarm.entities';
 import { DeliveryError, type Outgoing } from '../../alarms/channel';
 import { handleTap } from '../../alarms/tap';
 import { User } from '../../users/user.entity';
-import { AlreadyDelivered } from '../wecom/messages';
+import { AlreadyDelivered, platformDeliveryError } from '../wecom/messages';
 import { readRawBody } from '../callback-crypto';
 import { DingtalkError, type DingtalkApi, type DingtalkConfig } from './dingtalk-api';
 
@@ -132,12 +132,10 @@ export class DingtalkCards {
 function classify(err: unknown): Error {
   if (err instanceof DeliveryError || err instanceof AlreadyDelivered) return err;
   if (err instanceof DingtalkError) {
-    const retry = (err.status ?? 0) >= 500 || err.status === 429 || /throttl|qpslimit|busy|ServiceUnavailable/i.test(err.code);
+    const retry = err.transport || (err.status ?? 0) >= 500 || err.status === 429 || /throttl|qpslimit|busy|ServiceUnavailable/i.test(err.code);
     return new DeliveryError(`DingTalk ${err.code}: ${err.detail}`.slice(0, 250), retry);
   }
-  const name = (err as Error)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError' || err instanceof TypeError) return new DeliveryError(`网络错误：${(err as Error).message}`.slice(0, 250), true);
-  return err as Error;
+  return platformDeliveryError(err);
 }
 
 /** The tapped button's key: `cardPrivateData.params.key` (the template's callback parameter), else the action id. */
@@ -182,7 +180,8 @@ export function dingtalkCardCallbackRoutes(app: AppContext): Router {
     if (!msg || msg.kind !== 'card' || msg.channel !== 'dingtalk' || !msg.alarmId || msg.platformRef !== body.outTrackId) {
       throw new AppError(404, 'not_found', '卡片不存在');
     }
-    if (c.corpId && typeof body.corpId === 'string' && body.corpId !== c.corpId) throw new AppError(403, 'forbidden', '不是本企业的卡片回调');
+    // With DINGTALK_CORP_ID set, the callback must name our organisation: missing or not a string is refused too.
+    if (c.corpId && body.corpId !== c.corpId) throw new AppError(403, 'forbidden', '不是本企业的卡片回调');
     const user = await app.ds.getRepository(User).findOneBy({ id: msg.recipientId });
     if (!user?.dingtalkUserId || typeof body.userId !== 'string' || body.userId !== user.dingtalkUserId) {
       ctx.state.log?.warn({ messageId }, 'dingtalk card callback from someone other than the recipient');

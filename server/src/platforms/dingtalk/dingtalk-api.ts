@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock';
 import { TokenCache } from '../token-cache';
+import { PlatformError, platformFetch } from '../platform-error';
 
 export interface DingtalkConfig {
   appKey: string;
@@ -19,9 +20,10 @@ export interface DingtalkConfig {
   cardRouteKey?: string;
 }
 
-export class DingtalkError extends Error {
-  constructor(readonly code: string, readonly detail: string, readonly path: string, readonly status?: number) {
-    super(`DingTalk ${path} error ${code}: ${detail}`);
+/** An error code from DingTalk (errcode, a v1.0 `code`, or `HTTP <status>`), with the call it came from. */
+export class DingtalkError extends PlatformError {
+  constructor(readonly code: string, readonly detail: string, readonly path: string, readonly status?: number, transport = false) {
+    super('dingtalk', `${path} error ${code}: ${detail}`, transport);
   }
 }
 
@@ -41,7 +43,8 @@ export class DingtalkApi {
         'GET', this.oapiUrl('/gettoken', { appkey: config.appKey, appsecret: config.appSecret }),
       );
       if (r.errcode) throw new DingtalkError(String(r.errcode), r.errmsg ?? '', '/gettoken');
-      return { token: r.access_token, expiresIn: r.expires_in };
+      if (typeof r.access_token !== 'string' || !r.access_token) throw new PlatformError('dingtalk', '/gettoken 的返回缺少 access_token');
+      return { token: r.access_token, expiresIn: Number(r.expires_in) || 7200 };
     });
   }
 
@@ -67,15 +70,10 @@ export class DingtalkApi {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.get(attempt > 0);
       const url = new URL(path, this.config.apiBase ?? NEW_API);
-      const res = await fetch(url, {
-        method,
-        headers: { 'content-type': 'application/json', 'x-acs-dingtalk-access-token': token },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const json = (await res.json().catch(() => ({}))) as T & { code?: string; message?: string };
+      const res = await platformFetch('dingtalk', url, { method, headers: { 'x-acs-dingtalk-access-token': token }, body }, this.timeoutMs);
       if (res.status === 401 && attempt === 0) continue;
-      if (!res.ok) throw new DingtalkError(json.code ?? `HTTP ${res.status}`, json.message ?? '', path, res.status);
+      const json = (res.json ?? {}) as T & { code?: string; message?: string };
+      if (!res.ok) throw new DingtalkError(String(json.code ?? `HTTP ${res.status}`), String(json.message ?? ''), path, res.status, res.status >= 500);
       return json;
     }
   }
@@ -87,13 +85,8 @@ export class DingtalkApi {
   }
 
   private async request<T>(method: string, url: URL, body?: unknown): Promise<T> {
-    const res = await fetch(url, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    if (!res.ok) throw new DingtalkError(`HTTP ${res.status}`, await res.text().catch(() => ''), url.pathname);
-    return (await res.json()) as T;
+    const res = await platformFetch('dingtalk', url, { method, body }, this.timeoutMs);
+    if (!res.ok || !res.json) throw new DingtalkError(`HTTP ${res.status}`, '', url.pathname, res.status, true);
+    return res.json as T;
   }
 }

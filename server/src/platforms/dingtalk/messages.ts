@@ -2,6 +2,7 @@ import type { User } from '../../users/user.entity';
 import { DeliveryError, type AlarmChannel, type Outgoing } from '../../alarms/channel';
 import { DingtalkError, type DingtalkApi, type DingtalkConfig } from './dingtalk-api';
 import { isCardOutTrackId, type DingtalkCards } from './cards';
+import { platformDeliveryError } from '../wecom/messages';
 
 /** errcodes to retry: throttled (90018 / 130101 / 88) and system busy (-1). */
 const RETRY = new Set(['-1', '88', '90018', '130101']);
@@ -44,10 +45,8 @@ export class DingtalkChannel implements AlarmChannel {
       });
       return { ref: r.task_id !== undefined ? String(r.task_id) : null };
     } catch (err) {
-      if (err instanceof DingtalkError) throw new DeliveryError(`DingTalk ${err.code}: ${err.detail}`.slice(0, 250), RETRY.has(err.code) || err.code.startsWith('HTTP 5'));
-      const name = (err as Error)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError' || err instanceof TypeError) throw new DeliveryError(`网络错误：${(err as Error).message}`.slice(0, 250), true);
-      throw err;
+      if (err instanceof DingtalkError) throw new DeliveryError(`DingTalk ${err.code}: ${err.detail}`.slice(0, 250), err.transport || RETRY.has(err.code) || err.code.startsWith('HTTP 5'));
+      throw platformDeliveryError(err);
     }
   }
 }

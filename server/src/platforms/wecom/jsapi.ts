@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock';
 import { TokenCache } from '../token-cache';
-import type { WecomApi } from './wecom-api';
+import { requiredField, type WecomApi } from './wecom-api';
 
 export interface JsapiSignature {
   corpId: string;
@@ -25,11 +25,11 @@ export class WecomJsapi {
   constructor(private readonly api: WecomApi, private readonly clock: Clock) {
     this.corpTicket = new TokenCache(clock, async () => {
       const r = await api.get<{ ticket: string; expires_in: number }>('/cgi-bin/get_jsapi_ticket');
-      return { token: r.ticket, expiresIn: r.expires_in };
+      return { token: requiredField(r, 'ticket', '/cgi-bin/get_jsapi_ticket'), expiresIn: Number(r.expires_in) || 7200 };
     });
     this.agentTicket = new TokenCache(clock, async () => {
       const r = await api.get<{ ticket: string; expires_in: number }>('/cgi-bin/ticket/get', { type: 'agent_config' });
-      return { token: r.ticket, expiresIn: r.expires_in };
+      return { token: requiredField(r, 'ticket', '/cgi-bin/ticket/get'), expiresIn: Number(r.expires_in) || 7200 };
     });
   }
 

@@ -1,6 +1,7 @@
 import type { User } from '../../users/user.entity';
 import { DeliveryError, type AlarmChannel, type Outgoing } from '../../alarms/channel';
 import { WecomError, type WecomApi } from './wecom-api';
+import { PlatformError } from '../platform-error';
 
 /** errcodes worth retrying with backoff: throttled (45009/45033) and system busy (-1). */
 const RETRY = new Set([45009, 45033, -1]);
@@ -71,8 +72,12 @@ function classify(err: unknown, out: Outgoing): Error {
     if (err.errcode === 42014 && out.kind === 'card') return new AlreadyDelivered();
     return new DeliveryError(`WeCom ${err.errcode}: ${err.errmsg}`.slice(0, 250), RETRY.has(err.errcode));
   }
-  const name = (err as Error)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError' || err instanceof TypeError) return new DeliveryError(`网络错误：${(err as Error).message}`.slice(0, 250), true);
+  return platformDeliveryError(err);
+}
+
+/** A platform failure other than an error code (no answer, not JSON, a field missing): retried with backoff. */
+export function platformDeliveryError(err: unknown): Error {
+  if (err instanceof PlatformError) return new DeliveryError(`${err.transport ? '网络错误' : `${err.label}返回异常`}：${err.problem}`.slice(0, 250), true);
   return err as Error;
 }
 

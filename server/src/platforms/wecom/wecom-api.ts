@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock';
 import { TokenCache } from '../token-cache';
+import { PlatformError, platformFetch } from '../platform-error';
 
 export interface WecomConfig {
   corpId: string;
@@ -11,11 +12,18 @@ export interface WecomConfig {
   callbackAesKey?: string;
 }
 
-/** errcode from WeCom, with the call it came from. */
-export class WecomError extends Error {
-  constructor(readonly errcode: number, readonly errmsg: string, readonly path: string) {
-    super(`WeCom ${path} errcode ${errcode}: ${errmsg}`);
+/** errcode from WeCom (-1 also for an HTTP error status), with the call it came from. */
+export class WecomError extends PlatformError {
+  constructor(readonly errcode: number, readonly errmsg: string, readonly path: string, transport = false) {
+    super('wecom', `${path} errcode ${errcode}: ${errmsg}`, transport);
   }
+}
+
+/** A string field of a WeCom answer the caller cannot do without (a token, a ticket), or a PlatformError. */
+export function requiredField(reply: object, field: string, path: string): string {
+  const v = (reply as Record<string, unknown>)[field];
+  if (typeof v !== 'string' || !v) throw new PlatformError('wecom', `${path} 的返回缺少 ${field}`);
+  return v;
 }
 
 /** Codes that mean "this access token is no good": refresh once and retry. */
@@ -39,7 +47,7 @@ export class WecomApi {
         corpid: config.corpId,
         corpsecret: config.secret,
       });
-      return { token: r.access_token, expiresIn: r.expires_in };
+      return { token: requiredField(r, 'access_token', '/cgi-bin/gettoken'), expiresIn: Number(r.expires_in) || 7200 };
     });
   }
 
@@ -70,15 +78,10 @@ export class WecomApi {
   private async raw<T extends WecomReply>(method: string, path: string, query: Record<string, string | number>, body?: unknown): Promise<T> {
     const url = new URL(path, this.config.apiBase);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
-    const res = await fetch(url, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    if (!res.ok) throw new WecomError(-1, `HTTP ${res.status}`, path);
-    const json = (await res.json()) as T;
-    if (json.errcode) throw new WecomError(json.errcode, json.errmsg ?? '', path);
+    const res = await platformFetch('wecom', url, { method, body }, this.timeoutMs);
+    if (!res.ok || !res.json) throw new WecomError(-1, `HTTP ${res.status}`, path, true);
+    const json = res.json as T;
+    if (json.errcode) throw new WecomError(Number(json.errcode), String(json.errmsg ?? ''), path);
     return json;
   }
 }
