@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type Koa from 'koa';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
@@ -81,6 +82,8 @@ export class Harness {
   ds!: DataSource;
   app!: AppContext;
   followups!: FollowupService;
+  /** The Koa app (its routers can be listed from `koa.middleware`). */
+  koa!: Koa;
   clock = new ManualClock(TEST_NOW);
   seed!: SeedSummary;
   base = '';
@@ -99,6 +102,7 @@ export class Harness {
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
     const { koa, ctx, followups } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock });
     this.app = ctx;
+    this.koa = koa;
     this.followups = followups;
     this.server = koa.listen(0, '127.0.0.1');
     await new Promise<void>((r) => this.server!.once('listening', () => r()));

@@ -6,9 +6,10 @@ import { Audit } from '../audit/audit.service';
 import { Customer } from '../customers/customer.entity';
 import { Lead } from '../leads/lead.entity';
 import { applyLeadScope } from '../leads/lead-scope';
-import { forbidden, notFound } from '../http/errors';
+import { notFound } from '../http/errors';
 import { ContentItem, ContentQueueItem } from './content.entities';
 import { DEFAULT_CONTENT } from './defaults';
+import { assertCan } from '../auth/permissions';
 
 export const contentItemSchema = z.object({
   tag: z.string().trim().min(1, '请填写触发标签').max(20, '标签最多20个字'),
@@ -112,7 +113,7 @@ export class ContentService {
   }
 
   async addItem(actor: Actor, input: z.infer<typeof contentItemSchema>, requestId?: string) {
-    if (actor.role !== 'admin' && actor.role !== 'ops') throw forbidden('只有管理员或运营可以配置标签资料');
+    assertCan(actor, 'content.configure');
     return this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
       const row = em.getRepository(ContentItem).create({ companyId: actor.companyId, ...input, createdBy: actor.id, createdAt: now, deletedAt: null });
@@ -123,7 +124,7 @@ export class ContentService {
   }
 
   async removeItem(actor: Actor, id: number, requestId?: string) {
-    if (actor.role !== 'admin' && actor.role !== 'ops') throw forbidden('只有管理员或运营可以配置标签资料');
+    assertCan(actor, 'content.configure');
     return this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
       const row = await em.getRepository(ContentItem).findOneBy({ id, companyId: actor.companyId });

@@ -5,6 +5,7 @@ import { actorOf, requireAuth } from '../auth/auth.middleware';
 import { AppError } from '../http/errors';
 import { idParam, requestIdOf } from '../http/router-kit';
 import type { ImportService } from './import.service';
+import { allow } from '../auth/permissions';
 
 /** Reads the raw upload with a size limit (the JSON body parser never sees it). */
 async function readBody(ctx: Context, limit: number): Promise<Buffer> {
@@ -26,7 +27,7 @@ async function readBody(ctx: Context, limit: number): Promise<Buffer> {
  */
 export function importUploadRoutes(app: AppContext, imports: ImportService): Router {
   const r = new Router();
-  r.post('/api/imports', requireAuth(app.ds, app.tokens, app.actors), async (ctx) => {
+  r.post('/api/imports', requireAuth(app.ds, app.tokens, app.actors), allow('import.create'), async (ctx) => {
     const buf = await readBody(ctx, app.config.importMaxBytes ?? 20 * 1024 * 1024);
     const channel = typeof ctx.query.channel === 'string' ? ctx.query.channel : '';
     const filename = typeof ctx.query.filename === 'string' ? ctx.query.filename : 'upload';

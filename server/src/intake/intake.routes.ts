@@ -6,6 +6,7 @@ import { parseInput } from '../http/validate';
 import { idParam, requestIdOf } from '../http/router-kit';
 import type { LeadService } from '../leads/leads.service';
 import type { IntakeService } from './intake.service';
+import { allow } from '../auth/permissions';
 
 /** Open to the outside: authenticated per channel (key header, or the platform's signature). */
 export function intakeOpenRoutes(intake: IntakeService): Router {
@@ -29,14 +30,14 @@ export function intakeOpenRoutes(intake: IntakeService): Router {
 
 export function intakeAdminRoutes(app: AppContext, intake: IntakeService, leads: LeadService): Router {
   const r = new Router({ prefix: '/api' });
-  r.get('/intake-channels', async (ctx) => {
+  r.get('/intake-channels', allow('intake.channels'), async (ctx) => {
     ctx.body = await intake.list(actorOf(ctx));
   });
-  r.post('/intake-channels', async (ctx) => {
+  r.post('/intake-channels', allow('intake.channels'), async (ctx) => {
     ctx.status = 201;
     ctx.body = await intake.create(actorOf(ctx), parseInput(channelCreateSchema, ctx.request.body), requestIdOf(ctx));
   });
-  r.patch('/intake-channels/:id', async (ctx) => {
+  r.patch('/intake-channels/:id', allow('intake.channels'), async (ctx) => {
     ctx.body = await intake.update(actorOf(ctx), idParam(ctx), parseInput(channelUpdateSchema, ctx.request.body), requestIdOf(ctx));
   });
   /** What the lead arrived as: the raw payload(s) archived beside it. */

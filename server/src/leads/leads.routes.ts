@@ -10,11 +10,12 @@ import type { FollowupService } from '../followups/followups.service';
 import type { LeadService } from './leads.service';
 import { buildTimeline } from './timeline';
 import { KEY_FIELD_ROLES } from '../auth/actor';
+import { allow } from '../auth/permissions';
 
 export function leadRoutes(app: AppContext, leads: LeadService, followups: FollowupService): Router {
   const r = new Router({ prefix: '/api/leads' });
 
-  r.post('/', async (ctx) => {
+  r.post('/', allow('lead.create'), async (ctx) => {
     const body = parseInput(leadCreateSchema, ctx.request.body);
     ctx.status = 201;
     ctx.body = await leads.create(actorOf(ctx), body, requestIdOf(ctx));
@@ -25,17 +26,17 @@ export function leadRoutes(app: AppContext, leads: LeadService, followups: Follo
   r.get('/:id', async (ctx) => {
     ctx.body = await leads.get(actorOf(ctx), idParam(ctx));
   });
-  r.patch('/:id', async (ctx) => {
+  r.patch('/:id', allow('lead.edit'), async (ctx) => {
     const body = parseInput(leadUpdateSchema, ctx.request.body);
     ctx.body = await leads.update(actorOf(ctx), idParam(ctx), body, requestIdOf(ctx));
   });
-  r.post('/:id/claim', async (ctx) => {
+  r.post('/:id/claim', allow('lead.claim'), async (ctx) => {
     ctx.body = await leads.claim(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
   });
-  r.delete('/:id', async (ctx) => {
+  r.delete('/:id', allow('lead.delete'), async (ctx) => {
     ctx.body = await leads.remove(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
   });
-  r.post('/:id/restore', async (ctx) => {
+  r.post('/:id/restore', allow('lead.delete'), async (ctx) => {
     ctx.body = await leads.restore(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
   });
   /** The lead's story: intake, assignment, each contact, material, booking, signing — with times, people and scripts. */

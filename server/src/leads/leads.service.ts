@@ -17,6 +17,7 @@ import { resolveOwner } from './owner';
 import { buildTimeline } from './timeline';
 import { scoreInputOf } from '../scoring/score-input';
 import { findById, insertRow } from '../db/rows';
+import { assertCan, can } from '../auth/permissions';
 
 const CUSTOMER_FIELDS = ['name', 'city', 'province', 'grade', 'concerns', 'tags'] as const;
 
@@ -50,7 +51,7 @@ export class LeadService {
   }
 
   async create(actor: Actor, body: LeadCreateBody, requestId?: string, hooks: CreateHooks = {}) {
-    if (actor.role === 'director') throw forbidden('总监账号只读，不能录入线索');
+    assertCan(actor, 'lead.create');
     const actorId = actor.id || null; // 0 = system actor
     const done = await this.app.tx.runRetryingUnique(async (em) => {
       await hooks.before?.(em);
@@ -118,7 +119,7 @@ export class LeadService {
       .innerJoin(Customer, 'c', 'c.id = lead.customerId');
     applyLeadScope(qb, actor);
     if (q.deleted) {
-      if (!KEY_FIELD_ROLES.includes(actor.role)) throw forbidden('只有主管或管理员可以查看回收站');
+      if (!can(actor, 'lead.keyFields')) throw forbidden('只有主管或管理员可以查看回收站');
       qb.andWhere('lead.deletedAt IS NOT NULL');
     } else {
       qb.andWhere('lead.deletedAt IS NULL');
@@ -176,9 +177,7 @@ export class LeadService {
       const lead = await this.findVisible(em, actor, id, { lock: true });
       if (!canWriteLead(actor, lead)) throw forbidden('你只能查看这条线索，不能修改');
       const touchesKeyFields = body.ownerId !== undefined || body.status !== undefined || body.lostReason !== undefined;
-      if (touchesKeyFields && !KEY_FIELD_ROLES.includes(actor.role)) {
-        throw forbidden('只有主管或管理员可以修改负责人、状态和流失原因');
-      }
+      if (touchesKeyFields) assertCan(actor, 'lead.keyFields');
       const audit = this.audit(em, actor, requestId);
       const customer = await em.getRepository(Customer).findOneByOrFail({ id: lead.customerId });
 
@@ -203,7 +202,7 @@ export class LeadService {
       if (body.journeyNode !== undefined && body.journeyNode !== lead.journeyNode) {
         if (body.journeyNode === '签约转化') throw badRequest('签约请通过跟进动作「已签约」记录，不能直接改阶段');
         const backwards = journeyIndex(body.journeyNode) < journeyIndex(lead.journeyNode);
-        if (backwards && !KEY_FIELD_ROLES.includes(actor.role)) throw forbidden('只有主管或管理员可以把线索退回到更早的阶段');
+        if (backwards && !can(actor, 'lead.keyFields')) throw forbidden('只有主管或管理员可以把线索退回到更早的阶段');
         leadPatch.journeyNode = body.journeyNode;
       }
       if ((body.status ?? lead.status) === 'lost' && !(body.lostReason ?? lead.lostReason)) {
@@ -294,7 +293,7 @@ export class LeadService {
 
   /** Soft delete and restore: the row, its follow-ups and its customer stay; nothing cascades. */
   private async setDeleted(actor: Actor, id: number, deleted: boolean, requestId?: string) {
-    if (!KEY_FIELD_ROLES.includes(actor.role)) throw forbidden(deleted ? '只有主管或管理员可以删除线索' : '只有主管或管理员可以恢复线索');
+    assertCan(actor, 'lead.delete');
     return this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
       const lead = await this.findVisible(em, actor, id, { withDeleted: true, lock: true });

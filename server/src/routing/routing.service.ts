@@ -4,10 +4,9 @@ import type { DryRunInput, PoolInput, RuleSetInput } from '@lifeline/shared/src/
 import { DEFAULT_PROTECTIVE } from '@lifeline/shared/src/routing';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
-import { KEY_FIELD_ROLES } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
 import type { EventMeta } from '../events/domain-events';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors';
+import { badRequest, conflict, notFound } from '../http/errors';
 import { isUniqueViolation } from '../db/tx';
 import { Customer } from '../customers/customer.entity';
 import { OrgUnit } from '../companies/org-unit.entity';
@@ -17,11 +16,10 @@ import { User } from '../users/user.entity';
 import { OPEN_STATUSES, latestRuleSet, planRoute, type Plan } from './engine';
 import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from './routing.entities';
 import { scoreInputOf } from '../scoring/score-input';
-
-const CONFIG_ROLES = ['admin'] as const;
+import { assertCan } from '../auth/permissions';
 
 function requireAdmin(actor: Actor) {
-  if (!(CONFIG_ROLES as readonly string[]).includes(actor.role)) throw forbidden('只有管理员可以修改分配规则和线索池');
+  assertCan(actor, 'routing.configure');
 }
 
 export class RoutingService {
@@ -290,9 +288,7 @@ export class RoutingService {
 
   /** Leads the router parked for a supervisor: still unowned, in the caller's scope, oldest first. */
   async queue(actor: Actor) {
-    if (!KEY_FIELD_ROLES.includes(actor.role) && actor.role !== 'ops' && actor.role !== 'director') {
-      throw forbidden('只有主管、运营或管理员可以查看轮转队列');
-    }
+    assertCan(actor, 'routing.queue');
     const params: unknown[] = [actor.companyId];
     let scopeSql = '';
     if (actor.scope) {
@@ -318,7 +314,7 @@ export class RoutingService {
 
   /** A supervisor takes a lead off the rotation queue and gives it to a rep (audited through the lead update). */
   async assignFromQueue(actor: Actor, leadId: number, ownerId: number, requestId?: string) {
-    if (!KEY_FIELD_ROLES.includes(actor.role)) throw forbidden('只有主管或管理员可以分配轮转队列中的线索');
+    assertCan(actor, 'routing.assign');
     const lead = await this.leads.findVisible(this.app.ds.manager, actor, leadId);
     if (lead.ownerId !== null) throw conflict('这条线索已有负责人，不在轮转队列中；如需改派请修改负责人');
     return this.leads.update(actor, leadId, { ownerId }, requestId);
