@@ -45,12 +45,12 @@ export class ContentService {
     em: EntityManager, companyId: number, customerId: number, now: number, actorId: number | null, requestId?: string, knownTags?: string[],
   ) {
     const tags = knownTags
-      ?? (await em.getRepository(Customer).findOne({ where: { id: customerId }, select: { id: true, tags: true } }))?.tags ?? [];
+      ?? (await em.getRepository(Customer).findOne({ where: { id: customerId, companyId }, select: { id: true, tags: true } }))?.tags ?? [];
     if (!tags.length) return;
     const items = await em.getRepository(ContentItem).findBy({ companyId, tag: In(tags) });
     const live = items.filter((i) => i.deletedAt === null);
     if (!live.length) return;
-    const have = await em.getRepository(ContentQueueItem).findBy({ customerId, contentId: In(live.map((i) => i.id)) });
+    const have = await em.getRepository(ContentQueueItem).findBy({ companyId, customerId, contentId: In(live.map((i) => i.id)) });
     const missing = live.filter((i) => !have.some((h) => h.contentId === i.id));
     if (!missing.length) return;
     // Concurrent leads for one customer may race here; "insert or ignore" keeps one row and never fails the lead.
@@ -61,7 +61,7 @@ export class ContentService {
         [companyId, customerId, item.id, `客户标签「${item.tag}」`, now],
       );
     }
-    const rows = await em.getRepository(ContentQueueItem).findBy({ customerId, contentId: In(missing.map((i) => i.id)), queuedAt: now });
+    const rows = await em.getRepository(ContentQueueItem).findBy({ companyId, customerId, contentId: In(missing.map((i) => i.id)), queuedAt: now });
     const audit = new Audit(em, { companyId, actorId, requestId, at: now });
     for (const r of rows) await audit.created('content_queue', r.id, r);
   }
@@ -79,7 +79,7 @@ export class ContentService {
   async queue(actor: Actor, customerId: number) {
     await this.visibleCustomer(actor, customerId);
     const rows = await this.app.ds.getRepository(ContentQueueItem).find({ where: { customerId, companyId: actor.companyId, status: 'queued' }, order: { id: 'ASC' } });
-    const items = rows.length ? await this.app.ds.getRepository(ContentItem).findBy({ id: In(rows.map((r) => r.contentId)) }) : [];
+    const items = rows.length ? await this.app.ds.getRepository(ContentItem).findBy({ companyId: actor.companyId, id: In(rows.map((r) => r.contentId)) }) : [];
     return {
       items: rows.flatMap((r) => {
         const c = items.find((i) => i.id === r.contentId);

@@ -7,6 +7,7 @@ import { idParam, requestIdOf } from '../http/router-kit';
 import type { LeadService } from '../leads/leads.service';
 import type { IntakeService } from './intake.service';
 import { allow } from '../auth/permissions';
+import { forViewer } from '../customers/phone-visibility';
 
 /** Open to the outside: authenticated per channel (key header, or the platform's signature). */
 export function intakeOpenRoutes(intake: IntakeService): Router {
@@ -44,7 +45,7 @@ export function intakeAdminRoutes(app: AppContext, intake: IntakeService, leads:
   r.get('/leads/:id/intake', async (ctx) => {
     const actor = actorOf(ctx);
     const lead = await leads.findVisible(app.ds.manager, actor, idParam(ctx), { withDeleted: true });
-    ctx.body = { items: await intake.recordsFor(app.ds.manager, actor.companyId, lead.id) };
+    ctx.body = { items: forViewer(actor, await intake.recordsFor(app.ds.manager, actor.companyId, lead.id)) };
   });
   return r;
 }

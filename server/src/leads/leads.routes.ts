@@ -11,6 +11,7 @@ import type { LeadService } from './leads.service';
 import { buildTimeline } from './timeline';
 import { KEY_FIELD_ROLES } from '../auth/actor';
 import { allow } from '../auth/permissions';
+import { forViewer } from '../customers/phone-visibility';
 
 export function leadRoutes(app: AppContext, leads: LeadService, followups: FollowupService): Router {
   const r = new Router({ prefix: '/api/leads' });
@@ -43,10 +44,11 @@ export function leadRoutes(app: AppContext, leads: LeadService, followups: Follo
   r.get('/:id/timeline', async (ctx) => {
     const actor = actorOf(ctx);
     const lead = await leads.findVisible(app.ds.manager, actor, idParam(ctx), { withDeleted: KEY_FIELD_ROLES.includes(actor.role) });
-    ctx.body = { leadId: lead.id, items: await buildTimeline(app.ds.manager, lead) };
+    ctx.body = { leadId: lead.id, items: forViewer(actor, await buildTimeline(app.ds.manager, lead)) };
   });
   r.get('/:id/followups', async (ctx) => {
-    ctx.body = { items: await followups.listForLead(actorOf(ctx), idParam(ctx)) };
+    const actor = actorOf(ctx);
+    ctx.body = { items: forViewer(actor, await followups.listForLead(actor, idParam(ctx))) };
   });
   /** The lead's audit trail, plus its follow-ups' and customer's: who changed what, when. */
   r.get('/:id/audit', async (ctx) => {
@@ -61,13 +63,14 @@ export function leadRoutes(app: AppContext, leads: LeadService, followups: Follo
       ],
       order: { id: 'ASC' },
     });
-    ctx.body = {
+    // Audit rows hold whole records (a customer's phone, a follow-up's text): masked like every other view.
+    ctx.body = forViewer(actor, {
       items: rows.map((a) => ({
         id: a.id, entity: a.entity, entityId: a.entityId, action: a.action, field: a.field,
         before: a.before === null ? null : JSON.parse(a.before), after: a.after === null ? null : JSON.parse(a.after),
         actorId: a.actorId, at: a.at, requestId: a.requestId,
       })),
-    };
+    });
   });
   return r;
 }

@@ -18,6 +18,7 @@ import { buildTimeline } from './timeline';
 import { scoreInputOf } from '../scoring/score-input';
 import { findById, insertRow } from '../db/rows';
 import { assertCan, can } from '../auth/permissions';
+import { forViewer } from '../customers/phone-visibility';
 
 const CUSTOMER_FIELDS = ['name', 'city', 'province', 'grade', 'concerns', 'tags'] as const;
 
@@ -143,8 +144,8 @@ export class LeadService {
       .take(q.pageSize)
       .getMany();
     const [customers, owners] = await Promise.all([
-      this.customersById(leads.map((l) => l.customerId)),
-      this.userNames(leads.map((l) => l.ownerId)),
+      this.customersById(actor.companyId, leads.map((l) => l.customerId)),
+      this.userNames(leads.map((l) => l.ownerId), actor.companyId),
     ]);
     return {
       items: leads.map((l) => leadView(actor, l, customers.get(l.customerId) ?? null, owners.get(l.ownerId ?? 0) ?? null, now)),
@@ -162,12 +163,12 @@ export class LeadService {
   async get(actor: Actor, id: number) {
     const em = this.app.ds.manager;
     const lead = await this.findVisible(em, actor, id, { withDeleted: KEY_FIELD_ROLES.includes(actor.role) });
-    const customer = await em.getRepository(Customer).findOneBy({ id: lead.customerId });
-    const owners = await this.userNames([lead.ownerId]);
+    const customer = await em.getRepository(Customer).findOneBy({ id: lead.customerId, companyId: actor.companyId });
+    const owners = await this.userNames([lead.ownerId], actor.companyId);
     const now = this.app.clock.now();
     return {
       ...leadView(actor, lead, customer, owners.get(lead.ownerId ?? 0) ?? null, now),
-      timeline: await buildTimeline(em, lead),
+      timeline: forViewer(actor, await buildTimeline(em, lead)),
     };
   }
 
@@ -179,7 +180,7 @@ export class LeadService {
       const touchesKeyFields = body.ownerId !== undefined || body.status !== undefined || body.lostReason !== undefined;
       if (touchesKeyFields) assertCan(actor, 'lead.keyFields');
       const audit = this.audit(em, actor, requestId);
-      const customer = await em.getRepository(Customer).findOneByOrFail({ id: lead.customerId });
+      const customer = await em.getRepository(Customer).findOneByOrFail({ id: lead.customerId, companyId: actor.companyId });
 
       // Customer attributes (grade, concerns…) live on the customer, shared by all their leads.
       const customerPatch = Object.fromEntries(
@@ -312,16 +313,17 @@ export class LeadService {
     });
   }
 
-  private async customersById(ids: number[]) {
+  private async customersById(companyId: number, ids: number[]) {
     const unique = [...new Set(ids)];
-    const rows = unique.length ? await this.app.ds.getRepository(Customer).findBy({ id: In(unique) }) : [];
+    const rows = unique.length ? await this.app.ds.getRepository(Customer).findBy({ companyId, id: In(unique) }) : [];
     return new Map(rows.map((c) => [c.id, c]));
   }
 
-  async userNames(ids: (number | null)[]) {
+  /** Names of users by id (`companyId` given: only that company's users). */
+  async userNames(ids: (number | null)[], companyId?: number) {
     const unique = [...new Set(ids.filter((i): i is number => i !== null))];
     const rows = unique.length
-      ? await this.app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { id: In(unique) } })
+      ? await this.app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { id: In(unique), ...(companyId ? { companyId } : {}) } })
       : [];
     return new Map(rows.map((u) => [u.id, u.name]));
   }

@@ -87,8 +87,8 @@ export class RoutingService {
   async decisionsFor(actor: Actor, leadId: number) {
     const lead = await this.leads.findVisible(this.app.ds.manager, actor, leadId, { withDeleted: true });
     const rows = await this.app.ds.getRepository(RoutingDecision).find({ where: { companyId: actor.companyId, leadId: lead.id }, order: { id: 'ASC' } });
-    const pools = await this.poolNames(rows.map((r) => r.poolId));
-    const owners = await this.leads.userNames(rows.map((r) => r.ownerId));
+    const pools = await this.poolNames(actor.companyId, rows.map((r) => r.poolId));
+    const owners = await this.leads.userNames(rows.map((r) => r.ownerId), actor.companyId);
     return {
       leadId: lead.id,
       items: rows.map((r) => ({
@@ -192,8 +192,8 @@ export class RoutingService {
     const em = this.app.ds.manager;
     const pools = await em.getRepository(RoutingPool).find({ where: { companyId: actor.companyId }, order: { id: 'ASC' } });
     const live = pools.filter((p) => p.deletedAt === null);
-    const members = live.length ? await em.getRepository(RoutingPoolMember).find({ where: { poolId: In(live.map((p) => p.id)) }, order: { position: 'ASC', id: 'ASC' } }) : [];
-    const users = members.length ? await em.getRepository(User).findBy({ id: In(members.map((m) => m.userId)) }) : [];
+    const members = live.length ? await em.getRepository(RoutingPoolMember).find({ where: { companyId: actor.companyId, poolId: In(live.map((p) => p.id)) }, order: { position: 'ASC', id: 'ASC' } }) : [];
+    const users = members.length ? await em.getRepository(User).findBy({ companyId: actor.companyId, id: In(members.map((m) => m.userId)) }) : [];
     const loads: { ownerId: number; n: string | number }[] = members.length
       ? await em.query(
           `SELECT ownerId, COUNT(*) AS n FROM \`lead\` WHERE companyId = ? AND status IN (${OPEN_STATUSES.map(() => '?').join(',')}) AND deletedAt IS NULL
@@ -236,7 +236,7 @@ export class RoutingService {
       if (this.app.tx.kind === 'mysql') qb.setLock('pessimistic_write');
       const pool = await qb.getOne();
       if (!pool) throw notFound(`线索池不存在（ID ${id}）`);
-      const before = await em.getRepository(RoutingPoolMember).find({ where: { poolId: id }, order: { position: 'ASC', id: 'ASC' } });
+      const before = await em.getRepository(RoutingPoolMember).find({ where: { companyId: actor.companyId, poolId: id }, order: { position: 'ASC', id: 'ASC' } });
       const beforeMembers = before.map((m) => ({ userId: m.userId, weight: m.weight, cap: m.cap, shifts: m.shifts }));
       const changes = diffFields({ name: pool.name, orgUnitId: pool.orgUnitId, members: beforeMembers }, { name: input.name, orgUnitId: input.orgUnitId, members: input.members });
       if (changes.length) {
@@ -268,9 +268,9 @@ export class RoutingService {
     }
   }
 
-  private async poolNames(ids: (number | null)[]) {
+  private async poolNames(companyId: number, ids: (number | null)[]) {
     const unique = [...new Set(ids.filter((i): i is number => i !== null))];
-    const rows = unique.length ? await this.app.ds.getRepository(RoutingPool).findBy({ id: In(unique) }) : [];
+    const rows = unique.length ? await this.app.ds.getRepository(RoutingPool).findBy({ companyId, id: In(unique) }) : [];
     return new Map(rows.map((p) => [p.id, p.name]));
   }
 
@@ -302,8 +302,8 @@ export class RoutingService {
           AND l.deletedAt IS NULL${scopeSql} ORDER BY d.at ASC, l.id ASC LIMIT 200`,
       params,
     );
-    const pools = await this.poolNames(rows.map((r) => Number(r.poolId)));
-    const decisions = rows.length ? await this.app.ds.getRepository(RoutingDecision).findBy({ leadId: In(rows.map((r) => Number(r.leadId))), autoKey: 'auto' }) : [];
+    const pools = await this.poolNames(actor.companyId, rows.map((r) => Number(r.poolId)));
+    const decisions = rows.length ? await this.app.ds.getRepository(RoutingDecision).findBy({ companyId: actor.companyId, leadId: In(rows.map((r) => Number(r.leadId))), autoKey: 'auto' }) : [];
     return {
       items: rows.map((r) => {
         const d = decisions.find((x) => x.leadId === Number(r.leadId));
