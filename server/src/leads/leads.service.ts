@@ -125,6 +125,11 @@ export class LeadService {
     } else {
       qb.andWhere('lead.deletedAt IS NULL');
     }
+    if (q.owner !== undefined && q.owner !== 'me') {
+      // An owner named by id must be one of the company's people: another company's id is a 404, not an empty list.
+      const owner = await this.app.ds.getRepository(User).findOneBy({ id: q.owner, companyId: actor.companyId });
+      if (!owner) throw notFound(`负责人不存在（ID ${q.owner}）`);
+    }
     if (q.owner !== undefined) qb.andWhere('lead.ownerId = :owner', { owner: q.owner === 'me' ? actor.id : q.owner });
     if (q.status) qb.andWhere('lead.status = :status', { status: q.status });
     if (q.node) qb.andWhere('lead.journeyNode = :node', { node: q.node });
