@@ -152,6 +152,9 @@ describeEachDb('phones: masked roles never see a full number; reveal-phone is th
     expect(own.body.phones).toEqual([FEATURED_CUSTOMER.phone]);
     const timeline = await h.req('GET', `/api/leads/${featured.leadId}/timeline`, { as: '张敏' });
     expect(timeline.text).toContain('139-1544-1234');
+    // The walk reached alarm cards: the console shows them, with the phone masked even to the rep.
+    const consolePage = await h.req('GET', `/console/?user=${(await h.user('张敏')).id}`);
+    expect(consolePage.text).toMatch(/电话 1\d{2}\*{4}\d{4}/);
   });
 
   it('reveal-phone gives a masked role the full number and writes an audit row each time', async () => {

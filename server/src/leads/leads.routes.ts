@@ -54,7 +54,7 @@ export function leadRoutes(app: AppContext, leads: LeadService, followups: Follo
   r.get('/:id/audit', async (ctx) => {
     const actor = actorOf(ctx);
     const lead = await leads.findVisible(app.ds.manager, actor, idParam(ctx), { withDeleted: true });
-    const followupIds: { id: number }[] = await app.ds.query('SELECT id FROM followup WHERE leadId = ?', [lead.id]);
+    const followupIds: { id: number }[] = await app.ds.query('SELECT id FROM followup WHERE companyId = ? AND leadId = ?', [actor.companyId, lead.id]);
     const rows = await app.ds.getRepository(AuditLog).find({
       where: [
         { companyId: actor.companyId, entity: 'lead', entityId: lead.id },
