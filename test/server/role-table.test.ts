@@ -141,8 +141,10 @@ describeEachDb('role table: every route × every role', (kind) => {
       await h.ds.query('UPDATE company SET settings = ? WHERE id = ?', [JSON.stringify(settings), companyId]);
       h.app.actors.clear();
     };
+    expect((await h.req('GET', '/api/me', { as: '李静' })).body.canExport).toBe(false);
     await set({ supervisorCanExport: true });
     try {
+      expect((await h.req('GET', '/api/me', { as: '李静' })).body.canExport).toBe(true);
       expect((await call('GET /api/metrics/export', { as: '李静' })).status).toBe(400);
       expect((await call('GET /api/metrics/export', { as: '张敏' })).status).toBe(403);
     } finally {
