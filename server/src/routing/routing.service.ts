@@ -63,7 +63,7 @@ export class RoutingService {
   }
 
   private async logManual(em: EntityManager, lead: Lead, fromOwnerId: number | null, meta: EventMeta) {
-    const names = await em.getRepository(User).findBy({ id: In([fromOwnerId, lead.ownerId, meta.actorId].filter((x): x is number => x !== null)) });
+    const names = await em.getRepository(User).findBy({ companyId: lead.companyId, id: In([fromOwnerId, lead.ownerId, meta.actorId].filter((x): x is number => x !== null)) });
     const nameOf = (id: number | null) => (id === null ? '无' : names.find((u) => u.id === id)?.name ?? `#${id}`);
     const plan: Plan = {
       ruleSetVersion: null, ruleIndex: null, ruleName: null, pool: null, ownerId: lead.ownerId, owner: null,
