@@ -94,16 +94,6 @@ describeEachDb('role table: every route × every role', (kind) => {
   beforeAll(() => h.start());
   afterAll(() => h.stop());
 
-  /** Every route the app's routers hold (nested routers included), as "METHOD /path". */
-  const routes = () => {
-    const out = new Set<string>();
-    for (const mw of h.koa.middleware as { router?: { stack: { methods: string[]; path: string | RegExp }[] } }[]) {
-      for (const layer of mw.router?.stack ?? []) {
-        for (const m of layer.methods) if (m !== 'HEAD' && typeof layer.path === 'string') out.add(`${m} ${layer.path}`);
-      }
-    }
-    return [...out];
-  };
   // Ids nobody has: an allowed role gets 400/404 (never 403), a denied one the guard's 403 before anything is read.
   const call = (route: string, opts: { as?: string } = {}) => {
     const [method, path] = route.split(' ');
@@ -113,7 +103,7 @@ describeEachDb('role table: every route × every role', (kind) => {
 
   it('lists exactly the authenticated routes of the app', async () => {
     const authenticated: string[] = [];
-    for (const route of routes()) {
+    for (const route of h.routes()) {
       if (!route.split(' ')[1].startsWith('/api/')) continue;
       if ((await call(route)).status === 401) authenticated.push(route);
     }

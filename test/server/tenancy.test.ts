@@ -8,6 +8,9 @@ const TABLES = [
   'content_queue', 'import_job', 'conversation', 'channel_spend',
 ];
 
+/** Path parameters that are not ids of our records: a per-company version number, WeCom's id, the open intake code. */
+const NOT_OUR_IDS = ['GET /api/routing/rules/:version', 'GET /api/wecom/external-contact/:externalUserId', 'POST /api/intake/:code'];
+
 describeEachDb('tenancy: ids of another company are 404/400 and change nothing', (kind) => {
   const h = new Harness(kind, 12);
   let b: SecondCompany;
@@ -95,6 +98,16 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'POST', `/api/content-queue/${b.contentQueueId}/sent`],
       ['系统管理员', 'GET', `/api/imports/${b.importId}`],
     ];
+    // Every authenticated route with an id in its path is asked at least once (a new one without a case fails here).
+    const pattern = (route: string) => {
+      const [m, p] = route.split(' ');
+      return { route, m, re: new RegExp(`^${p.replace(/:[A-Za-z]+/g, '[^/?]+')}(\\?.*)?$`) };
+    };
+    const withIds = h.routes().filter((r) => r.includes('/api/') && r.includes(':') && !NOT_OUR_IDS.includes(r)).map(pattern);
+    const unasked = withIds.filter((p) => !asks.some(([, m, path]) => m === p.m && p.re.test(path))).map((p) => p.route);
+    expect(withIds.length).toBeGreaterThan(25);
+    expect(unasked, 'routes taking an id with no tenancy case').toEqual([]);
+
     const wrong: string[] = [];
     for (const [as, method, path, body, headers] of asks) {
       const before = await snapshot();

@@ -184,6 +184,17 @@ export class Harness {
     await this.drop?.();
   }
 
+  /** Every route the app's routers hold (nested routers included), as "METHOD /path" (HEAD and regex paths left out). */
+  routes(): string[] {
+    const out = new Set<string>();
+    for (const mw of this.koa.middleware as { router?: { stack: { methods: string[]; path: string | RegExp }[] } }[]) {
+      for (const layer of mw.router?.stack ?? []) {
+        for (const m of layer.methods) if (m !== 'HEAD' && typeof layer.path === 'string') out.add(`${m} ${layer.path}`);
+      }
+    }
+    return [...out];
+  }
+
   async user(name: string): Promise<User> {
     return this.ds.getRepository(User).findOneByOrFail({ name });
   }
