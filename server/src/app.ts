@@ -25,6 +25,7 @@ import { sidebarModule } from './sidebar';
 import { intakeRoutingModule } from './routing/module';
 import { alarmsModule } from './alarms';
 import { metricsModule } from './metrics';
+import { maskPhonesInErrors } from './customers/phone-visibility';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -74,7 +75,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   if (opts.config.demo) koa.use(devLoginRoutes(ctx).routes());
 
   const authed = new Router();
-  authed.use('/api', requireAuth(opts.ds, ctx.tokens, ctx.actors));
+  authed.use('/api', requireAuth(opts.ds, ctx.tokens, ctx.actors), maskPhonesInErrors());
   for (const r of [meRoutes(), directoryRoutes(ctx), customerRoutes(ctx), leadRoutes(ctx, leads, followups), followupRoutes(ctx, followups)]) {
     authed.use(r.routes(), r.allowedMethods());
   }

@@ -32,12 +32,15 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
   const rand = prng(SEED + (kind === 'mysql' ? 1 : 0));
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
   const ids: Record<string, number> = {};
+  let scriptIds: number[] = [];
   let ok = 0;
 
   beforeAll(async () => {
     console.log(`metrics exactness [${kind}] seed=${SEED} (rerun with METRICS_SEED=${SEED})`);
     await h.start();
     for (const name of [...REPS, '李静', '王强', '黄蓉', '马骏', '系统管理员']) ids[name] = (await h.user(name)).id;
+    // Follow-ups name scripts of the company's library (a script id from nowhere is refused).
+    scriptIds = (await h.req('GET', '/api/scripts', { as: '黄蓉' })).body.items.slice(0, 5).map((s: { id: number }) => s.id);
   }, 120_000);
   afterAll(() => h.stop());
 
@@ -73,7 +76,7 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
         const action = pick(ACTIONS);
         const body: Record<string, unknown> = { leadId: Number(l.id), action, conclusion: '随机跟进', clientRequestId: `x-${kind}-${step}` };
         if (action === '已签约') body.signedCourse = pick(DEFAULT_COURSES).name;
-        if (rand() < 0.3) body.scriptId = 1 + Math.floor(rand() * 5);
+        if (rand() < 0.3) body.scriptId = scriptIds[Math.floor(rand() * 5)];
         if (rand() < 0.4) body.nextStep = { at: new Date(now + (1 + rand() * 60) * HOUR).toISOString(), action: '回访' };
         expectOk(await h.req('POST', '/api/followups', { as: nameOf(Number(l.ownerId))!, body }), 'follow-up');
       } else if (r < 0.66) {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type Koa from 'koa';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
@@ -10,6 +11,7 @@ import { migrate } from '../../server/src/db/migrate';
 import { createApp } from '../../server/src/app';
 import { ManualClock } from '../../server/src/clock';
 import { seedDemo, type SeedSummary } from '../../server/src/demo/seed';
+import { SECOND_CAST } from '../../server/src/demo/demo-data';
 import { User } from '../../server/src/users/user.entity';
 import type { AppConfig } from '../../server/src/config';
 import type { FollowupService } from '../../server/src/followups/followups.service';
@@ -57,6 +59,25 @@ export interface Res<T = any> {
   text: string;
 }
 
+/** The second company a tenancy test seeds (`Harness.addSecondCompany`), with an id of each kind of its records. */
+export interface SecondCompany {
+  seed: SeedSummary;
+  leadId: number;
+  customerId: number;
+  /** The rep owning `leadId`. */
+  ownerId: number;
+  followupId: number;
+  scriptId: number;
+  poolId: number;
+  orgUnitId: number;
+  channelId: number;
+  intakeKey: string;
+  contentItemId: number;
+  contentQueueId: number;
+  importId: number;
+  scriptPickId: number;
+}
+
 /** 2026-01-15 10:00 China time: a Thursday in the brief's season. */
 export const TEST_NOW = Date.parse('2026-01-15T10:00:00+08:00');
 
@@ -81,6 +102,8 @@ export class Harness {
   ds!: DataSource;
   app!: AppContext;
   followups!: FollowupService;
+  /** The Koa app (its routers can be listed from `koa.middleware`). */
+  koa!: Koa;
   clock = new ManualClock(TEST_NOW);
   seed!: SeedSummary;
   base = '';
@@ -99,6 +122,7 @@ export class Harness {
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
     const { koa, ctx, followups } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock });
     this.app = ctx;
+    this.koa = koa;
     this.followups = followups;
     this.server = koa.listen(0, '127.0.0.1');
     await new Promise<void>((r) => this.server!.once('listening', () => r()));
@@ -106,9 +130,69 @@ export class Harness {
     return this;
   }
 
+  /**
+   * Seeds a second, small company beside the demo one (tenancy tests): its own people (SECOND_CAST: 韩梅, 林涛, 宋佳,
+   * 魏来, 郝运, 远航管理员), `leads` leads with follow-ups, a pool per team, the script library, plus, through its own
+   * admin and ops, an intake channel, a tag → material mapping with a queued item, an import job and a script pick.
+   */
+  async addSecondCompany(leads = 6): Promise<SecondCompany> {
+    const seed = await seedDemo(this.ds, { now: TEST_NOW, leads, cast: SECOND_CAST });
+    const admin = SECOND_CAST.staff.admin;
+    const ok = (r: Res, what: string) => {
+      if (r.status >= 300) throw new Error(`second company ${what}: ${r.status} ${r.text}`);
+      return r.body;
+    };
+    const channel = ok(await this.req('POST', '/api/intake-channels', {
+      as: admin, body: { code: `second-${seed.companyId}`, name: '远航落地页', tag: '公众号-推文', mapping: { phone: '$.phone', externalId: '$.id' } },
+    }), 'intake channel');
+    const content = ok(await this.req('POST', '/api/content/items', {
+      as: admin, body: { tag: '择校', title: '远航择校指南', url: 'https://example.com/yh-guide' },
+    }), 'content item');
+    const [lead] = await this.ds.query(
+      'SELECT id, customerId, ownerId FROM `lead` WHERE companyId = ? AND ownerId IS NOT NULL ORDER BY id LIMIT 1', [seed.companyId],
+    );
+    ok(await this.req('PATCH', `/api/leads/${lead.id}`, { as: admin, body: { tags: ['择校'] } }), 'tag');
+    const imported = ok(await this.req('POST', '/api/imports?channel=地推-展会二维码&filename=yh.csv', {
+      as: SECOND_CAST.staff.ops, raw: '手机号,称呼\n13700001111,远航妈妈\n', headers: { 'content-type': 'text/csv', prefer: 'wait' },
+    }), 'import');
+    const [script] = await this.ds.query('SELECT id FROM script WHERE companyId = ? ORDER BY id LIMIT 1', [seed.companyId]);
+    await this.ds.query(
+      'INSERT INTO script_pick (companyId, alarmId, scriptId, leadId, repId, text, pickedAt, sentAt, progressedAt) VALUES (?, NULL, ?, ?, ?, ?, ?, NULL, NULL)',
+      [seed.companyId, script.id, lead.id, lead.ownerId, '远航话术', TEST_NOW],
+    );
+    const one = async (sql: string) => Number((await this.ds.query(sql, [seed.companyId]))[0].id);
+    return {
+      seed,
+      leadId: Number(lead.id),
+      customerId: Number(lead.customerId),
+      ownerId: Number(lead.ownerId),
+      followupId: await one('SELECT MIN(id) AS id FROM followup WHERE companyId = ?'),
+      scriptId: Number(script.id),
+      poolId: await one('SELECT MIN(id) AS id FROM routing_pool WHERE companyId = ?'),
+      orgUnitId: await one("SELECT MIN(id) AS id FROM org_unit WHERE companyId = ? AND kind = 'team'"),
+      channelId: Number(channel.id),
+      intakeKey: String(channel.key),
+      contentItemId: Number(content.id),
+      contentQueueId: await one('SELECT MIN(id) AS id FROM content_queue WHERE companyId = ?'),
+      importId: Number(imported.id),
+      scriptPickId: await one('SELECT MAX(id) AS id FROM script_pick WHERE companyId = ?'),
+    };
+  }
+
   async stop() {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     await this.drop?.();
+  }
+
+  /** Every route the app's routers hold (nested routers included), as "METHOD /path" (HEAD and regex paths left out). */
+  routes(): string[] {
+    const out = new Set<string>();
+    for (const mw of this.koa.middleware as { router?: { stack: { methods: string[]; path: string | RegExp }[] } }[]) {
+      for (const layer of mw.router?.stack ?? []) {
+        for (const m of layer.methods) if (m !== 'HEAD' && typeof layer.path === 'string') out.add(`${m} ${layer.path}`);
+      }
+    }
+    return [...out];
   }
 
   async user(name: string): Promise<User> {

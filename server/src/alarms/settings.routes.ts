@@ -5,15 +5,16 @@ import { actorOf } from '../auth/auth.middleware';
 import { parseInput } from '../http/validate';
 import { requestIdOf } from '../http/router-kit';
 import { AlarmSettingsService } from './settings.service';
+import { allow } from '../auth/permissions';
 
 /** GET/PUT /api/alarms/settings: the company's alarm thresholds, high-risk grades, quiet hours and limits. */
 export function alarmSettingsRoutes(app: AppContext): Router {
   const service = new AlarmSettingsService(app);
   const r = new Router({ prefix: '/api/alarms' });
-  r.get('/settings', (ctx) => {
+  r.get('/settings', allow('alarms.view'), (ctx) => {
     ctx.body = service.get(actorOf(ctx));
   });
-  r.put('/settings', async (ctx) => {
+  r.put('/settings', allow('alarms.configure'), async (ctx) => {
     ctx.body = await service.save(actorOf(ctx), parseInput(alarmSettingsPatchSchema, ctx.request.body), requestIdOf(ctx));
   });
   return r;

@@ -5,6 +5,7 @@ import { parseInput } from '../http/validate';
 import { notFound } from '../http/errors';
 import { User } from '../users/user.entity';
 import { actorOf } from './auth.middleware';
+import { can } from './permissions';
 
 /**
  * Dev login exists only in demo mode and tests: it signs in as a seeded user by id or role, so the
@@ -36,7 +37,7 @@ export function meRoutes(): Router {
       id: a.id, name: a.name, role: a.role, roleLabel: ROLE_LABELS[a.role], companyId: a.companyId, orgUnitId: a.orgUnitId,
       scope: a.scope ? 'team' : 'company',
       /** Dashboard CSV export: ops/director/admin always, supervisors when the company allows it, reps never. */
-      canExport: ['ops', 'director', 'admin'].includes(a.role) || (a.role === 'supervisor' && a.settings.supervisorCanExport),
+      canExport: can(a, 'metrics.export'),
     };
   });
   return r;

@@ -7,9 +7,10 @@ import { Audit } from '../audit/audit.service';
 import { Customer } from '../customers/customer.entity';
 import { Lead } from '../leads/lead.entity';
 import { applyLeadScope } from '../leads/lead-scope';
-import { forbidden, notFound } from '../http/errors';
+import { notFound } from '../http/errors';
 import { ContentItem, ContentQueueItem } from './content.entities';
 import { DEFAULT_CONTENT } from './defaults';
+import { assertCan } from '../auth/permissions';
 
 export const contentItemSchema = z.object({
   tag: plainText('标签', 20).trim().min(1, '请填写触发标签'),
@@ -45,12 +46,12 @@ export class ContentService {
     em: EntityManager, companyId: number, customerId: number, now: number, actorId: number | null, requestId?: string, knownTags?: string[],
   ) {
     const tags = knownTags
-      ?? (await em.getRepository(Customer).findOne({ where: { id: customerId }, select: { id: true, tags: true } }))?.tags ?? [];
+      ?? (await em.getRepository(Customer).findOne({ where: { id: customerId, companyId }, select: { id: true, tags: true } }))?.tags ?? [];
     if (!tags.length) return;
     const items = await em.getRepository(ContentItem).findBy({ companyId, tag: In(tags) });
     const live = items.filter((i) => i.deletedAt === null);
     if (!live.length) return;
-    const have = await em.getRepository(ContentQueueItem).findBy({ customerId, contentId: In(live.map((i) => i.id)) });
+    const have = await em.getRepository(ContentQueueItem).findBy({ companyId, customerId, contentId: In(live.map((i) => i.id)) });
     const missing = live.filter((i) => !have.some((h) => h.contentId === i.id));
     if (!missing.length) return;
     // Concurrent leads for one customer may race here; "insert or ignore" keeps one row and never fails the lead.
@@ -61,7 +62,7 @@ export class ContentService {
         [companyId, customerId, item.id, `客户标签「${item.tag}」`, now],
       );
     }
-    const rows = await em.getRepository(ContentQueueItem).findBy({ customerId, contentId: In(missing.map((i) => i.id)), queuedAt: now });
+    const rows = await em.getRepository(ContentQueueItem).findBy({ companyId, customerId, contentId: In(missing.map((i) => i.id)), queuedAt: now });
     const audit = new Audit(em, { companyId, actorId, requestId, at: now });
     for (const r of rows) await audit.created('content_queue', r.id, r);
   }
@@ -79,7 +80,7 @@ export class ContentService {
   async queue(actor: Actor, customerId: number) {
     await this.visibleCustomer(actor, customerId);
     const rows = await this.app.ds.getRepository(ContentQueueItem).find({ where: { customerId, companyId: actor.companyId, status: 'queued' }, order: { id: 'ASC' } });
-    const items = rows.length ? await this.app.ds.getRepository(ContentItem).findBy({ id: In(rows.map((r) => r.contentId)) }) : [];
+    const items = rows.length ? await this.app.ds.getRepository(ContentItem).findBy({ companyId: actor.companyId, id: In(rows.map((r) => r.contentId)) }) : [];
     return {
       items: rows.flatMap((r) => {
         const c = items.find((i) => i.id === r.contentId);
@@ -113,7 +114,7 @@ export class ContentService {
   }
 
   async addItem(actor: Actor, input: z.infer<typeof contentItemSchema>, requestId?: string) {
-    if (actor.role !== 'admin' && actor.role !== 'ops') throw forbidden('只有管理员或运营可以配置标签资料');
+    assertCan(actor, 'content.configure');
     return this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
       const row = em.getRepository(ContentItem).create({ companyId: actor.companyId, ...input, createdBy: actor.id, createdAt: now, deletedAt: null });
@@ -124,7 +125,7 @@ export class ContentService {
   }
 
   async removeItem(actor: Actor, id: number, requestId?: string) {
-    if (actor.role !== 'admin' && actor.role !== 'ops') throw forbidden('只有管理员或运营可以配置标签资料');
+    assertCan(actor, 'content.configure');
     return this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
       const row = await em.getRepository(ContentItem).findOneBy({ id, companyId: actor.companyId });

@@ -4,9 +4,10 @@ import type { Actor } from '../auth/actor';
 import { Audit } from '../audit/audit.service';
 import { Lead } from '../leads/lead.entity';
 import { applyLeadScope } from '../leads/lead-scope';
-import { conflict, forbidden, notFound } from '../http/errors';
+import { conflict, notFound } from '../http/errors';
 import { Customer } from './customer.entity';
 import { customerView } from './customer.view';
+import { assertCan } from '../auth/permissions';
 
 /** Customer record operations: read, reveal phone (audited), soft delete and restore (admin). */
 export class CustomerRecords {
@@ -29,9 +30,7 @@ export class CustomerRecords {
   }
 
   async revealPhone(actor: Actor, id: number, requestId?: string) {
-    if (!actor.settings.phoneRevealRoles.includes(actor.role) && !actor.settings.phoneVisibleRoles.includes(actor.role)) {
-      throw forbidden('你的角色不能查看完整手机号');
-    }
+    assertCan(actor, 'customer.revealPhone');
     const c = await this.findVisible(actor, id);
     const now = this.app.clock.now();
     await this.app.tx.run((em) =>
@@ -42,7 +41,7 @@ export class CustomerRecords {
   }
 
   async setDeleted(actor: Actor, id: number, deleted: boolean, requestId?: string) {
-    if (actor.role !== 'admin') throw forbidden(deleted ? '只有管理员可以删除客户' : '只有管理员可以恢复客户');
+    assertCan(actor, 'customer.delete');
     return this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
       const c = await em.getRepository(Customer).findOneBy({ id, companyId: actor.companyId });

@@ -6,6 +6,7 @@ import { parseInput } from '../http/validate';
 import { idParam, requestIdOf } from '../http/router-kit';
 import { lookupPhone } from './lookup.service';
 import { CustomerRecords } from './customer-records.service';
+import { allow } from '../auth/permissions';
 
 const lookupQuery = z.object({ phone: z.string({ error: '请提供 phone 参数' }).max(40, '手机号过长') }).strict();
 
@@ -20,13 +21,13 @@ export function customerRoutes(app: AppContext): Router {
   r.get('/:id', async (ctx) => {
     ctx.body = await records.get(actorOf(ctx), idParam(ctx));
   });
-  r.post('/:id/reveal-phone', async (ctx) => {
+  r.post('/:id/reveal-phone', allow('customer.revealPhone'), async (ctx) => {
     ctx.body = await records.revealPhone(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
   });
-  r.delete('/:id', async (ctx) => {
+  r.delete('/:id', allow('customer.delete'), async (ctx) => {
     ctx.body = await records.setDeleted(actorOf(ctx), idParam(ctx), true, requestIdOf(ctx));
   });
-  r.post('/:id/restore', async (ctx) => {
+  r.post('/:id/restore', allow('customer.delete'), async (ctx) => {
     ctx.body = await records.setDeleted(actorOf(ctx), idParam(ctx), false, requestIdOf(ctx));
   });
   return r;

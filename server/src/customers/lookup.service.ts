@@ -9,6 +9,7 @@ import { User } from '../users/user.entity';
 import { Customer } from './customer.entity';
 import { customerView } from './customer.view';
 import { recordConversation } from '../metrics/conversations';
+import { canSeePhone, forViewer, maskPhonesInText } from './phone-visibility';
 
 /**
  * Phone → who is this? Normalised and validated number, offline attribution, and — before anything is
@@ -26,8 +27,17 @@ export async function lookupPhone(app: AppContext, actor: Actor, raw: string) {
   if (!parsed.valid) return { ...base, attribution: null, customer: null };
 
   const attribution = app.attribution.lookup(parsed.normalized);
-  const customer = await app.ds.getRepository(Customer).findOneBy({ companyId: actor.companyId, phone: parsed.normalized });
-  if (!customer || customer.deletedAt) return { ...base, attribution, customer: null };
+  const found = await app.ds.getRepository(Customer).findOneBy({ companyId: actor.companyId, phone: parsed.normalized });
+  if (!found || found.deletedAt) return { ...base, attribution, customer: null };
+  const customer = await knownCustomer(app, actor, found);
+  // The number echoed back names a customer: masked like them for roles that do not see phones, and for a rep
+  // when the customer is someone else's.
+  const echo = canSeePhone(actor) && customer.visible ? base : { ...base, input: maskPhonesInText(base.input), normalized: base.masked };
+  return { ...echo, attribution, customer };
+}
+
+/** A known customer as this actor may see them: whose they are, or their profile and last 3 interactions. */
+async function knownCustomer(app: AppContext, actor: Actor, customer: Customer) {
 
   const leads = await app.ds.getRepository(Lead).find({
     where: { companyId: actor.companyId, customerId: customer.id },
@@ -37,17 +47,13 @@ export async function lookupPhone(app: AppContext, actor: Actor, raw: string) {
   const visible = live.filter((l) => canSeeLead(actor, l));
   const ownerIds = [...new Set(live.map((l) => l.ownerId).filter((x): x is number => x !== null))];
   const owners = ownerIds.length
-    ? await app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { id: In(ownerIds) } })
+    ? await app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { companyId: actor.companyId, id: In(ownerIds) } })
     : [];
   const ownerName = (id: number | null) => owners.find((o) => o.id === id)?.name ?? null;
 
   if (!visible.length) {
     // Someone else's customer: say it exists and whose it is (so nobody duplicates it), reveal nothing else.
-    return {
-      ...base,
-      attribution,
-      customer: { id: customer.id, visible: false as const, name: customer.name, owners: [...new Set(live.map((l) => ownerName(l.ownerId)).filter(Boolean))] },
-    };
+    return { id: customer.id, visible: false as const, name: customer.name, owners: [...new Set(live.map((l) => ownerName(l.ownerId)).filter(Boolean))] };
   }
 
   // A rep opening this customer's chat in the sidebar is a conversation (entry rate counts them).
@@ -62,7 +68,7 @@ export async function lookupPhone(app: AppContext, actor: Actor, raw: string) {
   });
   const authorIds = [...new Set(recent.map((f) => f.authorId))];
   const authors = authorIds.length
-    ? await app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { id: In(authorIds) } })
+    ? await app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { companyId: actor.companyId, id: In(authorIds) } })
     : [];
   const lastInteractions = recent
     .filter((f) => f.deletedAt === null)
@@ -79,9 +85,6 @@ export async function lookupPhone(app: AppContext, actor: Actor, raw: string) {
     }));
   const lead = visible[0];
   return {
-    ...base,
-    attribution,
-    customer: {
       ...customerView(actor, customer),
       visible: true as const,
       leads: visible.map((l) => ({
@@ -92,7 +95,6 @@ export async function lookupPhone(app: AppContext, actor: Actor, raw: string) {
       journeyNode: lead.journeyNode,
       score: lead.score,
       scoreLevel: scoreLevelOf(lead.score, actor.settings.levelA),
-      lastInteractions,
-    },
+      lastInteractions: forViewer(actor, lastInteractions),
   };
 }

@@ -44,3 +44,28 @@ export const DEMO_CHANNELS = [
 export const DEMO_SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '高', '罗'];
 
 export const DEMO_NEXT_ACTIONS = ['微信发试听回放', '电话确认试听时间', '发送中考政策解读', '发送课程报价单', '邀约到店面谈', '回访试听感受'];
+
+/** Who a seeded company is: its name, org and people. The demo is one; tests seed a second, smaller one. */
+export interface DemoCast {
+  company: string;
+  teams: DemoTeam[];
+  supervisors: Record<string, string>;
+  reps: { name: string; team: string; active?: boolean }[];
+  staff: { ops: string; director: string; admin: string };
+  /** The demo's extras: 王妈妈 (featured), guaranteed alarm material, a returning parent; its routing and rules. */
+  demoExtras: boolean;
+}
+
+export const DEMO_CAST: DemoCast = {
+  company: DEMO_COMPANY, teams: DEMO_TEAMS, supervisors: DEMO_SUPERVISORS, reps: DEMO_REPS, staff: DEMO_STAFF, demoExtras: true,
+};
+
+/** A second, small company (tenancy tests): one centre, one team, two reps, each staff role once. Names differ from the demo's. */
+export const SECOND_CAST: DemoCast = {
+  company: '远航教育（第二家）',
+  teams: [{ key: 'hz-zh', centre: '杭州西湖中心', team: '杭州西湖中心-综合组', city: '苏州', grades: ['初二', '初三'] }],
+  supervisors: { 杭州西湖中心: '韩梅' },
+  reps: [{ name: '林涛', team: 'hz-zh' }, { name: '宋佳', team: 'hz-zh' }],
+  staff: { ops: '魏来', director: '郝运', admin: '远航管理员' },
+  demoExtras: false,
+};

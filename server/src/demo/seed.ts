@@ -13,14 +13,13 @@ import { User } from '../users/user.entity';
 import { getAttribution, SAMPLE_PREFIXES } from '../customers/attribution';
 import { LeadService } from '../leads/leads.service';
 import { FollowupService } from '../followups/followups.service';
-import { seedDemoRouting } from '../routing/demo-routing';
+import { seedDemoRouting, seedTeamPools } from '../routing/demo-routing';
+import { companyScripts } from '../scripts/library';
 import { subscribeMetricFacts } from '../metrics';
 import { seedHistory } from './history';
 import type { TokenService } from '../auth/token';
 import type { AppConfig } from '../config';
-import {
-  DEMO_CHANNELS, DEMO_COMPANY, DEMO_NEXT_ACTIONS, DEMO_REPS, DEMO_STAFF, DEMO_SUPERVISORS, DEMO_SURNAMES, DEMO_TEAMS,
-} from './demo-data';
+import { DEMO_CAST, DEMO_CHANNELS, DEMO_NEXT_ACTIONS, DEMO_SURNAMES, type DemoCast } from './demo-data';
 
 const HOUR = 3600_000;
 const DEMO_CONCERNS = ['升学政策', '学科提分', '学习方法', '心理辅导'] as const;
@@ -44,6 +43,8 @@ export interface SeedOptions {
   events?: DomainEvents;
   /** Add ~60 days of history (leads, journeys, signings, losses, conversations, channel spend) for the dashboards. */
   history?: boolean;
+  /** Which company to seed (default: the demo's). Another cast seeds another company beside it, without the demo's extras. */
+  cast?: DemoCast;
 }
 
 /** Deterministic PRNG, so every fresh demo looks the same and tests can rely on its shape. */
@@ -73,14 +74,15 @@ export async function seedDemoIfEmpty(
 export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<SeedSummary> {
   const now = opts.now ?? Date.now();
   const leadCount = opts.leads ?? 300;
-  const rand = rng(20260112);
+  const cast = opts.cast ?? DEMO_CAST;
+  const rand = rng(cast === DEMO_CAST ? 20260112 : 20260113);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
   const tx = new Tx(ds);
   const t0 = now - 10 * DAY;
 
   // Org and people.
   const ids = await tx.run(async (em) => {
-    const company = em.getRepository(Company).create({ name: DEMO_COMPANY, settings: {}, createdAt: t0 });
+    const company = em.getRepository(Company).create({ name: cast.company, settings: {}, createdAt: t0 });
     await em.getRepository(Company).insert(company);
     const units = em.getRepository(OrgUnit);
     const users = em.getRepository(User);
@@ -92,19 +94,19 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
       await users.insert(u);
       return u;
     };
-    const director = await newUser(DEMO_STAFF.director, 'director', null, null);
-    await newUser(DEMO_STAFF.ops, 'ops', null, director.id);
-    await newUser(DEMO_STAFF.admin, 'admin', null, null);
+    const director = await newUser(cast.staff.director, 'director', null, null);
+    await newUser(cast.staff.ops, 'ops', null, director.id);
+    await newUser(cast.staff.admin, 'admin', null, null);
 
     const centreIds = new Map<string, number>();
     const supervisorIds = new Map<string, number>();
     const teamIds = new Map<string, { unitId: number; supervisorId: number; reps: User[] }>();
-    for (const t of DEMO_TEAMS) {
+    for (const t of cast.teams) {
       if (!centreIds.has(t.centre)) {
         const centre = units.create({ companyId: company.id, parentId: null, name: t.centre, kind: 'centre', path: '/', supervisorId: null, createdAt: t0, deletedAt: null });
         await units.insert(centre);
         await units.update({ id: centre.id }, { path: `/${centre.id}/` });
-        const sup = await newUser(DEMO_SUPERVISORS[t.centre], 'supervisor', centre.id, director.id);
+        const sup = await newUser(cast.supervisors[t.centre], 'supervisor', centre.id, director.id);
         await units.update({ id: centre.id }, { supervisorId: sup.id });
         centreIds.set(t.centre, centre.id);
         supervisorIds.set(t.centre, sup.id);
@@ -116,7 +118,7 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
       await units.update({ id: team.id }, { path: `/${centreId}/${team.id}/` });
       teamIds.set(t.key, { unitId: team.id, supervisorId: supId, reps: [] });
     }
-    for (const r of DEMO_REPS) {
+    for (const r of cast.reps) {
       const team = teamIds.get(r.team)!;
       const u = await newUser(r.name, 'rep', team.unitId, team.supervisorId, r.active ?? true);
       if (u.active) team.reps.push(u);
@@ -157,7 +159,7 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
   };
   const channelWeights = DEMO_CHANNELS.flatMap((c) => Array(c.weight).fill(c.tag) as string[]);
   const plans = Array.from({ length: leadCount }, () => {
-    const team = pick(DEMO_TEAMS);
+    const team = pick(cast.teams);
     return { team, createdAt: t0 + Math.floor(rand() * (now - t0 - 20 * 60_000)), r: rand() };
   }).sort((a, b) => a.createdAt - b.createdAt);
 
@@ -210,40 +212,44 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
     }
   }
 
-  // Guaranteed alarm material: 初三 leads 36–47 h old and leads past 48 h, all untouched.
-  const szTeam = ids.teamIds.get('sz-zk')!;
-  const zhang = szTeam.reps.find((u) => u.name === FEATURED_CUSTOMER.rep)!;
-  for (let i = 0; i < 3; i++) {
-    clock.set(now - (37 + i * 3) * HOUR);
-    await leads.create(opsActor, { phone: phoneIn('苏州'), name: `${pick(DEMO_SURNAMES)}妈妈`, grade: '初三', concerns: ['升学政策'], channel: '抖音-202601直播', ownerId: zhang.id });
-  }
-  for (let i = 0; i < 4; i++) {
-    clock.set(now - (50 + i * 7) * HOUR);
-    const team = ids.teamIds.get(pick(DEMO_TEAMS).key)!;
-    await leads.create(opsActor, { phone: phoneIn('南京'), name: `${pick(DEMO_SURNAMES)}爸爸`, grade: '初二', concerns: ['学科提分'], channel: '公众号-寒假讲座推文', ownerId: pick(team.reps).id });
-  }
+  let extras = 0;
+  if (cast.demoExtras) {
+    // Guaranteed alarm material: 初三 leads 36–47 h old and leads past 48 h, all untouched.
+    const szTeam = ids.teamIds.get('sz-zk')!;
+    const zhang = szTeam.reps.find((u) => u.name === FEATURED_CUSTOMER.rep)!;
+    for (let i = 0; i < 3; i++) {
+      clock.set(now - (37 + i * 3) * HOUR);
+      await leads.create(opsActor, { phone: phoneIn('苏州'), name: `${pick(DEMO_SURNAMES)}妈妈`, grade: '初三', concerns: ['升学政策'], channel: '抖音-202601直播', ownerId: zhang.id });
+    }
+    for (let i = 0; i < 4; i++) {
+      clock.set(now - (50 + i * 7) * HOUR);
+      const team = ids.teamIds.get(pick(cast.teams).key)!;
+      await leads.create(opsActor, { phone: phoneIn('南京'), name: `${pick(DEMO_SURNAMES)}爸爸`, grade: '初二', concerns: ['学科提分'], channel: '公众号-寒假讲座推文', ownerId: pick(team.reps).id });
+    }
 
-  // The featured customer: four contacts, so "last 3 interactions" has something to choose from.
-  clock.set(now - 6 * DAY);
-  const featured = await leads.create(opsActor, {
-    phone: FEATURED_CUSTOMER.phone, name: FEATURED_CUSTOMER.name, grade: '初三', concerns: ['升学政策', '学科提分'],
-    channel: FEATURED_CUSTOMER.channel, ownerId: zhang.id,
-  });
-  const zhangActor = await actorFor(zhang);
-  const f = featured.lead.id;
-  await record(zhangActor, f, now - 6 * DAY + 28 * 60_000, '已电话沟通', '关注中考政策，孩子数学偏弱', { inDays: 1, action: '发送2026江苏中考新政白皮书' });
-  await record(zhangActor, f, now - 5 * DAY, '已发送资料', '已发2026江苏中考新政白皮书，预算有限', { inDays: 2, action: '电话确认试听时间' });
-  await record(zhangActor, f, now - 3 * DAY, '已电话沟通', '需对比3家，关注师资', { inDays: 1, action: '邀约周六试听' });
-  await record(zhangActor, f, now - 2 * DAY, '已预约试听', '已约周六上午数学试听', { inDays: 3, action: '微信发试听回放' });
+    // The featured customer: four contacts, so "last 3 interactions" has something to choose from.
+    clock.set(now - 6 * DAY);
+    const featured = await leads.create(opsActor, {
+      phone: FEATURED_CUSTOMER.phone, name: FEATURED_CUSTOMER.name, grade: '初三', concerns: ['升学政策', '学科提分'],
+      channel: FEATURED_CUSTOMER.channel, ownerId: zhang.id,
+    });
+    const zhangActor = await actorFor(zhang);
+    const f = featured.lead.id;
+    await record(zhangActor, f, now - 6 * DAY + 28 * 60_000, '已电话沟通', '关注中考政策，孩子数学偏弱', { inDays: 1, action: '发送2026江苏中考新政白皮书' });
+    await record(zhangActor, f, now - 5 * DAY, '已发送资料', '已发2026江苏中考新政白皮书，预算有限', { inDays: 2, action: '电话确认试听时间' });
+    await record(zhangActor, f, now - 3 * DAY, '已电话沟通', '需对比3家，关注师资', { inDays: 1, action: '邀约周六试听' });
+    await record(zhangActor, f, now - 2 * DAY, '已预约试听', '已约周六上午数学试听', { inDays: 3, action: '微信发试听回放' });
 
-  // A parent who came back through a referral: one customer, two leads (the profile counts once, at the newer one).
-  const returning = phoneIn('苏州');
-  clock.set(now - 9 * DAY);
-  const earlier = await leads.create(opsActor, { phone: returning, name: '陆妈妈', grade: '初二', concerns: ['学科提分'], channel: '百度-品牌词', ownerId: zhang.id });
-  await record(zhangActor, earlier.lead.id, now - 9 * DAY + 30 * 60_000, '已电话沟通', '暂不考虑，明年再说');
-  clock.set(now - 4 * DAY);
-  const again = await leads.create(opsActor, { phone: returning, channel: '转介绍-老学员', ownerId: zhang.id });
-  await record(zhangActor, again.lead.id, now - 4 * DAY + 40 * 60_000, '已电话沟通', '老学员推荐回来，想了解暑期班', { inDays: 2, action: '发送暑期班介绍' });
+    // A parent who came back through a referral: one customer, two leads (the profile counts once, at the newer one).
+    const returning = phoneIn('苏州');
+    clock.set(now - 9 * DAY);
+    const earlier = await leads.create(opsActor, { phone: returning, name: '陆妈妈', grade: '初二', concerns: ['学科提分'], channel: '百度-品牌词', ownerId: zhang.id });
+    await record(zhangActor, earlier.lead.id, now - 9 * DAY + 30 * 60_000, '已电话沟通', '暂不考虑，明年再说');
+    clock.set(now - 4 * DAY);
+    const again = await leads.create(opsActor, { phone: returning, channel: '转介绍-老学员', ownerId: zhang.id });
+    await record(zhangActor, again.lead.id, now - 4 * DAY + 40 * 60_000, '已电话沟通', '老学员推荐回来，想了解暑期班', { inDays: 2, action: '发送暑期班介绍' });
+    extras = 8;
+  }
 
   // Dashboard history: last, with its own PRNG, so everything above is the same with or without it.
   let history = { leads: 0, followups: 0 };
@@ -255,8 +261,13 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
     });
   }
 
-  // Routing pools/rules and tag content, so new leads in the demo route themselves.
-  await tx.run((em) => seedDemoRouting(em, ids.companyId, now));
+  // Routing pools/rules and tag content, so new leads in the demo route themselves; another company gets one pool
+  // per team and the script library at once (tests name its ids).
+  await tx.run(async (em) => {
+    if (cast.demoExtras) return seedDemoRouting(em, ids.companyId, now);
+    await seedTeamPools(em, ids.companyId, now);
+    await companyScripts(em, ids.companyId, now);
+  });
 
   const [{ overdue }] = await ds.query(
     `SELECT COUNT(*) AS overdue FROM \`lead\` WHERE companyId = ? AND firstFollowupAt IS NULL AND status IN ('pending','assigned') AND createdAt <= ?`,
@@ -270,7 +281,7 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
   return {
     companyId: ids.companyId,
     users: await ds.getRepository(User).countBy({ companyId: ids.companyId }),
-    leads: leadCount + 8 + history.leads,
+    leads: leadCount + extras + history.leads,
     followups: nFollowups + history.followups,
     overdue48h: Number(overdue),
     highRisk36h: Number(risk),

@@ -121,7 +121,17 @@ export class FollowupService {
     if (idempotencyKey && body.clientRequestId && idempotencyKey !== body.clientRequestId) {
       throw badRequest('Idempotency-Key 请求头与 clientRequestId 不一致');
     }
-    return this.saves.submit({ actor, body, key, requestHash: hashBody(body), requestId });
+    const requestHash = hashBody(body);
+    // A script named by the request must be one of the company's own (its title shows on the timeline).
+    if (body.scriptId !== undefined) {
+      const [script] = await this.app.ds.query('SELECT id FROM script WHERE id = ? AND companyId = ?', [body.scriptId, actor.companyId]);
+      if (!script) {
+        const first = await this.replay(actor, key, requestHash);
+        if (first) return first;
+        throw badRequest(`话术不存在（ID ${body.scriptId}），请从本公司的话术库中选择`);
+      }
+    }
+    return this.saves.submit({ actor, body, key, requestHash, requestId });
   }
 
   /** One save in its own transaction: the path every save takes when the server is not busy. */
@@ -191,7 +201,7 @@ export class FollowupService {
       throw conflict('该请求编号已用于另一条内容不同的跟进记录，请使用新的请求编号');
     }
     if (existing.authorId !== actor.id) throw conflict('该请求编号已被其他人使用，请使用新的请求编号');
-    const lead = await this.app.ds.getRepository(Lead).findOneByOrFail({ id: existing.leadId });
+    const lead = await this.app.ds.getRepository(Lead).findOneByOrFail({ id: existing.leadId, companyId: actor.companyId });
     return { status: 200, replayed: true, body: { ...followupView(existing), lead: summary(lead) } };
   }
 

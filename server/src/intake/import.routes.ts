@@ -5,6 +5,8 @@ import { actorOf, requireAuth } from '../auth/auth.middleware';
 import { AppError } from '../http/errors';
 import { idParam, requestIdOf } from '../http/router-kit';
 import type { ImportService } from './import.service';
+import { allow } from '../auth/permissions';
+import { forViewer, maskPhonesInErrors } from '../customers/phone-visibility';
 
 /** Reads the raw upload with a size limit (the JSON body parser never sees it). */
 async function readBody(ctx: Context, limit: number): Promise<Buffer> {
@@ -26,14 +28,14 @@ async function readBody(ctx: Context, limit: number): Promise<Buffer> {
  */
 export function importUploadRoutes(app: AppContext, imports: ImportService): Router {
   const r = new Router();
-  r.post('/api/imports', requireAuth(app.ds, app.tokens, app.actors), async (ctx) => {
+  r.post('/api/imports', requireAuth(app.ds, app.tokens, app.actors), maskPhonesInErrors(), allow('import.create'), async (ctx) => {
     const buf = await readBody(ctx, app.config.importMaxBytes ?? 20 * 1024 * 1024);
     const channel = typeof ctx.query.channel === 'string' ? ctx.query.channel : '';
     const filename = typeof ctx.query.filename === 'string' ? ctx.query.filename : 'upload';
     const { job, done } = await imports.start(actorOf(ctx), buf, { filename, channel }, ctx.state.log, requestIdOf(ctx));
     if (ctx.get('prefer') === 'wait') await done; // scripts and tests may wait for the report
     ctx.status = 202;
-    ctx.body = ctx.get('prefer') === 'wait' ? await imports.get(actorOf(ctx), job.id) : job;
+    ctx.body = ctx.get('prefer') === 'wait' ? forViewer(actorOf(ctx), await imports.get(actorOf(ctx), job.id)) : job;
   });
   return r;
 }
@@ -41,10 +43,10 @@ export function importUploadRoutes(app: AppContext, imports: ImportService): Rou
 export function importRoutes(imports: ImportService): Router {
   const r = new Router({ prefix: '/api/imports' });
   r.get('/', async (ctx) => {
-    ctx.body = await imports.list(actorOf(ctx));
+    ctx.body = forViewer(actorOf(ctx), await imports.list(actorOf(ctx)));
   });
   r.get('/:id', async (ctx) => {
-    ctx.body = await imports.get(actorOf(ctx), idParam(ctx));
+    ctx.body = forViewer(actorOf(ctx), await imports.get(actorOf(ctx), idParam(ctx)));
   });
   return r;
 }

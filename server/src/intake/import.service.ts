@@ -5,15 +5,15 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { Audit } from '../audit/audit.service';
 import { Customer } from '../customers/customer.entity';
-import { AppError, badRequest, forbidden, notFound } from '../http/errors';
+import { AppError, badRequest, notFound } from '../http/errors';
 import { parseInput } from '../http/validate';
 import { Lead } from '../leads/lead.entity';
 import type { LeadService } from '../leads/leads.service';
 import type { Logger } from '../logger';
 import { ImportJob, type ImportRowReport } from './intake.entities';
 import { parseImportFile } from './import-file';
+import { assertCan } from '../auth/permissions';
 
-const IMPORT_ROLES = ['ops', 'supervisor', 'admin'];
 const MAX_ROWS = 20_000;
 const PROGRESS_EVERY = 50;
 /** A job still 'running' this long after it started was cut off by a restart (20,000 rows take minutes, not an hour). */
@@ -31,7 +31,7 @@ export class ImportService {
   constructor(private readonly app: AppContext, private readonly leads: LeadService) {}
 
   async start(actor: Actor, file: Buffer, opts: { filename: string; channel: string }, log?: Logger, requestId?: string) {
-    if (!IMPORT_ROLES.includes(actor.role)) throw forbidden('只有运营、主管或管理员可以导入线索');
+    assertCan(actor, 'import.create');
     const channel = opts.channel.trim();
     if (!channel) throw badRequest('请在地址中给出渠道标签：?channel=渠道标签（如 地推-展会二维码）');
     if (channel.length > 64) throw badRequest('渠道标签最多64个字');

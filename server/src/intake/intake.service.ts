@@ -6,13 +6,14 @@ import type { Actor } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
 import { Company } from '../companies/company.entity';
 import { effectiveSettings } from '../companies/settings';
-import { AppError, badRequest, forbidden, notFound, unauthorized } from '../http/errors';
+import { AppError, badRequest, notFound, unauthorized } from '../http/errors';
 import { parseInput } from '../http/validate';
 import { isUniqueViolation } from '../db/tx';
 import { systemActor, type LeadService } from '../leads/leads.service';
 import { DOUYIN_MAPPING, DOUYIN_MAX_SKEW_MS } from './douyin';
 import { IntakeChannel, IntakeRecord, type ChannelKind } from './intake.entities';
 import { douyinSignature, hashKey, newIntakeKey, sameHash, sameSignature } from './keys';
+import { assertCan } from '../auth/permissions';
 
 /** Thrown inside the lead transaction when the platform's lead id was already taken in: replay, not a new lead. */
 class AlreadyTaken extends Error {
@@ -121,7 +122,7 @@ export class IntakeService {
   // ---- channel admin ----
 
   private requireAdmin(actor: Actor) {
-    if (actor.role !== 'admin' && actor.role !== 'ops') throw forbidden('只有管理员或运营可以配置接入渠道');
+    assertCan(actor, 'intake.channels');
   }
 
   async list(actor: Actor) {

@@ -17,6 +17,8 @@ import { resolveOwner } from './owner';
 import { buildTimeline } from './timeline';
 import { scoreInputOf } from '../scoring/score-input';
 import { findById, insertRow } from '../db/rows';
+import { assertCan, can } from '../auth/permissions';
+import { forViewer } from '../customers/phone-visibility';
 
 const CUSTOMER_FIELDS = ['name', 'city', 'province', 'grade', 'concerns', 'tags'] as const;
 
@@ -50,7 +52,7 @@ export class LeadService {
   }
 
   async create(actor: Actor, body: LeadCreateBody, requestId?: string, hooks: CreateHooks = {}) {
-    if (actor.role === 'director') throw forbidden('总监账号只读，不能录入线索');
+    assertCan(actor, 'lead.create');
     const actorId = actor.id || null; // 0 = system actor
     const done = await this.app.tx.runRetryingUnique(async (em) => {
       await hooks.before?.(em);
@@ -118,10 +120,15 @@ export class LeadService {
       .innerJoin(Customer, 'c', 'c.id = lead.customerId');
     applyLeadScope(qb, actor);
     if (q.deleted) {
-      if (!KEY_FIELD_ROLES.includes(actor.role)) throw forbidden('只有主管或管理员可以查看回收站');
+      if (!can(actor, 'lead.keyFields')) throw forbidden('只有主管或管理员可以查看回收站');
       qb.andWhere('lead.deletedAt IS NOT NULL');
     } else {
       qb.andWhere('lead.deletedAt IS NULL');
+    }
+    if (q.owner !== undefined && q.owner !== 'me') {
+      // An owner named by id must be one of the company's people: another company's id is a 404, not an empty list.
+      const owner = await this.app.ds.getRepository(User).findOneBy({ id: q.owner, companyId: actor.companyId });
+      if (!owner) throw notFound(`负责人不存在（ID ${q.owner}）`);
     }
     if (q.owner !== undefined) qb.andWhere('lead.ownerId = :owner', { owner: q.owner === 'me' ? actor.id : q.owner });
     if (q.status) qb.andWhere('lead.status = :status', { status: q.status });
@@ -142,8 +149,8 @@ export class LeadService {
       .take(q.pageSize)
       .getMany();
     const [customers, owners] = await Promise.all([
-      this.customersById(leads.map((l) => l.customerId)),
-      this.userNames(leads.map((l) => l.ownerId)),
+      this.customersById(actor.companyId, leads.map((l) => l.customerId)),
+      this.userNames(leads.map((l) => l.ownerId), actor.companyId),
     ]);
     return {
       items: leads.map((l) => leadView(actor, l, customers.get(l.customerId) ?? null, owners.get(l.ownerId ?? 0) ?? null, now)),
@@ -161,12 +168,12 @@ export class LeadService {
   async get(actor: Actor, id: number) {
     const em = this.app.ds.manager;
     const lead = await this.findVisible(em, actor, id, { withDeleted: KEY_FIELD_ROLES.includes(actor.role) });
-    const customer = await em.getRepository(Customer).findOneBy({ id: lead.customerId });
-    const owners = await this.userNames([lead.ownerId]);
+    const customer = await em.getRepository(Customer).findOneBy({ id: lead.customerId, companyId: actor.companyId });
+    const owners = await this.userNames([lead.ownerId], actor.companyId);
     const now = this.app.clock.now();
     return {
       ...leadView(actor, lead, customer, owners.get(lead.ownerId ?? 0) ?? null, now),
-      timeline: await buildTimeline(em, lead),
+      timeline: forViewer(actor, await buildTimeline(em, lead)),
     };
   }
 
@@ -176,11 +183,9 @@ export class LeadService {
       const lead = await this.findVisible(em, actor, id, { lock: true });
       if (!canWriteLead(actor, lead)) throw forbidden('你只能查看这条线索，不能修改');
       const touchesKeyFields = body.ownerId !== undefined || body.status !== undefined || body.lostReason !== undefined;
-      if (touchesKeyFields && !KEY_FIELD_ROLES.includes(actor.role)) {
-        throw forbidden('只有主管或管理员可以修改负责人、状态和流失原因');
-      }
+      if (touchesKeyFields) assertCan(actor, 'lead.keyFields');
       const audit = this.audit(em, actor, requestId);
-      const customer = await em.getRepository(Customer).findOneByOrFail({ id: lead.customerId });
+      const customer = await em.getRepository(Customer).findOneByOrFail({ id: lead.customerId, companyId: actor.companyId });
 
       // Customer attributes (grade, concerns…) live on the customer, shared by all their leads.
       const customerPatch = Object.fromEntries(
@@ -203,7 +208,7 @@ export class LeadService {
       if (body.journeyNode !== undefined && body.journeyNode !== lead.journeyNode) {
         if (body.journeyNode === '签约转化') throw badRequest('签约请通过跟进动作「已签约」记录，不能直接改阶段');
         const backwards = journeyIndex(body.journeyNode) < journeyIndex(lead.journeyNode);
-        if (backwards && !KEY_FIELD_ROLES.includes(actor.role)) throw forbidden('只有主管或管理员可以把线索退回到更早的阶段');
+        if (backwards && !can(actor, 'lead.keyFields')) throw forbidden('只有主管或管理员可以把线索退回到更早的阶段');
         leadPatch.journeyNode = body.journeyNode;
       }
       if ((body.status ?? lead.status) === 'lost' && !(body.lostReason ?? lead.lostReason)) {
@@ -294,7 +299,7 @@ export class LeadService {
 
   /** Soft delete and restore: the row, its follow-ups and its customer stay; nothing cascades. */
   private async setDeleted(actor: Actor, id: number, deleted: boolean, requestId?: string) {
-    if (!KEY_FIELD_ROLES.includes(actor.role)) throw forbidden(deleted ? '只有主管或管理员可以删除线索' : '只有主管或管理员可以恢复线索');
+    assertCan(actor, 'lead.delete');
     return this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
       const lead = await this.findVisible(em, actor, id, { withDeleted: true, lock: true });
@@ -313,16 +318,17 @@ export class LeadService {
     });
   }
 
-  private async customersById(ids: number[]) {
+  private async customersById(companyId: number, ids: number[]) {
     const unique = [...new Set(ids)];
-    const rows = unique.length ? await this.app.ds.getRepository(Customer).findBy({ id: In(unique) }) : [];
+    const rows = unique.length ? await this.app.ds.getRepository(Customer).findBy({ companyId, id: In(unique) }) : [];
     return new Map(rows.map((c) => [c.id, c]));
   }
 
-  async userNames(ids: (number | null)[]) {
+  /** Names of users by id (`companyId` given: only that company's users). */
+  async userNames(ids: (number | null)[], companyId?: number) {
     const unique = [...new Set(ids.filter((i): i is number => i !== null))];
     const rows = unique.length
-      ? await this.app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { id: In(unique) } })
+      ? await this.app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { id: In(unique), ...(companyId ? { companyId } : {}) } })
       : [];
     return new Map(rows.map((u) => [u.id, u.name]));
   }

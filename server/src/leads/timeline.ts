@@ -53,10 +53,10 @@ export async function buildTimeline(em: EntityManager, lead: Lead): Promise<Time
   followups.forEach((f) => userIds.add(f.authorId));
   journey.forEach((j) => j.actorId && userIds.add(j.actorId));
   const users = userIds.size
-    ? await em.getRepository(User).find({ select: { id: true, name: true }, where: { id: In([...userIds]) } })
+    ? await em.getRepository(User).find({ select: { id: true, name: true }, where: { companyId: lead.companyId, id: In([...userIds]) } })
     : [];
   const scriptIds = [...new Set([...followups.map((f) => f.scriptId), ...journey.map((j) => j.scriptId)].filter((x): x is number => x !== null))];
-  const scripts = scriptIds.length ? await em.getRepository(Script).find({ select: { id: true, title: true }, where: { id: In(scriptIds) } }) : [];
+  const scripts = scriptIds.length ? await em.getRepository(Script).find({ select: { id: true, title: true }, where: { companyId: lead.companyId, id: In(scriptIds) } }) : [];
   const scriptTitle = (id: number | null) => (id === null ? null : scripts.find((x) => x.id === id)?.title ?? `#${id}`);
   const name = (id: number | null | undefined) => (id ? users.find((u) => u.id === id)?.name ?? `#${id}` : null);
 

@@ -8,7 +8,7 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { actorOf } from '../auth/auth.middleware';
 import { Audit, diffFields } from '../audit/audit.service';
-import { badRequest, forbidden, notFound } from '../http/errors';
+import { badRequest, notFound } from '../http/errors';
 import { parseInput } from '../http/validate';
 import { requestIdOf } from '../http/router-kit';
 import { computeKpis, computeLeadHealth } from './kpi-queries';
@@ -18,9 +18,8 @@ import { channelRoiCsv, journeyHeatCsv, kpisCsv, leadHealthCsv, repBattleCsv, to
 import { resolveScope } from './scope';
 import { recordConversation } from './conversations';
 import { ChannelSpend } from './metrics.entities';
+import { allow } from '../auth/permissions';
 
-const SPEND_ROLES = ['ops', 'director', 'admin'];
-const EXPORT_ROLES = ['ops', 'director', 'admin'];
 
 /** Dashboard APIs: every figure computed from lead_fact (kept by events), scoped by role; CSV export audited. */
 export function metricsRoutes(app: AppContext): Router {
@@ -43,29 +42,26 @@ export function metricsRoutes(app: AppContext): Router {
   r.get('/metrics/lead-health', async (ctx) => {
     ctx.body = await views['lead-health'](actorOf(ctx), parseInput(metricsFilterSchema.strict(), ctx.query));
   });
-  r.get('/metrics/rep-battle', async (ctx) => {
+  r.get('/metrics/rep-battle', allow('metrics.team'), async (ctx) => {
     ctx.body = await views['rep-battle'](actorOf(ctx), parseInput(metricsFilterSchema.strict(), ctx.query));
   });
-  r.get('/metrics/channel-roi', async (ctx) => {
+  r.get('/metrics/channel-roi', allow('metrics.team'), async (ctx) => {
     ctx.body = await views['channel-roi'](actorOf(ctx), parseInput(metricsFilterSchema.strict(), ctx.query));
   });
-  r.get('/metrics/journey-heat', async (ctx) => {
+  r.get('/metrics/journey-heat', allow('metrics.team'), async (ctx) => {
     const actor = actorOf(ctx);
     const { by, ...filter } = parseInput(heatQuerySchema.strict(), ctx.query);
     ctx.body = await computeJourneyHeat(em(), actor, await scoped(actor, filter, true), by, now());
   });
-  r.get('/metrics/drill', async (ctx) => {
+  r.get('/metrics/drill', allow('metrics.team'), async (ctx) => {
     const actor = actorOf(ctx);
     const { node, by, value, page, pageSize, ...filter } = parseInput(drillQuerySchema.strict(), ctx.query);
     ctx.body = await computeDrill(em(), actor, await scoped(actor, filter, true), { node, by, value, page, pageSize }, now());
   });
 
-  r.get('/metrics/export', async (ctx: Context) => {
+  r.get('/metrics/export', allow('metrics.export'), async (ctx: Context) => {
     const actor = actorOf(ctx);
     const { view, by, ...filter } = parseInput(exportQuerySchema.strict(), ctx.query);
-    if (actor.role === 'rep') throw forbidden('仅主管及以上可查看');
-    if (actor.role === 'supervisor' && !actor.settings.supervisorCanExport) throw forbidden('公司未开放主管导出数据，请联系运营或管理员');
-    if (actor.role !== 'supervisor' && !EXPORT_ROLES.includes(actor.role)) throw forbidden('没有导出权限');
     let rows;
     let scope;
     if (view === 'journey-heat') {
@@ -89,9 +85,8 @@ export function metricsRoutes(app: AppContext): Router {
     ctx.body = toCsv(rows);
   });
 
-  r.put('/metrics/channel-spend', async (ctx) => {
+  r.put('/metrics/channel-spend', allow('metrics.spend'), async (ctx) => {
     const actor = actorOf(ctx);
-    if (!SPEND_ROLES.includes(actor.role)) throw forbidden('只有运营、总监或管理员可以录入渠道投放');
     const body = parseInput(channelSpendSchema.strict(), ctx.request.body);
     const amountFen = yuanToFen(body.amount);
     ctx.body = await app.tx.runRetryingUnique(async (tx) => {
@@ -116,13 +111,17 @@ export function metricsRoutes(app: AppContext): Router {
   });
 
   /** Chat platforms report a rep's conversation with a customer (idempotent per rep × customer × China-time day). */
-  r.post('/conversations', async (ctx) => {
+  r.post('/conversations', allow('conversation.record'), async (ctx) => {
     const actor = actorOf(ctx);
     const body = parseInput(conversationSchema, ctx.request.body);
     const at = body.at ? Date.parse(body.at) : now();
     if (at > now() + 5 * 60_000) throw badRequest('会话时间不能在将来');
-    const [customer] = await app.ds.query('SELECT id FROM customer WHERE id = ? AND companyId = ? AND deletedAt IS NULL', [body.customerId, actor.companyId]);
-    if (!customer) throw notFound(`客户不存在（ID ${body.customerId}）`);
+    // Only the rep's own customers (a live lead they own): another rep's or company's customer would skew their entry rate.
+    const [customer] = await app.ds.query(
+      'SELECT c.id FROM customer c JOIN `lead` l ON l.customerId = c.id AND l.companyId = c.companyId AND l.ownerId = ? AND l.deletedAt IS NULL WHERE c.id = ? AND c.companyId = ? AND c.deletedAt IS NULL LIMIT 1',
+      [actor.id, body.customerId, actor.companyId],
+    );
+    if (!customer) throw notFound(`客户不存在或不是你负责的客户（ID ${body.customerId}）`);
     ctx.body = await app.tx.run(async (tx) => {
       await recordConversation(tx, { companyId: actor.companyId, repId: actor.id, customerId: body.customerId, at, source: body.source });
       const [row] = await tx.query(

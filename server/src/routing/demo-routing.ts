@@ -45,3 +45,28 @@ export async function seedDemoRouting(em: EntityManager, companyId: number, now:
     companyId, version: 1, body: { rules, defaultPoolId: all.id, protective: DEFAULT_PROTECTIVE }, createdBy: null, createdAt: now,
   });
 }
+
+/**
+ * A plain company's routing: the default content set, one pool per team (its active reps, weight 1, cap 60) and
+ * rules v1 that send everything to the first team's pool. Idempotent like the demo's.
+ */
+export async function seedTeamPools(em: EntityManager, companyId: number, now: number): Promise<void> {
+  await ensureDefaultContent(em, companyId, now);
+  if (await em.getRepository(RoutingPool).countBy({ companyId })) return;
+  const teams = await em.getRepository(OrgUnit).find({ where: { companyId, kind: 'team' }, order: { id: 'ASC' } });
+  const reps = await em.getRepository(User).findBy({ companyId, role: 'rep', active: true });
+  const poolIds: number[] = [];
+  for (const team of teams) {
+    const p = em.getRepository(RoutingPool).create({ companyId, name: team.name, orgUnitId: team.id, rrCursor: 0, createdAt: now, updatedAt: now, deletedAt: null });
+    await em.getRepository(RoutingPool).insert(p);
+    const people = reps.filter((r) => r.orgUnitId === team.id);
+    if (people.length) {
+      await em.getRepository(RoutingPoolMember).insert(people.map((u, i) => ({ companyId, poolId: p.id, userId: u.id, weight: 1, cap: 60, position: i, shifts: null })));
+    }
+    poolIds.push(p.id);
+  }
+  if (!poolIds.length) return;
+  await em.getRepository(RoutingRuleSet).insert({
+    companyId, version: 1, body: { rules: [], defaultPoolId: poolIds[0], protective: DEFAULT_PROTECTIVE }, createdBy: null, createdAt: now,
+  });
+}

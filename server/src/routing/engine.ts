@@ -55,9 +55,9 @@ export async function planRoute(
     return { ...base, outcome: 'unrouted', reasons };
   }
   reasons.pool = pool.name;
-  const members = await em.getRepository(RoutingPoolMember).find({ where: { poolId: pool.id }, order: { position: 'ASC', id: 'ASC' } });
+  const members = await em.getRepository(RoutingPoolMember).find({ where: { companyId, poolId: pool.id }, order: { position: 'ASC', id: 'ASC' } });
   const rules = new Map<number, PoolMemberRule>(members.map((m) => [m.userId, { userId: m.userId, weight: m.weight, cap: m.cap, shifts: m.shifts }]));
-  const users = members.length ? await em.getRepository(User).findBy({ id: In(members.map((m) => m.userId)) }) : [];
+  const users = members.length ? await em.getRepository(User).findBy({ companyId, id: In(members.map((m) => m.userId)) }) : [];
   const userById = new Map(users.map((u) => [u.id, u]));
   // Loads matter only for a member with a cap, or when the lead is a top lead (protective threshold).
   const isTop = facts.score >= body.protective.minScore;
@@ -65,7 +65,7 @@ export async function planRoute(
   // The cursor row is locked as late as possible (it is held until commit): after the configuration reads.
   if (lock && app.tx.kind === 'mysql') {
     const locked = await em.getRepository(RoutingPool).createQueryBuilder('p').select(['p.id', 'p.rrCursor'])
-      .where('p.id = :id', { id: pool.id }).setLock('pessimistic_write').getOne();
+      .where('p.id = :id AND p.companyId = :c', { id: pool.id, c: companyId }).setLock('pessimistic_write').getOne();
     pool.rrCursor = locked?.rrCursor ?? pool.rrCursor;
   }
   const states = await memberStates(app, em, companyId, users, needLoad, body.protective.minScore, lock);

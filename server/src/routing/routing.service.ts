@@ -4,10 +4,9 @@ import type { DryRunInput, PoolInput, RuleSetInput } from '@lifeline/shared/src/
 import { DEFAULT_PROTECTIVE } from '@lifeline/shared/src/routing';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
-import { KEY_FIELD_ROLES } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
 import type { EventMeta } from '../events/domain-events';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors';
+import { badRequest, conflict, notFound } from '../http/errors';
 import { isUniqueViolation } from '../db/tx';
 import { Customer } from '../customers/customer.entity';
 import { OrgUnit } from '../companies/org-unit.entity';
@@ -17,11 +16,10 @@ import { User } from '../users/user.entity';
 import { OPEN_STATUSES, latestRuleSet, planRoute, type Plan } from './engine';
 import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from './routing.entities';
 import { scoreInputOf } from '../scoring/score-input';
-
-const CONFIG_ROLES = ['admin'] as const;
+import { assertCan } from '../auth/permissions';
 
 function requireAdmin(actor: Actor) {
-  if (!(CONFIG_ROLES as readonly string[]).includes(actor.role)) throw forbidden('只有管理员可以修改分配规则和线索池');
+  assertCan(actor, 'routing.configure');
 }
 
 export class RoutingService {
@@ -65,7 +63,7 @@ export class RoutingService {
   }
 
   private async logManual(em: EntityManager, lead: Lead, fromOwnerId: number | null, meta: EventMeta) {
-    const names = await em.getRepository(User).findBy({ id: In([fromOwnerId, lead.ownerId, meta.actorId].filter((x): x is number => x !== null)) });
+    const names = await em.getRepository(User).findBy({ companyId: lead.companyId, id: In([fromOwnerId, lead.ownerId, meta.actorId].filter((x): x is number => x !== null)) });
     const nameOf = (id: number | null) => (id === null ? '无' : names.find((u) => u.id === id)?.name ?? `#${id}`);
     const plan: Plan = {
       ruleSetVersion: null, ruleIndex: null, ruleName: null, pool: null, ownerId: lead.ownerId, owner: null,
@@ -89,8 +87,8 @@ export class RoutingService {
   async decisionsFor(actor: Actor, leadId: number) {
     const lead = await this.leads.findVisible(this.app.ds.manager, actor, leadId, { withDeleted: true });
     const rows = await this.app.ds.getRepository(RoutingDecision).find({ where: { companyId: actor.companyId, leadId: lead.id }, order: { id: 'ASC' } });
-    const pools = await this.poolNames(rows.map((r) => r.poolId));
-    const owners = await this.leads.userNames(rows.map((r) => r.ownerId));
+    const pools = await this.poolNames(actor.companyId, rows.map((r) => r.poolId));
+    const owners = await this.leads.userNames(rows.map((r) => r.ownerId), actor.companyId);
     return {
       leadId: lead.id,
       items: rows.map((r) => ({
@@ -194,8 +192,8 @@ export class RoutingService {
     const em = this.app.ds.manager;
     const pools = await em.getRepository(RoutingPool).find({ where: { companyId: actor.companyId }, order: { id: 'ASC' } });
     const live = pools.filter((p) => p.deletedAt === null);
-    const members = live.length ? await em.getRepository(RoutingPoolMember).find({ where: { poolId: In(live.map((p) => p.id)) }, order: { position: 'ASC', id: 'ASC' } }) : [];
-    const users = members.length ? await em.getRepository(User).findBy({ id: In(members.map((m) => m.userId)) }) : [];
+    const members = live.length ? await em.getRepository(RoutingPoolMember).find({ where: { companyId: actor.companyId, poolId: In(live.map((p) => p.id)) }, order: { position: 'ASC', id: 'ASC' } }) : [];
+    const users = members.length ? await em.getRepository(User).findBy({ companyId: actor.companyId, id: In(members.map((m) => m.userId)) }) : [];
     const loads: { ownerId: number; n: string | number }[] = members.length
       ? await em.query(
           `SELECT ownerId, COUNT(*) AS n FROM \`lead\` WHERE companyId = ? AND status IN (${OPEN_STATUSES.map(() => '?').join(',')}) AND deletedAt IS NULL
@@ -238,7 +236,7 @@ export class RoutingService {
       if (this.app.tx.kind === 'mysql') qb.setLock('pessimistic_write');
       const pool = await qb.getOne();
       if (!pool) throw notFound(`线索池不存在（ID ${id}）`);
-      const before = await em.getRepository(RoutingPoolMember).find({ where: { poolId: id }, order: { position: 'ASC', id: 'ASC' } });
+      const before = await em.getRepository(RoutingPoolMember).find({ where: { companyId: actor.companyId, poolId: id }, order: { position: 'ASC', id: 'ASC' } });
       const beforeMembers = before.map((m) => ({ userId: m.userId, weight: m.weight, cap: m.cap, shifts: m.shifts }));
       const changes = diffFields({ name: pool.name, orgUnitId: pool.orgUnitId, members: beforeMembers }, { name: input.name, orgUnitId: input.orgUnitId, members: input.members });
       if (changes.length) {
@@ -270,9 +268,9 @@ export class RoutingService {
     }
   }
 
-  private async poolNames(ids: (number | null)[]) {
+  private async poolNames(companyId: number, ids: (number | null)[]) {
     const unique = [...new Set(ids.filter((i): i is number => i !== null))];
-    const rows = unique.length ? await this.app.ds.getRepository(RoutingPool).findBy({ id: In(unique) }) : [];
+    const rows = unique.length ? await this.app.ds.getRepository(RoutingPool).findBy({ companyId, id: In(unique) }) : [];
     return new Map(rows.map((p) => [p.id, p.name]));
   }
 
@@ -290,9 +288,7 @@ export class RoutingService {
 
   /** Leads the router parked for a supervisor: still unowned, in the caller's scope, oldest first. */
   async queue(actor: Actor) {
-    if (!KEY_FIELD_ROLES.includes(actor.role) && actor.role !== 'ops' && actor.role !== 'director') {
-      throw forbidden('只有主管、运营或管理员可以查看轮转队列');
-    }
+    assertCan(actor, 'routing.queue');
     const params: unknown[] = [actor.companyId];
     let scopeSql = '';
     if (actor.scope) {
@@ -306,8 +302,8 @@ export class RoutingService {
           AND l.deletedAt IS NULL${scopeSql} ORDER BY d.at ASC, l.id ASC LIMIT 200`,
       params,
     );
-    const pools = await this.poolNames(rows.map((r) => Number(r.poolId)));
-    const decisions = rows.length ? await this.app.ds.getRepository(RoutingDecision).findBy({ leadId: In(rows.map((r) => Number(r.leadId))), autoKey: 'auto' }) : [];
+    const pools = await this.poolNames(actor.companyId, rows.map((r) => Number(r.poolId)));
+    const decisions = rows.length ? await this.app.ds.getRepository(RoutingDecision).findBy({ companyId: actor.companyId, leadId: In(rows.map((r) => Number(r.leadId))), autoKey: 'auto' }) : [];
     return {
       items: rows.map((r) => {
         const d = decisions.find((x) => x.leadId === Number(r.leadId));
@@ -318,7 +314,7 @@ export class RoutingService {
 
   /** A supervisor takes a lead off the rotation queue and gives it to a rep (audited through the lead update). */
   async assignFromQueue(actor: Actor, leadId: number, ownerId: number, requestId?: string) {
-    if (!KEY_FIELD_ROLES.includes(actor.role)) throw forbidden('只有主管或管理员可以分配轮转队列中的线索');
+    assertCan(actor, 'routing.assign');
     const lead = await this.leads.findVisible(this.app.ds.manager, actor, leadId);
     if (lead.ownerId !== null) throw conflict('这条线索已有负责人，不在轮转队列中；如需改派请修改负责人');
     return this.leads.update(actor, leadId, { ownerId }, requestId);

@@ -76,7 +76,7 @@ export class ScoringService {
       checked += leads.length;
       changed += await this.app.tx.run(async (em) => {
         const now = this.app.clock.now();
-        const customers = await em.getRepository(Customer).findBy({ id: In([...new Set(leads.map((l) => l.customerId))]) });
+        const customers = await em.getRepository(Customer).findBy({ companyId: actor.companyId, id: In([...new Set(leads.map((l) => l.customerId))]) });
         const byId = new Map(customers.map((c) => [c.id, c]));
         const audit = new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now });
         let n = 0;

@@ -1,21 +1,19 @@
 import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
-import { scriptCreateSchema, scriptUpdateSchema, type Role } from '@lifeline/shared';
+import { scriptCreateSchema, scriptUpdateSchema } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { actorOf } from '../auth/auth.middleware';
 import type { Actor } from '../auth/actor';
 import { parseInput } from '../http/validate';
 import { idParam, requestIdOf } from '../http/router-kit';
-import { conflict, forbidden, notFound } from '../http/errors';
+import { conflict, notFound } from '../http/errors';
 import { Audit, diffFields } from '../audit/audit.service';
 import { Script } from './script.entities';
 import { companyScripts } from './library';
-
-/** Who curates the company's script library. */
-const EDITORS: Role[] = ['ops', 'director', 'admin'];
+import { allow, assertCan } from '../auth/permissions';
 
 function assertEditor(actor: Actor): void {
-  if (!EDITORS.includes(actor.role)) throw forbidden('只有销售运营、总监或管理员可以编辑话术库');
+  assertCan(actor, 'scripts.edit');
 }
 
 const view = (s: Script) => ({
@@ -30,7 +28,7 @@ const view = (s: Script) => ({
 export function scriptLibraryRoutes(app: AppContext): Router {
   const r = new Router({ prefix: '/api/scripts' });
 
-  r.post('/', async (ctx) => {
+  r.post('/', allow('scripts.edit'), async (ctx) => {
     const actor = actorOf(ctx);
     assertEditor(actor);
     const body = parseInput(scriptCreateSchema, ctx.request.body);
@@ -46,7 +44,7 @@ export function scriptLibraryRoutes(app: AppContext): Router {
     });
   });
 
-  r.patch('/:id', async (ctx) => {
+  r.patch('/:id', allow('scripts.edit'), async (ctx) => {
     const actor = actorOf(ctx);
     assertEditor(actor);
     const id = idParam(ctx);
@@ -80,7 +78,7 @@ export function scriptLibraryRoutes(app: AppContext): Router {
       return view({ ...s, deletedAt });
     });
   };
-  r.delete('/:id', setDeleted(true));
-  r.post('/:id/restore', setDeleted(false));
+  r.delete('/:id', allow('scripts.edit'), setDeleted(true));
+  r.post('/:id/restore', allow('scripts.edit'), setDeleted(false));
   return r;
 }

@@ -23,6 +23,9 @@ export function scriptRoutes(app: AppContext): Router {
   r.get('/script-picks', async (ctx) => {
     const actor = actorOf(ctx);
     const { leadId } = parseInput(pickQuery, ctx.query);
+    // The lead must be the caller's company's (another company's id is a 404); a colleague's lead just has no picks of theirs.
+    const [lead] = await app.ds.query('SELECT id FROM `lead` WHERE id = ? AND companyId = ?', [leadId, actor.companyId]);
+    if (!lead) throw notFound(`线索不存在或无权查看（ID ${leadId}）`);
     const rows = await app.ds.getRepository(ScriptPick).find({
       where: { companyId: actor.companyId, repId: actor.id, leadId, sentAt: IsNull() }, order: { pickedAt: 'DESC', id: 'DESC' },
     });

@@ -1,0 +1,177 @@
+import type { Context, Next } from 'koa';
+import { ROLES, ROLE_LABELS, type Role } from '@lifeline/shared';
+import { forbidden } from '../http/errors';
+import { DEFAULT_SETTINGS, type CompanySettings } from '../companies/settings';
+import type { Actor } from './actor';
+import { actorOf } from './auth.middleware';
+
+/**
+ * Who may do what: the one table the route guards, the services and README's role section are built from.
+ * A capability's `roles` are the default; `setting` names a company setting that replaces (roleSetting) or
+ * extends (supervisorSetting) them per company. Scope rules (own leads, subtree, company) are applied on top
+ * by the services: a role that may edit leads still edits only the leads it sees.
+ */
+export interface Capability {
+  roles: readonly Role[];
+  /** What it allows, for README. */
+  what: string;
+  /** The 403 a denied caller gets (Chinese, says who may). */
+  denied: string;
+  /** A company setting listing the roles instead of `roles` (`roles` is then its default). */
+  roleSetting?: 'phoneRevealRoles';
+  /** A company flag that, when on, also lets supervisors in. */
+  supervisorSetting?: 'supervisorCanExport';
+  /** A more precise 403 for some roles (e.g. a supervisor while the company flag is off). */
+  deniedFor?: Partial<Record<Role, string>>;
+}
+
+export const PERMISSIONS = {
+  'lead.create': {
+    roles: ['rep', 'supervisor', 'ops', 'admin'], what: 'create a lead (a rep only for themselves)',
+    denied: '总监账号只读，不能录入线索',
+  },
+  'lead.edit': {
+    roles: ['rep', 'supervisor', 'admin'], what: 'edit a lead in scope (customer fields, channel, stage)',
+    denied: '只有顾问（自己的线索）、主管或管理员可以修改线索',
+  },
+  'lead.keyFields': {
+    roles: ['supervisor', 'admin'], what: "change a lead's owner, status or lost reason; move a stage back; open the recycle bin",
+    denied: '只有主管或管理员可以修改负责人、状态和流失原因',
+  },
+  'lead.claim': {
+    roles: ['rep', 'supervisor'], what: 'claim a lead they own',
+    denied: '只有线索的负责人（顾问或主管）可以认领',
+  },
+  'lead.delete': {
+    roles: ['supervisor', 'admin'], what: 'delete / restore a lead',
+    denied: '只有主管或管理员可以删除或恢复线索',
+  },
+  'followup.create': {
+    roles: ['rep', 'supervisor', 'admin'], what: 'record a follow-up on a lead in scope',
+    denied: '只有顾问（自己的线索）、主管或管理员可以添加跟进',
+  },
+  'followup.delete': {
+    roles: ['rep', 'supervisor', 'admin'], what: 'delete / restore a follow-up (reps: their own)',
+    denied: '只有记录人、主管或管理员可以删除或恢复跟进记录',
+  },
+  'conversation.record': {
+    roles: ['rep'], what: "report a chat with one of their own customers (entry-rate KPI)",
+    denied: '只有顾问可以上报与自己客户的会话',
+  },
+  'customer.revealPhone': {
+    roles: DEFAULT_SETTINGS.phoneRevealRoles, roleSetting: 'phoneRevealRoles',
+    what: 'reveal one full phone (audited as `reveal`); company setting `phoneRevealRoles`',
+    denied: '你的角色不能查看完整手机号',
+  },
+  'customer.delete': {
+    roles: ['admin'], what: 'delete / restore a customer',
+    denied: '只有管理员可以删除或恢复客户',
+  },
+  'import.create': {
+    roles: ['supervisor', 'ops', 'admin'], what: 'import leads from Excel/CSV',
+    denied: '只有运营、主管或管理员可以导入线索',
+  },
+  'intake.channels': {
+    roles: ['ops', 'admin'], what: 'list / create / change intake channels',
+    denied: '只有管理员或运营可以配置接入渠道',
+  },
+  'content.configure': {
+    roles: ['ops', 'admin'], what: 'add / remove tag → material mappings',
+    denied: '只有管理员或运营可以配置标签资料',
+  },
+  'scripts.edit': {
+    roles: ['ops', 'director', 'admin'], what: 'add / edit / delete / restore scripts',
+    denied: '只有销售运营、总监或管理员可以编辑话术库',
+  },
+  'scoring.configure': {
+    roles: ['admin'], what: 'change score weights, recompute scores',
+    denied: '只有管理员可以修改评分权重或重算评分',
+  },
+  'routing.configure': {
+    roles: ['admin'], what: 'change routing rules and pools',
+    denied: '只有管理员可以修改分配规则和线索池',
+  },
+  'routing.queue': {
+    roles: ['supervisor', 'ops', 'director', 'admin'], what: 'see the rotation queue (supervisors: their subtree)',
+    denied: '只有主管、运营、总监或管理员可以查看轮转队列',
+  },
+  'routing.assign': {
+    roles: ['supervisor', 'admin'], what: 'assign a queued lead by hand',
+    denied: '只有主管或管理员可以分配轮转队列中的线索',
+  },
+  'alarms.view': {
+    roles: ['supervisor', 'ops', 'director', 'admin'], what: 'read the alarm rules',
+    denied: '只有主管及以上可以查看提醒规则',
+  },
+  'alarms.configure': {
+    roles: ['admin'], what: 'change the alarm rules',
+    denied: '只有管理员可以修改提醒规则',
+  },
+  'metrics.team': {
+    roles: ['supervisor', 'ops', 'director', 'admin'], what: 'team dashboards: rep battle map, channel ROI, journey heat, drill-down',
+    denied: '仅主管及以上可查看',
+  },
+  'metrics.export': {
+    roles: ['ops', 'director', 'admin'], supervisorSetting: 'supervisorCanExport',
+    deniedFor: { rep: '仅主管及以上可查看', supervisor: '公司未开放主管导出数据，请联系运营或管理员' },
+    what: 'export dashboard CSVs (supervisors when the company sets `supervisorCanExport`)',
+    denied: '没有导出权限：仅运营、总监、管理员（及公司开放后的主管）可以导出',
+  },
+  'metrics.spend': {
+    roles: ['ops', 'director', 'admin'], what: 'enter channel spend',
+    denied: '只有运营、总监或管理员可以录入渠道投放',
+  },
+} as const satisfies Record<string, Capability>;
+
+export type CapabilityName = keyof typeof PERMISSIONS;
+
+/** The roles holding a capability in a company with these settings. */
+export function rolesFor(cap: CapabilityName, settings: CompanySettings = DEFAULT_SETTINGS): Role[] {
+  const c: Capability = PERMISSIONS[cap];
+  const roles = [...(c.roleSetting ? settings[c.roleSetting] : c.roles)];
+  if (c.supervisorSetting && settings[c.supervisorSetting] && !roles.includes('supervisor')) roles.push('supervisor');
+  return roles;
+}
+
+export function can(actor: Pick<Actor, 'role' | 'settings'>, cap: CapabilityName): boolean {
+  return rolesFor(cap, actor.settings).includes(actor.role);
+}
+
+/** 403 with the capability's message unless the actor holds it. */
+export function assertCan(actor: Pick<Actor, 'role' | 'settings'>, cap: CapabilityName): void {
+  if (can(actor, cap)) return;
+  const c: Capability = PERMISSIONS[cap];
+  throw forbidden(c.deniedFor?.[actor.role] ?? c.denied);
+}
+
+/** Route guard: runs before the body or query is read, so a denied caller always gets the 403. */
+export function allow(cap: CapabilityName) {
+  return async (ctx: Context, next: Next) => {
+    assertCan(actorOf(ctx), cap);
+    await next();
+  };
+}
+
+export const README_ROLES_START = '<!-- roles:generated:start (npm run docs:roles; checked by test/server/role-table.test.ts) -->';
+export const README_ROLES_END = '<!-- roles:generated:end -->';
+
+/** README's capability × role table and masking rule, generated from PERMISSIONS and the default settings. */
+export function rolesMarkdown(): string {
+  const head = `| capability | ${ROLES.map((r) => `${r} (${ROLE_LABELS[r]})`).join(' | ')} | what |`;
+  const sep = `|---|${ROLES.map(() => ':-:').join('|')}|---|`;
+  const rows = (Object.keys(PERMISSIONS) as CapabilityName[]).map((cap) => {
+    const roles = rolesFor(cap);
+    const c: Capability = PERMISSIONS[cap];
+    const cell = (r: Role) => (roles.includes(r) ? '✓' : r === 'supervisor' && c.supervisorSetting ? '(✓)' : '—');
+    return `| \`${cap}\` | ${ROLES.map(cell).join(' | ')} | ${c.what} |`;
+  });
+  const visible = DEFAULT_SETTINGS.phoneVisibleRoles.join(', ');
+  const reveal = DEFAULT_SETTINGS.phoneRevealRoles.join(', ');
+  const masking =
+    `**Phone masking.** Phones are shown in full only to the roles in the company's \`phoneVisibleRoles\` (default: ${visible}) ` +
+    `and masked as \`139****1234\` for everyone else, in every response that can carry one (lead and customer views, lookup, ` +
+    `timeline, audit rows, archived intake payloads, import reports, WeCom contacts, error messages). A rep is also shown ` +
+    `only the phones of customers they may see. The one way to a full number for a masked role is ` +
+    `\`POST /api/customers/:id/reveal-phone\` (roles in \`phoneRevealRoles\`, default: ${reveal}), which writes an audit row.`;
+  return [README_ROLES_START, head, sep, ...rows, '', masking, README_ROLES_END].join('\n');
+}

@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ROLES, type Role } from '@lifeline/shared';
+import { README_ROLES_END, README_ROLES_START, rolesMarkdown } from '../../server/src/auth/permissions';
+import { describeEachDb, Harness } from '../support/harness';
+
+const ALL = ROLES;
+const MANAGERS: Role[] = ['supervisor', 'ops', 'director', 'admin'];
+
+/**
+ * README's role rules as a table: every authenticated route × every role → may call it (true) or gets 403.
+ * Written by hand from README ("Roles", the API tables), not from the code's table, so a change to either shows.
+ * A new route without an entry here fails the test.
+ */
+const EXPECTED: Record<string, readonly Role[]> = {
+  'GET /api/me': ALL,
+  'GET /api/users': ALL,
+  'GET /api/org-units': ALL,
+  'GET /api/meta': ALL,
+  'GET /api/customers/lookup': ALL,
+  'GET /api/customers/:id': ALL,
+  'POST /api/customers/:id/reveal-phone': MANAGERS,
+  'DELETE /api/customers/:id': ['admin'],
+  'POST /api/customers/:id/restore': ['admin'],
+  'POST /api/leads': ['rep', 'supervisor', 'ops', 'admin'],
+  'GET /api/leads': ALL,
+  'GET /api/leads/:id': ALL,
+  'PATCH /api/leads/:id': ['rep', 'supervisor', 'admin'],
+  'POST /api/leads/:id/claim': ['rep', 'supervisor'],
+  'DELETE /api/leads/:id': ['supervisor', 'admin'],
+  'POST /api/leads/:id/restore': ['supervisor', 'admin'],
+  'GET /api/leads/:id/timeline': ALL,
+  'GET /api/leads/:id/followups': ALL,
+  'GET /api/leads/:id/audit': ALL,
+  'GET /api/leads/:id/routing': ALL,
+  'GET /api/leads/:id/intake': ALL,
+  'POST /api/followups': ['rep', 'supervisor', 'admin'],
+  'DELETE /api/followups/:id': ['rep', 'supervisor', 'admin'],
+  'POST /api/followups/:id/restore': ['rep', 'supervisor', 'admin'],
+  'GET /api/wecom/jsapi-signature': ALL,
+  'GET /api/wecom/external-contact/:externalUserId': ALL,
+  'POST /api/sidebar/voice-draft': ALL,
+  'POST /api/sidebar/voice': ALL,
+  'GET /api/routing/rules': ALL,
+  'GET /api/routing/rules/:version': ALL,
+  'PUT /api/routing/rules': ['admin'],
+  'GET /api/routing/pools': ALL,
+  'POST /api/routing/pools': ['admin'],
+  'PUT /api/routing/pools/:id': ['admin'],
+  'POST /api/routing/dry-run': ALL,
+  'GET /api/routing/queue': MANAGERS,
+  'POST /api/routing/queue/:id/assign': ['supervisor', 'admin'],
+  'GET /api/scoring/weights': ALL,
+  'PUT /api/scoring/weights': ['admin'],
+  'POST /api/scoring/recompute': ['admin'],
+  'GET /api/intake-channels': ['ops', 'admin'],
+  'POST /api/intake-channels': ['ops', 'admin'],
+  'PATCH /api/intake-channels/:id': ['ops', 'admin'],
+  'POST /api/imports': ['supervisor', 'ops', 'admin'],
+  'GET /api/imports': ALL,
+  'GET /api/imports/:id': ALL,
+  'GET /api/customers/:id/content-queue': ALL,
+  'POST /api/content-queue/:id/sent': ALL,
+  'GET /api/content/items': ALL,
+  'POST /api/content/items': ['ops', 'admin'],
+  'DELETE /api/content/items/:id': ['ops', 'admin'],
+  'GET /api/script-picks': ALL,
+  'POST /api/script-picks/:id/sent': ALL,
+  'GET /api/scripts': ALL,
+  'POST /api/scripts': ['ops', 'director', 'admin'],
+  'PATCH /api/scripts/:id': ['ops', 'director', 'admin'],
+  'DELETE /api/scripts/:id': ['ops', 'director', 'admin'],
+  'POST /api/scripts/:id/restore': ['ops', 'director', 'admin'],
+  'GET /api/alarms/settings': MANAGERS,
+  'PUT /api/alarms/settings': ['admin'],
+  'GET /api/metrics/kpis': ALL,
+  'GET /api/metrics/lead-health': ALL,
+  'GET /api/metrics/rep-battle': MANAGERS,
+  'GET /api/metrics/channel-roi': MANAGERS,
+  'GET /api/metrics/journey-heat': MANAGERS,
+  'GET /api/metrics/drill': MANAGERS,
+  // Supervisors too when the company sets supervisorCanExport (checked below).
+  'GET /api/metrics/export': ['ops', 'director', 'admin'],
+  'PUT /api/metrics/channel-spend': ['ops', 'director', 'admin'],
+  // Only a rep reports a chat, and only with their own customer (the entry-rate KPI counts them).
+  'POST /api/conversations': ['rep'],
+};
+
+const USER_OF: Record<Role, string> = { rep: '张敏', supervisor: '李静', ops: '黄蓉', director: '马骏', admin: '系统管理员' };
+
+describeEachDb('role table: every route × every role', (kind) => {
+  const h = new Harness(kind, 10);
+  beforeAll(() => h.start());
+  afterAll(() => h.stop());
+
+  // Ids nobody has: an allowed role gets 400/404 (never 403), a denied one the guard's 403 before anything is read.
+  const call = (route: string, opts: { as?: string } = {}) => {
+    const [method, path] = route.split(' ');
+    const url = path.replace(/:[A-Za-z]+/g, '999999');
+    return h.req(method, url, { ...opts, ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }) });
+  };
+
+  it('lists exactly the authenticated routes of the app', async () => {
+    const authenticated: string[] = [];
+    for (const route of h.routes()) {
+      if (!route.split(' ')[1].startsWith('/api/')) continue;
+      if ((await call(route)).status === 401) authenticated.push(route);
+    }
+    expect(authenticated.length).toBeGreaterThan(60);
+    expect(authenticated.filter((r) => !(r in EXPECTED)), 'routes missing from the role table').toEqual([]);
+    expect(Object.keys(EXPECTED).filter((r) => !authenticated.includes(r)), 'table rows for routes that do not exist').toEqual([]);
+  });
+
+  it('answers 403 exactly where the table says deny, for every role', async () => {
+    const wrong: string[] = [];
+    for (const [route, allowed] of Object.entries(EXPECTED)) {
+      for (const role of ROLES) {
+        const r = await call(route, { as: USER_OF[role] });
+        const denied = r.status === 403;
+        if (r.status === 401 || denied === allowed.includes(role)) wrong.push(`${route} as ${role}: ${r.status} ${r.text.slice(0, 80)}`);
+        if (denied) expect(r.body.error, route).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/[\u4e00-\u9fa5]/) });
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('lets supervisors export once the company allows it', async () => {
+    const companyId = h.seed.companyId;
+    const set = async (settings: object) => {
+      await h.ds.query('UPDATE company SET settings = ? WHERE id = ?', [JSON.stringify(settings), companyId]);
+      h.app.actors.clear();
+    };
+    expect((await h.req('GET', '/api/me', { as: '李静' })).body.canExport).toBe(false);
+    await set({ supervisorCanExport: true });
+    try {
+      expect((await h.req('GET', '/api/me', { as: '李静' })).body.canExport).toBe(true);
+      expect((await call('GET /api/metrics/export', { as: '李静' })).status).toBe(400);
+      expect((await call('GET /api/metrics/export', { as: '张敏' })).status).toBe(403);
+    } finally {
+      await set({});
+    }
+  });
+
+  it('reveal-phone is refused to a rep even though reps see phones; a manager reveals one, audited', async () => {
+    const lead = (await h.req('GET', '/api/leads?pageSize=1', { as: '张敏' })).body.items[0];
+    const before = await h.count('audit_log', "action = 'reveal'");
+    const rep = await h.req('POST', `/api/customers/${lead.customerId}/reveal-phone`, { as: '张敏' });
+    expect(rep.status).toBe(403);
+    expect(rep.body.error.message).toBe('你的角色不能查看完整手机号');
+    expect(await h.count('audit_log', "action = 'reveal'")).toBe(before);
+    const sup = await h.req('POST', `/api/customers/${lead.customerId}/reveal-phone`, { as: '李静' });
+    expect(sup.status).toBe(200);
+    expect(sup.body.phone).toBe(lead.customer.phone);
+    expect(await h.count('audit_log', "action = 'reveal'")).toBe(before + 1);
+  });
+
+  it("conversations: a rep only for their own customer; other roles are refused; nothing is counted", async () => {
+    const mine = (await h.req('GET', '/api/leads?pageSize=1', { as: '张敏' })).body.items[0];
+    const theirs = (await h.req('GET', '/api/leads?pageSize=1', { as: '陈晨' })).body.items[0];
+    const before = await h.count('conversation');
+    const other = await h.req('POST', '/api/conversations', { as: '张敏', body: { customerId: theirs.customerId, source: 'wecom' } });
+    expect(other.status).toBe(404);
+    for (const as of ['李静', '黄蓉', '马骏', '系统管理员']) {
+      expect((await h.req('POST', '/api/conversations', { as, body: { customerId: mine.customerId, source: 'wecom' } })).status, as).toBe(403);
+    }
+    expect(await h.count('conversation')).toBe(before);
+    const ok = await h.req('POST', '/api/conversations', { as: '张敏', body: { customerId: mine.customerId, source: 'wecom' } });
+    expect(ok.status).toBe(200);
+    expect(await h.count('conversation')).toBe(before + 1);
+  });
+});
+
+it("README's role table and masking rule are the code's (regenerate with npm run docs:roles)", () => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const start = readme.indexOf(README_ROLES_START);
+  const end = readme.indexOf(README_ROLES_END);
+  expect(start, 'README lacks the generated roles section').toBeGreaterThan(-1);
+  expect(readme.slice(start, end + README_ROLES_END.length)).toBe(rolesMarkdown());
+});

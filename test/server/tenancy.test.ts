@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb, Harness, type SecondCompany } from '../support/harness';
+
+/** Tables whose rows a request could create or change, for "changes nothing" (all companies). */
+const TABLES = [
+  'company', 'app_user', 'org_unit', 'customer', '`lead`', 'followup', 'journey_event', 'audit_log', 'script', 'script_pick',
+  'routing_pool', 'routing_pool_member', 'routing_rule_set', 'routing_decision', 'intake_channel', 'intake_record', 'content_item',
+  'content_queue', 'import_job', 'conversation', 'channel_spend',
+];
+
+/** Path parameters that are not ids of our records: a per-company version number, WeCom's id, the open intake code. */
+const NOT_OUR_IDS = ['GET /api/routing/rules/:version', 'GET /api/wecom/external-contact/:externalUserId', 'POST /api/intake/:code'];
+
+describeEachDb('tenancy: ids of another company are 404/400 and change nothing', (kind) => {
+  const h = new Harness(kind, 12);
+  let b: SecondCompany;
+  let mine: { leadId: number; customerId: number; unitId: number };
+
+  beforeAll(async () => {
+    await h.start();
+    b = await h.addSecondCompany();
+    const zhang = await h.user('张敏');
+    const [l] = await h.ds.query('SELECT id, customerId, orgUnitId FROM `lead` WHERE ownerId = ? AND deletedAt IS NULL ORDER BY id LIMIT 1', [zhang.id]);
+    mine = { leadId: Number(l.id), customerId: Number(l.customerId), unitId: Number(l.orgUnitId) };
+  }, 60_000);
+  afterAll(() => h.stop());
+
+  /** Every row of every table (ids, times, values) — a request that "changes nothing" leaves this exactly equal. */
+  const snapshot = async () => {
+    const out: Record<string, unknown> = {};
+    for (const t of TABLES) out[t] = await h.ds.query(`SELECT * FROM ${t} ORDER BY id`);
+    return JSON.stringify(out);
+  };
+
+  it('the second company is seeded with its own people, leads, script, pool, channel and more', async () => {
+    expect(b.seed.companyId).not.toBe(h.seed.companyId);
+    for (const [table, id] of [['`lead`', b.leadId], ['customer', b.customerId], ['followup', b.followupId], ['script', b.scriptId],
+      ['routing_pool', b.poolId], ['org_unit', b.orgUnitId], ['intake_channel', b.channelId], ['content_item', b.contentItemId],
+      ['content_queue', b.contentQueueId], ['import_job', b.importId], ['script_pick', b.scriptPickId], ['app_user', b.ownerId]] as const) {
+      expect(await h.count(table, 'id = ? AND companyId = ?', [id, b.seed.companyId]), table).toBe(1);
+    }
+    // Its own users see their own company only.
+    const theirs = await h.req('GET', '/api/leads?pageSize=100', { as: '远航管理员' });
+    expect(theirs.body.total).toBe(await h.count('`lead`', 'companyId = ? AND deletedAt IS NULL', [b.seed.companyId]));
+    expect((await h.req('GET', '/api/users', { as: '远航管理员' })).body.items.map((u: any) => u.name).sort())
+      .toEqual(['宋佳', '林涛', '郝运', '远航管理员', '韩梅', '魏来'].sort());
+  });
+
+  it('every route that takes an id answers 404 or 400 for the other company\'s id, and nothing changes', async () => {
+    type Ask = [as: string, method: string, path: string, body?: unknown, headers?: Record<string, string>];
+    const key = (n: number) => ({ 'idempotency-key': `tenancy-${kind}-${n}` });
+    const asks: Ask[] = [
+      // leads (path)
+      ['系统管理员', 'GET', `/api/leads/${b.leadId}`],
+      ['系统管理员', 'PATCH', `/api/leads/${b.leadId}`, { name: '改名' }],
+      ['系统管理员', 'DELETE', `/api/leads/${b.leadId}`],
+      ['系统管理员', 'POST', `/api/leads/${b.leadId}/restore`],
+      ['李静', 'POST', `/api/leads/${b.leadId}/claim`],
+      ['系统管理员', 'GET', `/api/leads/${b.leadId}/timeline`],
+      ['系统管理员', 'GET', `/api/leads/${b.leadId}/followups`],
+      ['系统管理员', 'GET', `/api/leads/${b.leadId}/audit`],
+      ['系统管理员', 'GET', `/api/leads/${b.leadId}/routing`],
+      ['系统管理员', 'GET', `/api/leads/${b.leadId}/intake`],
+      ['系统管理员', 'POST', `/api/routing/queue/${b.leadId}/assign`, { ownerId: (await h.user('张敏')).id }],
+      ['张敏', 'GET', `/api/script-picks?leadId=${b.leadId}`],
+      // leads (query and body)
+      ['系统管理员', 'GET', `/api/leads?owner=${b.ownerId}`],
+      ['系统管理员', 'POST', '/api/leads', { phone: '13812340001', channel: '百度-品牌词', ownerId: b.ownerId }],
+      ['系统管理员', 'PATCH', `/api/leads/${mine.leadId}`, { ownerId: b.ownerId }],
+      ['系统管理员', 'POST', '/api/followups', { leadId: b.leadId, action: '已电话沟通' }, key(1)],
+      ['张敏', 'POST', '/api/followups', { leadId: mine.leadId, action: '已发送资料', scriptId: b.scriptId }, key(2)],
+      // customers
+      ['系统管理员', 'GET', `/api/customers/${b.customerId}`],
+      ['李静', 'POST', `/api/customers/${b.customerId}/reveal-phone`],
+      ['系统管理员', 'DELETE', `/api/customers/${b.customerId}`],
+      ['系统管理员', 'POST', `/api/customers/${b.customerId}/restore`],
+      ['系统管理员', 'GET', `/api/customers/${b.customerId}/content-queue`],
+      ['张敏', 'POST', '/api/conversations', { customerId: b.customerId, source: 'wecom' }],
+      // follow-ups, scripts, picks
+      ['系统管理员', 'DELETE', `/api/followups/${b.followupId}`],
+      ['系统管理员', 'POST', `/api/followups/${b.followupId}/restore`],
+      ['系统管理员', 'PATCH', `/api/scripts/${b.scriptId}`, { title: '改标题' }],
+      ['系统管理员', 'DELETE', `/api/scripts/${b.scriptId}`],
+      ['系统管理员', 'POST', `/api/scripts/${b.scriptId}/restore`],
+      ['张敏', 'POST', `/api/script-picks/${b.scriptPickId}/sent`],
+      // routing: pools, org units, members, rules
+      ['系统管理员', 'PUT', `/api/routing/pools/${b.poolId}`, { name: '改池', orgUnitId: mine.unitId, members: [] }],
+      ['系统管理员', 'POST', '/api/routing/pools', { name: '新池', orgUnitId: b.orgUnitId, members: [] }],
+      ['系统管理员', 'POST', '/api/routing/pools', { name: '新池', orgUnitId: mine.unitId, members: [{ userId: b.ownerId, weight: 1 }] }],
+      ['系统管理员', 'PUT', '/api/routing/rules', { rules: [], defaultPoolId: b.poolId }],
+      // metrics filters (company-wide roles: 404)
+      ['黄蓉', 'GET', `/api/metrics/kpis?unitId=${b.orgUnitId}`],
+      ['黄蓉', 'GET', `/api/metrics/kpis?repId=${b.ownerId}`],
+      ['黄蓉', 'GET', `/api/metrics/rep-battle?unitId=${b.orgUnitId}`],
+      // intake channels, content, imports
+      ['系统管理员', 'PATCH', `/api/intake-channels/${b.channelId}`, { name: '改名' }],
+      ['系统管理员', 'DELETE', `/api/content/items/${b.contentItemId}`],
+      ['系统管理员', 'POST', `/api/content-queue/${b.contentQueueId}/sent`],
+      ['系统管理员', 'GET', `/api/imports/${b.importId}`],
+    ];
+    // Every authenticated route with an id in its path is asked at least once (a new one without a case fails here).
+    const pattern = (route: string) => {
+      const [m, p] = route.split(' ');
+      return { route, m, re: new RegExp(`^${p.replace(/:[A-Za-z]+/g, '[^/?]+')}(\\?.*)?$`) };
+    };
+    const withIds = h.routes().filter((r) => r.includes('/api/') && r.includes(':') && !NOT_OUR_IDS.includes(r)).map(pattern);
+    const unasked = withIds.filter((p) => !asks.some(([, m, path]) => m === p.m && p.re.test(path))).map((p) => p.route);
+    expect(withIds.length).toBeGreaterThan(25);
+    expect(unasked, 'routes taking an id with no tenancy case').toEqual([]);
+
+    const wrong: string[] = [];
+    for (const [as, method, path, body, headers] of asks) {
+      const before = await snapshot();
+      const r = await h.req(method, path, { as, body, headers });
+      if (r.status !== 404 && r.status !== 400) wrong.push(`${as} ${method} ${path}: ${r.status} ${r.text.slice(0, 120)}`);
+      else expect(r.body.error.message, path).toMatch(/[\u4e00-\u9fa5]/);
+      if ((await snapshot()) !== before) wrong.push(`${as} ${method} ${path}: changed rows`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("a timeline never shows another company's script title, even for a stored id", async () => {
+    const [title] = await h.ds.query('SELECT title FROM script WHERE id = ?', [b.scriptId]);
+    const zhang = await h.user('张敏');
+    const [lead] = await h.ds.query('SELECT customerId FROM `lead` WHERE id = ?', [mine.leadId]);
+    // A follow-up stored before the check existed, naming the other company's script.
+    await h.ds.query(
+      `INSERT INTO followup (companyId, leadId, customerId, authorId, action, conclusion, nextStepAt, nextStepAction, source, transcript, scriptId,
+         signedCourse, clientRequestId, requestHash, createdAt, deletedAt) VALUES (?, ?, ?, ?, '已发送资料', '旧数据', NULL, NULL, 'typed', NULL, ?, NULL, ?, 'x', ?, NULL)`,
+      [h.seed.companyId, mine.leadId, lead.customerId, zhang.id, b.scriptId, `tenancy-old-${kind}`, h.clock.now()],
+    );
+    const t = await h.req('GET', `/api/leads/${mine.leadId}/timeline`, { as: '张敏' });
+    expect(t.status).toBe(200);
+    const entry = t.body.items.find((e: any) => e.scriptId === b.scriptId);
+    expect(entry).toBeTruthy();
+    expect(t.text).not.toContain(title.title);
+  });
+
+  it("the other company's own users still reach their records (the checks are by company, not blanket)", async () => {
+    expect((await h.req('GET', `/api/leads/${b.leadId}/timeline`, { as: '远航管理员' })).status).toBe(200);
+    expect((await h.req('GET', `/api/imports/${b.importId}`, { as: '远航管理员' })).status).toBe(200);
+    const f = await h.req('POST', '/api/followups', {
+      as: '远航管理员', headers: { 'idempotency-key': `tenancy-${kind}-own` }, body: { leadId: b.leadId, action: '已发送资料', scriptId: b.scriptId },
+    });
+    expect(f.status).toBe(201);
+    const [title] = await h.ds.query('SELECT title FROM script WHERE id = ?', [b.scriptId]);
+    const t = await h.req('GET', `/api/leads/${b.leadId}/timeline`, { as: '远航管理员' });
+    expect(t.body.items.some((e: any) => e.scriptTitle === title.title)).toBe(true);
+  });
+});
