@@ -16,6 +16,7 @@ const MANAGERS: Role[] = ['supervisor', 'ops', 'director', 'admin'];
 const EXPECTED: Record<string, readonly Role[]> = {
   'GET /api/me': ALL,
   'GET /api/users': ALL,
+  'PATCH /api/users/:id': ['admin'],
   'GET /api/org-units': ALL,
   'GET /api/meta': ALL,
   'GET /api/customers/lookup': ALL,

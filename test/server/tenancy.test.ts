@@ -97,6 +97,10 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'DELETE', `/api/content/items/${b.contentItemId}`],
       ['系统管理员', 'POST', `/api/content-queue/${b.contentQueueId}/sent`],
       ['系统管理员', 'GET', `/api/imports/${b.importId}`],
+      // people
+      ['系统管理员', 'PATCH', `/api/users/${b.ownerId}`, { active: false }],
+      ['系统管理员', 'PATCH', `/api/users/${(await h.user('张敏')).id}`, { orgUnitId: b.orgUnitId }],
+      ['系统管理员', 'PATCH', `/api/users/${(await h.user('张敏')).id}`, { managerId: b.ownerId }],
     ];
     // Every authenticated route with an id in its path is asked at least once (a new one without a case fails here).
     const pattern = (route: string) => {

@@ -117,6 +117,10 @@ export const PERMISSIONS = {
     what: 'export dashboard CSVs (supervisors when the company sets `supervisorCanExport`)',
     denied: '没有导出权限：仅运营、总监、管理员（及公司开放后的主管）可以导出',
   },
+  'users.manage': {
+    roles: ['admin'], what: "change a user's role, active flag (停用), org unit or manager",
+    denied: '只有管理员可以修改用户的角色、状态和组织',
+  },
   'metrics.spend': {
     roles: ['ops', 'director', 'admin'], what: 'enter channel spend',
     denied: '只有运营、总监或管理员可以录入渠道投放',

@@ -2,6 +2,7 @@ import { IsNull } from 'typeorm';
 import { ROLE_LABELS, type UserUpdateBody } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
+import { assertCan } from '../auth/permissions';
 import { Audit, diffFields } from '../audit/audit.service';
 import { bumpUserAuthVersion } from '../companies/auth-version';
 import { OrgUnit } from '../companies/org-unit.entity';
@@ -18,7 +19,7 @@ export function userView(u: User) {
  * next write at once (reads within AUTH_CACHE_MS, see auth.middleware.ts).
  */
 export async function updateUser(app: AppContext, actor: Actor, id: number, patch: UserUpdateBody, requestId?: string) {
-  if (actor.role !== 'admin') throw forbidden('只有管理员可以修改用户的角色、状态和组织');
+  assertCan(actor, 'users.manage');
   if (id === actor.id && ((patch.role !== undefined && patch.role !== actor.role) || patch.active === false)) {
     throw forbidden('不能停用自己或修改自己的角色，请让另一位管理员操作');
   }

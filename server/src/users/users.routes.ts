@@ -5,6 +5,7 @@ import {
 } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { actorOf } from '../auth/auth.middleware';
+import { allow } from '../auth/permissions';
 import { parseInput } from '../http/validate';
 import { idParam, requestIdOf } from '../http/router-kit';
 import { OrgUnit } from '../companies/org-unit.entity';
@@ -23,7 +24,7 @@ export function directoryRoutes(app: AppContext): Router {
   });
 
   /** Admin: role, active (停用/启用), org unit, manager. Audited; applies to the user's next write in every process. */
-  r.patch('/users/:id', async (ctx) => {
+  r.patch('/users/:id', allow('users.manage'), async (ctx) => {
     ctx.body = await updateUser(app, actorOf(ctx), idParam(ctx), parseInput(userUpdateSchema, ctx.request.body), requestIdOf(ctx));
   });
 
