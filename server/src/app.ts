@@ -25,6 +25,7 @@ import { sidebarModule } from './sidebar';
 import { intakeRoutingModule } from './routing/module';
 import { alarmsModule } from './alarms';
 import { metricsModule } from './metrics';
+import { openApiRoutes } from './openapi/openapi.routes';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -69,6 +70,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
     c.body = { status: 'ok', db: dbKindOf(opts.ds) };
   });
   koa.use(open.routes());
+  koa.use(openApiRoutes(opts.config).routes()); // the API's own description: open, no data
   for (const r of sidebar.open) koa.use(r.routes());
   for (const r of intake.open) koa.use(r.routes());
   if (opts.config.demo) koa.use(devLoginRoutes(ctx).routes());
