@@ -1,4 +1,4 @@
-/** Plain, readable, CJK-first; tables turn into stacked rows on phones (375 px) instead of scrolling sideways. */
+/** Plain, readable, CJK-first; on phones (375 px) each table row becomes "name type required" over its rules, never scrolling sideways. */
 export const DOCS_PAGE_CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.6 -apple-system,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC",sans-serif;color:#1f2328;background:#f6f7f9}
@@ -34,10 +34,10 @@ pre{background:#f6f8fa;border:1px solid #e5e8eb;border-radius:4px;padding:8px;ov
 @media (max-width:640px){
   header,main{padding:10px}
   article{padding:12px 10px}
-  table,tbody,tr,td{display:block;width:100%}
-  th{display:none}
-  tr{border-top:1px solid #d0d7de;padding:4px 0}
-  td{border:0;padding:1px 0 1px 72px;position:relative;white-space:normal!important}
-  td::before{content:attr(data-label);position:absolute;left:0;width:64px;color:#57606a;font-size:12px;padding-top:2px}
+  table,tbody{display:block;width:100%}
+  th,tr:first-child{display:none}
+  tr{display:block;border-top:1px solid #e5e8eb;padding:6px 0}
+  td{display:inline;border:0;padding:0 8px 0 0;white-space:normal!important}
+  td[data-label="约束"]{display:block;color:#424a53;padding:2px 0 0}
 }
 `;

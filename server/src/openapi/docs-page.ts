@@ -32,7 +32,7 @@ ${ops.get(t.name)!.map(({ method, path, op }) => renderOperation(doc, method, pa
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Lifeline 接口文档</title><style>${DOCS_PAGE_CSS}</style></head>
 <body><header><h1>Lifeline 接口文档</h1>
-<p>错误一律为 <code>{"error":{"code","message","details?"}}</code>，message 是可直接展示的中文。时间、幂等、软删除、数据范围、手机号脱敏、分页和限制等约定见仓库中的 <code>docs/api.md</code>。
+<p>错误一律为 <code>{"error":{"code","message","details?"}}</code>，message 是可直接展示的中文。「纯文本」字段不接受控制字符、零宽字符和方向控制字符；「最多 N 个字」按字符（Unicode 码点）计，一个汉字算一个字。时间、幂等、软删除、数据范围、手机号脱敏、分页和限制等约定见仓库中的 <code>docs/api.md</code>。
 机器可读版本：<a href="/api/openapi.json">/api/openapi.json</a>（OpenAPI ${esc(doc.openapi)}）。</p>
 <nav>${nav}</nav></header>
 <main>${sections}</main></body></html>`;
@@ -148,7 +148,7 @@ function rulesOf(schema: JsonSchema): string[] {
   if (schema.format === 'date-time') rules.push('ISO 8601 时间，须带时区（如 `2026-01-20T15:00:00+08:00`）');
   else if (schema.format) rules.push(`格式 ${String(schema.format)}`);
   else if (typeof schema.pattern === 'string') rules.push(`格式 \`${schema.pattern}\``);
-  if (schema['x-plain-text']) rules.push('纯文本（不接受控制字符、零宽和方向控制字符）');
+  if (schema['x-plain-text']) rules.push('纯文本');
   if (schema.default !== undefined) rules.push(`默认 \`${JSON.stringify(schema.default)}\``);
   const items = schema.items as JsonSchema | undefined;
   if (items && !items.properties) rules.push(...rulesOf(items).map((r) => `每项${r}`));

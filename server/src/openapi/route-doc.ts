@@ -14,7 +14,6 @@ export type AuthKind = 'none' | 'session' | 'intake' | 'platform-callback' | 'si
 
 /** Operation groups, in the order the docs page shows them. */
 export const TAGS = [
-  { name: 'system', label: '系统与文档' },
   { name: 'auth', label: '登录与身份' },
   { name: 'directory', label: '人员、组织与词表' },
   { name: 'customers', label: '客户' },
@@ -27,6 +26,7 @@ export const TAGS = [
   { name: 'alarms', label: '提醒与平台回调' },
   { name: 'sidebar', label: '侧边栏' },
   { name: 'metrics', label: '数据看板' },
+  { name: 'system', label: '系统与文档' },
 ] as const;
 export type Tag = (typeof TAGS)[number]['name'];
 
