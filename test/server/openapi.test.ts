@@ -59,6 +59,25 @@ describe('OpenAPI document and docs page [sqlite]', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('GET operations documented as closed to a role answer that role 403', async () => {
+    const wrong: string[] = [];
+    const checked: string[] = [];
+    const asRole = { rep: '张敏', supervisor: '李静', ops: '黄蓉', director: '马骏' } as const;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      const op = item.get;
+      if (!op || !Array.isArray(op['x-roles']) || path.includes('{') || op.parameters?.some((p: any) => p.required)) continue;
+      for (const [role, name] of Object.entries(asRole)) {
+        if (op['x-roles'].includes(role)) continue;
+        const r = await h.req('GET', path, { as: name });
+        checked.push(`${role} GET ${path}`);
+        if (r.status !== 403) wrong.push(`${role} GET ${path} → ${r.status}`);
+      }
+    }
+    expect(checked).toContain('rep GET /api/routing/queue');
+    expect(checked.length).toBeGreaterThanOrEqual(8);
+    expect(wrong).toEqual([]);
+  });
+
   it('a follow-up conclusion one character over the documented limit gets the documented 400 and writes nothing', async () => {
     const limit = bodySchema('/api/followups', 'post').properties.conclusion.maxLength;
     expect(limit).toBe(100);
