@@ -6,9 +6,9 @@ header,main{max-width:1040px;margin:0 auto;padding:16px}
 header{padding-bottom:0}
 h1{font-size:24px;margin:8px 0}
 h2{font-size:20px;margin:32px 0 12px;padding-bottom:4px;border-bottom:2px solid #d0d7de}
-h3{font-size:16px;margin:0 0 4px;word-break:break-all}
+h3{font-size:16px;margin:0 0 4px;overflow-wrap:anywhere}
 h4{font-size:14px;margin:14px 0 6px;color:#57606a}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;background:#eef1f4;padding:1px 4px;border-radius:3px;word-break:break-all}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;background:#eef1f4;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}
 a{color:#0969da}
 nav{display:flex;flex-wrap:wrap;gap:6px;margin:12px 0 0}
 nav a{background:#fff;border:1px solid #d0d7de;border-radius:14px;padding:2px 10px;text-decoration:none;font-size:14px}

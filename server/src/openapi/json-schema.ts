@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasTextCheck } from '@lifeline/shared';
+import { hasTextCheck, phoneSchema } from '@lifeline/shared';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -28,7 +28,14 @@ export function probeMaxLength(schema: z.ZodType): number | undefined {
   return fits;
 }
 
+/** Shared schemas whose rule lives in code (a transform), said in words where the schema is used. */
+const RULES_IN_WORDS = new Map<unknown, string>([
+  [phoneSchema, '中国大陆手机号（11 位）；可带 +86、空格、横线，全角数字也可，服务器会规范化'],
+]);
+
 function documentRefinedStrings(ctx: { zodSchema: unknown; jsonSchema: JsonSchema }): void {
+  const words = RULES_IN_WORDS.get(ctx.zodSchema);
+  if (words) ctx.jsonSchema.description ??= words;
   const schema = ctx.zodSchema as z.ZodType;
   if (schema._zod.def.type !== 'string') return;
   if (hasTextCheck(schema)) ctx.jsonSchema['x-plain-text'] = true;
