@@ -78,6 +78,24 @@ describe('OpenAPI document and docs page [sqlite]', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('every operation documented with a JSON body answers 415 to another type and 413 past the body limit', async () => {
+    const fill = (path: string) => path.replace(/\{(\w+)\}/g, '1');
+    const wrong: string[] = [];
+    const huge = JSON.stringify({ conclusion: 'x'.repeat(70 * 1024) }); // over TEST_CONFIG.bodyLimit (64kb)
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (!op.requestBody?.content['application/json']?.schema?.properties) continue;
+        const where = `${method.toUpperCase()} ${path}`;
+        if (!op.responses['415'] || !op.responses['413']) wrong.push(`${where} does not document 413/415`);
+        const asText = await h.req(method.toUpperCase(), fill(path), { as: ADMIN, raw: 'hello', headers: { 'content-type': 'text/plain' } });
+        if (asText.status !== 415) wrong.push(`${where} text/plain → ${asText.status}`);
+        const tooBig = await h.req(method.toUpperCase(), fill(path), { as: ADMIN, raw: huge });
+        if (tooBig.status !== 413) wrong.push(`${where} ${huge.length} bytes → ${tooBig.status}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('a follow-up conclusion one character over the documented limit gets the documented 400 and writes nothing', async () => {
     const limit = bodySchema('/api/followups', 'post').properties.conclusion.maxLength;
     expect(limit).toBe(100);
