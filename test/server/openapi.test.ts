@@ -118,6 +118,9 @@ describe('OpenAPI document and docs page [sqlite]', () => {
     expect(bodySchema('/api/leads', 'post').additionalProperties).toBe(false);
     expect((await h.req('POST', '/api/leads', { as: ADMIN, body: { ...lead, nickname: 'x' } })).body.error.message).toContain('不支持的字段');
 
+    expect(bodySchema('/api/leads/{id}', 'patch').minProperties).toBe(1);
+    expect((await h.req('PATCH', '/api/leads/1', { as: ADMIN, body: {} })).status).toBe(400);
+
     const pageSize = queryParam('/api/leads', 'pageSize').schema.maximum;
     expect((await h.req('GET', `/api/leads?pageSize=${pageSize + 1}`, { as: ADMIN })).status).toBe(400);
     expect((await h.req('GET', `/api/leads?pageSize=${pageSize}`, { as: ADMIN })).body.pageSize).toBe(pageSize);

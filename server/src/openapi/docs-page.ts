@@ -78,7 +78,8 @@ function renderBody(op: Operation): string {
   if (contentType !== 'application/json' || !media.schema.properties) {
     return `<h4>请求体 <code>${esc(contentType)}</code></h4><p>${inline(body.description ?? '')}</p>`;
   }
-  const strict = media.schema.additionalProperties === false ? '<p class="note">不接受未列出的字段。</p>' : '';
+  const notes = [media.schema.minProperties ? '至少提供一个字段。' : '', media.schema.additionalProperties === false ? '不接受未列出的字段。' : ''].join('');
+  const strict = notes ? `<p class="note">${notes}</p>` : '';
   const example = media.example === undefined ? '' : `<details><summary>示例</summary><pre>${esc(JSON.stringify(media.example, null, 2))}</pre></details>`;
   return `${fieldTable('请求体 <code>application/json</code>', objectRows(media.schema, ''), false)}${strict}${example}`;
 }

@@ -33,10 +33,18 @@ const RULES_IN_WORDS = new Map<unknown, string>([
   [phoneSchema, '中国大陆手机号（11 位）；可带 +86、空格、横线，全角数字也可，服务器会规范化'],
 ]);
 
-function documentRefinedStrings(ctx: { zodSchema: unknown; jsonSchema: JsonSchema }): void {
+/** Patch bodies refine "at least one field"; JSON Schema says that as minProperties when `{}` is refused. */
+function documentNonEmptyObjects(schema: z.ZodType, json: JsonSchema): void {
+  const required = (json.required as unknown[] | undefined) ?? [];
+  if (json.type === 'object' && required.length === 0 && !schema.safeParse({}).success) json.minProperties = 1;
+}
+
+/** Rules zod keeps in code (refinements, transforms) that a client still needs to see. */
+function documentRulesInCode(ctx: { zodSchema: unknown; jsonSchema: JsonSchema }): void {
   const words = RULES_IN_WORDS.get(ctx.zodSchema);
   if (words) ctx.jsonSchema.description ??= words;
   const schema = ctx.zodSchema as z.ZodType;
+  if (schema._zod.def.type === 'object') documentNonEmptyObjects(schema, ctx.jsonSchema);
   if (schema._zod.def.type !== 'string') return;
   if (hasTextCheck(schema)) ctx.jsonSchema['x-plain-text'] = true;
   if (ctx.jsonSchema.maxLength !== undefined) return;
@@ -56,7 +64,7 @@ export function requestJsonSchema(schema: z.ZodType): JsonSchema {
     unrepresentable: 'any',
     reused: 'inline',
     cycles: 'throw',
-    override: documentRefinedStrings,
+    override: documentRulesInCode,
   }) as JsonSchema;
   delete json.$schema;
   return json;
