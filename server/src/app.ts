@@ -26,6 +26,7 @@ import { intakeRoutingModule } from './routing/module';
 import { alarmsModule } from './alarms';
 import { metricsModule } from './metrics';
 import { maskPhonesInErrors } from './customers/phone-visibility';
+import { openApiRoutes } from './openapi/openapi.routes';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -70,6 +71,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
     c.body = { status: 'ok', db: dbKindOf(opts.ds) };
   });
   koa.use(open.routes());
+  koa.use(openApiRoutes(opts.config).routes()); // the API's own description: open, no data
   for (const r of sidebar.open) koa.use(r.routes());
   for (const r of intake.open) koa.use(r.routes());
   if (opts.config.demo) koa.use(devLoginRoutes(ctx).routes());

@@ -1,0 +1,12 @@
+import type { RouteDoc } from '../route-doc';
+import { authRoutes, customerRoutes, directoryRoutes, followupRoutes, leadRoutes, systemRoutes } from './core';
+import { contentRoutes, intakeRoutes, routingRoutes } from './intake';
+import { alarmRoutes, scriptRoutes } from './alarms';
+import { sidebarRoutes } from './sidebar';
+import { metricsRoutes } from './metrics';
+
+/** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
+export const ROUTE_DOCS: readonly RouteDoc[] = [
+  ...systemRoutes, ...authRoutes, ...directoryRoutes, ...customerRoutes, ...leadRoutes, ...followupRoutes,
+  ...intakeRoutes, ...routingRoutes, ...contentRoutes, ...scriptRoutes, ...alarmRoutes, ...sidebarRoutes, ...metricsRoutes,
+];
