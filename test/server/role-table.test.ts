@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROLES, type Role } from '@lifeline/shared';
 import { README_ROLES_END, README_ROLES_START, rolesMarkdown } from '../../server/src/auth/permissions';
+import { ROUTE_DOCS } from '../../server/src/openapi/routes';
 import { describeEachDb, Harness } from '../support/harness';
 
 const ALL = ROLES;
@@ -111,6 +112,16 @@ describeEachDb('role table: every route × every role', (kind) => {
     expect(authenticated.length).toBeGreaterThan(60);
     expect(authenticated.filter((r) => !(r in EXPECTED)), 'routes missing from the role table').toEqual([]);
     expect(Object.keys(EXPECTED).filter((r) => !authenticated.includes(r)), 'table rows for routes that do not exist').toEqual([]);
+  });
+
+  it('the API reference (/api/docs, OpenAPI x-roles) says the same as this table', () => {
+    const documented = new Map(ROUTE_DOCS.map((d) => [`${d.method.toUpperCase()} ${d.path.replace(/\{(\w+)\}/g, ':$1')}`, d.roles]));
+    const wrong = Object.entries(EXPECTED).flatMap(([route, allowed]) => {
+      const roles = documented.get(route);
+      const said = roles === 'signed-in' ? [...ALL] : roles === 'anyone' || roles === undefined ? [] : [...roles];
+      return [...said].sort().join() === [...allowed].sort().join() ? [] : [`${route}: documented ${String(roles)}, table ${allowed.join()}`];
+    });
+    expect(wrong).toEqual([]);
   });
 
   it('answers 403 exactly where the table says deny, for every role', async () => {
