@@ -98,6 +98,30 @@ describeEachDb('deactivation and demotion take effect at once for writes, across
     expect(lead.body.lead.scoreExplained).toContain('寒假班 +9');
   });
 
+  it('intake on B (a channel key, no user) scores with settings changed on A at once', async () => {
+    const ch = await h.req('POST', '/api/intake-channels', {
+      as: '系统管理员', body: { code: 'web-versions', name: '官网表单', tag: '官网-表单', kind: 'api' },
+    });
+    expect(ch.status, ch.text).toBe(201);
+    const intake = async (phone: string) => {
+      const res = await fetch(`${baseB}/api/intake/web-versions`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-intake-key': ch.body.key },
+        body: JSON.stringify({ phone, campaign: '暑假班' }),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const first = await intake('13915448811'); // B caches the company's settings for intake
+    expect(first.status).toBe(201);
+    const g = await h.req('GET', '/api/scoring/weights', { as: '系统管理员' });
+    const saved = await h.req('PUT', '/api/scoring/weights', {
+      as: '系统管理员', body: { weights: [...g.body.weights, { field: 'campaign', value: '暑假班', points: 7 }] },
+    });
+    expect(saved.status, saved.text).toBe(200);
+    const second = await intake('13915448812');
+    expect(second.status).toBe(201);
+    expect(second.body.score).toBe(first.body.score + 7);
+  });
+
   it('a user deactivated behind the API\'s back (a direct database change) is still refused on the next write', async () => {
     const created = await onB('POST', '/api/leads', '赵丽', newLead('13915448806')); // B caches 赵丽's actor
     expect(created.status).toBe(201);
