@@ -27,7 +27,7 @@ export interface AppConfig {
   authCacheMs?: number;
   /** Largest Excel/CSV import upload. */
   importMaxBytes?: number;
-  /** Alarm engine tick and lease (ALARM_TICK_SECONDS, ALARM_LEASE_SECONDS); absent = defaults 1 s / 60 s. */
+  /** Alarm engine tick and lease (ALARM_TICK_SECONDS, ALARM_LEASE_SECONDS); absent = defaults 1 s / 5 s. */
   /** Follow-up saves that arrive while the database is busy share a transaction (FOLLOWUP_GROUP_*); absent = each alone. */
   followupGroupCommit?: { maxBatch: number; slots: number };
   alarms?: { tickSeconds: number; leaseMs: number; wecomGroupRobotUrl?: string; dingtalkRobotWebhook?: string; dingtalkRobotSecret?: string };
@@ -62,7 +62,7 @@ const env = z.object({
   DINGTALK_ROBOT_CODE: z.string().optional(),
   DINGTALK_CARD_ROUTE_KEY: z.string().optional(),
   ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(59).default(1),
-  ALARM_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
+  ALARM_LEASE_SECONDS: z.coerce.number().int().min(5).default(5),
   WECOM_GROUP_ROBOT_URL: z.url().optional(),
   DINGTALK_ROBOT_WEBHOOK: z.url().optional(),
   DINGTALK_ROBOT_SECRET: z.string().optional(),
