@@ -7,14 +7,18 @@ import { migrate } from '../../server/src/db/migrate';
 import { seedDemo } from '../../server/src/demo/seed';
 import { FakeWecom } from '../fakes/wecom-server';
 import { withWecomMessages } from '../fakes/wecom-messages';
+import { DEFAULT_LEASE_MS } from '../../server/src/alarms/engine';
+import { SEND_TIMEOUT_MS } from '../../server/src/alarms/dispatcher';
 
 const TIMERS = 2000;
 const run = process.env.TEST_MYSQL_URL ? describe : describe.skip;
 
 /**
- * Exactly once across processes: three engine processes on one MariaDB, 2,000 timers falling due, one
- * process SIGKILLed mid-way, and the fake WeCom throwing 45009 / -1 now and then. Every card copy must reach
- * WeCom exactly once (task_id is unique per app: a duplicate would show up as a 42014 or a second success).
+ * Exactly once across processes: three engine processes on one MariaDB (engine default lease), 2,000 timers
+ * falling due, one process SIGKILLed mid-way, another frozen (SIGSTOP) for 13 s — longer than the lease —
+ * and resumed, and the fake WeCom throwing 45009 / -1 now and then. Every card copy must reach WeCom exactly
+ * once (task_id is unique per app: a duplicate would show up as a 42014 or a second success). The killed
+ * and the frozen process's claims must be taken over within a few seconds, not a whole long lease.
  */
 run('alarm engine across processes [mysql]', () => {
   let ds: DataSource;
@@ -66,14 +70,50 @@ run('alarm engine across processes [mysql]', () => {
     for (let i = 0; i < 3; i++) {
       children.push(fork(worker, [url, fake.base, fake.corpId], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
     }
-    // Kill one process once alarms are flowing.
     const t0 = Date.now();
-    for (;;) {
-      const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM alarm`);
-      if (Number(n) >= 200 || Date.now() - t0 > 60_000) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    children[0].kill('SIGKILL');
+    const alarmsAtLeast = async (want: number) => {
+      for (;;) {
+        const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM alarm`);
+        if (Number(n) >= want || Date.now() - t0 > 60_000) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    /** What a process holds right now: timers and outbox rows under its leases (holder names carry the pid). */
+    const claimsOf = async (c: ChildProcess) => ({
+      timers: (await ds.query(`SELECT id FROM alarm_timer WHERE state = 'pending' AND leaseOwner LIKE ?`, [`timer:${c.pid}:%`])).map((r: any) => Number(r.id)),
+      messages: (await ds.query(`SELECT id FROM alarm_message WHERE state = 'pending' AND leaseOwner LIKE ?`, [`msg:${c.pid}:%`])).map((r: any) => Number(r.id)),
+    });
+    /** How long after `at` these claims were done by someone else (alarm raised, copy sent): median and last. */
+    const recovery = async (claims: { timers: number[]; messages: number[] }, at: number) => {
+      const delays = async (sql: string, ids: number[]) => {
+        const ms = ids.length ? (await ds.query(sql.replace('?', ids.join(',')))).map((r: any) => Number(r.t) - at).sort((x: number, y: number) => x - y) : [0];
+        return { median: ms[Math.floor(ms.length / 2)], last: ms[ms.length - 1] };
+      };
+      return {
+        timers: claims.timers.length, messages: claims.messages.length,
+        timerMs: await delays(`SELECT firedAt AS t FROM alarm WHERE timerId IN (?)`, claims.timers),
+        messageMs: await delays(`SELECT sentAt AS t FROM alarm_message WHERE id IN (?)`, claims.messages),
+      };
+    };
+    /** Signals a process at a moment it holds outbox rows (deliveries in flight); returns its claims then and the time. */
+    const signalHolding = async (c: ChildProcess, signal: NodeJS.Signals) => {
+      for (let i = 0; i < 400; i++) {
+        if ((await claimsOf(c)).messages.length > 0) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const at = Date.now();
+      c.kill(signal);
+      return { at, claims: await claimsOf(c) };
+    };
+    // Kill one process once alarms are flowing, while it holds work, and note what it held.
+    await alarmsAtLeast(200);
+    const { at: killedAt, claims: killed } = await signalHolding(children[0], 'SIGKILL');
+    // Freeze another for longer than the lease, then let it go on with whatever it thinks it still holds.
+    await alarmsAtLeast(600);
+    const { at: frozenAt, claims: frozen } = await signalHolding(children[1], 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 13_000));
+    const resumedAt = Date.now();
+    children[1].kill('SIGCONT');
     // Wait until all timers fired and no message is pending.
     for (;;) {
       const [{ p }] = await ds.query(`SELECT COUNT(*) AS p FROM alarm_timer WHERE state = 'pending' AND dueAt <= ?`, [Date.now()]);
@@ -81,6 +121,20 @@ run('alarm engine across processes [mysql]', () => {
       if ((Number(p) === 0 && Number(m) === 0) || Date.now() - t0 > 200_000) break;
       await new Promise((r) => setTimeout(r, 250));
     }
+    const afterKill = await recovery(killed, killedAt);
+    const afterFreeze = await recovery(frozen, frozenAt);
+    console.log(`alarm processes: claims of the killed process done ${JSON.stringify(afterKill)} after the SIGKILL; `
+      + `of the frozen one ${JSON.stringify(afterFreeze)} after the SIGSTOP (resumed after ${resumedAt - frozenAt} ms)`);
+    // Taken over within the lease and a few ticks, not held back until the frozen process came back. (The last
+    // copy may be one whose send was in flight: its fence outlasts the lease by the send timeout.)
+    for (const r of [afterKill, afterFreeze]) {
+      expect(r.messages).toBeGreaterThan(0);
+      expect(r.messageMs.median).toBeLessThan(DEFAULT_LEASE_MS + 8000);
+      expect(r.messageMs.last).toBeLessThan(DEFAULT_LEASE_MS + SEND_TIMEOUT_MS + 8000);
+    }
+    // Timers of a killed process: its connection closes, its fire transaction rolls back, the lease lapses. (A
+    // frozen process inside a fire transaction keeps its row locks until it resumes, and then commits itself.)
+    expect(afterKill.timerMs.last).toBeLessThan(DEFAULT_LEASE_MS + 8000);
     console.log(`alarm processes: ${due} timers fired and delivered in ${Date.now() - t0} ms`);
     const [{ a }] = await ds.query(`SELECT COUNT(*) AS a FROM alarm`);
     expect(Number(a)).toBe(Number(due));
