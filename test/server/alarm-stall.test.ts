@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDb, Harness } from '../support/harness';
+import { describeEachDb, Harness, TEST_CONFIG } from '../support/harness';
+import { FakeWecom } from '../fakes/wecom-server';
+import { withWecomMessages } from '../fakes/wecom-messages';
+import { WecomApi } from '../../server/src/platforms/wecom/wecom-api';
+import { WecomChannel } from '../../server/src/platforms/wecom/messages';
 import { Dispatcher, type DispatchPauses } from '../../server/src/alarms/dispatcher';
 import { claimDue, leaseName } from '../../server/src/alarms/lease';
 import { fireTimers } from '../../server/src/alarms/fire';
@@ -59,31 +63,17 @@ function freezeAt(point: keyof DispatchPauses) {
  */
 describeEachDb('alarm delivery exactly once across a stall longer than the lease', (kind) => {
   const h = new Harness(kind, 10);
-  let n = 0;
   beforeAll(async () => {
     await h.start();
   });
   afterAll(() => h.stop());
-
-  const channels = (c: AlarmChannel) => ({ local: c, wecom: c, dingtalk: c, wecom_grp: c, ding_grp: c }) as Record<ChannelKind, AlarmChannel>;
 
   /** LEADS new leads of 张敏 past 48 h without follow-up, their alarms raised: 3 copies each (rep, supervisor, ops head). */
   async function raise(digestAbove: number) {
     const [company] = await h.ds.query(`SELECT id FROM company LIMIT 1`);
     await h.ds.query(`UPDATE company SET settings = ? WHERE id = ?`,
       [JSON.stringify({ alarms: { digestAbove, quietStart: '00:00', quietEnd: '00:00' } }), company.id]);
-    const leadIds: number[] = [];
-    for (let i = 0; i < LEADS; i++) {
-      const r = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: `1390000${String(++n).padStart(4, '0')}`, channel: '抖音-202601直播', name: `停顿${n}号`, grade: '初二' } });
-      expect(r.status).toBe(201);
-      leadIds.push(r.body.lead.id);
-    }
-    h.clock.advance(48 * H + 1000);
-    const holder = leaseName('timer');
-    const ids = await claimDue(h.app, 'alarm_timer', 'dueAt', holder, h.clock.now(), LEASE, 1000);
-    const cache = new TickCache(h.app);
-    await cache.warm([company.id]);
-    await fireTimers(h.app, ids, holder, null, cache);
+    const leadIds = await overdueLeads(h, '停顿', '1390000');
     const copies: { id: number; recipientId: number; leadName: string }[] = (await h.ds.query(
       `SELECT m.id, m.recipientId, c.name AS leadName FROM alarm_message m JOIN alarm a ON a.id = m.alarmId JOIN \`lead\` l ON l.id = a.leadId
         JOIN customer c ON c.id = l.customerId WHERE a.leadId IN (${leadIds.join(',')}) AND m.kind = 'card'`)).map((r: any) => ({ ...r, recipientId: Number(r.recipientId) }));
@@ -183,3 +173,76 @@ describeEachDb('alarm delivery exactly once across a stall longer than the lease
     expect(new Set(channel.delivered).size).toBe(copies.length);
   });
 });
+
+/**
+ * The same stalls through the real WeCom adapter and the fake WeCom API: a card's task_id is unique per app,
+ * so the copy a stalled process sent before it could record it comes back as 42014 to its new holder, which
+ * records it as delivered; the fake counts every card it accepted.
+ */
+describeEachDb('alarm delivery exactly once across a stall, through WeCom', (kind) => {
+  const h = new Harness(kind, 10);
+  const fake = new FakeWecom('wwstalltest0001', 'fake-secret-0001');
+  let wx: ReturnType<typeof withWecomMessages>;
+  let wecom: AlarmChannel;
+  beforeAll(async () => {
+    await h.start();
+    await fake.start();
+    wx = withWecomMessages(fake);
+    const config = { corpId: fake.corpId, agentId: 1000002, secret: 'fake-secret-0001', apiBase: fake.base };
+    h.app.config = { ...TEST_CONFIG, wecom: config };
+    for (const [name, wid] of [['张敏', 'zhangmin'], ['李静', 'lijing'], ['黄蓉', 'huangrong']]) {
+      await h.ds.query(`UPDATE app_user SET wecomUserId = ? WHERE name = ?`, [wid, name]);
+    }
+    wecom = new WecomChannel(new WecomApi(config, h.clock));
+  });
+  afterAll(async () => {
+    await fake.stop();
+    await h.stop();
+  });
+
+  for (const point of ['beforeSend', 'afterSend'] as const) {
+    it(`frozen ${point === 'beforeSend' ? 'before' : 'after'} a send: every template card reaches WeCom once and keeps its response_code`, async () => {
+      const leadIds = await overdueLeads(h, '企微', '1370000');
+      const before = wx.delivered.length;
+      const freeze = freezeAt(point);
+      const a = new Dispatcher(h.app, channels(wecom), LEASE, 8, { pauses: freeze.pauses });
+      const b = new Dispatcher(h.app, channels(wecom), LEASE, 8);
+      const aRun = a.run();
+      await freeze.frozen;
+      h.clock.advance(STALL);
+      await b.run();
+      freeze.resume();
+      expect((await aRun).lost).toBeGreaterThan(0);
+      const copies = await h.ds.query(`SELECT m.state, m.platformRef, a.taskId, m.recipientId FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE a.leadId IN (${leadIds.join(',')})`);
+      expect(copies.length).toBe(LEADS * 3);
+      expect(copies.filter((c: any) => c.state !== 'sent')).toEqual([]);
+      // Each copy keeps the response_code of the card WeCom has, so a tap can still update it.
+      expect(copies.filter((c: any) => !String(c.platformRef ?? '').startsWith('rc_'))).toEqual([]);
+      const sent = wx.delivered.slice(before).map((d) => d.template_card.task_id).sort();
+      expect(sent).toEqual(copies.map((c: any) => `${c.taskId}u${c.recipientId}`).sort());
+    });
+  }
+});
+
+function channels(c: AlarmChannel) {
+  return { local: c, wecom: c, dingtalk: c, wecom_grp: c, ding_grp: c } as Record<ChannelKind, AlarmChannel>;
+}
+
+let leadNo = 0;
+/** LEADS new leads of 张敏 (names and phones unique per call), 48 h later without follow-up: alarms raised, not dispatched. */
+async function overdueLeads(h: Harness, name: string, phonePrefix: string): Promise<number[]> {
+  const leadIds: number[] = [];
+  for (let i = 0; i < LEADS; i++) {
+    const n = ++leadNo;
+    const r = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: `${phonePrefix}${String(n).padStart(4, '0')}`, channel: '抖音-202601直播', name: `${name}${n}号`, grade: '初二' } });
+    expect(r.status).toBe(201);
+    leadIds.push(r.body.lead.id);
+  }
+  h.clock.advance(48 * H + 1000);
+  const holder = leaseName('timer');
+  const cache = new TickCache(h.app);
+  const [company] = await h.ds.query(`SELECT id FROM company LIMIT 1`);
+  await cache.warm([company.id]);
+  await fireTimers(h.app, await claimDue(h.app, 'alarm_timer', 'dueAt', holder, h.clock.now(), LEASE, 1000), holder, null, cache);
+  return leadIds;
+}

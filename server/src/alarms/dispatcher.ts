@@ -264,8 +264,19 @@ export class Dispatcher {
     // Only this attempt's outcome: if the lease lapsed, the row's new holder re-sends and the platform's
     // de-duplication (WeCom task_id, DingTalk outTrackId) makes that an "already delivered".
     const recorded = await this.leased(this.app.ds.manager, [m.id], holder, now, set, 'attempts = :attempt', { attempt });
-    if (recorded !== 1) return this.lost([m.id], holder, `after send (${outcome})`);
-    return outcome;
+    if (recorded === 1) return outcome;
+    if (outcome === 'sent' && ref) await this.keepRef(m.id, ref);
+    return this.lost([m.id], holder, `after send (${outcome})`);
+  }
+
+  /**
+   * The copy this stalled attempt delivered is the one the platform kept (its id is unique there), but its
+   * new holder only learned "already delivered" and has no handle for it: hand it over, so a tap can still
+   * update the card. Touches nothing else and only a handle nobody has recorded.
+   */
+  private async keepRef(id: number, ref: string) {
+    await this.app.ds.createQueryBuilder().update(AlarmMessage).set({ platformRef: ref })
+      .where(`id = :id AND state IN ('sent', 'acted') AND platformRef IS NULL`, { id }).execute();
   }
 
   private async render(m: AlarmMessage, user: User | null, batch: Batch): Promise<Outgoing> {
