@@ -143,9 +143,12 @@ export class Dispatcher {
     return r.affected ?? 0;
   }
 
-  /** Work abandoned because the lease on it lapsed: another process owns the row now and finishes it. */
+  /**
+   * Work abandoned because the rows are no longer this run's: the lease lapsed (another process owns and
+   * finishes them) or a handled lead's cards were withdrawn meanwhile.
+   */
   private lost(ids: number[], holder: string, where: string): 'lost' {
-    log.warn({ messageIds: ids, holder, where }, 'alarm outbox lease lost: work abandoned to its new holder');
+    log.warn({ messageIds: ids, holder, where }, 'alarm outbox rows no longer ours (lease lapsed or withdrawn): work abandoned');
     return 'lost';
   }
 
