@@ -144,6 +144,16 @@ export class Dispatcher {
   }
 
   /**
+   * One write that must stand on its own. On SQLite every statement shares one connection, so a write made
+   * outside `Tx` while another unit's transaction is open would join it and vanish if that one rolls back:
+   * a fence or an outcome lost that way could lead to a second send. There it runs as its own queued
+   * transaction; on MySQL an autocommit statement on a pooled connection already is one.
+   */
+  private alone<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.app.tx.kind === 'mysql' ? work(this.app.ds.manager) : this.app.tx.run(work);
+  }
+
+  /**
    * Work abandoned because the rows are no longer this run's: the lease lapsed (another process owns and
    * finishes them) or a handled lead's cards were withdrawn meanwhile.
    */
@@ -242,8 +252,8 @@ export class Dispatcher {
     const fencedAt = this.app.clock.now();
     const until = fencedAt + Math.max(this.leaseMs, SEND_TIMEOUT_MS + FENCE_SLACK_MS);
     const attempt = m.attempts + 1;
-    const fenced = await this.leased(this.app.ds.manager, [m.id], holder, fencedAt, { attempts: attempt, leaseUntil: until, updatedAt: fencedAt },
-      'attempts = :prev', { prev: m.attempts });
+    const fenced = await this.alone((em) => this.leased(em, [m.id], holder, fencedAt, { attempts: attempt, leaseUntil: until, updatedAt: fencedAt },
+      'attempts = :prev', { prev: m.attempts }));
     if (fenced !== 1 || this.app.clock.now() > fencedAt + FENCE_SLACK_MS) return this.lost([m.id], holder, 'before send');
     let ref: string | null = null;
     let failure: DeliveryError | null = null;
@@ -266,7 +276,7 @@ export class Dispatcher {
         : { ...done, state: 'failed', lastError: failure!.reason };
     // Only this attempt's outcome: if the lease lapsed, the row's new holder re-sends and the platform's
     // de-duplication (WeCom task_id, DingTalk outTrackId) makes that an "already delivered".
-    const recorded = await this.leased(this.app.ds.manager, [m.id], holder, now, set, 'attempts = :attempt', { attempt });
+    const recorded = await this.alone((em) => this.leased(em, [m.id], holder, now, set, 'attempts = :attempt', { attempt }));
     if (recorded === 1) return outcome;
     if (outcome === 'sent' && ref) await this.keepRef(m.id, ref);
     return this.lost([m.id], holder, `after send (${outcome})`);
@@ -278,8 +288,8 @@ export class Dispatcher {
    * update the card. Touches nothing else and only a handle nobody has recorded.
    */
   private async keepRef(id: number, ref: string) {
-    await this.app.ds.createQueryBuilder().update(AlarmMessage).set({ platformRef: ref })
-      .where(`id = :id AND state IN ('sent', 'acted') AND platformRef IS NULL`, { id }).execute();
+    await this.alone((em) => em.createQueryBuilder().update(AlarmMessage).set({ platformRef: ref })
+      .where(`id = :id AND state IN ('sent', 'acted') AND platformRef IS NULL`, { id }).execute());
   }
 
   private async render(m: AlarmMessage, user: User | null, batch: Batch): Promise<Outgoing> {
