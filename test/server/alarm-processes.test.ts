@@ -7,6 +7,7 @@ import { migrate } from '../../server/src/db/migrate';
 import { seedDemo } from '../../server/src/demo/seed';
 import { FakeWecom } from '../fakes/wecom-server';
 import { withWecomMessages } from '../fakes/wecom-messages';
+import type { FakeHandler } from '../fakes/http-fake';
 import { DEFAULT_LEASE_MS } from '../../server/src/alarms/engine';
 
 const TIMERS = 2000;
@@ -35,6 +36,9 @@ run('alarm engine across processes [mysql]', () => {
     await seedDemo(ds, { now, leads: 5 });
     await fake.start();
     wx = withWecomMessages(fake);
+    // WeCom answers in a few milliseconds, not instantly: a run spends its time sending, where a freeze hurts most.
+    const send = (fake as unknown as { routes: Map<string, FakeHandler> }).routes.get('POST /cgi-bin/message/send')!;
+    fake.route('POST', '/cgi-bin/message/send', async (req) => ({ ...(await send(req)), delayMs: 5 }));
     const [company] = await ds.query(`SELECT id FROM company LIMIT 1`);
     // Per-company settings: no digests or rate holds here, so every copy is its own card with its own task_id.
     await ds.query(`UPDATE company SET settings = ? WHERE id = ?`, [JSON.stringify({ alarms: { digestAbove: 1e6, perMemberPerMinute: 1e6, perMemberPerHour: 1e6, quietStart: '00:00', quietEnd: '00:00' } }), company.id]);
@@ -96,8 +100,12 @@ run('alarm engine across processes [mysql]', () => {
     };
     /** Signals a process at a moment it holds outbox rows (deliveries in flight); returns its claims then and the time. */
     const signalHolding = async (c: ChildProcess, signal: NodeJS.Signals) => {
+      // Not at the very moment of the claim: a little into the run, while it is sending its claimed copies.
       for (let i = 0; i < 400; i++) {
-        if ((await claimsOf(c)).messages.length > 0) break;
+        if ((await claimsOf(c)).messages.length > 0) {
+          await new Promise((r) => setTimeout(r, 150));
+          if ((await claimsOf(c)).messages.length > 0) break;
+        }
         await new Promise((r) => setTimeout(r, 5));
       }
       const at = Date.now();
