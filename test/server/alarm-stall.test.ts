@@ -152,6 +152,31 @@ describeEachDb('alarm delivery exactly once across a stall longer than the lease
     expect(states.every((s: any) => s.state === 'merged')).toBe(true);
   });
 
+  it('a card withdrawn while its digest is being merged: the merge rolls back whole, the rest go out in one digest, the withdrawn card nowhere', async () => {
+    const copies = await raise(2);
+    const channel = new RecordingChannel(false);
+    const freeze = freezeAt('betweenMergeAndMark');
+    const a = new Dispatcher(h.app, channels(channel), LEASE, 1, { pauses: freeze.pauses });
+    const aRun = a.run();
+    await freeze.frozen;
+    // The lead's handling withdraws one copy (as timers.ts does) while A holds the digest's cards.
+    const [withdrawn] = copies;
+    await h.ds.query(`UPDATE alarm_message SET state = 'cancelled', leaseOwner = NULL, leaseUntil = NULL WHERE id = ?`, [withdrawn.id]);
+    freeze.resume();
+    await aRun;
+    for (let i = 0; i < 10 && (await pending(copies)) > 0; i++) {
+      h.clock.advance(STALL);
+      await a.run();
+    }
+    const times = new Map<string, number>();
+    for (const d of channel.delivered) times.set(d, (times.get(d) ?? 0) + 1);
+    expect([...times.keys()].sort()).toEqual(copies.slice(1).map((c) => `${c.recipientId}:${c.leadName}`).sort());
+    expect([...times.values()].every((t) => t === 1)).toBe(true);
+    const [row] = await h.ds.query(`SELECT state, digestId FROM alarm_message WHERE id = ?`, [withdrawn.id]);
+    expect(row).toMatchObject({ state: 'cancelled', digestId: null });
+    expect(await h.count('alarm_message', `state = 'pending'`)).toBe(0);
+  });
+
   it('a slow but live process keeps its lease by heartbeat: nobody else takes its rows, and it delivers them once', async () => {
     const copies = await raise(50);
     const channel = new RecordingChannel(false);
