@@ -311,7 +311,6 @@ export class Dispatcher {
   }
 }
 
-
 /** A merge found fewer of its cards under this run's lease than it needs; the transaction rolls back. */
 class LeaseLost extends Error {
   constructor(readonly changed: number, readonly expected: number) {
