@@ -34,9 +34,9 @@ export interface AppConfig {
   callbackMaxAgeMs?: number;
   /** Signed alarm tap links (DingTalk work-notice buttons) stop working this long after they are sent (ALARM_TAP_LINK_TTL_HOURS); absent = 24 h. */
   tapLinkTtlMs?: number;
-  /** Alarm engine tick and lease (ALARM_TICK_SECONDS, ALARM_LEASE_SECONDS); absent = defaults 1 s / 60 s. */
   /** Follow-up saves that arrive while the database is busy share a transaction (FOLLOWUP_GROUP_*); absent = each alone. */
   followupGroupCommit?: { maxBatch: number; slots: number };
+  /** Alarm engine tick and lease (ALARM_TICK_SECONDS, ALARM_LEASE_SECONDS); absent = defaults 1 s / 5 s. */
   alarms?: { tickSeconds: number; leaseMs: number; wecomGroupRobotUrl?: string; dingtalkRobotWebhook?: string; dingtalkRobotSecret?: string };
 }
 
@@ -71,7 +71,7 @@ const env = z.object({
   CALLBACK_MAX_AGE_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   ALARM_TAP_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(59).default(1),
-  ALARM_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
+  ALARM_LEASE_SECONDS: z.coerce.number().int().min(5).default(5),
   WECOM_GROUP_ROBOT_URL: z.url().optional(),
   DINGTALK_ROBOT_WEBHOOK: z.url().optional(),
   DINGTALK_ROBOT_SECRET: z.string().optional(),

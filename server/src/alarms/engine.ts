@@ -11,18 +11,27 @@ import { WecomGroupRobot } from '../platforms/wecom/robot';
 import { DingtalkGroupRobot } from '../platforms/dingtalk/robot';
 import type { AlarmChannel } from './channel';
 import type { ChannelKind } from './alarm.entities';
-import { Dispatcher } from './dispatcher';
+import { Dispatcher, type DispatcherOptions, type DispatchStats } from './dispatcher';
 import { fireTimers } from './fire';
-import { claimDue, leaseName } from './lease';
+import { claimDue, leaseName, LeaseKeeper } from './lease';
 import { TickCache } from './tick-cache';
 import { pruneCallbackReceipts } from './housekeeping';
 
 /** Timers fired per transaction. */
 const FIRE_CHUNK = 100;
+/**
+ * Default claim lease. Short because live processes renew their claims (LeaseKeeper) every quarter of it:
+ * a killed or frozen process's claims come back to the others within about this long.
+ */
+export const DEFAULT_LEASE_MS = 5_000;
 
 export interface EngineOptions {
-  /** How long a claimed timer or message stays ours; a process that dies frees its claims after this. */
+  /** How long a claimed timer or message stays ours without renewal; a process that dies frees its claims after this. */
   leaseMs?: number;
+  /** Lease renewal interval while working (default a quarter of the lease). */
+  heartbeatMs?: number;
+  /** Test hooks holding a dispatch at named points (see DispatchPauses). */
+  pauses?: DispatcherOptions['pauses'];
   batch?: number;
   /** Parallel fire transactions per tick (MySQL only; SQLite has one writer). */
   parallel?: number;
@@ -35,6 +44,8 @@ export interface TickStats {
   sent: number;
   failed: number;
   retried: number;
+  /** Outbox rows abandoned because their lease lapsed (another process finished them). */
+  lost: number;
 }
 
 /** The alarm tick: fire due timers under a lease, then deliver due outbox rows. Safe in any number of processes. */
@@ -44,6 +55,9 @@ export class AlarmEngine {
   private task: ScheduledTask | null = null;
   private housekeeping: ScheduledTask | null = null;
   private running: Promise<TickStats> | null = null;
+  private get leaseMs() {
+    return this.opts.leaseMs ?? DEFAULT_LEASE_MS;
+  }
 
   constructor(private readonly app: AppContext, private readonly opts: EngineOptions = {}) {
     const local = new LocalChannel();
@@ -61,7 +75,7 @@ export class AlarmEngine {
         : local,
       ...(opts.channels ?? {}),
     };
-    this.dispatcher = new Dispatcher(app, channels, opts.leaseMs ?? 60_000);
+    this.dispatcher = new Dispatcher(app, channels, this.leaseMs, undefined, { pauses: opts.pauses, heartbeatMs: opts.heartbeatMs });
     this.llm = llmFromConfig(app.config);
   }
 
@@ -72,41 +86,44 @@ export class AlarmEngine {
   }
 
   private async doTick(): Promise<TickStats> {
-    const stats: TickStats = { fired: 0, cancelled: 0, sent: 0, failed: 0, retried: 0 };
+    const stats: TickStats = { fired: 0, cancelled: 0, sent: 0, failed: 0, retried: 0, lost: 0 };
+    const add = (r: DispatchStats) => {
+      stats.sent += r.sent;
+      stats.failed += r.failed;
+      stats.retried += r.retried;
+      stats.lost += r.lost;
+      return r.sent + r.failed + r.retried + r.lost;
+    };
     const batch = this.opts.batch ?? 400;
     const cache = new TickCache(this.app);
     for (;;) {
       const holder = leaseName('timer');
-      const ids = await claimDue(this.app, 'alarm_timer', 'dueAt', holder, this.app.clock.now(), this.opts.leaseMs ?? 60_000, batch);
+      const ids = await claimDue(this.app, 'alarm_timer', 'dueAt', holder, this.app.clock.now(), this.leaseMs, batch);
       if (!ids.length) break;
-      const companies: { companyId: number }[] = await this.app.ds.query(
-        `SELECT DISTINCT companyId FROM alarm_timer WHERE id IN (${ids.map(() => '?').join(',')})`, ids);
-      await cache.warm(companies.map((c) => Number(c.companyId)));
-      const parallel = this.app.tx.kind === 'mysql' ? (this.opts.parallel ?? 4) : 1;
-      const chunks: number[][] = [];
-      for (let i = 0; i < ids.length; i += FIRE_CHUNK) chunks.push(ids.slice(i, i + FIRE_CHUNK));
-      await Promise.all(Array.from({ length: parallel }, async () => {
-        for (let c = chunks.shift(); c; c = chunks.shift()) {
-          for (const o of await fireTimers(this.app, c, holder, this.llm, cache)) {
-            if (o === 'fired') stats.fired++;
-            if (o === 'cancelled') stats.cancelled++;
+      const keeper = new LeaseKeeper(this.app, 'alarm_timer', holder, this.leaseMs, ids, this.opts.heartbeatMs);
+      try {
+        const companies: { companyId: number }[] = await this.app.ds.query(
+          `SELECT DISTINCT companyId FROM alarm_timer WHERE id IN (${ids.map(() => '?').join(',')})`, ids);
+        await cache.warm(companies.map((c) => Number(c.companyId)));
+        const parallel = this.app.tx.kind === 'mysql' ? (this.opts.parallel ?? 4) : 1;
+        const chunks: number[][] = [];
+        for (let i = 0; i < ids.length; i += FIRE_CHUNK) chunks.push(ids.slice(i, i + FIRE_CHUNK));
+        await Promise.all(Array.from({ length: parallel }, async () => {
+          for (let c = chunks.shift(); c; c = chunks.shift()) {
+            for (const o of await fireTimers(this.app, c, holder, this.llm, cache)) {
+              if (o === 'fired') stats.fired++;
+              if (o === 'cancelled') stats.cancelled++;
+            }
           }
-        }
-      }));
+        }));
+      } finally {
+        await keeper.stop();
+      }
       // Deliver what this batch raised before firing the next, so early alarms do not wait for late ones.
-      const r = await this.dispatcher.run(batch * 3);
-      stats.sent += r.sent;
-      stats.failed += r.failed;
-      stats.retried += r.retried;
+      add(await this.dispatcher.run(batch * 3));
       if (ids.length < batch) break;
     }
-    for (;;) {
-      const r = await this.dispatcher.run(batch);
-      stats.sent += r.sent;
-      stats.failed += r.failed;
-      stats.retried += r.retried;
-      if (r.sent + r.failed + r.retried < batch) break;
-    }
+    while (add(await this.dispatcher.run(batch)) >= batch);
     return stats;
   }
 

@@ -43,7 +43,8 @@ export async function fireTimers(app: AppContext, ids: number[], leaseOwner: str
     const now = app.clock.now();
     const lockRead = app.tx.kind === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
     const timers = (await em.getRepository(AlarmTimer).find({ where: { id: In(ids) }, order: { id: 'ASC' }, ...lockRead }))
-      .filter((t) => t.state === 'pending' && t.leaseOwner === leaseOwner);
+      // Still ours and unexpired: a batch that stalled past its lease leaves the timers to their new holder.
+      .filter((t) => t.state === 'pending' && t.leaseOwner === leaseOwner && (t.leaseUntil ?? 0) >= now);
     if (!timers.length) return [];
     const leads = new Map((await em.getRepository(Lead).findBy({ id: In(timers.map((t) => t.leadId)) })).map((l) => [l.id, l]));
     const customers = new Map((await em.getRepository(Customer).findBy({ id: In([...new Set([...leads.values()].map((l) => l.customerId))]) })).map((c) => [c.id, c]));

@@ -34,3 +34,49 @@ export async function claimDue(
   );
   return mine.map((m) => Number(m.id));
 }
+
+/**
+ * Keeps a holder's claims alive while it works on them: every `everyMs` it pushes `leaseUntil` of the rows
+ * it claimed to now + leaseMs, only where the lease is still this holder's and unexpired (a lapsed lease
+ * may already be someone else's, and is never revived). So the lease can be short: a process that dies or
+ * freezes stops renewing and its rows are retaken within one lease, while a slow but live one keeps its work.
+ */
+export class LeaseKeeper {
+  private readonly ids = new Set<number>();
+  private readonly timer: NodeJS.Timeout;
+  private renewing: Promise<void> | null = null;
+
+  constructor(
+    private readonly app: AppContext, private readonly table: 'alarm_timer' | 'alarm_message', private readonly holder: string,
+    private readonly leaseMs: number, ids: number[], everyMs = Math.max(100, Math.floor(leaseMs / 4)),
+  ) {
+    for (const id of ids) this.ids.add(id);
+    this.timer = setInterval(() => void this.renew().catch(() => undefined), everyMs);
+    this.timer.unref();
+  }
+
+  /** Rows claimed later in the same run (a digest written under this holder). */
+  add(id: number) {
+    this.ids.add(id);
+  }
+
+  /** One renewal; overlapping calls share the one in flight. Only raises leaseUntil, never shortens a send's fence. */
+  renew(): Promise<void> {
+    this.renewing ??= (async () => {
+      if (!this.ids.size) return;
+      const now = this.app.clock.now();
+      const ids = [...this.ids];
+      await this.app.ds.query(
+        `UPDATE ${this.table} SET leaseUntil = ? WHERE id IN (${ids.map(() => '?').join(',')}) AND leaseOwner = ? AND state = 'pending'
+          AND leaseUntil >= ? AND leaseUntil < ?`,
+        [now + this.leaseMs, ...ids, this.holder, now, now + this.leaseMs],
+      );
+    })().finally(() => (this.renewing = null));
+    return this.renewing;
+  }
+
+  async stop() {
+    clearInterval(this.timer);
+    await this.renewing?.catch(() => undefined);
+  }
+}
