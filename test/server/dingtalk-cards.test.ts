@@ -128,6 +128,7 @@ describeEachDb('DingTalk interactive alarm cards: createAndDeliver, HTTP card ca
       audits: await h.count('audit_log'),
       acted: await h.count('alarm_message', `state = 'acted'`),
       alarm: await alarmOf(leadId),
+      receipts: await h.count('callback_receipt'),
     });
     const before = await snapshot();
     const key = rep.params.button1Key;
@@ -199,6 +200,57 @@ describeEachDb('DingTalk interactive alarm cards: createAndDeliver, HTTP card ca
     await fresh.tick();
     expect(cardsOf('钱阿姨').map(dc.userOf).sort()).toEqual(['dt-huangrong', 'dt-lijing', 'dt-zhangmin']);
     expect(dc.registrations.length).toBe(registered + 1);
+  });
+
+  it('a repeated identical callback is handled once (one receipt); a different button on the same card is its own tap', async () => {
+    const leadId = await overdueLead('周外婆');
+    await engine.tick();
+    const sup = cardFor('周外婆', 'dt-lijing');
+    const rep = cardFor('周外婆', 'dt-zhangmin');
+    const receipts = () => h.count('callback_receipt', `platform = 'dingtalk.card'`);
+    const before = await receipts();
+    const audits = await h.count('audit_log');
+    for (let i = 0; i < 3; i++) expect((await callback(tapBody(sup, 'dt-lijing', 'ack'))).status).toBe(200);
+    expect(await receipts()).toBe(before + 1);
+    expect(await h.count('audit_log')).toBe(audits);
+    for (let i = 0; i < 2; i++) expect((await callback(tapBody(rep, 'dt-zhangmin', 'done'))).status).toBe(200);
+    expect(await receipts()).toBe(before + 2);
+    expect(Number((await alarmOf(leadId)).handledBy)).toBe((await h.user('张敏')).id);
+  });
+
+  it('a card older than ALARM_TAP_LINK_TTL_HOURS refuses taps with a clear answer and records nothing; inside it, taps work', async () => {
+    const saved = h.app.config;
+    h.app.config = { ...saved, tapLinkTtlMs: 6 * H };
+    try {
+      const leadId = await overdueLead('吴舅舅');
+      await engine.tick();
+      const rep = cardFor('吴舅舅', 'dt-zhangmin');
+      const sup = cardFor('吴舅舅', 'dt-lijing');
+      h.clock.advance(6 * H - 60_000);
+      expect((await callback(tapBody(sup, 'dt-lijing', 'ack'))).status).toBe(200);
+      h.clock.advance(2 * 60_000);
+      const snapshot = async () => ({
+        picks: await h.count('script_pick', 'leadId = ?', [leadId]),
+        messages: await h.count('alarm_message'),
+        audits: await h.count('audit_log'),
+        acted: await h.count('alarm_message', `state = 'acted'`),
+        receipts: await h.count('callback_receipt'),
+        alarm: await alarmOf(leadId),
+      });
+      const before = await snapshot();
+      for (const key of [rep.params.button1Key, 'done']) {
+        const res = await callback(tapBody(rep, 'dt-zhangmin', key));
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        expect({ status: res.status, code: body.error.code }).toEqual({ status: 403, code: 'card_expired' });
+        expect(body.error.message).toMatch(/已超过 6 小时.*已失效.*未做任何记录/);
+      }
+      await engine.tick();
+      expect(await snapshot()).toEqual(before);
+      expect(before.alarm.handledAt).toBeNull();
+      expect(rep.updates).toHaveLength(0);
+    } finally {
+      h.app.config = saved;
+    }
   });
 
   it('without the card settings the card callback does not exist (alarms stay work notices)', async () => {

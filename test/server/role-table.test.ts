@@ -63,7 +63,7 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'GET /api/imports': ALL,
   'GET /api/imports/:id': ALL,
   'GET /api/customers/:id/content-queue': ALL,
-  'POST /api/content-queue/:id/sent': ALL,
+  'POST /api/content-queue/:id/sent': ['rep', 'supervisor', 'admin'],
   'GET /api/content/items': ALL,
   'POST /api/content/items': ['ops', 'admin'],
   'DELETE /api/content/items/:id': ['ops', 'admin'],
@@ -165,6 +165,25 @@ describeEachDb('role table: every route × every role', (kind) => {
     expect(sup.status).toBe(200);
     expect(sup.body.phone).toBe(lead.customer.phone);
     expect(await h.count('audit_log', "action = 'reveal'")).toBe(before + 1);
+  });
+
+  it('marking content sent: ops and the director (read-only on leads) are refused and nothing changes; the rep may', async () => {
+    const mine = (await h.req('GET', '/api/leads?owner=me&pageSize=1', { as: '张敏' })).body.items[0];
+    expect((await h.req('POST', '/api/content/items', { as: '系统管理员', body: { tag: '发送权限', title: '发送权限资料', url: 'https://example.com/send' } })).status).toBe(201);
+    expect((await h.req('PATCH', `/api/leads/${mine.id}`, { as: '张敏', body: { tags: ['发送权限'] } })).status).toBe(200);
+    const [item] = await h.ds.query("SELECT id, status, sentAt, sentBy FROM content_queue WHERE customerId = ? AND status = 'queued' ORDER BY id DESC LIMIT 1", [mine.customerId]);
+    expect(item, 'a queued item for one of 张敏\'s customers').toBeTruthy();
+    const audits = await h.count('audit_log');
+    for (const as of ['黄蓉', '马骏']) {
+      const r = await h.req('POST', `/api/content-queue/${item.id}/sent`, { as });
+      expect({ as, status: r.status }).toEqual({ as, status: 403 });
+      expect(r.body.error.message).toBe('只有顾问、主管或管理员可以标记资料已发送');
+    }
+    expect((await h.ds.query('SELECT id, status, sentAt, sentBy FROM content_queue WHERE id = ?', [item.id]))[0]).toEqual(item);
+    expect(await h.count('audit_log')).toBe(audits);
+    const ok = await h.req('POST', `/api/content-queue/${item.id}/sent`, { as: '张敏' });
+    expect(ok.status).toBe(200);
+    expect(ok.body.alreadySent).toBe(false);
   });
 
   it("conversations: a rep only for their own customer; other roles are refused; nothing is counted", async () => {

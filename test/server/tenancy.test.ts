@@ -5,7 +5,7 @@ import { describeEachDb, Harness, type SecondCompany } from '../support/harness'
 const TABLES = [
   'company', 'app_user', 'org_unit', 'customer', '`lead`', 'followup', 'journey_event', 'audit_log', 'script', 'script_pick',
   'routing_pool', 'routing_pool_member', 'routing_rule_set', 'routing_decision', 'intake_channel', 'intake_record', 'content_item',
-  'content_queue', 'import_job', 'conversation', 'channel_spend',
+  'content_queue', 'import_job', 'conversation', 'channel_spend', 'alarm', 'alarm_message', 'callback_receipt',
 ];
 
 /** Path parameters that are not ids of our records: a per-company version number, WeCom's id, the open intake code. */
@@ -97,6 +97,28 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'DELETE', `/api/content/items/${b.contentItemId}`],
       ['系统管理员', 'POST', `/api/content-queue/${b.contentQueueId}/sent`],
       ['系统管理员', 'GET', `/api/imports/${b.importId}`],
+      // the same ids asked by a rep (张敏) and a supervisor (李静): scope checks must not come before the company check
+      ['张敏', 'GET', `/api/leads/${b.leadId}`],
+      ['李静', 'GET', `/api/leads/${b.leadId}`],
+      ['张敏', 'PATCH', `/api/leads/${b.leadId}`, { name: '改名' }],
+      ['李静', 'PATCH', `/api/leads/${b.leadId}`, { name: '改名' }],
+      ['李静', 'DELETE', `/api/leads/${b.leadId}`],
+      ['张敏', 'GET', `/api/leads/${b.leadId}/timeline`],
+      ['李静', 'GET', `/api/leads/${b.leadId}/followups`],
+      ['张敏', 'POST', '/api/followups', { leadId: b.leadId, action: '已电话沟通' }, key(3)],
+      ['李静', 'POST', '/api/followups', { leadId: b.leadId, action: '已电话沟通' }, key(4)],
+      ['李静', 'DELETE', `/api/followups/${b.followupId}`],
+      ['张敏', 'DELETE', `/api/followups/${b.followupId}`],
+      ['张敏', 'GET', `/api/customers/${b.customerId}`],
+      ['李静', 'GET', `/api/customers/${b.customerId}`],
+      ['张敏', 'GET', `/api/customers/${b.customerId}/content-queue`],
+      ['李静', 'GET', `/api/customers/${b.customerId}/content-queue`],
+      ['张敏', 'POST', `/api/content-queue/${b.contentQueueId}/sent`],
+      ['李静', 'POST', `/api/content-queue/${b.contentQueueId}/sent`],
+      ['李静', 'GET', `/api/script-picks?leadId=${b.leadId}`],
+      ['李静', 'POST', `/api/script-picks/${b.scriptPickId}/sent`],
+      ['李静', 'POST', '/api/followups', { leadId: mine.leadId, action: '已发送资料', scriptId: b.scriptId }, key(5)],
+      ['李静', 'POST', `/api/routing/queue/${b.leadId}/assign`, { ownerId: (await h.user('张敏')).id }],
       // people
       ['系统管理员', 'PATCH', `/api/users/${b.ownerId}`, { active: false }],
       ['系统管理员', 'PATCH', `/api/users/${(await h.user('张敏')).id}`, { orgUnitId: b.orgUnitId }],
@@ -121,6 +143,28 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       if ((await snapshot()) !== before) wrong.push(`${as} ${method} ${path}: changed rows`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it("a rep and a supervisor looking up another company's customer by phone learn nothing, and nothing is recorded", async () => {
+    const [other] = await h.ds.query('SELECT phone, name FROM customer WHERE id = ?', [b.customerId]);
+    const otherLeads = (await h.ds.query('SELECT id FROM `lead` WHERE companyId = ?', [b.seed.companyId])).map((l: any) => Number(l.id));
+    for (const as of ['张敏', '李静']) {
+      const before = await snapshot();
+      const r = await h.req('GET', `/api/customers/lookup?phone=${other.phone}`, { as });
+      expect({ as, status: r.status, customer: r.body.customer }).toEqual({ as, status: 200, customer: null });
+      if (other.name) expect(r.text, as).not.toContain(other.name);
+      const list = await h.req('GET', '/api/leads?pageSize=100', { as });
+      expect(list.status).toBe(200);
+      expect(list.body.items.filter((l: any) => otherLeads.includes(l.id)), as).toEqual([]);
+      expect(await snapshot(), `${as}: changed rows`).toBe(before);
+    }
+    // A supervisor's metrics filter outside their subtree is a 403 (by design, metrics/scope.ts) — the very same answer
+    // for the other company's unit or rep as for an id that exists nowhere, so it tells nothing about the other company.
+    for (const [param, id] of [['unitId', b.orgUnitId], ['repId', b.ownerId]] as const) {
+      const theirs = await h.req('GET', `/api/metrics/kpis?${param}=${id}`, { as: '李静' });
+      const nobody = await h.req('GET', `/api/metrics/kpis?${param}=999999`, { as: '李静' });
+      expect({ param, status: theirs.status, body: theirs.body }).toEqual({ param, status: 403, body: nobody.body });
+    }
   });
 
   it("a timeline never shows another company's script title, even for a stored id", async () => {

@@ -110,6 +110,18 @@ describeEachDb('text is text: invisible/control characters are refused at every 
     expect(ok.status).toBe(201);
   });
 
+  it('intake API: pasted zero-width characters (U+200B, U+2060, U+FEFF) are removed and the paid lead is kept; a bidi control still refuses it', async () => {
+    const intake = (body: unknown) => h.req('POST', '/api/intake/gzh-text', { body, headers: { 'x-intake-key': channelKey } });
+    const r = await intake({ phone: '13915449876\u200B', name: '\uFEFF王\u200B妈妈\u2060', city: '苏\u200B州', externalId: 'dy\u200B-zw-1' });
+    expect(r.status, r.text).toBe(201);
+    const [row] = await h.ds.query('SELECT c.name, c.city, c.phone FROM `lead` l JOIN customer c ON c.id = l.customerId WHERE l.id = ?', [r.body.leadId]);
+    expect(row).toEqual({ name: '王妈妈', city: '苏州', phone: '13915449876' });
+    expect((await h.ds.query('SELECT externalId FROM intake_record WHERE leadId = ?', [r.body.leadId]))[0].externalId).toBe('dy-zw-1');
+    // The same platform lead again (its id now without the zero-width space) is a replay, not a second lead.
+    expect((await intake({ phone: '13915449876', name: '王妈妈', externalId: 'dy-zw-1' })).body).toMatchObject({ leadId: r.body.leadId, replayed: true });
+    await refused('称呼', 'POST', '/api/intake/gzh-text', { body: { phone: '13915449877', name: `王\u200B${RLO}妈妈` }, headers: { 'x-intake-key': channelKey } });
+  });
+
   it('import: a row with such text is an error row with the Chinese reason, not stored; clean rows still go in', async () => {
     const csv = ['手机号,称呼,城市', `13915449873,王${RLO}妈妈,苏州`, `13915449874,李妈妈,南${NUL}京`, '13915449875,赵妈妈,苏州'].join('\n');
     const token = await h.token('黄蓉');

@@ -69,6 +69,22 @@ describe('text is text: the shared rule', () => {
     expect(leadCreateSchema.safeParse({ phone: '13915441234', channel: `抖音${RLO}` }).error!.issues[0].message)
       .toBe('渠道标签含有不可见的控制字符（第3个字符，U+202E 从右向左覆盖），请删除后重试');
   });
+
+  it('a machine-sent lead loses pasted zero-width characters (U+200B, U+2060, U+FEFF) instead of being refused; typed input is still refused', () => {
+    expect(normaliseLead({ phone: '\uFEFF139 1544 1234\u200B', name: '王\u200B妈妈\u2060', city: '\uFEFF苏州', tags: ['择\u200B校', '\u2060'], externalId: 'dy\u200B-1' }))
+      .toEqual({ ok: true, warnings: [], lead: { phone: '13915441234', name: '王妈妈', city: '苏州', tags: ['择校'], externalId: 'dy-1' } });
+    // ZWJ/ZWNJ keep emoji sequences together and stay as they are.
+    expect(normaliseLead({ phone: '13915441234', name: '王妈妈👩\u200D👧' })).toMatchObject({ ok: true, lead: { name: '王妈妈👩\u200D👧' } });
+    // Everything else invisible is still refused, also next to a stripped zero-width character (positions counted after it).
+    expect(normaliseLead({ phone: '13915441234', name: `\u200B王${RLO}妈妈` }))
+      .toEqual({ ok: false, reason: '称呼含有不可见的控制字符（第2个字符，U+202E 从右向左覆盖），请删除后重试' });
+    expect(normaliseLead({ phone: '13915441234', name: `王\u200B${NUL}` })).toMatchObject({ ok: false, reason: expect.stringContaining('U+0000') });
+    expect(normaliseLead({ phone: '13915441234', name: `王\u2066妈妈\u2069` })).toMatchObject({ ok: false, reason: expect.stringContaining('U+2066') });
+    expect(normaliseLead({ phone: '13915441234', tags: [`b${LONE}\u200B`] })).toMatchObject({ ok: false, reason: expect.stringContaining('不成对的代理项') });
+    // A person typing the same name into a form is told about the character.
+    expect(leadCreateSchema.safeParse({ phone: '13915441234', channel: '抖音', name: '王\u200B妈妈' }).error!.issues[0].message)
+      .toBe('称呼含有不可见的控制字符（第2个字符，U+200B 零宽空格），请删除后重试');
+  });
 });
 
 describe('guard: every string field of every shared request schema goes through the text rule', () => {

@@ -79,6 +79,10 @@ export const PERMISSIONS = {
     roles: ['ops', 'admin'], what: 'add / remove tag → material mappings',
     denied: '只有管理员或运营可以配置标签资料',
   },
+  'content.send': {
+    roles: ['rep', 'supervisor', 'admin'], what: 'mark queued material as sent to a customer in scope (ops and directors are read-only on leads)',
+    denied: '只有顾问、主管或管理员可以标记资料已发送',
+  },
   'scripts.edit': {
     roles: ['ops', 'director', 'admin'], what: 'add / edit / delete / restore scripts',
     denied: '只有销售运营、总监或管理员可以编辑话术库',

@@ -10,7 +10,7 @@ export function contentRoutes(content: ContentService): Router {
   r.get('/customers/:id/content-queue', async (ctx) => {
     ctx.body = await content.queue(actorOf(ctx), idParam(ctx));
   });
-  r.post('/content-queue/:id/sent', async (ctx) => {
+  r.post('/content-queue/:id/sent', allow('content.send'), async (ctx) => {
     ctx.body = await content.markSent(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
   });
   r.get('/content/items', async (ctx) => {

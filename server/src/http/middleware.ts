@@ -3,7 +3,7 @@ import type { Context, Next } from 'koa';
 import { AppError } from './errors';
 import type { Logger } from '../logger';
 import { PlatformError } from '../platforms/platform-error';
-import { DB_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db-unavailable';
+import { classifyDatabaseError, DB_RETRY_AFTER_SECONDS } from './db-unavailable';
 import { codeOf } from '../db/errors';
 
 /** Request id (echoed as X-Request-Id) and one structured log line per request. */
@@ -52,7 +52,20 @@ export function errorHandler() {
         ctx.body = { error: { code: 'platform_unavailable', message: `${err.label}暂时无法正常响应，请稍后重试；多次失败请联系管理员（请求编号 ${id}）` } };
         return;
       }
-      if (isDatabaseUnavailable(err)) {
+      const dbFailure = classifyDatabaseError(err);
+      if (dbFailure === 'storage') {
+        // Not transient (see db-unavailable.ts): no Retry-After; a person has to fix the database file.
+        ctx.state.log?.error({ db: { code: codeOf(err), message: String((err as Error)?.message ?? '').slice(0, 200) } }, 'database storage failed');
+        ctx.status = 503;
+        ctx.body = {
+          error: {
+            code: 'db_storage_failed',
+            message: `数据库存储出现故障（磁盘已满或数据文件无法读写），重试无法解决，请联系管理员处理；侧边栏里已填写的跟进会保存在本机（请求编号 ${id}）`,
+          },
+        };
+        return;
+      }
+      if (dbFailure === 'unavailable') {
         // Code and driver message only: the failed statement's parameters may hold phone numbers.
         ctx.state.log?.error({ db: { code: codeOf(err), message: String((err as Error)?.message ?? '').slice(0, 200) } }, 'database unavailable');
         ctx.status = 503;

@@ -10,5 +10,5 @@ export const ERROR_RESPONSES: Record<ErrorStatus, { description: string; code: s
   413: { description: '请求体超过上限（JSON 为 BODY_LIMIT，默认 64kb；文件与录音各有上限）', code: 'too_large', example: '请求内容过大，请精简后重试' },
   415: { description: '请求体类型不对：写操作的请求体必须是 JSON（上传接口除外），编码须为 UTF-8', code: 'unsupported_media_type', example: '请求体必须是 JSON（Content-Type: application/json）' },
   502: { description: '上游平台（企业微信、钉钉、语音转写）调用失败', code: 'asr_failed', example: '语音转写暂时不可用，请重试或直接输入' },
-  503: { description: '所需的服务器配置缺失（如抖音推送签名密钥）', code: 'not_configured', example: '抖音线索推送未配置签名密钥（DOUYIN_PUSH_SECRET）' },
+  503: { description: '所需的服务器配置缺失（如抖音推送签名密钥）；数据库暂时不可用（db_unavailable，带 Retry-After，稍后重发）；数据库存储故障（db_storage_failed，无 Retry-After，请联系管理员）', code: 'not_configured', example: '抖音线索推送未配置签名密钥（DOUYIN_PUSH_SECRET）' },
 };

@@ -119,10 +119,31 @@ export function invisibleInRaw(raw: RawLeadFields): string | null {
 }
 
 /**
- * Phone checked; grade/concerns/region turned into the vocabulary; unknown values dropped with a warning.
- * A field with invisible/control characters refuses the whole lead (it is never stored, nor quoted in a warning).
+ * Zero-width characters that change nothing a person sees or means: U+200B zero-width space, U+2060 word joiner,
+ * U+FEFF zero-width no-break space (a stray BOM). Machine-sent leads (Douyin, landing pages, spreadsheets) carry them
+ * from copy-and-paste; refusing such a lead loses a paid lead over nothing, so they are removed there.
  */
-export function normaliseLead(raw: RawLeadFields): NormaliseResult {
+const HARMLESS_ZERO_WIDTH = /[\u200B\u2060\uFEFF]/g;
+
+/**
+ * A machine-sent lead's text with the harmless zero-width characters removed (strings and lists of strings; anything
+ * else untouched). Bidi controls, NUL and other controls, and lone surrogates stay, and are refused after.
+ * Text typed by a person (the request schemas in schemas/) is not cleaned: it keeps the strict refusal.
+ */
+export function stripZeroWidth(raw: RawLeadFields): RawLeadFields {
+  const clean = (v: unknown) => (typeof v === 'string' ? v.replace(HARMLESS_ZERO_WIDTH, '') : v);
+  return Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.map(clean) : clean(v)]),
+  ) as RawLeadFields;
+}
+
+/**
+ * Phone checked; grade/concerns/region turned into the vocabulary; unknown values dropped with a warning.
+ * Harmless zero-width characters are removed first (stripZeroWidth); any other invisible/control character
+ * refuses the whole lead (it is never stored, nor quoted in a warning).
+ */
+export function normaliseLead(input: RawLeadFields): NormaliseResult {
+  const raw = stripZeroWidth(input);
   const invisible = invisibleInRaw(raw);
   if (invisible) return { ok: false, reason: invisible };
   const phone = phoneOf(raw.phone);

@@ -7,6 +7,8 @@ import { z } from 'zod';
  * line/paragraph separators, noncharacters and lone surrogates (half of an emoji, invalid in UTF-8: MySQL would
  * store garbage). ZWJ/ZWNJ (U+200C/U+200D) stay: they hold emoji sequences like 👩‍👧 together.
  * Multi-line fields (conclusions, transcripts, script text) also accept tab, CR and LF.
+ * Machine-sent leads (intake API, import) are the one exception: normaliseLead strips U+200B, U+2060 and U+FEFF
+ * first (intake/normalise.ts, stripZeroWidth), so a pasted zero-width space does not lose a paid lead.
  */
 const INVISIBLE =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB\uFFFE\uFFFF]|\p{Cs}/u;

@@ -41,7 +41,7 @@ export const alarmRoutes: RouteDoc[] = [
     roles: 'anyone', query: dingtalkCallbackQueryDoc, body: { kind: 'raw', contentType: 'application/json', description: '`{encrypt}`' },
     success: ok('加密的 `success`：`{msg_signature, timeStamp, nonce, encrypt}`'), errors: [400, 401, 404, 413] },
   { method: 'post', path: '/dingtalk/card-callback', tag: 'alarms', summary: '钉钉互动卡片回调 DingTalk card taps', auth: 'platform-callback',
-    roles: 'anyone', rolesNote: '只接受本系统签发的 outTrackId、该卡片的接收人', body: { kind: 'raw', contentType: 'application/json', description: '钉钉卡片回调 JSON' },
+    roles: 'anyone', rolesNote: '只接受本系统签发的 outTrackId、该卡片的接收人，且在 ALARM_TAP_LINK_TTL_HOURS 内；同一卡片同一按钮只处理一次', body: { kind: 'raw', contentType: 'application/json', description: '钉钉卡片回调 JSON' },
     success: ok('`{}`'), errors: [400, 403, 404, 413] },
   { method: 'get', path: '/alarms/tap', tag: 'alarms', summary: '钉钉工作通知按钮链接 Signed tap link', auth: 'signed-link', roles: 'anyone',
     query: tapQueryDoc, success: [{ status: 200, description: '处理结果页面', contentType: 'text/html' }], errors: [403, 404] },

@@ -81,7 +81,7 @@ export const contentRoutes: RouteDoc[] = [
   { method: 'get', path: '/api/customers/{id}/content-queue', tag: 'content', summary: '客户的待发资料 Content queued for a customer',
     auth: 'session', roles: 'signed-in', rolesNote: '限可见范围', success: ok('`{items:[{id, title, url, reason}]}`'), errors: [403, 404] },
   { method: 'post', path: '/api/content-queue/{id}/sent', tag: 'content', summary: '标记资料已发送 Mark content sent', auth: 'session',
-    roles: 'signed-in', rolesNote: '限可见范围', description: '幂等：第二次返回第一次的 `sentAt`；审计。', success: ok('队列项'), errors: [403, 404] },
+    roles: ['rep', 'supervisor', 'admin'], rolesNote: '限可见范围；运营、总监只读', description: '幂等：第二次返回第一次的 `sentAt`；审计。', success: ok('队列项'), errors: [403, 404] },
   { method: 'get', path: '/api/content/items', tag: 'content', summary: '标签→资料映射 Tag → material mapping', auth: 'session',
     roles: 'signed-in', success: ok('`{items}`'), errors: [] },
   { method: 'post', path: '/api/content/items', tag: 'content', summary: '新增资料映射 Add a mapping', auth: 'session', roles: CHANNEL_ADMINS,

@@ -5,6 +5,7 @@ import { AppError } from '../../http/errors';
 import { AlarmMessage } from '../../alarms/alarm.entities';
 import { DeliveryError, type Outgoing } from '../../alarms/channel';
 import { handleTap } from '../../alarms/tap';
+import { DEFAULT_TAP_LINK_TTL_MS } from '../../alarms/links';
 import { User } from '../../users/user.entity';
 import { AlreadyDelivered, platformDeliveryError } from '../wecom/messages';
 import { readRawBody } from '../callback-crypto';
@@ -160,7 +161,12 @@ function actionKey(body: Record<string, unknown>): string | null {
 /**
  * `POST /dingtalk/card-callback`: a button on an alarm card. Accepted only for an outTrackId we issued (signed, see
  * cardOutTrackId) whose copy was delivered as an interactive card, tapped by that copy's recipient (and, with
- * DINGTALK_CORP_ID set, from our organisation); the tap then goes through the same handling as every channel.
+ * DINGTALK_CORP_ID set, from our organisation), within ALARM_TAP_LINK_TTL_HOURS of the card being queued; the tap
+ * then goes through the same handling as every channel, once per copy and button.
+ *
+ * corpId and userId come from the body: DingTalk's HTTP card callback has no documented signature (the `apiSecret`
+ * given at registration is not documented as signing requests; /work/shared/reference/platform.md §5 lists only
+ * the register call), so there is nothing more to verify here. The secret is the outTrackId, hence the expiry.
  */
 export function dingtalkCardCallbackRoutes(app: AppContext): Router {
   const r = new Router();
@@ -187,10 +193,23 @@ export function dingtalkCardCallbackRoutes(app: AppContext): Router {
       ctx.state.log?.warn({ messageId }, 'dingtalk card callback from someone other than the recipient');
       throw new AppError(403, 'forbidden', '这张卡片不是发给你的');
     }
+    // The outTrackId never expires by itself: a card is tappable only as long as a signed tap link would be
+    // (ALARM_TAP_LINK_TTL_HOURS after its outbox row was created), so an id seen once cannot be replayed for ever.
+    const ttlMs = app.config.tapLinkTtlMs ?? DEFAULT_TAP_LINK_TTL_MS;
+    if (app.clock.now() - msg.createdAt > ttlMs) {
+      ctx.state.log?.info({ messageId }, 'dingtalk card tap after the card expired: refused');
+      throw new AppError(403, 'card_expired', `这张提醒卡片已超过 ${Math.round(ttlMs / 3600_000)} 小时，按钮已失效，未做任何记录；请在 Lifeline 中打开这条线索处理`);
+    }
     const key = actionKey(body);
     if (!key) throw new AppError(400, 'bad_event', '回调缺少按钮');
-    const res = await handleTap(app, { companyId: msg.companyId, userId: msg.recipientId, alarmId: msg.alarmId, key, requestId: ctx.state.requestId });
-    ctx.state.log?.info({ messageId, key, handled: res.handled }, 'dingtalk card tap');
+    // DingTalk retries a callback it got no answer to: the same copy and button count once (receipt written in the
+    // tap's transaction, so a refused tap leaves none). The card callback carries no signature of its own that we
+    // could verify (none documented, see above).
+    const res = await handleTap(app, {
+      companyId: msg.companyId, userId: msg.recipientId, alarmId: msg.alarmId, key, requestId: ctx.state.requestId,
+      dedupe: [{ platform: 'dingtalk.card', key: `${messageId}:${key}` }],
+    });
+    ctx.state.log?.info({ messageId, key, handled: res.handled, duplicate: res.duplicate }, 'dingtalk card tap');
     ctx.body = {};
   });
   return r;
