@@ -178,7 +178,10 @@ describeEachDb('role table: every route × every role', (kind) => {
       const r = await h.req('POST', `/api/content-queue/${item.id}/sent`, { as });
       expect({ as, status: r.status }).toEqual({ as, status: 403 });
       expect(r.body.error.message).toBe('只有顾问、主管或管理员可以标记资料已发送');
+      // The sidebar is told, so it does not offer the link (meta.canSendContent).
+      expect((await h.req('GET', '/api/meta', { as })).body.canSendContent).toBe(false);
     }
+    expect((await h.req('GET', '/api/meta', { as: '张敏' })).body.canSendContent).toBe(true);
     expect((await h.ds.query('SELECT id, status, sentAt, sentBy FROM content_queue WHERE id = ?', [item.id]))[0]).toEqual(item);
     expect(await h.count('audit_log')).toBe(audits);
     const ok = await h.req('POST', `/api/content-queue/${item.id}/sent`, { as: '张敏' });

@@ -19,6 +19,8 @@ export interface Meta {
   conclusionMax: number;
   /** The company's courses (what a 已签约 follow-up names); the shipped defaults when the server sends none. */
   courses?: (string | { name: string })[];
+  /** May this user mark queued content as sent (server role table, capability `content.send`). */
+  canSendContent?: boolean;
 }
 
 export interface FormLead {

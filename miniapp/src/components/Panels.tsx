@@ -20,7 +20,9 @@ interface ContentItem {
  * Panels served by other capabilities: the script picked from an alarm card and content queued for the customer's
  * tags. A panel whose endpoint is missing (404) is simply not shown.
  */
-export function Panels({ customerId, pick, onSendPick }: { customerId: number; pick: ScriptPick | null; onSendPick?: (p: ScriptPick) => Promise<void> }) {
+export function Panels({ customerId, pick, onSendPick, canSendContent }: {
+  customerId: number; pick: ScriptPick | null; onSendPick?: (p: ScriptPick) => Promise<void>; canSendContent: boolean;
+}) {
   const [content, setContent] = useState<ContentItem[] | null>(null);
   const [pickSent, setPickSent] = useState(false);
   const [msg, setMsg] = useState('');
@@ -66,7 +68,7 @@ export function Panels({ customerId, pick, onSendPick }: { customerId: number; p
           {content.map((c) => (
             <View key={c.id} className='content-item'>
               <Text>{c.title}</Text><Text className='muted'> · {c.reason}</Text>
-              <Text className='link' onClick={() => void sendContent(c)}> 已发送</Text>
+              {canSendContent ? <Text className='link' onClick={() => void sendContent(c)}> 已发送</Text> : null}
             </View>
           ))}
         </View>

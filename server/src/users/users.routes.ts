@@ -5,7 +5,7 @@ import {
 } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { actorOf } from '../auth/auth.middleware';
-import { allow } from '../auth/permissions';
+import { allow, can } from '../auth/permissions';
 import { parseInput } from '../http/validate';
 import { idParam, requestIdOf } from '../http/router-kit';
 import { OrgUnit } from '../companies/org-unit.entity';
@@ -48,6 +48,8 @@ export function directoryRoutes(app: AppContext): Router {
       /** What 已签约 asks for: the course signed (each answers one core concern). */
       courses: s.courses,
       signingAction: '已签约',
+      /** Whether this user may mark queued content as sent (the sidebar hides the link otherwise). */
+      canSendContent: can(actorOf(ctx), 'content.send'),
     };
   });
   return r;

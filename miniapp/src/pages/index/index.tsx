@@ -227,6 +227,7 @@ export default function Index() {
         <Panels
           customerId={lookup.customer.id}
           pick={pick}
+          canSendContent={meta?.canSendContent !== false}
           onSendPick={platform === 'wecom' && config.wecom ? (p) => sendChatText(config, p.text) : undefined}
         />
       ) : null}
