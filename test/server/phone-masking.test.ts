@@ -9,9 +9,15 @@ import { describeEachDb, Harness, type Res } from '../support/harness';
 const USER_OF: Record<Role, string> = { rep: '张敏', supervisor: '李静', ops: '黄蓉', director: '马骏', admin: '系统管理员' };
 const H = 3600_000;
 
-/** Every mobile number in a text, as digits, however it is written (13915441234, 139 1544 1234, +86 139-1544-1234). */
-function phonesIn(text: string): string[] {
-  return [...text.matchAll(/(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)/g)].map((m) => m[1] + m[2] + m[3]);
+/**
+ * Which of `known` (11-digit phones) a text shows in full, however they are written: spaces, dots, dashes, brackets,
+ * full-width digits, a +86 prefix, a JSON number, a key. Independent of the production masker: full-width digits become
+ * ASCII, every other non-digit character is dropped, then each known phone is searched for. (Searching only for the
+ * company's own phones keeps adjacent numbers that happen to run together from counting as a phone.)
+ */
+function phonesIn(text: string, known: string[]): string[] {
+  const digits = text.replace(/[\uFF10-\uFF19]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/\D/g, '');
+  return known.filter((p) => digits.includes(p));
 }
 
 describeEachDb('phones: masked roles never see a full number; reveal-phone is the only way', (kind) => {
@@ -46,13 +52,28 @@ describeEachDb('phones: masked roles never see a full number; reveal-phone is th
       body: { leadId: featured.leadId, action: '已电话沟通', conclusion: `家长另留号码 139-1544-1234，晚上打` },
     });
     expect(fu.status).toBe(201);
+    // The same number as people really write it: dots, other groupings, en dashes, full-width digits, +86 glued on.
+    const spelled = await h.req('POST', '/api/followups', {
+      as: '张敏', headers: { 'idempotency-key': `mask-${kind}-2` },
+      body: { leadId: featured.leadId, action: '已电话沟通', conclusion: `备用 139.1544.1234；爸爸 139 154 41234；139–1544–1234；１３９１５４４１２３４；8613915441234` },
+    });
+    expect(spelled.status).toBe(201);
+    // A lead whose name carries a number.
+    const named = await h.req('POST', '/api/leads', {
+      as: '系统管理员', body: { phone: '13915440055', name: '王妈妈 139–1544–1234', channel: '百度-品牌词', ownerId: (await h.user('张敏')).id },
+    });
+    expect(named.status).toBe(201);
     // A lead through the intake API: its raw payload (with the phone as sent) is archived.
     const ch = await h.req('POST', '/api/intake-channels', {
       as: '系统管理员', body: { code: 'mask-landing', name: '落地页', tag: '抖音-202601直播', mapping: { phone: '$.form.mobile', name: '$.form.name', externalId: '$.id' } },
     });
     expect(ch.status).toBe(201);
     const sent = await h.req('POST', '/api/intake/mask-landing', {
-      headers: { 'x-intake-key': ch.body.key }, body: { id: 'm-1', form: { mobile: '139 1544 7788', name: '测试妈妈' } },
+      headers: { 'x-intake-key': ch.body.key }, body: {
+        id: 'm-1', form: { mobile: '139 1544 7788', name: '测试妈妈' },
+        // What else a form sends: the number as a JSON number with 86, full-width, and as a key.
+        extra: { backup: 8613915447788, alt: '１３９ １５４４ ７７８８', contacts: { '139.1544.7788': '妈妈' } },
+      },
     });
     expect(sent.status).toBe(201);
     intakeLeadId = sent.body.leadId;
@@ -96,6 +117,11 @@ describeEachDb('phones: masked roles never see a full number; reveal-phone is th
       `/api/metrics/drill?node=${encodeURIComponent('线索获取')}&pageSize=100`,
       `/api/metrics/drill?node=${encodeURIComponent('首次触达')}&pageSize=100`,
       '/api/metrics/export?view=rep-battle',
+      '/api/metrics/journey-heat',
+      '/api/metrics/journey-heat?by=channel',
+      '/api/metrics/export?view=journey-heat',
+      '/api/metrics/export?view=journey-heat&by=unit',
+      `/api/customers/${featured.customerId}/content-queue`,
       '/api/routing/queue',
       '/api/imports',
       ...imports.map((i) => `/api/imports/${i.id}`),
@@ -130,7 +156,7 @@ describeEachDb('phones: masked roles never see a full number; reveal-phone is th
       } else allowed = new Set(company);
       for (const [what, res] of await walk(as)) {
         expect(res.status, `${role} ${what}`).toBeLessThan(500);
-        const found = phonesIn(res.text).filter((p) => company.includes(p));
+        const found = phonesIn(res.text, company);
         seen += found.length;
         const bad = [...new Set(found.filter((p) => !allowed.has(p)))];
         if (bad.length) leaks.push(`${role} ${what}: ${bad.join(', ')}`);

@@ -14,6 +14,8 @@ describeEachDb('sidebar server: platform login, JS-SDK signature, chat contact, 
   const llm = new FakeLlm();
   let h: Harness;
   const codes = new Map<string, string>([['code-zhangmin', 'zhangmin'], ['code-stranger', 'nobody']]);
+  /** Remark mobiles a colleague recorded on 王妈妈: set per test (their private number, customers of either rep). */
+  let colleagueRemark: string[] = ['13800138000'];
 
   beforeAll(async () => {
     await Promise.all([wecom.start(), dingtalk.start(), llm.start()]);
@@ -31,7 +33,7 @@ describeEachDb('sidebar server: platform login, JS-SDK signature, chat contact, 
         errcode: 0, errmsg: 'ok',
         external_contact: { external_userid: 'wmWang', name: '王妈妈', type: 1 },
         follow_user: [
-          { userid: 'other', remark: '', remark_mobiles: ['13800138000'] },
+          { userid: 'other', remark: '', remark_mobiles: colleagueRemark },
           { userid: 'zhangmin', remark: '王妈妈-初三', remark_mobiles: ['+86 139-1544-1234', '12345'] },
         ],
       };
@@ -102,12 +104,39 @@ describeEachDb('sidebar server: platform login, JS-SDK signature, chat contact, 
   it("reads the chat's external contact: the rep's own remark mobile first, normalised; junk numbers dropped", async () => {
     const r = await h.req('GET', '/api/wecom/external-contact/wmWang', { as: '张敏' });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ externalUserId: 'wmWang', name: '王妈妈', remark: '王妈妈-初三', phones: ['13915441234', '13800138000'] });
+    // The colleague's remark mobile is nobody's customer: it is the colleague's note, not the rep's.
+    expect(r.body).toEqual({ externalUserId: 'wmWang', name: '王妈妈', remark: '王妈妈-初三', phones: ['13915441234'] });
     const lookup = await h.req('GET', `/api/customers/lookup?phone=${r.body.phones[0]}`, { as: '张敏' });
     expect(lookup.body.customer.name).toBe('王妈妈');
     const missing = await h.req('GET', '/api/wecom/external-contact/wmNobody', { as: '张敏' });
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toContain('手动输入手机号');
+  });
+
+  it("a rep gets the numbers they recorded and their own customers' numbers; never what a colleague recorded for anyone else", async () => {
+    const zhang = await h.user('张敏');
+    const chen = await h.user('陈晨');
+    const phoneOf = async (ownerId: number) => String((await h.ds.query(
+      'SELECT c.phone FROM customer c JOIN `lead` l ON l.customerId = c.id WHERE l.ownerId = ? AND l.deletedAt IS NULL AND c.phone <> ? ORDER BY l.id LIMIT 1',
+      [ownerId, '13915441234'],
+    ))[0].phone);
+    const zhangs = await phoneOf(zhang.id);
+    const chens = await phoneOf(chen.id);
+    colleagueRemark = ['13800138000', chens, zhangs];
+    try {
+      const rep = await h.req('GET', '/api/wecom/external-contact/wmWang', { as: '张敏' });
+      expect(rep.status).toBe(200);
+      expect(rep.body.phones).toEqual(['13915441234', zhangs]);
+      expect(rep.text).not.toContain('13800138000');
+      expect(rep.text).not.toContain(chens);
+      // A masked role gets every number, masked; the admin (company-wide, sees phones) all of them.
+      const director = await h.req('GET', '/api/wecom/external-contact/wmWang', { as: '马骏' });
+      expect(director.body.phones).toEqual(['13800138000', chens, zhangs, '13915441234'].map((p) => `${p.slice(0, 3)}****${p.slice(7)}`));
+      const admin = await h.req('GET', '/api/wecom/external-contact/wmWang', { as: '系统管理员' });
+      expect(admin.body.phones).toEqual(['13800138000', chens, zhangs, '13915441234']);
+    } finally {
+      colleagueRemark = ['13800138000'];
+    }
   });
 
   it('drafts from a transcript with the model (strict schema) and falls back to rules when the model fails twice', async () => {

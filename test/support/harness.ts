@@ -16,6 +16,7 @@ import { User } from '../../server/src/users/user.entity';
 import type { AppConfig } from '../../server/src/config';
 import type { FollowupService } from '../../server/src/followups/followups.service';
 import type { AppContext } from '../../server/src/context';
+import type { Logger } from '../../server/src/logger';
 
 /** The databases every database suite runs on: SQLite always, MariaDB/MySQL when TEST_MYSQL_URL is set. */
 export function dbKinds(): DbKind[] {
@@ -111,8 +112,11 @@ export class Harness {
   private drop?: () => Promise<void>;
   private tokens = new Map<string, string>();
 
-  /** `config` overrides TEST_CONFIG (e.g. platform or LLM base URLs pointing at fakes). */
-  constructor(readonly kind: DbKind, private readonly leads = 60, private readonly config: Partial<AppConfig> = {}) {}
+  /** `config` overrides TEST_CONFIG (e.g. platform or LLM base URLs pointing at fakes); `logger` replaces the root logger. */
+  constructor(
+    readonly kind: DbKind, private readonly leads = 60, private readonly config: Partial<AppConfig> = {},
+    private readonly opts: { logger?: Logger } = {},
+  ) {}
 
   async start(): Promise<this> {
     const { ds, drop } = await freshDatabase(this.kind);
@@ -120,7 +124,7 @@ export class Harness {
     this.drop = drop;
     await migrate(ds);
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
-    const { koa, ctx, followups } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock });
+    const { koa, ctx, followups } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock, logger: this.opts.logger });
     this.app = ctx;
     this.koa = koa;
     this.followups = followups;

@@ -109,15 +109,16 @@ export async function handleTap(app: AppContext, t: Tap): Promise<TapResult> {
 
 /**
  * Who may still act on an alarm: an active user who owns the lead, is the owner's manager, or has the lead in their
- * scope (a supervisor's org subtree, the company for ops). A card sent before a deactivation or a reassignment
- * records nothing.
+ * scope (a supervisor's org subtree, the company for ops). A card sent before a deactivation, a reassignment or the
+ * lead's deletion records nothing.
  */
 async function requireEntitled(em: EntityManager, user: User, leadId: number): Promise<void> {
   if (!user.active || user.deletedAt !== null) throw forbidden('你的账号已停用，不能再处理提醒；如有疑问请联系管理员');
   const lead = await em.getRepository(Lead).findOneBy({ id: leadId, companyId: user.companyId });
-  if (lead && lead.ownerId === user.id) return;
-  if (lead && canSeeLead({ companyId: user.companyId, scope: await resolveScope(em, user) } as Actor, lead)) return;
-  const owner = lead?.ownerId ? await em.getRepository(User).findOneBy({ id: lead.ownerId }) : null;
+  if (!lead || lead.deletedAt !== null) throw forbidden('这条线索已被删除，提醒已无需处理');
+  if (lead.ownerId === user.id) return;
+  if (canSeeLead({ companyId: user.companyId, scope: await resolveScope(em, user) } as Actor, lead)) return;
+  const owner = lead.ownerId ? await em.getRepository(User).findOneBy({ id: lead.ownerId }) : null;
   if (owner && owner.managerId === user.id) return;
   throw forbidden('这条线索已不归你负责，也不在你管理的范围内，提醒已无需你处理');
 }

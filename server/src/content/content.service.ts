@@ -71,7 +71,7 @@ export class ContentService {
     const c = await this.app.ds.getRepository(Customer).findOneBy({ id: customerId, companyId: actor.companyId });
     if (!c || c.deletedAt !== null) throw notFound(`客户不存在或无权查看（ID ${customerId}）`);
     if (actor.scope) {
-      const qb = this.app.ds.getRepository(Lead).createQueryBuilder('lead').where('lead.customerId = :id', { id: customerId });
+      const qb = this.app.ds.getRepository(Lead).createQueryBuilder('lead').where('lead.customerId = :id AND lead.deletedAt IS NULL', { id: customerId });
       if (!(await applyLeadScope(qb, actor).getCount())) throw notFound(`客户不存在或无权查看（ID ${customerId}）`);
     }
     return c;

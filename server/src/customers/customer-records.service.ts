@@ -13,12 +13,12 @@ import { assertCan } from '../auth/permissions';
 export class CustomerRecords {
   constructor(private readonly app: AppContext) {}
 
-  /** A customer is visible to whoever sees one of their leads (everyone company-wide for ops/director/admin). */
+  /** A customer is visible to whoever sees one of their live (not deleted) leads (everyone company-wide for ops/director/admin). */
   private async findVisible(actor: Actor, id: number, withDeleted = false): Promise<Customer> {
     const c = await this.app.ds.getRepository(Customer).findOneBy({ id, companyId: actor.companyId });
     if (!c || (c.deletedAt !== null && !withDeleted)) throw notFound(`客户不存在或无权查看（ID ${id}）`);
     if (actor.scope) {
-      const qb = this.app.ds.getRepository(Lead).createQueryBuilder('lead').where('lead.customerId = :id', { id });
+      const qb = this.app.ds.getRepository(Lead).createQueryBuilder('lead').where('lead.customerId = :id AND lead.deletedAt IS NULL', { id });
       const n = await applyLeadScope(qb, actor).getCount();
       if (!n) throw notFound(`客户不存在或无权查看（ID ${id}）`);
     }

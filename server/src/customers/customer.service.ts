@@ -3,6 +3,7 @@ import type { Audit } from '../audit/audit.service';
 import { diffFields } from '../audit/audit.service';
 import type { AttributionSource } from './attribution';
 import { Customer } from './customer.entity';
+import { maskPhonesInText } from './phone-visibility';
 
 export interface CustomerInput {
   phone: string;
@@ -34,6 +35,7 @@ export async function attachCustomer(
   input: CustomerInput,
   now: number,
 ): Promise<AttachResult> {
+  input = { ...input, name: customerName(input.name) };
   const repo = em.getRepository(Customer);
   const existing = await repo.findOneBy({ companyId, phone: input.phone });
   const attr = attribution.lookup(input.phone);
@@ -82,4 +84,12 @@ export async function attachCustomer(
 
 function union(a: string[] | null | undefined, b: string[] | null | undefined): string[] {
   return [...new Set([...(a ?? []), ...(b ?? [])])];
+}
+
+/**
+ * A name is how to address the customer (王妈妈). A phone typed or pasted into it is stored masked: the name travels
+ * everywhere a phone is masked (lists, drills, alarm cards on WeCom/DingTalk, exports), and the number belongs in `phone`.
+ */
+export function customerName<T extends string | null | undefined>(name: T): T {
+  return (typeof name === 'string' ? maskPhonesInText(name) : name) as T;
 }

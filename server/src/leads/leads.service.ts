@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { KEY_FIELD_ROLES } from '../auth/actor';
 import { Audit, diffFields, type FieldChange } from '../audit/audit.service';
-import { attachCustomer } from '../customers/customer.service';
+import { attachCustomer, customerName } from '../customers/customer.service';
 import { Customer } from '../customers/customer.entity';
 import type { CompanySettings } from '../companies/settings';
 import { recordJourneyStep } from '../journey/journey-step';
@@ -189,7 +189,7 @@ export class LeadService {
 
       // Customer attributes (grade, concerns…) live on the customer, shared by all their leads.
       const customerPatch = Object.fromEntries(
-        CUSTOMER_FIELDS.filter((f) => body[f] !== undefined).map((f) => [f, body[f]]),
+        CUSTOMER_FIELDS.filter((f) => body[f] !== undefined).map((f) => [f, f === 'name' ? customerName(body[f]) : body[f]]),
       ) as Partial<Customer>;
       const customerChanges = diffFields(customer, customerPatch);
       if (customerChanges.length) {

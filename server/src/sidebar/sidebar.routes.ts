@@ -30,8 +30,8 @@ export function sidebarRoutes(app: AppContext, platforms: SidebarPlatforms, llm:
     const id = parseInput(externalUserIdSchema, ctx.params.externalUserId);
     const { api } = platforms.requireWecom();
     const me = await app.ds.getRepository(User).findOneByOrFail({ id: actor.id, companyId: actor.companyId });
-    const contact = await externalContact(api, id, me.wecomUserId);
-    ctx.body = { ...contact, phones: await visiblePhones(app, actor, contact.phones) };
+    const { ownPhones, ...contact } = await externalContact(api, id, me.wecomUserId);
+    ctx.body = { ...contact, phones: await visiblePhones(app, actor, contact.phones, ownPhones) };
   });
 
   r.post('/api/sidebar/voice-draft', async (ctx) => {
@@ -43,21 +43,25 @@ export function sidebarRoutes(app: AppContext, platforms: SidebarPlatforms, llm:
 }
 
 /**
- * Remark mobiles as the masking rule allows: masked for roles that do not see phones; for the others, a number
- * that belongs to a customer of the company only when that customer is theirs to see (another rep's remark
- * mobile must not hand a rep a colleague's customer). A number that is nobody's customer yet stays, for autofill.
+ * Remark mobiles as the masking rule allows: masked for roles that do not see phones; in full for company-wide roles
+ * that do. A scoped role (a rep) gets only what is theirs: the numbers they recorded on the contact themselves, and
+ * numbers of customers they may see. A colleague's remark (a private number, a customer of theirs, a number that is
+ * nobody's customer yet) stays out; so does a number of a colleague's customer, even in the rep's own remark.
  */
-async function visiblePhones(app: AppContext, actor: Actor, phones: string[]): Promise<string[]> {
+async function visiblePhones(app: AppContext, actor: Actor, phones: string[], ownPhones: string[]): Promise<string[]> {
   if (!phones.length) return phones;
   if (!canSeePhone(actor)) return phones.map(maskPhone);
   if (!actor.scope) return phones;
   const known: { phone: string }[] = await app.ds.query(
-    `SELECT phone FROM customer WHERE companyId = ? AND phone IN (${phones.map(() => '?').join(',')})`, [actor.companyId, ...phones],
+    `SELECT phone FROM customer WHERE companyId = ? AND phone IN (${phones.map(() => '?').join(',')})`,
+    [actor.companyId, ...phones],
   );
-  if (!known.length) return phones;
-  const qb = app.ds.getRepository(Lead).createQueryBuilder('lead').innerJoin('customer', 'c', 'c.id = lead.customerId')
-    .select('c.phone', 'phone').where('c.phone IN (:...phones)', { phones: known.map((k) => k.phone) }).andWhere('lead.deletedAt IS NULL');
-  const mine = new Set((await applyLeadScope(qb, actor).getRawMany<{ phone: string }>()).map((r) => r.phone));
+  const mine = new Set<string>();
+  if (known.length) {
+    const qb = app.ds.getRepository(Lead).createQueryBuilder('lead').innerJoin('customer', 'c', 'c.id = lead.customerId')
+      .select('c.phone', 'phone').where('c.phone IN (:...phones)', { phones: known.map((k) => k.phone) }).andWhere('lead.deletedAt IS NULL');
+    for (const r of await applyLeadScope(qb, actor).getRawMany<{ phone: string }>()) mine.add(r.phone);
+  }
   const others = new Set(known.map((k) => k.phone).filter((p) => !mine.has(p)));
-  return phones.filter((p) => !others.has(p));
+  return phones.filter((p) => mine.has(p) || (ownPhones.includes(p) && !others.has(p)));
 }

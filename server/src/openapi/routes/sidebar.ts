@@ -22,7 +22,7 @@ export const sidebarRoutes: RouteDoc[] = [
     errors: [409, 502] },
   { method: 'get', path: '/api/wecom/external-contact/{externalUserId}', tag: 'sidebar', summary: '聊天对象的手机号 External contact',
     auth: 'session', roles: 'signed-in', pathParams: { externalUserId: { schema: externalUserIdSchema, description: '企业微信外部联系人 ID' } },
-    success: ok('`{name, remark, phones[]}`（本人的备注手机号在前）'), errors: [404, 409, 502] },
+    success: ok('`{name, remark, phones[]}`（本人的备注手机号在前；按范围看的角色只得到本人备注的号码和自己可见客户的号码；不可看号码的角色得到打码号码）'), errors: [404, 409, 502] },
   { method: 'post', path: '/api/sidebar/voice-draft', tag: 'sidebar', summary: '转写文本→跟进草稿 Transcript to draft', auth: 'session',
     roles: 'signed-in', body: json(voiceDraftSchema, { transcript: '已经电话沟通了，家长说预算有限，下周三再联系' }), success: ok(draft), errors: [] },
   { method: 'post', path: '/api/sidebar/voice', tag: 'sidebar', summary: '录音→转写→草稿 Audio to draft', auth: 'session', roles: 'signed-in',

@@ -9,6 +9,8 @@ export interface ExternalContactInfo {
   remark: string | null;
   /** valid mainland mobiles from the rep's remark_mobiles (then any other follower's), normalised */
   phones: string[];
+  /** those of `phones` the rep recorded themselves (their own follow_user entry) */
+  ownPhones: string[];
 }
 
 interface FollowUser {
@@ -39,6 +41,7 @@ export async function externalContact(api: WecomApi, externalUserId: string, rep
       if (isValidMobile(p) && !phones.includes(p)) phones.push(p);
     }
   }
-  const mine = followers.find((f) => f.userid === repWecomUserId);
-  return { externalUserId, name: r.external_contact?.name ?? '', remark: mine?.remark || null, phones };
+  const mine = repWecomUserId ? followers.find((f) => f.userid === repWecomUserId) : undefined;
+  const ownPhones = (mine?.remark_mobiles ?? []).map(normalizePhone).filter((p) => phones.includes(p));
+  return { externalUserId, name: r.external_contact?.name ?? '', remark: mine?.remark || null, phones, ownPhones };
 }
