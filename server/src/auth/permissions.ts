@@ -178,7 +178,9 @@ export function rolesMarkdown(): string {
   const masking =
     `**Phone masking.** Phones are shown in full only to the roles in the company's \`phoneVisibleRoles\` (default: ${visible}) ` +
     `and masked as \`139****1234\` for everyone else, in every response that can carry one (lead and customer views, lookup, ` +
-    `timeline, audit rows, archived intake payloads, import reports, WeCom contacts, error messages). A rep is also shown ` +
+    `timeline, audit rows, archived intake payloads, import reports, WeCom contacts, error messages), in any spelling ` +
+    `(spaces, dots, dashes, full-width digits, +86/0086, numbers and JSON keys), and never in logs. A phone typed into a ` +
+    `customer's name is masked when it is saved, since names reach chat cards and lists. A rep is also shown ` +
     `only the phones of customers they may see. The one way to a full number for a masked role is ` +
     `\`POST /api/customers/:id/reveal-phone\` (roles in \`phoneRevealRoles\`, default: ${reveal}), which writes an audit row.`;
   return [README_ROLES_START, head, sep, ...rows, '', masking, README_ROLES_END].join('\n');
