@@ -7,6 +7,7 @@ import { effectiveSettings } from '../companies/settings';
 import { resolveScope, type Actor } from './actor';
 import type { TokenService } from './token';
 import type { ActorCache } from './actor-cache';
+import { userStates } from './user-state';
 
 const DEACTIVATED = '账号已停用或不存在，请联系管理员';
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -15,7 +16,8 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * Bearer token → active user of an existing company → ctx.state.actor.
  *
  * A signed-in actor is reused for AUTH_CACHE_MS. Reads use it as is (a deactivation or role change reaches them
- * within that time). A write re-checks the user row first (one primary-key read joined to the company's version):
+ * within that time). A write re-checks the user row first (a primary-key read joined to the company's version, shared
+ * by the writes that arrive while one is in flight, see user-state.ts):
  * a deactivated or deleted user is refused at once, and an actor built before a role, org or settings change made
  * through the API (in any process: the versions live in the rows) is rebuilt before the write runs.
  */
@@ -61,20 +63,16 @@ export function requireAuth(ds: DataSource, tokens: TokenService, cache?: ActorC
  * version moved, every cached actor of this process may be stale (settings, scopes), so the cache is cleared.
  */
 async function stillCurrent(ds: DataSource, cache: ActorCache, key: string, actor: Actor): Promise<boolean> {
-  const [row]: { active: unknown; deletedAt: unknown; userVersion: unknown; companyVersion: unknown }[] = await ds.query(
-    `SELECT u.active, u.deletedAt, u.authVersion AS userVersion, c.authVersion AS companyVersion
-       FROM app_user u JOIN company c ON c.id = u.companyId WHERE u.id = ? AND u.companyId = ?`,
-    [actor.id, actor.companyId],
-  );
-  if (!row || !Number(row.active) || row.deletedAt !== null) {
+  const state = await userStates(ds).get(actor.id, actor.companyId);
+  if (!state || !state.active || state.deleted) {
     cache.delete(key);
     throw unauthorized(DEACTIVATED);
   }
-  if (Number(row.companyVersion) !== actor.versions?.company) {
+  if (state.companyVersion !== actor.versions?.company) {
     cache.clear();
     return false;
   }
-  if (Number(row.userVersion) !== actor.versions?.user) {
+  if (state.userVersion !== actor.versions?.user) {
     cache.delete(key);
     return false;
   }
