@@ -91,7 +91,16 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
     // A second save on a lead already in the burst waits for the first one's transaction (never both at once).
     asks.push({ as: '陈晨', key: `g-${kind}-second-on-lead`, expect: 201, body: { leadId: own.get('陈晨')![0], action: '已发送资料', conclusion: '补发资料' } });
 
-    const answers = await behindBusySlot(() => asks.map((a) => h.req('POST', '/api/followups', { as: a.as, body: a.body, headers: { 'Idempotency-Key': a.key } })), asks.length);
+    const send = (a: Ask) => h.req('POST', '/api/followups', { as: a.as, body: a.body, headers: { 'Idempotency-Key': a.key } });
+    // Concurrent requests may reach the server in any order: the second save on a lead is sent once the first is queued,
+    // so "the lead carries the later save" below names the right one.
+    const answers = await behindBusySlot(() => [
+      ...asks.slice(0, -1).map(send),
+      (async () => {
+        for (let i = 0; i < 400 && h.followups.groupCommitStats.waiting < asks.length - 1; i++) await new Promise((r) => setTimeout(r, 5));
+        return send(asks.at(-1)!);
+      })(),
+    ], asks.length);
     expect(answers.map((r) => r.status)).toEqual(asks.map((a) => a.expect));
     expect(answers[9].body.error.message).toMatch(/未知的跟进动作「跳舞」/);
     expect(answers[11].headers.get('idempotent-replayed')).toBe('true');
@@ -176,7 +185,11 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
         const answers = behindBusySlot(() => asks.map((a, i) => h.req('POST', '/api/followups', { as: i < 3 ? '陈晨' : '张敏', body: a.body, headers: { 'Idempotency-Key': a.key } })), asks.length);
         let waited = false;
         for (let i = 0; i < 400 && !waited; i++) {
-          const [w] = await h.ds.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO `followup`%' AND ID <> CONNECTION_ID()");
+          // The burst's own INSERT (it names the raced key; values are inlined client-side), not any other save's.
+          const [w] = await h.ds.query(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO `followup`%' AND INFO LIKE ? AND ID <> CONNECTION_ID()",
+            [`%g-${kind}-raced%`],
+          );
           waited = Number(w.n) > 0;
           if (!waited) await new Promise((r) => setTimeout(r, 25));
         }
