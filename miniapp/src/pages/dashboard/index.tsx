@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import Taro from '@tarojs/taro';
-import { Picker, Text, View } from '@tarojs/components';
+import { Text, View } from '@tarojs/components';
 import type { ChannelRoiResponse, JourneyHeatResponse, KpisResponse, LeadHealthResponse, RepBattleResponse } from '@lifeline/shared/src/metrics/types';
 import { api, apiUrl, authHeader, hasToken } from '../../lib/api';
 import { detectPlatform, devLogin, dingtalkLogin, pageQuery, wecomLogin, type Platform, type SidebarConfig } from '../../lib/platform';
@@ -13,6 +13,7 @@ import { LeadHealth } from '../../dashboard/LeadHealth';
 import { RepBattle } from '../../dashboard/RepBattle';
 import { Forbidden, Gate, KpiStrip, Stamp } from '../../dashboard/parts';
 import { useMetric } from '../../dashboard/useMetric';
+import { UserPicker } from '../../components/UserPicker';
 import './index.css';
 
 interface Me { id: number; name: string; role: string; roleLabel?: string; canExport?: boolean }
@@ -178,13 +179,7 @@ function DashHeader({ title, me, users, onUser }: { title: string; me: Me; users
         <Text className='link back-link' id='to-sidebar' onClick={() => void Taro.redirectTo({ url: '/pages/index/index' })}>‹ 跟进</Text>
         <Text className='header__title' id='dash-title'>{title}</Text>
       </View>
-      {users.length > 1 ? (
-        <Picker mode='selector' range={users.map((u) => u.name)} onChange={(e) => onUser(users[Number(e.detail.value)])}>
-          <View className='header__user' id='user-picker'>{me.name} ▾</View>
-        </Picker>
-      ) : (
-        <Text className='header__user'>{me.name}</Text>
-      )}
+      <UserPicker me={me} users={users} onUser={onUser} />
     </View>
   );
 }
