@@ -581,7 +581,7 @@ function pick(r: HttpRun) {
 /** CPU ms per operation from a process's CPU% (of one core) and the operation rate. */
 const cpuMs = (pct: number | null | undefined, perSec: number) => (pct == null || !perSec ? '?' : round((pct * 10) / perSec, 2));
 
-function writeDoc(d: {
+interface DocData {
   disturbed: boolean;
   maxOther: number;
   summary: { date: string; elapsedS: number; machine: { cpus: number; cpuModel: string; memGiB: number; node: string; db: string; dbVars: Record<string, string> } };
@@ -596,11 +596,9 @@ function writeDoc(d: {
   pairs: number;
   reps: number;
   phones: number;
-}) {
-  const m = d.summary.machine;
-  const v = m.dbVars;
-  const pr = d.postMax.perRequest;
-  const lone = d.postPaced.perRequest;
+}
+
+function writeDoc(d: DocData) {
   const intro = [
     '# Benchmarks',
     '',
@@ -608,7 +606,15 @@ function writeDoc(d: {
     'machine, date and command are recorded in the section, since benches are re-run at different times.',
     '',
   ].join('\n');
-  const body = [
+  const body = [...resultsText(d), ...howMeasuredText(d), ...saveCostText(d)].join('\n');
+  writeDocSection(path.join(ROOT, 'docs/benchmarks.md'), 'bench:api', body, intro);
+}
+
+/** The run, the machine, the table and the targets. */
+function resultsText(d: DocData): string[] {
+  const m = d.summary.machine;
+  const v = m.dbVars;
+  return [
     `Command: \`npm run bench:api -- --write\` (without \`--write\` it only prints). Source: \`server/bench/api.bench.ts\`.`,
     '',
     `Last run: ${d.summary.date.slice(0, 16).replace('T', ' ')} UTC, took ${d.summary.elapsedS} s (server start with migrations + demo seed: ${d.startupS} s).`,
@@ -633,6 +639,12 @@ function writeDoc(d: {
     `- info: ${d.informational.target}: ${d.informational.value}`,
     `- info: follow-up save (max) vs raw INSERTs from ${MAX_CONNECTIONS} concurrent workers (group commit): ${round((d.postMax.rps / d.rawPool.perSec) * 100, 1)}%`,
     '',
+  ];
+}
+
+/** How each figure is measured. */
+function howMeasuredText(d: DocData): string[] {
+  return [
     '### How it is measured',
     '',
     `- A fresh database \`lifeline_test_bench_<pid>\` (dropped afterwards); the real server (\`server/src/main.ts\`, demo mode:`,
@@ -653,6 +665,14 @@ function writeDoc(d: {
     '- CPU% is per process over the run (100 = one core): server / mariadbd / bench process / everything else on the machine','  (other people\'s builds and tests: high values mean the run was disturbed); idle % is the whole machine\'s. SQL/req and fsync/req are the deltas',
     '  of MariaDB\'s global `Questions` and `Innodb_data_fsyncs` (which includes redo-log flushes) per successful request (server-wide: run on an otherwise idle DB).',
     '',
+  ];
+}
+
+/** What a follow-up save costs, alone and under load. */
+function saveCostText(d: DocData): string[] {
+  const pr = d.postMax.perRequest;
+  const lone = d.postPaced.perRequest;
+  return [
     '### What a follow-up save costs',
     '',
     'A raw row is one autocommit INSERT: one statement and one redo-log flush (shared between concurrent commits by group commit).',
@@ -687,8 +707,7 @@ function writeDoc(d: {
     'On this VM a loopback round trip costs ≈ 0.1 ms of CPU on each side (mostly the socket write that wakes the other process),',
     'and each statement 60–250 µs of MariaDB CPU to parse, plan and run: fewer round trips and fewer statements per save, not',
     'faster SQL, are what moved these figures.',
-  ].join('\n');
-  writeDocSection(path.join(ROOT, 'docs/benchmarks.md'), 'bench:api', body, intro);
+  ];
 }
 
 void main();
