@@ -56,7 +56,8 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': 'off' },
   },
   {
-    // TODO(issue 15): split these, then drop this block. Until then they are the only functions over the limit.
+    // TODO(issue 15): the last functions over the limit, all benchmark scripts (bench:api `main`, bench:metrics `generate`
+    // and `main`): not split yet because a bench cannot be re-run to check a split here. Split them, then drop this block.
     files: [
       'server/bench/api.bench.ts', 'server/bench/metrics.bench.ts',
     ],

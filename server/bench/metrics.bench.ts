@@ -301,6 +301,54 @@ async function bulkInsert(conn: mysql.PoolConnection, table: string, cols: strin
   }
 }
 
+/** One generated chunk, in one transaction (checks off: the generator's ids are unique by construction). */
+async function loadChunk(pool: mysql.Pool, c: Chunk): Promise<void> {
+    const conn = await pool.getConnection();
+    try {
+      await conn.query('SET foreign_key_checks = 0, unique_checks = 0');
+      await conn.beginTransaction();
+      await bulkInsert(conn, 'customer', CUSTOMER_COLS, c.customers);
+      await bulkInsert(conn, 'lead', LEAD_COLS, c.leads);
+      await bulkInsert(conn, 'followup', FOLLOWUP_COLS, c.followups);
+      await bulkInsert(conn, 'journey_event', EVENT_COLS, c.events);
+      await bulkInsert(conn, 'journey_stay', STAY_COLS, c.stays);
+      await bulkInsert(conn, 'conversation', CONV_COLS, c.convs);
+      await bulkInsert(conn, 'lead_fact', FACT_COLS, c.facts, 1000);
+      await conn.commit();
+    } finally {
+      conn.release();
+    }
+}
+
+/** rep_day (script follow-ups, then the entry-rate counters) and a year of channel spend. */
+async function repDaysAndSpend(pool: mysql.Pool, g: GenContext, opsId: number): Promise<void> {
+  const { companyId, now } = g;
+  const rd = [...g.repDay].map(([key, n]) => {
+    const [repId, day] = key.split(':').map(Number);
+    return [companyId, repId, day, n];
+  });
+  const conn = await pool.getConnection();
+  try {
+    await bulkInsert(conn, 'rep_day', ['companyId', 'repId', 'day', 'scriptFollowups'], rd);
+    // The entry-rate counters, exactly as the product keeps them: one per conversation, one per followed conversation.
+    await conn.query(
+      `INSERT INTO rep_day (companyId, repId, day, scriptFollowups, conversations, followedConversations, updatedAt)
+       SELECT companyId, repId, day, 0, COUNT(*), SUM(CASE WHEN followupAt IS NOT NULL THEN 1 ELSE 0 END), MAX(updatedAt)
+         FROM conversation WHERE companyId = ? GROUP BY companyId, repId, day
+       ON DUPLICATE KEY UPDATE conversations = VALUES(conversations), followedConversations = VALUES(followedConversations), updatedAt = VALUES(updatedAt)`,
+      [companyId],
+    );
+    // Spend per channel for every month in the data set, roughly by channel weight and the month's volume.
+    const months = new Set<string>();
+    for (let t = g.start; t <= now + DAY; t += 10 * DAY) months.add(String(chinaDayOf(t)).replace(/^(\d{4})(\d{2}).*/, '$1-$2'));
+    const rand = rng(42);
+    const spend = [...months].flatMap((m) => DEMO_CHANNELS.map((c) => [companyId, c.tag, m, Math.round(c.weight * (N / 12) * (6 + rand() * 3)) * 10, opsId, now - DAY]));
+    await conn.query('INSERT IGNORE INTO channel_spend (companyId, channel, month, amountFen, updatedBy, updatedAt) VALUES ?', [spend]);
+  } finally {
+    conn.release();
+  }
+}
+
 async function generateDataSet(dbUrl: string, companyId: number, now: number): Promise<{ ms: number; counts: Record<string, number> }> {
   const t0 = performance.now();
   const pool = mysql.createPool({ ...connOpts(new URL(dbUrl), new URL(dbUrl).pathname.slice(1)), connectionLimit: 3 });
@@ -335,29 +383,12 @@ async function generateDataSet(dbUrl: string, companyId: number, now: number): P
     };
     const CHUNK = 5000;
     const inflight: Promise<void>[] = [];
-    const load = async (c: Chunk) => {
-      const conn = await pool.getConnection();
-      try {
-        await conn.query('SET foreign_key_checks = 0, unique_checks = 0');
-        await conn.beginTransaction();
-        await bulkInsert(conn, 'customer', CUSTOMER_COLS, c.customers);
-        await bulkInsert(conn, 'lead', LEAD_COLS, c.leads);
-        await bulkInsert(conn, 'followup', FOLLOWUP_COLS, c.followups);
-        await bulkInsert(conn, 'journey_event', EVENT_COLS, c.events);
-        await bulkInsert(conn, 'journey_stay', STAY_COLS, c.stays);
-        await bulkInsert(conn, 'conversation', CONV_COLS, c.convs);
-        await bulkInsert(conn, 'lead_fact', FACT_COLS, c.facts, 1000);
-        await conn.commit();
-      } finally {
-        conn.release();
-      }
-    };
     let lastLog = performance.now();
     for (let from = 0; from < N; from += CHUNK) {
       const c = generate(g, from, Math.min(N, from + CHUNK));
       g.counts.events += c.events.length;
       g.counts.conversations += c.convs.length;
-      inflight.push(load(c));
+      inflight.push(loadChunk(pool, c));
       if (inflight.length >= 2) await inflight.shift();
       if (performance.now() - lastLog > 15_000) {
         lastLog = performance.now();
@@ -365,30 +396,7 @@ async function generateDataSet(dbUrl: string, companyId: number, now: number): P
       }
     }
     await Promise.all(inflight);
-    const rd = [...g.repDay].map(([key, n]) => {
-      const [repId, day] = key.split(':').map(Number);
-      return [companyId, repId, day, n];
-    });
-    const conn = await pool.getConnection();
-    try {
-      await bulkInsert(conn, 'rep_day', ['companyId', 'repId', 'day', 'scriptFollowups'], rd);
-      // The entry-rate counters, exactly as the product keeps them: one per conversation, one per followed conversation.
-      await conn.query(
-        `INSERT INTO rep_day (companyId, repId, day, scriptFollowups, conversations, followedConversations, updatedAt)
-         SELECT companyId, repId, day, 0, COUNT(*), SUM(CASE WHEN followupAt IS NOT NULL THEN 1 ELSE 0 END), MAX(updatedAt)
-           FROM conversation WHERE companyId = ? GROUP BY companyId, repId, day
-         ON DUPLICATE KEY UPDATE conversations = VALUES(conversations), followedConversations = VALUES(followedConversations), updatedAt = VALUES(updatedAt)`,
-        [companyId],
-      );
-      // Spend per channel for every month in the data set, roughly by channel weight and the month's volume.
-      const months = new Set<string>();
-      for (let t = g.start; t <= now + DAY; t += 10 * DAY) months.add(String(chinaDayOf(t)).replace(/^(\d{4})(\d{2}).*/, '$1-$2'));
-      const rand = rng(42);
-      const spend = [...months].flatMap((m) => DEMO_CHANNELS.map((c) => [companyId, c.tag, m, Math.round(c.weight * (N / 12) * (6 + rand() * 3)) * 10, ops.id, now - DAY]));
-      await conn.query('INSERT IGNORE INTO channel_spend (companyId, channel, month, amountFen, updatedBy, updatedAt) VALUES ?', [spend]);
-    } finally {
-      conn.release();
-    }
+    await repDaysAndSpend(pool, g, ops.id);
     // The rollup from the facts, by the product's own rebuild (as the migration and a threshold change run it).
     const tRollup = performance.now();
     const ds = await createDataSource({ kind: 'mysql', url: dbUrl }, { poolSize: 1 }).initialize();
