@@ -307,6 +307,245 @@ interface HttpRun extends LoadResult {
   perRequest: PerOp;
 }
 
+type RawRun = RawResult & { cpu: Record<string, number | null>; perRequest: PerOp };
+
+/** The run as one JSON line (and the source of the docs section). */
+function summaryOf(r: ReportInput, x: {
+  elapsedS: number; saveVsPool: number; saveVsSeq: number; checks: { target: string; value: string; pass: boolean }[]; disturbed: boolean; maxOther: number;
+}) {
+  const { ver, dbVars, startupS, attribution, postPaced, postAcRate, postMax, lookupPaced, lookupMax, rawSeq, rawPool, problems } = r;
+  const { elapsedS, saveVsPool, saveVsSeq, checks, disturbed, maxOther } = x;
+  return {
+    bench: 'api',
+    date: new Date().toISOString(),
+    scale: SCALE,
+    elapsedS,
+    machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? '?', memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, db: ver, dbVars },
+    serverStartupS: startupS,
+    followupPaced: pick(postPaced),
+    followupAutocannonRate: pick(postAcRate),
+    followupMax: pick(postMax),
+    rawInsertSequential: { perSec: round(rawSeq.perSec, 0), p50: round(rawSeq.latency.p50, 2), p99: round(rawSeq.latency.p99, 2), cpu: rawSeq.cpu, perInsert: rawSeq.perRequest },
+    rawInsertPool: { connections: MAX_CONNECTIONS, perSec: round(rawPool.perSec, 0), p50: round(rawPool.latency.p50, 2), p99: round(rawPool.latency.p99, 2), cpu: rawPool.cpu, perInsert: rawPool.perRequest },
+    saveVsRawPool: round(saveVsPool, 3),
+    saveVsRawSequential: round(saveVsSeq, 3),
+    lookupPaced: pick(lookupPaced),
+    lookupMax: pick(lookupMax),
+    attribution,
+    targets: Object.fromEntries(checks.map((c, i) => [['saveThroughput', 'saveP99', 'lookupP99', 'attribution'][i], { value: c.value, pass: c.pass }])),
+    ok: problems.length === 0,
+    disturbed,
+    maxOtherCpuPct: maxOther,
+  };
+}
+
+/** Prints the table, the targets and the summary line, and writes docs/benchmarks.md when asked (and the run is sound). */
+interface ReportInput {
+  started: number; ver: string; dbVars: Record<string, string>; startupS: number; attribution: ReturnType<typeof attributionBench>;
+  postPaced: HttpRun; postAcRate: HttpRun; postMax: HttpRun; lookupPaced: HttpRun; lookupMax: HttpRun; rawSeq: RawRun; rawPool: RawRun;
+  httpRuns: HttpRun[]; problems: string[]; server: Server; pairs: number; reps: number; phones: number;
+}
+
+function report(r: ReportInput): void {
+  const { started, startupS, attribution, postPaced, postAcRate, postMax, lookupPaced, lookupMax, rawSeq, rawPool } = r;
+  const { httpRuns, problems, server, pairs, reps, phones } = r;
+  const saveVsPool = postMax.rps / rawPool.perSec;
+  const saveVsSeq = postMax.rps / rawSeq.perSec;
+  const checks = [
+    { target: `follow-up save throughput ≥ ${TARGET.saveVsRaw * 100}% of the raw INSERT loop (1 connection, the issue's baseline)`, value: `${round(saveVsSeq * 100, 1)}%`, pass: saveVsSeq >= TARGET.saveVsRaw },
+    { target: `follow-up save p99 ≤ ${TARGET.p99Ms} ms at ${RATE} req/s`, value: `${round(postPaced.latency.p99, 1)} ms`, pass: postPaced.latency.p99 <= TARGET.p99Ms && postPaced.rps >= RATE * 0.95 },
+    { target: `phone lookup p99 ≤ ${TARGET.p99Ms} ms at ${RATE} req/s`, value: `${round(lookupPaced.latency.p99, 1)} ms`, pass: lookupPaced.latency.p99 <= TARGET.p99Ms && lookupPaced.rps >= RATE * 0.95 },
+    { target: `phone attribution ≥ ${TARGET.lookupsPerSec.toLocaleString('en-US')} lookups/s in-process`, value: `${attribution.lookupsPerSec.toLocaleString('en-US')}/s`, pass: attribution.lookupsPerSec >= TARGET.lookupsPerSec },
+  ];
+  const informational = { target: `(reference) follow-up save p99 at ${RATE} req/s, autocannon overallRate`, value: `${round(postAcRate.latency.p99, 1)} ms` };
+
+  const fmt = (n: number, d = 1) => round(n, d).toLocaleString('en-US');
+  const cpuCell = (c: Record<string, number | null>) => `${c.server ?? '?'} / ${c.mariadbd ?? '?'} / ${c.loadgen ?? '?'} / ${c.otherPct ?? '?'}`;
+  const idleCell = (c: Record<string, number | null>) => `${c.idlePct ?? '?'}`;
+  const header = ['run', 'conns', 'secs', 'ok', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'bad', 'CPU% srv/db/gen/other', 'idle %', 'SQL/req', 'fsync/req'];
+  const rowsOf = (r: HttpRun, conns: string) => [
+    r.label, conns, fmt(r.durationS), r.completed - r.non2xx, fmt(r.rps), fmt(r.latency.p50), fmt(r.latency.p90), fmt(r.latency.p99), fmt(r.latency.max),
+    r.non2xx + r.errors, cpuCell(r.cpu), idleCell(r.cpu), r.perRequest.statements, r.perRequest.fsyncs,
+  ];
+  const rawRow = (r: RawRun) => [
+    `raw mysql2 INSERT (${r.label === 'seq' ? 'sequential' : `pool of ${r.connections}`})`, String(r.connections), fmt(r.durationS), r.inserts, fmt(r.perSec),
+    fmt(r.latency.p50, 2), fmt(r.latency.p90, 2), fmt(r.latency.p99, 2), fmt(r.latency.max, 2), 0, cpuCell(r.cpu), idleCell(r.cpu), r.perRequest.statements, r.perRequest.fsyncs,
+  ];
+  const table: (string | number)[][] = [
+    header,
+    rowsOf(postPaced, 'open'),
+    rowsOf(postAcRate, '20'),
+    rowsOf(postMax, String(MAX_CONNECTIONS)),
+    rawRow(rawSeq),
+    rawRow(rawPool),
+    rowsOf(lookupPaced, 'open'),
+    rowsOf(lookupMax, String(MAX_CONNECTIONS)),
+  ];
+  const elapsedS = round((performance.now() - started) / 1000, 0);
+
+  console.log('');
+  console.log(textTable(table));
+  console.log('');
+  console.log(`attribution in-process: ${attribution.lookupsPerSec.toLocaleString('en-US')} lookups/s (median of 3 × ${ATTRIBUTION_LOOKUPS.toLocaleString('en-US')}, table load ${attribution.loadMs} ms)`);
+  console.log(`follow-up save (max) / raw INSERT: ${fmt(saveVsPool * 100)}% of the ${MAX_CONNECTIONS}-connection pool, ${fmt(saveVsSeq * 100)}% of 1 sequential connection`);
+  console.log(`statements per follow-up save (max run): ${JSON.stringify(postMax.perRequest)}`);
+  console.log(
+    `CPU per follow-up save (max run): server ${cpuMs(postMax.cpu.server, postMax.rps)} ms, MariaDB ${cpuMs(postMax.cpu.mariadbd, postMax.rps)} ms; ` +
+      `per raw INSERT (pool): MariaDB ${cpuMs(rawPool.cpu.mariadbd, rawPool.perSec)} ms; per lookup (max run): server ${cpuMs(lookupMax.cpu.server, lookupMax.rps)} ms`,
+  );
+  console.log('');
+  for (const c of checks) console.log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.target}: ${c.value}`);
+  console.log(`info  ${informational.target}: ${informational.value}`);
+  if (problems.length) {
+    for (const p of problems) console.log(`BROKEN  ${p}`);
+    log('server output (tail):\n' + server.output().slice(-6000));
+  }
+  const allCpu = [...httpRuns.map((r) => r.cpu), rawSeq.cpu, rawPool.cpu];
+  const maxOther = Math.max(...allCpu.map((c) => c.otherPct ?? 0));
+  const disturbed = maxOther > DISTURBED_OTHER_PCT;
+  if (disturbed) {
+    console.log(
+      `DISTURBED  other processes used up to ${maxOther}% CPU during the runs (threshold ${DISTURBED_OTHER_PCT}%): throughput, latency, ` +
+        'MariaDB CPU and SQL/req (server-wide counters) are not representative; re-run on a quiet machine',
+    );
+  }
+  console.log('');
+
+  const summary = summaryOf(r, { elapsedS, saveVsPool, saveVsSeq, checks, disturbed, maxOther });
+  console.log(JSON.stringify(summary));
+
+  if (WRITE) {
+    if (problems.length) log('not writing docs/benchmarks.md: the run is broken');
+    else if (SCALE !== 1) log('not writing docs/benchmarks.md: BENCH_SCALE ≠ 1');
+    else if (disturbed && !FORCE) log('not writing docs/benchmarks.md: the run was disturbed by other processes (add --force to write anyway)');
+    else {
+      writeDoc({ summary, disturbed, maxOther, table, checks, informational, postMax, rawSeq, rawPool, postPaced, startupS, pairs, reps, phones });
+      log('docs/benchmarks.md updated (## bench:api)');
+    }
+  }
+}
+
+/** With BENCH_WAIT_QUIET=<s>, waits up to that long for the machine to be 80% idle; warns when it is not. */
+async function waitForQuiet(): Promise<void> {
+  let idle = await machineIdlePct(1000);
+  const waitQuietS = Number(process.env.BENCH_WAIT_QUIET ?? 0);
+  for (const until = Date.now() + waitQuietS * 1000; idle !== null && idle < 80 && Date.now() < until; ) {
+    log(`machine ${idle}% idle: waiting for it to quieten (BENCH_WAIT_QUIET=${waitQuietS}) …`);
+    idle = await machineIdlePct(5000);
+  }
+  if (idle !== null && idle < 80) log(`WARNING: the machine is only ${idle}% idle before the run: something else is using the CPUs, figures will be low`);
+}
+
+/** Fills in each pair's customer and company; returns the known customer phones (lookups alternate them with random ones). */
+async function enrichPairs(pool: mysql.Pool, pairs: RepLead[]): Promise<string[]> {
+  const [leadRows] = (await pool.query(`SELECT id, customerId, companyId FROM lead WHERE id IN (${pairs.map(() => '?').join(',')})`, pairs.map((p) => p.leadId))) as unknown as [
+    { id: number; customerId: number; companyId: number }[],
+  ];
+  const byId = new Map(leadRows.map((l) => [l.id, l]));
+  for (const p of pairs) Object.assign(p, { customerId: byId.get(p.leadId)!.customerId, companyId: byId.get(p.leadId)!.companyId });
+  const [phoneRows] = (await pool.query('SELECT phone FROM customer WHERE deletedAt IS NULL')) as unknown as [{ phone: string }[]];
+  return phoneRows.map((r) => r.phone);
+}
+
+type Procs = ConstructorParameters<typeof CpuMeter>[0];
+
+/** One HTTP run with the CPU of each process and the database's statement / fsync counters around it. */
+async function measureHttp(admin: mysql.Connection, procs: Procs, fn: () => Promise<LoadResult>, okStatus: number): Promise<HttpRun> {
+  await sleep(500); // let the previous run's in-flight requests finish
+  const st0 = await dbStatus(admin);
+  const cpu = new CpuMeter(procs).begin();
+  const r = await fn();
+  const cpuOut = cpu.end();
+  const st1 = await dbStatus(admin);
+  if (VERBOSE) {
+    log(`${r.label}: cpu ${JSON.stringify(cpuOut)}`);
+    if (r.timeline) log(`  per second [n, p50, p99, max]: ${r.timeline.map((t) => `[${t.join(',')}]`).join(' ')}`);
+  }
+  return { ...r, cpu: cpuOut, perRequest: perOp(st0, st1, r.status[okStatus] ?? 0) };
+}
+
+/** The same for a raw INSERT run. */
+async function measureRaw(admin: mysql.Connection, procs: Procs, fn: () => Promise<RawResult>): Promise<RawRun> {
+  await sleep(500);
+  const st0 = await dbStatus(admin);
+  const cpu = new CpuMeter(procs).begin();
+  const r = await fn();
+  const cpuOut = cpu.end();
+  const st1 = await dbStatus(admin);
+  if (VERBOSE) log(`raw ${r.label}: cpu ${JSON.stringify(cpuOut)}`);
+  return { ...r, cpu: cpuOut, perRequest: perOp(st0, st1, r.inserts) };
+}
+
+/** Warm-up (JIT, DB pools, buffer pool), not reported. */
+async function warmUp(server: Server, pairs: RepLead[], repTokens: string[], knownPhones: string[]): Promise<LoadResult[]> {
+  const url = server.base;
+  return [
+    await autocannonLoad({ label: 'warm-post', url, connections: 8, durationS: secs(3), next: followupRequests(pairs, 'w'), expectStatus: 201 }),
+    await autocannonLoad({ label: 'warm-lookup', url, connections: 8, durationS: secs(2), next: lookupRequests(repTokens, knownPhones) }),
+    // The paced client is this process's own code too: warmed (JIT) before it times anything.
+    await pacedLoad({ label: 'warm-paced', host: '127.0.0.1', port: server.port, rate: RATE, durationS: secs(3), next: followupRequests(pairs, 'wp'), expectStatus: 201 }),
+  ];
+}
+
+type Measure = (fn: () => Promise<LoadResult>, okStatus: number) => Promise<HttpRun>;
+
+/** Follow-up saves: paced, autocannon at the same rate (reference), and closed-loop max. */
+async function saveRuns(measure: Measure, server: Server, pairs: RepLead[]) {
+  const url = server.base;
+  const host = '127.0.0.1';
+  const port = server.port;
+  log(`POST /api/followups paced ${RATE}/s for ${DUR.postPaced} s …`);
+  const postPaced = await measure(
+    () => pacedLoad({ label: `POST /api/followups @${RATE}/s paced`, host, port, rate: RATE, durationS: DUR.postPaced, next: followupRequests(pairs, 'p'), expectStatus: 201 }),
+    201,
+  );
+  log(`POST /api/followups autocannon overallRate ${RATE} (20 connections) for ${DUR.postAcRate} s …`);
+  const postAcRate = await measure(
+    () => autocannonLoad({ label: `POST /api/followups @${RATE}/s autocannon`, url, connections: 20, overallRate: RATE, durationS: DUR.postAcRate, next: followupRequests(pairs, 'r'), expectStatus: 201 }),
+    201,
+  );
+  log(`POST /api/followups max, ${MAX_CONNECTIONS} connections for ${DUR.postMax} s …`);
+  const postMax = await measure(
+    () => autocannonLoad({ label: `POST /api/followups max (${MAX_CONNECTIONS} conns)`, url, connections: MAX_CONNECTIONS, durationS: DUR.postMax, next: followupRequests(pairs, 'm'), expectStatus: 201 }),
+    201,
+  );
+  return { postPaced, postAcRate, postMax };
+}
+
+/** Phone lookups: paced and closed-loop max. */
+async function lookupRuns(measure: Measure, server: Server, repTokens: string[], knownPhones: string[]) {
+  const url = server.base;
+  const host = '127.0.0.1';
+  const port = server.port;
+  log(`GET /api/customers/lookup paced ${RATE}/s for ${DUR.lookupPaced} s …`);
+  const lookupPaced = await measure(
+    () => pacedLoad({ label: `GET /api/customers/lookup @${RATE}/s paced`, host, port, rate: RATE, durationS: DUR.lookupPaced, next: lookupRequests(repTokens, knownPhones), expectStatus: 200 }),
+    200,
+  );
+  log(`GET /api/customers/lookup max, ${MAX_CONNECTIONS} connections for ${DUR.lookupMax} s …`);
+  const lookupMax = await measure(
+    () => autocannonLoad({ label: `GET /api/customers/lookup max (${MAX_CONNECTIONS} conns)`, url, connections: MAX_CONNECTIONS, durationS: DUR.lookupMax, next: lookupRequests(repTokens, knownPhones), expectStatus: 200 }),
+    200,
+  );
+  return { lookupPaced, lookupMax };
+}
+
+/** Every 201 is exactly one stored follow-up; no unexpected status or error; the server is still alive. */
+async function integrityProblems(pool: mysql.Pool, server: Server, warm: LoadResult[], httpRuns: HttpRun[], postRuns: LoadResult[]): Promise<string[]> {
+  // autocannon stops at its deadline without waiting for in-flight requests: those may be stored unanswered.
+  const created = postRuns.reduce((n, r) => n + (r.status[201] ?? 0), 0);
+  const sentPosts = postRuns.reduce((n, r) => n + r.sent, 0);
+  const [[{ n: stored }]] = (await pool.query('SELECT COUNT(*) AS n FROM followup WHERE clientRequestId LIKE ?', [`b${process.pid}-%`])) as unknown as [[{ n: number }]];
+  const serverAlive = server.child.exitCode === null && server.child.signalCode === null;
+  const problems: string[] = [];
+  for (const r of [...warm, ...httpRuns]) {
+    if (r.non2xx || r.errors) problems.push(`${r.label}: ${r.non2xx} unexpected statuses ${JSON.stringify(r.status)}, ${r.errors} errors ${r.sampleErrors.join(' | ')}`);
+  }
+  if (Number(stored) < created || Number(stored) > sentPosts) problems.push(`${created} follow-ups answered 201 (${sentPosts} sent) but ${stored} stored`);
+  if (!serverAlive) problems.push('server process died during the run');
+  return problems;
+}
+
 async function main() {
   const started = performance.now();
   const base = baseUrl();
@@ -344,13 +583,7 @@ async function main() {
     dbUrl.pathname = `/${dbName}`;
     log(`database ${dbName} on ${base.hostname}:${base.port || 3306} (${ver.v})`);
 
-    let idle = await machineIdlePct(1000);
-    const waitQuietS = Number(process.env.BENCH_WAIT_QUIET ?? 0);
-    for (const until = Date.now() + waitQuietS * 1000; idle !== null && idle < 80 && Date.now() < until; ) {
-      log(`machine ${idle}% idle: waiting for it to quieten (BENCH_WAIT_QUIET=${waitQuietS}) …`);
-      idle = await machineIdlePct(5000);
-    }
-    if (idle !== null && idle < 80) log(`WARNING: the machine is only ${idle}% idle before the run: something else is using the CPUs, figures will be low`);
+    await waitForQuiet();
 
     // 1. In-process attribution first, on a quiet CPU.
     log(`attribution: ${ATTRIBUTION_LOOKUPS.toLocaleString('en-US')} lookups × 3 …`);
@@ -364,201 +597,38 @@ async function main() {
 
     const { pairs, repTokens } = await loadActors(server);
     pool = mysql.createPool({ ...connOpts(base, dbName), connectionLimit: MAX_CONNECTIONS, waitForConnections: true });
-    const [leadRows] = (await pool.query(`SELECT id, customerId, companyId FROM lead WHERE id IN (${pairs.map(() => '?').join(',')})`, pairs.map((p) => p.leadId))) as unknown as [
-      { id: number; customerId: number; companyId: number }[],
-    ];
-    const byId = new Map(leadRows.map((l) => [l.id, l]));
-    for (const p of pairs) Object.assign(p, { customerId: byId.get(p.leadId)!.customerId, companyId: byId.get(p.leadId)!.companyId });
-    const [phoneRows] = (await pool.query('SELECT phone FROM customer WHERE deletedAt IS NULL')) as unknown as [{ phone: string }[]];
-    const knownPhones = phoneRows.map((r) => r.phone);
+    const knownPhones = await enrichPairs(pool, pairs);
     log(`${repTokens.length} reps, ${pairs.length} leads, ${knownPhones.length} customer phones`);
 
     const mariadbPid = findPidByComm('mariadbd') ?? findPidByComm('mysqld');
     const procs = { server: server.child.pid ?? null, mariadbd: mariadbPid, loadgen: process.pid };
-    const url = server.base;
-    const host = '127.0.0.1';
-    const port = server.port;
-    const measure = async (fn: () => Promise<LoadResult>, okStatus: number): Promise<HttpRun> => {
-      await sleep(500); // let the previous run's in-flight requests finish
-      const st0 = await dbStatus(admin);
-      const cpu = new CpuMeter(procs).begin();
-      const r = await fn();
-      const cpuOut = cpu.end();
-      const st1 = await dbStatus(admin);
-      if (VERBOSE) {
-        log(`${r.label}: cpu ${JSON.stringify(cpuOut)}`);
-        if (r.timeline) log(`  per second [n, p50, p99, max]: ${r.timeline.map((t) => `[${t.join(',')}]`).join(' ')}`);
-      }
-      return { ...r, cpu: cpuOut, perRequest: perOp(st0, st1, r.status[okStatus] ?? 0) };
-    };
+    const measure = (fn: () => Promise<LoadResult>, okStatus: number) => measureHttp(admin, procs, fn, okStatus);
 
     // 3. Warm-up (JIT, DB pools, buffer pool), not reported.
     log('warm-up …');
-    const warm = [
-      await autocannonLoad({ label: 'warm-post', url, connections: 8, durationS: secs(3), next: followupRequests(pairs, 'w'), expectStatus: 201 }),
-      await autocannonLoad({ label: 'warm-lookup', url, connections: 8, durationS: secs(2), next: lookupRequests(repTokens, knownPhones) }),
-      // The paced client is this process's own code too: warmed (JIT) before it times anything.
-      await pacedLoad({ label: 'warm-paced', host: '127.0.0.1', port: server.port, rate: RATE, durationS: secs(3), next: followupRequests(pairs, 'wp'), expectStatus: 201 }),
-    ];
+    const warm = await warmUp(server, pairs, repTokens, knownPhones);
 
     // 4. Follow-up saves.
-    log(`POST /api/followups paced ${RATE}/s for ${DUR.postPaced} s …`);
-    const postPaced = await measure(
-      () => pacedLoad({ label: `POST /api/followups @${RATE}/s paced`, host, port, rate: RATE, durationS: DUR.postPaced, next: followupRequests(pairs, 'p'), expectStatus: 201 }),
-      201,
-    );
-    log(`POST /api/followups autocannon overallRate ${RATE} (20 connections) for ${DUR.postAcRate} s …`);
-    const postAcRate = await measure(
-      () => autocannonLoad({ label: `POST /api/followups @${RATE}/s autocannon`, url, connections: 20, overallRate: RATE, durationS: DUR.postAcRate, next: followupRequests(pairs, 'r'), expectStatus: 201 }),
-      201,
-    );
-    log(`POST /api/followups max, ${MAX_CONNECTIONS} connections for ${DUR.postMax} s …`);
-    const postMax = await measure(
-      () => autocannonLoad({ label: `POST /api/followups max (${MAX_CONNECTIONS} conns)`, url, connections: MAX_CONNECTIONS, durationS: DUR.postMax, next: followupRequests(pairs, 'm'), expectStatus: 201 }),
-      201,
-    );
+    const { postPaced, postAcRate, postMax } = await saveRuns(measure, server, pairs);
 
     // 5. Raw baseline, same rows, same database, same run.
     log(`raw INSERT, 1 connection for ${DUR.rawSeq} s …`);
     seqConn = await mysql.createConnection(connOpts(base, dbName));
-    const rawRun = async (fn: () => Promise<RawResult>) => {
-      await sleep(500);
-      const st0 = await dbStatus(admin);
-      const cpu = new CpuMeter(procs).begin();
-      const r = await fn();
-      const cpuOut = cpu.end();
-      const st1 = await dbStatus(admin);
-      if (VERBOSE) log(`raw ${r.label}: cpu ${JSON.stringify(cpuOut)}`);
-      return { ...r, cpu: cpuOut, perRequest: perOp(st0, st1, r.inserts) };
-    };
+    const rawRun = (fn: () => Promise<RawResult>) => measureRaw(admin, procs, fn);
     const rawSeq = await rawRun(() => rawInserts(seqConn!, pairs, 'seq', 1, DUR.rawSeq));
     log(`raw INSERT, ${MAX_CONNECTIONS} workers on a ${MAX_CONNECTIONS}-connection pool for ${DUR.rawPool} s …`);
     await rawInserts(pool, pairs, 'warm', MAX_CONNECTIONS, 1); // open every pool connection first
     const rawPool = await rawRun(() => rawInserts(pool!, pairs, 'pool', MAX_CONNECTIONS, DUR.rawPool));
 
     // 6. Phone lookups.
-    log(`GET /api/customers/lookup paced ${RATE}/s for ${DUR.lookupPaced} s …`);
-    const lookupPaced = await measure(
-      () => pacedLoad({ label: `GET /api/customers/lookup @${RATE}/s paced`, host, port, rate: RATE, durationS: DUR.lookupPaced, next: lookupRequests(repTokens, knownPhones), expectStatus: 200 }),
-      200,
-    );
-    log(`GET /api/customers/lookup max, ${MAX_CONNECTIONS} connections for ${DUR.lookupMax} s …`);
-    const lookupMax = await measure(
-      () => autocannonLoad({ label: `GET /api/customers/lookup max (${MAX_CONNECTIONS} conns)`, url, connections: MAX_CONNECTIONS, durationS: DUR.lookupMax, next: lookupRequests(repTokens, knownPhones), expectStatus: 200 }),
-      200,
-    );
+    const { lookupPaced, lookupMax } = await lookupRuns(measure, server, repTokens, knownPhones);
 
     // 7. Integrity: every 201 is exactly one stored follow-up.
     const httpRuns = [postPaced, postAcRate, postMax, lookupPaced, lookupMax];
-    // autocannon stops at its deadline without waiting for in-flight requests: those may be stored unanswered.
-    const postRuns = [warm[0], warm[2], postPaced, postAcRate, postMax];
-    const created = postRuns.reduce((n, r) => n + (r.status[201] ?? 0), 0);
-    const sentPosts = postRuns.reduce((n, r) => n + r.sent, 0);
-    const [[{ n: stored }]] = (await pool.query('SELECT COUNT(*) AS n FROM followup WHERE clientRequestId LIKE ?', [`b${process.pid}-%`])) as unknown as [[{ n: number }]];
-    const serverAlive = server.child.exitCode === null && server.child.signalCode === null;
-    const problems: string[] = [];
-    for (const r of [...warm, ...httpRuns]) {
-      if (r.non2xx || r.errors) problems.push(`${r.label}: ${r.non2xx} unexpected statuses ${JSON.stringify(r.status)}, ${r.errors} errors ${r.sampleErrors.join(' | ')}`);
-    }
-    if (Number(stored) < created || Number(stored) > sentPosts) problems.push(`${created} follow-ups answered 201 (${sentPosts} sent) but ${stored} stored`);
-    if (!serverAlive) problems.push('server process died during the run');
+    const problems = await integrityProblems(pool, server, warm, httpRuns, [warm[0], warm[2], postPaced, postAcRate, postMax]);
 
-    // 8. Report.
-    const saveVsPool = postMax.rps / rawPool.perSec;
-    const saveVsSeq = postMax.rps / rawSeq.perSec;
-    const checks = [
-      { target: `follow-up save throughput ≥ ${TARGET.saveVsRaw * 100}% of the raw INSERT loop (1 connection, the issue's baseline)`, value: `${round(saveVsSeq * 100, 1)}%`, pass: saveVsSeq >= TARGET.saveVsRaw },
-      { target: `follow-up save p99 ≤ ${TARGET.p99Ms} ms at ${RATE} req/s`, value: `${round(postPaced.latency.p99, 1)} ms`, pass: postPaced.latency.p99 <= TARGET.p99Ms && postPaced.rps >= RATE * 0.95 },
-      { target: `phone lookup p99 ≤ ${TARGET.p99Ms} ms at ${RATE} req/s`, value: `${round(lookupPaced.latency.p99, 1)} ms`, pass: lookupPaced.latency.p99 <= TARGET.p99Ms && lookupPaced.rps >= RATE * 0.95 },
-      { target: `phone attribution ≥ ${TARGET.lookupsPerSec.toLocaleString('en-US')} lookups/s in-process`, value: `${attribution.lookupsPerSec.toLocaleString('en-US')}/s`, pass: attribution.lookupsPerSec >= TARGET.lookupsPerSec },
-    ];
-    const informational = { target: `(reference) follow-up save p99 at ${RATE} req/s, autocannon overallRate`, value: `${round(postAcRate.latency.p99, 1)} ms` };
-
-    const fmt = (n: number, d = 1) => round(n, d).toLocaleString('en-US');
-    const cpuCell = (c: Record<string, number | null>) => `${c.server ?? '?'} / ${c.mariadbd ?? '?'} / ${c.loadgen ?? '?'} / ${c.otherPct ?? '?'}`;
-    const idleCell = (c: Record<string, number | null>) => `${c.idlePct ?? '?'}`;
-    const header = ['run', 'conns', 'secs', 'ok', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'bad', 'CPU% srv/db/gen/other', 'idle %', 'SQL/req', 'fsync/req'];
-    const rowsOf = (r: HttpRun, conns: string) => [
-      r.label, conns, fmt(r.durationS), r.completed - r.non2xx, fmt(r.rps), fmt(r.latency.p50), fmt(r.latency.p90), fmt(r.latency.p99), fmt(r.latency.max),
-      r.non2xx + r.errors, cpuCell(r.cpu), idleCell(r.cpu), r.perRequest.statements, r.perRequest.fsyncs,
-    ];
-    const rawRow = (r: Awaited<ReturnType<typeof rawRun>>) => [
-      `raw mysql2 INSERT (${r.label === 'seq' ? 'sequential' : `pool of ${r.connections}`})`, String(r.connections), fmt(r.durationS), r.inserts, fmt(r.perSec),
-      fmt(r.latency.p50, 2), fmt(r.latency.p90, 2), fmt(r.latency.p99, 2), fmt(r.latency.max, 2), 0, cpuCell(r.cpu), idleCell(r.cpu), r.perRequest.statements, r.perRequest.fsyncs,
-    ];
-    const table: (string | number)[][] = [
-      header,
-      rowsOf(postPaced, 'open'),
-      rowsOf(postAcRate, '20'),
-      rowsOf(postMax, String(MAX_CONNECTIONS)),
-      rawRow(rawSeq),
-      rawRow(rawPool),
-      rowsOf(lookupPaced, 'open'),
-      rowsOf(lookupMax, String(MAX_CONNECTIONS)),
-    ];
-    const elapsedS = round((performance.now() - started) / 1000, 0);
-
-    console.log('');
-    console.log(textTable(table));
-    console.log('');
-    console.log(`attribution in-process: ${attribution.lookupsPerSec.toLocaleString('en-US')} lookups/s (median of 3 × ${ATTRIBUTION_LOOKUPS.toLocaleString('en-US')}, table load ${attribution.loadMs} ms)`);
-    console.log(`follow-up save (max) / raw INSERT: ${fmt(saveVsPool * 100)}% of the ${MAX_CONNECTIONS}-connection pool, ${fmt(saveVsSeq * 100)}% of 1 sequential connection`);
-    console.log(`statements per follow-up save (max run): ${JSON.stringify(postMax.perRequest)}`);
-    console.log(
-      `CPU per follow-up save (max run): server ${cpuMs(postMax.cpu.server, postMax.rps)} ms, MariaDB ${cpuMs(postMax.cpu.mariadbd, postMax.rps)} ms; ` +
-        `per raw INSERT (pool): MariaDB ${cpuMs(rawPool.cpu.mariadbd, rawPool.perSec)} ms; per lookup (max run): server ${cpuMs(lookupMax.cpu.server, lookupMax.rps)} ms`,
-    );
-    console.log('');
-    for (const c of checks) console.log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.target}: ${c.value}`);
-    console.log(`info  ${informational.target}: ${informational.value}`);
-    if (problems.length) {
-      for (const p of problems) console.log(`BROKEN  ${p}`);
-      log('server output (tail):\n' + server.output().slice(-6000));
-    }
-    const allCpu = [...httpRuns.map((r) => r.cpu), rawSeq.cpu, rawPool.cpu];
-    const maxOther = Math.max(...allCpu.map((c) => c.otherPct ?? 0));
-    const disturbed = maxOther > DISTURBED_OTHER_PCT;
-    if (disturbed) {
-      console.log(
-        `DISTURBED  other processes used up to ${maxOther}% CPU during the runs (threshold ${DISTURBED_OTHER_PCT}%): throughput, latency, ` +
-          'MariaDB CPU and SQL/req (server-wide counters) are not representative; re-run on a quiet machine',
-      );
-    }
-    console.log('');
-
-    const summary = {
-      bench: 'api',
-      date: new Date().toISOString(),
-      scale: SCALE,
-      elapsedS,
-      machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? '?', memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, db: ver.v, dbVars },
-      serverStartupS: startupS,
-      followupPaced: pick(postPaced),
-      followupAutocannonRate: pick(postAcRate),
-      followupMax: pick(postMax),
-      rawInsertSequential: { perSec: round(rawSeq.perSec, 0), p50: round(rawSeq.latency.p50, 2), p99: round(rawSeq.latency.p99, 2), cpu: rawSeq.cpu, perInsert: rawSeq.perRequest },
-      rawInsertPool: { connections: MAX_CONNECTIONS, perSec: round(rawPool.perSec, 0), p50: round(rawPool.latency.p50, 2), p99: round(rawPool.latency.p99, 2), cpu: rawPool.cpu, perInsert: rawPool.perRequest },
-      saveVsRawPool: round(saveVsPool, 3),
-      saveVsRawSequential: round(saveVsSeq, 3),
-      lookupPaced: pick(lookupPaced),
-      lookupMax: pick(lookupMax),
-      attribution,
-      targets: Object.fromEntries(checks.map((c, i) => [['saveThroughput', 'saveP99', 'lookupP99', 'attribution'][i], { value: c.value, pass: c.pass }])),
-      ok: problems.length === 0,
-      disturbed,
-      maxOtherCpuPct: maxOther,
-    };
-    console.log(JSON.stringify(summary));
-
-    if (WRITE) {
-      if (problems.length) log('not writing docs/benchmarks.md: the run is broken');
-      else if (SCALE !== 1) log('not writing docs/benchmarks.md: BENCH_SCALE ≠ 1');
-      else if (disturbed && !FORCE) log('not writing docs/benchmarks.md: the run was disturbed by other processes (add --force to write anyway)');
-      else {
-        writeDoc({ summary, disturbed, maxOther, table, checks, informational, postMax, rawSeq, rawPool, postPaced, startupS, pairs: pairs.length, reps: repTokens.length, phones: knownPhones.length });
-        log('docs/benchmarks.md updated (## bench:api)');
-      }
-    }
+    report({ started, ver: ver.v, dbVars, startupS, attribution, postPaced, postAcRate, postMax, lookupPaced, lookupMax, rawSeq, rawPool,
+      httpRuns, problems, server, pairs: pairs.length, reps: repTokens.length, phones: knownPhones.length });
     if (problems.length) process.exitCode = 1;
   } catch (err) {
     log('FAILED:', err);
@@ -581,7 +651,7 @@ function pick(r: HttpRun) {
 /** CPU ms per operation from a process's CPU% (of one core) and the operation rate. */
 const cpuMs = (pct: number | null | undefined, perSec: number) => (pct == null || !perSec ? '?' : round((pct * 10) / perSec, 2));
 
-function writeDoc(d: {
+interface DocData {
   disturbed: boolean;
   maxOther: number;
   summary: { date: string; elapsedS: number; machine: { cpus: number; cpuModel: string; memGiB: number; node: string; db: string; dbVars: Record<string, string> } };
@@ -596,11 +666,9 @@ function writeDoc(d: {
   pairs: number;
   reps: number;
   phones: number;
-}) {
-  const m = d.summary.machine;
-  const v = m.dbVars;
-  const pr = d.postMax.perRequest;
-  const lone = d.postPaced.perRequest;
+}
+
+function writeDoc(d: DocData) {
   const intro = [
     '# Benchmarks',
     '',
@@ -608,7 +676,15 @@ function writeDoc(d: {
     'machine, date and command are recorded in the section, since benches are re-run at different times.',
     '',
   ].join('\n');
-  const body = [
+  const body = [...resultsText(d), ...howMeasuredText(d), ...saveCostText(d)].join('\n');
+  writeDocSection(path.join(ROOT, 'docs/benchmarks.md'), 'bench:api', body, intro);
+}
+
+/** The run, the machine, the table and the targets. */
+function resultsText(d: DocData): string[] {
+  const m = d.summary.machine;
+  const v = m.dbVars;
+  return [
     `Command: \`npm run bench:api -- --write\` (without \`--write\` it only prints). Source: \`server/bench/api.bench.ts\`.`,
     '',
     `Last run: ${d.summary.date.slice(0, 16).replace('T', ' ')} UTC, took ${d.summary.elapsedS} s (server start with migrations + demo seed: ${d.startupS} s).`,
@@ -633,6 +709,12 @@ function writeDoc(d: {
     `- info: ${d.informational.target}: ${d.informational.value}`,
     `- info: follow-up save (max) vs raw INSERTs from ${MAX_CONNECTIONS} concurrent workers (group commit): ${round((d.postMax.rps / d.rawPool.perSec) * 100, 1)}%`,
     '',
+  ];
+}
+
+/** How each figure is measured. */
+function howMeasuredText(d: DocData): string[] {
+  return [
     '### How it is measured',
     '',
     `- A fresh database \`lifeline_test_bench_<pid>\` (dropped afterwards); the real server (\`server/src/main.ts\`, demo mode:`,
@@ -653,6 +735,14 @@ function writeDoc(d: {
     '- CPU% is per process over the run (100 = one core): server / mariadbd / bench process / everything else on the machine','  (other people\'s builds and tests: high values mean the run was disturbed); idle % is the whole machine\'s. SQL/req and fsync/req are the deltas',
     '  of MariaDB\'s global `Questions` and `Innodb_data_fsyncs` (which includes redo-log flushes) per successful request (server-wide: run on an otherwise idle DB).',
     '',
+  ];
+}
+
+/** What a follow-up save costs, alone and under load. */
+function saveCostText(d: DocData): string[] {
+  const pr = d.postMax.perRequest;
+  const lone = d.postPaced.perRequest;
+  return [
     '### What a follow-up save costs',
     '',
     'A raw row is one autocommit INSERT: one statement and one redo-log flush (shared between concurrent commits by group commit).',
@@ -687,8 +777,7 @@ function writeDoc(d: {
     'On this VM a loopback round trip costs ≈ 0.1 ms of CPU on each side (mostly the socket write that wakes the other process),',
     'and each statement 60–250 µs of MariaDB CPU to parse, plan and run: fewer round trips and fewer statements per save, not',
     'faster SQL, are what moved these figures.',
-  ].join('\n');
-  writeDocSection(path.join(ROOT, 'docs/benchmarks.md'), 'bench:api', body, intro);
+  ];
 }
 
 void main();

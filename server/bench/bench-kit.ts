@@ -66,12 +66,7 @@ export interface LoadResult {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/**
- * Open-loop load at a fixed arrival rate: request i is dispatched at t0 + i/rate regardless of how
- * earlier ones are doing (no coordinated omission, no per-second bursts), over a keep-alive pool.
- * Latency = dispatch → last byte of the response.
- */
-export async function pacedLoad(opts: {
+export interface PacedLoadOptions {
   label: string;
   host: string;
   port: number;
@@ -80,7 +75,14 @@ export async function pacedLoad(opts: {
   maxSockets?: number;
   next: () => BenchRequest;
   expectStatus?: number;
-}): Promise<LoadResult> {
+}
+
+/**
+ * Open-loop load at a fixed arrival rate: request i is dispatched at t0 + i/rate regardless of how
+ * earlier ones are doing (no coordinated omission, no per-second bursts), over a keep-alive pool.
+ * Latency = dispatch → last byte of the response.
+ */
+export async function pacedLoad(opts: PacedLoadOptions): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 64 });
   const total = Math.round(opts.rate * opts.durationS);
   const intervalMs = 1000 / opts.rate;
@@ -148,35 +150,47 @@ export async function pacedLoad(opts: {
     r.end(req.body);
   };
 
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const due = Math.min(total, Math.floor((performance.now() - t0) / intervalMs) + 1);
-      while (sent < due) fire();
-      if (sent >= total) return resolve();
-      const nextAt = t0 + sent * intervalMs;
-      setTimeout(tick, Math.max(0, nextAt - performance.now() - 0.5));
-    };
-    setTimeout(tick, 20);
-  });
+  await pace(total, intervalMs, t0, () => sent, fire);
   // Every request settles by its own timeout; the deadline only guards against a bug.
   const drainDeadline = performance.now() + REQUEST_TIMEOUT_MS + 5_000;
   while (inflight > 0 && performance.now() < drainDeadline) await sleep(5);
   errors += inflight;
   agent.destroy();
-  const elapsed = ((lastDone || performance.now()) - t0) / 1000;
+  return loadResult(opts.label, t0, { lastDone, sent, completed, status, non2xx, errors, latencies, lags, sampleErrors, bySecond });
+}
+
+/** Calls `fire` on schedule (one request every `intervalMs` from t0) until `total` are sent. */
+function pace(total: number, intervalMs: number, t0: number, sent: () => number, fire: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor((performance.now() - t0) / intervalMs) + 1);
+      while (sent() < due) fire();
+      if (sent() >= total) return resolve();
+      const nextAt = t0 + sent() * intervalMs;
+      setTimeout(tick, Math.max(0, nextAt - performance.now() - 0.5));
+    };
+    setTimeout(tick, 20);
+  });
+}
+
+function loadResult(label: string, t0: number, r: {
+  lastDone: number; sent: number; completed: number; status: Record<string, number>; non2xx: number; errors: number;
+  latencies: number[]; lags: number[]; sampleErrors: string[]; bySecond: number[][];
+}): LoadResult {
+  const elapsed = ((r.lastDone || performance.now()) - t0) / 1000;
   return {
-    label: opts.label,
+    label,
     durationS: round(elapsed, 2),
-    sent,
-    completed,
-    rps: completed / elapsed,
-    status,
-    non2xx,
-    errors,
-    latency: latencyStats(latencies),
-    dispatchLagP99: latencyStats(lags).p99,
-    sampleErrors,
-    timeline: Array.from(bySecond, (xs = []) => {
+    sent: r.sent,
+    completed: r.completed,
+    rps: r.completed / elapsed,
+    status: r.status,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    latency: latencyStats(r.latencies),
+    dispatchLagP99: latencyStats(r.lags).p99,
+    sampleErrors: r.sampleErrors,
+    timeline: Array.from(r.bySecond, (xs = []) => {
       const st = latencyStats(xs);
       return [st.count, round(st.p50), round(st.p99), round(st.max)];
     }),

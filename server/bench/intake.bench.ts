@@ -193,6 +193,47 @@ async function serverStatus(conn: mysql.Connection): Promise<Record<string, numb
   return Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, Number(r.Value)]));
 }
 
+async function uncapPools(base: string, token: string): Promise<void> {
+  const pools = await api<{ items: any[] }>(base, 'GET', '/api/routing/pools', token);
+  for (const p of pools.items) {
+    await api(base, 'PUT', `/api/routing/pools/${p.id}`, token, {
+      name: p.name, orgUnitId: p.orgUnitId, members: p.members.map((m: any) => ({ userId: m.userId, weight: m.weight, cap: null, shifts: null })),
+    });
+  }
+}
+
+type Submitted = Awaited<ReturnType<typeof submitters>>;
+
+/** The docs/benchmarks.md section for a run. */
+function intakeDoc(f: {
+  table: (string | number)[][]; met: boolean; run: Submitted; sat: Submitted; raw: Awaited<ReturnType<typeof rawBaseline>>;
+  rt: Awaited<ReturnType<typeof roundTrip>>; counts: any; dec: any; statements: number; lockWaits: number; lockMs: number;
+}): string {
+  const { table, met, run, sat, raw, rt, counts, dec, statements, lockWaits, lockMs } = f;
+  return [
+    `Run: \`npm run bench:intake\` on ${new Date().toISOString().slice(0, 10)} (MariaDB on loopback, ${os.cpus().length} shared cores, server as one Node process, load generator in another).`,
+    '',
+    mdTable(table),
+    '',
+    `- Target: intake → assigned p99 ≤ ${TARGET_P99_MS} ms under ${CONCURRENCY} concurrent submitters — **${met ? 'met' : 'NOT met'}** (${round(run.latency.p99)} ms)`,
+    `  with each submitter pausing ≈ ${THINK_MS / 1000} s (exponential) between forms, i.e. ≈ ${round(run.perSec, 0)} leads/s offered. Under saturation (no pause)`,
+    `  the server is the bottleneck: ${round(sat.perSec, 0)} leads/s with p99 ${round(sat.latency.p99)} ms — **the 200 ms target is NOT met at saturation**.`,
+    `- Machine load during the run: ${os.loadavg().map((x) => round(x, 1)).join(' / ')} (1/5/15 min) on ${os.cpus().length} cores shared with other work; figures move with it.`,
+    `- A 201 answer is after the one transaction that stores the lead, attaches/creates the customer, scores it, matches the rules,`,
+    `  takes the pool's round-robin cursor (row lock), assigns the rep, logs the decision and archives the payload. All ${run.ok} answered 201`,
+    `  (${run.assigned + sat.assigned} assigned, ${run.queued + sat.queued} queued for a supervisor); ${counts.leads} intake leads in the database (incl. warm-up), ${counts.owned} owned, ${dec.n} routing decisions.`,
+    `- Paced run (${PACED_S} s): ${round(statements, 1)} SQL statements per intake (MariaDB \`Questions\`, incl. BEGIN/COMMIT);`,
+    `  ${lockWaits} row-lock waits, ${round(lockMs / Math.max(1, lockWaits), 1)} ms on average (each pool's cursor row is locked from the choice to the commit).`,
+    `- Maximum intake throughput is ${round((sat.perSec / raw.perSec) * 100, 1)}% of raw single-row \`INSERT INTO lead\` (same ${CONCURRENCY}-way concurrency, autocommit, no routing).`,
+    `  One intake is one transaction: read the channel, find/create the customer, insert the lead, audit, journey, archive, then`,
+    `  routing: rules, pool and members (before the lock), lock the cursor, the members' open loads in one read, advance the cursor,`,
+    `  assign, log the decision; at commit one multi-row audit INSERT, the alarm timers and the lead's fact row (from memory: 8`,
+    `  statements hold the cursor lock). Leads for one pool are still assigned one at a time, and each statement is a loopback round trip`,
+    `  that costs ${round(rt.cpuMs, 3)} ms of client CPU and ${round(rt.wallMs, 3)} ms of wall time here (a \`SELECT 1\` loop on one connection).`,
+    `- Reproduce: \`bash scripts/mariadb-up.sh && npm run bench:intake -- --write\` (BENCH_SCALE=0.2 for a short smoke run).`,
+  ].join('\n');
+}
+
 async function main() {
   const base = baseUrl();
   const dbName = `lifeline_test_bench_intake_${process.pid}`;
@@ -218,12 +259,7 @@ async function main() {
     server = await startServer(url.toString());
     const { token } = await api<{ token: string }>(server.base, 'POST', '/api/auth/dev-login', undefined, { role: 'admin' });
     // No caps for the run: every lead should be assignable, so the figure is intake → assigned.
-    const pools = await api<{ items: any[] }>(server.base, 'GET', '/api/routing/pools', token);
-    for (const p of pools.items) {
-      await api(server.base, 'PUT', `/api/routing/pools/${p.id}`, token, {
-        name: p.name, orgUnitId: p.orgUnitId, members: p.members.map((m: any) => ({ userId: m.userId, weight: m.weight, cap: null, shifts: null })),
-      });
-    }
+    await uncapPools(server.base, token);
     const ch = await api<{ key: string }>(server.base, 'POST', '/api/intake-channels', token, {
       code: 'bench-form', name: '基准表单', tag: '抖音-202601直播',
       mapping: { phone: '$.form.mobile', name: '$.form.parent', grade: '$.form.answers[0].a', concerns: '$.form.answers[1].a', externalId: '$.meta.submission_id' },
@@ -264,28 +300,7 @@ async function main() {
     console.log(`paced run: ${round(perIntake('Questions'), 1)} SQL statements per intake; ${lockWaits} row-lock waits (${round(lockMs / Math.max(1, lockWaits), 1)} ms average)`);
     console.log(`target p99 ≤ ${TARGET_P99_MS} ms: ${met ? 'met' : 'NOT met'}`);
     if (WRITE) {
-      const body = [
-        `Run: \`npm run bench:intake\` on ${new Date().toISOString().slice(0, 10)} (MariaDB on loopback, ${os.cpus().length} shared cores, server as one Node process, load generator in another).`,
-        '',
-        mdTable(table),
-        '',
-        `- Target: intake → assigned p99 ≤ ${TARGET_P99_MS} ms under ${CONCURRENCY} concurrent submitters — **${met ? 'met' : 'NOT met'}** (${round(run.latency.p99)} ms)`,
-        `  with each submitter pausing ≈ ${THINK_MS / 1000} s (exponential) between forms, i.e. ≈ ${round(run.perSec, 0)} leads/s offered. Under saturation (no pause)`,
-        `  the server is the bottleneck: ${round(sat.perSec, 0)} leads/s with p99 ${round(sat.latency.p99)} ms — **the 200 ms target is NOT met at saturation**.`,
-        `- Machine load during the run: ${os.loadavg().map((x) => round(x, 1)).join(' / ')} (1/5/15 min) on ${os.cpus().length} cores shared with other work; figures move with it.`,
-        `- A 201 answer is after the one transaction that stores the lead, attaches/creates the customer, scores it, matches the rules,`,
-        `  takes the pool's round-robin cursor (row lock), assigns the rep, logs the decision and archives the payload. All ${run.ok} answered 201`,
-        `  (${run.assigned + sat.assigned} assigned, ${run.queued + sat.queued} queued for a supervisor); ${counts.leads} intake leads in the database (incl. warm-up), ${counts.owned} owned, ${dec.n} routing decisions.`,
-        `- Paced run (${PACED_S} s): ${round(perIntake('Questions'), 1)} SQL statements per intake (MariaDB \`Questions\`, incl. BEGIN/COMMIT);`,
-        `  ${lockWaits} row-lock waits, ${round(lockMs / Math.max(1, lockWaits), 1)} ms on average (each pool's cursor row is locked from the choice to the commit).`,
-        `- Maximum intake throughput is ${round((sat.perSec / raw.perSec) * 100, 1)}% of raw single-row \`INSERT INTO lead\` (same ${CONCURRENCY}-way concurrency, autocommit, no routing).`,
-        `  One intake is one transaction: read the channel, find/create the customer, insert the lead, audit, journey, archive, then`,
-        `  routing: rules, pool and members (before the lock), lock the cursor, the members' open loads in one read, advance the cursor,`,
-        `  assign, log the decision; at commit one multi-row audit INSERT, the alarm timers and the lead's fact row (from memory: 8`,
-        `  statements hold the cursor lock). Leads for one pool are still assigned one at a time, and each statement is a loopback round trip`,
-        `  that costs ${round(rt.cpuMs, 3)} ms of client CPU and ${round(rt.wallMs, 3)} ms of wall time here (a \`SELECT 1\` loop on one connection).`,
-        `- Reproduce: \`bash scripts/mariadb-up.sh && npm run bench:intake -- --write\` (BENCH_SCALE=0.2 for a short smoke run).`,
-      ].join('\n');
+      const body = intakeDoc({ table, met, run, sat, raw, rt, counts, dec, statements: perIntake('Questions'), lockWaits, lockMs });
       writeDocSection(path.join(ROOT, 'docs/benchmarks.md'), 'bench:intake', body, '# Benchmarks\n');
       log('wrote docs/benchmarks.md (## bench:intake)');
     }

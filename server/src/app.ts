@@ -27,6 +27,15 @@ import { alarmsModule } from './alarms';
 import { metricsModule } from './metrics';
 import { maskPhonesInErrors } from './customers/phone-visibility';
 import { openApiRoutes } from './openapi/openapi.routes';
+import type { Channels } from './channels/port';
+import { LocalChannel } from './platforms/local/local-channel';
+import { WecomApi } from './platforms/wecom/wecom-api';
+import { WecomChannel } from './platforms/wecom/messages';
+import { WecomGroupRobot } from './platforms/wecom/robot';
+import { DingtalkApi } from './platforms/dingtalk/dingtalk-api';
+import { DingtalkChannel } from './platforms/dingtalk/messages';
+import { DingtalkCards, cardsEnabled } from './platforms/dingtalk/cards';
+import { DingtalkGroupRobot } from './platforms/dingtalk/robot';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -35,18 +44,44 @@ export interface CreateAppOptions {
   attribution?: AttributionSource;
   logger?: Logger;
   events?: DomainEvents;
+  /** Replaces some of the composed chat channels (tests). */
+  channels?: Partial<Channels>;
+}
+
+/**
+ * The chat channels, composed here and only here: WeCom / DingTalk when configured, each group robot when its
+ * webhook is set, and the local console for everything else.
+ */
+export function composeChannels(config: AppConfig, clock: Clock): Channels {
+  const local = new LocalChannel();
+  const dt = config.dingtalk;
+  const dtApi = dt ? new DingtalkApi(dt, clock) : null;
+  return {
+    local,
+    wecom: config.wecom ? new WecomChannel(new WecomApi(config.wecom, clock)) : local,
+    dingtalk: dt && dtApi
+      ? new DingtalkChannel(dtApi, dt, cardsEnabled(dt) ? new DingtalkCards(dtApi, dt, config.sessionSecret, config.publicUrl) : undefined)
+      : local,
+    wecom_grp: config.alarms?.wecomGroupRobotUrl ? new WecomGroupRobot(config.alarms.wecomGroupRobotUrl) : local,
+    ding_grp: config.alarms?.dingtalkRobotWebhook
+      ? new DingtalkGroupRobot(config.alarms.dingtalkRobotWebhook, config.alarms.dingtalkRobotSecret, () => clock.now())
+      : local,
+  };
 }
 
 export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; followups: FollowupService } {
+  const clock = opts.clock ?? systemClock;
   const ctx: AppContext = {
     config: opts.config,
     ds: opts.ds,
     tx: new Tx(opts.ds),
-    clock: opts.clock ?? systemClock,
+    clock,
     tokens: new TokenService(opts.config.sessionSecret, opts.config.sessionTtlSeconds),
     attribution: opts.attribution ?? getAttribution(),
     events: opts.events ?? new DomainEvents(),
     actors: new ActorCache(opts.config.authCacheMs ?? 0),
+    // Composed when an engine is built, from the config at that moment (tests swap the config after createApp).
+    channels: () => ({ ...composeChannels(ctx.config, clock), ...opts.channels }),
   };
   const leads = new LeadService(ctx);
   const followups = new FollowupService(ctx, leads);

@@ -6,6 +6,7 @@ import type { TokenService } from './auth/token';
 import type { AttributionSource } from './customers/attribution';
 import type { DomainEvents } from './events/domain-events';
 import type { ActorCache } from './auth/actor-cache';
+import type { Channels } from './channels/port';
 
 /** What every capability's service needs, built once in app.ts and passed down explicitly. */
 export interface AppContext {
@@ -18,4 +19,6 @@ export interface AppContext {
   events: DomainEvents;
   /** Signed-in actors for AUTH_CACHE_MS; clear it after changing users, companies or org units. */
   actors: ActorCache;
+  /** The chat channels alarms go out through, composed from the current config in app.ts (composeChannels). */
+  channels: () => Channels;
 }

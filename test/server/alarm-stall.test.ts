@@ -8,10 +8,9 @@ import { Dispatcher, type DispatchPauses } from '../../server/src/alarms/dispatc
 import { claimDue, leaseName } from '../../server/src/alarms/lease';
 import { fireTimers } from '../../server/src/alarms/fire';
 import { TickCache } from '../../server/src/alarms/tick-cache';
-import type { AlarmChannel, Outgoing } from '../../server/src/alarms/channel';
 import type { ChannelKind } from '../../server/src/alarms/alarm.entities';
 import type { User } from '../../server/src/users/user.entity';
-import { AlreadyDelivered } from '../../server/src/platforms/wecom/messages';
+import { AlreadyDelivered, type AlarmChannel, type Outgoing } from '../../server/src/channels/port';
 
 const H = 3600_000;
 const LEASE = 5_000;

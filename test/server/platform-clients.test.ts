@@ -8,7 +8,7 @@ import { UNEXPECTED_REPLIES } from '../fakes/http-fake';
 import { PlatformError } from '../../server/src/platforms/platform-error';
 import { WecomChannel } from '../../server/src/platforms/wecom/messages';
 import { DingtalkChannel } from '../../server/src/platforms/dingtalk/messages';
-import { DeliveryError, type Outgoing } from '../../server/src/alarms/channel';
+import { DeliveryError, type Outgoing } from '../../server/src/channels/port';
 import type { User } from '../../server/src/users/user.entity';
 
 describe('WeCom API client against the fake server', () => {

@@ -94,7 +94,10 @@ function matured(items: { start: number; touch: number | null }[], w: number, no
   let hit = 0;
   let counted = 0;
   for (const x of items) {
-    if (within(x.start, x.touch, w)) hit++, counted++;
+    if (within(x.start, x.touch, w)) {
+      hit++;
+      counted++;
+    }
     else if (x.start + w <= now) counted++;
   }
   return { hit, counted };

@@ -13,6 +13,45 @@ interface Props {
   onError: (message: string) => void;
 }
 
+/** The page's recording, uploaded for the server to transcribe and draft. */
+async function transcribeOnServer(blob: Blob): Promise<{ transcript: string; draft: Draft }> {
+  let res: Response;
+  try {
+    res = await fetch(apiUrl('/api/sidebar/voice'), {
+      method: 'POST', body: blob, headers: { 'content-type': blob.type || 'audio/webm', ...authHeader() },
+    });
+  } catch {
+    throw new ApiError('网络异常，录音未能上传，请重试', 0, 'network', true);
+  }
+  return unwrap(res.status, await res.json().catch(() => null));
+}
+
+/**
+ * In H5, pointer events on the real element cover mouse (desktop WeCom, browsers), touch and pen alike;
+ * Taro's View does not pass mouse handlers through. Handlers are read from a ref so they are never stale.
+ */
+function usePointerHold(id: string, down: () => Promise<void>, up: () => Promise<void>) {
+  const handlers = useRef({ down, up });
+  handlers.current = { down, up };
+  useEffect(() => {
+    if (process.env.TARO_ENV !== 'h5') return;
+    const el = document.getElementById(id);
+    if (!el) return;
+    const onDown = (e: Event) => { e.preventDefault(); void handlers.current.down(); };
+    const onUp = () => void handlers.current.up();
+    el.addEventListener('pointerdown', onDown);
+    el.addEventListener('pointerup', onUp);
+    el.addEventListener('pointerleave', onUp);
+    el.addEventListener('pointercancel', onUp);
+    return () => {
+      el.removeEventListener('pointerdown', onDown);
+      el.removeEventListener('pointerup', onUp);
+      el.removeEventListener('pointerleave', onUp);
+      el.removeEventListener('pointercancel', onUp);
+    };
+  }, [id]);
+}
+
 const isMobile = () => typeof navigator !== 'undefined' && /Android|iPhone|iPad|Mobile/i.test(navigator.userAgent);
 
 /**
@@ -55,16 +94,7 @@ export function VoiceButton({ platform, config, onDraft, onError }: Props) {
         const transcript = await stopWecomRecord(config);
         result = await api('POST', '/api/sidebar/voice-draft', { transcript });
       } else {
-        const blob = await rec.current!.stop();
-        let res: Response;
-        try {
-          res = await fetch(apiUrl('/api/sidebar/voice'), {
-            method: 'POST', body: blob, headers: { 'content-type': blob.type || 'audio/webm', ...authHeader() },
-          });
-        } catch {
-          throw new ApiError('网络异常，录音未能上传，请重试', 0, 'network', true);
-        }
-        result = unwrap(res.status, await res.json().catch(() => null));
+        result = await transcribeOnServer(await rec.current!.stop());
       }
       onDraft(result.transcript, result.draft);
     } catch (err) {
@@ -74,27 +104,7 @@ export function VoiceButton({ platform, config, onDraft, onError }: Props) {
     }
   };
 
-  // In H5, pointer events on the real element cover mouse (desktop WeCom, browsers), touch and pen alike;
-  // Taro's View does not pass mouse handlers through. Handlers are read from a ref so they are never stale.
-  const handlers = useRef({ down, up });
-  handlers.current = { down, up };
-  useEffect(() => {
-    if (process.env.TARO_ENV !== 'h5') return;
-    const el = document.getElementById('voice');
-    if (!el) return;
-    const onDown = (e: Event) => { e.preventDefault(); void handlers.current.down(); };
-    const onUp = () => void handlers.current.up();
-    el.addEventListener('pointerdown', onDown);
-    el.addEventListener('pointerup', onUp);
-    el.addEventListener('pointerleave', onUp);
-    el.addEventListener('pointercancel', onUp);
-    return () => {
-      el.removeEventListener('pointerdown', onDown);
-      el.removeEventListener('pointerup', onUp);
-      el.removeEventListener('pointerleave', onUp);
-      el.removeEventListener('pointercancel', onUp);
-    };
-  }, []);
+  usePointerHold('voice', down, up);
 
   if (!available) return null;
   const label = state === 'recording' ? '松开 结束' : state === 'working' ? '识别中…' : '按住 说话';

@@ -21,7 +21,7 @@ export const Chart = memo(function Chart({ id, option, height, onEvents }: Props
     const out: Record<string, (p: any) => void> = {};
     for (const name of Object.keys(onEvents ?? {})) out[name] = (p: any) => handlers.current?.[name]?.(p);
     return out;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Rebuilt only when the handler names change: the handlers themselves are read through the ref.
   }, [Object.keys(onEvents ?? {}).join()]);
   const full = useMemo(() => ({ textStyle: { fontFamily: CHART_FONT }, animation: false, ...option }), [option]);
   // Height only: the width follows the card (taro-react-echarts measures the container).

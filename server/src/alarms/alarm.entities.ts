@@ -1,6 +1,10 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { AlarmRule } from '@lifeline/shared';
 import { epochMs, jsonText } from '../db/columns';
+import type { AlarmCard, ChannelKind, SuggestedScript } from '../channels/port';
+
+export type { AlarmCard, ChannelKind, SuggestedScript } from '../channels/port';
+export { CallbackReceipt } from '../platforms/callback-receipt.entity';
 
 export type TimerState = 'pending' | 'fired' | 'cancelled';
 
@@ -20,24 +24,6 @@ export class AlarmTimer {
   @Column({ type: 'bigint', transformer: epochMs, nullable: true }) firedAt: number | null;
   @Column({ type: 'bigint', transformer: epochMs }) createdAt: number;
   @Column({ type: 'bigint', transformer: epochMs }) updatedAt: number;
-}
-
-/** What a card shows; a snapshot taken when the alarm fired. */
-export interface AlarmCard {
-  leadName: string;
-  maskedPhone: string;
-  channel: string;
-  age: string;
-  ruleLabel: string;
-  repName: string | null;
-  grade: string | null;
-  nextStepAction: string | null;
-}
-
-export interface SuggestedScript {
-  scriptId: number;
-  title: string;
-  text: string;
 }
 
 /** An alarm raised once for a timer's due time; every recipient's copy is an alarm_message. */
@@ -65,7 +51,6 @@ export class Alarm {
 
 export type MessageKind = 'card' | 'digest' | 'script' | 'update';
 export type MessageState = 'pending' | 'sent' | 'acted' | 'failed' | 'merged' | 'cancelled';
-export type ChannelKind = 'local' | 'wecom' | 'dingtalk' | 'wecom_grp' | 'ding_grp';
 /** Pseudo recipients for the supervisors' group robots (no person behind them). */
 export const GROUP_RECIPIENT: Record<'wecom_grp' | 'ding_grp', number> = { wecom_grp: -1, ding_grp: -2 };
 
@@ -94,18 +79,9 @@ export class AlarmMessage {
   @Column({ type: 'int', nullable: true }) digestId: number | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) leaseOwner: string | null;
   @Column({ type: 'bigint', transformer: epochMs, nullable: true }) leaseUntil: number | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON column whose shape depends on `kind`
   @Column({ type: 'text', transformer: jsonText }) payload: any; // JSON per kind: role/rule (card), title/lines (digest), text/link (script), responseCode (update)
   @Column({ type: 'varchar', length: 96 }) dedupeKey: string;
   @Column({ type: 'bigint', transformer: epochMs }) createdAt: number;
   @Column({ type: 'bigint', transformer: epochMs }) updatedAt: number;
-}
-
-/** A platform callback already handled (WeCom retries 3 times within seconds). */
-@Entity('callback_receipt')
-@Index('uq_callback_receipt', ['platform', 'dedupeKey'], { unique: true })
-export class CallbackReceipt {
-  @PrimaryGeneratedColumn({ type: 'int' }) id: number;
-  @Column({ type: 'varchar', length: 16 }) platform: string;
-  @Column({ type: 'varchar', length: 160 }) dedupeKey: string;
-  @Column({ type: 'bigint', transformer: epochMs }) receivedAt: number;
 }

@@ -4,8 +4,7 @@ import type { AppContext } from '../context';
 import { logger } from '../logger';
 import { User } from '../users/user.entity';
 import { Alarm, AlarmMessage, type ChannelKind } from './alarm.entities';
-import { DeliveryError, type AlarmChannel, type Outgoing } from './channel';
-import { AlreadyDelivered } from '../platforms/wecom/messages';
+import { AlreadyDelivered, DeliveryError, type AlarmChannel, type Outgoing } from '../channels/port';
 import { claimDue, leaseName, LeaseKeeper } from './lease';
 import { companyAlarmSettings } from './timers';
 import { alarmLinks } from './links';
@@ -294,6 +293,7 @@ export class Dispatcher {
 
   private async render(m: AlarmMessage, user: User | null, batch: Batch): Promise<Outgoing> {
     const links = alarmLinks(this.app);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the payload's shape depends on m.kind
     const p = m.payload as Record<string, any>;
     if (m.kind === 'digest') return { kind: 'digest', title: p.title, lines: p.lines, openUrl: user ? links.console(user.id) : links.console(0) };
     if (m.kind === 'script') return { kind: 'script', leadName: p.leadName, text: p.text, link: p.link };

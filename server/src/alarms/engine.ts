@@ -1,16 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AppContext } from '../context';
 import { llmFromConfig, type LlmClient } from '../llm';
-import { LocalChannel } from '../platforms/local/local-channel';
-import { WecomApi } from '../platforms/wecom/wecom-api';
-import { WecomChannel } from '../platforms/wecom/messages';
-import { DingtalkApi } from '../platforms/dingtalk/dingtalk-api';
-import { DingtalkChannel } from '../platforms/dingtalk/messages';
-import { DingtalkCards, cardsEnabled } from '../platforms/dingtalk/cards';
-import { WecomGroupRobot } from '../platforms/wecom/robot';
-import { DingtalkGroupRobot } from '../platforms/dingtalk/robot';
-import type { AlarmChannel } from './channel';
-import type { ChannelKind } from './alarm.entities';
+import type { Channels } from '../channels/port';
 import { Dispatcher, type DispatcherOptions, type DispatchStats } from './dispatcher';
 import { fireTimers } from './fire';
 import { claimDue, leaseName, LeaseKeeper } from './lease';
@@ -35,7 +26,7 @@ export interface EngineOptions {
   batch?: number;
   /** Parallel fire transactions per tick (MySQL only; SQLite has one writer). */
   parallel?: number;
-  channels?: Partial<Record<ChannelKind, AlarmChannel>>;
+  channels?: Partial<Channels>;
 }
 
 export interface TickStats {
@@ -60,21 +51,7 @@ export class AlarmEngine {
   }
 
   constructor(private readonly app: AppContext, private readonly opts: EngineOptions = {}) {
-    const local = new LocalChannel();
-    const dt = app.config.dingtalk;
-    const dtApi = dt ? new DingtalkApi(dt, app.clock) : null;
-    const channels: Record<ChannelKind, AlarmChannel> = {
-      local,
-      wecom: app.config.wecom ? new WecomChannel(new WecomApi(app.config.wecom, app.clock)) : local,
-      dingtalk: dt && dtApi
-        ? new DingtalkChannel(dtApi, dt, cardsEnabled(dt) ? new DingtalkCards(dtApi, dt, app.config.sessionSecret, app.config.publicUrl) : undefined)
-        : local,
-      wecom_grp: app.config.alarms?.wecomGroupRobotUrl ? new WecomGroupRobot(app.config.alarms.wecomGroupRobotUrl) : local,
-      ding_grp: app.config.alarms?.dingtalkRobotWebhook
-        ? new DingtalkGroupRobot(app.config.alarms.dingtalkRobotWebhook, app.config.alarms.dingtalkRobotSecret, () => app.clock.now())
-        : local,
-      ...(opts.channels ?? {}),
-    };
+    const channels: Channels = { ...app.channels(), ...(opts.channels ?? {}) };
     this.dispatcher = new Dispatcher(app, channels, this.leaseMs, undefined, { pauses: opts.pauses, heartbeatMs: opts.heartbeatMs });
     this.llm = llmFromConfig(app.config);
   }

@@ -27,16 +27,7 @@ type Prepared = { card: AlarmCard; scripts: SuggestedScript[] };
  * commit they are done. Batching keeps a tick's cost proportional to the due timers at a few queries per batch.
  */
 export async function fireTimers(app: AppContext, ids: number[], leaseOwner: string, llm: LlmClient | null, cache: TickCache): Promise<FireOutcome[]> {
-  // Model calls are made before the transaction, so no lock is held while they run.
-  const personalised = new Map<number, Prepared>();
-  if (llm) {
-    for (const pre of await app.ds.getRepository(AlarmTimer).findBy({ id: In(ids), leaseOwner })) {
-      const lead = await app.ds.getRepository(Lead).findOneBy({ id: pre.leadId });
-      if (!lead) continue;
-      const base = await prepare(app.ds.manager, app, pre, lead, cache, undefined, undefined);
-      personalised.set(pre.id, { card: base.card, scripts: await personalise(llm, base.scripts, base.ctx) });
-    }
-  }
+  const personalised = llm ? await personaliseAhead(app, ids, leaseOwner, llm, cache) : new Map<number, Prepared>();
 
   // Deadlocks between parallel batches are retried whole; a lost unique race finds the timers already fired.
   return app.tx.runRetryingUnique(async (em) => {
@@ -48,14 +39,7 @@ export async function fireTimers(app: AppContext, ids: number[], leaseOwner: str
     if (!timers.length) return [];
     const leads = new Map((await em.getRepository(Lead).findBy({ id: In(timers.map((t) => t.leadId)) })).map((l) => [l.id, l]));
     const customers = new Map((await em.getRepository(Customer).findBy({ id: In([...new Set([...leads.values()].map((l) => l.customerId))]) })).map((c) => [c.id, c]));
-    const touched = [...leads.values()].filter((l) => l.lastFollowupAt !== null).map((l) => l.id);
-    const lastConclusion = new Map<number, string>();
-    if (touched.length) {
-      const rows: { leadId: number; conclusion: string }[] = await em.query(
-        `SELECT leadId, conclusion FROM followup WHERE leadId IN (${touched.map(() => '?').join(',')}) AND deletedAt IS NULL ORDER BY createdAt ASC, id ASC`, touched,
-      );
-      for (const r of rows) lastConclusion.set(Number(r.leadId), r.conclusion);
-    }
+    const lastConclusion = await lastConclusions(em, [...leads.values()]);
     const out: FireOutcome[] = [];
     const cancel: number[] = [];
     const fire: { timer: AlarmTimer; lead: Lead; data: Prepared }[] = [];
@@ -93,33 +77,7 @@ export async function fireTimers(app: AppContext, ids: number[], leaseOwner: str
     // Ids by the unique task id (portable: no reliance on multi-row insert ids).
     const alarmIds = new Map((await em.getRepository(Alarm).find({ where: { taskId: In(fire.map((f) => `ll${f.timer.id}t${f.timer.dueAt}`)) }, select: { id: true, timerId: true } }))
       .map((a) => [a.timerId, a.id]));
-    const messages = [];
-    for (const { timer, lead } of fire) {
-      const alarmId = alarmIds.get(timer.id)!;
-      const when = deliverAt(now, timer.rule, await cache.settingsOf(timer.companyId));
-      for (const r of recipientsFor(await cache.directoryOf(timer.companyId), timer.rule, lead)) {
-        messages.push({
-          companyId: timer.companyId, alarmId, recipientId: r.user.id, kind: 'card' as const,
-          channel: channelFor(app, r.user), state: 'pending' as const, attempts: 0, nextAttemptAt: when, lastError: null,
-          sentAt: null, actedAt: null, platformRef: null, digestId: null, leaseOwner: null, leaseUntil: null,
-          payload: { role: r.role, rule: timer.rule } as AlarmMessage['payload'], dedupeKey: `card:${alarmId}:${r.user.id}`, createdAt: now, updatedAt: now,
-        });
-      }
-    }
-    // Supervisor-facing rules also go to the supervisors' group robots, when configured.
-    const groups = (['wecom_grp', 'ding_grp'] as const).filter((g) =>
-      g === 'wecom_grp' ? !!app.config.alarms?.wecomGroupRobotUrl : !!app.config.alarms?.dingtalkRobotWebhook);
-    for (const { timer } of fire.filter((f) => f.timer.rule === 'high_risk' || f.timer.rule === 'unclaimed')) {
-      const alarmId = alarmIds.get(timer.id)!;
-      for (const g of groups) {
-        messages.push({
-          companyId: timer.companyId, alarmId, recipientId: GROUP_RECIPIENT[g], kind: 'card' as const, channel: g, state: 'pending' as const,
-          attempts: 0, nextAttemptAt: deliverAt(now, timer.rule, await cache.settingsOf(timer.companyId)), lastError: null, sentAt: null,
-          actedAt: null, platformRef: null, digestId: null, leaseOwner: null, leaseUntil: null,
-          payload: { role: 'group', rule: timer.rule } as AlarmMessage['payload'], dedupeKey: `group:${alarmId}:${g}`, createdAt: now, updatedAt: now,
-        });
-      }
-    }
+    const messages = await outboxRows(app, fire, alarmIds, now, cache);
     for (let i = 0; i < messages.length; i += 500) await em.getRepository(AlarmMessage).insert(messages.slice(i, i + 500));
     await em.getRepository(AlarmTimer).update({ id: In(fire.map((f) => f.timer.id)) }, { state: 'fired', firedAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now });
     return out;
@@ -139,4 +97,61 @@ async function prepare(em: EntityManager, app: AppContext, timer: AlarmTimer, le
   };
   const ctx: SuggestContext = { lead, customer, repName: rep?.name ?? null, lastConclusion: last?.conclusion ?? null, ruleLabel: card.ruleLabel };
   return { card, scripts: suggestFrom(await cache.scriptsOf(lead.companyId), ctx), ctx };
+}
+
+/** Model calls are made before the transaction, so no lock is held while they run. */
+async function personaliseAhead(app: AppContext, ids: number[], leaseOwner: string, llm: LlmClient, cache: TickCache): Promise<Map<number, Prepared>> {
+  const personalised = new Map<number, Prepared>();
+  for (const pre of await app.ds.getRepository(AlarmTimer).findBy({ id: In(ids), leaseOwner })) {
+    const lead = await app.ds.getRepository(Lead).findOneBy({ id: pre.leadId });
+    if (!lead) continue;
+    const base = await prepare(app.ds.manager, app, pre, lead, cache, undefined, undefined);
+    personalised.set(pre.id, { card: base.card, scripts: await personalise(llm, base.scripts, base.ctx) });
+  }
+  return personalised;
+}
+
+/** Each followed-up lead's latest conclusion (for the card and the model prompt). */
+async function lastConclusions(em: EntityManager, leads: Lead[]): Promise<Map<number, string>> {
+  const touched = leads.filter((l) => l.lastFollowupAt !== null).map((l) => l.id);
+  const lastConclusion = new Map<number, string>();
+  if (touched.length) {
+    const rows: { leadId: number; conclusion: string }[] = await em.query(
+      `SELECT leadId, conclusion FROM followup WHERE leadId IN (${touched.map(() => '?').join(',')}) AND deletedAt IS NULL ORDER BY createdAt ASC, id ASC`, touched,
+    );
+    for (const r of rows) lastConclusion.set(Number(r.leadId), r.conclusion);
+  }
+  return lastConclusion;
+}
+
+/** One outbox row per recipient of each fired alarm, plus the supervisors' group robots for supervisor-facing rules. */
+async function outboxRows(app: AppContext, fire: { timer: AlarmTimer; lead: Lead }[], alarmIds: Map<number, number>, now: number, cache: TickCache) {
+  const messages = [];
+  for (const { timer, lead } of fire) {
+    const alarmId = alarmIds.get(timer.id)!;
+    const when = deliverAt(now, timer.rule, await cache.settingsOf(timer.companyId));
+    for (const r of recipientsFor(await cache.directoryOf(timer.companyId), timer.rule, lead)) {
+      messages.push({
+        companyId: timer.companyId, alarmId, recipientId: r.user.id, kind: 'card' as const,
+        channel: channelFor(app, r.user), state: 'pending' as const, attempts: 0, nextAttemptAt: when, lastError: null,
+        sentAt: null, actedAt: null, platformRef: null, digestId: null, leaseOwner: null, leaseUntil: null,
+        payload: { role: r.role, rule: timer.rule } as AlarmMessage['payload'], dedupeKey: `card:${alarmId}:${r.user.id}`, createdAt: now, updatedAt: now,
+      });
+    }
+  }
+  // Supervisor-facing rules also go to the supervisors' group robots, when configured.
+  const groups = (['wecom_grp', 'ding_grp'] as const).filter((g) =>
+    g === 'wecom_grp' ? !!app.config.alarms?.wecomGroupRobotUrl : !!app.config.alarms?.dingtalkRobotWebhook);
+  for (const { timer } of fire.filter((f) => f.timer.rule === 'high_risk' || f.timer.rule === 'unclaimed')) {
+    const alarmId = alarmIds.get(timer.id)!;
+    for (const g of groups) {
+      messages.push({
+        companyId: timer.companyId, alarmId, recipientId: GROUP_RECIPIENT[g], kind: 'card' as const, channel: g, state: 'pending' as const,
+        attempts: 0, nextAttemptAt: deliverAt(now, timer.rule, await cache.settingsOf(timer.companyId)), lastError: null, sentAt: null,
+        actedAt: null, platformRef: null, digestId: null, leaseOwner: null, leaseUntil: null,
+        payload: { role: 'group', rule: timer.rule } as AlarmMessage['payload'], dedupeKey: `group:${alarmId}:${g}`, createdAt: now, updatedAt: now,
+      });
+    }
+  }
+  return messages;
 }

@@ -6,9 +6,9 @@ import { scriptRoutes } from '../scripts/picks.routes';
 import { scriptLibraryRoutes } from '../scripts/library.routes';
 import { alarmSettingsRoutes } from './settings.routes';
 import { consoleRoutes } from '../console/console.routes';
-import { wecomCallbackRoutes } from '../platforms/wecom/callback';
+import { wecomCallbackRoutes } from './wecom-callback';
 import { dingtalkCallbackRoutes } from '../platforms/dingtalk/callback';
-import { dingtalkCardCallbackRoutes } from '../platforms/dingtalk/cards';
+import { dingtalkCardCallbackRoutes } from './dingtalk-card-callback';
 
 export { AlarmEngine } from './engine';
 export { backfillTimers } from './timers';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import path from 'node:path';
 import fs from 'node:fs';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { ENTITIES } from './entities';
+import { ENTITIES } from '../entities';
 import { MIGRATIONS } from './migrations';
 
 export type DbKind = 'sqlite' | 'mysql';

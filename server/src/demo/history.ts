@@ -57,17 +57,15 @@ export async function seedHistory(d: HistoryDeps, count = 320): Promise<{ leads:
   const rand = rng(20251115);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
   const scripts = await d.app.tx.run((em) => companyScripts(em, d.companyId, d.now - 60 * DAY));
-  const courses = d.opsActor.settings.courses;
   const channelWeights = DEMO_CHANNELS.flatMap((c) => Array(c.weight).fill(c.tag) as string[]);
   const start = d.now - 60 * DAY;
   const span = 50 * DAY;
-  let nFollowups = 0;
-  let nConversations = 0;
+  const n = { followups: 0, conversations: 0 };
   let key = 0;
 
   const talk = async (repId: number, customerId: number, at: number) => {
     await d.app.tx.run((em) => recordConversation(em, { companyId: d.companyId, repId, customerId, at, source: pick(['wecom', 'sidebar', 'dingtalk'] as const) }));
-    nConversations++;
+    n.conversations++;
   };
   const plans = Array.from({ length: count }, () => ({ team: pick(DEMO_TEAMS) as DemoTeam, at: start + Math.floor(rand() * span) }))
     .sort((a, b) => a.at - b.at);
@@ -104,7 +102,7 @@ export async function seedHistory(d: HistoryDeps, count = 320): Promise<{ leads:
       d.clock.set(at);
       const scriptId = rand() < 0.35 ? pick(scripts).id : undefined;
       await d.followups.create(actor, { leadId, action, conclusion, source: rand() < 0.3 ? 'voice' : 'typed', scriptId, signedCourse }, `hist-${d.companyId}-${++key}`);
-      nFollowups++;
+      n.followups++;
     };
     if (rand() < 0.08) {
       if (rand() < 0.5) await talk(owner.id, customerId, p.at + 3 * HOUR);
@@ -136,9 +134,19 @@ export async function seedHistory(d: HistoryDeps, count = 320): Promise<{ leads:
     if (late(at) || rand() < 0.3) return;
     // Most signings answer the customer's main concern; some do not (demand match < 100%).
     const concern = rand() < 0.85 ? concerns[0] : pick(CONCERNS);
-    await follow(at, '已签约', '签约春季班', courses.find((c) => c.concern === concern)?.name ?? courses[0].name);
+    await follow(at, '已签约', '签约春季班', d.opsActor.settings.courses.find((c) => c.concern === concern)?.name ?? d.opsActor.settings.courses[0].name);
   }
-  // A few chats with no record at all, on random days.
+  await unrecordedChats(d, { rand, pick, talk }, count, start, span);
+  await seedSpend(d, rand);
+  return { leads: count, ...n };
+}
+
+/** A few chats with no record at all, on random days. */
+async function unrecordedChats(
+  d: HistoryDeps, r: { rand: () => number; pick: <T>(xs: readonly T[]) => T; talk: (repId: number, customerId: number, at: number) => Promise<void> },
+  count: number, start: number, span: number,
+): Promise<void> {
+  const { rand, pick, talk } = r;
   for (let i = 0; i < Math.floor(count / 10); i++) {
     const team = pick(DEMO_TEAMS);
     const rows: { customerId: number }[] = await d.app.ds.query(
@@ -147,7 +155,10 @@ export async function seedHistory(d: HistoryDeps, count = 320): Promise<{ leads:
     );
     if (rows[0]) await talk(pick(d.teamReps(team.key)).id, Number(rows[0].customerId), start + Math.floor(rand() * span));
   }
-  // Spend for the last three months, roughly by channel weight.
+}
+
+/** Spend for the last three months, roughly by channel weight. */
+async function seedSpend(d: HistoryDeps, rand: () => number): Promise<void> {
   await d.app.tx.run(async (em) => {
     const months = [...new Set([0, 31, 62].map((back) => String(chinaDayOf(d.now - back * DAY)).slice(0, 6)))]
       .map((m) => `${m.slice(0, 4)}-${m.slice(4)}`);
@@ -160,5 +171,4 @@ export async function seedHistory(d: HistoryDeps, count = 320): Promise<{ leads:
       }
     }
   });
-  return { leads: count, followups: nFollowups, conversations: nConversations };
 }

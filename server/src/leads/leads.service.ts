@@ -200,46 +200,8 @@ export class LeadService {
         await this.app.events.emit(em, { type: 'customer.updated', customer, changes: customerChanges }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings });
       }
 
-      const leadPatch: Partial<Lead> = {};
-      if (body.channel !== undefined) leadPatch.channel = body.channel;
-      if (body.campaign !== undefined) leadPatch.campaign = body.campaign;
-      if (body.lostReason !== undefined) leadPatch.lostReason = body.lostReason;
-      if (body.status !== undefined) leadPatch.status = body.status;
-      if (body.journeyNode !== undefined && body.journeyNode !== lead.journeyNode) {
-        if (body.journeyNode === '签约转化') throw badRequest('签约请通过跟进动作「已签约」记录，不能直接改阶段');
-        const backwards = journeyIndex(body.journeyNode) < journeyIndex(lead.journeyNode);
-        if (backwards && !can(actor, 'lead.keyFields')) throw forbidden('只有主管或管理员可以把线索退回到更早的阶段');
-        leadPatch.journeyNode = body.journeyNode;
-      }
-      if ((body.status ?? lead.status) === 'lost' && !(body.lostReason ?? lead.lostReason)) {
-        throw badRequest('标记为流失时请填写流失原因（lostReason）');
-      }
-      let ownerName: string | null = null;
-      if (body.ownerId !== undefined && body.ownerId !== lead.ownerId) {
-        if (body.ownerId === null) {
-          Object.assign(leadPatch, { ownerId: null, assignedAt: null, claimedAt: null, status: body.status ?? 'pending' });
-        } else {
-          const owner = await resolveOwner(em, actor, body.ownerId);
-          ownerName = owner.name;
-          Object.assign(leadPatch, {
-            ownerId: owner.id,
-            orgUnitId: owner.orgUnitId,
-            assignedAt: now,
-            claimedAt: null,
-            status: body.status ?? (lead.status === 'pending' ? 'assigned' : lead.status),
-          });
-        }
-      }
-      // Any scored fact may have changed: recomputing is cheap, and unchanged scores write nothing.
-      if (body.channel !== undefined || body.campaign !== undefined || customerChanges.length) {
-        const scored = scoreLead(
-          scoreInputOf({ channel: leadPatch.channel ?? lead.channel, campaign: leadPatch.campaign !== undefined ? leadPatch.campaign : lead.campaign }, customer),
-          actor.settings.scoreWeights,
-          actor.settings.levelA,
-        );
-        leadPatch.score = scored.score;
-        leadPatch.scoreBreakdown = scored.breakdown;
-      }
+      const { leadPatch, ownerName: newOwnerName } = await this.leadPatchOf(em, actor, lead, customer, body, customerChanges.length > 0, now);
+      let ownerName = newOwnerName;
       const leadChanges = diffFields(lead, leadPatch);
       // Customer-only edits (e.g. tags) are announced too, as `customer.<field>`, so content-by-tag can react.
       const eventChanges = [...leadChanges, ...customerChanges.map((c) => ({ ...c, field: `customer.${c.field}` }))];
@@ -272,6 +234,53 @@ export class LeadService {
         changed: [...customerChanges, ...leadChanges].map((c) => c.field),
       };
     });
+  }
+
+  /** The lead's side of an update (owner, status, stage, channel, score); refuses what the actor may not do. */
+  private async leadPatchOf(
+    em: EntityManager, actor: Actor, lead: Lead, customer: Customer, body: LeadUpdateBody, customerChanged: boolean, now: number,
+  ): Promise<{ leadPatch: Partial<Lead>; ownerName: string | null }> {
+    const leadPatch: Partial<Lead> = {};
+    if (body.channel !== undefined) leadPatch.channel = body.channel;
+    if (body.campaign !== undefined) leadPatch.campaign = body.campaign;
+    if (body.lostReason !== undefined) leadPatch.lostReason = body.lostReason;
+    if (body.status !== undefined) leadPatch.status = body.status;
+    if (body.journeyNode !== undefined && body.journeyNode !== lead.journeyNode) {
+      if (body.journeyNode === '签约转化') throw badRequest('签约请通过跟进动作「已签约」记录，不能直接改阶段');
+      const backwards = journeyIndex(body.journeyNode) < journeyIndex(lead.journeyNode);
+      if (backwards && !can(actor, 'lead.keyFields')) throw forbidden('只有主管或管理员可以把线索退回到更早的阶段');
+      leadPatch.journeyNode = body.journeyNode;
+    }
+    if ((body.status ?? lead.status) === 'lost' && !(body.lostReason ?? lead.lostReason)) {
+      throw badRequest('标记为流失时请填写流失原因（lostReason）');
+    }
+    let ownerName: string | null = null;
+    if (body.ownerId !== undefined && body.ownerId !== lead.ownerId) {
+      if (body.ownerId === null) {
+        Object.assign(leadPatch, { ownerId: null, assignedAt: null, claimedAt: null, status: body.status ?? 'pending' });
+      } else {
+        const owner = await resolveOwner(em, actor, body.ownerId);
+        ownerName = owner.name;
+        Object.assign(leadPatch, {
+          ownerId: owner.id,
+          orgUnitId: owner.orgUnitId,
+          assignedAt: now,
+          claimedAt: null,
+          status: body.status ?? (lead.status === 'pending' ? 'assigned' : lead.status),
+        });
+      }
+    }
+    // Any scored fact may have changed: recomputing is cheap, and unchanged scores write nothing.
+    if (body.channel !== undefined || body.campaign !== undefined || customerChanged) {
+      const scored = scoreLead(
+        scoreInputOf({ channel: leadPatch.channel ?? lead.channel, campaign: leadPatch.campaign !== undefined ? leadPatch.campaign : lead.campaign }, customer),
+        actor.settings.scoreWeights,
+        actor.settings.levelA,
+      );
+      leadPatch.score = scored.score;
+      leadPatch.scoreBreakdown = scored.breakdown;
+    }
+    return { leadPatch, ownerName };
   }
 
   /** The owner takes the lead in hand (one tap); the unclaimed-lead escalation stops here. */

@@ -85,6 +85,13 @@ export function metricsRoutes(app: AppContext): Router {
     ctx.body = toCsv(rows);
   });
 
+  spendAndConversationRoutes(app, r);
+  return r;
+}
+
+/** The dashboard's inputs: monthly channel spend (admin) and reported conversations (chat platforms). */
+function spendAndConversationRoutes(app: AppContext, r: Router): void {
+  const now = () => app.clock.now();
   r.put('/metrics/channel-spend', allow('metrics.spend'), async (ctx) => {
     const actor = actorOf(ctx);
     const body = parseInput(channelSpendSchema.strict(), ctx.request.body);
@@ -131,5 +138,4 @@ export function metricsRoutes(app: AppContext): Router {
       return { id: Number(row.id), day: Number(row.day), firstAt: Number(row.firstAt), source: row.source, followed: row.followupAt !== null };
     });
   });
-  return r;
 }

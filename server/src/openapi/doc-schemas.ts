@@ -18,7 +18,7 @@ export const importQueryDoc = z.object({
   filename: z.string().optional().describe('原文件名（.xlsx 或 .csv），用于识别格式和报告'),
 });
 
-/** WeCom / DingTalk callback signatures (platforms/wecom|dingtalk/callback.ts). */
+/** WeCom / DingTalk callback signatures (alarms/wecom-callback.ts, platforms/dingtalk/callback.ts). */
 export const wecomCallbackQueryDoc = z.object({
   msg_signature: z.string(), timestamp: z.string(), nonce: z.string(),
   echostr: z.string().optional().describe('仅验证 URL 的 GET 请求'),

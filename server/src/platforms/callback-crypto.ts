@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import type { AppContext } from '../context';
 import { AppError } from '../http/errors';
 import { readLimitedBody } from '../http/body';
-import { CallbackReceipt } from '../alarms/alarm.entities';
+import { CallbackReceipt } from './callback-receipt.entity';
 import { isUniqueViolation } from '../db/errors';
 
 /** WXBizMsgCrypt-style envelope shared by WeCom and DingTalk HTTP callbacks: sorted-sha1 signature + AES-256-CBC. */

@@ -11,6 +11,7 @@ import { z } from 'zod';
  * first (intake/normalise.ts, stripZeroWidth), so a pasted zero-width space does not lose a paid lead.
  */
 const INVISIBLE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB\uFFFE\uFFFF]|\p{Cs}/u;
 const INVISIBLE_OR_BREAK = new RegExp(`[\\t\\n\\r]|${INVISIBLE.source}`, 'u');
 

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import Taro from '@tarojs/taro';
-import { Picker, Text, View } from '@tarojs/components';
+import { Text, View } from '@tarojs/components';
 import type { ChannelRoiResponse, JourneyHeatResponse, KpisResponse, LeadHealthResponse, RepBattleResponse } from '@lifeline/shared/src/metrics/types';
 import { api, apiUrl, authHeader, hasToken } from '../../lib/api';
 import { detectPlatform, devLogin, dingtalkLogin, pageQuery, wecomLogin, type Platform, type SidebarConfig } from '../../lib/platform';
@@ -13,6 +13,7 @@ import { LeadHealth } from '../../dashboard/LeadHealth';
 import { RepBattle } from '../../dashboard/RepBattle';
 import { Forbidden, Gate, KpiStrip, Stamp } from '../../dashboard/parts';
 import { useMetric } from '../../dashboard/useMetric';
+import { UserPicker } from '../../components/UserPicker';
 import './index.css';
 
 interface Me { id: number; name: string; role: string; roleLabel?: string; canExport?: boolean }
@@ -32,28 +33,7 @@ export default function Dashboard() {
 
   // The same sign-in as the sidebar: WeCom OAuth / DingTalk auth code / the stored session / demo login.
   useEffect(() => {
-    void (async () => {
-      try {
-        const cfg = await api<SidebarConfig>('GET', '/api/sidebar/config');
-        if (platform === 'wecom' && cfg.wecom && !hasToken() && !(await wecomLogin(cfg))) return;
-        if ((platform === 'dingtalk' || platform === 'dd') && cfg.dingtalk && !hasToken()) await dingtalkLogin(cfg);
-        let who: Me | null = hasToken() ? await api<Me>('GET', '/api/me').catch(() => null) : null;
-        if (!who) {
-          if (!cfg.demo) { setFatal('请在企业微信或钉钉中打开'); return; }
-          await devLogin({ role: 'director' });
-          who = await api<Me>('GET', '/api/me');
-        }
-        setMe(who);
-        const [meta, list] = await Promise.all([
-          api<{ grades: string[] }>('GET', '/api/meta').catch(() => ({ grades: [] as string[] })),
-          cfg.demo && platform === 'browser' ? api<{ items: Me[] }>('GET', '/api/users').catch(() => ({ items: [] as Me[] })) : null,
-        ]);
-        setGrades(meta.grades);
-        if (list) setUsers(list.items.filter((u: any) => u.active !== false));
-      } catch (e) {
-        setFatal((e as Error).message);
-      }
-    })();
+    void signIn(platform, { setMe, setGrades, setUsers, setFatal });
   }, [platform]);
 
   const allowed = me ? canOpen(me.role, view) : false;
@@ -68,13 +48,7 @@ export default function Dashboard() {
   const go = (v: ViewId) => {
     setView(v);
     setNotice(null);
-    // Keep the address shareable on H5 (…/#/pages/dashboard/index?view=battle).
-    if (process.env.TARO_ENV === 'h5' && typeof location !== 'undefined') {
-      const [path, query = ''] = location.hash.split('?');
-      const p = new URLSearchParams(query);
-      p.set('view', v);
-      history.replaceState(history.state, '', `${location.pathname}${location.search}${path}?${p.toString()}`);
-    }
+    keepViewInAddress(v);
   };
 
   const switchUser = async (u: Me) => {
@@ -94,26 +68,7 @@ export default function Dashboard() {
     }
     setExporting(true);
     try {
-      const res = await fetch(url, { headers: authHeader() });
-      if (!res.ok) {
-        const body = await res.json().catch(() => null);
-        const msg = body?.error?.message ?? `导出失败（${res.status}）`;
-        setNotice({ ok: false, text: res.status === 403 ? `无权导出：${msg}` : msg });
-        return;
-      }
-      const blob = await res.blob();
-      const cd = res.headers.get('content-disposition') ?? '';
-      const m = /filename\*=UTF-8''([^;]+)/i.exec(cd) ?? /filename="?([^";]+)"?/i.exec(cd);
-      const name = m ? decodeURIComponent(m[1]) : `${info.label}-${filters.from}-${filters.to}.csv`;
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = name;
-      document.body.appendChild(a);
-      a.click();
-      setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-      setNotice({ ok: true, text: `已导出 ${name}` });
-    } catch {
-      setNotice({ ok: false, text: '网络异常，导出失败' });
+      setNotice(await downloadCsv(url, `${info.label}-${filters.from}-${filters.to}.csv`));
     } finally {
       setExporting(false);
     }
@@ -128,27 +83,9 @@ export default function Dashboard() {
 
   return (
     <View className='page dash'>
-      <View className='header'>
-        <View className='header__left'>
-          <Text className='link back-link' id='to-sidebar' onClick={() => void Taro.redirectTo({ url: '/pages/index/index' })}>‹ 跟进</Text>
-          <Text className='header__title' id='dash-title'>{title}</Text>
-        </View>
-        {users.length > 1 ? (
-          <Picker mode='selector' range={users.map((u) => u.name)} onChange={(e) => void switchUser(users[Number(e.detail.value)])}>
-            <View className='header__user' id='user-picker'>{me.name} ▾</View>
-          </Picker>
-        ) : (
-          <Text className='header__user'>{me.name}</Text>
-        )}
-      </View>
+      <DashHeader title={title} me={me} users={users} onUser={(u) => void switchUser(u)} />
 
-      {tabs.length > 1 ? (
-        <View className='tabs' id='tabs'>
-          {VIEWS.filter((v) => tabs.includes(v.id)).map((v) => (
-            <View key={v.id} id={`tab-${v.id}`} className={`tab${v.id === view ? ' tab--on' : ''}`} onClick={() => go(v.id)}>{v.label}</View>
-          ))}
-        </View>
-      ) : null}
+      {tabs.length > 1 ? <Tabs tabs={tabs} view={view} go={go} /> : null}
 
       {!allowed ? (
         <>
@@ -161,25 +98,7 @@ export default function Dashboard() {
           {isRep ? <View className='scope-note' id='scope-note'>仅统计分配给你本人的线索</View> : null}
           {notice ? <View className={notice.ok ? 'notice' : 'notice notice--bad'} id='dash-notice' onClick={() => setNotice(null)}>{notice.text}</View> : null}
 
-          {view === 'health' ? (
-            <>
-              <Gate res={kpis} title='关键指标'>{(d) => (
-                <View className='dcard' id='kpi-card'>
-                  <View className='dcard__head'><Text className='dcard__title'>关键指标</Text><Text className='dcard__sub'>红色 = 未达目标，点指标看口径</Text></View>
-                  <KpiStrip data={d} />
-                  <Stamp updatedAt={d.updatedAt} computedAt={d.computedAt} />
-                </View>
-              )}</Gate>
-              <Gate res={health} title={info.label}>{(d) => <LeadHealth data={d} own={isRep || d.scope.limitedTo === 'own'} />}</Gate>
-            </>
-          ) : null}
-          {view === 'battle' ? <Gate res={battle} title={info.label}>{(d) => <RepBattle data={d} />}</Gate> : null}
-          {view === 'roi' ? (
-            <Gate res={roi} title={info.label}>{(d) => <ChannelRoi data={d} canEditSpend={me.role === 'ops' || me.role === 'director' || me.role === 'admin'} onSpendSaved={roi.reload} />}</Gate>
-          ) : null}
-          {view === 'heat' ? (
-            <Gate res={heat} title={info.label}>{(d) => <JourneyHeat data={d} by={heatBy} onBy={setHeatBy} query={qs} />}</Gate>
-          ) : null}
+          <ViewBody view={view} label={info.label} me={me} isRep={isRep} res={{ kpis, health, battle, roi, heat }} heatBy={heatBy} onHeatBy={setHeatBy} qs={qs} />
 
           {exportAllowed ? (
             <View className={`btn btn--ghost${exporting ? ' btn--busy' : ''}`} id='export' onClick={() => void exportCsv()}>
@@ -188,6 +107,126 @@ export default function Dashboard() {
           ) : null}
         </>
       )}
+    </View>
+  );
+}
+
+/** The same sign-in as the sidebar: WeCom OAuth / DingTalk auth code / the stored session / demo login. */
+async function signIn(platform: Platform, set: {
+  setMe: (m: Me) => void; setGrades: (g: string[]) => void; setUsers: (u: Me[]) => void; setFatal: (f: string) => void;
+}): Promise<void> {
+  try {
+    const cfg = await api<SidebarConfig>('GET', '/api/sidebar/config');
+    if (platform === 'wecom' && cfg.wecom && !hasToken() && !(await wecomLogin(cfg))) return;
+    if ((platform === 'dingtalk' || platform === 'dd') && cfg.dingtalk && !hasToken()) await dingtalkLogin(cfg);
+    let who: Me | null = hasToken() ? await api<Me>('GET', '/api/me').catch(() => null) : null;
+    if (!who) {
+      if (!cfg.demo) { set.setFatal('请在企业微信或钉钉中打开'); return; }
+      await devLogin({ role: 'director' });
+      who = await api<Me>('GET', '/api/me');
+    }
+    set.setMe(who);
+    const [meta, list] = await Promise.all([
+      api<{ grades: string[] }>('GET', '/api/meta').catch(() => ({ grades: [] as string[] })),
+      cfg.demo && platform === 'browser' ? api<{ items: Me[] }>('GET', '/api/users').catch(() => ({ items: [] as Me[] })) : null,
+    ]);
+    set.setGrades(meta.grades);
+    if (list) set.setUsers(list.items.filter((u: any) => u.active !== false));
+  } catch (e) {
+    set.setFatal((e as Error).message);
+  }
+}
+
+/** Keeps the address shareable on H5 (…/#/pages/dashboard/index?view=battle). */
+function keepViewInAddress(v: ViewId): void {
+  if (process.env.TARO_ENV === 'h5' && typeof location !== 'undefined') {
+    const [path, query = ''] = location.hash.split('?');
+    const p = new URLSearchParams(query);
+    p.set('view', v);
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${path}?${p.toString()}`);
+  }
+}
+
+/** Fetches the CSV export and hands it to the browser as a download; the notice to show. */
+async function downloadCsv(url: string, fallbackName: string): Promise<{ ok: boolean; text: string }> {
+  try {
+    const res = await fetch(url, { headers: authHeader() });
+    if (!res.ok) {
+      const body = await res.json().catch(() => null);
+      const msg = body?.error?.message ?? `导出失败（${res.status}）`;
+      return { ok: false, text: res.status === 403 ? `无权导出：${msg}` : msg };
+    }
+    const blob = await res.blob();
+    const cd = res.headers.get('content-disposition') ?? '';
+    const m = /filename\*=UTF-8''([^;]+)/i.exec(cd) ?? /filename="?([^";]+)"?/i.exec(cd);
+    const name = m ? decodeURIComponent(m[1]) : fallbackName;
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    return { ok: true, text: `已导出 ${name}` };
+  } catch {
+    return { ok: false, text: '网络异常，导出失败' };
+  }
+}
+
+function DashHeader({ title, me, users, onUser }: { title: string; me: Me; users: Me[]; onUser: (u: Me) => void }) {
+  return (
+    <View className='header'>
+      <View className='header__left'>
+        <Text className='link back-link' id='to-sidebar' onClick={() => void Taro.redirectTo({ url: '/pages/index/index' })}>‹ 跟进</Text>
+        <Text className='header__title' id='dash-title'>{title}</Text>
+      </View>
+      <UserPicker me={me} users={users} onUser={onUser} />
+    </View>
+  );
+}
+
+interface ViewResults {
+  kpis: ReturnType<typeof useMetric<KpisResponse>>;
+  health: ReturnType<typeof useMetric<LeadHealthResponse>>;
+  battle: ReturnType<typeof useMetric<RepBattleResponse>>;
+  roi: ReturnType<typeof useMetric<ChannelRoiResponse>>;
+  heat: ReturnType<typeof useMetric<JourneyHeatResponse>>;
+}
+
+/** The open view's figures. */
+function ViewBody({ view, label, me, isRep, res, heatBy, onHeatBy, qs }: {
+  view: ViewId; label: string; me: Me; isRep: boolean; res: ViewResults; heatBy: HeatBy; onHeatBy: (b: HeatBy) => void; qs: string;
+}) {
+  return (
+    <>
+      {view === 'health' ? (
+        <>
+          <Gate res={res.kpis} title='关键指标'>{(d) => (
+            <View className='dcard' id='kpi-card'>
+              <View className='dcard__head'><Text className='dcard__title'>关键指标</Text><Text className='dcard__sub'>红色 = 未达目标，点指标看口径</Text></View>
+              <KpiStrip data={d} />
+              <Stamp updatedAt={d.updatedAt} computedAt={d.computedAt} />
+            </View>
+          )}</Gate>
+          <Gate res={res.health} title={label}>{(d) => <LeadHealth data={d} own={isRep || d.scope.limitedTo === 'own'} />}</Gate>
+        </>
+      ) : null}
+      {view === 'battle' ? <Gate res={res.battle} title={label}>{(d) => <RepBattle data={d} />}</Gate> : null}
+      {view === 'roi' ? (
+        <Gate res={res.roi} title={label}>{(d) => <ChannelRoi data={d} canEditSpend={me.role === 'ops' || me.role === 'director' || me.role === 'admin'} onSpendSaved={res.roi.reload} />}</Gate>
+      ) : null}
+      {view === 'heat' ? (
+        <Gate res={res.heat} title={label}>{(d) => <JourneyHeat data={d} by={heatBy} onBy={onHeatBy} query={qs} />}</Gate>
+      ) : null}
+    </>
+  );
+}
+
+function Tabs({ tabs, view, go }: { tabs: ViewId[]; view: ViewId; go: (v: ViewId) => void }) {
+  return (
+    <View className='tabs' id='tabs'>
+      {VIEWS.filter((v) => tabs.includes(v.id)).map((v) => (
+        <View key={v.id} id={`tab-${v.id}`} className={`tab${v.id === view ? ' tab--on' : ''}`} onClick={() => go(v.id)}>{v.label}</View>
+      ))}
     </View>
   );
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import Taro from '@tarojs/taro';
-import { Input, Picker, Text, View } from '@tarojs/components';
+import { Input, Text, View } from '@tarojs/components';
 import { api, hasToken } from '../../lib/api';
 import { detectPlatform, devLogin, dingtalkLogin, pageQuery, wecomLogin, type Platform, type SidebarConfig } from '../../lib/platform';
 import { phoneFromChat, sendChatText } from '../../lib/wecom';
@@ -8,149 +8,32 @@ import { flush, pending, type PendingFollowup } from '../../lib/outbox';
 import { Attribution, CustomerCard, Timeline, type Interaction, type Lookup } from '../../components/CustomerCard';
 import { FollowupForm, type FormLead, type Meta, type Prefill } from '../../components/FollowupForm';
 import { NewCustomer } from '../../components/NewCustomer';
+import { UserPicker } from '../../components/UserPicker';
 import { Panels, type ScriptPick } from '../../components/Panels';
 
 interface Me { id: number; name: string; role: string }
 
 export default function Index() {
   const [platform] = useState<Platform>(detectPlatform);
-  const [config, setConfig] = useState<SidebarConfig | null>(null);
-  const [me, setMe] = useState<Me | null>(null);
-  const [users, setUsers] = useState<Me[]>([]);
-  const [meta, setMeta] = useState<Meta | null>(null);
-  const [fatal, setFatal] = useState('');
-  const [phone, setPhone] = useState('');
-  const [lookup, setLookup] = useState<Lookup | null>(null);
-  const [phoneError, setPhoneError] = useState('');
-  const [lead, setLead] = useState<FormLead | null>(null);
+  const { config, me, setMe, users, meta, setMeta, fatal } = useSession(platform);
+  const [saved, setSaved] = useState<{ summary: string; timeline: Interaction[] } | null>(null);
+  const { phone, setPhone, lookup, setLookup, phoneError, lead, setLead, doLookup, onPhone, phoneBlur } = usePhoneLookup(me?.id, () => setSaved(null));
   const [prefill, setPrefill] = useState<Prefill | null>(null);
   const [pick, setPick] = useState<ScriptPick | null>(null);
-  const [saved, setSaved] = useState<{ summary: string; timeline: Interaction[] } | null>(null);
   const [queue, setQueue] = useState<PendingFollowup[]>(pending);
   const [notice, setNotice] = useState('');
-
-  const doLookup = useCallback(async (p: string) => {
-    setPhoneError('');
-    const r = await api<Lookup>('GET', `/api/customers/lookup?phone=${encodeURIComponent(p)}`);
-    setLookup(r);
-    if (!r.valid) {
-      setPhoneError(r.error ?? '手机号格式不正确');
-      setLead(null);
-      return r;
-    }
-    const c = r.customer;
-    if (c && c.visible) {
-      const mine = c.leads.find((l) => l.ownerId === me?.id) ?? c.leads[0];
-      setLead({ id: mine.id, customerName: c.name ?? r.masked, grade: c.grade, concerns: c.concerns, tags: c.tags, journeyNode: mine.journeyNode });
-    } else {
-      setLead(null);
-    }
-    return r;
-  }, [me?.id]);
-
-  const onPhone = (v: string) => {
-    const digits = v.replace(/[^\d+]/g, '');
-    setPhone(digits);
-    setSaved(null);
-    if (digits.replace(/^\+?86/, '').length >= 11) void doLookup(digits).catch((e) => setPhoneError(e.message));
-    else {
-      setLookup(null);
-      setLead(null);
-      setPhoneError('');
-    }
-  };
-
-  const phoneBlur = () => {
-    if (phone && phone.length < 11) setPhoneError(`手机号应为11位数字，当前为${phone.length}位`);
-  };
-
-  // Sign in (WeCom / DingTalk / demo), then the company's lists, then whatever the chat or the link says.
-  useEffect(() => {
-    void (async () => {
-      try {
-        const cfg = await api<SidebarConfig>('GET', '/api/sidebar/config');
-        setConfig(cfg);
-        if (platform === 'wecom' && cfg.wecom && !(await wecomLogin(cfg))) return;
-        if ((platform === 'dingtalk' || platform === 'dd') && cfg.dingtalk) await dingtalkLogin(cfg);
-        // Cold start is on the critical path: sign-in, then the profile and the company's lists in parallel.
-        let who: Me | null = null;
-        if (hasToken()) who = await api<Me>('GET', '/api/me').catch(() => null);
-        if (!who) {
-          if (!cfg.demo) { setFatal('请在企业微信或钉钉中打开侧边栏'); return; }
-          who = await devLogin({ role: 'rep' });
-        }
-        const [m, list] = await Promise.all([
-          api<Meta>('GET', '/api/meta'),
-          cfg.demo && platform === 'browser' ? api<{ items: Me[] }>('GET', '/api/users').catch(() => ({ items: [] as Me[] })) : null,
-        ]);
-        setMe(who);
-        setMeta(m);
-        if (list) setUsers(list.items);
-      } catch (err) {
-        setFatal((err as Error).message);
-      }
-    })();
-  }, [platform]);
 
   // After sign-in: the deep link (?leadId=N&pick=ID) or the WeCom chat's customer.
   useEffect(() => {
     if (!me || !config) return;
-    void (async () => {
-      const q = pageQuery();
-      if (q.leadId) {
-        try {
-          const l = await api<any>('GET', `/api/leads/${Number(q.leadId)}`);
-          if (l.customer?.phone) {
-            setPhone(l.customer.phone);
-            await doLookup(l.customer.phone);
-          }
-          if (q.pick) {
-            const picks = await api<{ items: ScriptPick[] }>('GET', `/api/script-picks?leadId=${Number(q.leadId)}`).catch(() => null);
-            const p = picks?.items.find((x) => String(x.id) === q.pick) ?? null;
-            setPick(p);
-            if (p) setPrefill({ action: '已发送资料', scriptId: p.scriptId, conclusion: '' });
-          }
-        } catch (err) {
-          setNotice((err as Error).message);
-        }
-      } else if (platform === 'wecom' && config.wecom) {
-        const chat = await phoneFromChat(config).catch(() => null);
-        if (chat?.phone) {
-          setPhone(chat.phone);
-          await doLookup(chat.phone);
-        } else if (chat) {
-          setNotice(`${chat.name || '该客户'} 没有备注手机号，请输入`);
-        }
-      }
-    })();
+    void openFromLinkOrChat(platform, config, { setPhone, doLookup, setPick, setPrefill, setNotice });
   }, [me?.id, config]);
 
-  // Nothing lost: resend what is pending now, every 15 s and whenever the network comes back.
-  useEffect(() => {
-    const run = async () => {
-      if (!pending().length) return;
-      const r = await flush();
-      setQueue(pending());
-      if (r.sent) setNotice(`已补发 ${r.sent} 条暂存的跟进`);
-      if (r.failed.length) setNotice(`以下暂存记录被服务器拒绝：${r.failed.join('；')}`);
-    };
-    const timer = setInterval(run, 15_000);
-    if (typeof window !== 'undefined') window.addEventListener('online', run);
-    void run();
-    return () => {
-      clearInterval(timer);
-      if (typeof window !== 'undefined') window.removeEventListener('online', run);
-    };
-  }, []);
+  useOutboxResend(setQueue, setNotice);
 
   const onSaved = async (summary: string, leadId: number) => {
     setQueue(pending());
-    const list = await api<{ items: any[] }>('GET', `/api/leads/${leadId}/followups`).catch(() => ({ items: [] }));
-    const timeline: Interaction[] = (list.items ?? []).slice(0, 3).map((f) => ({
-      followupId: f.id, at: f.createdAt, action: f.action, conclusion: f.conclusion, nextStepAt: f.nextStepAt,
-      nextStepAction: f.nextStepAction, authorName: f.authorName ?? null,
-    }));
-    setSaved({ summary, timeline });
+    setSaved({ summary, timeline: await recentTimeline(leadId) });
     setPhone('');
     setLookup(null);
     setLead(null);
@@ -184,20 +67,7 @@ export default function Index() {
 
   return (
     <View className='page'>
-      <View className='header'>
-        <Text className='header__title'>Lifeline</Text>
-        <Text className='link header__dash' id='to-dashboard' onClick={() => void Taro.navigateTo({ url: '/pages/dashboard/index' })}>
-          {me.role === 'rep' ? '我的数据' : '数据看板'}
-        </Text>
-        {users.length > 1 ? (
-          <Picker mode='selector' range={users.map((u) => u.name)} onChange={(e) => void switchUser(users[Number(e.detail.value)])}>
-            <View className='header__user' id='user-picker'>{me.name} ▾</View>
-          </Picker>
-        ) : (
-          <Text className='header__user'>{me.name}</Text>
-        )}
-      </View>
-
+      <SidebarHeader me={me} users={users} onUser={(u) => void switchUser(u)} />
       {queue.length ? (
         <View className='pending' id='pending'>
           <Text>待发送 {queue.length} 条：{queue.map((q) => q.label).join('；')}</Text>
@@ -205,14 +75,7 @@ export default function Index() {
         </View>
       ) : null}
       {notice ? <View className='notice' id='notice' onClick={() => setNotice('')}>{notice}</View> : null}
-
-      {saved ? (
-        <View className='saved' id='saved'>
-          <View className='saved__title'>✓ 已保存</View>
-          <View>{saved.summary}</View>
-          <Timeline items={saved.timeline} title='更新后的时间线' />
-        </View>
-      ) : null}
+      {saved ? <SavedNote summary={saved.summary} timeline={saved.timeline} /> : null}
 
       <View className='label'>客户手机号</View>
       <Input id='phone' className='input input--phone' type='number' maxlength={14} value={phone} placeholder='输入11位手机号' onInput={(e) => onPhone(e.detail.value)} onBlur={phoneBlur} />
@@ -238,3 +101,166 @@ export default function Index() {
   );
 }
 
+/** Sign in (WeCom / DingTalk / demo), then the company's lists. */
+function useSession(platform: Platform) {
+  const [config, setConfig] = useState<SidebarConfig | null>(null);
+  const [me, setMe] = useState<Me | null>(null);
+  const [users, setUsers] = useState<Me[]>([]);
+  const [meta, setMeta] = useState<Meta | null>(null);
+  const [fatal, setFatal] = useState('');
+  useEffect(() => {
+    void (async () => {
+      try {
+        const cfg = await api<SidebarConfig>('GET', '/api/sidebar/config');
+        setConfig(cfg);
+        if (platform === 'wecom' && cfg.wecom && !(await wecomLogin(cfg))) return;
+        if ((platform === 'dingtalk' || platform === 'dd') && cfg.dingtalk) await dingtalkLogin(cfg);
+        // Cold start is on the critical path: sign-in, then the profile and the company's lists in parallel.
+        let who: Me | null = null;
+        if (hasToken()) who = await api<Me>('GET', '/api/me').catch(() => null);
+        if (!who) {
+          if (!cfg.demo) { setFatal('请在企业微信或钉钉中打开侧边栏'); return; }
+          who = await devLogin({ role: 'rep' });
+        }
+        const [m, list] = await Promise.all([
+          api<Meta>('GET', '/api/meta'),
+          cfg.demo && platform === 'browser' ? api<{ items: Me[] }>('GET', '/api/users').catch(() => ({ items: [] as Me[] })) : null,
+        ]);
+        setMe(who);
+        setMeta(m);
+        if (list) setUsers(list.items);
+      } catch (err) {
+        setFatal((err as Error).message);
+      }
+    })();
+  }, [platform]);
+  return { config, me, setMe, users, meta, setMeta, fatal };
+}
+
+/** The phone field, its lookup and the lead the form writes to (the signed-in rep's own lead first). `onEdit`: the phone was edited. */
+function usePhoneLookup(meId: number | undefined, onEdit: () => void) {
+  const [phone, setPhone] = useState('');
+  const [lookup, setLookup] = useState<Lookup | null>(null);
+  const [phoneError, setPhoneError] = useState('');
+  const [lead, setLead] = useState<FormLead | null>(null);
+
+  const doLookup = useCallback(async (p: string) => {
+    setPhoneError('');
+    const r = await api<Lookup>('GET', `/api/customers/lookup?phone=${encodeURIComponent(p)}`);
+    setLookup(r);
+    if (!r.valid) {
+      setPhoneError(r.error ?? '手机号格式不正确');
+      setLead(null);
+      return r;
+    }
+    const c = r.customer;
+    if (c && c.visible) {
+      const mine = c.leads.find((l) => l.ownerId === meId) ?? c.leads[0];
+      setLead({ id: mine.id, customerName: c.name ?? r.masked, grade: c.grade, concerns: c.concerns, tags: c.tags, journeyNode: mine.journeyNode });
+    } else {
+      setLead(null);
+    }
+    return r;
+  }, [meId]);
+
+  const onPhone = (v: string) => {
+    const digits = v.replace(/[^\d+]/g, '');
+    setPhone(digits);
+    onEdit();
+    if (digits.replace(/^\+?86/, '').length >= 11) void doLookup(digits).catch((e) => setPhoneError(e.message));
+    else {
+      setLookup(null);
+      setLead(null);
+      setPhoneError('');
+    }
+  };
+
+  const phoneBlur = () => {
+    if (phone && phone.length < 11) setPhoneError(`手机号应为11位数字，当前为${phone.length}位`);
+  };
+  return { phone, setPhone, lookup, setLookup, phoneError, lead, setLead, doLookup, onPhone, phoneBlur };
+}
+
+/** The deep link (?leadId=N&pick=ID) or, in WeCom, the chat's customer. */
+async function openFromLinkOrChat(platform: Platform, config: SidebarConfig, on: {
+  setPhone: (p: string) => void; doLookup: (p: string) => Promise<Lookup>; setPick: (p: ScriptPick | null) => void;
+  setPrefill: (p: Prefill) => void; setNotice: (n: string) => void;
+}): Promise<void> {
+  const q = pageQuery();
+  if (q.leadId) {
+    try {
+      const l = await api<any>('GET', `/api/leads/${Number(q.leadId)}`);
+      if (l.customer?.phone) {
+        on.setPhone(l.customer.phone);
+        await on.doLookup(l.customer.phone);
+      }
+      if (q.pick) {
+        const picks = await api<{ items: ScriptPick[] }>('GET', `/api/script-picks?leadId=${Number(q.leadId)}`).catch(() => null);
+        const p = picks?.items.find((x) => String(x.id) === q.pick) ?? null;
+        on.setPick(p);
+        if (p) on.setPrefill({ action: '已发送资料', scriptId: p.scriptId, conclusion: '' });
+      }
+    } catch (err) {
+      on.setNotice((err as Error).message);
+    }
+  } else if (platform === 'wecom' && config.wecom) {
+    const chat = await phoneFromChat(config).catch(() => null);
+    if (chat?.phone) {
+      on.setPhone(chat.phone);
+      await on.doLookup(chat.phone);
+    } else if (chat) {
+      on.setNotice(`${chat.name || '该客户'} 没有备注手机号，请输入`);
+    }
+  }
+}
+
+/** Nothing lost: resend what is pending now, every 15 s and whenever the network comes back. */
+function useOutboxResend(setQueue: (q: PendingFollowup[]) => void, setNotice: (n: string) => void) {
+  useEffect(() => {
+    const run = async () => {
+      if (!pending().length) return;
+      const r = await flush();
+      setQueue(pending());
+      if (r.sent) setNotice(`已补发 ${r.sent} 条暂存的跟进`);
+      if (r.failed.length) setNotice(`以下暂存记录被服务器拒绝：${r.failed.join('；')}`);
+    };
+    const timer = setInterval(run, 15_000);
+    if (typeof window !== 'undefined') window.addEventListener('online', run);
+    void run();
+    return () => {
+      clearInterval(timer);
+      if (typeof window !== 'undefined') window.removeEventListener('online', run);
+    };
+  }, []);
+}
+
+/** The lead's last three follow-ups, for the "saved" note. */
+async function recentTimeline(leadId: number): Promise<Interaction[]> {
+  const list = await api<{ items: any[] }>('GET', `/api/leads/${leadId}/followups`).catch(() => ({ items: [] }));
+  return (list.items ?? []).slice(0, 3).map((f) => ({
+    followupId: f.id, at: f.createdAt, action: f.action, conclusion: f.conclusion, nextStepAt: f.nextStepAt,
+    nextStepAction: f.nextStepAction, authorName: f.authorName ?? null,
+  }));
+}
+
+function SidebarHeader({ me, users, onUser }: { me: Me; users: Me[]; onUser: (u: Me) => void }) {
+  return (
+    <View className='header'>
+      <Text className='header__title'>Lifeline</Text>
+      <Text className='link header__dash' id='to-dashboard' onClick={() => void Taro.navigateTo({ url: '/pages/dashboard/index' })}>
+        {me.role === 'rep' ? '我的数据' : '数据看板'}
+      </Text>
+      <UserPicker me={me} users={users} onUser={onUser} />
+    </View>
+  );
+}
+
+function SavedNote({ summary, timeline }: { summary: string; timeline: Interaction[] }) {
+  return (
+    <View className='saved' id='saved'>
+      <View className='saved__title'>✓ 已保存</View>
+      <View>{summary}</View>
+      <Timeline items={timeline} title='更新后的时间线' />
+    </View>
+  );
+}

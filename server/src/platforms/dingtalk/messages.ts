@@ -1,5 +1,5 @@
 import type { User } from '../../users/user.entity';
-import { DeliveryError, type AlarmChannel, type Outgoing } from '../../alarms/channel';
+import { DeliveryError, type AlarmChannel, type Outgoing } from '../../channels/port';
 import { DingtalkError, type DingtalkApi, type DingtalkConfig } from './dingtalk-api';
 import { isCardOutTrackId, type DingtalkCards } from './cards';
 import { platformDeliveryError } from '../wecom/messages';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { DeliveryError, type AlarmChannel, type Outgoing } from '../../alarms/channel';
+import { DeliveryError, type AlarmChannel, type Outgoing } from '../../channels/port';
 import { robotMarkdown } from '../wecom/robot';
 
 /** DingTalk custom robot 加签: base64(HmacSHA256(secret, `${ms}\n${secret}`)), URL-encoded. */

@@ -1,4 +1,4 @@
-import type { AlarmChannel } from '../../alarms/channel';
+import type { AlarmChannel } from '../../channels/port';
 
 /**
  * The local channel: the outbox row is the message. The /console/ page shows each person's messages and

@@ -1,5 +1,5 @@
 import type { User } from '../../users/user.entity';
-import { DeliveryError, type AlarmChannel, type Outgoing } from '../../alarms/channel';
+import { AlreadyDelivered, DeliveryError, type AlarmChannel, type Outgoing } from '../../channels/port';
 import { WecomError, type WecomApi } from './wecom-api';
 import { PlatformError } from '../platform-error';
 
@@ -79,12 +79,4 @@ function classify(err: unknown, out: Outgoing): Error {
 export function platformDeliveryError(err: unknown): Error {
   if (err instanceof PlatformError) return new DeliveryError(`${err.transport ? '网络错误' : `${err.label}返回异常`}：${err.problem}`.slice(0, 250), true);
   return err as Error;
-}
-
-/** The platform already has this message (a retry after a lost reply): record it as sent. */
-export class AlreadyDelivered extends Error {
-  /** The copy's platform handle when it is known without the lost reply (DingTalk: our own outTrackId). */
-  constructor(readonly ref: string | null = null) {
-    super('already delivered');
-  }
 }

@@ -1,4 +1,4 @@
-import { DeliveryError, type AlarmChannel, type Outgoing } from '../../alarms/channel';
+import { DeliveryError, type AlarmChannel, type Outgoing } from '../../channels/port';
 
 /**
  * WeCom group robot (群机器人) for a supervisors' group: markdown, no buttons (robot cards have no callbacks),

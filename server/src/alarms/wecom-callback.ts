@@ -1,11 +1,11 @@
 import Router from '@koa/router';
 import { XMLParser } from 'fast-xml-parser';
-import type { AppContext } from '../../context';
-import { AppError } from '../../http/errors';
-import { User } from '../../users/user.entity';
-import { Alarm } from '../../alarms/alarm.entities';
-import { handleTap } from '../../alarms/tap';
-import { acceptOnce, readRawBody, replayReceipt, requireFresh, verifyAndDecrypt } from '../callback-crypto';
+import type { AppContext } from '../context';
+import { AppError } from '../http/errors';
+import { User } from '../users/user.entity';
+import { Alarm } from './alarm.entities';
+import { handleTap } from './tap';
+import { acceptOnce, readRawBody, replayReceipt, requireFresh, verifyAndDecrypt } from '../platforms/callback-crypto';
 
 const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
 

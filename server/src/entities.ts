@@ -1,0 +1,18 @@
+import { Company } from './companies/company.entity';
+import { OrgUnit } from './companies/org-unit.entity';
+import { User } from './users/user.entity';
+import { Customer } from './customers/customer.entity';
+import { Lead } from './leads/lead.entity';
+import { Followup } from './followups/followup.entity';
+import { JourneyEvent } from './journey/journey-event.entity';
+import { AuditLog } from './audit/audit-log.entity';
+import { Alarm, AlarmMessage, AlarmTimer, CallbackReceipt } from './alarms/alarm.entities';
+import { Script, ScriptPick } from './scripts/script.entities';
+import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from './routing/routing.entities';
+import { ImportJob, IntakeChannel, IntakeRecord } from './intake/intake.entities';
+import { ContentItem, ContentQueueItem } from './content/content.entities';
+import { JourneyStay } from './journey/journey-stay.entity';
+import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
+
+export const ENTITIES = [Company, OrgUnit, User, Customer, Lead, Followup, JourneyEvent, AuditLog, AlarmTimer, Alarm, AlarmMessage, CallbackReceipt, Script, ScriptPick, RoutingPool, RoutingPoolMember, RoutingRuleSet, RoutingDecision, IntakeChannel, IntakeRecord, ImportJob, ContentItem, ContentQueueItem,
+  JourneyStay, LeadFact, LeadRollup, Conversation, ChannelSpend, RepDay];
