@@ -9,7 +9,8 @@ import { defaultFilters, filterQuery } from '../../miniapp/src/dashboard/filters
 import { HEAT_GRID, heatHeight } from '../../miniapp/src/dashboard/heat-layout';
 import { SidebarRig } from './support';
 
-const SHOTS = `${__dirname}/screenshots`;
+// Screenshots to look at after a run; an ignored folder, so a test run never rewrites tracked files.
+const SHOTS = `${__dirname}/../../test-results/screenshots`;
 const DASH = '/sidebar/#/pages/dashboard/index';
 
 interface Session { token: string; user: { id: number; name: string; role: string } }

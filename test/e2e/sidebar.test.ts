@@ -8,7 +8,8 @@ import { FakeDingtalk } from '../fakes/dingtalk-server';
 import { fakeWecomForSidebar, wecomContext } from './wecom-emulation';
 import { SidebarRig } from './support';
 
-const SHOTS = `${__dirname}/screenshots`;
+// Screenshots to look at after a run; an ignored folder, so a test run never rewrites tracked files.
+const SHOTS = `${__dirname}/../../test-results/screenshots`;
 const WANG = '13915441234';
 
 async function openSidebar(rig: SidebarRig, query = ''): Promise<Page> {
