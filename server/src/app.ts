@@ -6,6 +6,7 @@ import type { AppConfig } from './config';
 import type { AppContext } from './context';
 import { systemClock, type Clock } from './clock';
 import { Tx } from './db/tx';
+import { NO_CHECKPOINTS, type Checkpoints } from './checkpoints';
 import { DomainEvents } from './events/domain-events';
 import { dbKindOf } from './db/data-source';
 import { TokenService } from './auth/token';
@@ -46,6 +47,8 @@ export interface CreateAppOptions {
   events?: DomainEvents;
   /** Replaces some of the composed chat channels (tests). */
   channels?: Partial<Channels>;
+  /** Where race tests hold transactions (default: nowhere). */
+  checkpoints?: Checkpoints;
 }
 
 /**
@@ -71,10 +74,12 @@ export function composeChannels(config: AppConfig, clock: Clock): Channels {
 
 export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; followups: FollowupService } {
   const clock = opts.clock ?? systemClock;
+  const checkpoints = opts.checkpoints ?? NO_CHECKPOINTS;
   const ctx: AppContext = {
     config: opts.config,
     ds: opts.ds,
-    tx: new Tx(opts.ds),
+    tx: new Tx(opts.ds, checkpoints),
+    checkpoints,
     clock,
     tokens: new TokenService(opts.config.sessionSecret, opts.config.sessionTtlSeconds),
     attribution: opts.attribution ?? getAttribution(),

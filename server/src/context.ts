@@ -7,6 +7,7 @@ import type { AttributionSource } from './customers/attribution';
 import type { DomainEvents } from './events/domain-events';
 import type { ActorCache } from './auth/actor-cache';
 import type { Channels } from './channels/port';
+import type { Checkpoints } from './checkpoints';
 
 /** What every capability's service needs, built once in app.ts and passed down explicitly. */
 export interface AppContext {
@@ -21,4 +22,6 @@ export interface AppContext {
   actors: ActorCache;
   /** The chat channels alarms go out through, composed from the current config in app.ts (composeChannels). */
   channels: () => Channels;
+  /** Where race tests hold a transaction (no-op in production). */
+  checkpoints: Checkpoints;
 }

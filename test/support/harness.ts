@@ -10,6 +10,7 @@ import { createDataSource, type DbKind } from '../../server/src/db/data-source';
 import { migrate } from '../../server/src/db/migrate';
 import { createApp } from '../../server/src/app';
 import { ManualClock } from '../../server/src/clock';
+import { Gate } from './gate';
 import { seedDemo, type SeedSummary } from '../../server/src/demo/seed';
 import { SECOND_CAST } from '../../server/src/demo/demo-data';
 import { User } from '../../server/src/users/user.entity';
@@ -106,6 +107,8 @@ export class Harness {
   /** The Koa app (its routers can be listed from `koa.middleware`). */
   koa!: Koa;
   clock = new ManualClock(TEST_NOW);
+  /** Holds transactions at named checkpoints (race tests). */
+  gate = new Gate();
   seed!: SeedSummary;
   base = '';
   private server?: Server;
@@ -124,7 +127,7 @@ export class Harness {
     this.drop = drop;
     await migrate(ds);
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
-    const { koa, ctx, followups } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock, logger: this.opts.logger });
+    const { koa, ctx, followups } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock, logger: this.opts.logger, checkpoints: this.gate });
     this.app = ctx;
     this.koa = koa;
     this.followups = followups;

@@ -228,7 +228,7 @@ export class Dispatcher {
         .where(`id IN (:...ids) AND state = 'merged' AND digestId IS NULL`, { ids }).execute();
       if (linked.affected !== cards.length) throw new LeaseLost(linked.affected ?? 0, cards.length);
       return digest;
-    }, 6));
+    }, undefined, 6));
     this.mergeTail = merged.catch(() => undefined);
     try {
       const digest = await merged;

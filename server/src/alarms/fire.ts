@@ -81,7 +81,7 @@ export async function fireTimers(app: AppContext, ids: number[], leaseOwner: str
     for (let i = 0; i < messages.length; i += 500) await em.getRepository(AlarmMessage).insert(messages.slice(i, i + 500));
     await em.getRepository(AlarmTimer).update({ id: In(fire.map((f) => f.timer.id)) }, { state: 'fired', firedAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now });
     return out;
-  });
+   }, 'alarms.fire');
 }
 
 /** The card snapshot and library suggestions (variables filled) for a timer's lead. */

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { dbKindOf } from './data-source';
 import { isDeadlock, isUniqueViolation } from './errors';
 import { installBatching, sideBySide } from './statement-batch';
+import { NO_CHECKPOINTS, type Checkpoints, type TxLabel } from '../checkpoints';
 
 /** Work queued to run once at the end of a transaction, keyed so it is queued once (see `deferToCommit`). */
 const pending = new WeakMap<EntityManager, Map<string, () => Promise<void>>>();
@@ -27,11 +28,12 @@ export class Tx {
   private tail: Promise<unknown> = Promise.resolve();
   readonly kind;
 
-  constructor(private readonly ds: DataSource) {
+  constructor(private readonly ds: DataSource, private readonly checkpoints: Checkpoints = NO_CHECKPOINTS) {
     this.kind = dbKindOf(ds);
   }
 
-  run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+  /** `label` names the transaction for race tests: they may hold it at `tx:<label>:beforeCommit`. */
+  run<T>(work: (em: EntityManager) => Promise<T>, label?: TxLabel): Promise<T> {
     const unit = async (em: EntityManager): Promise<T> => {
       pending.set(em, new Map());
       try {
@@ -43,6 +45,7 @@ export class Tx {
           hooks.clear();
           await sideBySide(em, batch);
         }
+        if (label) await this.checkpoints.reach(`tx:${label}:beforeCommit`);
         return result;
       } finally {
         pending.delete(em);
@@ -84,10 +87,10 @@ export class Tx {
    * Retry once on a unique-key race (two requests creating the same customer or follow-up key):
    * the loser's transaction is rolled back whole, and the retry finds the winner's row.
    */
-  async runRetryingUnique<T>(work: (em: EntityManager) => Promise<T>, attempts = 3): Promise<T> {
+  async runRetryingUnique<T>(work: (em: EntityManager) => Promise<T>, label?: TxLabel, attempts = 3): Promise<T> {
     for (let i = 1; ; i++) {
       try {
-        return await this.run(work);
+        return await this.run(work, label);
       } catch (err) {
         if (i >= attempts || !(isUniqueViolation(err) || isDeadlock(err))) throw err;
       }

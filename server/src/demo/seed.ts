@@ -3,6 +3,7 @@ import { DEFAULT_QUICK_PHRASES, type Role } from '@lifeline/shared';
 import { ActorCache } from '../auth/actor-cache';
 import { ManualClock } from '../clock';
 import { Tx } from '../db/tx';
+import { NO_CHECKPOINTS } from '../checkpoints';
 import { DomainEvents } from '../events/domain-events';
 import type { AppContext } from '../context';
 import { resolveScope, type Actor } from '../auth/actor';
@@ -88,6 +89,7 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
   const app: AppContext = {
     config: {} as AppConfig, ds, tx, clock, tokens: {} as TokenService, attribution: getAttribution(),
     events: opts.events ?? new DomainEvents(), actors: new ActorCache(0), channels: () => ({}) as Channels,
+    checkpoints: NO_CHECKPOINTS,
   };
   // Demo leads get their dashboard facts as they are made, like real ones (the app's own events are not wired yet).
   if (!opts.events) subscribeMetricFacts(app);

@@ -141,7 +141,7 @@ export class FollowupService {
     // committed gets the first result even if the lead has since moved out of reach or the settings changed.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.app.tx.run(async (em) => this.apply(em, s, await this.check(em, s)));
+        return await this.app.tx.run(async (em) => this.apply(em, s, await this.check(em, s)), 'followup.save');
       } catch (err) {
         // InnoDB rolled the whole transaction back to break a lock cycle (e.g. with the alarm tick): nothing was
         // written, so run it again rather than answer 500 to a rep whose save did nothing wrong.
@@ -190,7 +190,7 @@ export class FollowupService {
       await sideBySide(em, ready.map((i, k) => async () => {
         outcomes[i] = { value: await this.finish(em, saves[i], checked[i]!, rows[k]) };
       }));
-    });
+    }, 'followup.saveGroup');
     return outcomes;
   }
 
@@ -347,7 +347,7 @@ export class FollowupService {
         companyId: actor.companyId, actorId: actor.id, at: now, requestId,
       });
       return { id, deletedAt };
-    });
+    }, 'followup.delete');
   }
 }
 

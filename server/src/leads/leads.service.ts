@@ -103,7 +103,7 @@ export class LeadService {
       await this.app.events.emit(em, { type: 'lead.created', lead, customer, customerCreated: created }, meta);
       if (owner) await this.app.events.emit(em, { type: 'lead.assigned', lead, fromOwnerId: null }, meta);
       return { lead, customer, created, now, ownerName: owner?.name ?? null };
-    });
+    }, 'lead.create');
     // The name of an owner chosen by routing is read after commit, not while the pool's cursor is locked.
     const { lead, customer, created, now } = done;
     const ownerName = done.ownerName ?? (lead.ownerId !== null ? (await this.userNames([lead.ownerId])).get(lead.ownerId) ?? null : null);
@@ -233,7 +233,7 @@ export class LeadService {
         lead: leadView(actor, lead, customer, ownerName, now),
         changed: [...customerChanges, ...leadChanges].map((c) => c.field),
       };
-    });
+    }, 'lead.update');
   }
 
   /** The lead's side of an update (owner, status, stage, channel, score); refuses what the actor may not do. */
@@ -295,7 +295,7 @@ export class LeadService {
       Object.assign(lead, { claimedAt: now, updatedAt: now });
       await this.app.events.emit(em, { type: 'lead.claimed', lead }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings });
       return { id, claimedAt: now, alreadyClaimed: false };
-    });
+    }, 'lead.claim');
   }
 
   async remove(actor: Actor, id: number, requestId?: string) {
@@ -324,7 +324,7 @@ export class LeadService {
         em, { type: deleted ? 'lead.deleted' : 'lead.restored', lead }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId },
       );
       return { id, deletedAt };
-    });
+    }, 'lead.delete');
   }
 
   private async customersById(companyId: number, ids: number[]) {
