@@ -240,6 +240,11 @@ export class Harness {
     return { status: res.status, body: parsed as T, headers: res.headers, text };
   }
 
+  /** Waits until derived state (facts, rollups, counters, alarm timers) reflects every committed change. */
+  async settle(): Promise<void> {
+    // Derived state is written in the change's own transaction today: nothing to wait for.
+  }
+
   async count(table: string, where = '1=1', params: unknown[] = []): Promise<number> {
     const [row] = await this.ds.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, params);
     return Number(row.n);
