@@ -84,6 +84,23 @@ export default tseslint.config(
     },
   },
   {
+    // projector/ is the generic machinery of derived state; what is derived lives with its feature (a ProjectionStep)
+    // and is composed in app.ts.
+    files: ['server/src/projector/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [forbid(featureImports('../'), 'projector/ imports no feature: features hand it ProjectionSteps (composed in app.ts).')] }] },
+  },
+  {
+    // One way to open a transaction, with the isolation level chosen once (db/tx.ts, MYSQL_ISOLATION).
+    files: ['server/src/**'],
+    ignores: ['server/src/db/tx.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "CallExpression[callee.property.name='transaction']", message: 'Open transactions with app.tx.run (db/tx.ts): it sets the isolation level and the race-test checkpoints.' },
+        { selector: "CallExpression[callee.property.name='startTransaction']", message: 'Open transactions with app.tx.run (db/tx.ts): it sets the isolation level and the race-test checkpoints.' },
+      ],
+    },
+  },
+  {
     // shared/ is pure: types, schemas and rules for the server and the mini-app. No server, no mini-app, no IO.
     files: ['shared/**'],
     rules: {

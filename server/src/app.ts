@@ -24,8 +24,10 @@ import { errorHandler, requestContext, requireJsonBody } from './http/middleware
 import { logger as rootLogger, type Logger } from './logger';
 import { sidebarModule } from './sidebar';
 import { intakeRoutingModule } from './routing/module';
-import { alarmsModule } from './alarms';
-import { metricsModule } from './metrics';
+import { alarmsModule, timersStep } from './alarms';
+import { conversationsStep, factsStep, metricsModule } from './metrics';
+import { Projector } from './projector/projector';
+import { subscribeOutbox } from './projector/outbox';
 import { maskPhonesInErrors } from './customers/phone-visibility';
 import { openApiRoutes } from './openapi/openapi.routes';
 import type { Channels } from './channels/port';
@@ -72,7 +74,7 @@ export function composeChannels(config: AppConfig, clock: Clock): Channels {
   };
 }
 
-export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; followups: FollowupService } {
+export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; followups: FollowupService; projector: Projector } {
   const clock = opts.clock ?? systemClock;
   const checkpoints = opts.checkpoints ?? NO_CHECKPOINTS;
   const ctx: AppContext = {
@@ -93,7 +95,10 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   const sidebar = sidebarModule(ctx);
   const intake = intakeRoutingModule(ctx, leads);
   const alarms = alarmsModule(ctx);
-  const metrics = metricsModule(ctx); // last: facts are recomputed after other subscribers changed the lead
+  const metrics = metricsModule(ctx);
+  // Derived state: every business transaction records the leads it touched; the projector recomputes them after commit.
+  subscribeOutbox(ctx);
+  const projector = new Projector(ctx, [factsStep(ctx), conversationsStep, timersStep(ctx)], opts.config.projector);
 
   const koa = new Koa({ proxy: true });
   koa.silent = true; // errors are logged by requestContext/errorHandler, with the request id
@@ -108,7 +113,8 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   const open = new Router();
   open.get('/healthz', async (c) => {
     await opts.ds.query('SELECT 1');
-    c.body = { status: 'ok', db: dbKindOf(opts.ds) };
+    const derived = await projector.health();
+    c.body = { status: derived.failing > 0 ? 'degraded' : 'ok', db: dbKindOf(opts.ds), projector: derived };
   });
   koa.use(open.routes());
   koa.use(openApiRoutes(opts.config).routes()); // the API's own description: open, no data
@@ -126,5 +132,5 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   authed.use(alarms.authed.routes(), alarms.authed.allowedMethods());
   authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
   koa.use(authed.routes());
-  return { koa, ctx, followups };
+  return { koa, ctx, followups, projector };
 }

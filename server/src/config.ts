@@ -37,6 +37,8 @@ export interface AppConfig {
   /** Follow-up saves that arrive while the database is busy share a transaction (FOLLOWUP_GROUP_*); absent = each alone. */
   followupGroupCommit?: { maxBatch: number; slots: number };
   /** Alarm engine tick and lease (ALARM_TICK_SECONDS, ALARM_LEASE_SECONDS); absent = defaults 1 s / 5 s. */
+  /** The projector of derived state (PROJECTOR_POLL_MS, PROJECTOR_LEASE_SECONDS, PROJECTOR_BATCH); absent = defaults. */
+  projector?: { pollMs: number; leaseMs: number; batchSize: number };
   alarms?: { tickSeconds: number; leaseMs: number; wecomGroupRobotUrl?: string; dingtalkRobotWebhook?: string; dingtalkRobotSecret?: string };
 }
 
@@ -72,6 +74,9 @@ const env = z.object({
   ALARM_TAP_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(59).default(1),
   ALARM_LEASE_SECONDS: z.coerce.number().int().min(5).default(5),
+  PROJECTOR_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
+  PROJECTOR_LEASE_SECONDS: z.coerce.number().int().min(2).default(5),
+  PROJECTOR_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
   WECOM_GROUP_ROBOT_URL: z.url().optional(),
   DINGTALK_ROBOT_WEBHOOK: z.url().optional(),
   DINGTALK_ROBOT_SECRET: z.string().optional(),
@@ -127,6 +132,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         : null,
     callbackMaxAgeMs: e.CALLBACK_MAX_AGE_SECONDS * 1000,
     tapLinkTtlMs: e.ALARM_TAP_LINK_TTL_HOURS * 3600_000,
+    projector: { pollMs: e.PROJECTOR_POLL_MS, leaseMs: e.PROJECTOR_LEASE_SECONDS * 1000, batchSize: e.PROJECTOR_BATCH },
     alarms: {
       tickSeconds: e.ALARM_TICK_SECONDS, leaseMs: e.ALARM_LEASE_SECONDS * 1000, wecomGroupRobotUrl: e.WECOM_GROUP_ROBOT_URL,
       dingtalkRobotWebhook: e.DINGTALK_ROBOT_WEBHOOK, dingtalkRobotSecret: e.DINGTALK_ROBOT_SECRET,

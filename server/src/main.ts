@@ -16,7 +16,8 @@ async function main() {
     const seeded = await seedDemoIfEmpty(ds, { history: true });
     if (seeded) logger.info(seeded, 'demo data seeded');
   }
-  const { koa, ctx, followups } = createApp({ config, ds });
+  const { koa, ctx, followups, projector } = createApp({ config, ds });
+  projector.start();
   // Leads that predate the alarm engine (or the demo seed, which bypasses events) get their timers once.
   const [{ n: timers }] = await ds.query('SELECT COUNT(*) AS n FROM alarm_timer');
   if (Number(timers) === 0) logger.info({ armed: await backfillTimers(ctx) }, 'alarm timers armed for existing leads');
@@ -34,7 +35,7 @@ async function main() {
 
   const shutdown = (signal: string) => {
     logger.info({ signal, followupGroupCommit: followups.groupCommitStats }, 'shutting down');
-    server.close(() => void alarmEngine.stop().then(() => ds.destroy()).then(() => process.exit(0)));
+    server.close(() => void Promise.all([alarmEngine.stop(), projector.stop()]).then(() => ds.destroy()).then(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -19,8 +19,12 @@ describeEachDb('domain events run inside the change', (kind) => {
         expect(e.lead.firstFollowupAt).not.toBeNull();
       }
       if (e.type === failOn) throw new Error(`subscriber failed on ${e.type}`);
-      // Queued after the audit flush, the facts and the timers: they have been written when this throws.
-      if (failAtCommit) await h.app.tx.beforeCommit(em, 'test:fail', async () => { throw new Error('commit hook failed'); });
+      // Subscribed after the app's own: the follow-up, the lead, its audit rows and its outbox row are written when this throws.
+      if (failAtCommit) {
+        const [row] = await em.query('SELECT COUNT(*) AS n FROM lead_change');
+        expect(Number(row.n)).toBeGreaterThan(0);
+        throw new Error('last subscriber failed');
+      }
     });
   });
   afterAll(() => h.stop());
@@ -50,11 +54,11 @@ describeEachDb('domain events run inside the change', (kind) => {
     failOn = null;
   });
 
-  it('a failure at commit, after the audit rows, facts and timers were written, leaves none of them', async () => {
+  it('a failure after the audit rows and the outbox row were written leaves none of them, nor any derived state', async () => {
     failAtCommit = true;
     const lead = (await h.req('GET', '/api/leads?owner=me&pageSize=1', { as: '张敏' })).body.items[0];
     const counts = async () => ({
-      followups: await h.count('followup'), audit: await h.count('audit_log'), timers: await h.count('alarm_timer'),
+      followups: await h.count('followup'), audit: await h.count('audit_log'), timers: await h.count('alarm_timer'), changes: await h.count('lead_change'),
       fact: (await h.ds.query('SELECT updatedAt, assignTouchAt, journeyNode FROM lead_fact WHERE leadId = ?', [lead.id]))[0],
     });
     const before = await counts();

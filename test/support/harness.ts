@@ -11,6 +11,7 @@ import { migrate } from '../../server/src/db/migrate';
 import { createApp } from '../../server/src/app';
 import { ManualClock } from '../../server/src/clock';
 import { Gate } from './gate';
+import type { Projector } from '../../server/src/projector/projector';
 import { seedDemo, type SeedSummary } from '../../server/src/demo/seed';
 import { SECOND_CAST } from '../../server/src/demo/demo-data';
 import { User } from '../../server/src/users/user.entity';
@@ -104,6 +105,10 @@ export class Harness {
   ds!: DataSource;
   app!: AppContext;
   followups!: FollowupService;
+  /** Drained after every request that may write (see `req`), so tests read derived state as of their last call. */
+  projector!: Projector;
+  /** Off: requests leave their changes in the outbox for the test to project (projector tests). */
+  autoSettle = true;
   /** The Koa app (its routers can be listed from `koa.middleware`). */
   koa!: Koa;
   clock = new ManualClock(TEST_NOW);
@@ -127,10 +132,11 @@ export class Harness {
     this.drop = drop;
     await migrate(ds);
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
-    const { koa, ctx, followups } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock, logger: this.opts.logger, checkpoints: this.gate });
+    const { koa, ctx, followups, projector } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock, logger: this.opts.logger, checkpoints: this.gate });
     this.app = ctx;
     this.koa = koa;
     this.followups = followups;
+    this.projector = projector;
     this.server = koa.listen(0, '127.0.0.1');
     await new Promise<void>((r) => this.server!.once('listening', () => r()));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -231,6 +237,8 @@ export class Harness {
     if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     const res = await fetch(this.base + path, { method, headers, body });
     const text = await res.text();
+    // A test that stops the database (or projects by hand) turns this off; a failed drain is the test's to see.
+    if (method !== 'GET' && this.autoSettle) await this.settle().catch(() => undefined);
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : null;
@@ -242,7 +250,7 @@ export class Harness {
 
   /** Waits until derived state (facts, rollups, counters, alarm timers) reflects every committed change. */
   async settle(): Promise<void> {
-    // Derived state is written in the change's own transaction today: nothing to wait for.
+    await this.projector.drain();
   }
 
   async count(table: string, where = '1=1', params: unknown[] = []): Promise<number> {

@@ -5,7 +5,8 @@ import { logger } from '../logger';
 import { User } from '../users/user.entity';
 import { Alarm, AlarmMessage, type ChannelKind } from './alarm.entities';
 import { AlreadyDelivered, DeliveryError, type AlarmChannel, type Outgoing } from '../channels/port';
-import { claimDue, leaseName, LeaseKeeper } from './lease';
+import { claimDue, LeaseKeeper } from './lease';
+import { leaseName } from '../db/lease-name';
 import { companyAlarmSettings } from './timers';
 import { alarmLinks } from './links';
 

@@ -4,7 +4,8 @@ import { llmFromConfig, type LlmClient } from '../llm';
 import type { Channels } from '../channels/port';
 import { Dispatcher, type DispatcherOptions, type DispatchStats } from './dispatcher';
 import { fireTimers } from './fire';
-import { claimDue, leaseName, LeaseKeeper } from './lease';
+import { claimDue, LeaseKeeper } from './lease';
+import { leaseName } from '../db/lease-name';
 import { TickCache } from './tick-cache';
 import { pruneCallbackReceipts } from './housekeeping';
 

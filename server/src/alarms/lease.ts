@@ -1,10 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context';
-
-/** A lease holder name unique to this process and claim, so a stolen (expired) lease is recognisable. */
-export function leaseName(prefix: string): string {
-  return `${prefix}:${process.pid}:${randomBytes(6).toString('hex')}`;
-}
 
 /**
  * Claims up to `limit` due rows of `table` for this holder: a conditional UPDATE per candidate batch, so

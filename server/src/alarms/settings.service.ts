@@ -7,7 +7,7 @@ import { Company } from '../companies/company.entity';
 import { bumpCompanyAuthVersion } from '../companies/auth-version';
 import { Lead } from '../leads/lead.entity';
 import { badRequest, forbidden } from '../http/errors';
-import { syncLeadTimers } from './timers';
+import { syncTimers } from './timers';
 
 const OPEN = ['pending', 'assigned', 'following'];
 
@@ -46,12 +46,12 @@ export class AlarmSettingsService {
     });
     const changed = JSON.stringify(before) !== JSON.stringify(after);
     if (changed) this.app.actors.clear(); // signed-in actors carry the company settings
-    const rearmed = changed ? await this.rearm(actor.companyId, after) : 0;
+    const rearmed = changed ? await this.rearm(actor.companyId) : 0;
     return { settings: after, changed: diffFields(before, after).map((c) => c.field), rearmed };
   }
 
-  /** Re-evaluates the timers of every open lead of the company under `settings`, in batches by id. */
-  async rearm(companyId: number, settings: AlarmSettings, batch = 500): Promise<number> {
+  /** Re-evaluates the timers of every open lead of the company under its stored (just changed) settings, in batches by id. */
+  async rearm(companyId: number, batch = 500): Promise<number> {
     let after = 0;
     let count = 0;
     for (;;) {
@@ -64,8 +64,7 @@ export class AlarmSettingsService {
       after = ids[ids.length - 1].id;
       await this.app.tx.run(async (em) => {
         const now = this.app.clock.now();
-        const leads = await em.getRepository(Lead).findBy({ id: In(ids.map((l) => l.id)) });
-        for (const lead of leads) await syncLeadTimers(em, lead, now, settings);
+        await syncTimers(em, companyId, ids.map((l) => l.id), now);
       });
       count += ids.length;
     }

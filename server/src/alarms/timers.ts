@@ -3,8 +3,8 @@ import { ALARM_RULES, alarmSettings, desiredTimers, type AlarmSettings, type Lea
 import type { AppContext } from '../context';
 import { Lead } from '../leads/lead.entity';
 import { Company } from '../companies/company.entity';
-import { deferWrite } from '../db/statement-batch';
-import { insertRowsLater, updateById } from '../db/rows';
+import { findByIds, insertRowsPlain, updateById } from '../db/rows';
+import type { ProjectionStep } from '../projector/step';
 import { AlarmTimer } from './alarm.entities';
 
 /** The company's alarm settings: `settings.alarms` overrides over the defaults. */
@@ -21,41 +21,40 @@ function leadAlarmState(lead: Lead, grade: string | null): LeadAlarmState {
   };
 }
 
-/**
- * Makes the lead's timer rows match what the rules want now, with the caller's transaction: new deadlines
- * are armed, satisfied ones cancelled, moved ones re-armed. A timer that already fired for the same due
- * time stays fired (no second alarm for the same deadline).
- */
-/** What a timer sync reads: the customer's grade (the high-risk rule) and the lead's timer rows (none: one row of nulls). */
-type TimerRead = { grade: string | null; id: number | null; rule: string | null; dueAt: number | string | null; state: string | null }[];
+/** A lead's timer rows as the projection locked them. */
+type TimerRow = { id: number; rule: AlarmTimer['rule']; dueAt: number; state: AlarmTimer['state'] };
 
-/** The timer reads of several leads in one statement (a group of saves syncs all its leads at commit). */
-async function readTimers(em: EntityManager, leadIds: number[]): Promise<Map<number, TimerRead>> {
-  const out = new Map<number, TimerRead>();
+/** The timer rows of some leads, locked until commit (MySQL) in one statement, in (leadId, rule) order. */
+async function lockTimers(em: EntityManager, leadIds: number[]): Promise<Map<number, TimerRow[]>> {
+  const out = new Map<number, TimerRow[]>();
   if (!leadIds.length) return out;
-  const rows: (TimerRead[number] & { leadId: number | string })[] = await em.query(
-    `SELECT l.id AS leadId, c.grade, t.id, t.rule, t.dueAt, t.state
-       FROM \`lead\` l JOIN customer c ON c.id = l.customerId LEFT JOIN alarm_timer t ON t.leadId = l.id
-      WHERE l.id IN (${leadIds.map(() => '?').join(', ')})`,
+  const lock = em.connection.options.type === 'mysql' ? ' FOR UPDATE' : '';
+  const rows: { id: number; leadId: number; rule: string; dueAt: number | string; state: string }[] = await em.query(
+    `SELECT id, leadId, rule, dueAt, state FROM alarm_timer WHERE leadId IN (${leadIds.map(() => '?').join(', ')}) ORDER BY leadId, rule${lock}`,
     leadIds,
   );
-  for (const { leadId, ...r } of rows) out.set(Number(leadId), [...(out.get(Number(leadId)) ?? []), r]);
+  for (const r of rows) {
+    const row = { id: Number(r.id), rule: r.rule as AlarmTimer['rule'], dueAt: Number(r.dueAt), state: r.state as AlarmTimer['state'] };
+    out.set(Number(r.leadId), [...(out.get(Number(r.leadId)) ?? []), row]);
+  }
   return out;
 }
 
-export async function syncLeadTimers(
-  em: EntityManager, lead: Lead, now: number, settings?: AlarmSettings, born?: { grade: string | null }, read?: TimerRead,
-): Promise<void> {
-  const s = settings ?? (await companyAlarmSettings(em, lead.companyId));
-  // A lead created in this transaction has no timer rows yet, and its customer's grade is known.
-  const found: TimerRead = born
-    ? [{ grade: born.grade, id: null, rule: null, dueAt: null, state: null }]
-    : read ?? await em.query(
-      `SELECT c.grade, t.id, t.rule, t.dueAt, t.state FROM customer c LEFT JOIN alarm_timer t ON t.leadId = ? WHERE c.id = ?`,
-      [lead.id, lead.customerId],
-    );
-  const want = desiredTimers(leadAlarmState(lead, found[0]?.grade ?? null), s);
-  const rows = found.filter((r) => r.id !== null).map((r) => ({ id: Number(r.id), rule: r.rule as AlarmTimer['rule'], dueAt: Number(r.dueAt), state: r.state as AlarmTimer['state'] }));
+/** The grade of each lead's customer (the high-risk rule depends on it). */
+async function gradesOf(em: EntityManager, leads: Lead[]): Promise<Map<number, string | null>> {
+  const ids = [...new Set(leads.map((l) => l.customerId))];
+  if (!ids.length) return new Map();
+  const rows: { id: number; grade: string | null }[] = await em.query(`SELECT id, grade FROM customer WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+  return new Map(rows.map((r) => [Number(r.id), r.grade ?? null]));
+}
+
+/**
+ * Makes a lead's timer rows (locked by the caller) match what the rules want now: new deadlines are armed, satisfied
+ * ones cancelled, moved ones re-armed. A timer that already fired for the same due time stays fired (no second alarm
+ * for the same deadline); a fired one whose deadline was satisfied or moved has its undelivered cards withdrawn.
+ */
+async function syncLeadTimers(em: EntityManager, lead: Lead, grade: string | null, rows: TimerRow[], now: number, s: AlarmSettings): Promise<void> {
+  const want = desiredTimers(leadAlarmState(lead, grade), s);
   const byRule = new Map(rows.map((r) => [r.rule, r]));
   const arm: Partial<AlarmTimer>[] = [];
   for (const rule of ALARM_RULES) {
@@ -75,48 +74,37 @@ export async function syncLeadTimers(
     }
   }
   // New deadlines in one statement: an intake arms up to three.
-  await insertRowsLater(em, AlarmTimer, arm);
+  await insertRowsPlain(em, AlarmTimer, arm);
+}
+
+/** Syncs the timers of some leads of one company: locks their rows first, then reads the leads as committed. */
+export async function syncTimers(em: EntityManager, companyId: number, leadIds: number[], now: number, afterLock?: () => Promise<void>): Promise<void> {
+  const locked = await lockTimers(em, leadIds);
+  await afterLock?.();
+  const settings = await companyAlarmSettings(em, companyId);
+  const leads = [...(await findByIds(em, Lead, leadIds)).values()].filter((l) => l.companyId === companyId);
+  const grades = await gradesOf(em, leads);
+  for (const lead of leads) await syncLeadTimers(em, lead, grades.get(lead.customerId) ?? null, locked.get(lead.id) ?? [], now, settings);
+}
+
+/**
+ * Alarm timers follow each lead's state: the projector syncs them after every committed change (a follow-up,
+ * a claim, an assignment…). The timers are locked before the lead is read, and the tick locks them before it fires:
+ * a tick that fired first leaves a fired row the sync sees (and withdraws its undelivered cards if the deadline
+ * was met); a sync that ran first leaves a cancelled or moved row the tick skips.
+ */
+export function timersStep(app: Pick<AppContext, 'checkpoints'>): ProjectionStep {
+  return {
+    name: 'alarm timers',
+    project: (em, b) => syncTimers(em, b.companyId, b.leadIds, b.now, () => app.checkpoints.reach('timers:afterRead')),
+  };
 }
 
 /** Cancels the timer's alarm cards still waiting for delivery; queued with the transaction's next statement. */
 async function withdrawUndelivered(em: EntityManager, timerId: number, now: number): Promise<void> {
-  await deferWrite(em,
-    `UPDATE alarm_message SET state = 'cancelled', lastError = ?, leaseOwner = NULL, leaseUntil = NULL, updatedAt = ?
+  await em.query(`UPDATE alarm_message SET state = 'cancelled', lastError = ?, leaseOwner = NULL, leaseUntil = NULL, updatedAt = ?
       WHERE kind = 'card' AND state = 'pending' AND alarmId IN (SELECT id FROM alarm WHERE timerId = ?)`,
     ['线索已处理，提醒撤回', now, timerId]);
-}
-
-/** Timers are written in the transaction of every lead and follow-up change (domain events). */
-export function subscribeAlarmTimers(app: AppContext): void {
-  // A lead's timers follow its state at commit: an intake that creates and then assigns a lead syncs once.
-  const latest = new WeakMap<EntityManager, Map<number, { lead: Lead; at: number; settings?: AlarmSettings }>>();
-  // Leads created in this transaction (no timer rows can exist yet) and their customer's grade.
-  const born = new WeakMap<EntityManager, Map<number, { customerId: number; grade: string | null }>>();
-  app.events.on(async (em, event, meta) => {
-    if (event.type === 'lead.created') {
-      if (!born.has(em)) born.set(em, new Map());
-      born.get(em)!.set(event.lead.id, { customerId: event.customer.id, grade: event.customer.grade ?? null });
-    }
-    if (event.type === 'customer.updated') {
-      for (const b of born.get(em)?.values() ?? []) if (b.customerId === event.customer.id) b.grade = event.customer.grade ?? null;
-      // Customer edits also arrive as lead.updated for the edited lead; other leads' timers do not depend on them.
-      return;
-    }
-    const known = meta.companySettings as { alarms?: unknown } | undefined;
-    let byLead = latest.get(em);
-    if (!byLead) latest.set(em, (byLead = new Map()));
-    const prev = byLead.get(event.lead.id);
-    byLead.set(event.lead.id, { lead: event.lead, at: meta.at, settings: known ? alarmSettings(known.alarms) : prev?.settings });
-    // Every lead's timers at commit, with one read for all of them (this runs in every save).
-    await app.tx.beforeCommit(em, 'alarms:timers', async () => {
-      const entries = [...(latest.get(em) ?? new Map()).values()];
-      latest.delete(em);
-      const fresh = born.get(em);
-      born.delete(em); // once armed, their rows exist: a later sync reads them
-      const reads = await readTimers(em, entries.filter((e) => !fresh?.has(e.lead.id)).map((e) => e.lead.id));
-      for (const e of entries) await syncLeadTimers(em, e.lead, e.at, e.settings, fresh?.get(e.lead.id), reads.get(e.lead.id));
-    });
-  });
 }
 
 /**
@@ -136,12 +124,10 @@ export async function backfillTimers(app: AppContext, batch = 500): Promise<numb
     after = Number(ids[ids.length - 1].id);
     await app.tx.run(async (em) => {
       const leads = await em.getRepository(Lead).findBy({ id: In(ids.map((r) => Number(r.id))) });
-      const settings = new Map<number, AlarmSettings>();
-      for (const lead of leads) {
-        if (!settings.has(lead.companyId)) settings.set(lead.companyId, await companyAlarmSettings(em, lead.companyId));
-        await syncLeadTimers(em, lead, app.clock.now(), settings.get(lead.companyId));
-        armed++;
-      }
+      const byCompany = new Map<number, number[]>();
+      for (const l of leads) byCompany.set(l.companyId, [...(byCompany.get(l.companyId) ?? []), l.id]);
+      for (const [companyId, leadIds] of byCompany) await syncTimers(em, companyId, leadIds.sort((a, b) => a - b), app.clock.now());
+      armed += leads.length;
     });
   }
 }

@@ -1,10 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { deferToCommit } from '../db/tx';
 import { AuditLog, type AuditAction } from './audit-log.entity';
-import { insertRowsLater } from '../db/rows';
-
-/** Audit rows of a transaction, written together in one INSERT just before it commits. */
-const buffered = new WeakMap<EntityManager, Partial<AuditLog>[]>();
+import { insertRowsPlain } from '../db/rows';
 
 export interface AuditContext {
   companyId: number;
@@ -38,7 +34,7 @@ export function diffFields<T extends object>(current: T, patch: Partial<T>): Fie
 
 /**
  * Writes audit rows in the caller's transaction, so a change and its audit trail commit or fail together
- * (all of a transaction's rows in one INSERT at commit, since every save writes several).
+ * (one INSERT per change, however many fields it touched).
  * A create is one row holding the whole new record (field '*'); an update is one row per changed field.
  */
 export class Audit {
@@ -65,14 +61,6 @@ export class Audit {
       at: this.ctx.at,
       requestId: this.ctx.requestId ?? null,
     }));
-    const em = this.em;
-    const queue = buffered.get(em);
-    if (queue) queue.push(...rows);
-    else buffered.set(em, rows);
-    await deferToCommit(em, 'audit:flush', async () => {
-      const all = buffered.get(em) ?? [];
-      buffered.delete(em);
-      await insertRowsLater(em, AuditLog, all);
-    });
+    await insertRowsPlain(this.em, AuditLog, rows);
   }
 }

@@ -1,5 +1,4 @@
 import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
-import { deferWrite } from './statement-batch';
 
 /**
  * Row reads and writes by primary key for the hot paths (every follow-up save), from TypeORM's own entity metadata
@@ -137,11 +136,11 @@ function valuesOf<T extends ObjectLiteral>(m: EntityMetadata, props: string[], r
   return rows.flatMap((r) => cols.map((c, i) => toDb(c, r[props[i]])));
 }
 
-/** UPDATE one row by id; queued with the transaction's next statement (see statement-batch.ts). */
-export function updateById<T extends ObjectLiteral>(em: EntityManager, target: EntityTarget<T>, id: number, patch: Partial<T>): Promise<void> {
+/** UPDATE one row by id. */
+export async function updateById<T extends ObjectLiteral>(em: EntityManager, target: EntityTarget<T>, id: number, patch: Partial<T>): Promise<void> {
   const m = meta(em, target);
   const props = Object.keys(patch).filter((p) => patch[p] !== undefined);
-  if (!props.length) return Promise.resolve();
+  if (!props.length) return;
   const cols = props.map((p) => column(m, p));
   const key = `update:${m.tableName}:${props.join(',')}`;
   let sql = cache.get(key);
@@ -149,16 +148,16 @@ export function updateById<T extends ObjectLiteral>(em: EntityManager, target: E
     sql = `UPDATE ${q(m.tableName)} SET ${cols.map((c) => `${q(c.databaseName)} = ?`).join(', ')} WHERE ${q(m.primaryColumns[0].databaseName)} = ?`;
     cache.set(key, sql);
   }
-  return deferWrite(em, sql, [...cols.map((c, i) => toDb(c, patch[props[i]])), id]);
+  await em.query(sql, [...cols.map((c, i) => toDb(c, patch[props[i]])), id]);
 }
 
-/** INSERT rows (same properties in each) whose generated ids nobody reads; queued like `updateById`. */
-export function insertRowsLater<T extends ObjectLiteral>(em: EntityManager, target: EntityTarget<T>, rows: Partial<T>[]): Promise<void> {
-  if (!rows.length) return Promise.resolve();
+/** INSERT rows (same properties in each) whose generated ids nobody reads, in one statement. */
+export async function insertRowsPlain<T extends ObjectLiteral>(em: EntityManager, target: EntityTarget<T>, rows: Partial<T>[]): Promise<void> {
+  if (!rows.length) return;
   const m = meta(em, target);
   const props = Object.keys(rows[0]).filter((p) => p !== 'id' && rows[0][p] !== undefined);
   const cols = props.map((p) => column(m, p));
   const tuple = `(${cols.map(() => '?').join(', ')})`;
   const sql = `INSERT INTO ${q(m.tableName)} (${cols.map((c) => q(c.databaseName)).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;
-  return deferWrite(em, sql, rows.flatMap((r) => cols.map((c, i) => toDb(c, r[props[i]]))));
+  await em.query(sql, rows.flatMap((r) => cols.map((c, i) => toDb(c, r[props[i]]))));
 }

@@ -1,21 +1,20 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { dbKindOf } from './data-source';
 import { isDeadlock, isUniqueViolation } from './errors';
-import { installBatching, sideBySide } from './statement-batch';
 import { NO_CHECKPOINTS, type Checkpoints, type TxLabel } from '../checkpoints';
 
-/** Work queued to run once at the end of a transaction, keyed so it is queued once (see `deferToCommit`). */
-const pending = new WeakMap<EntityManager, Map<string, () => Promise<void>>>();
-
 /**
- * Runs `hook` once, just before the transaction of `em` commits, however many times it is queued under `key`.
- * Outside a transaction started by `Tx.run`, it runs at once. For code that holds an EntityManager but no Tx.
+ * The isolation level of every MySQL/MariaDB transaction, set here and only here (`Tx` is the one way to open a
+ * transaction; eslint forbids `DataSource.transaction` and `startTransaction` elsewhere).
+ *
+ * READ COMMITTED: every statement reads the newest committed rows, and a locking read (`FOR UPDATE`) returns the row
+ * as it is once the lock is granted. Under REPEATABLE READ a transaction's plain reads keep the snapshot of its first
+ * read, so code that locks a row and then reads related rows can compute from a state that is already gone (the
+ * stale-fact race of issue 15). Business transactions lock the rows they change first; the projector locks the
+ * derived rows it will write first, then reads the sources. READ COMMITTED also takes no gap locks on plain
+ * inserts, so outbox rows and follow-ups from many writers never wait on each other.
  */
-export async function deferToCommit(em: EntityManager, key: string, hook: () => Promise<void>): Promise<void> {
-  const hooks = pending.get(em);
-  if (!hooks) return hook();
-  if (!hooks.has(key)) hooks.set(key, hook);
-}
+export const MYSQL_ISOLATION = 'READ COMMITTED' as const;
 
 /**
  * One way to run a unit of work atomically on both databases.
@@ -35,34 +34,20 @@ export class Tx {
   /** `label` names the transaction for race tests: they may hold it at `tx:<label>:beforeCommit`. */
   run<T>(work: (em: EntityManager) => Promise<T>, label?: TxLabel): Promise<T> {
     const unit = async (em: EntityManager): Promise<T> => {
-      pending.set(em, new Map());
-      try {
-        const result = await work(em);
-        // Hooks are independent (audit, alarm timers, metrics): side by side, their reads share a round trip.
-        // They may queue more hooks (rarely); run until none is left.
-        for (let hooks = pending.get(em)!; hooks.size; ) {
-          const batch = [...hooks.values()];
-          hooks.clear();
-          await sideBySide(em, batch);
-        }
-        if (label) await this.checkpoints.reach(`tx:${label}:beforeCommit`);
-        return result;
-      } finally {
-        pending.delete(em);
-      }
+      const result = await work(em);
+      if (label) await this.checkpoints.reach(`tx:${label}:beforeCommit`);
+      return result;
     };
-    if (this.kind === 'mysql') return this.runBatching(unit);
+    if (this.kind === 'mysql') return this.runMysql(unit);
     const next = this.tail.then(() => this.ds.transaction(unit));
     this.tail = next.catch(() => undefined);
     return next;
   }
 
-  /** What `DataSource.transaction` does, on a query runner that sends deferred writes with the next statement. */
-  private async runBatching<T>(unit: (em: EntityManager) => Promise<T>): Promise<T> {
+  private async runMysql<T>(unit: (em: EntityManager) => Promise<T>): Promise<T> {
     const qr = this.ds.createQueryRunner();
-    installBatching(qr);
     try {
-      await qr.startTransaction();
+      await qr.startTransaction(MYSQL_ISOLATION);
       const result = await unit(qr.manager);
       await qr.commitTransaction();
       return result;
@@ -75,16 +60,7 @@ export class Tx {
   }
 
   /**
-   * Runs `hook` once, just before the transaction of `em` commits, however many times it is queued under `key`
-   * (e.g. refresh the metrics of every lead touched by several events of one change, once). Outside a
-   * transaction started by `run`, it runs at once.
-   */
-  beforeCommit(em: EntityManager, key: string, hook: () => Promise<void>): Promise<void> {
-    return deferToCommit(em, key, hook);
-  }
-
-  /**
-   * Retry once on a unique-key race (two requests creating the same customer or follow-up key):
+   * Retry on a unique-key race (two requests creating the same customer or follow-up key) or a deadlock:
    * the loser's transaction is rolled back whole, and the retry finds the winner's row.
    */
   async runRetryingUnique<T>(work: (em: EntityManager) => Promise<T>, label?: TxLabel, attempts = 3): Promise<T> {

@@ -16,7 +16,9 @@ import { LeadService } from '../leads/leads.service';
 import { FollowupService } from '../followups/followups.service';
 import { seedDemoRouting, seedTeamPools } from '../routing/demo-routing';
 import { companyScripts } from '../scripts/library';
-import { subscribeMetricFacts } from '../metrics';
+import { conversationsStep, factsStep } from '../metrics';
+import { subscribeOutbox } from '../projector/outbox';
+import { Projector } from '../projector/projector';
 import { seedHistory } from './history';
 import type { TokenService } from '../auth/token';
 import type { AppConfig } from '../config';
@@ -91,8 +93,9 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
     events: opts.events ?? new DomainEvents(), actors: new ActorCache(0), channels: () => ({}) as Channels,
     checkpoints: NO_CHECKPOINTS,
   };
-  // Demo leads get their dashboard facts as they are made, like real ones (the app's own events are not wired yet).
-  if (!opts.events) subscribeMetricFacts(app);
+  // Demo leads record their changes like real ones; their dashboard facts are projected once seeding is done.
+  // (Not their alarm timers: the server arms those at start for leads that have none, see main.ts.)
+  if (!opts.events) subscribeOutbox(app);
   const leads = new LeadService(app);
   const followups = new FollowupService(app, leads);
   const settings = effectiveSettings({});
@@ -146,6 +149,8 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
     await seedTeamPools(em, ids.companyId, now);
     await companyScripts(em, ids.companyId, now);
   });
+
+  await new Projector(app, [factsStep(app), conversationsStep]).drain();
 
   const [{ overdue }] = await ds.query(
     `SELECT COUNT(*) AS overdue FROM \`lead\` WHERE companyId = ? AND firstFollowupAt IS NULL AND status IN ('pending','assigned') AND createdAt <= ?`,

@@ -12,7 +12,6 @@ import { visibleLead, type LeadService } from '../leads/leads.service';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors';
 import { findById, findByIds, insertRow, insertRows, updateById } from '../db/rows';
 import { isDeadlock } from '../db/tx';
-import { readMany, sideBySide } from '../db/statement-batch';
 import { GroupCommit, type Outcome } from '../db/group-commit';
 import { Followup } from './followup.entity';
 
@@ -83,11 +82,15 @@ interface Checked {
 async function existingKeys(em: EntityManager, saves: SaveRequest[]): Promise<Set<string>> {
   const byCompany = new Map<number, string[]>();
   for (const s of saves) byCompany.set(s.actor.companyId, [...(byCompany.get(s.actor.companyId) ?? []), s.key]);
-  const lists = await readMany<{ clientRequestId: string }>(em, [...byCompany].map(([companyId, keys]) => ({
-    sql: `SELECT clientRequestId FROM followup WHERE companyId = ? AND clientRequestId IN (${keys.map(() => '?').join(', ')})`,
-    params: [companyId, ...keys],
-  })));
-  return new Set([...byCompany.keys()].flatMap((companyId, i) => lists[i].map((r) => `${companyId}:${r.clientRequestId}`)));
+  const out = new Set<string>();
+  for (const [companyId, keys] of byCompany) {
+    const rows: { clientRequestId: string }[] = await em.query(
+      `SELECT clientRequestId FROM followup WHERE companyId = ? AND clientRequestId IN (${keys.map(() => '?').join(', ')})`,
+      [companyId, ...keys],
+    );
+    rows.forEach((r) => out.add(`${companyId}:${r.clientRequestId}`));
+  }
+  return out;
 }
 
 export class FollowupService {
@@ -154,8 +157,8 @@ export class FollowupService {
   }
 
   /**
-   * Several saves (distinct leads and keys) in one transaction, side by side so that each step's statements share
-   * one packet: the leads' locks, then the follow-up INSERTs, then the commit hooks for all of them. A save whose
+   * Several saves (distinct leads and keys) in one transaction: the leads' locks (one statement), which keys exist,
+   * the follow-up INSERTs (one statement), then each save's lead update, audit, journey and outbox rows. A save whose
    * own check fails gets its 4xx and writes nothing; a key that already exists goes back to the ordinary path (the
    * first result is replayed there). Anything else throws: the transaction rolled back and each save runs alone.
    */
@@ -166,13 +169,9 @@ export class FollowupService {
       .sort((a, b) => saves[a].actor.id - saves[b].actor.id || saves[a].body.leadId - saves[b].body.leadId);
     await this.app.tx.run(async (em) => {
       const checked: (Checked | undefined)[] = [];
-      let known = new Set<string>();
-      let leads = new Map<number, Lead>();
-      // One packet: which keys exist, and every lead locked by one statement (in id order).
-      await sideBySide(em, [
-        async () => { known = await existingKeys(em, saves); },
-        async () => { leads = await findByIds(em, Lead, saves.map((s) => s.body.leadId), { lock: true }); },
-      ]);
+      // Every lead locked by one statement (in id order), then which keys exist (read after the locks).
+      const leads = await findByIds(em, Lead, saves.map((s) => s.body.leadId), { lock: true });
+      const known = await existingKeys(em, saves);
       for (const i of order) {
         try {
           checked[i] = this.checkLead(saves[i], leads.get(saves[i].body.leadId));
@@ -187,9 +186,7 @@ export class FollowupService {
       const ready = order.filter((i) => checked[i] && !repeats.has(i));
       const rows = ready.map((i) => this.build(em, saves[i], checked[i]!));
       await insertRows(em, Followup, rows);
-      await sideBySide(em, ready.map((i, k) => async () => {
-        outcomes[i] = { value: await this.finish(em, saves[i], checked[i]!, rows[k]) };
-      }));
+      for (const [k, i] of ready.entries()) outcomes[i] = { value: await this.finish(em, saves[i], checked[i]!, rows[k]) };
     }, 'followup.saveGroup');
     return outcomes;
   }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { insertRowsLater, updateById } from '../db/rows';
+import { insertRowsPlain, updateById } from '../db/rows';
 import { JourneyEvent } from './journey-event.entity';
 import { JourneyStay } from './journey-stay.entity';
 
@@ -19,7 +19,7 @@ export interface JourneyStep {
  * stay it opens, closing the previous one, in the caller's transaction. Time per node comes from the stays.
  */
 export async function recordJourneyStep(em: EntityManager, step: JourneyStep): Promise<void> {
-  await insertRowsLater(em, JourneyEvent, [{ ...step }]);
+  await insertRowsPlain(em, JourneyEvent, [{ ...step }]);
   if (step.fromNode !== null) {
     // Close by primary key (the caller holds the lead's row lock): no range locks for concurrent leads to deadlock on.
     const open: { id: number }[] = await em.query(
@@ -27,7 +27,7 @@ export async function recordJourneyStep(em: EntityManager, step: JourneyStep): P
     );
     for (const o of open) await updateById(em, JourneyStay, Number(o.id), { leftAt: step.at });
   }
-  await insertRowsLater(em, JourneyStay, [{
+  await insertRowsPlain(em, JourneyStay, [{
     companyId: step.companyId, leadId: step.leadId, node: step.toNode, enteredAt: step.at, leftAt: null,
     actorId: step.actorId, followupId: step.followupId, scriptId: step.scriptId,
   }]);

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { CONVERSATION_SOURCES, chinaDayOf, chinaDayStart, dayString } from '@lifeline/shared';
-import { deferWrite } from '../db/statement-batch';
 import { isUniqueViolation } from '../db/tx';
+import { customerLeadIds, recordLeadChanges } from '../projector/outbox';
 import { upsertRow } from './sql';
 
 export type ConversationSource = (typeof CONVERSATION_SOURCES)[number];
@@ -45,65 +45,17 @@ export async function recordConversation(
     throw err;
   }
   await countConversations(em, c.companyId, c.repId, day, 1, followupAt === null ? 0 : 1, c.at);
+  // A follow-up of the same day still uncommitted as this ran is not in followupAt yet: the projector looks again
+  // once both have committed (the follow-up's own change re-projects the customer's conversations too).
+  await recordLeadChanges(em, c.companyId, await customerLeadIds(em, c.companyId, c.customerId), c.at);
 }
-
-/** Keeps rep_day's conversation counters in step with the conversation rows, in the same transaction. */
-async function countConversations(em: EntityManager, companyId: number, repId: number, day: number, conversations: number, followed: number, at: number) {
-  await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
-    { companyId, repId, day, conversations, followedConversations: followed, updatedAt: at }, { add: ['conversations', 'followedConversations'] });
-}
-
-type FollowupRef = { companyId: number; authorId: number; customerId: number; createdAt: number };
-type ConversationRow = { followupAt: unknown } | undefined;
-
-/** After a follow-up is recorded, withdrawn or restored: its day's conversation is followed exactly when one remains. */
-export async function syncConversationFollowed(
-  em: EntityManager,
-  f: FollowupRef,
-  at: number,
-  change: 'created' | 'deleted' | 'restored',
-  read?: { row: ConversationRow },
-): Promise<void> {
-  const day = chinaDayOf(f.createdAt);
-  const conv = read ? read.row : ((await em.query(
-    'SELECT followupAt FROM conversation WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?',
-    [f.companyId, f.authorId, f.customerId, day],
-  )) as { followupAt: unknown }[])[0];
-  if (!conv) return;
-  const known = conv.followupAt === null || conv.followupAt === undefined ? null : Number(conv.followupAt);
-  // A new follow-up can only make the day's first follow-up earlier: no need to look the others up.
-  if (change === 'created' && known !== null && known <= f.createdAt) return;
-  const followupAt = change === 'created' ? f.createdAt : await firstFollowupOfDay(em, f.companyId, f.authorId, f.customerId, day);
-  const was = conv.followupAt !== null && conv.followupAt !== undefined;
-  if (was !== (followupAt !== null)) await countConversations(em, f.companyId, f.authorId, day, 0, followupAt === null ? -1 : 1, at);
-  await deferWrite(em,
-    'UPDATE conversation SET followupAt = ?, updatedAt = ? WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?',
-    [followupAt, at, f.companyId, f.authorId, f.customerId, day],
-  );
-}
-
-/** The conversation key of a follow-up: its author, customer and China-time day. */
-export const conversationKey = (f: FollowupRef) => `${f.companyId}:${f.authorId}:${f.customerId}:${chinaDayOf(f.createdAt)}`;
 
 /**
- * `syncConversationFollowed` for the follow-up changes of one transaction, grouped by conversation: the conversations
- * are read in one statement; the changes of one conversation apply in order (the second re-reads what the first left).
+ * Keeps rep_day's conversation counters in step with the conversation rows: a new conversation is counted in the
+ * transaction that inserts it (the unique key makes that once), and each later flip of its followed flag moves the
+ * counter in the projection that flips it, under the conversation row's lock.
  */
-export async function syncConversationsFollowed(
-  em: EntityManager,
-  byKey: Map<string, { f: FollowupRef; at: number; change: 'created' | 'deleted' | 'restored' }[]>,
-): Promise<void> {
-  const firsts = [...byKey.values()].map((list) => list[0].f);
-  const rows = new Map<string, ConversationRow>();
-  if (firsts.length) {
-    const found: { companyId: unknown; repId: unknown; customerId: unknown; day: unknown; followupAt: unknown }[] = await em.query(
-      `SELECT companyId, repId, customerId, day, followupAt FROM conversation
-        WHERE ${firsts.map(() => '(companyId = ? AND repId = ? AND customerId = ? AND day = ?)').join(' OR ')}`,
-      firsts.flatMap((f) => [f.companyId, f.authorId, f.customerId, chinaDayOf(f.createdAt)]),
-    );
-    for (const r of found) rows.set(`${Number(r.companyId)}:${Number(r.repId)}:${Number(r.customerId)}:${Number(r.day)}`, { followupAt: r.followupAt });
-  }
-  for (const [key, list] of byKey) {
-    for (const [i, c] of list.entries()) await syncConversationFollowed(em, c.f, c.at, c.change, i === 0 ? { row: rows.get(key) } : undefined);
-  }
+export async function countConversations(em: EntityManager, companyId: number, repId: number, day: number, conversations: number, followed: number, at: number) {
+  await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
+    { companyId, repId, day, conversations, followedConversations: followed, updatedAt: at }, { add: ['conversations', 'followedConversations'] });
 }

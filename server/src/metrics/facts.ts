@@ -1,9 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { JOURNEY_NODES, KPI_WINDOWS, OPEN_LEAD_STATUSES, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled } from '@lifeline/shared';
 import { effectiveSettings, type CompanySettings } from '../companies/settings';
-import { deferWrite, readMany } from '../db/statement-batch';
 import { applyRollupDeltas, rollupDeltas } from './rollup';
-import { dialectOf, marks, num, numOrNull, upsertRows } from './sql';
+import { dialectOf, insertRows, marks, num, numOrNull } from './sql';
 
 const TRIAL_INDEX = journeyIndex('试听体验');
 const HOUR = 3600_000;
@@ -29,34 +28,33 @@ export interface FactSource {
 }
 
 /**
- * Recomputes the lead_fact rows of some leads from their source rows (lead, customer, follow-ups, stays)
- * and writes them. Used by the event subscriber (a few leads, in the change's transaction) and by the
- * migration backfill (batches): one definition of what a fact is. `at` stamps updatedAt (default: lead.updatedAt).
- * `known` holds sources the caller already has in memory (a lead created in this transaction): not re-read;
- * `created` names the leads created in this transaction (no fact to read or lock yet).
+ * Recomputes the lead_fact rows of some leads from their source rows (lead, customer, follow-ups, stays), writes
+ * them and moves the rollups by the difference. Runs in the projector's transaction (and the migration backfill's):
+ * one definition of what a fact is. `at` stamps updatedAt (default: lead.updatedAt). `afterLock` is where race
+ * tests hold the projection (the facts are locked, nothing is written yet).
  */
 export async function refreshLeadFacts(
   em: EntityManager,
   companyId: number,
   leadIds: number[],
-  opts: { at?: number; settings?: CompanySettings; known?: Map<number, FactSource>; created?: Set<number> } = {},
+  opts: { at?: number; settings?: CompanySettings; afterLock?: () => Promise<void> } = {},
 ): Promise<void> {
-  const ids = [...new Set(leadIds)];
+  const ids = [...new Set(leadIds)].sort((a, b) => a - b);
   if (!ids.length) return;
   const settings = opts.settings ?? (await settingsOf(em, companyId));
-  const sources = ids.flatMap((id) => opts.known?.get(id) ?? []);
-  const unknown = ids.filter((id) => !opts.known?.has(id));
-  if (unknown.length) sources.push(...(await loadSources(em, companyId, unknown, opts.created)));
+  const sources = await loadSources(em, companyId, ids);
+  await opts.afterLock?.();
   const rows = sources.map((src) => factRow(companyId, src, settings, opts.at));
   // A stored fact gets an UPDATE of the columns that changed (a save changes a handful of seventy); new facts are
-  // inserted together.
+  // inserted together, by a plain INSERT: a second projector racing for the same new lead fails on the key, rolls
+  // back its rollup deltas with it, and retries against the fact the first one stored.
   const fresh: Record<string, unknown>[] = [];
   for (const [i, row] of rows.entries()) {
     const before = sources[i].before;
     if (!before) fresh.push(row);
     else await updateFact(em, before, row);
   }
-  await upsertRows(em, 'lead_fact', ['leadId'], fresh);
+  await insertRows(em, 'lead_fact', fresh);
   const at = rows.reduce((a, r) => Math.max(a, Number(r.updatedAt)), 0);
   await applyRollupDeltas(em, rollupDeltas(companyId, sources.map((src, i) => ({ before: src.before, after: rows[i] })), settings.levelA, at));
 }
@@ -66,14 +64,13 @@ const sameValue = (a: unknown, b: unknown) => a === b || (a !== null && b !== nu
 async function updateFact(em: EntityManager, before: Record<string, unknown>, row: Record<string, unknown>): Promise<void> {
   const changed = Object.keys(row).filter((c) => c !== 'leadId' && !sameValue(before[c], row[c]));
   if (!changed.length) return;
-  await deferWrite(em, `UPDATE lead_fact SET ${changed.map((c) => `\`${c}\` = ?`).join(', ')} WHERE leadId = ?`, [...changed.map((c) => row[c]), row.leadId]);
+  await em.query(`UPDATE lead_fact SET ${changed.map((c) => `\`${c}\` = ?`).join(', ')} WHERE leadId = ?`, [...changed.map((c) => row[c]), row.leadId]);
 }
 
 /**
- * The leads' facts as stored, locked until commit (MySQL): two transactions refreshing the same lead apply their
- * rollup deltas one after the other, each against the fact the other left, never both against the same old one.
- * By the unique leadId alone: record locks on existing rows only. (Leads created in this transaction have no fact
- * yet and are left out by the caller: a locking read of a missing key would gap-lock where every new fact goes.)
+ * The leads' facts as stored, locked until commit (MySQL), read first: two projections of the same lead apply their
+ * rollup deltas one after the other, each against the fact the other left, and (READ COMMITTED) every read after
+ * the lock sees what the other committed. By the unique leadId alone: record locks on existing rows only.
  */
 function lockFactsQuery(em: EntityManager, ids: number[]) {
   return {
@@ -82,11 +79,10 @@ function lockFactsQuery(em: EntityManager, ids: number[]) {
   };
 }
 
-/** Three reads whatever the number of leads, sent together (they run in the hot path of every save). */
-async function loadSources(em: EntityManager, companyId: number, ids: number[], created?: Set<number>): Promise<FactSource[]> {
-  const lockIds = ids.filter((id) => !created?.has(id));
+/** Three reads whatever the number of leads: the locked facts, then the leads with their customers, then follow-ups and stays. */
+async function loadSources(em: EntityManager, companyId: number, ids: number[]): Promise<FactSource[]> {
   const reads = [
-    ...(lockIds.length ? [lockFactsQuery(em, lockIds)] : []),
+    lockFactsQuery(em, ids),
     {
       sql: `SELECT l.id, l.customerId, l.ownerId, l.orgUnitId, l.channel, l.status, l.journeyNode, l.score, l.createdAt, l.assignedAt,
             l.nextStepDueAt, l.signedAt, l.signedCourse, l.deletedAt, l.updatedAt,
@@ -112,8 +108,10 @@ async function loadSources(em: EntityManager, companyId: number, ids: number[], 
       params: [companyId, ...ids, companyId, ...ids, companyId, ...ids],
     },
   ];
-  const results = await readMany(em, reads);
-  const [locked, leads, events] = lockIds.length ? results : [[], ...results];
+  // One after the other, the lock first: the source reads run once the facts are ours.
+  const results: Record<string, unknown>[][] = [];
+  for (const r of reads) results.push(await em.query(r.sql, r.params));
+  const [locked, leads, events] = results;
   const before = new Map(locked.filter((r) => Number(r.companyId) === companyId).map((r) => [Number(r.leadId), r]));
   if (!leads.length) return [];
   const byLead = new Map<number, FactSource>(leads.map((l) => [Number(l.id), {

@@ -1,15 +1,14 @@
 import type { AppContext } from '../context';
-import { subscribeMetricFacts } from './fact-updater';
 import { metricsRoutes } from './metrics.routes';
+import { subscribeScriptFollowupCounts } from './script-followup-counts';
 
-export { subscribeMetricFacts } from './fact-updater';
-export { refreshLeadFacts } from './facts';
+export { conversationsStep, factsStep } from './projection';
 
 /**
- * Journey facts, KPIs and dashboards. Subscribe after every capability that changes leads inside an event
- * (routing), so the facts are recomputed from the final state of each change.
+ * Journey facts, KPIs and dashboards. Facts, rollups and conversation flags are derived state: the projector
+ * recomputes them after each committed change (`factsStep`, `conversationsStep`, composed in app.ts).
  */
 export function metricsModule(app: AppContext) {
-  subscribeMetricFacts(app);
+  subscribeScriptFollowupCounts(app);
   return { authed: metricsRoutes(app) };
 }

@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import { JOURNEY_NODES, OPEN_LEAD_STATUSES, journeyIndex } from '@lifeline/shared';
-import { deferWrite } from '../db/statement-batch';
 import { dialectOf, marks } from './sql';
 
 /**
@@ -131,7 +130,7 @@ export async function applyRollupDeltas(em: EntityManager, rows: RollupDelta[]):
     const chunk = rows.slice(i, i + 100);
     const insert = `INSERT INTO lead_rollup (${cols.map(q).join(', ')}) VALUES ${chunk.map(() => `(${marks(cols.length)})`).join(', ')}`;
     const sql = mysql ? `${insert} ON DUPLICATE KEY UPDATE ${set}` : `${insert} ON CONFLICT (${KEY_COLS.map(q).join(', ')}) DO UPDATE SET ${set}`;
-    await deferWrite(em, sql, chunk.flatMap((r) => [...KEY_COLS.map((c) => r.key[c]), ...r.sums, r.updatedAt]));
+    await em.query(sql, chunk.flatMap((r) => [...KEY_COLS.map((c) => r.key[c]), ...r.sums, r.updatedAt]));
   }
 }
 

@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import { deferWrite } from '../db/statement-batch';
 
 export type Dialect = 'mysql' | 'sqlite';
 
@@ -57,11 +56,23 @@ async function upsertChunk(
     const set = updatable.map((c) => (add.has(c) ? `${quoted(c)} = ${quoted(c)} + excluded.${quoted(c)}` : `${quoted(c)} = excluded.${quoted(c)}`));
     sql = `${insert} ON CONFLICT (${conflictColumns.map(quoted).join(', ')}) DO UPDATE SET ${set.join(', ')}`;
   }
-  await deferWrite(em, sql, rows.flatMap((row) => cols.map((c) => row[c])));
+  await em.query(sql, rows.flatMap((row) => cols.map((c) => row[c])));
 }
 
 export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** Plain multi-row INSERT (same columns in each row), in statements of up to 200 rows: a duplicate key fails it. */
+export async function insertRows(em: EntityManager, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    const chunk = rows.slice(i, i + 200);
+    const cols = Object.keys(chunk[0]);
+    await em.query(
+      `INSERT INTO \`${table}\` (${cols.map((c) => `\`${c}\``).join(', ')}) VALUES ${chunk.map(() => `(${marks(cols.length)})`).join(', ')}`,
+      chunk.flatMap((row) => cols.map((c) => row[c])),
+    );
+  }
+}
 
 /** Insert a row unless its unique key already exists (then nothing changes). */
 export async function insertIgnore(em: EntityManager, table: string, row: Record<string, unknown>): Promise<void> {
