@@ -114,7 +114,9 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   open.get('/healthz', async (c) => {
     await opts.ds.query('SELECT 1');
     const derived = await projector.health();
-    c.body = { status: derived.failing > 0 ? 'degraded' : 'ok', db: dbKindOf(opts.ds), projector: derived };
+    // ?lagWindow=<seconds> (1-3600, default 60): the window of this process's projection lag figures.
+    const window = Math.min(3600, Math.max(1, Number(c.query.lagWindow) || 60));
+    c.body = { status: derived.failing > 0 ? 'degraded' : 'ok', db: dbKindOf(opts.ds), projector: { ...derived, lagMs: projector.lag(window * 1000) } };
   });
   koa.use(open.routes());
   koa.use(openApiRoutes(opts.config).routes()); // the API's own description: open, no data

@@ -21,9 +21,9 @@ describeEachDb('role rules and tenancy', (kind) => {
     expect(bad.body.error.message).toMatch(/登录/);
   });
 
-  it('health reports the database kind', async () => {
+  it('health reports the database kind and the projector of derived state', async () => {
     const r = await h.req('GET', '/healthz');
-    expect(r.body).toEqual({ status: 'ok', db: kind });
+    expect(r.body).toMatchObject({ status: 'ok', db: kind, projector: { backlog: 0, failing: 0, lastError: null } });
   });
 
   it('dev-login by role signs in the first active user with that role', async () => {

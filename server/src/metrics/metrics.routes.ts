@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import {
@@ -19,9 +20,20 @@ import { resolveScope } from './scope';
 import { recordConversation } from './conversations';
 import { ChannelSpend } from './metrics.entities';
 import { allow } from '../auth/permissions';
+import { watermarkOf } from '../projector/projector';
 
 
-/** Dashboard APIs: every figure computed from lead_fact (kept by events), scoped by role; CSV export audited. */
+/**
+ * A view stamped with the company's projection watermark: derived state holds every change committed before it. A view
+ * with no data in its scope keeps `updatedAt: null` ("暂无数据").
+ */
+async function withWatermark<T extends { updatedAt: number | null }>(em: EntityManager, companyId: number, now: number, view: Promise<T>): Promise<T> {
+  const [result, [row]] = await Promise.all([view, em.query('SELECT MIN(createdAt) AS oldest FROM lead_change WHERE companyId = ?', [companyId])]);
+  if (result.updatedAt === null) return result;
+  return { ...result, updatedAt: watermarkOf(row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest), now) };
+}
+
+/** Dashboard APIs: every figure computed from lead_fact (kept by the projector), scoped by role; CSV export audited. */
 export function metricsRoutes(app: AppContext): Router {
   const r = new Router({ prefix: '/api' });
   const em = () => app.ds.manager;
@@ -29,11 +41,13 @@ export function metricsRoutes(app: AppContext): Router {
   const scoped = (actor: Actor, filter: MetricsFilter, supervisorView: boolean) =>
     resolveScope(em(), actor, filter, { supervisorView, now: now() });
 
+  // "数据更新于": the projector's watermark (every change committed before it is in these figures), not the newest fact.
+  const fresh = <T extends { updatedAt: number | null }>(a: Actor, view: Promise<T>) => withWatermark(em(), a.companyId, now(), view);
   const views = {
-    kpis: async (a: Actor, f: MetricsFilter) => computeKpis(em(), a, await scoped(a, f, false), now()),
-    'lead-health': async (a: Actor, f: MetricsFilter) => computeLeadHealth(em(), a, await scoped(a, f, false), now()),
-    'rep-battle': async (a: Actor, f: MetricsFilter) => computeRepBattle(em(), a, await scoped(a, f, true), now()),
-    'channel-roi': async (a: Actor, f: MetricsFilter) => computeChannelRoi(em(), a, await scoped(a, f, true), now()),
+    kpis: async (a: Actor, f: MetricsFilter) => fresh(a, computeKpis(em(), a, await scoped(a, f, false), now())),
+    'lead-health': async (a: Actor, f: MetricsFilter) => fresh(a, computeLeadHealth(em(), a, await scoped(a, f, false), now())),
+    'rep-battle': async (a: Actor, f: MetricsFilter) => fresh(a, computeRepBattle(em(), a, await scoped(a, f, true), now())),
+    'channel-roi': async (a: Actor, f: MetricsFilter) => fresh(a, computeChannelRoi(em(), a, await scoped(a, f, true), now())),
   };
 
   r.get('/metrics/kpis', async (ctx) => {
@@ -51,7 +65,7 @@ export function metricsRoutes(app: AppContext): Router {
   r.get('/metrics/journey-heat', allow('metrics.team'), async (ctx) => {
     const actor = actorOf(ctx);
     const { by, ...filter } = parseInput(heatQuerySchema.strict(), ctx.query);
-    ctx.body = await computeJourneyHeat(em(), actor, await scoped(actor, filter, true), by, now());
+    ctx.body = await fresh(actor, computeJourneyHeat(em(), actor, await scoped(actor, filter, true), by, now()));
   });
   r.get('/metrics/drill', allow('metrics.team'), async (ctx) => {
     const actor = actorOf(ctx);
@@ -66,7 +80,7 @@ export function metricsRoutes(app: AppContext): Router {
     let scope;
     if (view === 'journey-heat') {
       const s = await scoped(actor, filter, true);
-      const heat = await computeJourneyHeat(em(), actor, s, by, now());
+      const heat = await fresh(actor, computeJourneyHeat(em(), actor, s, by, now()));
       rows = journeyHeatCsv(heat);
       scope = heat.scope;
     } else {

@@ -7,7 +7,12 @@ interface Claimed {
   id: number;
   companyId: number;
   leadId: number;
+  /** When the business transaction recorded the change (just before its commit). */
+  createdAt: number;
 }
+
+/** Lag samples kept for the health endpoint: change recorded → its projection committed. */
+const LAG_SAMPLES = 20_000;
 
 export interface ProjectorOptions {
   /** Changes claimed at once (one transaction per company among them). */
@@ -35,6 +40,8 @@ export class Projector {
   private running: Promise<number> | null = null;
   /** Since start: for the health endpoint and benchmarks. */
   readonly stats = { batches: 0, leads: 0, failures: 0, lastError: null as string | null, lastErrorAt: null as number | null };
+  /** [projectedAt, lagMs] of this process's recent projections, oldest first. */
+  private readonly lags: [number, number][] = [];
 
   constructor(private readonly app: AppContext, private readonly steps: ProjectionStep[], opts: ProjectorOptions = {}) {
     this.opts = { ...DEFAULTS, ...opts };
@@ -94,11 +101,11 @@ export class Projector {
         WHERE id IN (${marks}) AND (leaseUntil IS NULL OR leaseUntil < ?)`,
       [holder, now + this.opts.leaseMs, ...ids, now],
     );
-    const mine: { id: number; companyId: number; leadId: number }[] = await this.app.ds.query(
-      `SELECT id, companyId, leadId FROM lead_change WHERE id IN (${marks}) AND leaseOwner = ?`,
+    const mine: Record<keyof Claimed, unknown>[] = await this.app.ds.query(
+      `SELECT id, companyId, leadId, createdAt FROM lead_change WHERE id IN (${marks}) AND leaseOwner = ?`,
       [...ids, holder],
     );
-    return mine.map((m) => ({ id: Number(m.id), companyId: Number(m.companyId), leadId: Number(m.leadId) }));
+    return mine.map((m) => ({ id: Number(m.id), companyId: Number(m.companyId), leadId: Number(m.leadId), createdAt: Number(m.createdAt) }));
   }
 
   /** The whole batch in one transaction; if that fails, lead by lead, so one broken lead holds back no other. */
@@ -132,6 +139,9 @@ export class Projector {
     }, 'projector.batch');
     this.stats.batches++;
     this.stats.leads += leadIds.length;
+    const done = this.app.clock.now();
+    for (const c of changes) this.lags.push([done, done - c.createdAt]);
+    if (this.lags.length > LAG_SAMPLES) this.lags.splice(0, this.lags.length - LAG_SAMPLES);
   }
 
   /** Released for a retry after a backoff that doubles per attempt (1 s … 60 s), with the error kept on the rows. */
@@ -149,6 +159,14 @@ export class Projector {
       `UPDATE lead_change SET leaseOwner = NULL, leaseUntil = ?, lastError = ? WHERE id IN (${ids.map(() => '?').join(', ')}) AND leaseOwner = ?`,
       [now + backoff, message, ...ids, holder],
     );
+  }
+
+  /** Change recorded → projection committed, for this process's projections of the last `windowMs`. */
+  lag(windowMs: number): { count: number; p50: number | null; p99: number | null; max: number | null } {
+    const since = this.app.clock.now() - windowMs;
+    const xs = this.lags.filter(([at]) => at >= since).map(([, lag]) => lag).sort((a, b) => a - b);
+    const at = (q: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)] : null);
+    return { count: xs.length, p50: at(0.5), p99: at(0.99), max: xs.length ? xs[xs.length - 1] : null };
   }
 
   /** What the health endpoint shows: the backlog, its oldest change, and changes whose projection keeps failing. */

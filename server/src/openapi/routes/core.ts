@@ -8,7 +8,8 @@ const KEY_ROLES = ['supervisor', 'admin'] as const;
 
 export const systemRoutes: RouteDoc[] = [
   { method: 'get', path: '/healthz', tag: 'system', summary: '健康检查 Health check', auth: 'none', roles: 'anyone',
-    success: ok('`{"status":"ok","db":"sqlite"|"mysql"}`'), errors: [] },
+    description: '`projector`：派生数据（看板事实、汇总、会话标记、提醒计时器）的积压、最早未投影变更、失败数、水位线，以及本进程最近 `lagWindow` 秒（默认 60）的投影延迟。有投影持续失败时 `status` 为 `degraded`。',
+    success: ok('`{"status":"ok"|"degraded","db":"sqlite"|"mysql","projector":{backlog, oldestChangeAt, failing, watermark, lastError, lagMs:{count,p50,p99,max}}}`'), errors: [] },
   { method: 'get', path: '/api/openapi.json', tag: 'system', summary: 'OpenAPI 3.1 文档 This document', auth: 'none', roles: 'anyone',
     success: ok('本文档（由 shared/ 的 zod 校验规则生成）'), errors: [] },
   { method: 'get', path: '/api/docs', tag: 'system', summary: '接口文档页面 Readable API reference', auth: 'none', roles: 'anyone',
