@@ -78,10 +78,12 @@ async function syncLeadTimers(em: EntityManager, lead: Lead, grade: string | nul
 }
 
 /** Syncs the timers of some leads of one company: locks their rows first, then reads the leads as committed. */
-export async function syncTimers(em: EntityManager, companyId: number, leadIds: number[], now: number, afterLock?: () => Promise<void>): Promise<void> {
+export async function syncTimers(
+  em: EntityManager, companyId: number, leadIds: number[], now: number, opts: { settings?: AlarmSettings; afterLock?: () => Promise<void> } = {},
+): Promise<void> {
   const locked = await lockTimers(em, leadIds);
-  await afterLock?.();
-  const settings = await companyAlarmSettings(em, companyId);
+  await opts.afterLock?.();
+  const settings = opts.settings ?? (await companyAlarmSettings(em, companyId));
   const leads = [...(await findByIds(em, Lead, leadIds)).values()].filter((l) => l.companyId === companyId);
   const grades = await gradesOf(em, leads);
   for (const lead of leads) await syncLeadTimers(em, lead, grades.get(lead.customerId) ?? null, locked.get(lead.id) ?? [], now, settings);
@@ -96,7 +98,9 @@ export async function syncTimers(em: EntityManager, companyId: number, leadIds: 
 export function timersStep(app: Pick<AppContext, 'checkpoints'>): ProjectionStep {
   return {
     name: 'alarm timers',
-    project: (em, b) => syncTimers(em, b.companyId, b.leadIds, b.now, () => app.checkpoints.reach('timers:afterRead')),
+    project: (em, b) => syncTimers(em, b.companyId, b.leadIds, b.now, {
+      settings: alarmSettings(b.companySettings.alarms), afterLock: () => app.checkpoints.reach('timers:afterRead'),
+    }),
   };
 }
 

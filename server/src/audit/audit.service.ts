@@ -49,7 +49,12 @@ export class Audit {
   }
 
   async write(entity: string, entityId: number, action: AuditAction, changes: FieldChange[]): Promise<void> {
-    const rows = changes.map((c) => ({
+    await this.writeAll([{ entity, entityId, action, changes }]);
+  }
+
+  /** Several records' changes in one INSERT (a follow-up save audits the follow-up and its lead). */
+  async writeAll(records: { entity: string; entityId: number; action: AuditAction; changes: FieldChange[] }[]): Promise<void> {
+    const rows = records.flatMap(({ entity, entityId, action, changes }) => changes.map((c) => ({
       companyId: this.ctx.companyId,
       entity,
       entityId,
@@ -60,7 +65,7 @@ export class Audit {
       actorId: this.ctx.actorId,
       at: this.ctx.at,
       requestId: this.ctx.requestId ?? null,
-    }));
+    })));
     await insertRowsPlain(this.em, AuditLog, rows);
   }
 }

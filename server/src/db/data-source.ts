@@ -23,6 +23,38 @@ export function resolveDbTarget(databaseUrl: string | undefined, sqlitePath: str
   throw new Error('DATABASE_URL must start with mysql:// (or sqlite:<file>)');
 }
 
+/**
+ * The isolation level of every MySQL/MariaDB transaction, set here and only here: on each pooled connection as it
+ * opens (`IsolatedDataSource`), so no transaction pays a round trip for it. `Tx` (db/tx.ts) is the one way to open a
+ * transaction; eslint forbids `DataSource.transaction` and `startTransaction` elsewhere.
+ *
+ * READ COMMITTED: every statement reads the newest committed rows, and a locking read (`FOR UPDATE`) returns the row
+ * as it is once the lock is granted. Under REPEATABLE READ (the server default) a transaction's plain reads keep the
+ * snapshot of its first read, so code that locks a row and then reads related rows can compute from a state that is
+ * already gone (the stale-fact race of issue 15). Business transactions lock the rows they change first; the
+ * projector locks the derived rows it will write first, then reads the sources. READ COMMITTED also takes no gap
+ * locks, so outbox rows and follow-ups inserted by many writers never wait on each other.
+ */
+export const MYSQL_ISOLATION = 'READ COMMITTED';
+
+interface PoolWithEvents {
+  on(event: 'connection', listener: (conn: { query(sql: string): unknown }) => void): void;
+}
+
+/** A DataSource whose MySQL connections all run at MYSQL_ISOLATION. */
+class IsolatedDataSource extends DataSource {
+  override async initialize(): Promise<this> {
+    await super.initialize();
+    if (this.options.type !== 'mysql') return this;
+    const sql = `SET SESSION TRANSACTION ISOLATION LEVEL ${MYSQL_ISOLATION}`;
+    // Connections opened from now on, before they serve anything (a connection runs its commands in order)…
+    ((this.driver as unknown as { pool: PoolWithEvents }).pool).on('connection', (conn) => void conn.query(sql));
+    // …and the one the driver opened to check the server, the pool's only connection so far.
+    await this.query(sql);
+    return this;
+  }
+}
+
 export function createDataSource(target: DbTarget, opts: { logging?: boolean; poolSize?: number } = {}): DataSource {
   const common = {
     entities: ENTITIES,
@@ -57,12 +89,10 @@ export function createDataSource(target: DbTarget, opts: { logging?: boolean; po
       bigNumberStrings: false,
       poolSize: opts.poolSize ?? 20,
       // trace: false — mysql2 otherwise captures a stack trace for every query (measurable CPU per request).
-      // multipleStatements: transactions send queued writes with their next statement (see statement-batch.ts);
-      // values still go through placeholders only.
-      extra: { connectionLimit: opts.poolSize ?? 20, waitForConnections: true, trace: false, multipleStatements: true },
+      extra: { connectionLimit: opts.poolSize ?? 20, waitForConnections: true, trace: false },
     };
   }
-  return new DataSource(options);
+  return new IsolatedDataSource(options);
 }
 
 export function dbKindOf(ds: DataSource): DbKind {

@@ -3,25 +3,14 @@ import { dbKindOf } from './data-source';
 import { isDeadlock, isUniqueViolation } from './errors';
 import { NO_CHECKPOINTS, type Checkpoints, type TxLabel } from '../checkpoints';
 
-/**
- * The isolation level of every MySQL/MariaDB transaction, set here and only here (`Tx` is the one way to open a
- * transaction; eslint forbids `DataSource.transaction` and `startTransaction` elsewhere).
- *
- * READ COMMITTED: every statement reads the newest committed rows, and a locking read (`FOR UPDATE`) returns the row
- * as it is once the lock is granted. Under REPEATABLE READ a transaction's plain reads keep the snapshot of its first
- * read, so code that locks a row and then reads related rows can compute from a state that is already gone (the
- * stale-fact race of issue 15). Business transactions lock the rows they change first; the projector locks the
- * derived rows it will write first, then reads the sources. READ COMMITTED also takes no gap locks on plain
- * inserts, so outbox rows and follow-ups from many writers never wait on each other.
- */
-export const MYSQL_ISOLATION = 'READ COMMITTED' as const;
 
 /**
  * One way to run a unit of work atomically on both databases.
  *
  * TypeORM's better-sqlite3 driver shares a single query runner, so two concurrent
  * `dataSource.transaction()` calls would silently nest (the second becomes a SAVEPOINT of the first).
- * SQLite has one writer anyway, so on SQLite we queue transactions; on MySQL they run in parallel.
+ * SQLite has one writer anyway, so on SQLite we queue transactions; on MySQL they run in parallel, at READ COMMITTED
+ * (`MYSQL_ISOLATION` in data-source.ts says why).
  */
 export class Tx {
   private tail: Promise<unknown> = Promise.resolve();
@@ -47,7 +36,7 @@ export class Tx {
   private async runMysql<T>(unit: (em: EntityManager) => Promise<T>): Promise<T> {
     const qr = this.ds.createQueryRunner();
     try {
-      await qr.startTransaction(MYSQL_ISOLATION);
+      await qr.startTransaction(); // at MYSQL_ISOLATION: every connection is set to it as it opens (data-source.ts)
       const result = await unit(qr.manager);
       await qr.commitTransaction();
       return result;

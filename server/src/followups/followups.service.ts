@@ -282,8 +282,10 @@ export class FollowupService {
     await updateById(em, Lead, lead.id, { ...patch, updatedAt: now });
 
     const audit = new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now });
-    await audit.created('followup', followup.id, followup);
-    await audit.changed('lead', lead.id, changes);
+    await audit.writeAll([
+      { entity: 'followup', entityId: followup.id, action: 'create', changes: [{ field: '*', before: null, after: followup }] },
+      { entity: 'lead', entityId: lead.id, action: 'update', changes },
+    ]);
     if (node !== lead.journeyNode) {
       await recordJourneyStep(em, {
         companyId: actor.companyId, leadId: lead.id, fromNode: lead.journeyNode, toNode: node, at: now,

@@ -3,6 +3,7 @@ import { chinaDayOf, chinaDayStart, dayString } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { ProjectionStep } from '../projector/step';
 import { refreshLeadFacts } from './facts';
+import { effectiveSettings } from '../companies/settings';
 import { countConversations } from './conversations';
 import { marks } from './sql';
 
@@ -10,7 +11,9 @@ import { marks } from './sql';
 export function factsStep(app: Pick<AppContext, 'checkpoints'>): ProjectionStep {
   return {
     name: 'facts',
-    project: (em, b) => refreshLeadFacts(em, b.companyId, b.leadIds, { at: b.now, afterLock: () => app.checkpoints.reach('facts:afterLock') }),
+    project: (em, b) => refreshLeadFacts(em, b.companyId, b.leadIds, {
+      at: b.now, settings: effectiveSettings(b.companySettings), afterLock: () => app.checkpoints.reach('facts:afterLock'),
+    }),
   };
 }
 

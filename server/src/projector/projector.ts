@@ -131,7 +131,9 @@ export class Projector {
     const leadIds = [...new Set(changes.map((c) => c.leadId))].sort((a, b) => a - b);
     const ids = changes.map((c) => c.id);
     await this.app.tx.runRetryingUnique(async (em) => {
-      const batch: LeadBatch = { companyId, leadIds, now: this.app.clock.now() };
+      const [company] = await em.query('SELECT settings FROM company WHERE id = ?', [companyId]);
+      const companySettings = company?.settings ? (JSON.parse(company.settings) as Record<string, unknown>) : {};
+      const batch: LeadBatch = { companyId, leadIds, now: this.app.clock.now(), companySettings };
       for (const step of this.steps) await step.project(em, batch);
       await this.app.checkpoints.reach('projector:beforeDelete');
       // Only our claims: a claim that lapsed and was retaken is the new holder's to delete (it projects again).

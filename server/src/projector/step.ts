@@ -6,6 +6,8 @@ export interface LeadBatch {
   /** Distinct, ascending: every step locks in this order, so two projections never wait on each other crosswise. */
   leadIds: number[];
   now: number;
+  /** The company's stored settings (company.settings, parsed), read once per batch; steps apply their own defaults. */
+  companySettings: Record<string, unknown>;
 }
 
 /**
