@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { EntityManager } from 'typeorm';
 import type { DomainEvent } from '../../server/src/events/domain-events';
 import { describeEachDb, Harness, TEST_NOW } from '../support/harness';
 
@@ -9,7 +10,10 @@ describeEachDb('domain events run inside the change', (kind) => {
   let failAtCommit = false;
   beforeAll(async () => {
     await h.start();
-    h.app.events.on(async (em, e) => {
+    h.app.events.on(async (em, emitted) => {
+      for (const { event: e } of emitted) await check(em, e);
+    });
+    const check = async (em: EntityManager, e: DomainEvent) => {
       seen.push(e.type);
       // A subscriber writes in the same transaction: prove it by reading its own uncommitted row.
       if (e.type === 'followup.created') {
@@ -25,7 +29,7 @@ describeEachDb('domain events run inside the change', (kind) => {
         expect(Number(row.n)).toBeGreaterThan(0);
         throw new Error('last subscriber failed');
       }
-    });
+    };
   });
   afterAll(() => h.stop());
 

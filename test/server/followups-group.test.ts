@@ -21,8 +21,9 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
 
   beforeAll(async () => {
     await h.start();
-    h.app.events.on(async (_em, event) => {
-      if (gate && event.type === 'followup.created' && event.followup.leadId === heldLead) {
+    h.app.events.on(async (_em, emitted) => {
+      const held = emitted.some(({ event }) => event.type === 'followup.created' && event.followup.leadId === heldLead);
+      if (gate && held) {
         holding?.();
         await gate;
       }

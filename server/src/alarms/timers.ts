@@ -3,7 +3,7 @@ import { ALARM_RULES, alarmSettings, desiredTimers, type AlarmSettings, type Lea
 import type { AppContext } from '../context';
 import { Lead } from '../leads/lead.entity';
 import { Company } from '../companies/company.entity';
-import { findByIds, insertRowsPlain, updateById } from '../db/rows';
+import { findByIds, insertRowsPlain, updateManyById } from '../db/rows';
 import type { ProjectionStep } from '../projector/step';
 import { AlarmTimer } from './alarm.entities';
 
@@ -53,28 +53,33 @@ async function gradesOf(em: EntityManager, leads: Lead[]): Promise<Map<number, s
  * ones cancelled, moved ones re-armed. A timer that already fired for the same due time stays fired (no second alarm
  * for the same deadline); a fired one whose deadline was satisfied or moved has its undelivered cards withdrawn.
  */
-async function syncLeadTimers(em: EntityManager, lead: Lead, grade: string | null, rows: TimerRow[], now: number, s: AlarmSettings): Promise<void> {
+interface TimerWrites {
+  arm: Partial<AlarmTimer>[];
+  update: { id: number; patch: Partial<AlarmTimer> }[];
+  /** Fired timers whose deadline was met or moved: their undelivered cards are withdrawn. */
+  withdraw: number[];
+}
+
+function syncLeadTimers(lead: Lead, grade: string | null, rows: TimerRow[], now: number, s: AlarmSettings, out: TimerWrites): void {
   const want = desiredTimers(leadAlarmState(lead, grade), s);
   const byRule = new Map(rows.map((r) => [r.rule, r]));
-  const arm: Partial<AlarmTimer>[] = [];
+  const arm = out.arm;
   for (const rule of ALARM_RULES) {
     const due = want[rule];
     const row = byRule.get(rule);
     // A fired alarm still waiting for delivery (quiet hours, retries) is withdrawn once its deadline is satisfied or moved.
-    if (row && row.state === 'fired' && due !== row.dueAt) await withdrawUndelivered(em, row.id, now);
+    if (row && row.state === 'fired' && due !== row.dueAt) out.withdraw.push(row.id);
     if (due === undefined) {
-      if (row && row.state === 'pending') await updateById(em, AlarmTimer, row.id, { state: 'cancelled', leaseOwner: null, leaseUntil: null, updatedAt: now });
+      if (row && row.state === 'pending') out.update.push({ id: row.id, patch: { state: 'cancelled', leaseOwner: null, leaseUntil: null, updatedAt: now } });
       continue;
     }
     if (!row) {
       arm.push({ companyId: lead.companyId, leadId: lead.id, rule, dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, firedAt: null, createdAt: now, updatedAt: now });
     } else if (row.dueAt !== due || row.state === 'cancelled') {
       if (row.state === 'fired' && row.dueAt === due) continue;
-      await updateById(em, AlarmTimer, row.id, { dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, updatedAt: now });
+      out.update.push({ id: row.id, patch: { dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, updatedAt: now } });
     }
   }
-  // New deadlines in one statement: an intake arms up to three.
-  await insertRowsPlain(em, AlarmTimer, arm);
 }
 
 /** Syncs the timers of some leads of one company: locks their rows first, then reads the leads as committed. */
@@ -86,7 +91,12 @@ export async function syncTimers(
   const settings = opts.settings ?? (await companyAlarmSettings(em, companyId));
   const leads = [...(await findByIds(em, Lead, leadIds)).values()].filter((l) => l.companyId === companyId);
   const grades = await gradesOf(em, leads);
-  for (const lead of leads) await syncLeadTimers(em, lead, grades.get(lead.customerId) ?? null, locked.get(lead.id) ?? [], now, settings);
+  const writes: TimerWrites = { arm: [], update: [], withdraw: [] };
+  for (const lead of leads) syncLeadTimers(lead, grades.get(lead.customerId) ?? null, locked.get(lead.id) ?? [], now, settings, writes);
+  // A statement per kind of write, however many leads.
+  await withdrawUndelivered(em, writes.withdraw, now);
+  await updateManyById(em, AlarmTimer, writes.update);
+  await insertRowsPlain(em, AlarmTimer, writes.arm);
 }
 
 /**
@@ -104,11 +114,12 @@ export function timersStep(app: Pick<AppContext, 'checkpoints'>): ProjectionStep
   };
 }
 
-/** Cancels the timer's alarm cards still waiting for delivery; queued with the transaction's next statement. */
-async function withdrawUndelivered(em: EntityManager, timerId: number, now: number): Promise<void> {
+/** Cancels the timers' alarm cards still waiting for delivery. */
+async function withdrawUndelivered(em: EntityManager, timerIds: number[], now: number): Promise<void> {
+  if (!timerIds.length) return;
   await em.query(`UPDATE alarm_message SET state = 'cancelled', lastError = ?, leaseOwner = NULL, leaseUntil = NULL, updatedAt = ?
-      WHERE kind = 'card' AND state = 'pending' AND alarmId IN (SELECT id FROM alarm WHERE timerId = ?)`,
-    ['线索已处理，提醒撤回', now, timerId]);
+      WHERE kind = 'card' AND state = 'pending' AND alarmId IN (SELECT id FROM alarm WHERE timerId IN (${timerIds.map(() => '?').join(', ')}))`,
+    ['线索已处理，提醒撤回', now, ...timerIds]);
 }
 
 /**

@@ -32,6 +32,31 @@ export function diffFields<T extends object>(current: T, patch: Partial<T>): Fie
   return changes;
 }
 
+/** What changed on one record: a create is one change with field '*' holding the whole new record. */
+export interface AuditRecord {
+  entity: string;
+  entityId: number;
+  action: AuditAction;
+  changes: FieldChange[];
+}
+
+/** The audit rows of several requests (each with its own actor and time) in one INSERT: a group of saves. */
+export async function writeAudits(em: EntityManager, entries: { ctx: AuditContext; records: AuditRecord[] }[]): Promise<void> {
+  const rows = entries.flatMap(({ ctx, records }) => records.flatMap(({ entity, entityId, action, changes }) => changes.map((c) => ({
+    companyId: ctx.companyId,
+    entity,
+    entityId,
+    action,
+    field: c.field,
+    before: enc(c.before),
+    after: enc(c.after),
+    actorId: ctx.actorId,
+    at: ctx.at,
+    requestId: ctx.requestId ?? null,
+  }))));
+  await insertRowsPlain(em, AuditLog, rows);
+}
+
 /**
  * Writes audit rows in the caller's transaction, so a change and its audit trail commit or fail together
  * (one INSERT per change, however many fields it touched).
@@ -53,19 +78,7 @@ export class Audit {
   }
 
   /** Several records' changes in one INSERT (a follow-up save audits the follow-up and its lead). */
-  async writeAll(records: { entity: string; entityId: number; action: AuditAction; changes: FieldChange[] }[]): Promise<void> {
-    const rows = records.flatMap(({ entity, entityId, action, changes }) => changes.map((c) => ({
-      companyId: this.ctx.companyId,
-      entity,
-      entityId,
-      action,
-      field: c.field,
-      before: enc(c.before),
-      after: enc(c.after),
-      actorId: this.ctx.actorId,
-      at: this.ctx.at,
-      requestId: this.ctx.requestId ?? null,
-    })));
-    await insertRowsPlain(this.em, AuditLog, rows);
+  async writeAll(records: AuditRecord[]): Promise<void> {
+    await writeAudits(this.em, [{ ctx: this.ctx, records }]);
   }
 }

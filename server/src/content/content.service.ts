@@ -33,12 +33,14 @@ export class ContentService {
   constructor(private readonly app: AppContext) {}
 
   subscribe(): void {
-    this.app.events.on(async (em, event, meta) => {
-      const tagsTouched = event.type === 'lead.created'
-        || (event.type === 'lead.updated' && event.changes.some((c) => c.field === 'customer.tags'));
-      // A new lead brings its customer (no re-read); a tag edit re-reads the stored tags.
-      const known = event.type === 'lead.created' ? event.customer.tags ?? [] : undefined;
-      if (tagsTouched) await this.queueForCustomer(em, event.lead.companyId, event.lead.customerId, meta.at, meta.actorId, meta.requestId, known);
+    this.app.events.on(async (em, emitted) => {
+      for (const { event, meta } of emitted) {
+        const tagsTouched = event.type === 'lead.created'
+          || (event.type === 'lead.updated' && event.changes.some((c) => c.field === 'customer.tags'));
+        // A new lead brings its customer (no re-read); a tag edit re-reads the stored tags.
+        const known = event.type === 'lead.created' ? event.customer.tags ?? [] : undefined;
+        if (tagsTouched) await this.queueForCustomer(em, event.lead.companyId, event.lead.customerId, meta.at, meta.actorId, meta.requestId, known);
+      }
     });
   }
 

@@ -151,6 +151,38 @@ export async function updateById<T extends ObjectLiteral>(em: EntityManager, tar
   await em.query(sql, [...cols.map((c, i) => toDb(c, patch[props[i]])), id]);
 }
 
+/**
+ * UPDATE several rows by id in one statement per set of properties (`SET c = CASE id WHEN … THEN … END`): a group of
+ * saves updates its leads together. One row alone is a plain `updateById`.
+ */
+export async function updateManyById<T extends ObjectLiteral>(
+  em: EntityManager, target: EntityTarget<T>, rows: { id: number; patch: Partial<T> }[],
+): Promise<void> {
+  const m = meta(em, target);
+  const groups = new Map<string, { props: string[]; rows: { id: number; patch: Partial<T> }[] }>();
+  for (const r of rows) {
+    const props = Object.keys(r.patch).filter((p) => r.patch[p] !== undefined).sort();
+    if (!props.length) continue;
+    const key = props.join(',');
+    const g = groups.get(key) ?? { props, rows: [] };
+    g.rows.push(r);
+    groups.set(key, g);
+  }
+  const pk = q(m.primaryColumns[0].databaseName);
+  for (const { props, rows: group } of groups.values()) {
+    if (group.length === 1) {
+      await updateById(em, target, group[0].id, group[0].patch);
+      continue;
+    }
+    const cols = props.map((p) => column(m, p));
+    const whens = group.map(() => 'WHEN ? THEN ?').join(' ');
+    const sql = `UPDATE ${q(m.tableName)} SET ${cols.map((c) => `${q(c.databaseName)} = CASE ${pk} ${whens} END`).join(', ')}
+      WHERE ${pk} IN (${group.map(() => '?').join(', ')})`;
+    const params = cols.flatMap((c, i) => group.flatMap((r) => [r.id, toDb(c, r.patch[props[i]])]));
+    await em.query(sql, [...params, ...group.map((r) => r.id)]);
+  }
+}
+
 /** INSERT rows (same properties in each) whose generated ids nobody reads, in one statement. */
 export async function insertRowsPlain<T extends ObjectLiteral>(em: EntityManager, target: EntityTarget<T>, rows: Partial<T>[]): Promise<void> {
   if (!rows.length) return;

@@ -28,8 +28,17 @@ export interface EventMeta {
   companySettings?: object;
 }
 
-/** Runs inside the transaction of the change: what a handler writes commits or rolls back with it. */
-export type DomainEventHandler = (em: EntityManager, event: DomainEvent, meta: EventMeta) => Promise<void>;
+/** One event as emitted, with its context. */
+export interface Emitted {
+  event: DomainEvent;
+  meta: EventMeta;
+}
+
+/**
+ * Runs inside the transaction of the change: what a handler writes commits or rolls back with it. A handler gets every
+ * event of one `emitAll` at once (a group commit emits one per save), in order, so it can write them in one statement.
+ */
+export type DomainEventHandler = (em: EntityManager, emitted: readonly Emitted[]) => Promise<void>;
 
 /**
  * In-transaction domain events. Capabilities that react to lead changes (alarm timers, routing,
@@ -43,7 +52,13 @@ export class DomainEvents {
     this.handlers.push(handler);
   }
 
-  async emit(em: EntityManager, event: DomainEvent, meta: EventMeta): Promise<void> {
-    for (const h of this.handlers) await h(em, event, meta);
+  emit(em: EntityManager, event: DomainEvent, meta: EventMeta): Promise<void> {
+    return this.emitAll(em, [{ event, meta }]);
+  }
+
+  /** Several events of one transaction; each handler runs once with all of them, handlers one after the other. */
+  async emitAll(em: EntityManager, emitted: readonly Emitted[]): Promise<void> {
+    if (!emitted.length) return;
+    for (const h of this.handlers) await h(em, emitted);
   }
 }

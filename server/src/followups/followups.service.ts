@@ -4,13 +4,13 @@ import { nextJourneyNode, type FollowupCreateBody } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { KEY_FIELD_ROLES } from '../auth/actor';
-import { Audit, diffFields } from '../audit/audit.service';
-import { recordJourneyStep } from '../journey/journey-step';
+import { Audit, diffFields, writeAudits, type AuditRecord } from '../audit/audit.service';
+import { recordJourneySteps, type JourneyStep } from '../journey/journey-step';
 import { Lead } from '../leads/lead.entity';
 import { canWriteLead } from '../leads/lead-scope';
 import { visibleLead, type LeadService } from '../leads/leads.service';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors';
-import { findById, findByIds, insertRow, insertRows, updateById } from '../db/rows';
+import { findById, findByIds, insertRow, insertRows, updateManyById } from '../db/rows';
 import { isDeadlock } from '../db/tx';
 import { GroupCommit, type Outcome } from '../db/group-commit';
 import { Followup } from './followup.entity';
@@ -186,7 +186,8 @@ export class FollowupService {
       const ready = order.filter((i) => checked[i] && !repeats.has(i));
       const rows = ready.map((i) => this.build(em, saves[i], checked[i]!));
       await insertRows(em, Followup, rows);
-      for (const [k, i] of ready.entries()) outcomes[i] = { value: await this.finish(em, saves[i], checked[i]!, rows[k]) };
+      const results = await this.finishAll(em, ready.map((i, k) => ({ s: saves[i], c: checked[i]!, followup: rows[k] })));
+      ready.forEach((i, k) => { outcomes[i] = { value: results[k] }; });
     }, 'followup.saveGroup');
     return outcomes;
   }
@@ -233,7 +234,8 @@ export class FollowupService {
   /** The writes of a checked save, in the caller's transaction. */
   private async apply(em: EntityManager, s: SaveRequest, c: Checked): Promise<FollowupResult> {
     const followup = await insertRow(em, Followup, this.build(em, s, c));
-    return this.finish(em, s, c, followup);
+    const [result] = await this.finishAll(em, [{ s, c, followup }]);
+    return result;
   }
 
   /** The follow-up row a checked save stores (no id yet). */
@@ -260,11 +262,10 @@ export class FollowupService {
     });
   }
 
-  /** Everything a stored follow-up changes: the lead, its audit trail, its journey, and the events' hooks. */
-  private async finish(em: EntityManager, s: SaveRequest, c: Checked, followup: Followup): Promise<FollowupResult> {
-    const { actor, body, requestId } = s;
+  /** The lead patch, audit records and journey step of one stored follow-up (no IO). */
+  private plan(s: SaveRequest, c: Checked, followup: Followup) {
+    const { actor, body } = s;
     const { lead, now, signing, nextStepAt } = c;
-
     const node = nextJourneyNode(lead.journeyNode, body.action, actor.settings.actionNodeRules);
     const status = signing ? 'won' : lead.status === 'pending' || lead.status === 'assigned' ? 'following' : lead.status;
     const patch: Partial<Lead> = {
@@ -278,26 +279,38 @@ export class FollowupService {
       claimedAt: lead.claimedAt ?? (lead.ownerId === actor.id ? now : null),
       ...(signing ? { signedAt: lead.signedAt ?? now, signedCourse: body.signedCourse! } : {}),
     };
-    const changes = diffFields(lead, patch);
-    await updateById(em, Lead, lead.id, { ...patch, updatedAt: now });
-
-    const audit = new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now });
-    await audit.writeAll([
+    const records: AuditRecord[] = [
       { entity: 'followup', entityId: followup.id, action: 'create', changes: [{ field: '*', before: null, after: followup }] },
-      { entity: 'lead', entityId: lead.id, action: 'update', changes },
-    ]);
-    if (node !== lead.journeyNode) {
-      await recordJourneyStep(em, {
-        companyId: actor.companyId, leadId: lead.id, fromNode: lead.journeyNode, toNode: node, at: now,
-        actorId: actor.id, followupId: followup.id, scriptId: followup.scriptId,
-      });
-    }
-    const leadBefore = { ...lead };
-    Object.assign(lead, patch, { updatedAt: now });
-    await this.app.events.emit(em, { type: 'followup.created', followup, lead, leadBefore }, {
-      companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings,
+      { entity: 'lead', entityId: lead.id, action: 'update', changes: diffFields(lead, patch) },
+    ];
+    const step: JourneyStep | null = node === lead.journeyNode ? null : {
+      companyId: actor.companyId, leadId: lead.id, fromNode: lead.journeyNode, toNode: node, at: now,
+      actorId: actor.id, followupId: followup.id, scriptId: followup.scriptId,
+    };
+    return { patch: { ...patch, updatedAt: now }, records, step };
+  }
+
+  /**
+   * Everything stored follow-ups change: their leads, audit trails, journeys, and the events' subscribers (the outbox
+   * among them), a statement per kind of write however many saves share the transaction.
+   */
+  private async finishAll(em: EntityManager, items: { s: SaveRequest; c: Checked; followup: Followup }[]): Promise<FollowupResult[]> {
+    const plans = items.map(({ s, c, followup }) => this.plan(s, c, followup));
+    await updateManyById(em, Lead, items.map(({ c }, i) => ({ id: c.lead.id, patch: plans[i].patch })));
+    await writeAudits(em, items.map(({ s, c }, i) => ({
+      ctx: { companyId: s.actor.companyId, actorId: s.actor.id, requestId: s.requestId, at: c.now }, records: plans[i].records,
+    })));
+    await recordJourneySteps(em, plans.flatMap((p) => (p.step ? [p.step] : [])));
+    const emitted = items.map(({ s, c, followup }, i) => {
+      const leadBefore = { ...c.lead };
+      Object.assign(c.lead, plans[i].patch);
+      return {
+        event: { type: 'followup.created' as const, followup, lead: c.lead, leadBefore },
+        meta: { companyId: s.actor.companyId, actorId: s.actor.id, at: c.now, requestId: s.requestId, companySettings: s.actor.settings },
+      };
     });
-    return { status: 201, replayed: false, body: { ...followupView(followup), lead: summary(lead) } };
+    await this.app.events.emitAll(em, emitted);
+    return items.map(({ followup, c }) => ({ status: 201, replayed: false, body: { ...followupView(followup), lead: summary(c.lead) } }));
   }
 
   async listForLead(actor: Actor, leadId: number) {

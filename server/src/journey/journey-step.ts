@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { insertRowsPlain, updateById } from '../db/rows';
+import { insertRowsPlain, updateManyById } from '../db/rows';
 import { JourneyEvent } from './journey-event.entity';
 import { JourneyStay } from './journey-stay.entity';
 
@@ -18,17 +18,26 @@ export interface JourneyStep {
  * The one way a lead enters a journey node: the journey event (time, operator, follow-up, script) and the
  * stay it opens, closing the previous one, in the caller's transaction. Time per node comes from the stays.
  */
-export async function recordJourneyStep(em: EntityManager, step: JourneyStep): Promise<void> {
-  await insertRowsPlain(em, JourneyEvent, [{ ...step }]);
-  if (step.fromNode !== null) {
-    // Close by primary key (the caller holds the lead's row lock): no range locks for concurrent leads to deadlock on.
-    const open: { id: number }[] = await em.query(
-      'SELECT id FROM journey_stay WHERE companyId = ? AND leadId = ? AND leftAt IS NULL', [step.companyId, step.leadId],
+export function recordJourneyStep(em: EntityManager, step: JourneyStep): Promise<void> {
+  return recordJourneySteps(em, [step]);
+}
+
+/** Several leads' steps (a group of saves, one step per lead) in a statement per kind of write. */
+export async function recordJourneySteps(em: EntityManager, steps: JourneyStep[]): Promise<void> {
+  if (!steps.length) return;
+  await insertRowsPlain(em, JourneyEvent, steps.map((s) => ({ ...s })));
+  const moving = steps.filter((s) => s.fromNode !== null);
+  if (moving.length) {
+    // Close by primary key (the caller holds the leads' row locks): no range locks for concurrent leads to deadlock on.
+    const open: { id: number; leadId: number }[] = await em.query(
+      `SELECT id, leadId FROM journey_stay WHERE leadId IN (${moving.map(() => '?').join(', ')}) AND leftAt IS NULL`,
+      moving.map((s) => s.leadId),
     );
-    for (const o of open) await updateById(em, JourneyStay, Number(o.id), { leftAt: step.at });
+    const at = new Map(moving.map((s) => [s.leadId, s.at]));
+    await updateManyById(em, JourneyStay, open.map((o) => ({ id: Number(o.id), patch: { leftAt: at.get(Number(o.leadId))! } })));
   }
-  await insertRowsPlain(em, JourneyStay, [{
-    companyId: step.companyId, leadId: step.leadId, node: step.toNode, enteredAt: step.at, leftAt: null,
-    actorId: step.actorId, followupId: step.followupId, scriptId: step.scriptId,
-  }]);
+  await insertRowsPlain(em, JourneyStay, steps.map((s) => ({
+    companyId: s.companyId, leadId: s.leadId, node: s.toNode, enteredAt: s.at, leftAt: null,
+    actorId: s.actorId, followupId: s.followupId, scriptId: s.scriptId,
+  })));
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { JOURNEY_NODES, KPI_WINDOWS, OPEN_LEAD_STATUSES, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled } from '@lifeline/shared';
 import { effectiveSettings, type CompanySettings } from '../companies/settings';
 import { applyRollupDeltas, rollupDeltas } from './rollup';
-import { dialectOf, insertRows, marks, num, numOrNull } from './sql';
+import { dialectOf, insertRows, marks, num, numOrNull, upsertRows } from './sql';
 
 const TRIAL_INDEX = journeyIndex('试听体验');
 const HOUR = 3600_000;
@@ -45,27 +45,19 @@ export async function refreshLeadFacts(
   const sources = await loadSources(em, companyId, ids);
   await opts.afterLock?.();
   const rows = sources.map((src) => factRow(companyId, src, settings, opts.at));
-  // A stored fact gets an UPDATE of the columns that changed (a save changes a handful of seventy); new facts are
-  // inserted together, by a plain INSERT: a second projector racing for the same new lead fails on the key, rolls
+  // Stored facts that changed are rewritten together (they are locked: the upsert only ever updates); new facts are
+  // inserted together by a plain INSERT: a second projector racing for the same new lead fails on the key, rolls
   // back its rollup deltas with it, and retries against the fact the first one stored.
-  const fresh: Record<string, unknown>[] = [];
-  for (const [i, row] of rows.entries()) {
-    const before = sources[i].before;
-    if (!before) fresh.push(row);
-    else await updateFact(em, before, row);
-  }
-  await insertRows(em, 'lead_fact', fresh);
+  const changed = rows.filter((row, i) => sources[i].before !== null && differs(sources[i].before!, row));
+  await upsertRows(em, 'lead_fact', ['leadId'], changed);
+  await insertRows(em, 'lead_fact', rows.filter((_, i) => sources[i].before === null));
   const at = rows.reduce((a, r) => Math.max(a, Number(r.updatedAt)), 0);
   await applyRollupDeltas(em, rollupDeltas(companyId, sources.map((src, i) => ({ before: src.before, after: rows[i] })), settings.levelA, at));
 }
 
 const sameValue = (a: unknown, b: unknown) => a === b || (a !== null && b !== null && a !== undefined && b !== undefined && String(a) === String(b));
 
-async function updateFact(em: EntityManager, before: Record<string, unknown>, row: Record<string, unknown>): Promise<void> {
-  const changed = Object.keys(row).filter((c) => c !== 'leadId' && !sameValue(before[c], row[c]));
-  if (!changed.length) return;
-  await em.query(`UPDATE lead_fact SET ${changed.map((c) => `\`${c}\` = ?`).join(', ')} WHERE leadId = ?`, [...changed.map((c) => row[c]), row.leadId]);
-}
+const differs = (before: Record<string, unknown>, row: Record<string, unknown>) => Object.keys(row).some((c) => !sameValue(before[c], row[c]));
 
 /**
  * The leads' facts as stored, locked until commit (MySQL), read first: two projections of the same lead apply their

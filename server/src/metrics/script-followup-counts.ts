@@ -8,12 +8,14 @@ import { upsertRow } from './sql';
  * so concurrent saves need no projector for it (docs/architecture.md, "derived state").
  */
 export function subscribeScriptFollowupCounts(app: Pick<AppContext, 'events'>): void {
-  app.events.on(async (em, event) => {
-    if (event.type !== 'followup.created' && event.type !== 'followup.deleted' && event.type !== 'followup.restored') return;
-    const f = event.followup;
-    if (f.scriptId === null) return;
-    await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
-      { companyId: f.companyId, repId: f.authorId, day: chinaDayOf(f.createdAt), scriptFollowups: event.type === 'followup.deleted' ? -1 : 1 },
-      { add: ['scriptFollowups'] });
+  app.events.on(async (em, emitted) => {
+    for (const { event } of emitted) {
+      if (event.type !== 'followup.created' && event.type !== 'followup.deleted' && event.type !== 'followup.restored') continue;
+      const f = event.followup;
+      if (f.scriptId === null) continue;
+      await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
+        { companyId: f.companyId, repId: f.authorId, day: chinaDayOf(f.createdAt), scriptFollowups: event.type === 'followup.deleted' ? -1 : 1 },
+        { add: ['scriptFollowups'] });
+    }
   });
 }

@@ -8,11 +8,14 @@ import type { DomainEvent } from '../events/domain-events';
  * transaction: committed together or not at all. The projector does the rest after commit.
  */
 export async function recordLeadChanges(em: EntityManager, companyId: number, leadIds: number[], at: number): Promise<void> {
-  const ids = [...new Set(leadIds)];
-  if (!ids.length) return;
+  await insertChanges(em, [...new Set(leadIds)].map((leadId) => ({ companyId, leadId, at })));
+}
+
+async function insertChanges(em: EntityManager, rows: { companyId: number; leadId: number; at: number }[]): Promise<void> {
+  if (!rows.length) return;
   await em.query(
-    `INSERT INTO lead_change (companyId, leadId, createdAt, attempts) VALUES ${ids.map(() => '(?, ?, ?, 0)').join(', ')}`,
-    ids.flatMap((id) => [companyId, id, at]),
+    `INSERT INTO lead_change (companyId, leadId, createdAt, attempts) VALUES ${rows.map(() => '(?, ?, ?, 0)').join(', ')}`,
+    rows.flatMap((r) => [r.companyId, r.leadId, r.at]),
   );
 }
 
@@ -37,14 +40,20 @@ async function touchedBy(em: EntityManager, companyId: number, event: DomainEven
   }
 }
 
-/** Each lead once per transaction: an intake that creates and then assigns a lead writes one row. */
+/** Each lead once per transaction (an intake that creates and then assigns a lead writes one row); one INSERT per emit. */
 export function subscribeOutbox(app: Pick<AppContext, 'events'>): void {
   const written = new WeakMap<EntityManager, Set<number>>();
-  app.events.on(async (em, event, meta) => {
+  app.events.on(async (em, emitted) => {
     let seen = written.get(em);
     if (!seen) written.set(em, (seen = new Set()));
-    const fresh = (await touchedBy(em, meta.companyId, event)).filter((id) => !seen!.has(id));
-    fresh.forEach((id) => seen!.add(id));
-    await recordLeadChanges(em, meta.companyId, fresh, meta.at);
+    const rows: { companyId: number; leadId: number; at: number }[] = [];
+    for (const { event, meta } of emitted) {
+      for (const leadId of await touchedBy(em, meta.companyId, event)) {
+        if (seen.has(leadId)) continue;
+        seen.add(leadId);
+        rows.push({ companyId: meta.companyId, leadId, at: meta.at });
+      }
+    }
+    await insertChanges(em, rows);
   });
 }

@@ -27,12 +27,14 @@ export class RoutingService {
 
   /** Routing reacts to lead events in their transaction: new unowned leads are placed; reassignments logged. */
   subscribe(): void {
-    this.app.events.on(async (em, event, meta) => {
-      if (event.type === 'lead.created' && event.lead.ownerId === null && event.lead.status === 'pending' && event.lead.deletedAt === null) {
-        await this.routeNew(em, event.lead, event.customer, meta);
-      } else if (event.type === 'lead.updated' && meta.actorId !== null) {
-        const change = event.changes.find((c) => c.field === 'ownerId');
-        if (change) await this.logManual(em, event.lead, change.before as number | null, meta);
+    this.app.events.on(async (em, emitted) => {
+      for (const { event, meta } of emitted) {
+        if (event.type === 'lead.created' && event.lead.ownerId === null && event.lead.status === 'pending' && event.lead.deletedAt === null) {
+          await this.routeNew(em, event.lead, event.customer, meta);
+        } else if (event.type === 'lead.updated' && meta.actorId !== null) {
+          const change = event.changes.find((c) => c.field === 'ownerId');
+          if (change) await this.logManual(em, event.lead, change.before as number | null, meta);
+        }
       }
     });
   }

@@ -7,12 +7,14 @@ import { Script, ScriptPick } from './script.entities';
  * each sent, not-yet-credited pick on that lead credits its script once. Same transaction as the follow-up.
  */
 export function subscribeScriptProgress(app: AppContext): void {
-  app.events.on(async (em, event, meta) => {
-    if (event.type !== 'followup.created' || event.leadBefore.journeyNode === event.lead.journeyNode) return;
-    const picks = await em.getRepository(ScriptPick).findBy({ companyId: meta.companyId, leadId: event.lead.id, sentAt: Not(IsNull()), progressedAt: IsNull() });
-    for (const p of picks) {
-      await em.getRepository(ScriptPick).update({ id: p.id }, { progressedAt: meta.at });
-      await em.createQueryBuilder().update(Script).set({ progressCount: () => 'progressCount + 1' }).where({ id: p.scriptId }).execute();
+  app.events.on(async (em, emitted) => {
+    for (const { event, meta } of emitted) {
+      if (event.type !== 'followup.created' || event.leadBefore.journeyNode === event.lead.journeyNode) continue;
+      const picks = await em.getRepository(ScriptPick).findBy({ companyId: meta.companyId, leadId: event.lead.id, sentAt: Not(IsNull()), progressedAt: IsNull() });
+      for (const p of picks) {
+        await em.getRepository(ScriptPick).update({ id: p.id }, { progressedAt: meta.at });
+        await em.createQueryBuilder().update(Script).set({ progressCount: () => 'progressCount + 1' }).where({ id: p.scriptId }).execute();
+      }
     }
   });
 }
