@@ -716,7 +716,7 @@ function metricsDoc(d: {
     '  (needs, material, objections, trials, signings with a course; losses along the way, stalled leads lost after a month), conversations',
     '  (most follow-ups come out of a chat that day), script counters, monthly channel spend, and one `lead_fact` row per lead.',
     '- The facts are computed by the bench from the generated rows with the same shared rules the product uses (profile completeness,',
-    `  demand match, China-time day, journey index) and bulk-inserted, because the product's \`refreshLeadFacts\` runs one upsert per lead`,
+    `  demand match, China-time day, journey index) and bulk-inserted, because the product's \`refreshLeadFacts\` projects a few hundred leads per transaction`,
     `  (${verify ? round(verify.perSec) : '?'} leads/s here, ≈ ${verify ? round(N / verify.perSec / 60) : '?'} min for ${N.toLocaleString('en')}). To show they are what the product computes, a random`,
     '  sample is recomputed by `refreshLeadFacts` in a rolled-back transaction and compared column by column.',
     '- The real server (main.ts; demo mode only for dev-login tokens) on loopback. Roles: the director (whole company) and the supervisor',
@@ -726,7 +726,8 @@ function metricsDoc(d: {
     `- Freshness: while the load runs, a rep records the first follow-up on one of their never-contacted leads of the last 6 days`,
     '  (`POST /api/followups` with an Idempotency-Key), then polls `GET /api/metrics/kpis?repId=<self>` back to back until the 7-day',
     '  survival numerator counts the lead and `updatedAt` has moved: time from the 201 to the first response that shows it.',
-    '  The facts are written in the follow-up\'s own transaction, so the first poll normally shows it.',
+    '  The facts are written by the projector after the follow-up commits (it polls every PROJECTOR_POLL_MS, default 100 ms), so this',
+    '  is the projector\'s lag as a user sees it, plus the polling.',
     '- CPU is % of one core per process over the run; "other" is everything else on the (shared) machine meanwhile.',
     '- The bulk-loaded leads get no alarm timers or audit rows (not read by the dashboards).',
   ].join('\n');

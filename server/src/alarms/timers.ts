@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { Lead } from '../leads/lead.entity';
 import { Company } from '../companies/company.entity';
 import { findByIds, insertRowsPlain, updateManyById } from '../db/rows';
+import { forUpdate } from '../db/kind';
 import type { ProjectionStep } from '../projector/step';
 import { AlarmTimer } from './alarm.entities';
 
@@ -28,9 +29,8 @@ type TimerRow = { id: number; rule: AlarmTimer['rule']; dueAt: number; state: Al
 async function lockTimers(em: EntityManager, leadIds: number[]): Promise<Map<number, TimerRow[]>> {
   const out = new Map<number, TimerRow[]>();
   if (!leadIds.length) return out;
-  const lock = em.connection.options.type === 'mysql' ? ' FOR UPDATE' : '';
   const rows: { id: number; leadId: number; rule: string; dueAt: number | string; state: string }[] = await em.query(
-    `SELECT id, leadId, rule, dueAt, state FROM alarm_timer WHERE leadId IN (${leadIds.map(() => '?').join(', ')}) ORDER BY leadId, rule${lock}`,
+    `SELECT id, leadId, rule, dueAt, state FROM alarm_timer WHERE leadId IN (${leadIds.map(() => '?').join(', ')}) ORDER BY leadId, rule${forUpdate(em)}`,
     leadIds,
   );
   for (const r of rows) {

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { dbKindOf } from '../db/kind';
 import type { Role } from '@lifeline/shared';
 import { type CompanySettings } from '../companies/settings';
 
@@ -44,5 +45,5 @@ export async function resolveScope(
 
 /** `me.path || '%'` written for each dialect. */
 function concatLike(em: EntityManager): string {
-  return em.connection.options.type === 'mysql' ? "CONCAT(me.path, '%')" : "me.path || '%'";
+  return dbKindOf(em) === 'mysql' ? "CONCAT(me.path, '%')" : "me.path || '%'";
 }

@@ -5,7 +5,9 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../entities';
 import { MIGRATIONS } from './migrations';
 
-export type DbKind = 'sqlite' | 'mysql';
+import type { DbKind } from './kind';
+
+export { dbKindOf, forUpdate, type DbKind } from './kind';
 
 export interface DbTarget {
   kind: DbKind;
@@ -93,8 +95,4 @@ export function createDataSource(target: DbTarget, opts: { logging?: boolean; po
     };
   }
   return new IsolatedDataSource(options);
-}
-
-export function dbKindOf(ds: DataSource): DbKind {
-  return ds.options.type === 'mysql' ? 'mysql' : 'sqlite';
 }

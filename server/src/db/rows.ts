@@ -1,4 +1,5 @@
 import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import { dbKindOf } from './kind';
 
 /**
  * Row reads and writes by primary key for the hot paths (every follow-up save), from TypeORM's own entity metadata
@@ -37,7 +38,7 @@ export async function findById<T extends ObjectLiteral>(
   em: EntityManager, target: EntityTarget<T>, id: number, opts: { lock?: boolean } = {},
 ): Promise<T | null> {
   const m = meta(em, target);
-  const lock = opts.lock && em.connection.options.type === 'mysql';
+  const lock = opts.lock && dbKindOf(em) === 'mysql';
   const key = `select:${m.tableName}:${lock ? 1 : 0}`;
   let sql = cache.get(key);
   if (!sql) {
@@ -55,7 +56,7 @@ export async function findByIds<T extends ObjectLiteral & { id: number }>(
   const out = new Map<number, T>();
   if (!ids.length) return out;
   const m = meta(em, target);
-  const lock = opts.lock && em.connection.options.type === 'mysql';
+  const lock = opts.lock && dbKindOf(em) === 'mysql';
   const pk = q(m.primaryColumns[0].databaseName);
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   const sql = `SELECT ${m.columns.map((c) => q(c.databaseName)).join(', ')} FROM ${q(m.tableName)} WHERE ${pk} IN (${sorted.map(() => '?').join(', ')}) ORDER BY ${pk}${lock ? ' FOR UPDATE' : ''}`;
@@ -94,7 +95,7 @@ export async function insertRows<T extends ObjectLiteral & { id: number }>(em: E
   const m = meta(em, target);
   const props = rows.length ? Object.keys(rows[0]).filter((p) => p !== 'id' && rows[0][p] !== undefined) : [];
   const same = rows.every((r) => props.every((p) => r[p] !== undefined) && Object.keys(r).filter((p) => p !== 'id' && r[p] !== undefined).length === props.length);
-  if (rows.length < 2 || em.connection.options.type !== 'mysql' || !same) {
+  if (rows.length < 2 || dbKindOf(em) !== 'mysql' || !same) {
     for (const r of rows) await insertRow(em, target, r);
     return;
   }

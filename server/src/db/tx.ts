@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { dbKindOf } from './data-source';
+import { dbKindOf } from './kind';
 import { isDeadlock, isUniqueViolation } from './errors';
 import { NO_CHECKPOINTS, type Checkpoints, type TxLabel } from '../checkpoints';
 

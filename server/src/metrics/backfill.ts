@@ -3,7 +3,8 @@ import { KPI_WINDOWS, OPEN_LEAD_STATUSES, chinaDayOf } from '@lifeline/shared';
 import type { CompanySettings } from '../companies/settings';
 import { refreshLeadFacts, settingsOf } from './facts';
 import { rebuildAllRollups } from './rollup';
-import { dialectOf, marks, upsertRow } from './sql';
+import { marks, upsertRow } from './sql';
+import { dbKindOf } from '../db/kind';
 
 const HOUR = 3600_000;
 
@@ -85,7 +86,7 @@ export async function backfillFacts(em: EntityManager, batch = 1000): Promise<vo
   );
   // A fact is not primary when its customer has a newer live lead (later entry, or same time and higher id).
   const newer = 'g.companyId = f.companyId AND g.customerId = f.customerId AND g.deletedAt IS NULL AND g.leadId <> f.leadId AND (g.enteredAt > f.enteredAt OR (g.enteredAt = f.enteredAt AND g.leadId > f.leadId))';
-  if (dialectOf(em) === 'mysql') await em.query(`UPDATE lead_fact f JOIN lead_fact g ON ${newer} SET f.profilePrimary = 0`);
+  if (dbKindOf(em) === 'mysql') await em.query(`UPDATE lead_fact f JOIN lead_fact g ON ${newer} SET f.profilePrimary = 0`);
   else await em.query(`UPDATE lead_fact AS f SET profilePrimary = 0 WHERE EXISTS (SELECT 1 FROM lead_fact g WHERE ${newer})`);
 
   const settings = new Map<number, CompanySettings>();

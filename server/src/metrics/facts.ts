@@ -2,7 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { JOURNEY_NODES, KPI_WINDOWS, OPEN_LEAD_STATUSES, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled } from '@lifeline/shared';
 import { effectiveSettings, type CompanySettings } from '../companies/settings';
 import { applyRollupDeltas, rollupDeltas } from './rollup';
-import { dialectOf, insertRows, marks, num, numOrNull, upsertRows } from './sql';
+import { insertRows, marks, num, numOrNull, upsertRows } from './sql';
+import { forUpdate } from '../db/kind';
 
 const TRIAL_INDEX = journeyIndex('试听体验');
 const HOUR = 3600_000;
@@ -66,7 +67,7 @@ const differs = (before: Record<string, unknown>, row: Record<string, unknown>) 
  */
 function lockFactsQuery(em: EntityManager, ids: number[]) {
   return {
-    sql: `SELECT * FROM lead_fact WHERE leadId IN (${marks(ids.length)})${dialectOf(em) === 'mysql' ? ' FOR UPDATE' : ''}`,
+    sql: `SELECT * FROM lead_fact WHERE leadId IN (${marks(ids.length)})${forUpdate(em)}`,
     params: ids,
   };
 }

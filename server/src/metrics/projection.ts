@@ -6,6 +6,7 @@ import { refreshLeadFacts } from './facts';
 import { effectiveSettings } from '../companies/settings';
 import { countConversations } from './conversations';
 import { marks } from './sql';
+import { forUpdate } from '../db/kind';
 
 /** lead_fact rows and the rollups, recomputed from the leads' source rows (see facts.ts). */
 export function factsStep(app: Pick<AppContext, 'checkpoints'>): ProjectionStep {
@@ -53,10 +54,9 @@ export const conversationsStep: ProjectionStep = {
 };
 
 async function lockConversations(em: EntityManager, companyId: number, customerIds: number[]): Promise<ConversationRow[]> {
-  const lock = em.connection.options.type === 'mysql' ? ' FOR UPDATE' : '';
   const rows: Record<string, unknown>[] = await em.query(
     `SELECT id, repId, customerId, day, followupAt FROM conversation WHERE companyId = ? AND customerId IN (${marks(customerIds.length)})
-      ORDER BY id${lock}`,
+      ORDER BY id${forUpdate(em)}`,
     [companyId, ...customerIds],
   );
   return rows.map((r) => ({

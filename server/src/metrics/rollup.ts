@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { JOURNEY_NODES, OPEN_LEAD_STATUSES, journeyIndex } from '@lifeline/shared';
-import { dialectOf, marks } from './sql';
+import { marks } from './sql';
+import { dbKindOf } from '../db/kind';
 
 /**
  * Pre-aggregated lead facts per China-time entry day, owner and team, in four shapes: `all` (no attribute) and one
@@ -119,7 +120,7 @@ export function rollupDeltas(companyId: number, changes: { before: Fact | null; 
 export async function applyRollupDeltas(em: EntityManager, rows: RollupDelta[]): Promise<void> {
   if (!rows.length) return;
   const q = (c: string) => `\`${c}\``;
-  const mysql = dialectOf(em) === 'mysql';
+  const mysql = dbKindOf(em) === 'mysql';
   const incoming = (c: string) => (mysql ? `VALUES(${q(c)})` : `excluded.${q(c)}`);
   const set = [
     ...MEASURE_NAMES.map((c) => `${q(c)} = ${q(c)} + ${incoming(c)}`),

@@ -1,10 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import { dbKindOf } from '../db/kind';
 
-export type Dialect = 'mysql' | 'sqlite';
-
-export function dialectOf(em: EntityManager): Dialect {
-  return em.connection.options.type === 'mysql' ? 'mysql' : 'sqlite';
-}
 
 /** `?, ?, ?` for a list. */
 export const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
@@ -49,7 +45,7 @@ async function upsertChunk(
   const values = rows.map(() => `(${marks(cols.length)})`).join(', ');
   const insert = `INSERT INTO \`${table}\` (${cols.map(quoted).join(', ')}) VALUES ${values}`;
   let sql: string;
-  if (dialectOf(em) === 'mysql') {
+  if (dbKindOf(em) === 'mysql') {
     const set = updatable.map((c) => (add.has(c) ? `${quoted(c)} = ${quoted(c)} + VALUES(${quoted(c)})` : `${quoted(c)} = VALUES(${quoted(c)})`));
     sql = `${insert} ON DUPLICATE KEY UPDATE ${set.join(', ')}`;
   } else {
@@ -77,6 +73,6 @@ export async function insertRows(em: EntityManager, table: string, rows: Record<
 /** Insert a row unless its unique key already exists (then nothing changes). */
 export async function insertIgnore(em: EntityManager, table: string, row: Record<string, unknown>): Promise<void> {
   const cols = Object.keys(row);
-  const verb = dialectOf(em) === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
+  const verb = dbKindOf(em) === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
   await em.query(`${verb} INTO \`${table}\` (${cols.map((c) => `\`${c}\``).join(', ')}) VALUES (${marks(cols.length)})`, cols.map((c) => row[c]));
 }
