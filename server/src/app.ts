@@ -40,7 +40,7 @@ import { DingtalkChannel } from './platforms/dingtalk/messages';
 import { DingtalkCards, cardsEnabled } from './platforms/dingtalk/cards';
 import { DingtalkGroupRobot } from './platforms/dingtalk/robot';
 
-export interface CreateAppOptions {
+interface CreateAppOptions {
   config: AppConfig;
   ds: DataSource;
   clock?: Clock;

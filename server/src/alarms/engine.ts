@@ -17,7 +17,7 @@ const FIRE_CHUNK = 100;
  */
 export const DEFAULT_LEASE_MS = 5_000;
 
-export interface EngineOptions {
+interface EngineOptions {
   /** How long a claimed timer or message stays ours without renewal; a process that dies frees its claims after this. */
   leaseMs?: number;
   /** Lease renewal interval while working (default a quarter of the lease). */
@@ -30,7 +30,7 @@ export interface EngineOptions {
   channels?: Partial<Channels>;
 }
 
-export interface TickStats {
+interface TickStats {
   fired: number;
   cancelled: number;
   sent: number;

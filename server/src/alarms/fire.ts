@@ -11,13 +11,13 @@ import { Alarm, AlarmMessage, AlarmTimer, GROUP_RECIPIENT, type AlarmCard, type 
 import { recipientsFor } from './recipients';
 import type { TickCache } from './tick-cache';
 
-export function channelFor(app: AppContext, user: User): ChannelKind {
+function channelFor(app: AppContext, user: User): ChannelKind {
   if (app.config.wecom && user.wecomUserId) return 'wecom';
   if (app.config.dingtalk && user.dingtalkUserId) return 'dingtalk';
   return 'local';
 }
 
-export type FireOutcome = 'fired' | 'cancelled' | 'rearmed' | 'skipped';
+type FireOutcome = 'fired' | 'cancelled' | 'rearmed' | 'skipped';
 type Prepared = { card: AlarmCard; scripts: SuggestedScript[] };
 
 /**

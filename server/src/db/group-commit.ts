@@ -17,7 +17,7 @@
  */
 export type Outcome<R> = { value: R } | { error: unknown } | { alone: true };
 
-export interface GroupCommitOptions<I, R> {
+interface GroupCommitOptions<I, R> {
   /** Most requests in one shared transaction; 1 turns grouping off. */
   maxBatch: number;
   /** Transactions in flight at once (each holds a pooled connection). */

@@ -138,7 +138,7 @@ function valuesOf<T extends ObjectLiteral>(m: EntityMetadata, props: string[], r
 }
 
 /** UPDATE one row by id. */
-export async function updateById<T extends ObjectLiteral>(em: EntityManager, target: EntityTarget<T>, id: number, patch: Partial<T>): Promise<void> {
+async function updateById<T extends ObjectLiteral>(em: EntityManager, target: EntityTarget<T>, id: number, patch: Partial<T>): Promise<void> {
   const m = meta(em, target);
   const props = Object.keys(patch).filter((p) => patch[p] !== undefined);
   if (!props.length) return;

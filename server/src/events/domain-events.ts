@@ -29,7 +29,7 @@ export interface EventMeta {
 }
 
 /** One event as emitted, with its context. */
-export interface Emitted {
+interface Emitted {
   event: DomainEvent;
   meta: EventMeta;
 }
@@ -38,7 +38,7 @@ export interface Emitted {
  * Runs inside the transaction of the change: what a handler writes commits or rolls back with it. A handler gets every
  * event of one `emitAll` at once (a group commit emits one per save), in order, so it can write them in one statement.
  */
-export type DomainEventHandler = (em: EntityManager, emitted: readonly Emitted[]) => Promise<void>;
+type DomainEventHandler = (em: EntityManager, emitted: readonly Emitted[]) => Promise<void>;
 
 /**
  * In-transaction domain events. Capabilities that react to lead changes (alarm timers, routing,

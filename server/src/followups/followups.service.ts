@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { nextJourneyNode, type FollowupCreateBody } from '@lifeline/shared';
 import type { AppContext } from '../context';
@@ -17,13 +17,13 @@ import { Followup } from './followup.entity';
 
 const MINUTE = 60_000;
 /** The action that signs a lead: it needs the course signed (demand match compares it with the customer's concerns). */
-export const SIGNING_ACTION = '已签约';
+const SIGNING_ACTION = '已签约';
 /** A next step may be a few minutes "late" (the rep picked 15:00 at 15:02) but not in the past, nor absurdly far. */
 const NEXT_STEP_GRACE = 10 * MINUTE;
 const NEXT_STEP_MAX_AHEAD = 366 * 24 * 60 * MINUTE;
 const DEADLOCK_ATTEMPTS = 3;
 
-export interface FollowupResult {
+interface FollowupResult {
   status: 201 | 200;
   replayed: boolean;
   body: ReturnType<typeof followupView> & { lead: LeadSummary };
@@ -31,7 +31,7 @@ export interface FollowupResult {
 
 type LeadSummary = Pick<Lead, 'id' | 'status' | 'journeyNode' | 'firstFollowupAt' | 'lastFollowupAt' | 'nextStepDueAt' | 'nextStepAction' | 'claimedAt'>;
 
-export function followupView(f: Followup) {
+function followupView(f: Followup) {
   return {
     id: f.id,
     leadId: f.leadId,
@@ -362,5 +362,3 @@ export class FollowupService {
     }, 'followup.delete');
   }
 }
-
-export const newRequestKey = () => randomUUID();

@@ -31,7 +31,7 @@ export function systemActor(companyId: number, settings: CompanySettings): Actor
 }
 
 /** Extra work in the lead's own transaction (e.g. the intake archive), so both commit or neither does. */
-export interface CreateHooks {
+interface CreateHooks {
   before?: (em: EntityManager) => Promise<void>;
   after?: (em: EntityManager, lead: Lead, customer: Customer, customerCreated: boolean) => Promise<void>;
 }

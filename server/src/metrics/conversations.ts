@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../db/tx';
 import { customerLeadIds, recordLeadChanges } from '../projector/outbox';
 import { upsertRow } from './sql';
 
-export type ConversationSource = (typeof CONVERSATION_SOURCES)[number];
+type ConversationSource = (typeof CONVERSATION_SOURCES)[number];
 
 const DAY = 24 * 3600_000;
 

@@ -16,7 +16,7 @@ export async function settingsOf(em: EntityManager, companyId: number): Promise<
 }
 
 /** What a fact is computed from: the lead, its customer's profile, its follow-up times and its journey stays. */
-export interface FactSource {
+interface FactSource {
   lead: Record<string, unknown>;
   customer: (Record<string, unknown> & { concerns: string[] }) | undefined;
   /** Follow-up times: at least the first one and the first since assignment (all of them will do too). */

@@ -15,14 +15,14 @@ import { dbKindOf } from '../db/kind';
  * TypeScript: the SQL rebuilds the rollup (migration, A-level threshold change), the TypeScript gives the deltas,
  * and a test checks that the maintained rollup equals a rebuild after random history.
  */
-export const SHAPES = ['all', 'city', 'grade', 'channel', 'open'] as const;
-export type Shape = (typeof SHAPES)[number];
+const SHAPES = ['all', 'city', 'grade', 'channel', 'open'] as const;
+type Shape = (typeof SHAPES)[number];
 export type Attribute = 'city' | 'grade' | 'channel';
 const OPEN = new Set<string>(OPEN_LEAD_STATUSES);
 const isOpen = (f: Record<string, unknown>) => OPEN.has(String(f.status));
 
 type Fact = Record<string, unknown>;
-interface Measure { name: string; sql: string; of: (f: Fact) => number; ms?: boolean }
+interface Measure { name: string; sql: string; of: (f: Fact) => number }
 
 const TRIAL = journeyIndex('试听体验');
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -38,10 +38,10 @@ const BASE: Measure[] = [
   { name: 's7hit', sql: when('f.s7PendingUntil IS NULL'), of: (f) => b(n(f.s7PendingUntil) === null) },
   { name: 'f24hit', sql: when('f.f24PendingUntil IS NULL'), of: (f) => b(n(f.f24PendingUntil) === null) },
   { name: 'f48hit', sql: when('f.f48PendingUntil IS NULL'), of: (f) => b(n(f.f48PendingUntil) === null) },
-  { name: 'flowMs', sql: when(FLOW_OK, 'f.firstTouchAt - f.assignedAt'), of: (f) => (flowOk(f) ? n(f.firstTouchAt)! - n(f.assignedAt)! : 0), ms: true },
+  { name: 'flowMs', sql: when(FLOW_OK, 'f.firstTouchAt - f.assignedAt'), of: (f) => (flowOk(f) ? n(f.firstTouchAt)! - n(f.assignedAt)! : 0) },
   { name: 'flowN', sql: when(FLOW_OK), of: (f) => b(flowOk(f)) },
   { name: 'signed', sql: when('f.signedAt IS NOT NULL'), of: (f) => b(n(f.signedAt) !== null) },
-  { name: 'dealMs', sql: when('f.signedAt IS NOT NULL', 'f.signedAt - f.enteredAt'), of: (f) => (n(f.signedAt) !== null ? n(f.signedAt)! - n(f.enteredAt)! : 0), ms: true },
+  { name: 'dealMs', sql: when('f.signedAt IS NOT NULL', 'f.signedAt - f.enteredAt'), of: (f) => (n(f.signedAt) !== null ? n(f.signedAt)! - n(f.enteredAt)! : 0) },
   { name: 'signedDM', sql: when('f.signedAt IS NOT NULL AND f.demandMatch IS NOT NULL'), of: (f) => b(n(f.signedAt) !== null && n(f.demandMatch) !== null) },
   { name: 'matched', sql: when('f.signedAt IS NOT NULL AND f.demandMatch = 1'), of: (f) => b(n(f.signedAt) !== null && n(f.demandMatch) === 1) },
   { name: 'trials', sql: when(`f.maxNodeIndex >= ${TRIAL}`), of: (f) => b(Number(f.maxNodeIndex) >= TRIAL) },
@@ -52,7 +52,7 @@ const BASE: Measure[] = [
     { name: `reached${i}`, sql: when(`f.maxNodeIndex >= ${i}`), of: (f) => b(Number(f.maxNodeIndex) >= i) },
     { name: `lost${i}`, sql: when(`f.lostNode = '${node}'`), of: (f) => b(f.lostNode === node) },
     { name: `inNode${i}`, sql: when(`f.journeyNode = '${node}'`), of: (f) => b(f.journeyNode === node) },
-    { name: `stayMs${i}`, sql: `f.stayMs${i}`, of: (f) => Number(f[`stayMs${i}`]), ms: true },
+    { name: `stayMs${i}`, sql: `f.stayMs${i}`, of: (f) => Number(f[`stayMs${i}`]) },
     { name: `stays${i}`, sql: `f.stays${i}`, of: (f) => Number(f[`stays${i}`]) },
     { name: `stayLeads${i}`, sql: when(`f.stays${i} > 0`), of: (f) => b(Number(f[`stays${i}`]) > 0) },
   ]),
@@ -66,7 +66,6 @@ export function measures(levelA: number): Measure[] {
 export const MEASURE_NAMES = measures(0).map((m) => m.name);
 /** Where the lead count sits in a row's sums (the open shape counts only that). */
 const LEADS = MEASURE_NAMES.indexOf('leads');
-export const MS_MEASURES = new Set(BASE.filter((m) => m.ms).map((m) => m.name));
 
 /** The attribute value a fact is filed under in a shape ('' = none / unknown). */
 const DIM_SQL: Record<Shape, string> = { all: "''", city: "COALESCE(f.city, '')", grade: "COALESCE(f.grade, '')", channel: 'f.channel', open: "''" };
@@ -74,7 +73,7 @@ const dimOf = (shape: Shape, f: Fact) => (shape === 'all' || shape === 'open' ? 
 
 interface RollupKey { companyId: number; shape: Shape; day: number; ownerId: number; orgUnitId: number; dim: string }
 /** A rollup row's change: its key, the measures' deltas in MEASURE_NAMES order, and when. */
-export interface RollupDelta { key: RollupKey; sums: number[]; updatedAt: number }
+interface RollupDelta { key: RollupKey; sums: number[]; updatedAt: number }
 const KEY_COLS = ['companyId', 'shape', 'day', 'ownerId', 'orgUnitId', 'dim'] as const;
 
 function keyRows(companyId: number, f: Fact): RollupKey[] {

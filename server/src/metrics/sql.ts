@@ -69,10 +69,3 @@ export async function insertRows(em: EntityManager, table: string, rows: Record<
     );
   }
 }
-
-/** Insert a row unless its unique key already exists (then nothing changes). */
-export async function insertIgnore(em: EntityManager, table: string, row: Record<string, unknown>): Promise<void> {
-  const cols = Object.keys(row);
-  const verb = dbKindOf(em) === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
-  await em.query(`${verb} INTO \`${table}\` (${cols.map((c) => `\`${c}\``).join(', ')}) VALUES (${marks(cols.length)})`, cols.map((c) => row[c]));
-}

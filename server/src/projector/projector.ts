@@ -14,7 +14,7 @@ interface Claimed {
 /** Lag samples kept for the health endpoint: change recorded → its projection committed. */
 const LAG_SAMPLES = 20_000;
 
-export interface ProjectorOptions {
+interface ProjectorOptions {
   /** Changes claimed at once (one transaction per company among them). */
   batchSize?: number;
   /** How long a claim is this process's; a process killed mid-batch loses its claim after this. */
@@ -191,7 +191,7 @@ export class Projector {
   }
 }
 
-export interface ProjectorHealth {
+interface ProjectorHealth {
   backlog: number;
   oldestChangeAt: number | null;
   failing: number;
