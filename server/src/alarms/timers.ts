@@ -114,6 +114,7 @@ export function subscribeAlarmTimers(app: AppContext): void {
       const fresh = born.get(em);
       born.delete(em); // once armed, their rows exist: a later sync reads them
       const reads = await readTimers(em, entries.filter((e) => !fresh?.has(e.lead.id)).map((e) => e.lead.id));
+      await app.checkpoints.reach('timers:afterRead');
       for (const e of entries) await syncLeadTimers(em, e.lead, e.at, e.settings, fresh?.get(e.lead.id), reads.get(e.lead.id));
     });
   });
