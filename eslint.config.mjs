@@ -57,11 +57,20 @@ export default tseslint.config(
   },
   // --- Layer boundaries ---------------------------------------------------------------------------------------------
   {
-    // db/ (connections, transactions, columns, errors) knows no feature. Migrations are history: they replay the
-    // backfills of their day (metrics/backfill), so they are exempt.
+    // db/ (connections, transactions, columns, errors) knows no feature.
     files: ['server/src/db/**'],
     ignores: ['server/src/db/migrations/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [forbid(featureImports('../'), 'db/ imports no feature: features depend on db, never the other way.')] }] },
+  },
+  {
+    // Migrations are frozen history: what a shipped migration does must not change when live code does, so they import
+    // typeorm and each other's helpers in this folder (./x), nothing else (no ../, no @lifeline/shared, no libraries).
+    files: ['server/src/db/migrations/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ regex: '^(?!typeorm$|\\./[^/]+$)', message: 'Migrations are frozen history: import only typeorm and files of the migrations folder (copy what you need).' }],
+      }],
+    },
   },
   {
     files: ['server/src/http/**'],
