@@ -1,10 +1,12 @@
 // ESLint flat config: typescript-eslint (syntax rules, no type information: fast), import cycles, layer boundaries
-// and function length. `npm run lint` runs it; CI runs it right after the typecheck.
+// and function length. `npm run lint` runs it; CI runs it right after the typecheck. Layout is prettier's
+// (`npm run format`): eslint-config-prettier, last, turns off the rules that would fight it.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import eslintConfigPrettier from 'eslint-config-prettier/flat';
 
 /** Server folders that are features (a capability with its own entities, services or routes). */
 const FEATURES = [
@@ -106,4 +108,5 @@ export default tseslint.config(
       }],
     },
   },
+  eslintConfigPrettier,
 );
