@@ -1,10 +1,12 @@
 // ESLint flat config: typescript-eslint (syntax rules, no type information: fast), import cycles, layer boundaries
-// and function length. `npm run lint` runs it; CI runs it right after the typecheck.
+// and function length. `npm run lint` runs it; CI runs it right after the typecheck. Layout is prettier's
+// (`npm run format`): eslint-config-prettier, last, turns off the rules that would fight it.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import eslintConfigPrettier from 'eslint-config-prettier/flat';
 
 /** Server folders that are features (a capability with its own entities, services or routes). */
 const FEATURES = [
@@ -57,11 +59,20 @@ export default tseslint.config(
   },
   // --- Layer boundaries ---------------------------------------------------------------------------------------------
   {
-    // db/ (connections, transactions, columns, errors) knows no feature. Migrations are history: they replay the
-    // backfills of their day (metrics/backfill), so they are exempt.
+    // db/ (connections, transactions, columns, errors) knows no feature.
     files: ['server/src/db/**'],
     ignores: ['server/src/db/migrations/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [forbid(featureImports('../'), 'db/ imports no feature: features depend on db, never the other way.')] }] },
+  },
+  {
+    // Migrations are frozen history: what a shipped migration does must not change when live code does, so they import
+    // typeorm and each other's helpers in this folder (./x), nothing else (no ../, no @lifeline/shared, no libraries).
+    files: ['server/src/db/migrations/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ regex: '^(?!typeorm$|\\./[^/]+$)', message: 'Migrations are frozen history: import only typeorm and files of the migrations folder (copy what you need).' }],
+      }],
+    },
   },
   {
     files: ['server/src/http/**'],
@@ -114,4 +125,5 @@ export default tseslint.config(
       }],
     },
   },
+  eslintConfigPrettier,
 );

@@ -306,7 +306,7 @@ export function freePort(): Promise<number> {
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks
 
 /** CPU time (ms, user+system) a process has used so far, from /proc; null when unreadable. */
-export function procCpuMs(pid: number): number | null {
+function procCpuMs(pid: number): number | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

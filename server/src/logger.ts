@@ -9,7 +9,7 @@ const VALUE_ECHOES = new Set(['parameters', 'sql', 'params', 'values']);
  * driver fills with the statement's values (TypeORM's `parameters`, mysql2's `sql` with the values inlined), with every
  * phone number left (MariaDB's `Duplicate entry '1-139…'` message and `sqlMessage`, a stack, a nested cause) masked.
  */
-export function serializeError(err: unknown): unknown {
+function serializeError(err: unknown): unknown {
   const plain = err instanceof Error ? pino.stdSerializers.err(err) : err;
   return maskPhonesDeep(withoutValueEchoes(plain, 0));
 }

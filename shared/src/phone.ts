@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const MOBILE_RE = /^1[3-9]\d{9}$/;
+const MOBILE_RE = /^1[3-9]\d{9}$/;
 
 // Separators people paste from contact cards, chat apps and spreadsheets. `\s` already covers
 // U+3000 (ideographic space), NBSP and BOM. Full-width hyphen － is included because Chinese IMEs emit it.

@@ -4,7 +4,7 @@
  */
 /** Every lead/customer fact a weight may name. `concern` and `tag` match one item of a list. */
 export const SCORE_FIELDS = ['grade', 'channel', 'concern', 'city', 'province', 'carrier', 'campaign', 'tag'] as const;
-export type ScoreField = (typeof SCORE_FIELDS)[number];
+type ScoreField = (typeof SCORE_FIELDS)[number];
 
 export interface ScoreWeight {
   field: ScoreField;
@@ -48,7 +48,7 @@ export const DEFAULT_SCORE_WEIGHTS: ScoreWeight[] = [
 ];
 
 export const DEFAULT_LEVEL_A = 60;
-export const DEFAULT_LEVEL_B = 30;
+const DEFAULT_LEVEL_B = 30;
 
 /**
  * Channel tags carry a campaign date (`抖音-202601直播`); weights name the kind (`抖音直播`).

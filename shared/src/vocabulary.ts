@@ -14,7 +14,6 @@ export const ROLE_LABELS: Record<Role, string> = {
 
 /** Field 1 of the follow-up: a fixed list, no free-text "other". */
 export const DEFAULT_ACTION_TAGS = ['已电话沟通', '已发送资料', '已预约试听', '已签约'] as const;
-export type ActionTag = string;
 
 export const JOURNEY_NODES = [
   '线索获取',
@@ -32,10 +31,8 @@ export const GRADES = [
   '初一', '初二', '初三',
   '高一', '高二', '高三',
 ] as const;
-export type Grade = (typeof GRADES)[number];
 
 export const CONCERNS = ['升学政策', '学科提分', '学习方法', '心理辅导'] as const;
-export type Concern = (typeof CONCERNS)[number];
 
 export const DEFAULT_QUICK_PHRASES = [
   '预算有限',

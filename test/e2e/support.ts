@@ -17,7 +17,7 @@ const BASE_CONFIG: AppConfig = {
   wecom: null, dingtalk: null, llm: null,
 };
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * The real server (demo company seeded) serving the real H5 build under /sidebar/, on a port that survives a

@@ -2,8 +2,8 @@ import type { BrowserContext } from 'playwright-core';
 import { FakeWecom } from '../fakes/wecom-server';
 import type { SidebarRig } from './support';
 
-export const WECOM_MOBILE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.30 MicroMessenger/7.0.1';
-export const WECOM_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) wxwork/4.1.30 MicroMessenger/7.0.1';
+const WECOM_MOBILE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.30 MicroMessenger/7.0.1';
+const WECOM_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) wxwork/4.1.30 MicroMessenger/7.0.1';
 
 /** Fake WeCom server API for the sidebar: OAuth code-zhangmin → zhangmin, jsapi tickets, and the chat's contact (王妈妈). */
 export async function fakeWecomForSidebar(phone = '139 1544 1234'): Promise<FakeWecom> {

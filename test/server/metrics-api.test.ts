@@ -265,6 +265,17 @@ describeEachDb('metrics migration backfills facts for existing leads', (kind) =>
     expect(await migrate(ds)).toEqual(['MetricsRollup1700000500000', ...later]);
     expect(await facts()).toEqual(live);
     expect(await rollup()).toEqual(liveRollup);
+    // Leads without a fact (half of them: facts missing and present side by side) get the fact the live
+    // refreshLeadFacts computed, every column including the signed course and demand match (but updatedAt: the live
+    // fact has its last event's time, a backfilled one the lead's updatedAt).
+    const everything = async () => norm(await ds.query('SELECT * FROM lead_fact ORDER BY leadId')).map(({ updatedAt, ...f }) => f);
+    const liveAll = await everything();
+    expect(liveAll.some((f) => f.demandMatch === 1)).toBe(true);
+    expect(await undoThrough('MetricsRollup1700000500000')).toEqual(['MetricsRollup1700000500000', ...later]);
+    await ds.query('DELETE FROM lead_fact WHERE leadId % 2 = 1');
+    expect(await migrate(ds)).toEqual(['MetricsRollup1700000500000', ...later]);
+    expect(await everything()).toEqual(liveAll);
+    expect(await rollup()).toEqual(liveRollup);
     // From before the metrics: stays, facts and rollups all rebuilt.
     expect(await undoThrough('Metrics1700000300000')).toEqual(['Metrics1700000300000', 'MetricsIndexes1700000400000', 'MetricsRollup1700000500000', ...later]);
     await expect(ds.query('SELECT COUNT(*) FROM lead_fact')).rejects.toThrow();

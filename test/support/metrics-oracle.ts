@@ -10,7 +10,7 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-export interface RawLead {
+interface RawLead {
   id: number; customerId: number; ownerId: number | null; orgUnitId: number | null; channel: string; status: string;
   journeyNode: string; score: number; createdAt: number; assignedAt: number | null; nextStepDueAt: number | null;
   signedAt: number | null; signedCourse: string | null; deletedAt: number | null;

@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 
 export type Doc = { openapi: string; info: any; tags: { name: string }[]; paths: Record<string, Record<string, any>>; components: any };
 
-export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /**
  * The routes a Koa app really serves, as "METHOD path": every layer with methods in the stacks of the routers

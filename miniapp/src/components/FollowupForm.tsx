@@ -54,7 +54,7 @@ const NEXT_CHIPS = ['今天下午', '明天', '后天', '下周一', '下周三'
 const DEFAULT_NEXT_ACTION = '再次跟进';
 const SIGNED = '已签约';
 
-export function courseNames(meta: Meta): string[] {
+function courseNames(meta: Meta): string[] {
   const list = meta.courses?.length ? meta.courses : DEFAULT_COURSES;
   return list.map((c) => (typeof c === 'string' ? c : c.name));
 }

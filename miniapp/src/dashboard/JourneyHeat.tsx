@@ -10,7 +10,7 @@ import { Card } from './parts';
 import { useMetric } from './useMetric';
 
 export type HeatBy = JourneyHeatResponse['by'];
-export const HEAT_BY: { id: HeatBy; label: string }[] = [
+const HEAT_BY: { id: HeatBy; label: string }[] = [
   { id: 'city', label: '城市' }, { id: 'grade', label: '年级' }, { id: 'channel', label: '渠道' }, { id: 'unit', label: '组织' },
 ];
 
@@ -131,7 +131,7 @@ interface LeadDetail {
   timeline: TimelineEntry[];
 }
 
-export function LeadTimeline({ leadId, onBack, backTo }: { leadId: number; onBack: () => void; backTo: string }) {
+function LeadTimeline({ leadId, onBack, backTo }: { leadId: number; onBack: () => void; backTo: string }) {
   const res = useMetric<LeadDetail>(`/api/leads/${leadId}`);
   const l = res.data;
   const name = l?.customer?.name ?? l?.customerName ?? `线索 #${leadId}`;

@@ -2,7 +2,6 @@
 // and answers 403 anyway; the UI uses this to show only the tabs a person can open and a clear 无权查看 otherwise.
 
 export type ViewId = 'health' | 'battle' | 'roi' | 'heat';
-export type Role = 'rep' | 'supervisor' | 'ops' | 'director' | 'admin';
 
 export interface ViewInfo {
   id: ViewId;

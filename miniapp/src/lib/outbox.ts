@@ -42,7 +42,7 @@ export async function submit(entry: Omit<PendingFollowup, 'tries' | 'createdAt'>
   return send(entry.key);
 }
 
-export async function send(key: string): Promise<SendResult> {
+async function send(key: string): Promise<SendResult> {
   const item = pending().find((p) => p.key === key);
   if (!item) return { ok: false, offline: false, message: '记录不存在' };
   try {

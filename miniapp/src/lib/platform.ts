@@ -1,5 +1,5 @@
 import Taro from '@tarojs/taro';
-import { api, apiUrl, setToken } from './api';
+import { api, setToken } from './api';
 
 export type Platform = 'wecom' | 'dingtalk' | 'browser' | 'weapp' | 'dd';
 
@@ -79,5 +79,3 @@ export async function devLogin(by: { userId?: number; role?: string }): Promise<
   setToken(r.token);
   return r.user;
 }
-
-export { apiUrl };

@@ -4,7 +4,7 @@ import type { SidebarConfig } from './platform';
 /** The WeCom JS-SDK, loaded only inside WeCom (its own chunk), registered with server-made signatures. */
 let ready: Promise<any> | null = null;
 
-export function wecomSdk(cfg: SidebarConfig): Promise<any> {
+function wecomSdk(cfg: SidebarConfig): Promise<any> {
   ready ??= import(/* webpackChunkName: "wecom-jssdk" */ '@wecom/jssdk').then(async (ww: any) => {
     const sign = async () => api<any>('GET', `/api/wecom/jsapi-signature?url=${encodeURIComponent(location.href.split('#')[0])}`);
     ww.register({

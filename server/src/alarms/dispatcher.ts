@@ -15,7 +15,7 @@ const MAX_ATTEMPTS = 8;
  * The longest a channel call may take. The adapters time out each HTTP call at 5 s and a call may first
  * fetch an access token, so 12 s bounds a whole send; the dispatcher gives up waiting at this point too.
  */
-export const SEND_TIMEOUT_MS = 12_000;
+const SEND_TIMEOUT_MS = 12_000;
 /** Slack between taking the send's fence and the call starting; a process that stalled longer does not send. */
 const FENCE_SLACK_MS = 3_000;
 const log = logger.child({ module: 'alarms.dispatcher' });

@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import { CallbackReceipt } from './alarm.entities';
 
 /** Platforms retry a callback within seconds; a week of receipts is far more than de-duplication needs. */
-export const RECEIPT_RETENTION_MS = 7 * 24 * 3600_000;
+const RECEIPT_RETENTION_MS = 7 * 24 * 3600_000;
 
 /** Deletes callback receipts past retention, in small batches so it never holds long locks. Returns how many. */
 export async function pruneCallbackReceipts(app: AppContext, batch = 1000): Promise<number> {

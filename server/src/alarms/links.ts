@@ -20,7 +20,7 @@ export function alarmLinks(app: AppContext) {
 
 export const DEFAULT_TAP_LINK_TTL_MS = 24 * 3600_000;
 
-export function tapSignature(app: AppContext, messageId: number, key: string, expires: number): string {
+function tapSignature(app: AppContext, messageId: number, key: string, expires: number): string {
   return createHmac('sha256', app.config.sessionSecret).update(`alarm-tap:${messageId}:${key}:${expires}`).digest('base64url').slice(0, 32);
 }
 

@@ -3,7 +3,7 @@ import type { Lead } from '../leads/lead.entity';
 import type { User } from '../users/user.entity';
 import type { Directory } from './tick-cache';
 
-export type RecipientRole = 'rep' | 'supervisor' | 'ops';
+type RecipientRole = 'rep' | 'supervisor' | 'ops';
 export interface Recipient {
   user: User;
   role: RecipientRole;

@@ -17,7 +17,7 @@ export interface Actor {
   versions?: { user: number; company: number };
 }
 
-export const COMPANY_WIDE_ROLES: Role[] = ['ops', 'director', 'admin'];
+const COMPANY_WIDE_ROLES: Role[] = ['ops', 'director', 'admin'];
 /** Roles allowed to change a lead's owner or status (brief: "key fields editable only by roles allowed to"). */
 export const KEY_FIELD_ROLES: Role[] = ['supervisor', 'admin'];
 

@@ -11,7 +11,7 @@ import { actorOf } from './auth.middleware';
  * extends (supervisorSetting) them per company. Scope rules (own leads, subtree, company) are applied on top
  * by the services: a role that may edit leads still edits only the leads it sees.
  */
-export interface Capability {
+interface Capability {
   roles: readonly Role[];
   /** What it allows, for README. */
   what: string;
@@ -25,7 +25,7 @@ export interface Capability {
   deniedFor?: Partial<Record<Role, string>>;
 }
 
-export const PERMISSIONS = {
+const PERMISSIONS = {
   'lead.create': {
     roles: ['rep', 'supervisor', 'ops', 'admin'], what: 'create a lead (a rep only for themselves)',
     denied: '总监账号只读，不能录入线索',
@@ -134,7 +134,7 @@ export const PERMISSIONS = {
 export type CapabilityName = keyof typeof PERMISSIONS;
 
 /** The roles holding a capability in a company with these settings. */
-export function rolesFor(cap: CapabilityName, settings: CompanySettings = DEFAULT_SETTINGS): Role[] {
+function rolesFor(cap: CapabilityName, settings: CompanySettings = DEFAULT_SETTINGS): Role[] {
   const c: Capability = PERMISSIONS[cap];
   const roles = [...(c.roleSetting ? settings[c.roleSetting] : c.roles)];
   if (c.supervisorSetting && settings[c.supervisorSetting] && !roles.includes('supervisor')) roles.push('supervisor');

@@ -11,9 +11,9 @@ import { shortCity, shortProvince } from './region-names';
 
 export { SAMPLE_PREFIXES } from './sample-prefixes';
 
-export const ATTRIBUTION_LABEL = '号段归属地，仅供参考';
+const ATTRIBUTION_LABEL = '号段归属地，仅供参考';
 
-export interface PhoneAttribution {
+interface PhoneAttribution {
   province: string | null;
   city: string | null;
   carrier: string | null;

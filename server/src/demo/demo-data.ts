@@ -1,6 +1,6 @@
 // The demo company: two centres, three teams, a realistic cast. Names are fictional.
 
-export const DEMO_COMPANY = '启明教育（演示）';
+const DEMO_COMPANY = '启明教育（演示）';
 
 export interface DemoTeam {
   key: string;
@@ -17,9 +17,9 @@ export const DEMO_TEAMS: DemoTeam[] = [
   { key: 'nj-zh', centre: '南京鼓楼中心', team: '南京鼓楼中心-综合组', city: '南京', grades: ['小六', '初二', '初三', '高一', '高三'] },
 ];
 
-export const DEMO_SUPERVISORS: Record<string, string> = { 苏州园区中心: '李静', 南京鼓楼中心: '王强' };
+const DEMO_SUPERVISORS: Record<string, string> = { 苏州园区中心: '李静', 南京鼓楼中心: '王强' };
 
-export const DEMO_REPS: { name: string; team: string; active?: boolean }[] = [
+const DEMO_REPS: { name: string; team: string; active?: boolean }[] = [
   { name: '张敏', team: 'sz-zk' },
   { name: '陈晨', team: 'sz-zk' },
   { name: '刘洋', team: 'sz-zk' },
@@ -31,7 +31,7 @@ export const DEMO_REPS: { name: string; team: string; active?: boolean }[] = [
   { name: '钱多多', team: 'nj-zh', active: false },
 ];
 
-export const DEMO_STAFF = { ops: '黄蓉', director: '马骏', admin: '系统管理员' };
+const DEMO_STAFF = { ops: '黄蓉', director: '马骏', admin: '系统管理员' };
 
 export const DEMO_CHANNELS = [
   { tag: '抖音-202601直播', weight: 35 },

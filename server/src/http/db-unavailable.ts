@@ -35,9 +35,5 @@ export function classifyDatabaseError(err: unknown): DatabaseFailure | null {
   return MESSAGES.test(`${String(e.message ?? '')} ${String(e.driverError?.message ?? '')}`) ? 'unavailable' : null;
 }
 
-export function isDatabaseUnavailable(err: unknown): boolean {
-  return classifyDatabaseError(err) === 'unavailable';
-}
-
 /** Seconds a client is asked to wait before retrying while the database is away. */
 export const DB_RETRY_AFTER_SECONDS = 5;

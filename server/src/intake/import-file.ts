@@ -17,7 +17,7 @@ const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
  * says, with GBK-family answers decoded as GB18030 (a superset of GBK, which is what Excel on Chinese
  * Windows writes).
  */
-export function decodeCsv(buf: Buffer): { text: string; encoding: string } {
+function decodeCsv(buf: Buffer): { text: string; encoding: string } {
   if (buf.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))) return { text: buf.subarray(3).toString('utf8'), encoding: 'utf-8' };
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf), encoding: 'utf-8' };

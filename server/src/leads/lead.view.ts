@@ -5,7 +5,7 @@ import { customerView } from '../customers/customer.view';
 import type { Lead } from './lead.entity';
 
 /** Untouched 48 h after creation: the brief's "converts at ~0%" line. */
-export function isOverdue(lead: Pick<Lead, 'firstFollowupAt' | 'createdAt' | 'status'>, now: number): boolean {
+function isOverdue(lead: Pick<Lead, 'firstFollowupAt' | 'createdAt' | 'status'>, now: number): boolean {
   return (
     lead.firstFollowupAt === null &&
     (lead.status === 'pending' || lead.status === 'assigned') &&

@@ -102,7 +102,7 @@ const fmt = new Intl.DateTimeFormat('zh-CN', {
 });
 
 /** "1月20日 15:00" in China time, whatever the server's TZ. */
-export function formatShanghai(ms: number): string {
+function formatShanghai(ms: number): string {
   const p = Object.fromEntries(fmt.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
   return `${p.month}月${p.day}日 ${p.hour}:${p.minute}`;
 }

@@ -1,8 +1,7 @@
 import type { AppConfig } from '../config';
 import { LlmClient } from './llm-client';
 
-export { LlmClient, LlmError, strictJsonSchema, type JsonRequest, type AudioInput } from './llm-client';
-export type { LlmConfig } from './llm-config';
+export { LlmClient, LlmError } from './llm-client';
 
 /** The configured model, or null when none is configured (callers then use their rule-based fallback). */
 export function llmFromConfig(config: AppConfig): LlmClient | null {

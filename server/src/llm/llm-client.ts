@@ -140,7 +140,7 @@ function describe(err: unknown): string {
  * JSON Schema for OpenAI strict mode: every object lists all its keys as required and allows no others
  * (zod's output schema does not always say so).
  */
-export function strictJsonSchema(schema: z.ZodType): Record<string, unknown> {
+function strictJsonSchema(schema: z.ZodType): Record<string, unknown> {
   const js = z.toJSONSchema(schema, { target: 'draft-7', io: 'output' }) as Record<string, unknown>;
   delete js.$schema;
   return tighten(js) as Record<string, unknown>;

@@ -115,7 +115,7 @@ function renderResponses(doc: OpenApiDocument, op: Operation): string {
   return `<h4>响应</h4><ul class="responses">${items.join('')}</ul>`;
 }
 
-export function resolveRef(doc: unknown, ref: string): unknown {
+function resolveRef(doc: unknown, ref: string): unknown {
   return ref.slice(2).split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
 }
 

@@ -17,7 +17,7 @@ const AUTH_LABELS: Record<RouteDoc['auth'], string> = {
 };
 
 /** Routes the app serves under this configuration: demo-only ones exist only with LIFELINE_DEMO. */
-export function servedRouteDocs(opts: { demo: boolean }): RouteDoc[] {
+function servedRouteDocs(opts: { demo: boolean }): RouteDoc[] {
   return ROUTE_DOCS.filter((r) => opts.demo || !r.demoOnly);
 }
 
@@ -68,7 +68,7 @@ const ERROR_BODY_SCHEMA: JsonSchema = {
   },
 };
 
-export const responseName = (status: ErrorStatus) => `Error${status}`;
+const responseName = (status: ErrorStatus) => `Error${status}`;
 
 function operationOf(route: RouteDoc): Operation {
   const parameters = [...pathParameters(route), ...queryParameters(route), ...headerParameters(route)];
@@ -88,7 +88,7 @@ function operationOf(route: RouteDoc): Operation {
   };
 }
 
-export function rolesText(route: Pick<RouteDoc, 'roles' | 'rolesNote'>): string {
+function rolesText(route: Pick<RouteDoc, 'roles' | 'rolesNote'>): string {
   const who = route.roles === 'anyone' ? '任何人' : route.roles === 'signed-in' ? '所有已登录用户'
     : route.roles.map((r) => `${ROLE_LABELS[r]}（${r}）`).join('、');
   return route.rolesNote ? `${who}；${route.rolesNote}` : who;
@@ -134,7 +134,7 @@ function requestBodyOf(body: NonNullable<RouteDoc['body']>): Operation {
 }
 
 /** The statuses a route can answer with: its own, plus those that follow from how it is called. */
-export function errorStatusesOf(route: RouteDoc): ErrorStatus[] {
+function errorStatusesOf(route: RouteDoc): ErrorStatus[] {
   const all = new Set<ErrorStatus>(route.errors);
   if (route.auth === 'session') all.add(401);
   if (route.query || route.body || route.path.includes('{') || route.headers?.length) all.add(400);

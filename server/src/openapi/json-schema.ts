@@ -11,7 +11,7 @@ const PROBE_CEILING = 1 << 16;
  * characters as people do, not UTF-16 units), which JSON Schema cannot see; probing documents the limit the server
  * really applies. JSON Schema's maxLength counts code points too, so the number means the same thing on both sides.
  */
-export function probeMaxLength(schema: z.ZodType): number | undefined {
+function probeMaxLength(schema: z.ZodType): number | undefined {
   const accepts = (n: number) => schema.safeParse('字'.repeat(n)).success;
   if (!accepts(1)) return undefined; // shaped strings (patterns, URLs) reject plain text; their limits are native
   let tooLong = 2;

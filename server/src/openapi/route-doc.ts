@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Role } from '@lifeline/shared';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** The error statuses the app answers with `{"error":{code,message,details?}}`. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 502 | 503;
@@ -10,7 +10,7 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 502 | 503;
  * How a caller proves who it is: a session token (`Authorization: Bearer`), a channel's intake key or signature,
  * a chat platform's signed callback, a signed link, or nothing.
  */
-export type AuthKind = 'none' | 'session' | 'intake' | 'platform-callback' | 'signed-link';
+type AuthKind = 'none' | 'session' | 'intake' | 'platform-callback' | 'signed-link';
 
 /** Operation groups, in the order the docs page shows them. */
 export const TAGS = [
@@ -28,9 +28,9 @@ export const TAGS = [
   { name: 'metrics', label: '数据看板' },
   { name: 'system', label: '系统与文档' },
 ] as const;
-export type Tag = (typeof TAGS)[number]['name'];
+type Tag = (typeof TAGS)[number]['name'];
 
-export interface HeaderDoc {
+interface HeaderDoc {
   name: string;
   required: boolean;
   description: string;

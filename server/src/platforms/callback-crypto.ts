@@ -23,7 +23,7 @@ export function verifyAndDecrypt(token: string, aesKey: string, receiveId: strin
   return plain.message;
 }
 
-export const DEFAULT_CALLBACK_MAX_AGE_MS = 5 * 60_000;
+const DEFAULT_CALLBACK_MAX_AGE_MS = 5 * 60_000;
 
 /**
  * A verified callback must also be recent: its signed timestamp (WeCom: seconds, DingTalk: milliseconds) within

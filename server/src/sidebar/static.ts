@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import { AppError, notFound } from '../http/errors';
 
 /** Where `npm run build:sidebar` writes the H5 build. */
-export const SIDEBAR_DIST = path.resolve(__dirname, '../../../miniapp/dist/h5');
+const SIDEBAR_DIST = path.resolve(__dirname, '../../../miniapp/dist/h5');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'application/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',

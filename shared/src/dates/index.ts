@@ -1,3 +1,3 @@
-export { parseChineseDate, type ParsedDate } from './parse-date';
-export { formatShanghai, toShanghaiIso, wallOf } from './shanghai-time';
+export { parseChineseDate } from './parse-date';
+export { formatShanghai } from './shanghai-time';
 export { toNumber as chineseNumber } from './chinese-numbers';

@@ -37,7 +37,3 @@ export function timeAt(s: string): TimeOfDay | null {
   if (h === 24) h = 0;
   return { h, mi, length: m[0].length };
 }
-
-export function partOfDayHour(word: string): number | undefined {
-  return PART_DEFAULT[word];
-}

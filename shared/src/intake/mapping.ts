@@ -5,7 +5,7 @@ import type { RawLeadFields } from './normalise';
 export const MAPPABLE_FIELDS = [
   'phone', 'name', 'city', 'province', 'region', 'grade', 'concerns', 'tags', 'campaign', 'externalId',
 ] as const;
-export type MappableField = (typeof MAPPABLE_FIELDS)[number];
+type MappableField = (typeof MAPPABLE_FIELDS)[number];
 
 /** Field → JSON path in the incoming payload, e.g. { phone: '$.data.telephone', city: '$.data.city' }. */
 export type FieldMapping = Partial<Record<MappableField, string>>;

@@ -18,7 +18,7 @@ export interface RawLeadFields {
   externalId?: unknown;
 }
 
-export interface NormalisedLead {
+interface NormalisedLead {
   phone: string;
   name?: string;
   city?: string;
@@ -48,7 +48,7 @@ function text(v: unknown): string | undefined {
   return s ? s : undefined;
 }
 
-export function gradeOf(v: unknown): string | undefined {
+function gradeOf(v: unknown): string | undefined {
   const s = text(v)?.replace(/\s+/g, '');
   if (!s) return undefined;
   if ((GRADES as readonly string[]).includes(s)) return s;
@@ -108,7 +108,7 @@ const RAW_LABELS: Record<keyof RawLeadFields, string> = {
  * Line breaks and tabs are whitespace here (spreadsheet cells, lists); the lead schema refuses them where they
  * cannot belong.
  */
-export function invisibleInRaw(raw: RawLeadFields): string | null {
+function invisibleInRaw(raw: RawLeadFields): string | null {
   for (const [field, v] of Object.entries(raw) as [keyof RawLeadFields, unknown][]) {
     for (const s of Array.isArray(v) ? v : [v]) {
       const message = typeof s === 'string' ? invisibleCharMessage(RAW_LABELS[field] ?? field, s, { multiline: true }) : null;
@@ -130,7 +130,7 @@ const HARMLESS_ZERO_WIDTH = /[\u200B\u2060\uFEFF]/g;
  * else untouched). Bidi controls, NUL and other controls, and lone surrogates stay, and are refused after.
  * Text typed by a person (the request schemas in schemas/) is not cleaned: it keeps the strict refusal.
  */
-export function stripZeroWidth(raw: RawLeadFields): RawLeadFields {
+function stripZeroWidth(raw: RawLeadFields): RawLeadFields {
   const clean = (v: unknown) => (typeof v === 'string' ? v.replace(HARMLESS_ZERO_WIDTH, '') : v);
   return Object.fromEntries(
     Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.map(clean) : clean(v)]),

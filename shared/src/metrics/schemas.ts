@@ -19,7 +19,7 @@ export const metricsFilterSchema = z.object({
 });
 export type MetricsFilter = z.infer<typeof metricsFilterSchema>;
 
-export const HEAT_DIMENSIONS = ['city', 'grade', 'channel', 'unit'] as const;
+const HEAT_DIMENSIONS = ['city', 'grade', 'channel', 'unit'] as const;
 export type HeatDimension = (typeof HEAT_DIMENSIONS)[number];
 
 export const heatQuerySchema = metricsFilterSchema.extend({
@@ -34,7 +34,7 @@ export const drillQuerySchema = metricsFilterSchema.extend({
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
 
-export const EXPORT_VIEWS = ['kpis', 'lead-health', 'rep-battle', 'channel-roi', 'journey-heat'] as const;
+const EXPORT_VIEWS = ['kpis', 'lead-health', 'rep-battle', 'channel-roi', 'journey-heat'] as const;
 export const exportQuerySchema = heatQuerySchema.extend({
   view: z.enum(EXPORT_VIEWS, { error: '导出视图不存在' }),
 });

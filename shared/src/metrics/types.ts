@@ -31,7 +31,7 @@ export interface KpisResponse extends Stamped {
   leads: number;
 }
 
-export interface NodeLoss {
+interface NodeLoss {
   node: string;
   /** Leads that reached this node (or beyond). */
   reached: number;

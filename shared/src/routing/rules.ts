@@ -58,7 +58,7 @@ function ruleHolds(rule: RoutingRule, f: LeadFacts): boolean {
   return true;
 }
 
-export function describeRule(rule: RoutingRule): string {
+function describeRule(rule: RoutingRule): string {
   const parts: string[] = [];
   if (rule.cities?.length) parts.push(`城市∈{${rule.cities.join('、')}}`);
   if (rule.grades?.length) parts.push(`年级∈{${rule.grades.join('、')}}`);

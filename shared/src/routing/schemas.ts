@@ -5,7 +5,7 @@ import { idSchema } from '../schemas/common';
 import { plainText } from '../schemas/text';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 HH:mm（如 09:00）');
-export const shiftSchema = z.object({
+const shiftSchema = z.object({
   days: z.array(z.number().int().min(1, '星期应为1-7').max(7, '星期应为1-7')).min(1, '请至少选择一天'),
   from: hhmm,
   to: hhmm,
@@ -14,7 +14,7 @@ export const shiftSchema = z.object({
 const grade = z.enum(GRADES, { error: `年级只能是 ${GRADES.join('、')} 之一` });
 const score = z.number().int('评分应为整数').min(-1000).max(1000);
 
-export const routingRuleSchema = z.object({
+const routingRuleSchema = z.object({
   name: plainText('规则名称', 32).pipe(z.string().trim().min(1, '请填写规则名称')),
   cities: z.array(plainText('城市', 16).trim().min(1, '城市不能为空')).max(50).optional(),
   grades: z.array(grade).max(GRADES.length).optional(),
@@ -34,7 +34,7 @@ export const ruleSetSchema = z.object({
 }).strict();
 export type RuleSetInput = z.infer<typeof ruleSetSchema>;
 
-export const poolMemberSchema = z.object({
+const poolMemberSchema = z.object({
   userId: idSchema,
   weight: z.number().int('权重应为整数').min(1, '权重至少为1').max(20, '权重最多为20').default(1),
   cap: z.number().int().min(0, '接单上限不能为负').max(10000).nullable().default(null),
@@ -50,7 +50,7 @@ export const poolSchema = z.object({
 });
 export type PoolInput = z.infer<typeof poolSchema>;
 
-export const scoreWeightSchema = z.object({
+const scoreWeightSchema = z.object({
   field: z.enum(SCORE_FIELDS, {
     error: '加分字段只能是 grade（年级）/ channel（渠道）/ concern（关注点）/ city（城市）/ province（省份）/ carrier（运营商）/ campaign（活动）/ tag（标签）',
   }),

@@ -26,7 +26,7 @@ export function smoothWeightedSequence(members: WeightedMember[]): number[] {
   return seq;
 }
 
-export interface Skip<R extends string = string> {
+interface Skip<R extends string = string> {
   userId: number;
   reason: R;
 }

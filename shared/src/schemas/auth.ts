@@ -10,4 +10,3 @@ export const devLoginSchema = z
   })
   .strict()
   .refine((b) => b.userId !== undefined || b.role !== undefined, { message: '请提供 userId 或 role' });
-export type DevLoginBody = z.infer<typeof devLoginSchema>;

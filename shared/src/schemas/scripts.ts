@@ -22,7 +22,6 @@ export const scriptCreateSchema = z.object({
   journeyNode: z.enum(JOURNEY_NODES, { error: `阶段只能是：${JOURNEY_NODES.join('、')}` }).nullable().default(null),
   concern: z.enum(CONCERNS, { error: `关注点只能是：${CONCERNS.join('、')}` }).nullable().default(null),
 });
-export type ScriptCreateBody = z.infer<typeof scriptCreateSchema>;
 
 export const scriptUpdateSchema = z
   .object({

@@ -33,7 +33,6 @@ export function llmDraftSchema(actions: readonly string[]) {
     nextStepAction: z.string().nullable().describe('下一步要做的事，如「发试听课链接」；没有则为 null'),
   });
 }
-export type LlmDraft = z.output<ReturnType<typeof llmDraftSchema>>;
 
 /** Cut to at most `max` characters (as people count them). */
 export function clip(s: string, max = CONCLUSION_MAX): string {

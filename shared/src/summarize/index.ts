@@ -1,2 +1,2 @@
-export { draftByRules, DEFAULT_NEXT_ACTION, type RuleOptions } from './rules';
-export { llmDraftSchema, clip, type FollowupDraft, type LlmDraft } from './draft';
+export { draftByRules, DEFAULT_NEXT_ACTION } from './rules';
+export { llmDraftSchema, clip, type FollowupDraft } from './draft';

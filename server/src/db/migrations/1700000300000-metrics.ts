@@ -1,5 +1,5 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
-import { backfillMetrics } from '../../metrics/backfill';
+import { backfillStaysAndCounters } from './metrics-backfill';
 import { column, int, ms, pk, str } from './schema-helpers';
 
 const idx = (name: string, columnNames: string[], isUnique = false) => new TableIndex({ name, columnNames, isUnique });
@@ -80,7 +80,7 @@ export class Metrics1700000300000 implements MigrationInterface {
     }));
     // Script picks counted per rep and day on the battle map.
     await q.createIndex('script_pick', idx('idx_script_pick_rep_picked', ['companyId', 'repId', 'pickedAt']));
-    await backfillMetrics(q.manager);
+    await backfillStaysAndCounters(q.manager);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -27,7 +27,7 @@ function mac(secret: string, messageId: number): string {
  * second delivery) and signed (only DingTalk and the card itself know it, so a callback cannot be forged for
  * another copy by guessing ids).
  */
-export function cardOutTrackId(secret: string, messageId: number): string {
+function cardOutTrackId(secret: string, messageId: number): string {
   return `${PREFIX}${messageId}_${mac(secret, messageId)}`;
 }
 
@@ -45,7 +45,7 @@ export function parseOutTrackId(secret: string, outTrackId: unknown): number | n
 export const isCardOutTrackId = (ref: string | null | undefined): ref is string => !!ref && /^lfc\d+_/.test(ref);
 
 /** The card template's variables (all strings, as cardParamMap requires). */
-export function cardParams(out: Extract<Outgoing, { kind: 'card' }>): Record<string, string> {
+function cardParams(out: Extract<Outgoing, { kind: 'card' }>): Record<string, string> {
   const c = out.card;
   const scripts = out.buttons.filter((b) => b.key.startsWith('s')).slice(0, 3);
   const last = out.buttons.filter((b) => !b.key.startsWith('s')).slice(0, 1);

@@ -50,6 +50,6 @@ export class WecomJsapi {
 }
 
 /** sha1 of `jsapi_ticket=…&noncestr=…&timestamp=…&url=…` (keys in that order), as WeCom documents. */
-export function jsapiSignature(ticket: string, nonceStr: string, timestamp: number, url: string): string {
+function jsapiSignature(ticket: string, nonceStr: string, timestamp: number, url: string): string {
   return createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`).digest('hex');
 }

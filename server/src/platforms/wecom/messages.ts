@@ -7,7 +7,7 @@ import { PlatformError } from '../platform-error';
 const RETRY = new Set([45009, 45033, -1]);
 
 /** Renders an alarm as a `template_card` of type `button_interaction` (doc 90236 / 94888). */
-export function templateCard(out: Extract<Outgoing, { kind: 'card' }>) {
+function templateCard(out: Extract<Outgoing, { kind: 'card' }>) {
   const c = out.card;
   return {
     card_type: 'button_interaction',
