@@ -57,7 +57,7 @@ interface CreateAppOptions {
  * The chat channels, composed here and only here: WeCom / DingTalk when configured, each group robot when its
  * webhook is set, and the local console for everything else.
  */
-export function composeChannels(config: AppConfig, clock: Clock): Channels {
+function composeChannels(config: AppConfig, clock: Clock): Channels {
   const local = new LocalChannel();
   const dt = config.dingtalk;
   const dtApi = dt ? new DingtalkApi(dt, clock) : null;

@@ -21,7 +21,7 @@ import type { AppContext } from '../../server/src/context';
 import type { Logger } from '../../server/src/logger';
 
 /** The databases every database suite runs on: SQLite always, MariaDB/MySQL when TEST_MYSQL_URL is set. */
-export function dbKinds(): DbKind[] {
+function dbKinds(): DbKind[] {
   return process.env.TEST_MYSQL_URL ? ['sqlite', 'mysql'] : ['sqlite'];
 }
 

@@ -10,7 +10,7 @@ const HOUR = 3600_000;
 const WINDOW = { s7: KPI_WINDOWS.survivalHours * HOUR, f24: KPI_WINDOWS.firstTouchHours * HOUR, f48: KPI_WINDOWS.followupHours * HOUR };
 
 /** The company's effective settings, read in the caller's transaction. */
-export async function settingsOf(em: EntityManager, companyId: number): Promise<CompanySettings> {
+async function settingsOf(em: EntityManager, companyId: number): Promise<CompanySettings> {
   const [row] = await em.query('SELECT settings FROM company WHERE id = ?', [companyId]);
   return effectiveSettings(row?.settings ? JSON.parse(row.settings) : {});
 }
@@ -30,7 +30,7 @@ interface FactSource {
 
 /**
  * Recomputes the lead_fact rows of some leads from their source rows (lead, customer, follow-ups, stays), writes
- * them and moves the rollups by the difference. Runs in the projector's transaction (and the migration backfill's):
+ * them and moves the rollups by the difference. Runs in the projector's transaction:
  * one definition of what a fact is. `at` stamps updatedAt (default: lead.updatedAt). `afterLock` is where race
  * tests hold the projection (the facts are locked, nothing is written yet).
  */
@@ -131,7 +131,7 @@ async function loadSources(em: EntityManager, companyId: number, ids: number[]):
  * When an open lead turns overdue on the battle map (never followed up 48 h after assignment, or its next step is
  * past), or null (not open, or nothing can make it overdue). Overdue at `now` exactly when this is ≤ now.
  */
-export function overdueFrom(status: string, since: number, assignTouchAt: number | null, nextStepDueAt: number | null): number | null {
+function overdueFrom(status: string, since: number, assignTouchAt: number | null, nextStepDueAt: number | null): number | null {
   if (!(OPEN_LEAD_STATUSES as readonly string[]).includes(status)) return null;
   const xs = [assignTouchAt === null ? since + WINDOW.f48 : null, nextStepDueAt === null ? null : nextStepDueAt + 1].filter((x): x is number => x !== null);
   return xs.length ? Math.min(...xs) : null;

@@ -11,7 +11,7 @@ import { marks, num, numOrNull } from './sql';
 
 const HOUR = 3600_000;
 /** Labels for facts without a value, so every lead lands in some cell. */
-export const UNKNOWN_LABEL: Record<HeatDimension, string> = { city: '未填写', grade: '未填写', channel: '未填写', unit: '未分配' };
+const UNKNOWN_LABEL: Record<HeatDimension, string> = { city: '未填写', grade: '未填写', channel: '未填写', unit: '未分配' };
 const COLUMN: Record<HeatDimension, string> = { city: 'f.city', grade: 'f.grade', channel: 'f.channel', unit: 'f.orgUnitId' };
 /** No value: NULL in facts, '' (attributes) or 0 (unit) in the rollup; an empty string counts as none too. */
 const isUnknown = (v: unknown) => v === null || v === undefined || v === '' || (typeof v !== 'string' && Number(v) === 0);

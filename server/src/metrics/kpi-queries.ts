@@ -39,7 +39,7 @@ export async function computeKpis(em: EntityManager, actor: Actor, s: ResolvedSc
 }
 
 /** Followed conversations / conversations of the reps in scope, on China-time days in range. */
-export async function entryRate(em: EntityManager, companyId: number, s: ResolvedScope) {
+async function entryRate(em: EntityManager, companyId: number, s: ResolvedScope) {
   const reps = repCondition('repId', s.repIds);
   const [row] = await em.query(
     `SELECT SUM(conversations) AS total, SUM(followedConversations) AS followed, MAX(CASE WHEN conversations > 0 THEN updatedAt END) AS updatedAt

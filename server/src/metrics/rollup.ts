@@ -135,7 +135,7 @@ export async function applyRollupDeltas(em: EntityManager, rows: RollupDelta[]):
 }
 
 /**
- * Recomputes a company's rollup from its facts (migration backfill, A-level threshold change), in the caller's
+ * Recomputes a company's rollup from its facts (an A-level threshold change; tests compare against it), in the caller's
  * transaction. One INSERT … SELECT per shape.
  */
 export async function rebuildRollups(em: EntityManager, companyId: number, levelA: number): Promise<void> {
@@ -153,10 +153,4 @@ export async function rebuildRollups(em: EntityManager, companyId: number, level
       [companyId],
     );
   }
-}
-
-/** Every company's rollup, each with its own threshold. */
-export async function rebuildAllRollups(em: EntityManager, levelAOf: (companyId: number) => Promise<number>): Promise<void> {
-  const companies: { companyId: number }[] = await em.query('SELECT DISTINCT companyId FROM lead_fact');
-  for (const c of companies) await rebuildRollups(em, Number(c.companyId), await levelAOf(Number(c.companyId)));
 }

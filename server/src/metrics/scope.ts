@@ -4,7 +4,7 @@ import type { Actor } from '../auth/actor';
 import { badRequest, forbidden, notFound } from '../http/errors';
 import { marks } from './sql';
 
-export const SUPERVISOR_ONLY = '仅主管及以上可查看';
+const SUPERVISOR_ONLY = '仅主管及以上可查看';
 const MAX_RANGE_DAYS = 731;
 
 /** What a metrics query may read: the WHERE over lead_fact `f`, the reps whose conversations count, the range. */
@@ -26,7 +26,7 @@ export interface ResolvedScope {
 }
 
 /** The org unit and its whole subtree (materialised path). */
-export async function unitSubtree(em: EntityManager, companyId: number, unitId: number): Promise<number[] | null> {
+async function unitSubtree(em: EntityManager, companyId: number, unitId: number): Promise<number[] | null> {
   const [unit] = await em.query('SELECT path FROM org_unit WHERE id = ? AND companyId = ? AND deletedAt IS NULL', [unitId, companyId]);
   if (!unit) return null;
   const rows: { id: number }[] = await em.query('SELECT id FROM org_unit WHERE companyId = ? AND path LIKE ?', [companyId, `${unit.path}%`]);
