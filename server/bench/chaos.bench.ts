@@ -22,10 +22,11 @@
  * Exit code 1 when a check fails.
  *
  * Env: CHAOS_WRITES (2000), CHAOS_IN_FLIGHT (16), CHAOS_RATE (writes offered per second, 40),
- * CHAOS_QUIET_TIMEOUT_S (300), BENCH_MYSQL_URL / TEST_MYSQL_URL (see bench-kit).
+ * CHAOS_QUIET_TIMEOUT_S (300), CHAOS_LOG_DIR (keep the servers' logs), BENCH_MYSQL_URL / TEST_MYSQL_URL (see bench-kit).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +56,11 @@ const RESTART_AFTER_MS = 1000;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Tries of one request across processes before its outcome counts as unknown. */
 const MAX_ATTEMPTS = 12;
+/** A 503 db_unavailable (a lock wait or deadlock that outlived the server's retries) is resent this often, like the sidebar's outbox does. */
+const MAX_UNAVAILABLE_RESENDS = 3;
 const KEY_PREFIX = `chaos-${process.pid}`;
+/** CHAOS_LOG_DIR: every server process's output is appended to server-<n>.log there. */
+const LOG_DIR = process.env.CHAOS_LOG_DIR;
 
 const log = (...a: unknown[]) => console.error('[bench:chaos]', ...a);
 
@@ -75,6 +80,24 @@ interface Req {
 interface Reply {
   status: number;
   body: any;
+}
+
+/** Request id → the database error code a server logged for its 503 ('database unavailable'), from every process's log. */
+const dbErrorOf = new Map<string, string>();
+
+/** Warnings and errors the servers logged, by message (pino level ≥ 40). */
+const serverLogCounts = new Map<string, number>();
+
+/** Counts a server's warnings and errors, and notes the database error behind each 503 (pino JSON lines). */
+function scanLog(line: string): void {
+  if (!line.startsWith('{')) return;
+  try {
+    const entry = JSON.parse(line) as { level?: number; msg?: string; reqId?: string; db?: { code?: string } };
+    if ((entry.level ?? 0) >= 40) serverLogCounts.set(String(entry.msg), (serverLogCounts.get(String(entry.msg)) ?? 0) + 1);
+    if (entry.msg === 'database unavailable' && entry.reqId) dbErrorOf.set(entry.reqId, entry.db?.code ?? '?');
+  } catch {
+    /* not a JSON line */
+  }
 }
 
 /** One server process (main.ts on a fixed port), which can be SIGKILLed and started again on the same port. */
@@ -100,7 +123,16 @@ class ServerProc {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    const keep = (b: Buffer) => void (this.out = (this.out + b.toString('utf8')).slice(-20_000));
+    let partial = '';
+    const logFile = LOG_DIR ? path.join(LOG_DIR, `server-${this.index}.log`) : null;
+    const keep = (b: Buffer) => {
+      const text = b.toString('utf8');
+      if (logFile) fs.appendFileSync(logFile, text);
+      this.out = (this.out + text).slice(-20_000);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      lines.forEach(scanLog);
+    };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     child.once('exit', () => {
@@ -163,10 +195,14 @@ async function httpCall(base: string, r: Req): Promise<Reply> {
 
 interface Sent {
   reply: Reply | null;
-  /** Sends of this request (1 = answered by the first process it went to). */
-  attempts: number;
+  /** Sends that got no answer (the process died under the request, or was down). */
+  died: number;
+  /** 503 db_unavailable answers that were resent, with the database error each server logged. */
+  unavailable: string[];
   errors: string[];
 }
+
+const requestIdIn = (body: any) => /请求编号 ([\w-]+)/.exec(String(body?.error?.message ?? ''))?.[1] ?? '';
 
 /** The three processes behind a round-robin client that resends a request elsewhere when its process died. */
 class Cluster {
@@ -182,27 +218,34 @@ class Cluster {
   }
 
   async send(r: Req): Promise<Sent> {
-    const errors: string[] = [];
+    const sent: Sent = { reply: null, died: 0, unavailable: [], errors: [] };
     let avoid: number | null = null;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    while (sent.died < MAX_ATTEMPTS) {
       const p = this.pick(avoid);
       if (!p) {
+        sent.died++;
         await sleep(500);
         continue;
       }
       p.inflight++;
       try {
-        return { reply: await httpCall(p.base, r), attempts: attempt, errors };
+        sent.reply = await httpCall(p.base, r);
       } catch (err) {
         // No answer (connection reset or refused, timeout): the process died under it or is restarting.
-        errors.push(`server ${p.index}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+        sent.errors.push(`server ${p.index}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+        sent.died++;
         avoid = p.index;
         await sleep(100);
+        continue;
       } finally {
         p.inflight--;
       }
+      // The transaction was rolled back whole (503 + Retry-After): resending is what a client is told to do.
+      if (sent.reply.status !== 503 || sent.reply.body?.error?.code !== 'db_unavailable' || sent.unavailable.length >= MAX_UNAVAILABLE_RESENDS) return sent;
+      sent.unavailable.push(requestIdIn(sent.reply.body));
+      await sleep(1000);
     }
-    return { reply: null, attempts: MAX_ATTEMPTS, errors };
+    return sent;
   }
 }
 
@@ -399,7 +442,7 @@ class World {
     if (op.kind === 'followup') this.settleFollowup(op, reply, ok);
     else if (op.kind === 'patch' && ok) this.settlePatch(op, reply);
     else if (op.kind === 'intake' && ok) this.settleIntake(op, reply);
-    else if (op.kind === 'delete' || op.kind === 'restore') this.settleDeletion(op, reply, sent.attempts);
+    else if (op.kind === 'delete' || op.kind === 'restore') this.settleDeletion(op, reply, sent.died > 0);
   }
 
   private leadExpect(id: number): Record<string, unknown> {
@@ -445,12 +488,12 @@ class World {
     if (reply.body?.status) this.leadExpect(leadId).status = reply.body.status;
   }
 
-  private settleDeletion(op: Op, reply: Reply, attempts: number) {
+  private settleDeletion(op: Op, reply: Reply, resent: boolean) {
     const lead = op.lead!;
     const want = op.kind === 'delete';
     // A resent delete that finds the lead already deleted means the first send committed before its process died.
-    const done = (reply.status >= 200 && reply.status < 300) || (reply.status === 409 && attempts > 1);
-    if (reply.status === 409 && attempts === 1 && !this.expected.unknown.has(lead.customerId)) {
+    const done = (reply.status >= 200 && reply.status < 300) || (reply.status === 409 && resent);
+    if (reply.status === 409 && !resent && !this.expected.unknown.has(lead.customerId)) {
       this.expected.contradictions.push(`lead ${lead.id}: ${op.kind} answered 409 although the last acknowledged state was ${lead.deleted ? 'deleted' : 'live'}`);
     }
     if (!done) return;
@@ -472,8 +515,13 @@ interface KillRecord {
 interface RunStats {
   sent: Record<Kind, number>;
   ok: Record<Kind, number>;
-  /** Requests sent more than once (their first process died), per kind. */
+  /** Requests sent again to another process because theirs died, per kind. */
   retried: Record<Kind, number>;
+  /** 503 db_unavailable answers (resent), per kind, and each with its request id (the server logs the database error by it). */
+  unavailable: Record<Kind, number>;
+  unavailableIds: { what: string; reqId: string }[];
+  /** MariaDB's Innodb_deadlocks over the writes (server-wide). */
+  deadlocks: number;
   status: Record<string, number>;
   unanswered: number;
   samples: string[];
@@ -522,7 +570,8 @@ class KillSwitch {
 /** Sends WRITES planned writes at RATE per second, at most IN_FLIGHT at a time, with the kills on the way. */
 async function drive(world: World, cluster: Cluster): Promise<RunStats> {
   const stats: RunStats = {
-    sent: perKind(), ok: perKind(), retried: perKind(), status: {}, unanswered: 0, samples: [], kills: [], durationS: 0,
+    sent: perKind(), ok: perKind(), retried: perKind(), unavailable: perKind(), unavailableIds: [], status: {}, unanswered: 0, samples: [],
+    kills: [], durationS: 0, deadlocks: 0,
   };
   const killer = new KillSwitch(cluster.procs);
   const running = new Set<Promise<void>>();
@@ -557,15 +606,21 @@ async function drive(world: World, cluster: Cluster): Promise<RunStats> {
 
 function record(stats: RunStats, op: Op, sent: Sent): void {
   stats.sent[op.kind]++;
-  if (sent.attempts > 1) stats.retried[op.kind]++;
+  if (sent.died > 0) stats.retried[op.kind]++;
+  for (const reqId of sent.unavailable) {
+    stats.unavailable[op.kind]++;
+    // What the request changed: grouped with the database error once the servers' logs are in (see unavailableWhy).
+    const fields = op.kind === 'patch' ? ` {${Object.keys(op.body).sort().join(',')}}` : '';
+    stats.unavailableIds.push({ what: `${op.kind}${fields}`, reqId });
+  }
   if (!sent.reply) {
     stats.unanswered++;
-    if (stats.samples.length < 8) stats.samples.push(`${op.kind} #${op.n}: no answer after ${sent.attempts} tries (${sent.errors.slice(-2).join('; ')})`);
+    if (stats.samples.length < 8) stats.samples.push(`${op.kind} #${op.n}: no answer after ${sent.died} tries (${sent.errors.slice(-2).join('; ')})`);
     return;
   }
   const { status, body } = sent.reply;
   stats.status[status] = (stats.status[status] ?? 0) + 1;
-  const resentConflict = status === 409 && sent.attempts > 1 && (op.kind === 'delete' || op.kind === 'restore');
+  const resentConflict = status === 409 && sent.died > 0 && (op.kind === 'delete' || op.kind === 'restore');
   if ((status >= 200 && status < 300) || resentConflict) stats.ok[op.kind]++;
   else if (stats.samples.length < 8) stats.samples.push(`${op.kind} #${op.n} → ${status} ${JSON.stringify(body).slice(0, 200)}`);
 }
@@ -841,7 +896,7 @@ async function loadAlarmData(db: mysql.Pool): Promise<AlarmData> {
     .map((c) => [Number(c.id), alarmSettings(c.settings ? JSON.parse(c.settings).alarms : undefined)] as const));
   const leads = await q(`SELECT l.id, l.companyId, l.status, l.deletedAt, l.ownerId, l.createdAt, l.assignedAt, l.claimedAt, l.firstFollowupAt,
     l.nextStepDueAt, c.grade FROM \`lead\` l JOIN customer c ON c.id = l.customerId`);
-  const timerRows = await q('SELECT id, leadId, rule, dueAt, state, firedAt FROM alarm_timer');
+  const timerRows = await q('SELECT id, leadId, rule, dueAt, state, firedAt, updatedAt FROM alarm_timer');
   const alarms = await q(`SELECT a.id, a.timerId, a.leadId, a.rule, a.dueAt, a.firedAt, l.ownerId AS leadOwner, l.orgUnitId AS leadUnit
     FROM alarm a JOIN \`lead\` l ON l.id = a.leadId`);
   const alarmCount = new Map<string, number>();
@@ -921,8 +976,13 @@ async function checkAlarms(db: mysql.Pool, quietAt: number): Promise<{ checks: C
   // A timer's firedAt stays when it is re-armed for a later deadline, so 'cancelled' with firedAt is normal history
   // when the alarm belongs to an earlier deadline; with an alarm for the timer's current deadline, the timer was
   // fired and then overwritten as cancelled by a change that had read it as still pending.
-  const overwritten = d.cancelledFired.filter((t) => d.alarmCount.has(`${t.id}|${t.dueAt}`))
-    .map((t) => `timer ${t.id} (lead ${t.leadId}, ${t.rule}) fired at ${t.firedAt} for due ${t.dueAt}, now 'cancelled'`);
+  const overwritten: string[] = [];
+  for (const t of d.cancelledFired.filter((x) => d.alarmCount.has(`${x.id}|${x.dueAt}`))) {
+    // The change that cancelled it wrote its audit rows at the same instant as the timer's updatedAt.
+    const [audit] = (await db.query("SELECT action, field, `after` FROM audit_log WHERE entity = 'lead' AND entityId = ? AND at = ?", [t.leadId, t.updatedAt])) as any;
+    const what = audit.map((a: any) => `${a.action} ${a.field ?? ''}${a.after === null ? '' : `=${String(a.after).slice(0, 24)}`}`).join(', ') || 'no lead audit row then';
+    overwritten.push(`timer ${t.id} (lead ${t.leadId}, ${t.rule}) fired at ${t.firedAt} for due ${t.dueAt}; cancelled at ${t.updatedAt} (${Number(t.updatedAt) - Number(t.firedAt)} ms later) by: ${what}`);
+  }
   const checks = [
     check(3, 'due deadlines → exactly one alarm, timer fired', due.expected, due.bad),
     check(3, 'alarm cards: one per recipient, delivered or withdrawn', d.cards.length, cards.bad),
@@ -951,10 +1011,10 @@ interface Report {
 
 function countsTable(r: Report): (string | number)[][] {
   const { run } = r;
-  const rows: (string | number)[][] = [['writes', 'sent', '2xx', 'retried on another process']];
-  for (const k of KINDS) rows.push([k, run.sent[k], run.ok[k], run.retried[k]]);
+  const rows: (string | number)[][] = [['writes', 'sent', '2xx (final)', 'resent: process killed', 'resent: 503 db_unavailable']];
+  for (const k of KINDS) rows.push([k, run.sent[k], run.ok[k], run.retried[k], run.unavailable[k]]);
   const sum = (x: Record<Kind, number>) => KINDS.reduce((a, k) => a + x[k], 0);
-  rows.push(['all', sum(run.sent), sum(run.ok), sum(run.retried)]);
+  rows.push(['all', sum(run.sent), sum(run.ok), sum(run.retried), sum(run.unavailable)]);
   return rows;
 }
 
@@ -963,12 +1023,26 @@ function checksTable(r: Report): (string | number)[][] {
     ...r.checks.map((c) => [`${c.group}. ${c.name}`, c.compared, c.bad, !c.gate ? 'info' : c.bad ? 'FAIL' : 'PASS'])];
 }
 
+/** The 503s grouped by the database error behind them (from the servers' logs), then by what the request changed. */
+function unavailableWhy(run: RunStats): string {
+  const byCode = new Map<string, Map<string, number>>();
+  for (const { what, reqId } of run.unavailableIds) {
+    const code = dbErrorOf.get(reqId) ?? 'not in the log';
+    const m = byCode.get(code) ?? new Map<string, number>();
+    byCode.set(code, m.set(what, (m.get(what) ?? 0) + 1));
+  }
+  if (!byCode.size) return 'none';
+  return [...byCode].map(([code, m]) => `${code} ${[...m.values()].reduce((a, b) => a + b, 0)} (${[...m].sort((a, b) => b[1] - a[1]).map(([w, n]) => `${w} ${n}`).join(', ')})`).join('; ');
+}
+
 function summaryLines(r: Report): string[] {
   const { run, quiet } = r;
   const kills = run.kills.map((k) => `server ${k.proc} after ${k.atWrite} writes (${k.inflight} in flight, back in ${k.downMs} ms)`).join('; ');
   return [
     `writes: ${WRITES} in ${run.durationS} s (offered ${RATE}/s, ≤ ${IN_FLIGHT} in flight), statuses ${JSON.stringify(run.status)}, ${run.unanswered} never answered`,
     `kills: ${run.kills.length} SIGKILL — ${kills || 'none'}`,
+    `503 db_unavailable answers by the database error the server logged: ${unavailableWhy(run)}; InnoDB deadlocks during the writes: ${run.deadlocks}`,
+    `server warnings/errors logged: ${JSON.stringify(Object.fromEntries(serverLogCounts))}`,
     `quiet after ${quiet.waitedS} s${quiet.timedOut ? ` — TIMED OUT with ${JSON.stringify(quiet.left)}` : ''}; lead_change outbox: ${quiet.leadChangeTable ? 'drained' : 'no such table (skipped)'}`,
     `alarms: ${r.alarms.fired} fired, ${r.alarms.delivered} card copies delivered, ${r.alarms.withdrawn} withdrawn (lead handled before delivery)`,
   ];
@@ -1073,7 +1147,10 @@ async function main() {
     const world = await loadWorld(cluster, db);
     const setupS = round((performance.now() - t0) / 1000, 1);
     log(`${PROCESSES} servers up (${setupS} s); ${world.leads.length} leads, ${world.actors.repIds.length} reps; ${WRITES} writes …`);
+    const deadlocks = async () => Number(((await db!.query("SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'")) as any)[0][0]?.Value ?? 0);
+    const deadlocks0 = await deadlocks();
     const run = await drive(world, cluster);
+    run.deadlocks = (await deadlocks()) - deadlocks0;
     log(`writes done in ${run.durationS} s; waiting for the system to go quiet …`);
     // Not before the last next step planned "within seconds" is due (and a tick has passed): those alarms are checked too.
     await sleep(Math.max(0, world.latestSoonDue + 1500 - Date.now()));
