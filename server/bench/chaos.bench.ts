@@ -510,6 +510,8 @@ interface KillRecord {
   inflight: number;
   /** SIGKILL → answering /healthz again. */
   downMs: number;
+  /** When the SIGKILL was sent (epoch ms). */
+  at: number;
 }
 
 interface RunStats {
@@ -551,9 +553,9 @@ class KillSwitch {
     const up = this.procs.filter((p) => p.up).sort((a, b) => b.inflight - a.inflight);
     if (up.length < 2) return; // keep one process serving
     const victim = up[0];
-    const rec: KillRecord = { proc: victim.index, atWrite: done, inflight: victim.inflight, downMs: 0 };
-    this.kills.push(rec);
     const t = Date.now();
+    const rec: KillRecord = { proc: victim.index, atWrite: done, inflight: victim.inflight, downMs: 0, at: t };
+    this.kills.push(rec);
     log(`SIGKILL server ${victim.index} (pid ${victim.child?.pid}) with ${victim.inflight} requests in flight, after ${done} writes`);
     await victim.kill();
     await sleep(RESTART_AFTER_MS);
@@ -968,8 +970,30 @@ function staleAlarms(d: AlarmData): string[] {
   }).map((a) => `alarm ${a.id} lead ${a.leadId} ${a.rule} fired ${a.firedAt}, lead followed up/claimed at ${leads.get(Number(a.leadId))?.firstFollowupAt}/${leads.get(Number(a.leadId))?.claimedAt}`);
 }
 
+interface Lag {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** When the slowest one was due (epoch ms), to set beside the kills. */
+  maxDueAt: number;
+}
+
+/**
+ * How late the run's next-step alarms fired: firedAt − (due time, or the follow-up's save when the step was already
+ * late). Expected ≤ a tick (1 s) plus a lease (5 s) when the process holding the timer was killed.
+ */
+async function nextStepLag(db: mysql.Pool): Promise<Lag> {
+  const [rows] = (await db.query(`SELECT a.firedAt - GREATEST(a.dueAt, f.createdAt) AS lag, GREATEST(a.dueAt, f.createdAt) AS due
+      FROM alarm a JOIN followup f ON f.leadId = a.leadId AND f.nextStepAt = a.dueAt
+     WHERE a.rule = 'next_step' AND f.clientRequestId LIKE ? ORDER BY lag`, [`${KEY_PREFIX}-%`])) as any;
+  const lags = rows.map((r: any) => Number(r.lag));
+  const at = (p: number) => lags[Math.min(lags.length - 1, Math.max(0, Math.ceil((p / 100) * lags.length) - 1))] ?? 0;
+  return { n: lags.length, p50: at(50), p99: at(99), max: lags.at(-1) ?? 0, maxDueAt: Number(rows.at(-1)?.due ?? 0) };
+}
+
 /** 3. Every due alarm fired exactly once and was delivered once per recipient. */
-async function checkAlarms(db: mysql.Pool, quietAt: number): Promise<{ checks: Check[]; fired: number; delivered: number; withdrawn: number }> {
+async function checkAlarms(db: mysql.Pool, quietAt: number): Promise<{ checks: Check[]; fired: number; delivered: number; withdrawn: number; lag: Lag }> {
   const d = await loadAlarmData(db);
   const due = dueAlarms(d, quietAt);
   const cards = cardDelivery(d);
@@ -978,9 +1002,13 @@ async function checkAlarms(db: mysql.Pool, quietAt: number): Promise<{ checks: C
   // fired and then overwritten as cancelled by a change that had read it as still pending.
   const overwritten: string[] = [];
   for (const t of d.cancelledFired.filter((x) => d.alarmCount.has(`${x.id}|${x.dueAt}`))) {
-    // The change that cancelled it wrote its audit rows at the same instant as the timer's updatedAt.
-    const [audit] = (await db.query("SELECT action, field, `after` FROM audit_log WHERE entity = 'lead' AND entityId = ? AND at = ?", [t.leadId, t.updatedAt])) as any;
-    const what = audit.map((a: any) => `${a.action} ${a.field ?? ''}${a.after === null ? '' : `=${String(a.after).slice(0, 24)}`}`).join(', ') || 'no lead audit row then';
+    // The change that cancelled it: the lead's audit rows (and its follow-ups') within 2 s of the timer's updatedAt.
+    const [audit] = (await db.query(`SELECT a.at, a.entity, a.action, a.field, a.\`after\` FROM audit_log a
+       WHERE a.at BETWEEN ? AND ? AND ((a.entity = 'lead' AND a.entityId = ?)
+          OR (a.entity = 'followup' AND a.entityId IN (SELECT id FROM followup WHERE leadId = ?))) ORDER BY a.id`,
+    [Number(t.updatedAt) - 2000, Number(t.updatedAt) + 2000, t.leadId, t.leadId])) as any;
+    const what = audit.map((a: any) => `${a.entity} ${a.action} ${a.field ?? ''}${a.after === null ? '' : `=${String(a.after).slice(0, 20)}`} at ${a.at}`)
+      .join(', ') || 'no audit row of the lead within 2 s';
     overwritten.push(`timer ${t.id} (lead ${t.leadId}, ${t.rule}) fired at ${t.firedAt} for due ${t.dueAt}; cancelled at ${t.updatedAt} (${Number(t.updatedAt) - Number(t.firedAt)} ms later) by: ${what}`);
   }
   const checks = [
@@ -993,7 +1021,7 @@ async function checkAlarms(db: mysql.Pool, quietAt: number): Promise<{ checks: C
     check(3, 'alarms raised after their deadline was met (info)', d.alarms.length, staleAlarms(d), false),
     check(3, 'cards sent on a second attempt (info)', cards.delivered, Array.from({ length: cards.resent }, () => 'resent'), false),
   ];
-  return { checks, fired: d.alarms.length, delivered: cards.delivered, withdrawn: cards.withdrawn };
+  return { checks, fired: d.alarms.length, delivered: cards.delivered, withdrawn: cards.withdrawn, lag: await nextStepLag(db) };
 }
 
 // ----------------------------------------------------------------------------------------------- report
@@ -1005,7 +1033,7 @@ interface Report {
   db: string;
   run: RunStats;
   quiet: Quiet;
-  alarms: { fired: number; delivered: number; withdrawn: number };
+  alarms: { fired: number; delivered: number; withdrawn: number; lag: Lag };
   checks: Check[];
 }
 
@@ -1045,6 +1073,9 @@ function summaryLines(r: Report): string[] {
     `server warnings/errors logged: ${JSON.stringify(Object.fromEntries(serverLogCounts))}`,
     `quiet after ${quiet.waitedS} s${quiet.timedOut ? ` — TIMED OUT with ${JSON.stringify(quiet.left)}` : ''}; lead_change outbox: ${quiet.leadChangeTable ? 'drained' : 'no such table (skipped)'}`,
     `alarms: ${r.alarms.fired} fired, ${r.alarms.delivered} card copies delivered, ${r.alarms.withdrawn} withdrawn (lead handled before delivery)`,
+    `next-step alarms of the run: ${r.alarms.lag.n}, due → fired p50 ${r.alarms.lag.p50} ms, p99 ${r.alarms.lag.p99} ms, max ${r.alarms.lag.max} ms `
+      + `(due ${round((r.alarms.lag.maxDueAt - (run.kills[0]?.at ?? 0)) / 1000, 1)} s after the first SIGKILL, `
+      + `${round((r.alarms.lag.maxDueAt - (run.kills[1]?.at ?? 0)) / 1000, 1)} s after the second)`,
   ];
 }
 
