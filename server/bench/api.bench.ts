@@ -25,8 +25,8 @@ import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { loadBundledAttribution } from '../src/customers/attribution';
 import {
-  CpuMeter, autocannonLoad, findPidByComm, freePort, latencyStats, machineIdlePct, mdTable, pacedLoad, round, sleep, textTable,
-  writeDocSection, type BenchRequest, type LatencyStats, type LoadResult,
+  CpuMeter, autocannonLoad, benchMysqlUrl, findPidByComm, freePort, latencyStats, machineIdlePct, mdTable, pacedLoad, round, sleep, textTable,
+  mysqlConnOptions, writeDocSection, type BenchRequest, type LatencyStats, type LoadResult,
 } from './bench-kit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -61,25 +61,8 @@ const log = (...a: unknown[]) => console.error('[bench:api]', ...a);
 
 // ------------------------------------------------------------------------------------------ database
 
-function baseUrl(): URL {
-  const raw = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://lifeline:lifeline@127.0.0.1:3306/lifeline';
-  const u = new URL(raw.replace(/^mariadb:/, 'mysql:'));
-  if (u.protocol !== 'mysql:') throw new Error(`BENCH_MYSQL_URL must be mysql://…, got ${u.protocol}`);
-  return u;
-}
-
-function connOpts(u: URL, database?: string) {
-  return {
-    host: u.hostname,
-    port: Number(u.port || 3306),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-    database,
-    charset: 'utf8mb4_unicode_ci',
-    supportBigNumbers: true,
-    bigNumberStrings: false,
-  };
-}
+const baseUrl = benchMysqlUrl;
+const connOpts = mysqlConnOptions;
 
 /** Server-wide status counters (MariaDB counts every client: run on an otherwise idle server). */
 const STATUS_VARS = ['Questions', 'Com_select', 'Com_insert', 'Com_update', 'Com_commit', 'Innodb_data_fsyncs'];

@@ -290,6 +290,30 @@ export async function autocannonLoad(opts: {
   };
 }
 
+// ------------------------------------------------------------------------------------------ database
+
+/** The MariaDB/MySQL server the benches use: BENCH_MYSQL_URL, else TEST_MYSQL_URL, else the local dev server. */
+export function benchMysqlUrl(): URL {
+  const raw = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://lifeline:lifeline@127.0.0.1:3306/lifeline';
+  const u = new URL(raw.replace(/^mariadb:/, 'mysql:'));
+  if (u.protocol !== 'mysql:') throw new Error(`BENCH_MYSQL_URL must be mysql://…, got ${u.protocol}`);
+  return u;
+}
+
+/** mysql2 connection options for that server (only host/port/user/password of the URL are used). */
+export function mysqlConnOptions(u: URL, database?: string) {
+  return {
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database,
+    charset: 'utf8mb4_unicode_ci',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+  };
+}
+
 // ------------------------------------------------------------------------------------ process / host
 
 export function freePort(): Promise<number> {

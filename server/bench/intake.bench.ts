@@ -22,7 +22,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
-import { freePort, latencyStats, mdTable, round, sleep, textTable, writeDocSection, type LatencyStats } from './bench-kit';
+import {
+  benchMysqlUrl, freePort, latencyStats, mdTable, mysqlConnOptions, round, sleep, textTable, writeDocSection, type LatencyStats,
+} from './bench-kit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
@@ -38,15 +40,8 @@ const SZ = ['1304189', '1335802', '1361628', '1391544', '1525053', '1560624', '1
 const NJ = ['1304753', '1324589', '1358403', '1381454', '1516147', '1565174', '1595186', '1802112', '1835194', '1876161'];
 const log = (...a: unknown[]) => console.error('[bench:intake]', ...a);
 
-function baseUrl(): URL {
-  const u = new URL((process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://lifeline:lifeline@127.0.0.1:3306/lifeline').replace(/^mariadb:/, 'mysql:'));
-  if (u.protocol !== 'mysql:') throw new Error(`BENCH_MYSQL_URL must be mysql://…, got ${u.protocol}`);
-  return u;
-}
-const connOpts = (u: URL, database?: string) => ({
-  host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password),
-  database, charset: 'utf8mb4_unicode_ci',
-});
+const baseUrl = benchMysqlUrl;
+const connOpts = mysqlConnOptions;
 
 async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string; port: number; out: () => string }> {
   const port = await freePort();

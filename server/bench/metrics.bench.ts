@@ -37,7 +37,8 @@ import { refreshLeadFacts } from '../src/metrics/facts';
 import { rebuildRollups } from '../src/metrics/rollup';
 import { effectiveSettings } from '../src/companies/settings';
 import {
-  CpuMeter, findPidByComm, freePort, latencyStats, machineIdlePct, mdTable, round, sleep, textTable, writeDocSection, type LatencyStats,
+  CpuMeter, benchMysqlUrl, findPidByComm, freePort, latencyStats, machineIdlePct, mdTable, mysqlConnOptions, round, sleep, textTable,
+  writeDocSection, type LatencyStats,
 } from './bench-kit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,19 +61,8 @@ const log = (...a: unknown[]) => console.error('[bench:metrics]', ...a);
 
 // ------------------------------------------------------------------------------------------ database
 
-function baseUrl(): URL {
-  const raw = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://lifeline:lifeline@127.0.0.1:3306/lifeline';
-  const u = new URL(raw.replace(/^mariadb:/, 'mysql:'));
-  if (u.protocol !== 'mysql:') throw new Error(`BENCH_MYSQL_URL must be mysql://…, got ${u.protocol}`);
-  return u;
-}
-
-function connOpts(u: URL, database?: string) {
-  return {
-    host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password),
-    database, charset: 'utf8mb4_unicode_ci', supportBigNumbers: true, bigNumberStrings: false,
-  };
-}
+const baseUrl = benchMysqlUrl;
+const connOpts = mysqlConnOptions;
 
 /** Deterministic PRNG (mulberry32), so every run generates the same data set. */
 function rng(seed: number) {
