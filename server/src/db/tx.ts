@@ -12,6 +12,8 @@ import { NO_CHECKPOINTS, type Checkpoints, type TxLabel } from '../checkpoints';
  * SQLite has one writer anyway, so on SQLite we queue transactions; on MySQL they run in parallel, at READ COMMITTED
  * (`MYSQL_ISOLATION` in data-source.ts says why).
  */
+const DEADLOCK_ATTEMPTS = 3;
+
 export class Tx {
   private tail: Promise<unknown> = Promise.resolve();
   readonly kind;
@@ -20,17 +22,31 @@ export class Tx {
     this.kind = dbKindOf(ds);
   }
 
-  /** `label` names the transaction for race tests: they may hold it at `tx:<label>:beforeCommit`. */
+  /**
+   * `label` names the transaction for race tests: they may hold it at `tx:<label>:beforeCommit`. A deadlock victim
+   * (InnoDB rolled the whole transaction back) is run again, up to DEADLOCK_ATTEMPTS times: the unit did nothing, and
+   * answering 503 to a request that did nothing wrong is worse than running it again. Units do no I/O but the database.
+   */
   run<T>(work: (em: EntityManager) => Promise<T>, label?: TxLabel): Promise<T> {
     const unit = async (em: EntityManager): Promise<T> => {
       const result = await work(em);
       if (label) await this.checkpoints.reach(`tx:${label}:beforeCommit`);
       return result;
     };
-    if (this.kind === 'mysql') return this.runMysql(unit);
+    if (this.kind === 'mysql') return this.runMysqlRetryingDeadlocks(unit);
     const next = this.tail.then(() => this.ds.transaction(unit));
     this.tail = next.catch(() => undefined);
     return next;
+  }
+
+  private async runMysqlRetryingDeadlocks<T>(unit: (em: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runMysql(unit);
+      } catch (err) {
+        if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(err)) throw err;
+      }
+    }
   }
 
   private async runMysql<T>(unit: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -49,8 +65,8 @@ export class Tx {
   }
 
   /**
-   * Retry on a unique-key race (two requests creating the same customer or follow-up key) or a deadlock:
-   * the loser's transaction is rolled back whole, and the retry finds the winner's row.
+   * Also retry on a unique-key race (two requests creating the same customer or follow-up key): the loser's
+   * transaction is rolled back whole, and the retry finds the winner's row.
    */
   async runRetryingUnique<T>(work: (em: EntityManager) => Promise<T>, label?: TxLabel, attempts = 3): Promise<T> {
     for (let i = 1; ; i++) {

@@ -11,7 +11,6 @@ import { canWriteLead } from '../leads/lead-scope';
 import { visibleLead, type LeadService } from '../leads/leads.service';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors';
 import { findById, findByIds, insertRow, insertRows, updateManyById } from '../db/rows';
-import { isDeadlock } from '../db/tx';
 import { GroupCommit, type Outcome } from '../db/group-commit';
 import { Followup } from './followup.entity';
 
@@ -21,7 +20,6 @@ const SIGNING_ACTION = '已签约';
 /** A next step may be a few minutes "late" (the rep picked 15:00 at 15:02) but not in the past, nor absurdly far. */
 const NEXT_STEP_GRACE = 10 * MINUTE;
 const NEXT_STEP_MAX_AHEAD = 366 * 24 * 60 * MINUTE;
-const DEADLOCK_ATTEMPTS = 3;
 
 interface FollowupResult {
   status: 201 | 200;
@@ -142,17 +140,13 @@ export class FollowupService {
     // No look-up first: a first submit (the common case) goes straight to its transaction, where the key's unique
     // index stops a repeat. Any failure is then checked against the key, so a retry of a request that already
     // committed gets the first result even if the lead has since moved out of reach or the settings changed.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.app.tx.run(async (em) => this.apply(em, s, await this.check(em, s)), 'followup.save');
-      } catch (err) {
-        // InnoDB rolled the whole transaction back to break a lock cycle (e.g. with the alarm tick): nothing was
-        // written, so run it again rather than answer 500 to a rep whose save did nothing wrong.
-        if (isDeadlock(err) && attempt < DEADLOCK_ATTEMPTS) continue;
-        const first = await this.replay(s.actor, s.key, s.requestHash);
-        if (first) return first;
-        throw err;
-      }
+    // (A deadlock victim is run again by Tx itself: nothing was written.)
+    try {
+      return await this.app.tx.run(async (em) => this.apply(em, s, await this.check(em, s)), 'followup.save');
+    } catch (err) {
+      const first = await this.replay(s.actor, s.key, s.requestHash);
+      if (first) return first;
+      throw err;
     }
   }
 

@@ -10,7 +10,7 @@ const HOUR = 3600_000;
 const WINDOW = { s7: KPI_WINDOWS.survivalHours * HOUR, f24: KPI_WINDOWS.firstTouchHours * HOUR, f48: KPI_WINDOWS.followupHours * HOUR };
 
 /** The company's effective settings, read in the caller's transaction. */
-async function settingsOf(em: EntityManager, companyId: number): Promise<CompanySettings> {
+export async function settingsOf(em: EntityManager, companyId: number): Promise<CompanySettings> {
   const [row] = await em.query('SELECT settings FROM company WHERE id = ?', [companyId]);
   return effectiveSettings(row?.settings ? JSON.parse(row.settings) : {});
 }
