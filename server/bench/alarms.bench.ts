@@ -47,7 +47,12 @@ async function main() {
   const raw = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://lifeline:lifeline@127.0.0.1:3306/lifeline';
   const base = new URL(raw);
   const name = `lifeline_test_bench_alarms_${process.pid}`;
-  const admin = await mysql.createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password) });
+  const admin = await mysql.createConnection({
+    host: base.hostname,
+    port: Number(base.port || 3306),
+    user: decodeURIComponent(base.username),
+    password: decodeURIComponent(base.password),
+  });
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   const url = new URL(base.toString());
   url.pathname = `/${name}`;
@@ -58,8 +63,17 @@ async function main() {
     const now0 = Date.now();
     await seedDemo(ds, { now: now0, leads: 30 });
     const config: AppConfig = {
-      port: 0, host: '127.0.0.1', publicUrl: 'http://127.0.0.1', db: { kind: 'mysql', url: url.toString() }, sessionSecret: 'bench-secret-0123456789',
-      sessionTtlSeconds: 3600, demo: false, bodyLimit: '64kb', logLevel: 'silent', dingtalk: null, llm: null,
+      port: 0,
+      host: '127.0.0.1',
+      publicUrl: 'http://127.0.0.1',
+      db: { kind: 'mysql', url: url.toString() },
+      sessionSecret: 'bench-secret-0123456789',
+      sessionTtlSeconds: 3600,
+      demo: false,
+      bodyLimit: '64kb',
+      logLevel: 'silent',
+      dingtalk: null,
+      llm: null,
       wecom: { corpId: 'wwbench', agentId: 1, secret: 's', apiBase: fake.base },
     };
     const { ctx } = createApp({ config, ds });
@@ -108,7 +122,9 @@ function loader(url: URL, reps: { id: number; orgUnitId: number }[], companyId: 
       try {
         await conn.beginTransaction();
         const [res] = await conn.query<mysql.ResultSetHeader>(
-          'INSERT INTO `lead` (companyId, customerId, channel, ownerId, orgUnitId, status, journeyNode, score, scoreBreakdown, createdAt, assignedAt, claimedAt, updatedAt) VALUES ?', [leads]);
+          'INSERT INTO `lead` (companyId, customerId, channel, ownerId, orgUnitId, status, journeyNode, score, scoreBreakdown, createdAt, assignedAt, claimedAt, updatedAt) VALUES ?',
+          [leads],
+        );
         const timers = leads.map((l, k) => [companyId, res.insertId + k, 'no_followup', (l[9] as number) + 48 * H, 'pending', now, now]);
         await conn.query('INSERT INTO alarm_timer (companyId, leadId, rule, dueAt, state, createdAt, updatedAt) VALUES ?', [timers]);
         await conn.commit();
@@ -142,7 +158,9 @@ function measurer(ds: DataSource, engine: AlarmEngine) {
     // so it never counts as latency; only the final one-statement UPDATE of dueAt makes them due.
     const makeDue = async (leadMs: number) => {
       const picks: { id: number; leadId: number }[] = await ds.query(
-        `SELECT id, leadId FROM alarm_timer WHERE state = 'pending' AND rule = 'no_followup' AND dueAt > ? LIMIT ${DUE}`, [Date.now() + H]);
+        `SELECT id, leadId FROM alarm_timer WHERE state = 'pending' AND rule = 'no_followup' AND dueAt > ? LIMIT ${DUE}`,
+        [Date.now() + H],
+      );
       const ids = picks.map((p) => Number(p.id));
       const at = Date.now() + leadMs + 2000;
       await ds.query(`UPDATE \`lead\` SET createdAt = ? WHERE id IN (${picks.map((p) => Number(p.leadId)).join(',')})`, [at - 48 * H]);
@@ -150,10 +168,11 @@ function measurer(ds: DataSource, engine: AlarmEngine) {
       await ds.query(`UPDATE alarm_timer SET dueAt = ? WHERE id IN (${ids.join(',')})`, [at]);
       return { ids, at };
     };
-    const copiesOf = async (ids: number[]): Promise<{ sentAt: string | null; digestSent: string | null }[]> => ds.query(
-      `SELECT m.sentAt, d.sentAt AS digestSent FROM alarm_message m JOIN alarm a ON a.id = m.alarmId
+    const copiesOf = async (ids: number[]): Promise<{ sentAt: string | null; digestSent: string | null }[]> =>
+      ds.query(
+        `SELECT m.sentAt, d.sentAt AS digestSent FROM alarm_message m JOIN alarm a ON a.id = m.alarmId
         LEFT JOIN alarm_message d ON d.id = m.digestId WHERE a.timerId IN (${ids.join(',')}) AND m.kind = 'card'`,
-    );
+      );
     engine.start(TICK_S, (err) => log('tick failed', err));
     const { ids, at: dueAt } = await makeDue(1000);
     for (;;) {
@@ -179,8 +198,20 @@ function measurer(ds: DataSource, engine: AlarmEngine) {
     const costMissing = (await copiesOf(costIds)).filter((r) => !(r.sentAt ?? r.digestSent)).length;
     const [{ n: alarms }] = await ds.query(`SELECT COUNT(*) AS n FROM alarm WHERE timerId IN (${ids.join(',')})`);
     const st = latencyStats(lat);
-    log(`${label}: idle tick median ${round(idle[10], 2)} ms; ${alarms} alarms, ${rows.length} copies, p50 ${round(st.p50)} ms p99 ${round(st.p99)} ms; fire+deliver ${round(tickMs)} ms in ${ticks} ticks; undelivered ${missing + costMissing}`);
-    return { label, idle: idle[10], alarms: Number(alarms), copies: rows.length, p50: st.p50, p99: st.p99, max: st.max, tickMs, missing: missing + costMissing };
+    log(
+      `${label}: idle tick median ${round(idle[10], 2)} ms; ${alarms} alarms, ${rows.length} copies, p50 ${round(st.p50)} ms p99 ${round(st.p99)} ms; fire+deliver ${round(tickMs)} ms in ${ticks} ticks; undelivered ${missing + costMissing}`,
+    );
+    return {
+      label,
+      idle: idle[10],
+      alarms: Number(alarms),
+      copies: rows.length,
+      p50: st.p50,
+      p99: st.p99,
+      max: st.max,
+      tickMs,
+      missing: missing + costMissing,
+    };
   };
 }
 

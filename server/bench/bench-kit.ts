@@ -126,21 +126,18 @@ export async function pacedLoad(opts: PacedLoadOptions): Promise<LoadResult> {
         (bySecond[Math.floor((started - t0) / 1000)] ??= []).push(lastDone - started);
       }
     };
-    const r = http.request(
-      { agent, host: opts.host, port: opts.port, method: req.method, path: req.path, headers: req.headers },
-      (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const code = res.statusCode ?? 0;
-          if ((code < 200 || code >= 300) && sampleErrors.length < 5) {
-            sampleErrors.push(`${code} ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`);
-          }
-          done(code);
-        });
-        res.on('error', (e) => done(null, String(e)));
-      },
-    );
+    const r = http.request({ agent, host: opts.host, port: opts.port, method: req.method, path: req.path, headers: req.headers }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const code = res.statusCode ?? 0;
+        if ((code < 200 || code >= 300) && sampleErrors.length < 5) {
+          sampleErrors.push(`${code} ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`);
+        }
+        done(code);
+      });
+      res.on('error', (e) => done(null, String(e)));
+    });
     // Like autocannon's default: a request unanswered after 10 s counts as an error, not as a latency sample.
     r.setTimeout(REQUEST_TIMEOUT_MS, () => {
       done(null, `timeout after ${REQUEST_TIMEOUT_MS} ms`);
@@ -173,10 +170,22 @@ function pace(total: number, intervalMs: number, t0: number, sent: () => number,
   });
 }
 
-function loadResult(label: string, t0: number, r: {
-  lastDone: number; sent: number; completed: number; status: Record<string, number>; non2xx: number; errors: number;
-  latencies: number[]; lags: number[]; sampleErrors: string[]; bySecond: number[][];
-}): LoadResult {
+function loadResult(
+  label: string,
+  t0: number,
+  r: {
+    lastDone: number;
+    sent: number;
+    completed: number;
+    status: Record<string, number>;
+    non2xx: number;
+    errors: number;
+    latencies: number[];
+    lags: number[];
+    sampleErrors: string[];
+    bySecond: number[][];
+  },
+): LoadResult {
   const elapsed = ((r.lastDone || performance.now()) - t0) / 1000;
   return {
     label,
@@ -272,9 +281,7 @@ export async function autocannonLoad(opts: {
   const status: Record<string, number> = {};
   for (const [code, s] of Object.entries(res.statusCodeStats ?? {})) status[code] = s.count;
   const completed = Object.values(status).reduce((a, b) => a + b, 0);
-  const bad = opts.expectStatus
-    ? completed - (status[opts.expectStatus] ?? 0)
-    : res.non2xx;
+  const bad = opts.expectStatus ? completed - (status[opts.expectStatus] ?? 0) : res.non2xx;
   return {
     label: opts.label,
     durationS: res.duration,
@@ -435,7 +442,13 @@ export function writeDocSection(file: string, heading: string, body: string, int
     if (end < 0) end = lines.length;
     next = [...lines.slice(0, start), ...section, ...lines.slice(end)];
   }
-  fs.writeFileSync(file, next.join('\n').replace(/\n{3,}/g, '\n\n').replace(/\n*$/, '\n'));
+  fs.writeFileSync(
+    file,
+    next
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .replace(/\n*$/, '\n'),
+  );
 }
 
 /** Fixed-width text table for the console. */

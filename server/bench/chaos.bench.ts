@@ -108,7 +108,11 @@ class ServerProc {
   starts = 0;
   private out = '';
 
-  constructor(readonly index: number, readonly port: number, private readonly dbUrl: string) {}
+  constructor(
+    readonly index: number,
+    readonly port: number,
+    private readonly dbUrl: string,
+  ) {}
 
   get base() {
     return `http://127.0.0.1:${this.port}`;
@@ -315,14 +319,24 @@ class World {
   readonly leads: LeadState[] = [];
   readonly busy = new Set<number>();
   readonly expected: Expected = {
-    lead: new Map(), customer: new Map(), deleted: new Map(), followupKeys: new Map(), refusedKeys: new Set(), intakes: new Map(),
-    unknown: new Set(), contradictions: [],
+    lead: new Map(),
+    customer: new Map(),
+    deleted: new Map(),
+    followupKeys: new Map(),
+    refusedKeys: new Set(),
+    intakes: new Map(),
+    unknown: new Set(),
+    contradictions: [],
   };
   private phoneSeq = 0;
   /** The latest next step planned to fall due during the run (late or within seconds): the quiet point comes after it. */
   latestSoonDue = 0;
 
-  constructor(readonly actors: Actors, readonly phones: Map<number, string>, leads: LeadState[]) {
+  constructor(
+    readonly actors: Actors,
+    readonly phones: Map<number, string>,
+    leads: LeadState[],
+  ) {
     for (const l of leads) this.add(l);
   }
 
@@ -365,7 +379,9 @@ class World {
     const a = this.actors;
     const signing = rand() < 0.03;
     const body: Record<string, unknown> = {
-      leadId: lead.id, action: signing ? '已签约' : pick(a.actionTags.filter((t) => t !== '已签约')), conclusion: `混沌测试 ${n}`,
+      leadId: lead.id,
+      action: signing ? '已签约' : pick(a.actionTags.filter((t) => t !== '已签约')),
+      conclusion: `混沌测试 ${n}`,
       ...(signing ? { signedCourse: pick(a.courses) } : {}),
     };
     const now = Date.now();
@@ -376,8 +392,7 @@ class World {
       const at = now + between(2_000, 30_000);
       this.latestSoonDue = Math.max(this.latestSoonDue, at);
       body.nextStep = { at: isoCst(at), action: '发送试听安排' };
-    }
-    else if (s < 0.7) body.nextStep = { at: isoCst(now + between(86_400_000, 3 * 86_400_000)), action: '约到店' };
+    } else if (s < 0.7) body.nextStep = { at: isoCst(now + between(86_400_000, 3 * 86_400_000)), action: '约到店' };
     const key = `${KEY_PREFIX}-f${n}`;
     const token = (lead.ownerId !== null && a.repTokens.get(lead.ownerId)) || a.adminToken;
     const req: Req = { method: 'POST', path: '/api/followups', headers: this.json(token, { 'idempotency-key': key }), body: JSON.stringify(body) };
@@ -410,12 +425,18 @@ class World {
     const body: Record<string, unknown> = existing
       ? { phone: this.phones.get(existing.customerId), campaign: '老客户再咨询', externalId: key }
       : {
-        phone: pick(NEW_PHONE_PREFIXES) + String(process.pid % 100).padStart(2, '0') + String(this.phoneSeq++ % 100).padStart(2, '0'),
-        name: `混沌家长${n}`, city: pick(CITIES), grade: pick(GRADES), campaign: '混沌活动', externalId: key,
-      };
+          phone: pick(NEW_PHONE_PREFIXES) + String(process.pid % 100).padStart(2, '0') + String(this.phoneSeq++ % 100).padStart(2, '0'),
+          name: `混沌家长${n}`,
+          city: pick(CITIES),
+          grade: pick(GRADES),
+          campaign: '混沌活动',
+          externalId: key,
+        };
     if (existing && !body.phone) return null;
     const req: Req = {
-      method: 'POST', path: `/api/intake/${this.actors.intakeCode}`, headers: this.json(null, { 'x-intake-key': this.actors.intakeKey }),
+      method: 'POST',
+      path: `/api/intake/${this.actors.intakeCode}`,
+      headers: this.json(null, { 'x-intake-key': this.actors.intakeKey }),
       body: JSON.stringify(body),
     };
     return { n, kind: 'intake', customerId: existing?.customerId ?? null, lead: null, req, body, key };
@@ -424,9 +445,10 @@ class World {
   private deletion(n: number, kind: 'delete' | 'restore', known?: LeadState): Op | null {
     const lead = known ?? this.freeLead((l) => l.deleted === (kind === 'restore'));
     if (!lead) return null;
-    const req: Req = kind === 'delete'
-      ? { method: 'DELETE', path: `/api/leads/${lead.id}`, headers: this.json(this.actors.adminToken) }
-      : { method: 'POST', path: `/api/leads/${lead.id}/restore`, headers: this.json(this.actors.adminToken) };
+    const req: Req =
+      kind === 'delete'
+        ? { method: 'DELETE', path: `/api/leads/${lead.id}`, headers: this.json(this.actors.adminToken) }
+        : { method: 'POST', path: `/api/leads/${lead.id}/restore`, headers: this.json(this.actors.adminToken) };
     return { n, kind, customerId: lead.customerId, lead, req, body: null };
   }
 
@@ -494,7 +516,9 @@ class World {
     // A resent delete that finds the lead already deleted means the first send committed before its process died.
     const done = (reply.status >= 200 && reply.status < 300) || (reply.status === 409 && resent);
     if (reply.status === 409 && !resent && !this.expected.unknown.has(lead.customerId)) {
-      this.expected.contradictions.push(`lead ${lead.id}: ${op.kind} answered 409 although the last acknowledged state was ${lead.deleted ? 'deleted' : 'live'}`);
+      this.expected.contradictions.push(
+        `lead ${lead.id}: ${op.kind} answered 409 although the last acknowledged state was ${lead.deleted ? 'deleted' : 'live'}`,
+      );
     }
     if (!done) return;
     lead.deleted = want;
@@ -574,8 +598,18 @@ class KillSwitch {
 /** Sends WRITES planned writes at RATE per second, at most IN_FLIGHT at a time, with the kills on the way. */
 async function drive(world: World, cluster: Cluster): Promise<RunStats> {
   const stats: RunStats = {
-    sent: perKind(), ok: perKind(), retried: perKind(), unavailable: perKind(), unavailableIds: [], status: {}, unanswered: 0, samples: [],
-    kills: [], durationS: 0, deadlocks: 0, load: [round(os.loadavg()[0], 1)],
+    sent: perKind(),
+    ok: perKind(),
+    retried: perKind(),
+    unavailable: perKind(),
+    unavailableIds: [],
+    status: {},
+    unanswered: 0,
+    samples: [],
+    kills: [],
+    durationS: 0,
+    deadlocks: 0,
+    load: [round(os.loadavg()[0], 1)],
   };
   const killer = new KillSwitch(cluster.procs);
   const running = new Set<Promise<void>>();
@@ -664,20 +698,33 @@ async function loadWorld(cluster: Cluster, db: mysql.Pool): Promise<World> {
   for (const r of reps) repTokens.set(Number(r.id), (await signIn(cluster, { userId: Number(r.id) })).token);
   const intakeCode = `chaos-${process.pid}`;
   const ch = await cluster.send({
-    method: 'POST', path: '/api/intake-channels', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
+    method: 'POST',
+    path: '/api/intake-channels',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
     body: JSON.stringify({ code: intakeCode, name: '混沌测试表单', tag: '混沌-表单', kind: 'api' }),
   });
   if (ch.reply?.status !== 201) throw new Error(`intake channel: ${JSON.stringify(ch.reply)}`);
   const settings = effectiveSettings({});
   const actors: Actors = {
-    adminToken: admin.token, repTokens, repIds: [...repTokens.keys()], intakeKey: ch.reply.body.key, intakeCode,
-    actionTags: settings.actionTags, courses: settings.courses.map((c) => c.name),
+    adminToken: admin.token,
+    repTokens,
+    repIds: [...repTokens.keys()],
+    intakeKey: ch.reply.body.key,
+    intakeCode,
+    actionTags: settings.actionTags,
+    courses: settings.courses.map((c) => c.name),
   };
   const [leads] = (await db.query('SELECT id, customerId, ownerId, deletedAt FROM `lead`')) as any;
   const [customers] = (await db.query('SELECT id, phone FROM customer')) as any;
   return new World(
-    actors, new Map(customers.map((c: any) => [Number(c.id), String(c.phone)])),
-    leads.map((l: any) => ({ id: Number(l.id), customerId: Number(l.customerId), ownerId: l.ownerId === null ? null : Number(l.ownerId), deleted: l.deletedAt !== null })),
+    actors,
+    new Map(customers.map((c: any) => [Number(c.id), String(c.phone)])),
+    leads.map((l: any) => ({
+      id: Number(l.id),
+      customerId: Number(l.customerId),
+      ownerId: l.ownerId === null ? null : Number(l.ownerId),
+      deleted: l.deletedAt !== null,
+    })),
   );
 }
 
@@ -697,9 +744,7 @@ interface Quiet {
  */
 async function waitQuiet(db: mysql.Pool, dbName: string): Promise<Quiet> {
   const t0 = Date.now();
-  const [[t]] = (await db.query(
-    "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = 'lead_change'", [dbName],
-  )) as any;
+  const [[t]] = (await db.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = 'lead_change'", [dbName])) as any;
   const leadChangeTable = Number(t.n) > 0;
   const count = async (sql: string, params: unknown[] = []) => Number(((await db.query(sql, params)) as any)[0][0].n);
   for (;;) {
@@ -729,12 +774,20 @@ interface Check {
 }
 
 const same = (a: unknown, b: unknown) => String(a ?? null) === String(b ?? null);
-const check = (group: Check['group'], name: string, compared: number, badOnes: string[], gate = true): Check =>
-  ({ group, name, compared, bad: badOnes.length, gate, samples: badOnes.slice(0, 5) });
+const check = (group: Check['group'], name: string, compared: number, badOnes: string[], gate = true): Check => ({
+  group,
+  name,
+  compared,
+  bad: badOnes.length,
+  gate,
+  samples: badOnes.slice(0, 5),
+});
 
 /** 1. Every acknowledged write is in the database. */
 async function checkNothingLost(db: mysql.Pool, e: Expected): Promise<Check[]> {
-  const [frows] = (await db.query('SELECT clientRequestId AS k, COUNT(*) AS n FROM followup WHERE clientRequestId LIKE ? GROUP BY clientRequestId', [`${KEY_PREFIX}-%`])) as any;
+  const [frows] = (await db.query('SELECT clientRequestId AS k, COUNT(*) AS n FROM followup WHERE clientRequestId LIKE ? GROUP BY clientRequestId', [
+    `${KEY_PREFIX}-%`,
+  ])) as any;
   const stored = new Map<string, number>(frows.map((r: any) => [String(r.k), Number(r.n)]));
   const followups = [...e.followupKeys].filter(([k]) => stored.get(k) !== 1).map(([k, lead]) => `follow-up ${k} (lead ${lead}) stored ${stored.get(k) ?? 0}×`);
   const phantoms = [...e.refusedKeys].filter((k) => stored.has(k)).map((k) => `follow-up ${k} answered 4xx but stored`);
@@ -761,12 +814,18 @@ async function checkNothingLost(db: mysql.Pool, e: Expected): Promise<Check[]> {
       if (!same(customers.get(id)?.[f], v)) fieldDiffs.push(`customer ${id}.${f}: acknowledged ${v}, stored ${customers.get(id)?.[f]}`);
     }
   }
-  const deletions = [...e.deleted].filter(([id]) => trusted(id))
-    .filter(([id, d]) => (leads.get(id)?.deletedAt !== null) !== d).map(([id, d]) => `lead ${id}: last acknowledged ${d ? 'delete' : 'restore'}, stored deletedAt ${leads.get(id)?.deletedAt}`);
+  const deletions = [...e.deleted]
+    .filter(([id]) => trusted(id))
+    .filter(([id, d]) => (leads.get(id)?.deletedAt !== null) !== d)
+    .map(([id, d]) => `lead ${id}: last acknowledged ${d ? 'delete' : 'restore'}, stored deletedAt ${leads.get(id)?.deletedAt}`);
 
-  const [irows] = (await db.query('SELECT externalId AS k, COUNT(*) AS n, MIN(leadId) AS leadId FROM intake_record WHERE externalId LIKE ? GROUP BY externalId', [`${KEY_PREFIX}-%`])) as any;
+  const [irows] = (await db.query(
+    'SELECT externalId AS k, COUNT(*) AS n, MIN(leadId) AS leadId FROM intake_record WHERE externalId LIKE ? GROUP BY externalId',
+    [`${KEY_PREFIX}-%`],
+  )) as any;
   const records = new Map<string, any>(irows.map((r: any) => [String(r.k), r]));
-  const intakes = [...e.intakes].filter(([k, leadId]) => !leads.has(leadId) || Number(records.get(k)?.n ?? 0) !== 1 || Number(records.get(k)?.leadId) !== leadId)
+  const intakes = [...e.intakes]
+    .filter(([k, leadId]) => !leads.has(leadId) || Number(records.get(k)?.n ?? 0) !== 1 || Number(records.get(k)?.leadId) !== leadId)
     .map(([k, leadId]) => `intake ${k}: answered lead ${leadId}; lead ${leads.has(leadId) ? 'exists' : 'MISSING'}, ${records.get(k)?.n ?? 0} intake records`);
   return [
     check(1, 'follow-ups acknowledged, stored exactly once', e.followupKeys.size, followups),
@@ -788,9 +847,15 @@ async function factRows(q: Queryable, companyId: number): Promise<Map<number, Ro
 
 /** Non-zero rollup rows by key → their measures (updatedAt is bookkeeping, not a figure). */
 async function rollupRows(q: Queryable, companyId: number): Promise<Map<string, number[]>> {
-  const rows: Row[] = await q.query(`SELECT shape, day, ownerId, orgUnitId, dim, ${MEASURE_NAMES.map((m) => `\`${m}\``).join(', ')} FROM lead_rollup WHERE companyId = ?`, [companyId]);
-  return new Map(rows.map((r) => [`${r.shape}|${r.day}|${r.ownerId}|${r.orgUnitId}|${r.dim}`, MEASURE_NAMES.map((m) => Number(r[m]))] as const)
-    .filter(([, v]) => v.some((x) => x !== 0)));
+  const rows: Row[] = await q.query(
+    `SELECT shape, day, ownerId, orgUnitId, dim, ${MEASURE_NAMES.map((m) => `\`${m}\``).join(', ')} FROM lead_rollup WHERE companyId = ?`,
+    [companyId],
+  );
+  return new Map(
+    rows
+      .map((r) => [`${r.shape}|${r.day}|${r.ownerId}|${r.orgUnitId}|${r.dim}`, MEASURE_NAMES.map((m) => Number(r[m]))] as const)
+      .filter(([, v]) => v.some((x) => x !== 0)),
+  );
 }
 
 /** Runs `work` in a transaction that is always rolled back: recomputations never overwrite the stored rows. */
@@ -839,8 +904,12 @@ function diffOracle(stored: Map<number, Row>, oracle: Oracle): string[] {
     const f = stored.get(d.id);
     if (!f) continue;
     const want: Row = {
-      firstTouchAt: d.firstTouch, assignTouchAt: d.assignTouch, maxNodeIndex: d.maxNode, nodeEnteredAt: d.nodeEnteredAt,
-      ...Object.fromEntries(d.stayMs.map((v, i) => [`stayMs${i}`, v])), ...Object.fromEntries(d.stays.map((v, i) => [`stays${i}`, v])),
+      firstTouchAt: d.firstTouch,
+      assignTouchAt: d.assignTouch,
+      maxNodeIndex: d.maxNode,
+      nodeEnteredAt: d.nodeEnteredAt,
+      ...Object.fromEntries(d.stayMs.map((v, i) => [`stayMs${i}`, v])),
+      ...Object.fromEntries(d.stays.map((v, i) => [`stays${i}`, v])),
     };
     const cols = Object.keys(want).filter((c) => c in f && !same(f[c], want[c]));
     if (cols.length) out.push(`lead ${d.id}: ${cols.map((c) => `${c} stored ${f[c]} vs from events ${want[c]}`).join(', ')}`);
@@ -897,8 +966,9 @@ interface AlarmData {
 
 async function loadAlarmData(db: mysql.Pool): Promise<AlarmData> {
   const q = async (sql: string) => ((await db.query(sql)) as any)[0] as any[];
-  const settings = new Map((await q('SELECT id, settings FROM company'))
-    .map((c) => [Number(c.id), alarmSettings(c.settings ? JSON.parse(c.settings).alarms : undefined)] as const));
+  const settings = new Map(
+    (await q('SELECT id, settings FROM company')).map((c) => [Number(c.id), alarmSettings(c.settings ? JSON.parse(c.settings).alarms : undefined)] as const),
+  );
   const leads = await q(`SELECT l.id, l.companyId, l.status, l.deletedAt, l.ownerId, l.createdAt, l.assignedAt, l.claimedAt, l.firstFollowupAt,
     l.nextStepDueAt, c.grade FROM \`lead\` l JOIN customer c ON c.id = l.customerId`);
   const timerRows = await q('SELECT id, leadId, rule, dueAt, state, firedAt, updatedAt FROM alarm_timer');
@@ -907,7 +977,10 @@ async function loadAlarmData(db: mysql.Pool): Promise<AlarmData> {
   const alarmCount = new Map<string, number>();
   for (const a of alarms) alarmCount.set(`${a.timerId}|${a.dueAt}`, (alarmCount.get(`${a.timerId}|${a.dueAt}`) ?? 0) + 1);
   return {
-    settings, leads, alarms, alarmCount,
+    settings,
+    leads,
+    alarms,
+    alarmCount,
     timers: new Map(timerRows.map((t) => [`${t.leadId}|${t.rule}`, t])),
     cancelledFired: timerRows.filter((t) => t.state === 'cancelled' && t.firedAt !== null),
     cards: await q("SELECT alarmId, recipientId, state, digestId, attempts FROM alarm_message WHERE kind = 'card'"),
@@ -922,15 +995,25 @@ function dueAlarms(d: AlarmData, quietAt: number): { expected: number; bad: stri
   const bad: string[] = [];
   let expected = 0;
   for (const l of d.leads) {
-    const want = desiredTimers({
-      status: l.status, deleted: l.deletedAt !== null, ownerId: num(l.ownerId), grade: l.grade, createdAt: Number(l.createdAt),
-      assignedAt: num(l.assignedAt), claimedAt: num(l.claimedAt), firstFollowupAt: num(l.firstFollowupAt), nextStepDueAt: num(l.nextStepDueAt),
-    }, d.settings.get(Number(l.companyId))!);
+    const want = desiredTimers(
+      {
+        status: l.status,
+        deleted: l.deletedAt !== null,
+        ownerId: num(l.ownerId),
+        grade: l.grade,
+        createdAt: Number(l.createdAt),
+        assignedAt: num(l.assignedAt),
+        claimedAt: num(l.claimedAt),
+        firstFollowupAt: num(l.firstFollowupAt),
+        nextStepDueAt: num(l.nextStepDueAt),
+      },
+      d.settings.get(Number(l.companyId))!,
+    );
     for (const [rule, due] of Object.entries(want)) {
       if (due > quietAt) continue;
       expected++;
       const t = d.timers.get(`${l.id}|${rule}`);
-      const n = t ? d.alarmCount.get(`${t.id}|${due}`) ?? 0 : 0;
+      const n = t ? (d.alarmCount.get(`${t.id}|${due}`) ?? 0) : 0;
       if (!t) bad.push(`lead ${l.id} ${rule} due ${due}: no timer`);
       else if (Number(t.dueAt) !== due) bad.push(`lead ${l.id} ${rule} due ${due}: timer ${t.id} armed for ${t.dueAt} (${t.state})`);
       else if (n !== 1 || t.state !== 'fired') bad.push(`lead ${l.id} ${rule} due ${due}: timer ${t.id} ${t.state}, ${n} alarms`);
@@ -958,19 +1041,26 @@ function cardDelivery(d: AlarmData): { delivered: number; withdrawn: number; bad
   for (const [k, n] of perRecipient) if (n !== 1) bad.push(`alarm|recipient ${k}: ${n} cards`);
   // An alarm may have nobody to tell (a high-risk warning for a lead with no owner and no team): reported, not failed.
   const withCards = new Set(d.cards.map((c) => Number(c.alarmId)));
-  const unaddressed = d.alarms.filter((a) => !withCards.has(Number(a.id))).map((a) => `alarm ${a.id} (lead ${a.leadId}, ${a.rule}): no card; lead now owner ${a.leadOwner}, team ${a.leadUnit}`);
+  const unaddressed = d.alarms
+    .filter((a) => !withCards.has(Number(a.id)))
+    .map((a) => `alarm ${a.id} (lead ${a.leadId}, ${a.rule}): no card; lead now owner ${a.leadOwner}, team ${a.leadUnit}`);
   return { delivered, withdrawn, bad, resent, unaddressed };
 }
 
 /** Alarms raised although their lead had been followed up (or claimed) before they fired: the deadline was met. */
 function staleAlarms(d: AlarmData): string[] {
   const leads = new Map(d.leads.map((l) => [Number(l.id), l]));
-  return d.alarms.filter((a) => {
-    const l = leads.get(Number(a.leadId));
-    const touched = num(l?.firstFollowupAt);
-    const met = a.rule === 'unclaimed' ? [touched, num(l?.claimedAt)] : a.rule === 'next_step' ? [] : [touched];
-    return met.some((t) => t !== null && t < Number(a.firedAt));
-  }).map((a) => `alarm ${a.id} lead ${a.leadId} ${a.rule} fired ${a.firedAt}, lead followed up/claimed at ${leads.get(Number(a.leadId))?.firstFollowupAt}/${leads.get(Number(a.leadId))?.claimedAt}`);
+  return d.alarms
+    .filter((a) => {
+      const l = leads.get(Number(a.leadId));
+      const touched = num(l?.firstFollowupAt);
+      const met = a.rule === 'unclaimed' ? [touched, num(l?.claimedAt)] : a.rule === 'next_step' ? [] : [touched];
+      return met.some((t) => t !== null && t < Number(a.firedAt));
+    })
+    .map(
+      (a) =>
+        `alarm ${a.id} lead ${a.leadId} ${a.rule} fired ${a.firedAt}, lead followed up/claimed at ${leads.get(Number(a.leadId))?.firstFollowupAt}/${leads.get(Number(a.leadId))?.claimedAt}`,
+    );
 }
 
 interface Lag {
@@ -987,9 +1077,12 @@ interface Lag {
  * late). Expected ≤ a tick (1 s) plus a lease (5 s) when the process holding the timer was killed.
  */
 async function nextStepLag(db: mysql.Pool): Promise<Lag> {
-  const [rows] = (await db.query(`SELECT a.firedAt - GREATEST(a.dueAt, f.createdAt) AS lag, GREATEST(a.dueAt, f.createdAt) AS due
+  const [rows] = (await db.query(
+    `SELECT a.firedAt - GREATEST(a.dueAt, f.createdAt) AS lag, GREATEST(a.dueAt, f.createdAt) AS due
       FROM alarm a JOIN followup f ON f.leadId = a.leadId AND f.nextStepAt = a.dueAt
-     WHERE a.rule = 'next_step' AND f.clientRequestId LIKE ? ORDER BY lag`, [`${KEY_PREFIX}-%`])) as any;
+     WHERE a.rule = 'next_step' AND f.clientRequestId LIKE ? ORDER BY lag`,
+    [`${KEY_PREFIX}-%`],
+  )) as any;
   const lags = rows.map((r: any) => Number(r.lag));
   const at = (p: number) => lags[Math.min(lags.length - 1, Math.max(0, Math.ceil((p / 100) * lags.length) - 1))] ?? 0;
   return { n: lags.length, p50: at(50), p99: at(99), max: lags.at(-1) ?? 0, maxDueAt: Number(rows.at(-1)?.due ?? 0) };
@@ -1006,23 +1099,39 @@ async function checkAlarms(db: mysql.Pool, quietAt: number): Promise<{ checks: C
   const overwritten: string[] = [];
   for (const t of d.cancelledFired.filter((x) => d.alarmCount.has(`${x.id}|${x.dueAt}`))) {
     // The change that cancelled it: the lead's audit rows (and its follow-ups') within 2 s of the timer's updatedAt.
-    const [audit] = (await db.query(`SELECT a.at, a.entity, a.action, a.field, a.\`after\` FROM audit_log a
+    const [audit] = (await db.query(
+      `SELECT a.at, a.entity, a.action, a.field, a.\`after\` FROM audit_log a
        WHERE a.at BETWEEN ? AND ? AND ((a.entity = 'lead' AND a.entityId = ?)
           OR (a.entity = 'followup' AND a.entityId IN (SELECT id FROM followup WHERE leadId = ?))) ORDER BY a.id`,
-    [Number(t.updatedAt) - 2000, Number(t.updatedAt) + 2000, t.leadId, t.leadId])) as any;
-    const what = audit.map((a: any) => `${a.entity} ${a.action} ${a.field ?? ''}${a.after === null ? '' : `=${String(a.after).slice(0, 20)}`} at ${a.at}`)
-      .join(', ') || 'no audit row of the lead within 2 s';
-    overwritten.push(`timer ${t.id} (lead ${t.leadId}, ${t.rule}) fired at ${t.firedAt} for due ${t.dueAt}; cancelled at ${t.updatedAt} (${Number(t.updatedAt) - Number(t.firedAt)} ms later) by: ${what}`);
+      [Number(t.updatedAt) - 2000, Number(t.updatedAt) + 2000, t.leadId, t.leadId],
+    )) as any;
+    const what =
+      audit.map((a: any) => `${a.entity} ${a.action} ${a.field ?? ''}${a.after === null ? '' : `=${String(a.after).slice(0, 20)}`} at ${a.at}`).join(', ') ||
+      'no audit row of the lead within 2 s';
+    overwritten.push(
+      `timer ${t.id} (lead ${t.leadId}, ${t.rule}) fired at ${t.firedAt} for due ${t.dueAt}; cancelled at ${t.updatedAt} (${Number(t.updatedAt) - Number(t.firedAt)} ms later) by: ${what}`,
+    );
   }
   const checks = [
     check(3, 'due deadlines → exactly one alarm, timer fired', due.expected, due.bad),
     check(3, 'alarm cards: one per recipient, delivered or withdrawn', d.cards.length, cards.bad),
     check(3, "timers 'cancelled' after firing their current deadline", d.cancelledFired.length, overwritten),
-    check(3, "timers 'cancelled' with firedAt of an earlier deadline (info)", d.cancelledFired.length,
-      d.cancelledFired.filter((t) => !d.alarmCount.has(`${t.id}|${t.dueAt}`)).map((t) => `timer ${t.id} lead ${t.leadId} ${t.rule}`), false),
+    check(
+      3,
+      "timers 'cancelled' with firedAt of an earlier deadline (info)",
+      d.cancelledFired.length,
+      d.cancelledFired.filter((t) => !d.alarmCount.has(`${t.id}|${t.dueAt}`)).map((t) => `timer ${t.id} lead ${t.leadId} ${t.rule}`),
+      false,
+    ),
     check(3, 'alarms with no recipient (info)', d.alarms.length, cards.unaddressed, false),
     check(3, 'alarms raised after their deadline was met (info)', d.alarms.length, staleAlarms(d), false),
-    check(3, 'cards sent on a second attempt (info)', cards.delivered, Array.from({ length: cards.resent }, () => 'resent'), false),
+    check(
+      3,
+      'cards sent on a second attempt (info)',
+      cards.delivered,
+      Array.from({ length: cards.resent }, () => 'resent'),
+      false,
+    ),
   ];
   return { checks, fired: d.alarms.length, delivered: cards.delivered, withdrawn: cards.withdrawn, lag: await nextStepLag(db) };
 }
@@ -1050,8 +1159,10 @@ function countsTable(r: Report): (string | number)[][] {
 }
 
 function checksTable(r: Report): (string | number)[][] {
-  return [['check', 'compared', 'differing / bad', 'result'],
-    ...r.checks.map((c) => [`${c.group}. ${c.name}`, c.compared, c.bad, !c.gate ? 'info' : c.bad ? 'FAIL' : 'PASS'])];
+  return [
+    ['check', 'compared', 'differing / bad', 'result'],
+    ...r.checks.map((c) => [`${c.group}. ${c.name}`, c.compared, c.bad, !c.gate ? 'info' : c.bad ? 'FAIL' : 'PASS']),
+  ];
 }
 
 /** The 503s grouped by the database error behind them (from the servers' logs), then by what the request changed. */
@@ -1063,7 +1174,15 @@ function unavailableWhy(run: RunStats): string {
     byCode.set(code, m.set(what, (m.get(what) ?? 0) + 1));
   }
   if (!byCode.size) return 'none';
-  return [...byCode].map(([code, m]) => `${code} ${[...m.values()].reduce((a, b) => a + b, 0)} (${[...m].sort((a, b) => b[1] - a[1]).map(([w, n]) => `${w} ${n}`).join(', ')})`).join('; ');
+  return [...byCode]
+    .map(
+      ([code, m]) =>
+        `${code} ${[...m.values()].reduce((a, b) => a + b, 0)} (${[...m]
+          .sort((a, b) => b[1] - a[1])
+          .map(([w, n]) => `${w} ${n}`)
+          .join(', ')})`,
+    )
+    .join('; ');
 }
 
 /** "3.2 s before" / "1.5 s after": a moment relative to another. */
@@ -1079,10 +1198,10 @@ function summaryLines(r: Report): string[] {
     `server warnings/errors logged: ${JSON.stringify(Object.fromEntries(serverLogCounts))}`,
     `quiet after ${quiet.waitedS} s${quiet.timedOut ? ` — TIMED OUT with ${JSON.stringify(quiet.left)}` : ''}; lead_change outbox: ${quiet.leadChangeTable ? 'drained' : 'no such table (skipped)'}`,
     `alarms: ${r.alarms.fired} fired, ${r.alarms.delivered} card copies delivered, ${r.alarms.withdrawn} withdrawn (lead handled before delivery)`,
-    `next-step alarms of the run: ${r.alarms.lag.n}, due → fired p50 ${r.alarms.lag.p50} ms, p99 ${r.alarms.lag.p99} ms, max ${r.alarms.lag.max} ms `
-      + `(it was due ${run.kills.map((k, i) => `${relative(r.alarms.lag.maxDueAt, k.at)} SIGKILL ${i + 1}`).join(', ') || 'with no kill'})`,
-    `machine load average (1 min) before / after the writes: ${run.load.join(' / ')} on ${os.availableParallelism()} CPUs; other work on the box and`
-      + ' on the same MariaDB (InnoDB counters are server-wide) moves the deadlock figures a lot between runs',
+    `next-step alarms of the run: ${r.alarms.lag.n}, due → fired p50 ${r.alarms.lag.p50} ms, p99 ${r.alarms.lag.p99} ms, max ${r.alarms.lag.max} ms ` +
+      `(it was due ${run.kills.map((k, i) => `${relative(r.alarms.lag.maxDueAt, k.at)} SIGKILL ${i + 1}`).join(', ') || 'with no kill'})`,
+    `machine load average (1 min) before / after the writes: ${run.load.join(' / ')} on ${os.availableParallelism()} CPUs; other work on the box and` +
+      ' on the same MariaDB (InnoDB counters are server-wide) moves the deadlock figures a lot between runs',
   ];
 }
 
@@ -1098,7 +1217,9 @@ function printReport(r: Report): void {
   }
   if (r.run.samples.length) console.log(`\nnon-2xx / unanswered samples:\n  ${r.run.samples.join('\n  ')}`);
   const failed = r.checks.filter((c) => c.gate && c.bad);
-  console.log(`\n${failed.length || r.quiet.timedOut ? 'FAIL' : 'PASS'}: ${failed.length} failing checks${r.quiet.timedOut ? ', not quiet in time' : ''}; took ${r.elapsedS} s`);
+  console.log(
+    `\n${failed.length || r.quiet.timedOut ? 'FAIL' : 'PASS'}: ${failed.length} failing checks${r.quiet.timedOut ? ', not quiet in time' : ''}; took ${r.elapsedS} s`,
+  );
 }
 
 function writeDoc(r: Report): void {
@@ -1126,10 +1247,10 @@ function writeDoc(r: Report): void {
     'out at any hour, digests and rate limits as default); 3 server processes (`main.ts`, alarm engine in each, local channel) on',
     'it; writes spread round-robin, ≤ 16 in flight: follow-ups (own Idempotency-Key; 20% with a next step up to 9 min late, 25% due',
     'in 2–30 s), admin PATCHes (1–3 of status, owner, campaign, stage, customer city/grade), intakes (new phones; 30% existing',
-    'customers\' phones), lead deletes/restores. One customer\'s writes are never in flight together, so the last acknowledged write',
+    "customers' phones), lead deletes/restores. One customer's writes are never in flight together, so the last acknowledged write",
     'of a field is the last committed. At 30% and 65% of the writes the busiest process is SIGKILLed and restarted 1 s later;',
     'requests it did not answer are resent to another process (same Idempotency-Key / platform lead id); a 503 `db_unavailable`',
-    '(Retry-After) is resent up to 3 times after 1 s, as the sidebar\'s outbox would. Then it waits until no due timer or outbox row',
+    "(Retry-After) is resent up to 3 times after 1 s, as the sidebar's outbox would. Then it waits until no due timer or outbox row",
     'is pending (and `lead_change` is empty where that table exists), stops the servers and checks: 1. every acknowledged write is',
     'stored (last write per field); 2. every `lead_fact` = `refreshLeadFacts` and the metrics oracle (stays from journey events),',
     'every `lead_rollup` row = `rebuildRollups` from the stored and from the recomputed facts (all in rolled-back transactions);',

@@ -22,9 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
-import {
-  benchMysqlUrl, freePort, latencyStats, mdTable, mysqlConnOptions, round, sleep, textTable, writeDocSection, type LatencyStats,
-} from './bench-kit';
+import { benchMysqlUrl, freePort, latencyStats, mdTable, mysqlConnOptions, round, sleep, textTable, writeDocSection, type LatencyStats } from './bench-kit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
@@ -112,41 +110,51 @@ async function submitters(port: number, code: string, key: string, seconds: numb
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   let lastDone = t0;
-  const one = (body: string) => new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, path: `/api/intake/${code}`, method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'x-intake-key': key, 'content-length': Buffer.byteLength(body) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+  const one = (body: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: `/api/intake/${code}`,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'x-intake-key': key, 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    // Submitters start spread over one think time, as people do.
-    if (thinkMs > 0) await sleep(Math.random() * thinkMs);
-    while (performance.now() < end) {
-      const s = performance.now();
-      try {
-        const r = await one(payload());
-        const ms = performance.now() - s;
-        status[r.status] = (status[r.status] ?? 0) + 1;
-        if (r.status === 201) {
-          const st = JSON.parse(r.text).status;
-          if (st === 'assigned') assigned++;
-          else queued++;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      // Submitters start spread over one think time, as people do.
+      if (thinkMs > 0) await sleep(Math.random() * thinkMs);
+      while (performance.now() < end) {
+        const s = performance.now();
+        try {
+          const r = await one(payload());
+          const ms = performance.now() - s;
+          status[r.status] = (status[r.status] ?? 0) + 1;
+          if (r.status === 201) {
+            const st = JSON.parse(r.text).status;
+            if (st === 'assigned') assigned++;
+            else queued++;
+          }
+          if (record) lat.push(ms);
+        } catch {
+          errors++;
         }
-        if (record) lat.push(ms);
-      } catch {
-        errors++;
+        lastDone = performance.now();
+        if (thinkMs > 0) await sleep(Math.min(end - performance.now(), thinkMs * 10, -Math.log(1 - Math.random()) * thinkMs));
       }
-      lastDone = performance.now();
-      if (thinkMs > 0) await sleep(Math.min(end - performance.now(), thinkMs * 10, -Math.log(1 - Math.random()) * thinkMs));
-    }
-  }));
+    }),
+  );
   agent.destroy();
   const elapsed = (lastDone - t0) / 1000; // to the last answer, not the last submitter's pause
   const requests = Object.values(status).reduce((a, b) => a + b, 0);
@@ -154,20 +162,45 @@ async function submitters(port: number, code: string, key: string, seconds: numb
 }
 
 async function rawBaseline(pool: mysql.Pool, companyId: number, customerId: number, seconds: number) {
-  const sql = 'INSERT INTO `lead` (companyId, customerId, channel, campaign, ownerId, orgUnitId, status, journeyNode, score, scoreBreakdown, ' +
+  const sql =
+    'INSERT INTO `lead` (companyId, customerId, channel, campaign, ownerId, orgUnitId, status, journeyNode, score, scoreBreakdown, ' +
     'lostReason, createdAt, assignedAt, claimedAt, firstFollowupAt, lastFollowupAt, nextStepDueAt, nextStepAction, createdBy, updatedAt, deletedAt) ' +
     'VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)';
   const lat: number[] = [];
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (performance.now() < end) {
-      const s = performance.now();
-      const now = Date.now();
-      await pool.query(sql, [companyId, customerId, '基准-raw', null, null, null, 'pending', '线索获取', 20, '[]', null, now, null, null, null, null, null, null, null, now, null]);
-      lat.push(performance.now() - s);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        const now = Date.now();
+        await pool.query(sql, [
+          companyId,
+          customerId,
+          '基准-raw',
+          null,
+          null,
+          null,
+          'pending',
+          '线索获取',
+          20,
+          '[]',
+          null,
+          now,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          now,
+          null,
+        ]);
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
   const elapsed = (performance.now() - t0) / 1000;
   return { inserts: lat.length, perSec: lat.length / elapsed, latency: latencyStats(lat) };
 }
@@ -184,7 +217,7 @@ async function roundTrip(conn: mysql.Connection) {
 }
 
 async function serverStatus(conn: mysql.Connection): Promise<Record<string, number>> {
-  const [rows] = await conn.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Innodb_row_lock_waits', 'Innodb_row_lock_time')") as any;
+  const [rows] = (await conn.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Innodb_row_lock_waits', 'Innodb_row_lock_time')")) as any;
   return Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((r) => [r.Variable_name, Number(r.Value)]));
 }
 
@@ -192,7 +225,9 @@ async function uncapPools(base: string, token: string): Promise<void> {
   const pools = await api<{ items: any[] }>(base, 'GET', '/api/routing/pools', token);
   for (const p of pools.items) {
     await api(base, 'PUT', `/api/routing/pools/${p.id}`, token, {
-      name: p.name, orgUnitId: p.orgUnitId, members: p.members.map((m: any) => ({ userId: m.userId, weight: m.weight, cap: null, shifts: null })),
+      name: p.name,
+      orgUnitId: p.orgUnitId,
+      members: p.members.map((m: any) => ({ userId: m.userId, weight: m.weight, cap: null, shifts: null })),
     });
   }
 }
@@ -201,8 +236,17 @@ type Submitted = Awaited<ReturnType<typeof submitters>>;
 
 /** The docs/benchmarks.md section for a run. */
 function intakeDoc(f: {
-  table: (string | number)[][]; met: boolean; run: Submitted; sat: Submitted; raw: Awaited<ReturnType<typeof rawBaseline>>;
-  rt: Awaited<ReturnType<typeof roundTrip>>; counts: any; dec: any; statements: number; lockWaits: number; lockMs: number;
+  table: (string | number)[][];
+  met: boolean;
+  run: Submitted;
+  sat: Submitted;
+  raw: Awaited<ReturnType<typeof rawBaseline>>;
+  rt: Awaited<ReturnType<typeof roundTrip>>;
+  counts: any;
+  dec: any;
+  statements: number;
+  lockWaits: number;
+  lockMs: number;
 }): string {
   const { table, met, run, sat, raw, rt, counts, dec, statements, lockWaits, lockMs } = f;
   return [
@@ -213,7 +257,10 @@ function intakeDoc(f: {
     `- Target: intake → assigned p99 ≤ ${TARGET_P99_MS} ms under ${CONCURRENCY} concurrent submitters — **${met ? 'met' : 'NOT met'}** (${round(run.latency.p99)} ms)`,
     `  with each submitter pausing ≈ ${THINK_MS / 1000} s (exponential) between forms, i.e. ≈ ${round(run.perSec, 0)} leads/s offered. Under saturation (no pause)`,
     `  the server is the bottleneck: ${round(sat.perSec, 0)} leads/s with p99 ${round(sat.latency.p99)} ms — **the 200 ms target is NOT met at saturation**.`,
-    `- Machine load during the run: ${os.loadavg().map((x) => round(x, 1)).join(' / ')} (1/5/15 min) on ${os.cpus().length} cores shared with other work; figures move with it.`,
+    `- Machine load during the run: ${os
+      .loadavg()
+      .map((x) => round(x, 1))
+      .join(' / ')} (1/5/15 min) on ${os.cpus().length} cores shared with other work; figures move with it.`,
     `- A 201 answer is after the one transaction that stores the lead, attaches/creates the customer, scores it, matches the rules,`,
     `  takes the pool's round-robin cursor (row lock), assigns the rep, logs the decision and archives the payload. All ${run.ok} answered 201`,
     `  (${run.assigned + sat.assigned} assigned, ${run.queued + sat.queued} queued for a supervisor); ${counts.leads} intake leads in the database (incl. warm-up), ${counts.owned} owned, ${dec.n} routing decisions.`,
@@ -227,6 +274,29 @@ function intakeDoc(f: {
     `  that costs ${round(rt.cpuMs, 3)} ms of client CPU and ${round(rt.wallMs, 3)} ms of wall time here (a \`SELECT 1\` loop on one connection).`,
     `- Reproduce: \`bash scripts/mariadb-up.sh && npm run bench:intake -- --write\` (BENCH_SCALE=0.2 for a short smoke run).`,
   ].join('\n');
+}
+
+/** The printed and written table: the paced run, saturation, and the raw INSERT baseline. */
+function resultTable(
+  run: Awaited<ReturnType<typeof submitters>>,
+  sat: Awaited<ReturnType<typeof submitters>>,
+  raw: Awaited<ReturnType<typeof rawBaseline>>,
+): (string | number)[][] {
+  const row = (label: string, requests: number, perSec: number, l: { p50: number; p90: number; p99: number; max: number }) => [
+    label,
+    requests,
+    round(perSec, 0),
+    round(l.p50),
+    round(l.p90),
+    round(l.p99),
+    round(l.max),
+  ];
+  return [
+    ['run', 'requests', 'per second', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+    row(`intake → assigned, ${CONCURRENCY} submitters (think ≈ ${THINK_MS / 1000} s)`, run.requests, run.perSec, run.latency),
+    row(`intake → assigned, saturation (${CONCURRENCY}, no think time)`, sat.requests, sat.perSec, sat.latency),
+    row(`raw INSERT INTO lead (${CONCURRENCY} workers)`, raw.inserts, raw.perSec, raw.latency),
+  ];
 }
 
 async function main() {
@@ -256,8 +326,16 @@ async function main() {
     // No caps for the run: every lead should be assignable, so the figure is intake → assigned.
     await uncapPools(server.base, token);
     const ch = await api<{ key: string }>(server.base, 'POST', '/api/intake-channels', token, {
-      code: 'bench-form', name: '基准表单', tag: '抖音-202601直播',
-      mapping: { phone: '$.form.mobile', name: '$.form.parent', grade: '$.form.answers[0].a', concerns: '$.form.answers[1].a', externalId: '$.meta.submission_id' },
+      code: 'bench-form',
+      name: '基准表单',
+      tag: '抖音-202601直播',
+      mapping: {
+        phone: '$.form.mobile',
+        name: '$.form.parent',
+        grade: '$.form.answers[0].a',
+        concerns: '$.form.answers[1].a',
+        externalId: '$.meta.submission_id',
+      },
     });
     log(`warm-up ${WARMUP_S} s…`);
     await submitters(server.port, 'bench-form', ch.key, WARMUP_S, false);
@@ -272,27 +350,37 @@ async function main() {
     const sat = await submitters(server.port, 'bench-form', ch.key, DURATION_S, true);
 
     pool = mysql.createPool({ ...connOpts(base, dbName), connectionLimit: 32 });
-    const [[row]] = await pool.query('SELECT companyId, customerId FROM `lead` ORDER BY id LIMIT 1') as any;
+    const [[row]] = (await pool.query('SELECT companyId, customerId FROM `lead` ORDER BY id LIMIT 1')) as any;
     log(`raw baseline: single-row INSERT INTO lead, ${CONCURRENCY} workers on 32 connections for ${DURATION_S} s…`);
     const raw = await rawBaseline(pool, Number(row.companyId), Number(row.customerId), DURATION_S);
     const rt = await roundTrip(admin);
-    const [[counts]] = await pool.query("SELECT COUNT(*) AS leads, SUM(ownerId IS NOT NULL) AS owned FROM `lead` WHERE channel = '抖音-202601直播' AND createdBy IS NULL") as any;
-    const [[dec]] = await pool.query("SELECT COUNT(*) AS n FROM routing_decision WHERE kind = 'auto'") as any;
+    const [[counts]] = (await pool.query(
+      "SELECT COUNT(*) AS leads, SUM(ownerId IS NOT NULL) AS owned FROM `lead` WHERE channel = '抖音-202601直播' AND createdBy IS NULL",
+    )) as any;
+    const [[dec]] = (await pool.query("SELECT COUNT(*) AS n FROM routing_decision WHERE kind = 'auto'")) as any;
 
     const met = run.errors === 0 && run.latency.p99 <= TARGET_P99_MS && run.ok === run.requests;
-    const table = [
-      ['run', 'requests', 'per second', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
-      [`intake → assigned, ${CONCURRENCY} submitters (think ≈ ${THINK_MS / 1000} s)`, run.requests, round(run.perSec, 0), round(run.latency.p50), round(run.latency.p90), round(run.latency.p99), round(run.latency.max)],
-      [`intake → assigned, saturation (${CONCURRENCY}, no think time)`, sat.requests, round(sat.perSec, 0), round(sat.latency.p50), round(sat.latency.p90), round(sat.latency.p99), round(sat.latency.max)],
-      [`raw INSERT INTO lead (${CONCURRENCY} workers)`, raw.inserts, round(raw.perSec, 0), round(raw.latency.p50), round(raw.latency.p90), round(raw.latency.p99), round(raw.latency.max)],
-    ];
+    const table = resultTable(run, sat, raw);
     console.log(textTable(table));
-    console.log(`statuses ${JSON.stringify(run.status)} / ${JSON.stringify(sat.status)}; assigned ${run.assigned + sat.assigned}, queued ${run.queued + sat.queued}, errors ${run.errors + sat.errors}`);
+    console.log(
+      `statuses ${JSON.stringify(run.status)} / ${JSON.stringify(sat.status)}; assigned ${run.assigned + sat.assigned}, queued ${run.queued + sat.queued}, errors ${run.errors + sat.errors}`,
+    );
     // Any non-2xx is a defect to chase: show the server's own error lines.
-    if (run.ok !== run.requests || sat.ok !== sat.requests) log('server errors:\n' + server.out().split('\n').filter((l) => /"level":(50|60)/.test(l)).slice(-5).join('\n'));
+    if (run.ok !== run.requests || sat.ok !== sat.requests)
+      log(
+        'server errors:\n' +
+          server
+            .out()
+            .split('\n')
+            .filter((l) => /"level":(50|60)/.test(l))
+            .slice(-5)
+            .join('\n'),
+      );
     console.log(`max intake throughput = ${round((sat.perSec / raw.perSec) * 100, 1)}% of raw single-row inserts`);
     console.log(`one loopback round trip (SELECT 1): ${round(rt.cpuMs, 3)} ms client CPU, ${round(rt.wallMs, 3)} ms wall`);
-    console.log(`paced run: ${round(perIntake('Questions'), 1)} SQL statements per intake; ${lockWaits} row-lock waits (${round(lockMs / Math.max(1, lockWaits), 1)} ms average)`);
+    console.log(
+      `paced run: ${round(perIntake('Questions'), 1)} SQL statements per intake; ${lockWaits} row-lock waits (${round(lockMs / Math.max(1, lockWaits), 1)} ms average)`,
+    );
     console.log(`target p99 ≤ ${TARGET_P99_MS} ms: ${met ? 'met' : 'NOT met'}`);
     if (WRITE) {
       const body = intakeDoc({ table, met, run, sat, raw, rt, counts, dec, statements: perIntake('Questions'), lockWaits, lockMs });

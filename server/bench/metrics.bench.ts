@@ -23,9 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
-import {
-  JOURNEY_NODES, KPI_WINDOWS, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled,
-} from '@lifeline/shared';
+import { JOURNEY_NODES, KPI_WINDOWS, chinaDayOf, demandMatchOf, journeyIndex, pendingUntil, profileFilled } from '@lifeline/shared';
 import { createDataSource } from '../src/db/data-source';
 import { migrate } from '../src/db/migrate';
 import { seedDemo } from '../src/demo/seed';
@@ -37,8 +35,19 @@ import { refreshLeadFacts } from '../src/metrics/facts';
 import { rebuildRollups } from '../src/metrics/rollup';
 import { effectiveSettings } from '../src/companies/settings';
 import {
-  CpuMeter, benchMysqlUrl, findPidByComm, freePort, latencyStats, machineIdlePct, mdTable, mysqlConnOptions, round, sleep, textTable,
-  writeDocSection, type LatencyStats,
+  CpuMeter,
+  benchMysqlUrl,
+  findPidByComm,
+  freePort,
+  latencyStats,
+  machineIdlePct,
+  mdTable,
+  mysqlConnOptions,
+  round,
+  sleep,
+  textTable,
+  writeDocSection,
+  type LatencyStats,
 } from './bench-kit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,7 +87,15 @@ function rng(seed: number) {
 
 // ---------------------------------------------------------------------------------------- generation
 
-interface Team { key: string; city: string; grades: string[]; unitId: number; supervisorId: number; reps: number[]; weight: number }
+interface Team {
+  key: string;
+  city: string;
+  grades: string[];
+  unitId: number;
+  supervisorId: number;
+  reps: number[];
+  weight: number;
+}
 
 /** Hours spent per stage, by city (the heat map has something to show). */
 const STAGE_HOURS: Record<string, Record<string, number>> = {
@@ -87,25 +104,114 @@ const STAGE_HOURS: Record<string, Record<string, number>> = {
 };
 const CONCERNS = ['升学政策', '学科提分', '学习方法', '心理辅导'];
 const CARRIERS = ['中国移动', '中国联通', '中国电信'];
-const CHANNEL_POINTS: Record<string, number> = { '抖音-202601直播': 20, '公众号-寒假讲座推文': 10, '百度-品牌词': 15, '地推-展会二维码': 5, '转介绍-老学员': 30 };
-const LEAD_COLS = ['id', 'companyId', 'customerId', 'channel', 'ownerId', 'orgUnitId', 'status', 'journeyNode', 'score', 'scoreBreakdown', 'lostReason',
-  'createdAt', 'assignedAt', 'claimedAt', 'firstFollowupAt', 'lastFollowupAt', 'createdBy', 'updatedAt', 'signedAt', 'signedCourse'];
+const CHANNEL_POINTS: Record<string, number> = {
+  '抖音-202601直播': 20,
+  '公众号-寒假讲座推文': 10,
+  '百度-品牌词': 15,
+  '地推-展会二维码': 5,
+  '转介绍-老学员': 30,
+};
+const LEAD_COLS = [
+  'id',
+  'companyId',
+  'customerId',
+  'channel',
+  'ownerId',
+  'orgUnitId',
+  'status',
+  'journeyNode',
+  'score',
+  'scoreBreakdown',
+  'lostReason',
+  'createdAt',
+  'assignedAt',
+  'claimedAt',
+  'firstFollowupAt',
+  'lastFollowupAt',
+  'createdBy',
+  'updatedAt',
+  'signedAt',
+  'signedCourse',
+];
 const CUSTOMER_COLS = ['id', 'companyId', 'phone', 'name', 'province', 'city', 'carrier', 'grade', 'concerns', 'tags', 'createdBy', 'createdAt', 'updatedAt'];
-const FOLLOWUP_COLS = ['id', 'companyId', 'leadId', 'customerId', 'authorId', 'action', 'conclusion', 'source', 'scriptId', 'clientRequestId', 'requestHash', 'createdAt', 'signedCourse'];
+const FOLLOWUP_COLS = [
+  'id',
+  'companyId',
+  'leadId',
+  'customerId',
+  'authorId',
+  'action',
+  'conclusion',
+  'source',
+  'scriptId',
+  'clientRequestId',
+  'requestHash',
+  'createdAt',
+  'signedCourse',
+];
 const EVENT_COLS = ['companyId', 'leadId', 'fromNode', 'toNode', 'at', 'actorId', 'followupId', 'scriptId'];
 const STAY_COLS = ['companyId', 'leadId', 'node', 'enteredAt', 'leftAt', 'actorId', 'followupId', 'scriptId'];
 const CONV_COLS = ['companyId', 'repId', 'customerId', 'day', 'firstAt', 'source', 'followupAt', 'updatedAt'];
-const FACT_COLS = ['companyId', 'enteredAt', 'leadId', 'enteredDay', 'customerId', 'ownerId', 'orgUnitId', 'channel', 'city', 'grade', 'status',
-  'journeyNode', 'nodeEnteredAt', 'maxNodeIndex', 'lostNode', 'score', 'assignedAt', 'firstTouchAt', 'assignTouchAt', 'nextStepDueAt', 'trialAt',
-  'signedAt', 'signedCourse', 'demandMatch', 'profileFilled', 'profileRequired', 'profilePrimary', 's7PendingUntil', 'f24PendingUntil',
-  'f48PendingUntil', ...JOURNEY_NODES.map((_, i) => `stayMs${i}`),
-  ...JOURNEY_NODES.map((_, i) => `stays${i}`), 'deletedAt', 'updatedAt'];
+const FACT_COLS = [
+  'companyId',
+  'enteredAt',
+  'leadId',
+  'enteredDay',
+  'customerId',
+  'ownerId',
+  'orgUnitId',
+  'channel',
+  'city',
+  'grade',
+  'status',
+  'journeyNode',
+  'nodeEnteredAt',
+  'maxNodeIndex',
+  'lostNode',
+  'score',
+  'assignedAt',
+  'firstTouchAt',
+  'assignTouchAt',
+  'nextStepDueAt',
+  'trialAt',
+  'signedAt',
+  'signedCourse',
+  'demandMatch',
+  'profileFilled',
+  'profileRequired',
+  'profilePrimary',
+  's7PendingUntil',
+  'f24PendingUntil',
+  'f48PendingUntil',
+  ...JOURNEY_NODES.map((_, i) => `stayMs${i}`),
+  ...JOURNEY_NODES.map((_, i) => `stays${i}`),
+  'deletedAt',
+  'updatedAt',
+];
 
-interface Chunk { leads: unknown[][]; customers: unknown[][]; followups: unknown[][]; events: unknown[][]; stays: unknown[][]; convs: unknown[][]; facts: unknown[][] }
+interface Chunk {
+  leads: unknown[][];
+  customers: unknown[][];
+  followups: unknown[][];
+  events: unknown[][];
+  stays: unknown[][];
+  convs: unknown[][];
+  facts: unknown[][];
+}
 
 interface GenContext {
-  companyId: number; opsId: number; now: number; start: number; span: number; teams: Team[]; scripts: number[];
-  leadBase: number; customerBase: number; followupId: number; repDay: Map<string, number>; counts: Record<string, number>;
+  companyId: number;
+  opsId: number;
+  now: number;
+  start: number;
+  span: number;
+  teams: Team[];
+  scripts: number[];
+  leadBase: number;
+  customerBase: number;
+  followupId: number;
+  repDay: Map<string, number>;
+  counts: Record<string, number>;
 }
 
 /**
@@ -175,7 +281,13 @@ function generate(g: GenContext, from: number, to: number): Chunk {
     };
     const extraCalls = (fromAt: number, toAt: number) => {
       // Calls in between that do not move the journey (≈ one per lead on average over the whole path).
-      if (rand() < 0.3 && !late(toAt)) follow(fromAt + Math.floor((toAt - fromAt) * (0.2 + rand() * 0.6)), pick(['已电话沟通', '已微信沟通']), pick(['家长在考虑', '约下周再聊', '孩子时间紧']), null);
+      if (rand() < 0.3 && !late(toAt))
+        follow(
+          fromAt + Math.floor((toAt - fromAt) * (0.2 + rand() * 0.6)),
+          pick(['已电话沟通', '已微信沟通']),
+          pick(['家长在考虑', '约下周再聊', '孩子时间紧']),
+          null,
+        );
     };
     (() => {
       if (pending) return;
@@ -230,14 +342,60 @@ function generate(g: GenContext, from: number, to: number): Chunk {
     const updatedAt = Math.max(created, lastFu ?? 0, events[events.length - 1].at, lostAt ?? 0);
     const journeyNode = node();
     g.counts.followups += fus.length;
-    out.customers.push([customerId, g.companyId, `1${3 + (i % 7)}${String(i).padStart(9, '0')}`, cust.name, '江苏', cust.city, pick(CARRIERS), cust.grade,
-      JSON.stringify(cust.concerns), '[]', g.opsId, created, created]);
-    out.leads.push([leadId, g.companyId, customerId, channel, owner, owner === null ? null : team.unitId, status, journeyNode, score, '[]', lostReason,
-      created, owner === null ? null : created, firstFu, firstFu, lastFu, g.opsId, updatedAt, signedAt, signedCourse]);
+    out.customers.push([
+      customerId,
+      g.companyId,
+      `1${3 + (i % 7)}${String(i).padStart(9, '0')}`,
+      cust.name,
+      '江苏',
+      cust.city,
+      pick(CARRIERS),
+      cust.grade,
+      JSON.stringify(cust.concerns),
+      '[]',
+      g.opsId,
+      created,
+      created,
+    ]);
+    out.leads.push([
+      leadId,
+      g.companyId,
+      customerId,
+      channel,
+      owner,
+      owner === null ? null : team.unitId,
+      status,
+      journeyNode,
+      score,
+      '[]',
+      lostReason,
+      created,
+      owner === null ? null : created,
+      firstFu,
+      firstFu,
+      lastFu,
+      g.opsId,
+      updatedAt,
+      signedAt,
+      signedCourse,
+    ]);
     const convDays = new Map<number, number>(); // conversation day → first follow-up that day (this rep, this customer)
     for (const f of fus) {
-      out.followups.push([f.id, g.companyId, leadId, customerId, owner, f.action, f.conclusion, rand() < 0.3 ? 'voice' : 'typed', f.scriptId,
-        `bench-${f.id}`, 'bench', f.at, f.course]);
+      out.followups.push([
+        f.id,
+        g.companyId,
+        leadId,
+        customerId,
+        owner,
+        f.action,
+        f.conclusion,
+        rand() < 0.3 ? 'voice' : 'typed',
+        f.scriptId,
+        `bench-${f.id}`,
+        'bench',
+        f.at,
+        f.course,
+      ]);
       if (f.scriptId !== null && owner !== null) {
         const key = `${owner}:${chinaDayOf(f.at)}`;
         g.repDay.set(key, (g.repDay.get(key) ?? 0) + 1);
@@ -277,13 +435,42 @@ function generate(g: GenContext, from: number, to: number): Chunk {
     const since = created; // assignedAt ?? enteredAt: both are the creation time here
     const profile = profileFilled({ ...cust }, settings.requiredProfileFields);
     const assignTouch = fus.find((f) => f.at >= since)?.at ?? null;
-    out.facts.push([g.companyId, created, leadId, chinaDayOf(created), customerId, owner, owner === null ? null : team.unitId, channel, cust.city, cust.grade,
-      status, journeyNode, events[events.length - 1].at, maxNode, status === 'lost' ? journeyNode : null, score, owner === null ? null : created,
-      firstFu, assignTouch, null, trialAt, signedAt, signedCourse,
-      signedAt === null ? null : demandMatchOf(signedCourse, cust.concerns, courses), profile.filled, profile.required,
+    out.facts.push([
+      g.companyId,
+      created,
+      leadId,
+      chinaDayOf(created),
+      customerId,
+      owner,
+      owner === null ? null : team.unitId,
+      channel,
+      cust.city,
+      cust.grade,
+      status,
+      journeyNode,
+      events[events.length - 1].at,
+      maxNode,
+      status === 'lost' ? journeyNode : null,
+      score,
+      owner === null ? null : created,
+      firstFu,
+      assignTouch,
+      null,
+      trialAt,
+      signedAt,
+      signedCourse,
+      signedAt === null ? null : demandMatchOf(signedCourse, cust.concerns, courses),
+      profile.filled,
+      profile.required,
       1, // one lead per customer: each is its customer's newest
-      pendingUntil(created, firstFu, KPI_WINDOWS.survivalHours * HOUR), pendingUntil(created, firstFu, KPI_WINDOWS.firstTouchHours * HOUR),
-      pendingUntil(since, assignTouch, KPI_WINDOWS.followupHours * HOUR), ...ms, ...n, null, updatedAt]);
+      pendingUntil(created, firstFu, KPI_WINDOWS.survivalHours * HOUR),
+      pendingUntil(created, firstFu, KPI_WINDOWS.firstTouchHours * HOUR),
+      pendingUntil(since, assignTouch, KPI_WINDOWS.followupHours * HOUR),
+      ...ms,
+      ...n,
+      null,
+      updatedAt,
+    ]);
   }
   return out;
 }
@@ -296,21 +483,21 @@ async function bulkInsert(conn: mysql.PoolConnection, table: string, cols: strin
 
 /** One generated chunk, in one transaction (checks off: the generator's ids are unique by construction). */
 async function loadChunk(pool: mysql.Pool, c: Chunk): Promise<void> {
-    const conn = await pool.getConnection();
-    try {
-      await conn.query('SET foreign_key_checks = 0, unique_checks = 0');
-      await conn.beginTransaction();
-      await bulkInsert(conn, 'customer', CUSTOMER_COLS, c.customers);
-      await bulkInsert(conn, 'lead', LEAD_COLS, c.leads);
-      await bulkInsert(conn, 'followup', FOLLOWUP_COLS, c.followups);
-      await bulkInsert(conn, 'journey_event', EVENT_COLS, c.events);
-      await bulkInsert(conn, 'journey_stay', STAY_COLS, c.stays);
-      await bulkInsert(conn, 'conversation', CONV_COLS, c.convs);
-      await bulkInsert(conn, 'lead_fact', FACT_COLS, c.facts, 1000);
-      await conn.commit();
-    } finally {
-      conn.release();
-    }
+  const conn = await pool.getConnection();
+  try {
+    await conn.query('SET foreign_key_checks = 0, unique_checks = 0');
+    await conn.beginTransaction();
+    await bulkInsert(conn, 'customer', CUSTOMER_COLS, c.customers);
+    await bulkInsert(conn, 'lead', LEAD_COLS, c.leads);
+    await bulkInsert(conn, 'followup', FOLLOWUP_COLS, c.followups);
+    await bulkInsert(conn, 'journey_event', EVENT_COLS, c.events);
+    await bulkInsert(conn, 'journey_stay', STAY_COLS, c.stays);
+    await bulkInsert(conn, 'conversation', CONV_COLS, c.convs);
+    await bulkInsert(conn, 'lead_fact', FACT_COLS, c.facts, 1000);
+    await conn.commit();
+  } finally {
+    conn.release();
+  }
 }
 
 /** rep_day (script follow-ups, then the entry-rate counters) and a year of channel spend. */
@@ -335,7 +522,9 @@ async function repDaysAndSpend(pool: mysql.Pool, g: GenContext, opsId: number): 
     const months = new Set<string>();
     for (let t = g.start; t <= now + DAY; t += 10 * DAY) months.add(String(chinaDayOf(t)).replace(/^(\d{4})(\d{2}).*/, '$1-$2'));
     const rand = rng(42);
-    const spend = [...months].flatMap((m) => DEMO_CHANNELS.map((c) => [companyId, c.tag, m, Math.round(c.weight * (N / 12) * (6 + rand() * 3)) * 10, opsId, now - DAY]));
+    const spend = [...months].flatMap((m) =>
+      DEMO_CHANNELS.map((c) => [companyId, c.tag, m, Math.round(c.weight * (N / 12) * (6 + rand() * 3)) * 10, opsId, now - DAY]),
+    );
     await conn.query('INSERT IGNORE INTO channel_spend (companyId, channel, month, amountFen, updatedBy, updatedAt) VALUES ?', [spend]);
   } finally {
     conn.release();
@@ -353,8 +542,15 @@ async function generateDataSet(dbUrl: string, companyId: number, now: number): P
     const weights: Record<string, number> = { 'sz-zk': 35, 'sz-xx': 25, 'nj-zh': 40 };
     const teams: Team[] = DEMO_TEAMS.map((t) => {
       const u = units.find((x: any) => x.name === t.team);
-      return { key: t.key, city: t.city, grades: t.grades, unitId: u.id, supervisorId: u.supervisorId, weight: weights[t.key] ?? 30,
-        reps: users.filter((r: any) => r.orgUnitId === u.id).map((r: any) => Number(r.id)) };
+      return {
+        key: t.key,
+        city: t.city,
+        grades: t.grades,
+        unitId: u.id,
+        supervisorId: u.supervisorId,
+        weight: weights[t.key] ?? 30,
+        reps: users.filter((r: any) => r.orgUnitId === u.id).map((r: any) => Number(r.id)),
+      };
     });
     // More reps in the same teams, in proportion to their lead share: a company with a million leads a year has more than 8.
     let k = 0;
@@ -370,8 +566,17 @@ async function generateDataSet(dbUrl: string, companyId: number, now: number): P
     const [[cmax]] = (await pool.query('SELECT COALESCE(MAX(id), 0) AS m FROM customer')) as any;
     const [[fmax]] = (await pool.query('SELECT COALESCE(MAX(id), 0) AS m FROM followup')) as any;
     const g: GenContext = {
-      companyId, opsId: Number(ops.id), now, span: 365 * DAY, start: now - 365 * DAY, teams, scripts: scripts.map((s: any) => Number(s.id)),
-      leadBase: Number(lmax.m) + 1000, customerBase: Number(cmax.m) + 1000, followupId: Number(fmax.m) + 1000, repDay: new Map(),
+      companyId,
+      opsId: Number(ops.id),
+      now,
+      span: 365 * DAY,
+      start: now - 365 * DAY,
+      teams,
+      scripts: scripts.map((s: any) => Number(s.id)),
+      leadBase: Number(lmax.m) + 1000,
+      customerBase: Number(cmax.m) + 1000,
+      followupId: Number(fmax.m) + 1000,
+      repDay: new Map(),
       counts: { followups: 0, events: 0, conversations: 0 },
     };
     const CHUNK = 5000;
@@ -417,7 +622,9 @@ async function verifyFacts(dbUrl: string, companyId: number, sample: number): Pr
     const rand = rng(7);
     const picked = new Set<number>();
     for (let k = 0; k < sample * 3 && picked.size < sample; k++) {
-      const [r] = await ds.query('SELECT leadId FROM lead_fact WHERE leadId >= ? ORDER BY leadId LIMIT 1', [Number(lo) + Math.floor(rand() * (Number(hi) - Number(lo) + 1))]);
+      const [r] = await ds.query('SELECT leadId FROM lead_fact WHERE leadId >= ? ORDER BY leadId LIMIT 1', [
+        Number(lo) + Math.floor(rand() * (Number(hi) - Number(lo) + 1)),
+      ]);
       if (r) picked.add(Number(r.leadId));
     }
     const ids = [...picked];
@@ -456,7 +663,12 @@ async function verifyFacts(dbUrl: string, companyId: number, sample: number): Pr
 
 // -------------------------------------------------------------------------------------------- server
 
-interface Server { child: ChildProcess; port: number; base: string; output: () => string }
+interface Server {
+  child: ChildProcess;
+  port: number;
+  base: string;
+  output: () => string;
+}
 
 async function startServer(databaseUrl: string): Promise<Server> {
   const port = await freePort();
@@ -517,9 +729,26 @@ const ENDPOINTS: { key: string; path: string }[] = [
   { key: 'drill', path: `/api/metrics/drill?node=${encodeURIComponent('方案提供')}&by=city&value=${encodeURIComponent('苏州')}` },
 ];
 
-
-interface Kind { key: string; role: string; path: string; token: string }
-interface MixedResult { label: string; rate: number; durationS: number; sent: number; ok: number; bad: number; errors: number; rps: number; all: LatencyStats; per: Map<string, LatencyStats>; sampleErrors: string[]; dispatchLagP99: number }
+interface Kind {
+  key: string;
+  role: string;
+  path: string;
+  token: string;
+}
+interface MixedResult {
+  label: string;
+  rate: number;
+  durationS: number;
+  sent: number;
+  ok: number;
+  bad: number;
+  errors: number;
+  rps: number;
+  all: LatencyStats;
+  per: Map<string, LatencyStats>;
+  sampleErrors: string[];
+  dispatchLagP99: number;
+}
 
 /**
  * Open-loop load at a fixed arrival rate rotating over endpoint × role (request i dispatched at t0 + i/rate whatever the
@@ -592,10 +821,28 @@ async function pacedMixed(s: Server, label: string, kinds: Kind[], rate: number,
   agent.destroy();
   const elapsed = ((lastDone || performance.now()) - t0) / 1000;
   const per = new Map([...lat].map(([k, v]) => [k, latencyStats(v)]));
-  return { label, rate, durationS: round(elapsed, 1), sent, ok, bad, errors, rps: ok / elapsed, all: latencyStats(all), per, sampleErrors, dispatchLagP99: latencyStats(lags).p99 };
+  return {
+    label,
+    rate,
+    durationS: round(elapsed, 1),
+    sent,
+    ok,
+    bad,
+    errors,
+    rps: ok / elapsed,
+    all: latencyStats(all),
+    per,
+    sampleErrors,
+    dispatchLagP99: latencyStats(lags).p99,
+  };
 }
 
-interface FreshResult { samples: number; stats: LatencyStats; polls: number[]; failures: string[] }
+interface FreshResult {
+  samples: number;
+  stats: LatencyStats;
+  polls: number[];
+  failures: string[];
+}
 
 /**
  * A rep records the first follow-up on a lead that entered in the last days and was never contacted; the rep's own
@@ -614,7 +861,8 @@ async function freshness(s: Server, targets: { token: string; repId: number; lea
       const before = await kpis(t);
       const base = Number(before.kpis.survival7d.numerator);
       await api(s, 'POST', '/api/followups', {
-        token: t.token, headers: { 'idempotency-key': `bench-fresh-${process.pid}-${salt}-${i}` },
+        token: t.token,
+        headers: { 'idempotency-key': `bench-fresh-${process.pid}-${salt}-${i}` },
         body: { leadId: t.leadId, action: '已电话沟通', conclusion: '家长想了解课程安排' },
       });
       const t201 = performance.now();
@@ -645,12 +893,17 @@ const ms1 = (v: number) => `${round(v)} ms`;
 
 /** Freshness targets: never-contacted leads of the last 6 days, spread over reps (two each at most), with their rep's token. */
 async function freshnessTargets(
-  admin: mysql.Connection, dbName: string, companyId: number, tokenOf: (id: number) => Promise<string>,
+  admin: mysql.Connection,
+  dbName: string,
+  companyId: number,
+  tokenOf: (id: number) => Promise<string>,
 ): Promise<{ leadId: number; repId: number; token: string }[]> {
   const [cands] = (await admin.query(
     `SELECT f.leadId, f.ownerId FROM \`${dbName}\`.lead_fact f JOIN \`${dbName}\`.app_user u ON u.id = f.ownerId
       WHERE f.companyId = ? AND f.status = 'assigned' AND f.firstTouchAt IS NULL AND f.deletedAt IS NULL AND u.active = 1
-        AND f.enteredAt >= ? ORDER BY f.enteredAt DESC LIMIT 2000`, [companyId, Date.now() - 6 * DAY])) as any;
+        AND f.enteredAt >= ? ORDER BY f.enteredAt DESC LIMIT 2000`,
+    [companyId, Date.now() - 6 * DAY],
+  )) as any;
   const seen = new Map<number, number>();
   const picks: { leadId: number; repId: number }[] = [];
   for (const c of cands as { leadId: number; ownerId: number }[]) {
@@ -666,15 +919,34 @@ async function freshnessTargets(
 
 /** The docs/benchmarks.md section for a run. */
 function metricsDoc(d: {
-  ver: string; bufferPoolMb: number; idleBefore: number | null; disturbed: boolean; load30: MixedResult; worst30: number; p99Ok: boolean;
-  fresh: Awaited<ReturnType<typeof freshness>>; freshOk: boolean; verify: Awaited<ReturnType<typeof verifyFacts>> | null; verifyOk: boolean;
-  tot: { leads: unknown; followups: unknown }; gen: { ms: number; counts: Record<string, number> } | null;
-  c30: Record<string, number | null>; cYear: Record<string, number | null>; t30: (string | number)[][]; tYear: (string | number)[][];
-  loadYear: MixedResult; yearAgo: string; today: string; yearRate: number; yearSeconds: number; supervisor: string;
+  ver: string;
+  bufferPoolMb: number;
+  idleBefore: number | null;
+  disturbed: boolean;
+  load30: MixedResult;
+  worst30: number;
+  p99Ok: boolean;
+  fresh: Awaited<ReturnType<typeof freshness>>;
+  freshOk: boolean;
+  verify: Awaited<ReturnType<typeof verifyFacts>> | null;
+  verifyOk: boolean;
+  tot: { leads: unknown; followups: unknown };
+  gen: { ms: number; counts: Record<string, number> } | null;
+  c30: Record<string, number | null>;
+  cYear: Record<string, number | null>;
+  t30: (string | number)[][];
+  tYear: (string | number)[][];
+  loadYear: MixedResult;
+  yearAgo: string;
+  today: string;
+  yearRate: number;
+  yearSeconds: number;
+  supervisor: string;
 }): string {
   const { ver, bufferPoolMb, idleBefore, disturbed, load30, worst30, p99Ok, fresh, freshOk, verify, verifyOk, tot, gen, c30, cYear, t30, tYear } = d;
   const { loadYear, yearAgo, today, yearRate, yearSeconds, supervisor } = d;
-  const cpuCell = (c: Record<string, number | null>) => `server ${c.server ?? '?'}% · mariadbd ${c.mariadbd ?? '?'}% · bench ${c.loadgen ?? '?'}% · other ${c.otherPct ?? '?'}% (machine idle ${c.idlePct ?? '?'}%)`;
+  const cpuCell = (c: Record<string, number | null>) =>
+    `server ${c.server ?? '?'}% · mariadbd ${c.mariadbd ?? '?'}% · bench ${c.loadgen ?? '?'}% · other ${c.otherPct ?? '?'}% (machine idle ${c.idlePct ?? '?'}%)`;
   const verdict = (ok: boolean) => (ok ? '**PASS**' : '**FAIL**');
   const c = gen?.counts;
   return [
@@ -689,7 +961,10 @@ function metricsDoc(d: {
     `| generated facts = product's refreshLeadFacts | ${verify ? `${verify.checked} random leads, ${verify.mismatches.length} differing values` : 'not checked'} | ${verdict(verifyOk)} |`,
     '',
     `**Data set**: ${Number(tot.leads).toLocaleString('en')} leads and ${Number(tot.followups).toLocaleString('en')} follow-ups` +
-      (c ? ` (${c.events.toLocaleString('en')} journey events and as many stays, ${c.conversations.toLocaleString('en')} conversations, ${c.reps} reps in 3 teams), generated in **${round(gen!.ms / 1000)} s**` : ' (kept database reused)') + '.',
+      (c
+        ? ` (${c.events.toLocaleString('en')} journey events and as many stays, ${c.conversations.toLocaleString('en')} conversations, ${c.reps} reps in 3 teams), generated in **${round(gen!.ms / 1000)} s**`
+        : ' (kept database reused)') +
+      '.',
     '',
     `**Default range (last 30 days)**: ${RATE} req/s paced open loop for ${SECONDS} s, rotating over the 7 dashboard requests × 2 roles; ${load30.bad} non-2xx, ${load30.errors} errors. CPU: ${cpuCell(c30)}.`,
     '',
@@ -711,13 +986,13 @@ function metricsDoc(d: {
     '  sample is recomputed by `refreshLeadFacts` in a rolled-back transaction and compared column by column.',
     '- The real server (main.ts; demo mode only for dev-login tokens) on loopback. Roles: the director (whole company) and the supervisor',
     `  ${supervisor} (her centre's subtree). Requests: kpis, lead-health, rep-battle, channel-roi, journey-heat by city and by unit, and`,
-    '  drill (方案提供 × 苏州, first page), each with the dashboards\' default range (channel-roi widens to whole months, as the product does).',
+    "  drill (方案提供 × 苏州, first page), each with the dashboards' default range (channel-roi widens to whole months, as the product does).",
     '  Latency = dispatch → last byte, open loop (no coordinated omission); the warm-up (each request once) is not counted.',
     `- Freshness: while the load runs, a rep records the first follow-up on one of their never-contacted leads of the last 6 days`,
     '  (`POST /api/followups` with an Idempotency-Key), then polls `GET /api/metrics/kpis?repId=<self>` back to back until the 7-day',
     '  survival numerator counts the lead and `updatedAt` has moved: time from the 201 to the first response that shows it.',
     '  The facts are written by the projector after the follow-up commits (it polls every PROJECTOR_POLL_MS, default 100 ms), so this',
-    '  is the projector\'s lag as a user sees it, plus the polling.',
+    "  is the projector's lag as a user sees it, plus the polling.",
     '- CPU is % of one core per process over the run; "other" is everything else on the (shared) machine meanwhile.',
     '- The bulk-loaded leads get no alarm timers or audit rows (not read by the dashboards).',
   ].join('\n');
@@ -725,7 +1000,10 @@ function metricsDoc(d: {
 
 /** A new database with the demo company and the generated year (or, with BENCH_DB, the kept one). */
 async function prepareDataSet(
-  admin: mysql.Connection, dbName: string, dbUrl: URL, where: string,
+  admin: mysql.Connection,
+  dbName: string,
+  dbUrl: URL,
+  where: string,
 ): Promise<{ gen: { ms: number; counts: Record<string, number> } | null; companyId: number }> {
   let gen: { ms: number; counts: Record<string, number> } | null = null;
   let companyId: number;
@@ -755,7 +1033,11 @@ async function prepareDataSet(
 
 /** The per-endpoint tables of both runs, printed with the freshness figures and the first errors. */
 function printTables(
-  keys: string[], load30: MixedResult, loadYear: MixedResult, fresh: Awaited<ReturnType<typeof freshness>>, yearRate: number,
+  keys: string[],
+  load30: MixedResult,
+  loadYear: MixedResult,
+  fresh: Awaited<ReturnType<typeof freshness>>,
+  yearRate: number,
 ): { t30: (string | number)[][]; tYear: (string | number)[][] } {
   const row = (r: MixedResult, k: string) => {
     const st = r.per.get(k);
@@ -769,7 +1051,9 @@ function printTables(
   console.log(textTable(t30));
   console.log(`\nOne-year range, ${yearRate} req/s paced, ${loadYear.sent} requests, ${loadYear.bad} non-2xx, ${loadYear.errors} errors`);
   console.log(textTable(tYear));
-  console.log(`\nFreshness: ${fresh.samples} samples, p50 ${ms1(fresh.stats.p50)}, p99 ${ms1(fresh.stats.p99)}, max ${ms1(fresh.stats.max)}, polls per sample max ${Math.max(0, ...fresh.polls)}; failures ${fresh.failures.length}`);
+  console.log(
+    `\nFreshness: ${fresh.samples} samples, p50 ${ms1(fresh.stats.p50)}, p99 ${ms1(fresh.stats.p99)}, max ${ms1(fresh.stats.max)}, polls per sample max ${Math.max(0, ...fresh.polls)}; failures ${fresh.failures.length}`,
+  );
   for (const e of [...load30.sampleErrors, ...loadYear.sampleErrors, ...fresh.failures.slice(0, 5)]) log('  error:', e);
   return { t30, tYear };
 }
@@ -785,9 +1069,15 @@ async function people(server: Server) {
     { role: `director ${director.name}`, token: await tokenOf(director.id) },
     { role: `supervisor ${supervisor.name}`, token: await tokenOf(supervisor.id) },
   ];
-  const kindsFor = (range: string) => roles.flatMap((r) => ENDPOINTS.map((e) => ({
-    key: e.key, role: r.role, token: r.token, path: `${e.path}${range ? (e.path.includes('?') ? '&' : '?') + range : ''}`,
-  })));
+  const kindsFor = (range: string) =>
+    roles.flatMap((r) =>
+      ENDPOINTS.map((e) => ({
+        key: e.key,
+        role: r.role,
+        token: r.token,
+        path: `${e.path}${range ? (e.path.includes('?') ? '&' : '?') + range : ''}`,
+      })),
+    );
   return { supervisor, tokenOf, kindsFor };
 }
 
@@ -814,12 +1104,16 @@ async function main() {
   }
   try {
     const [[ver]] = (await admin.query('SELECT VERSION() AS v')) as unknown as [[{ v: string }]];
-    const [vars] = (await admin.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size')")) as unknown as [{ Variable_name: string; Value: string }[]];
+    const [vars] = (await admin.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size')")) as unknown as [
+      { Variable_name: string; Value: string }[],
+    ];
     const bufferPoolMb = Math.round(Number(vars[0]?.Value ?? 0) / 1048576);
     const dbUrl = new URL(base.toString());
     dbUrl.pathname = `/${dbName}`;
     const { gen, companyId } = await prepareDataSet(admin, dbName, dbUrl, `${base.hostname}:${base.port || 3306} (${ver.v})`);
-    const [[tot]] = (await admin.query(`SELECT (SELECT COUNT(*) FROM \`${dbName}\`.\`lead\`) AS leads, (SELECT COUNT(*) FROM \`${dbName}\`.followup) AS followups`)) as any;
+    const [[tot]] = (await admin.query(
+      `SELECT (SELECT COUNT(*) FROM \`${dbName}\`.\`lead\`) AS leads, (SELECT COUNT(*) FROM \`${dbName}\`.followup) AS followups`,
+    )) as any;
     const verify = VERIFY > 0 ? await verifyFacts(dbUrl.toString(), companyId, VERIFY) : null;
     if (verify) {
       log(`facts verified on ${verify.checked} random leads: ${verify.mismatches.length} mismatching values; refreshLeadFacts ${round(verify.perSec)} leads/s`);
@@ -845,17 +1139,22 @@ async function main() {
     let loadDone = false;
     const cpu30 = new CpuMeter(procs).begin();
     const [load30, fresh] = await Promise.all([
-      pacedMixed(server, 'default 30-day range', kindsFor(''), RATE, SECONDS).finally(() => { loadDone = true; }),
+      pacedMixed(server, 'default 30-day range', kindsFor(''), RATE, SECONDS).finally(() => {
+        loadDone = true;
+      }),
       freshness(server, targets, () => loadDone),
     ]);
     const c30 = cpu30.end();
-    log(`  p99 ${ms1(load30.all.p99)} over ${load30.ok} requests; freshness p50 ${ms1(fresh.stats.p50)} p99 ${ms1(fresh.stats.p99)} (${fresh.samples} samples); CPU`, JSON.stringify(c30));
+    log(
+      `  p99 ${ms1(load30.all.p99)} over ${load30.ok} requests; freshness p50 ${ms1(fresh.stats.p50)} p99 ${ms1(fresh.stats.p99)} (${fresh.samples} samples); CPU`,
+      JSON.stringify(c30),
+    );
 
     // 2. One-year range (reported; the target is for the default dashboard range).
     const today = new Date(Date.now() + 8 * HOUR).toISOString().slice(0, 10);
     const yearAgo = new Date(Date.now() + 8 * HOUR - 364 * DAY).toISOString().slice(0, 10);
     const yearRate = Math.max(1, Math.round(RATE / 10));
-    const yearSeconds = Math.max(10, Math.round(SECONDS * 2 / 3));
+    const yearSeconds = Math.max(10, Math.round((SECONDS * 2) / 3));
     log(`paced ${yearRate} req/s for ${yearSeconds} s, range ${yearAgo} … ${today} …`);
     const cpuYear = new CpuMeter(procs).begin();
     const loadYear = await pacedMixed(server, `1-year range`, kindsFor(`from=${yearAgo}&to=${today}`), yearRate, yearSeconds);
@@ -871,7 +1170,31 @@ async function main() {
     const freshOk = fresh.samples >= 30 && fresh.stats.p99 <= TARGET.freshMs && fresh.failures.length === 0;
     const verifyOk = verify ? verify.mismatches.length === 0 : true;
     const disturbed = Math.max(c30.otherPct ?? 0, cYear.otherPct ?? 0) > DISTURBED_OTHER_PCT;
-    const body = metricsDoc({ ver: ver.v, bufferPoolMb, idleBefore, disturbed, load30, worst30, p99Ok, fresh, freshOk, verify, verifyOk, tot, gen, c30, cYear, t30, tYear, loadYear, yearAgo, today, yearRate, yearSeconds, supervisor: supervisor.name });
+    const body = metricsDoc({
+      ver: ver.v,
+      bufferPoolMb,
+      idleBefore,
+      disturbed,
+      load30,
+      worst30,
+      p99Ok,
+      fresh,
+      freshOk,
+      verify,
+      verifyOk,
+      tot,
+      gen,
+      c30,
+      cYear,
+      t30,
+      tYear,
+      loadYear,
+      yearAgo,
+      today,
+      yearRate,
+      yearSeconds,
+      supervisor: supervisor.name,
+    });
     console.log('\n' + body);
     log(`total ${round((performance.now() - started) / 1000)} s`);
     if (WRITE) writeDocSection(path.join(ROOT, 'docs/benchmarks.md'), 'bench:metrics', body, '# Benchmarks\n');

@@ -64,9 +64,8 @@ function composeChannels(config: AppConfig, clock: Clock): Channels {
   return {
     local,
     wecom: config.wecom ? new WecomChannel(new WecomApi(config.wecom, clock)) : local,
-    dingtalk: dt && dtApi
-      ? new DingtalkChannel(dtApi, dt, cardsEnabled(dt) ? new DingtalkCards(dtApi, dt, config.sessionSecret, config.publicUrl) : undefined)
-      : local,
+    dingtalk:
+      dt && dtApi ? new DingtalkChannel(dtApi, dt, cardsEnabled(dt) ? new DingtalkCards(dtApi, dt, config.sessionSecret, config.publicUrl) : undefined) : local,
     wecom_grp: config.alarms?.wecomGroupRobotUrl ? new WecomGroupRobot(config.alarms.wecomGroupRobotUrl) : local,
     ding_grp: config.alarms?.dingtalkRobotWebhook
       ? new DingtalkGroupRobot(config.alarms.dingtalkRobotWebhook, config.alarms.dingtalkRobotSecret, () => clock.now())

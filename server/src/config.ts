@@ -49,7 +49,11 @@ const env = z.object({
   DATABASE_URL: z.string().optional(),
   SQLITE_PATH: z.string().default(path.resolve(process.cwd(), 'data/lifeline.sqlite')),
   SESSION_SECRET: z.string().optional(),
-  SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(12 * 3600),
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   LIFELINE_DEMO: z.enum(['0', '1', 'true', 'false']).optional(),
   BODY_LIMIT: z.string().default('64kb'),
@@ -90,7 +94,11 @@ const env = z.object({
   DOUYIN_PUSH_SECRET: z.string().min(16, 'DOUYIN_PUSH_SECRET must be at least 16 characters').optional(),
   FOLLOWUP_GROUP_MAX: z.coerce.number().int().min(1).max(200).default(32),
   FOLLOWUP_GROUP_SLOTS: z.coerce.number().int().min(1).max(64).default(2),
-  IMPORT_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024),
 });
 
 // Only for the demo: a fixed secret lets a restarted demo keep its sessions. Production must set its own.
@@ -117,32 +125,51 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     wecom:
       e.WECOM_CORP_ID && e.WECOM_SECRET && e.WECOM_AGENT_ID !== undefined
         ? {
-            corpId: e.WECOM_CORP_ID, agentId: e.WECOM_AGENT_ID, secret: e.WECOM_SECRET, apiBase: e.WECOM_API_BASE,
-            callbackToken: e.WECOM_CALLBACK_TOKEN, callbackAesKey: e.WECOM_CALLBACK_AES_KEY,
+            corpId: e.WECOM_CORP_ID,
+            agentId: e.WECOM_AGENT_ID,
+            secret: e.WECOM_SECRET,
+            apiBase: e.WECOM_API_BASE,
+            callbackToken: e.WECOM_CALLBACK_TOKEN,
+            callbackAesKey: e.WECOM_CALLBACK_AES_KEY,
           }
         : null,
     dingtalk:
       e.DINGTALK_APP_KEY && e.DINGTALK_APP_SECRET
         ? {
-            appKey: e.DINGTALK_APP_KEY, appSecret: e.DINGTALK_APP_SECRET, apiBase: e.DINGTALK_API_BASE, corpId: e.DINGTALK_CORP_ID,
-            callbackToken: e.DINGTALK_CALLBACK_TOKEN, callbackAesKey: e.DINGTALK_CALLBACK_AES_KEY,
+            appKey: e.DINGTALK_APP_KEY,
+            appSecret: e.DINGTALK_APP_SECRET,
+            apiBase: e.DINGTALK_API_BASE,
+            corpId: e.DINGTALK_CORP_ID,
+            callbackToken: e.DINGTALK_CALLBACK_TOKEN,
+            callbackAesKey: e.DINGTALK_CALLBACK_AES_KEY,
             agentId: e.DINGTALK_AGENT_ID,
-            cardTemplateId: e.DINGTALK_CARD_TEMPLATE_ID, robotCode: e.DINGTALK_ROBOT_CODE, cardRouteKey: e.DINGTALK_CARD_ROUTE_KEY,
+            cardTemplateId: e.DINGTALK_CARD_TEMPLATE_ID,
+            robotCode: e.DINGTALK_ROBOT_CODE,
+            cardRouteKey: e.DINGTALK_CARD_ROUTE_KEY,
           }
         : null,
     callbackMaxAgeMs: e.CALLBACK_MAX_AGE_SECONDS * 1000,
     tapLinkTtlMs: e.ALARM_TAP_LINK_TTL_HOURS * 3600_000,
     projector: { pollMs: e.PROJECTOR_POLL_MS, leaseMs: e.PROJECTOR_LEASE_SECONDS * 1000, batchSize: e.PROJECTOR_BATCH },
     alarms: {
-      tickSeconds: e.ALARM_TICK_SECONDS, leaseMs: e.ALARM_LEASE_SECONDS * 1000, wecomGroupRobotUrl: e.WECOM_GROUP_ROBOT_URL,
-      dingtalkRobotWebhook: e.DINGTALK_ROBOT_WEBHOOK, dingtalkRobotSecret: e.DINGTALK_ROBOT_SECRET,
+      tickSeconds: e.ALARM_TICK_SECONDS,
+      leaseMs: e.ALARM_LEASE_SECONDS * 1000,
+      wecomGroupRobotUrl: e.WECOM_GROUP_ROBOT_URL,
+      dingtalkRobotWebhook: e.DINGTALK_ROBOT_WEBHOOK,
+      dingtalkRobotSecret: e.DINGTALK_ROBOT_SECRET,
     },
-    llm: e.LLM_BASE_URL && e.LLM_MODEL
-      ? {
-          baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY ?? '', model: e.LLM_MODEL, jsonMode: e.LLM_JSON_MODE,
-          asrModel: e.LLM_ASR_MODEL, asrMode: e.LLM_ASR_MODE, timeoutMs: e.LLM_TIMEOUT_MS,
-        }
-      : null,
+    llm:
+      e.LLM_BASE_URL && e.LLM_MODEL
+        ? {
+            baseUrl: e.LLM_BASE_URL,
+            apiKey: e.LLM_API_KEY ?? '',
+            model: e.LLM_MODEL,
+            jsonMode: e.LLM_JSON_MODE,
+            asrModel: e.LLM_ASR_MODEL,
+            asrMode: e.LLM_ASR_MODE,
+            timeoutMs: e.LLM_TIMEOUT_MS,
+          }
+        : null,
     douyin: e.DOUYIN_PUSH_SECRET ? { pushSecret: e.DOUYIN_PUSH_SECRET } : null,
     importMaxBytes: e.IMPORT_MAX_BYTES,
     followupGroupCommit: { maxBatch: e.FOLLOWUP_GROUP_MAX, slots: e.FOLLOWUP_GROUP_SLOTS },

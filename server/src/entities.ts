@@ -14,5 +14,34 @@ import { ContentItem, ContentQueueItem } from './content/content.entities';
 import { JourneyStay } from './journey/journey-stay.entity';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
-export const ENTITIES = [Company, OrgUnit, User, Customer, Lead, Followup, JourneyEvent, AuditLog, AlarmTimer, Alarm, AlarmMessage, CallbackReceipt, Script, ScriptPick, RoutingPool, RoutingPoolMember, RoutingRuleSet, RoutingDecision, IntakeChannel, IntakeRecord, ImportJob, ContentItem, ContentQueueItem,
-  JourneyStay, LeadFact, LeadRollup, Conversation, ChannelSpend, RepDay];
+export const ENTITIES = [
+  Company,
+  OrgUnit,
+  User,
+  Customer,
+  Lead,
+  Followup,
+  JourneyEvent,
+  AuditLog,
+  AlarmTimer,
+  Alarm,
+  AlarmMessage,
+  CallbackReceipt,
+  Script,
+  ScriptPick,
+  RoutingPool,
+  RoutingPoolMember,
+  RoutingRuleSet,
+  RoutingDecision,
+  IntakeChannel,
+  IntakeRecord,
+  ImportJob,
+  ContentItem,
+  ContentQueueItem,
+  JourneyStay,
+  LeadFact,
+  LeadRollup,
+  Conversation,
+  ChannelSpend,
+  RepDay,
+];

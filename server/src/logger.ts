@@ -40,15 +40,18 @@ function maskLine(line: string): string {
 
 /** A logger with the project's rules (redaction, error serializer, phone masking) writing to `destination`. */
 export function createLogger(destination: DestinationStream, level = process.env.LOG_LEVEL ?? 'info') {
-  return pino({
-    level,
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.phone', 'sessionSecret'],
-      censor: '[redacted]',
+  return pino(
+    {
+      level,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', '*.phone', 'sessionSecret'],
+        censor: '[redacted]',
+      },
+      serializers: { err: serializeError, error: serializeError },
+      hooks: { streamWrite: maskLine },
     },
-    serializers: { err: serializeError, error: serializeError },
-    hooks: { streamWrite: maskLine },
-  }, destination);
+    destination,
+  );
 }
 
 // Structured JSON logs. Secrets and phone numbers never reach them.

@@ -35,7 +35,12 @@ async function main() {
 
   const shutdown = (signal: string) => {
     logger.info({ signal, followupGroupCommit: followups.groupCommitStats }, 'shutting down');
-    server.close(() => void Promise.all([alarmEngine.stop(), projector.stop()]).then(() => ds.destroy()).then(() => process.exit(0)));
+    server.close(
+      () =>
+        void Promise.all([alarmEngine.stop(), projector.stop()])
+          .then(() => ds.destroy())
+          .then(() => process.exit(0)),
+    );
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -16,11 +16,7 @@ export function journeyIndex(node: string): number {
 }
 
 /** The node a lead moves to after a follow-up with `action`; unchanged when the rule points backwards. */
-export function nextJourneyNode(
-  current: string,
-  action: string,
-  rules: Record<string, string> = DEFAULT_ACTION_NODE,
-): string {
+export function nextJourneyNode(current: string, action: string, rules: Record<string, string> = DEFAULT_ACTION_NODE): string {
   // Any follow-up at all means the lead was touched: 线索获取 → 首次触达 at minimum.
   const target = rules[action] ?? '首次触达';
   return journeyIndex(target) > journeyIndex(current) ? target : current;

@@ -14,9 +14,7 @@ const ELEVEN_DIGITS_RE = /^\d{11}$/;
 const COUNTRY_PREFIXES = ['+86', '0086', '86'] as const;
 
 export function normalizePhone(input: string): string {
-  let s = input
-    .replace(FULLWIDTH_RE, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-    .replace(SEPARATORS_RE, '');
+  let s = input.replace(FULLWIDTH_RE, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(SEPARATORS_RE, '');
   for (const p of COUNTRY_PREFIXES) {
     // Only strip when the rest is exactly a mobile-length number, so a short "86…" is never eaten.
     if (s.startsWith(p) && ELEVEN_DIGITS_RE.test(s.slice(p.length))) {

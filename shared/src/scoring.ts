@@ -75,12 +75,7 @@ function matches(input: ScoreInput, w: ScoreWeight): boolean {
   }
 }
 
-export function scoreLead(
-  input: ScoreInput,
-  weights: ScoreWeight[] = DEFAULT_SCORE_WEIGHTS,
-  levelA = DEFAULT_LEVEL_A,
-  levelB = DEFAULT_LEVEL_B,
-): ScoreResult {
+export function scoreLead(input: ScoreInput, weights: ScoreWeight[] = DEFAULT_SCORE_WEIGHTS, levelA = DEFAULT_LEVEL_A, levelB = DEFAULT_LEVEL_B): ScoreResult {
   const breakdown: ScoreLine[] = [];
   for (const w of weights) {
     if (matches(input, w)) breakdown.push({ label: w.label ?? w.value, points: w.points });

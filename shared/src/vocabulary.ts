@@ -15,35 +15,14 @@ export const ROLE_LABELS: Record<Role, string> = {
 /** Field 1 of the follow-up: a fixed list, no free-text "other". */
 export const DEFAULT_ACTION_TAGS = ['已电话沟通', '已发送资料', '已预约试听', '已签约'] as const;
 
-export const JOURNEY_NODES = [
-  '线索获取',
-  '首次触达',
-  '需求确认',
-  '方案提供',
-  '异议处理',
-  '试听体验',
-  '签约转化',
-] as const;
+export const JOURNEY_NODES = ['线索获取', '首次触达', '需求确认', '方案提供', '异议处理', '试听体验', '签约转化'] as const;
 export type JourneyNode = (typeof JOURNEY_NODES)[number];
 
-export const GRADES = [
-  '小一', '小二', '小三', '小四', '小五', '小六',
-  '初一', '初二', '初三',
-  '高一', '高二', '高三',
-] as const;
+export const GRADES = ['小一', '小二', '小三', '小四', '小五', '小六', '初一', '初二', '初三', '高一', '高二', '高三'] as const;
 
 export const CONCERNS = ['升学政策', '学科提分', '学习方法', '心理辅导'] as const;
 
-export const DEFAULT_QUICK_PHRASES = [
-  '预算有限',
-  '关注师资',
-  '需对比3家',
-  '需和家人商量',
-  '对价格敏感',
-  '关注上课时间',
-  '孩子基础较弱',
-  '意向强烈',
-] as const;
+export const DEFAULT_QUICK_PHRASES = ['预算有限', '关注师资', '需对比3家', '需和家人商量', '对价格敏感', '关注上课时间', '孩子基础较弱', '意向强烈'] as const;
 
 export const LEAD_STATUSES = ['pending', 'assigned', 'following', 'won', 'lost', 'invalid'] as const;
 /** A rep's open work: counted in backlogs and caps. */

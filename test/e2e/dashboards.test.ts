@@ -3,7 +3,12 @@ import fs from 'node:fs';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { KPI_IDS } from '../../shared/src/metrics/definitions';
 import type {
-  ChannelRoiResponse, DrillResponse, JourneyHeatResponse, KpisResponse, LeadHealthResponse, RepBattleResponse,
+  ChannelRoiResponse,
+  DrillResponse,
+  JourneyHeatResponse,
+  KpisResponse,
+  LeadHealthResponse,
+  RepBattleResponse,
 } from '../../shared/src/metrics/types';
 import { defaultFilters, filterQuery } from '../../miniapp/src/dashboard/filters';
 import { HEAT_GRID, heatHeight } from '../../miniapp/src/dashboard/heat-layout';
@@ -13,7 +18,10 @@ import { SidebarRig } from './support';
 const SHOTS = `${__dirname}/../../test-results/screenshots`;
 const DASH = '/sidebar/#/pages/dashboard/index';
 
-interface Session { token: string; user: { id: number; name: string; role: string } }
+interface Session {
+  token: string;
+  user: { id: number; name: string; role: string };
+}
 
 describe('dashboards H5 in Chromium against the real server (demo data)', { timeout: 90_000 }, () => {
   let rig: SidebarRig;
@@ -25,7 +33,9 @@ describe('dashboards H5 in Chromium against the real server (demo data)', { time
     const [row] = await rig.ds.query('SELECT id FROM app_user WHERE name = ? AND deletedAt IS NULL', [name]);
     expect(row, `demo user ${name}`).toBeTruthy();
     const res = await fetch(`${rig.base}/api/auth/dev-login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: Number(row.id) }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: Number(row.id) }),
     });
     const s = (await res.json()) as Session;
     sessions.set(name, s);
@@ -45,7 +55,12 @@ describe('dashboards H5 in Chromium against the real server (demo data)', { time
   async function pageAs(name: string, hash: string | null = ''): Promise<{ context: BrowserContext; page: Page; requests: string[] }> {
     const s = await login(name);
     const context = await rig.browser.newContext({
-      viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+      viewport: { width: 375, height: 812 },
+      deviceScaleFactor: 2,
+      hasTouch: true,
+      isMobile: true,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
       acceptDownloads: true,
     });
     await context.addInitScript({ content: `localStorage.setItem('lifeline.token', ${JSON.stringify(JSON.stringify({ data: s.token }))});` });
@@ -211,8 +226,12 @@ describe('dashboards H5 in Chromium against the real server (demo data)', { time
     await page.locator('#drill-card').waitFor({ timeout: 10_000 });
     expect(await page.locator('#drill-card .dcard__title').innerText()).toBe(`${cell.value} · ${cell.node}`);
 
-    const drill = (await apiAs<DrillResponse>('马骏',
-      `/api/metrics/drill?${qs()}&node=${encodeURIComponent(cell.node)}&by=city&value=${encodeURIComponent(cell.value)}&page=1&pageSize=20`)).body;
+    const drill = (
+      await apiAs<DrillResponse>(
+        '马骏',
+        `/api/metrics/drill?${qs()}&node=${encodeURIComponent(cell.node)}&by=city&value=${encodeURIComponent(cell.value)}&page=1&pageSize=20`,
+      )
+    ).body;
     expect(drill.total).toBeGreaterThan(0);
     await expect.poll(() => page.locator('#drill-card .dcard__sub').innerText()).toContain(`共 ${drill.total} 条`);
     expect(await page.locator('.drill-item').count()).toBe(drill.items.length);

@@ -55,7 +55,9 @@ describe('sidebar H5 in Chromium against the real server', { timeout: 60_000 }, 
     await expect.poll(() => card.innerText()).toContain('王妈妈');
     const leadId = await wangLead(rig);
     const last3: Array<{ action: string; conclusion: string }> = await rig.ds.query(
-      'SELECT action, conclusion FROM followup WHERE leadId = ? AND deletedAt IS NULL ORDER BY createdAt DESC, id DESC LIMIT 3', [leadId]);
+      'SELECT action, conclusion FROM followup WHERE leadId = ? AND deletedAt IS NULL ORDER BY createdAt DESC, id DESC LIMIT 3',
+      [leadId],
+    );
     expect(last3).toHaveLength(3);
     const items = page.locator('#customer .timeline__item');
     expect(await items.count()).toBe(3);
@@ -148,7 +150,14 @@ describe('sidebar H5 in Chromium against the real server', { timeout: 60_000 }, 
       await route.abort('connectionreset');
     });
     await page.locator('#save').click();
-    await expect.poll(() => page.locator('#pending').isVisible().catch(() => false)).toBe(true);
+    await expect
+      .poll(() =>
+        page
+          .locator('#pending')
+          .isVisible()
+          .catch(() => false),
+      )
+      .toBe(true);
     expect(await page.locator('#pending').innerText()).toContain('待发送 1 条');
     await page.screenshot({ path: `${SHOTS}/5-pending.png`, fullPage: true });
     expect(await rig.count('followup', 'leadId = ?', [leadId])).toBe(before + 1);
@@ -200,7 +209,14 @@ describe('sidebar H5 in Chromium against the real server', { timeout: 60_000 }, 
     expect(await page.locator('#new-customer').innerText()).toContain(city.replace(/[·\s].*$/, ''));
     await page.locator('#new-name input').fill('李爸爸');
     await page.locator('#create-customer').click();
-    await expect.poll(() => page.locator('#customer').innerText().catch(() => '')).toContain('李爸爸');
+    await expect
+      .poll(() =>
+        page
+          .locator('#customer')
+          .innerText()
+          .catch(() => ''),
+      )
+      .toContain('李爸爸');
     const [c] = await rig.ds.query('SELECT id, name, city FROM customer WHERE phone = ?', [phone]);
     expect(c.name).toBe('李爸爸');
     expect(c.city).toBeTruthy();
@@ -231,14 +247,21 @@ describe('sidebar H5 in Chromium against the real server', { timeout: 60_000 }, 
   });
 
   it('(h) a stage picked under "More" moves the lead forward, recorded as a journey step', async () => {
-    const login = await (await fetch(`${rig.base}/api/auth/dev-login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'rep' }),
-    })).json();
+    const login = await (
+      await fetch(`${rig.base}/api/auth/dev-login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ role: 'rep' }),
+      })
+    ).json();
     const phone = '13915447777';
-    const made = await (await fetch(`${rig.base}/api/leads`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
-      body: JSON.stringify({ phone, name: '何妈妈', channel: '百度-品牌词' }),
-    })).json();
+    const made = await (
+      await fetch(`${rig.base}/api/leads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
+        body: JSON.stringify({ phone, name: '何妈妈', channel: '百度-品牌词' }),
+      })
+    ).json();
     const page = await openSidebar(rig);
     await enterPhone(page, phone);
     await page.locator('#customer').waitFor();
@@ -257,14 +280,21 @@ describe('sidebar H5 in Chromium against the real server', { timeout: 60_000 }, 
   });
 
   it('(i) 已签约 asks for the signed course: a Chinese error without one, then signedCourse is stored', async () => {
-    const login = await (await fetch(`${rig.base}/api/auth/dev-login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'rep' }),
-    })).json();
+    const login = await (
+      await fetch(`${rig.base}/api/auth/dev-login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ role: 'rep' }),
+      })
+    ).json();
     const phone = '13915446666';
-    const made = await (await fetch(`${rig.base}/api/leads`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
-      body: JSON.stringify({ phone, name: '钱妈妈', channel: '百度-品牌词' }),
-    })).json();
+    const made = await (
+      await fetch(`${rig.base}/api/leads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
+        body: JSON.stringify({ phone, name: '钱妈妈', channel: '百度-品牌词' }),
+      })
+    ).json();
     const page = await openSidebar(rig);
     await enterPhone(page, phone);
     await page.locator('#customer').waitFor();
@@ -294,9 +324,13 @@ describe('sidebar deep link from an alarm card', { timeout: 60_000 }, () => {
 
   it('?leadId=N&pick=ID opens the lead with the picked script and a prefilled 已发送资料 draft; sending marks it sent', async () => {
     const leadId = await wangLead(rig);
-    const login = await (await fetch(`${rig.base}/api/auth/dev-login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'rep' }),
-    })).json();
+    const login = await (
+      await fetch(`${rig.base}/api/auth/dev-login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ role: 'rep' }),
+      })
+    ).json();
     const auth = { authorization: `Bearer ${login.token}` };
     const scripts = await (await fetch(`${rig.base}/api/scripts`, { headers: auth })).json();
     const script = scripts.items[0];
@@ -351,8 +385,24 @@ describe('sidebar inside WeCom (chat toolbar), with the JS bridge emulated in Ch
     const context = await wecomContext(rig);
     const page = await context.newPage();
     await page.goto(`${rig.base}/sidebar/?code=code-zhangmin`);
-    await expect.poll(() => page.locator('#phone input').inputValue().catch(() => ''), { timeout: 15_000 }).toBe(WANG);
-    await expect.poll(() => page.locator('#customer').innerText().catch(() => '')).toContain('王妈妈');
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('#phone input')
+            .inputValue()
+            .catch(() => ''),
+        { timeout: 15_000 },
+      )
+      .toBe(WANG);
+    await expect
+      .poll(() =>
+        page
+          .locator('#customer')
+          .innerText()
+          .catch(() => ''),
+      )
+      .toContain('王妈妈');
     expect(await page.locator('.header__user').innerText()).toContain('张敏');
     expect(page.url()).not.toContain('code='); // the used code is dropped from the address bar
     const calls: Array<{ name: string; params: any }> = await page.evaluate(() => (window as any).__bridge);
@@ -363,7 +413,8 @@ describe('sidebar inside WeCom (chat toolbar), with the JS bridge emulated in Ch
     const verify = calls.find((c) => c.params?.verifySignature)?.params;
     expect(verify).toBeTruthy();
     const url = page.url().split('#')[0];
-    const sha = (t: string) => createHash('sha1').update(`jsapi_ticket=${t}&noncestr=${verify.verifyNonceStr}&timestamp=${verify.verifyTimestamp}&url=${url}`).digest('hex');
+    const sha = (t: string) =>
+      createHash('sha1').update(`jsapi_ticket=${t}&noncestr=${verify.verifyNonceStr}&timestamp=${verify.verifyTimestamp}&url=${url}`).digest('hex');
     expect([sha('corp-ticket-e2e'), sha('agent-ticket-e2e')]).toContain(verify.verifySignature);
     expect(wecom.calls('GET', '/cgi-bin/externalcontact/get').at(-1)!.query.external_userid).toBe('wmWangE2E');
     await page.screenshot({ path: `${SHOTS}/8-wecom-chat.png`, fullPage: true });
@@ -374,7 +425,16 @@ describe('sidebar inside WeCom (chat toolbar), with the JS bridge emulated in Ch
     const context = await wecomContext(rig, { mobile: true, translateResult: '已经把课程资料发给王妈妈了，她比较关注师资，要和孩子爸爸商量一下，周五前回复' });
     const page = await context.newPage();
     await page.goto(`${rig.base}/sidebar/?code=code-zhangmin`);
-    await expect.poll(() => page.locator('#phone input').inputValue().catch(() => ''), { timeout: 15_000 }).toBe(WANG);
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('#phone input')
+            .inputValue()
+            .catch(() => ''),
+        { timeout: 15_000 },
+      )
+      .toBe(WANG);
     await page.locator('#customer').waitFor();
     const box = (await page.locator('#voice').boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -397,8 +457,13 @@ describe('sidebar as a DingTalk H5 micro-app, with the dd JS API emulated in Chr
   let rig: SidebarRig;
   beforeAll(async () => {
     await dingtalk.start();
-    dingtalk.route('POST', '/topapi/v2/user/getuserinfo', dingtalk.oapiAuthed((req) =>
-      req.body?.code === 'dt-code-1' ? { errcode: 0, result: { userid: 'dt-zhangmin' } } : { errcode: 40078, errmsg: '不存在的临时授权码' }));
+    dingtalk.route(
+      'POST',
+      '/topapi/v2/user/getuserinfo',
+      dingtalk.oapiAuthed((req) =>
+        req.body?.code === 'dt-code-1' ? { errcode: 0, result: { userid: 'dt-zhangmin' } } : { errcode: 40078, errmsg: '不存在的临时授权码' },
+      ),
+    );
     rig = await new SidebarRig({
       demo: false, // no dev-login fallback: the session must come from DingTalk
       dingtalk: { appKey: dingtalk.appKey, appSecret: dingtalk.appSecret, apiBase: dingtalk.base, corpId: 'dingcorp-e2e' },
@@ -412,7 +477,10 @@ describe('sidebar as a DingTalk H5 micro-app, with the dd JS API emulated in Chr
 
   it('requestAuthCode → POST /api/auth/dingtalk → signed in as the bound user, ready to record', async () => {
     const context = await rig.browser.newContext({
-      viewport: { width: 360, height: 800 }, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+      viewport: { width: 360, height: 800 },
+      hasTouch: true,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
       userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) DingTalk(7.6.0) Chrome/120.0',
     });
     await context.addInitScript({
@@ -426,7 +494,14 @@ describe('sidebar as a DingTalk H5 micro-app, with the dd JS API emulated in Chr
     expect(await page.evaluate(() => (window as any).__authArgs)).toEqual([{ corpId: 'dingcorp-e2e', clientId: dingtalk.appKey }]);
     expect(dingtalk.calls('POST', '/topapi/v2/user/getuserinfo')).toHaveLength(1);
     await enterPhone(page, WANG);
-    await expect.poll(() => page.locator('#customer').innerText().catch(() => '')).toContain('王妈妈');
+    await expect
+      .poll(() =>
+        page
+          .locator('#customer')
+          .innerText()
+          .catch(() => ''),
+      )
+      .toContain('王妈妈');
     await context.close();
   });
 });

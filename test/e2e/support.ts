@@ -12,9 +12,18 @@ import type { AppContext } from '../../server/src/context';
 import { createDataSource } from '../../server/src/db/data-source';
 
 const BASE_CONFIG: AppConfig = {
-  port: 0, host: '127.0.0.1', publicUrl: 'http://127.0.0.1', db: { kind: 'sqlite', url: ':memory:' },
-  sessionSecret: 'e2e-secret-0123456789abcdef', sessionTtlSeconds: 3600, demo: true, bodyLimit: '64kb', logLevel: 'silent',
-  wecom: null, dingtalk: null, llm: null,
+  port: 0,
+  host: '127.0.0.1',
+  publicUrl: 'http://127.0.0.1',
+  db: { kind: 'sqlite', url: ':memory:' },
+  sessionSecret: 'e2e-secret-0123456789abcdef',
+  sessionTtlSeconds: 3600,
+  demo: true,
+  bodyLimit: '64kb',
+  logLevel: 'silent',
+  wecom: null,
+  dingtalk: null,
+  llm: null,
 };
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -32,7 +41,10 @@ export class SidebarRig {
   private koaCallback!: http.RequestListener;
   private drop?: () => Promise<void>;
 
-  constructor(private readonly config: Partial<AppConfig> = {}, readonly clock = new ManualClock(Date.now())) {}
+  constructor(
+    private readonly config: Partial<AppConfig> = {},
+    readonly clock = new ManualClock(Date.now()),
+  ) {}
 
   get base(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -51,8 +63,18 @@ export class SidebarRig {
     await this.listen();
     this.browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+      ],
     });
     return this;
   }
@@ -80,7 +102,12 @@ export class SidebarRig {
 
   /** A 360 px sidebar panel (touch, as in the WeCom/DingTalk clients). */
   async page(opts: { width?: number } = {}): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await this.browser.newContext({ viewport: { width: opts.width ?? 360, height: 800 }, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const context = await this.browser.newContext({
+      viewport: { width: opts.width ?? 360, height: 800 },
+      hasTouch: true,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
     const page = await context.newPage();
     return { context, page };
   }

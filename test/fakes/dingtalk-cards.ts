@@ -24,11 +24,15 @@ export function withDingtalkCards(fake: FakeDingtalk, robotCode = 'dingrobotfake
   let loseReplies = 0;
   const bad = (message: string, code = 'invalidParameter') => ({ status: 400, json: { code, message, requestid: 'fake' } });
 
-  fake.route('POST', '/v1.0/card/callbacks/register', fake.v1Authed((req) => {
-    const b = req.body ?? {};
-    registrations.push({ callbackRouteKey: b.callbackRouteKey, callbackUrl: b.callbackUrl, apiSecret: b.apiSecret });
-    return { result: { callbackUrl: b.callbackUrl, apiSecret: b.apiSecret }, success: true };
-  }));
+  fake.route(
+    'POST',
+    '/v1.0/card/callbacks/register',
+    fake.v1Authed((req) => {
+      const b = req.body ?? {};
+      registrations.push({ callbackRouteKey: b.callbackRouteKey, callbackUrl: b.callbackUrl, apiSecret: b.apiSecret });
+      return { result: { callbackUrl: b.callbackUrl, apiSecret: b.apiSecret }, success: true };
+    }),
+  );
 
   fake.route('POST', '/v1.0/card/instances/createAndDeliver', async (req) => {
     const authed = await fake.v1Authed(() => null)(req);
@@ -42,8 +46,14 @@ export function withDingtalkCards(fake: FakeDingtalk, robotCode = 'dingrobotfake
     if (Object.values(b.cardData.cardParamMap).some((v) => typeof v !== 'string')) return bad('cardParamMap 的值必须是字符串');
     if (cards.has(b.outTrackId)) return bad('outTrackId already exists', 'param.outTrackIdExist');
     cards.set(b.outTrackId, {
-      outTrackId: b.outTrackId, cardTemplateId: b.cardTemplateId, openSpaceId: b.openSpaceId, robotCode: b.imRobotOpenDeliverModel.robotCode,
-      callbackType: b.callbackType, callbackRouteKey: b.callbackRouteKey, params: { ...b.cardData.cardParamMap }, updates: [],
+      outTrackId: b.outTrackId,
+      cardTemplateId: b.cardTemplateId,
+      openSpaceId: b.openSpaceId,
+      robotCode: b.imRobotOpenDeliverModel.robotCode,
+      callbackType: b.callbackType,
+      callbackRouteKey: b.callbackRouteKey,
+      params: { ...b.cardData.cardParamMap },
+      updates: [],
     });
     if (loseReplies > 0) {
       loseReplies--;
@@ -52,7 +62,10 @@ export function withDingtalkCards(fake: FakeDingtalk, robotCode = 'dingrobotfake
     return {
       json: {
         success: true,
-        result: { outTrackId: b.outTrackId, deliverResults: [{ spaceType: 'IM_ROBOT', spaceId: b.openSpaceId.split('.').pop(), success: true, carrierId: `c_${cards.size}` }] },
+        result: {
+          outTrackId: b.outTrackId,
+          deliverResults: [{ spaceType: 'IM_ROBOT', spaceId: b.openSpaceId.split('.').pop(), success: true, carrierId: `c_${cards.size}` }],
+        },
       },
     };
   });
@@ -70,7 +83,9 @@ export function withDingtalkCards(fake: FakeDingtalk, robotCode = 'dingrobotfake
   });
 
   return {
-    cards, registrations, robotCode,
+    cards,
+    registrations,
+    robotCode,
     /** The recipient of a card (its openSpaceId's user id). */
     userOf: (c: FakeCard) => c.openSpaceId.replace('dtv1.card//IM_ROBOT.', ''),
     loseNextReply: (times = 1) => void (loseReplies += times),

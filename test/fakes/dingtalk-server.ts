@@ -6,7 +6,10 @@ export class FakeDingtalk extends HttpFake {
   readonly tokens = new Set<string>();
   tokenFetches = 0;
 
-  constructor(readonly appKey = 'dingfakeappkey01', readonly appSecret = 'fake-dt-secret-01') {
+  constructor(
+    readonly appKey = 'dingfakeappkey01',
+    readonly appSecret = 'fake-dt-secret-01',
+  ) {
     super();
     this.route('GET', '/gettoken', (req) => {
       if (req.query.appkey !== this.appKey || req.query.appsecret !== this.appSecret) {

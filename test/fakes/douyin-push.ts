@@ -32,7 +32,10 @@ export function douyinClue(over: Partial<DouyinClue> = {}): DouyinClue {
 }
 
 export class DouyinPushFake {
-  constructor(private readonly secret: string, private readonly now: () => number) {}
+  constructor(
+    private readonly secret: string,
+    private readonly now: () => number,
+  ) {}
 
   sign(timestamp: string, body: string): string {
     return createHmac('sha256', this.secret).update(`${timestamp}\n${body}`).digest('hex');

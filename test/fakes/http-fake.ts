@@ -67,8 +67,12 @@ export class HttpFake {
           /* not JSON */
         }
         const fr: FakeRequest = {
-          method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams),
-          headers: req.headers, body, raw,
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          headers: req.headers,
+          body,
+          raw,
         };
         this.requests.push(fr);
         const key = `${fr.method} ${fr.path}`;

@@ -19,7 +19,10 @@ export class FakeLlm extends HttpFake {
       const content = audio ? this.transcript : typeof this.chatReply === 'function' ? this.chatReply(req) : this.chatReply;
       return {
         json: {
-          id: `chatcmpl-${this.requests.length}`, object: 'chat.completion', created: 1_768_442_400, model: req.body?.model ?? 'fake',
+          id: `chatcmpl-${this.requests.length}`,
+          object: 'chat.completion',
+          created: 1_768_442_400,
+          model: req.body?.model ?? 'fake',
           choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
           usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
         },

@@ -8,7 +8,8 @@ export function withWecomRobot(fake: FakeWecom, key: string) {
   fake.route('POST', '/cgi-bin/webhook/send', (req) => {
     if (req.query.key !== key) return { json: { errcode: 93000, errmsg: 'invalid webhook url' } };
     if (!['text', 'markdown'].includes(req.body?.msgtype)) return { json: { errcode: 40008, errmsg: 'invalid message type' } };
-    if (Buffer.byteLength(req.body.markdown?.content ?? req.body.text?.content ?? '') > 4096) return { json: { errcode: 40058, errmsg: 'content exceed max length' } };
+    if (Buffer.byteLength(req.body.markdown?.content ?? req.body.text?.content ?? '') > 4096)
+      return { json: { errcode: 40058, errmsg: 'content exceed max length' } };
     posts.push(req.body);
     return { json: { errcode: 0, errmsg: 'ok' } };
   });

@@ -10,7 +10,10 @@ export class FakeWecom extends HttpFake {
   readonly tokens = new Set<string>();
   tokenFetches = 0;
 
-  constructor(readonly corpId = 'wwfakecorp0001', readonly secret = 'fake-secret-0001') {
+  constructor(
+    readonly corpId = 'wwfakecorp0001',
+    readonly secret = 'fake-secret-0001',
+  ) {
     super();
     this.route('GET', '/cgi-bin/gettoken', (req) => {
       if (req.query.corpid !== this.corpId) return { json: { errcode: 40013, errmsg: 'invalid corpid' } };

@@ -31,7 +31,9 @@ describeEachDb('alarm escalation: unclaimed, claim, 初三 early warning, quiet 
     expect(await h.count('alarm', `rule = 'unclaimed'`)).toBe(0);
     h.clock.advance(MIN);
     await engine.tick();
-    const rows = await h.ds.query(`SELECT a.leadId, u.name FROM alarm a JOIN alarm_message m ON m.alarmId = a.id JOIN app_user u ON u.id = m.recipientId WHERE a.rule = 'unclaimed'`);
+    const rows = await h.ds.query(
+      `SELECT a.leadId, u.name FROM alarm a JOIN alarm_message m ON m.alarmId = a.id JOIN app_user u ON u.id = m.recipientId WHERE a.rule = 'unclaimed'`,
+    );
     expect(rows.map((r: any) => [Number(r.leadId), r.name])).toEqual([[late, '李静']]);
   });
 
@@ -77,7 +79,11 @@ describeEachDb('alarm escalation: unclaimed, claim, 初三 early warning, quiet 
     const a = await create('13600003001', '删除测试', '初二', '张敏');
     const b = await create('13600003002', '跟进测试', '初二', '张敏');
     expect((await h.req('DELETE', `/api/leads/${a}`, { as: '李静' })).status).toBe(200);
-    const fu = await h.req('POST', '/api/followups', { as: '张敏', headers: { 'idempotency-key': 'escalation-1' }, body: { leadId: b, action: '已电话沟通', conclusion: '约了周六试听' } });
+    const fu = await h.req('POST', '/api/followups', {
+      as: '张敏',
+      headers: { 'idempotency-key': 'escalation-1' },
+      body: { leadId: b, action: '已电话沟通', conclusion: '约了周六试听' },
+    });
     expect(fu.status).toBe(201);
     h.clock.advance(49 * H);
     await engine.tick();
@@ -90,20 +96,34 @@ describeEachDb('alarm escalation: unclaimed, claim, 初三 early warning, quiet 
 
   it("WeCom's 1000/hour per member: over the company's hourly cap, reminders wait for the next hour instead of being dropped", async () => {
     h.clock.set(TEST_NOW);
-    const company = (await h.ds.query("SELECT id, settings FROM company LIMIT 1"))[0];
+    const company = (await h.ds.query('SELECT id, settings FROM company LIMIT 1'))[0];
     const settings = JSON.parse(company.settings || '{}');
-    await h.ds.query('UPDATE company SET settings = ? WHERE id = ?', [JSON.stringify({ ...settings, alarms: { ...(settings.alarms ?? {}), perMemberPerHour: 2, digestAbove: 1000 } }), company.id]);
+    await h.ds.query('UPDATE company SET settings = ? WHERE id = ?', [
+      JSON.stringify({ ...settings, alarms: { ...(settings.alarms ?? {}), perMemberPerHour: 2, digestAbove: 1000 } }),
+      company.id,
+    ]);
     const zhang = await h.user('赵丽');
     const ids: number[] = [];
     for (let i = 0; i < 4; i++) {
       const id = await create(`1360000200${i}`, `限流${i}`, '初二', '李静', '赵丽');
       const at = new Date(h.clock.now() + 10 * MIN).toISOString();
-      const f = await h.req('POST', '/api/followups', { as: '赵丽', headers: { 'idempotency-key': `hourly-${i}` }, body: { leadId: id, action: '已电话沟通', nextStep: { at, action: '回电' } } });
+      const f = await h.req('POST', '/api/followups', {
+        as: '赵丽',
+        headers: { 'idempotency-key': `hourly-${i}` },
+        body: { leadId: id, action: '已电话沟通', nextStep: { at, action: '回电' } },
+      });
       expect(f.status).toBe(201);
       ids.push(id);
     }
-    const sentTo = async () => Number((await h.ds.query(
-      `SELECT COUNT(*) AS n FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE m.recipientId = ? AND m.state = 'sent' AND a.rule = 'next_step'`, [zhang.id]))[0].n);
+    const sentTo = async () =>
+      Number(
+        (
+          await h.ds.query(
+            `SELECT COUNT(*) AS n FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE m.recipientId = ? AND m.state = 'sent' AND a.rule = 'next_step'`,
+            [zhang.id],
+          )
+        )[0].n,
+      );
     h.clock.advance(10 * MIN);
     await engine.tick();
     expect(await sentTo()).toBe(2);

@@ -41,13 +41,30 @@ run('alarm engine across processes [mysql]', () => {
     fake.route('POST', '/cgi-bin/message/send', async (req) => ({ ...(await send(req)), delayMs: 5 }));
     const [company] = await ds.query(`SELECT id FROM company LIMIT 1`);
     // Per-company settings: no digests or rate holds here, so every copy is its own card with its own task_id.
-    await ds.query(`UPDATE company SET settings = ? WHERE id = ?`, [JSON.stringify({ alarms: { digestAbove: 1e6, perMemberPerMinute: 1e6, perMemberPerHour: 1e6, quietStart: '00:00', quietEnd: '00:00' } }), company.id]);
+    await ds.query(`UPDATE company SET settings = ? WHERE id = ?`, [
+      JSON.stringify({ alarms: { digestAbove: 1e6, perMemberPerMinute: 1e6, perMemberPerHour: 1e6, quietStart: '00:00', quietEnd: '00:00' } }),
+      company.id,
+    ]);
     await ds.query(`UPDATE app_user SET wecomUserId = CONCAT('u', id) WHERE companyId = ?`, [company.id]);
     const [rep] = await ds.query(`SELECT u.id, u.orgUnitId FROM app_user u WHERE u.name = '张敏'`);
     const [cust] = await ds.query(`SELECT id FROM customer LIMIT 1`);
     const rows: unknown[] = [];
     for (let i = 0; i < TIMERS; i++) {
-      rows.push([company.id, cust.id, '进程测试', rep.id, rep.orgUnitId, 'assigned', '线索获取', 0, '[]', now - 49 * 3600_000 - i, now - 49 * 3600_000, now - 49 * 3600_000, now]);
+      rows.push([
+        company.id,
+        cust.id,
+        '进程测试',
+        rep.id,
+        rep.orgUnitId,
+        'assigned',
+        '线索获取',
+        0,
+        '[]',
+        now - 49 * 3600_000 - i,
+        now - 49 * 3600_000,
+        now - 49 * 3600_000,
+        now,
+      ]);
     }
     await ds.query(
       `INSERT INTO \`lead\` (companyId, customerId, channel, ownerId, orgUnitId, status, journeyNode, score, scoreBreakdown, createdAt, assignedAt, claimedAt, updatedAt) VALUES ?`,
@@ -84,7 +101,9 @@ run('alarm engine across processes [mysql]', () => {
     /** What a process holds right now: timers and outbox rows under its leases (holder names carry the pid). */
     const claimsOf = async (c: ChildProcess) => ({
       timers: (await ds.query(`SELECT id FROM alarm_timer WHERE state = 'pending' AND leaseOwner LIKE ?`, [`timer:${c.pid}:%`])).map((r: any) => Number(r.id)),
-      messages: (await ds.query(`SELECT id FROM alarm_message WHERE state = 'pending' AND leaseOwner LIKE ?`, [`msg:${c.pid}:%`])).map((r: any) => Number(r.id)),
+      messages: (await ds.query(`SELECT id FROM alarm_message WHERE state = 'pending' AND leaseOwner LIKE ?`, [`msg:${c.pid}:%`])).map((r: any) =>
+        Number(r.id),
+      ),
     });
     /** How long after `at` these claims were done by someone else (alarm raised, copy sent): first, median, last. */
     const recovery = async (claims: { timers: number[]; messages: number[] }, at: number) => {
@@ -93,7 +112,8 @@ run('alarm engine across processes [mysql]', () => {
         return { first: ms[0], median: ms[Math.floor(ms.length / 2)], last: ms[ms.length - 1] };
       };
       return {
-        timers: claims.timers.length, messages: claims.messages.length,
+        timers: claims.timers.length,
+        messages: claims.messages.length,
         timerMs: await delays(`SELECT firedAt AS t FROM alarm WHERE timerId IN (?)`, claims.timers),
         messageMs: await delays(`SELECT sentAt AS t FROM alarm_message WHERE id IN (?)`, claims.messages),
       };
@@ -130,8 +150,10 @@ run('alarm engine across processes [mysql]', () => {
     }
     const afterKill = await recovery(killed, killedAt);
     const afterFreeze = await recovery(frozen, frozenAt);
-    console.log(`alarm processes: claims of the killed process done ${JSON.stringify(afterKill)} after the SIGKILL; `
-      + `of the frozen one ${JSON.stringify(afterFreeze)} after the SIGSTOP (resumed after ${resumedAt - frozenAt} ms)`);
+    console.log(
+      `alarm processes: claims of the killed process done ${JSON.stringify(afterKill)} after the SIGKILL; ` +
+        `of the frozen one ${JSON.stringify(afterFreeze)} after the SIGSTOP (resumed after ${resumedAt - frozenAt} ms)`,
+    );
     // Taken over once the lease lapses, not held back until the frozen process came back nor for a long lease (the
     // old default was 60 s). The last copy also waits for the survivors' own backlog, and for a send that was in
     // flight, whose fence outlasts the lease by the send timeout.

@@ -8,7 +8,7 @@ import { dingtalkRobotSign } from '../../server/src/platforms/dingtalk/robot';
 
 const H = 3600_000;
 
-describeEachDb('supervisors\' group robots (WeCom markdown, DingTalk signed actionCard)', (kind) => {
+describeEachDb("supervisors' group robots (WeCom markdown, DingTalk signed actionCard)", (kind) => {
   const h = new Harness(kind, 10);
   const wecom = new FakeWecom();
   const ding = new FakeDingtalk();
@@ -23,8 +23,11 @@ describeEachDb('supervisors\' group robots (WeCom markdown, DingTalk signed acti
     h.app.config = {
       ...TEST_CONFIG,
       alarms: {
-        tickSeconds: 5, leaseMs: 30_000, wecomGroupRobotUrl: `${wecom.base}/cgi-bin/webhook/send?key=robot-key-1`,
-        dingtalkRobotWebhook: `${ding.base}/robot/send?access_token=dt-robot-token`, dingtalkRobotSecret: 'SECtestsecret',
+        tickSeconds: 5,
+        leaseMs: 30_000,
+        wecomGroupRobotUrl: `${wecom.base}/cgi-bin/webhook/send?key=robot-key-1`,
+        dingtalkRobotWebhook: `${ding.base}/robot/send?access_token=dt-robot-token`,
+        dingtalkRobotSecret: 'SECtestsecret',
       },
     };
   });
@@ -41,7 +44,10 @@ describeEachDb('supervisors\' group robots (WeCom markdown, DingTalk signed acti
   it('初三 warnings reach both groups as one grouped message each', async () => {
     h.clock.set(TEST_NOW - 12 * H); // 22:00 the evening before; +36 h = 10:00, outside quiet hours
     for (let i = 0; i < 3; i++) {
-      const r = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: `1330000800${i}`, channel: '抖音-202601直播', name: `群测${i}`, grade: '初三' } });
+      const r = await h.req('POST', '/api/leads', {
+        as: '张敏',
+        body: { phone: `1330000800${i}`, channel: '抖音-202601直播', name: `群测${i}`, grade: '初三' },
+      });
       expect(r.status).toBe(201);
     }
     const engine = new AlarmEngine(h.app, { leaseMs: 30_000 });

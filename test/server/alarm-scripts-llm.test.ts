@@ -29,7 +29,9 @@ describeEachDb('alarm scripts personalised by the configured model, library fall
   it('the model rewrites the library picks from the lead context, keeping their script ids', async () => {
     llm.chatReply = (req) => {
       const input = JSON.parse(req.body.messages.at(-1).content);
-      return JSON.stringify({ scripts: input.候选话术.map((c: any) => ({ scriptId: c.scriptId, text: `${input.称呼}您好，张敏给您准备了专属方案#${c.scriptId}` })) });
+      return JSON.stringify({
+        scripts: input.候选话术.map((c: any) => ({ scriptId: c.scriptId, text: `${input.称呼}您好，张敏给您准备了专属方案#${c.scriptId}` })),
+      });
     };
     const id = await overdueLead('13200001111', '唐妈妈');
     h.clock.advance(48 * H + 1000);

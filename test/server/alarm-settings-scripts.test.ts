@@ -33,7 +33,10 @@ describeEachDb('alarm settings API and script library (admin)', (kind) => {
       const id = await newLead('13800002001');
       const created = h.clock.now();
       expect((await dueOf(id, 'no_followup'))?.dueAt).toBe(created + 48 * H);
-      const put = await h.req('PUT', '/api/alarms/settings', { as: '系统管理员', body: { noFollowupHours: 24, highRiskHours: 20, highRiskGrades: ['初三', '高三'] } });
+      const put = await h.req('PUT', '/api/alarms/settings', {
+        as: '系统管理员',
+        body: { noFollowupHours: 24, highRiskHours: 20, highRiskGrades: ['初三', '高三'] },
+      });
       expect(put.status).toBe(200);
       expect(put.body.changed.sort()).toEqual(['highRiskGrades', 'highRiskHours', 'noFollowupHours']);
       expect(put.body.rearmed).toBeGreaterThan(0);
@@ -69,7 +72,15 @@ describeEachDb('alarm settings API and script library (admin)', (kind) => {
       const list0 = await h.req('GET', '/api/scripts', { as: '黄蓉' });
       expect(list0.body.items.length).toBeGreaterThan(5); // the default library
       const add = await h.req('POST', '/api/scripts', {
-        as: '黄蓉', body: { category: '试听邀约', title: '周末试听', text: '{称呼}您好，本周六{城市}校区有{课程}试听，{顾问}给您留了位置', tags: ['周末'], journeyNode: '方案提供', concern: '学科提分' },
+        as: '黄蓉',
+        body: {
+          category: '试听邀约',
+          title: '周末试听',
+          text: '{称呼}您好，本周六{城市}校区有{课程}试听，{顾问}给您留了位置',
+          tags: ['周末'],
+          journeyNode: '方案提供',
+          concern: '学科提分',
+        },
       });
       expect(add.status).toBe(201);
       const id = add.body.id;
@@ -85,8 +96,10 @@ describeEachDb('alarm settings API and script library (admin)', (kind) => {
       expect((await h.req('GET', '/api/scripts', { as: '张敏' })).body.items.map((s: any) => s.id)).toContain(id);
       const audit = await h.ds.query("SELECT action, field FROM audit_log WHERE entity = 'script' AND entityId = ? ORDER BY id", [id]);
       expect(audit).toEqual([
-        { action: 'create', field: '*' }, { action: 'update', field: 'title' },
-        { action: 'delete', field: 'deletedAt' }, { action: 'restore', field: 'deletedAt' },
+        { action: 'create', field: '*' },
+        { action: 'update', field: 'title' },
+        { action: 'delete', field: 'deletedAt' },
+        { action: 'restore', field: 'deletedAt' },
       ]);
     });
 
@@ -122,7 +135,15 @@ describeEachDb('callback receipts are pruned after a week', (kind) => {
     const { pruneCallbackReceipts } = await import('../../server/src/alarms/housekeeping');
     const now = h.clock.now();
     await h.ds.query('INSERT INTO callback_receipt (platform, dedupeKey, receivedAt) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)', [
-      'wecom', 'old-1', now - 8 * 24 * H, 'dingtalk', 'old-2', now - 7 * 24 * H - 1, 'wecom', 'fresh', now - 6 * 24 * H,
+      'wecom',
+      'old-1',
+      now - 8 * 24 * H,
+      'dingtalk',
+      'old-2',
+      now - 7 * 24 * H - 1,
+      'wecom',
+      'fresh',
+      now - 6 * 24 * H,
     ]);
     expect(await pruneCallbackReceipts(h.app, 1)).toBe(2);
     expect((await h.ds.query('SELECT dedupeKey FROM callback_receipt')).map((r: any) => r.dedupeKey)).toEqual(['fresh']);

@@ -30,8 +30,12 @@ class RecordingChannel implements AlarmChannel {
   constructor(private readonly dedupe: boolean) {}
 
   async send(to: User | null, out: Outgoing): Promise<{ ref: string | null }> {
-    const copies = out.kind === 'card' ? [`${to!.id}:${out.card.leadName}`]
-      : out.kind === 'digest' ? out.lines.map((l) => `${to!.id}:${l.split('（')[0]}`) : [`${to!.id}:${out.kind}`];
+    const copies =
+      out.kind === 'card'
+        ? [`${to!.id}:${out.card.leadName}`]
+        : out.kind === 'digest'
+          ? out.lines.map((l) => `${to!.id}:${l.split('（')[0]}`)
+          : [`${to!.id}:${out.kind}`];
     const key = out.kind === 'card' ? out.taskId : copies.join('|');
     if (this.dedupe && this.seen.has(key)) throw new AlreadyDelivered();
     this.seen.add(key);
@@ -71,12 +75,17 @@ describeEachDb('alarm delivery exactly once across a stall longer than the lease
   /** LEADS new leads of 张敏 past 48 h without follow-up, their alarms raised: 3 copies each (rep, supervisor, ops head). */
   async function raise(digestAbove: number) {
     const [company] = await h.ds.query(`SELECT id FROM company LIMIT 1`);
-    await h.ds.query(`UPDATE company SET settings = ? WHERE id = ?`,
-      [JSON.stringify({ alarms: { digestAbove, quietStart: '00:00', quietEnd: '00:00' } }), company.id]);
+    await h.ds.query(`UPDATE company SET settings = ? WHERE id = ?`, [
+      JSON.stringify({ alarms: { digestAbove, quietStart: '00:00', quietEnd: '00:00' } }),
+      company.id,
+    ]);
     const leadIds = await overdueLeads(h, '停顿', '1390000');
-    const copies: { id: number; recipientId: number; leadName: string }[] = (await h.ds.query(
-      `SELECT m.id, m.recipientId, c.name AS leadName FROM alarm_message m JOIN alarm a ON a.id = m.alarmId JOIN \`lead\` l ON l.id = a.leadId
-        JOIN customer c ON c.id = l.customerId WHERE a.leadId IN (${leadIds.join(',')}) AND m.kind = 'card'`)).map((r: any) => ({ ...r, recipientId: Number(r.recipientId) }));
+    const copies: { id: number; recipientId: number; leadName: string }[] = (
+      await h.ds.query(
+        `SELECT m.id, m.recipientId, c.name AS leadName FROM alarm_message m JOIN alarm a ON a.id = m.alarmId JOIN \`lead\` l ON l.id = a.leadId
+        JOIN customer c ON c.id = l.customerId WHERE a.leadId IN (${leadIds.join(',')}) AND m.kind = 'card'`,
+      )
+    ).map((r: any) => ({ ...r, recipientId: Number(r.recipientId) }));
     expect(copies.length).toBe(LEADS * 3);
     return copies;
   }
@@ -118,7 +127,9 @@ describeEachDb('alarm delivery exactly once across a stall longer than the lease
     expect([...times.keys()].sort()).toEqual(expected);
     expect([...times.entries()].filter(([, t]) => t !== 1)).toEqual([]);
     const ids = r.copies.map((c) => c.id).join(',');
-    const states = await h.ds.query(`SELECT m.state, m.lastError, d.state AS digestState FROM alarm_message m LEFT JOIN alarm_message d ON d.id = m.digestId WHERE m.id IN (${ids})`);
+    const states = await h.ds.query(
+      `SELECT m.state, m.lastError, d.state AS digestState FROM alarm_message m LEFT JOIN alarm_message d ON d.id = m.digestId WHERE m.id IN (${ids})`,
+    );
     expect(states.filter((s: any) => !(s.state === 'sent' || (s.state === 'merged' && s.digestState === 'sent')))).toEqual([]);
     expect(await h.count('alarm_message', `state = 'pending'`)).toBe(0);
     return states;
@@ -131,18 +142,20 @@ describeEachDb('alarm delivery exactly once across a stall longer than the lease
     expect((r.aStats as { lost: number }).lost).toBeGreaterThan(0);
   });
 
-  it('frozen after a send, before recording it: the new holder\'s resend is refused by the platform as already delivered, once', async () => {
+  it("frozen after a send, before recording it: the new holder's resend is refused by the platform as already delivered, once", async () => {
     const r = await stall('afterSend', { digestAbove: 50, dedupe: true });
     await expectExactlyOnce(r);
     expect((r.aStats as { lost: number }).lost).toBeGreaterThan(0);
   });
 
-  it('frozen between deciding a digest and marking its cards: the resumed merge rolls back, the cards go out in the other process\'s digest only', async () => {
+  it("frozen between deciding a digest and marking its cards: the resumed merge rolls back, the cards go out in the other process's digest only", async () => {
     const r = await stall('betweenMergeAndMark', { digestAbove: 2, dedupe: false });
     const states = await expectExactlyOnce(r);
     expect(states.every((s: any) => s.state === 'merged')).toBe(true);
     // One digest per recipient, all sent; no duplicate-key digest left behind.
-    const digests = await h.ds.query(`SELECT recipientId, state FROM alarm_message WHERE kind = 'digest' AND id IN (SELECT digestId FROM alarm_message WHERE id IN (${r.copies.map((c) => c.id).join(',')}))`);
+    const digests = await h.ds.query(
+      `SELECT recipientId, state FROM alarm_message WHERE kind = 'digest' AND id IN (SELECT digestId FROM alarm_message WHERE id IN (${r.copies.map((c) => c.id).join(',')}))`,
+    );
     expect(digests.map((d: any) => d.state)).toEqual(['sent', 'sent', 'sent']);
   });
 
@@ -170,7 +183,12 @@ describeEachDb('alarm delivery exactly once across a stall longer than the lease
     }
     const times = new Map<string, number>();
     for (const d of channel.delivered) times.set(d, (times.get(d) ?? 0) + 1);
-    expect([...times.keys()].sort()).toEqual(copies.slice(1).map((c) => `${c.recipientId}:${c.leadName}`).sort());
+    expect([...times.keys()].sort()).toEqual(
+      copies
+        .slice(1)
+        .map((c) => `${c.recipientId}:${c.leadName}`)
+        .sort(),
+    );
     expect([...times.values()].every((t) => t === 1)).toBe(true);
     const [row] = await h.ds.query(`SELECT state, digestId FROM alarm_message WHERE id = ?`, [withdrawn.id]);
     expect(row).toMatchObject({ state: 'cancelled', digestId: null });
@@ -189,7 +207,12 @@ describeEachDb('alarm delivery exactly once across a stall longer than the lease
     for (let i = 0; i < 2; i++) {
       h.clock.advance(LEASE * 0.6);
       const before = h.clock.now();
-      await expect.poll(async () => Number((await h.ds.query(`SELECT MIN(leaseUntil) AS u FROM alarm_message WHERE leaseOwner IS NOT NULL`))[0].u) >= before + LEASE * 0.9, { interval: 10, timeout: 3000 }).toBe(true);
+      await expect
+        .poll(
+          async () => Number((await h.ds.query(`SELECT MIN(leaseUntil) AS u FROM alarm_message WHERE leaseOwner IS NOT NULL`))[0].u) >= before + LEASE * 0.9,
+          { interval: 10, timeout: 3000 },
+        )
+        .toBe(true);
     }
     expect(await b.run()).toEqual({ sent: 0, failed: 0, retried: 0, lost: 0 });
     freeze.resume();
@@ -215,7 +238,11 @@ describeEachDb('alarm delivery exactly once across a stall, through WeCom', (kin
     wx = withWecomMessages(fake);
     const config = { corpId: fake.corpId, agentId: 1000002, secret: 'fake-secret-0001', apiBase: fake.base };
     h.app.config = { ...TEST_CONFIG, wecom: config };
-    for (const [name, wid] of [['张敏', 'zhangmin'], ['李静', 'lijing'], ['黄蓉', 'huangrong']]) {
+    for (const [name, wid] of [
+      ['张敏', 'zhangmin'],
+      ['李静', 'lijing'],
+      ['黄蓉', 'huangrong'],
+    ]) {
       await h.ds.query(`UPDATE app_user SET wecomUserId = ? WHERE name = ?`, [wid, name]);
     }
     wecom = new WecomChannel(new WecomApi(config, h.clock));
@@ -238,12 +265,17 @@ describeEachDb('alarm delivery exactly once across a stall, through WeCom', (kin
       await b.run();
       freeze.resume();
       expect((await aRun).lost).toBeGreaterThan(0);
-      const copies = await h.ds.query(`SELECT m.state, m.platformRef, a.taskId, m.recipientId FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE a.leadId IN (${leadIds.join(',')})`);
+      const copies = await h.ds.query(
+        `SELECT m.state, m.platformRef, a.taskId, m.recipientId FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE a.leadId IN (${leadIds.join(',')})`,
+      );
       expect(copies.length).toBe(LEADS * 3);
       expect(copies.filter((c: any) => c.state !== 'sent')).toEqual([]);
       // Each copy keeps the response_code of the card WeCom has, so a tap can still update it.
       expect(copies.filter((c: any) => !String(c.platformRef ?? '').startsWith('rc_'))).toEqual([]);
-      const sent = wx.delivered.slice(before).map((d) => d.template_card.task_id).sort();
+      const sent = wx.delivered
+        .slice(before)
+        .map((d) => d.template_card.task_id)
+        .sort();
       expect(sent).toEqual(copies.map((c: any) => `${c.taskId}u${c.recipientId}`).sort());
     });
   }
@@ -259,7 +291,10 @@ async function overdueLeads(h: Harness, name: string, phonePrefix: string): Prom
   const leadIds: number[] = [];
   for (let i = 0; i < LEADS; i++) {
     const n = ++leadNo;
-    const r = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: `${phonePrefix}${String(n).padStart(4, '0')}`, channel: '抖音-202601直播', name: `${name}${n}号`, grade: '初二' } });
+    const r = await h.req('POST', '/api/leads', {
+      as: '张敏',
+      body: { phone: `${phonePrefix}${String(n).padStart(4, '0')}`, channel: '抖音-202601直播', name: `${name}${n}号`, grade: '初二' },
+    });
     expect(r.status).toBe(201);
     leadIds.push(r.body.lead.id);
   }

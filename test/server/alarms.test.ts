@@ -26,7 +26,11 @@ describeEachDb('alarm engine (timers, local channel, console, script picks)', (k
     const rows = await timers(id);
     expect(rows.find((r: any) => r.rule === 'no_followup')).toMatchObject({ state: 'pending' });
     expect(Number(rows.find((r: any) => r.rule === 'no_followup').dueAt)).toBe(t0 + 48 * H);
-    const f = await h.req('POST', '/api/followups', { as: '张敏', headers: { 'idempotency-key': 'alarm-f-1' }, body: { leadId: id, action: '已电话沟通', conclusion: '家长在考虑' } });
+    const f = await h.req('POST', '/api/followups', {
+      as: '张敏',
+      headers: { 'idempotency-key': 'alarm-f-1' },
+      body: { leadId: id, action: '已电话沟通', conclusion: '家长在考虑' },
+    });
     expect(f.status).toBe(201);
     const after = await timers(id);
     expect(after.filter((r: any) => r.state === 'pending')).toEqual([]);
@@ -39,7 +43,11 @@ describeEachDb('alarm engine (timers, local channel, console, script picks)', (k
   it('a follow-up with a next step arms a reminder to the rep at that minute', async () => {
     const id = await newLead('13800002222', '孙爸爸');
     const at = new Date(h.clock.now() + 3 * H).toISOString();
-    await h.req('POST', '/api/followups', { as: '张敏', headers: { 'idempotency-key': 'alarm-f-2' }, body: { leadId: id, action: '已电话沟通', nextStep: { at, action: '发送试听安排' } } });
+    await h.req('POST', '/api/followups', {
+      as: '张敏',
+      headers: { 'idempotency-key': 'alarm-f-2' },
+      body: { leadId: id, action: '已电话沟通', nextStep: { at, action: '发送试听安排' } },
+    });
     const [t] = await h.ds.query(`SELECT dueAt, state FROM alarm_timer WHERE leadId = ? AND rule = 'next_step'`, [id]);
     expect(Number(t.dueAt)).toBe(Date.parse(at));
     h.clock.advance(3 * H - 60_000);
@@ -48,7 +56,10 @@ describeEachDb('alarm engine (timers, local channel, console, script picks)', (k
     h.clock.advance(60_000);
     await engine.tick();
     const zhang = await h.user('张敏');
-    const msgs = await h.ds.query(`SELECT m.recipientId, m.state FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE a.leadId = ? AND a.rule = 'next_step'`, [id]);
+    const msgs = await h.ds.query(
+      `SELECT m.recipientId, m.state FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE a.leadId = ? AND a.rule = 'next_step'`,
+      [id],
+    );
     expect(msgs).toEqual([{ recipientId: zhang.id, state: 'sent' }]);
     h.clock.advance(-3 * H);
   });
@@ -65,7 +76,10 @@ describeEachDb('alarm engine (timers, local channel, console, script picks)', (k
     expect(scripts.length).toBe(3);
     expect(scripts[0].text).toContain('周妈妈');
     expect(scripts[0].text).not.toMatch(/[{}]/);
-    const copies = await h.ds.query(`SELECT m.id, u.name, m.state, m.channel FROM alarm_message m JOIN app_user u ON u.id = m.recipientId WHERE m.alarmId = ? ORDER BY m.id`, [alarm.id]);
+    const copies = await h.ds.query(
+      `SELECT m.id, u.name, m.state, m.channel FROM alarm_message m JOIN app_user u ON u.id = m.recipientId WHERE m.alarmId = ? ORDER BY m.id`,
+      [alarm.id],
+    );
     expect(copies.map((c: any) => c.name)).toEqual(['张敏', '李静', '黄蓉']);
     expect(copies.every((c: any) => c.state === 'sent' && c.channel === 'local')).toBe(true);
 
@@ -79,7 +93,12 @@ describeEachDb('alarm engine (timers, local channel, console, script picks)', (k
     // Tap the first script (twice: a double tap is one pick).
     const repCopy = copies[0];
     for (let i = 0; i < 2; i++) {
-      const tap = await fetch(`${h.base}/console/tap`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `m=${repCopy.id}&k=s${scripts[0].scriptId}` });
+      const tap = await fetch(`${h.base}/console/tap`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `m=${repCopy.id}&k=s${scripts[0].scriptId}`,
+      });
       expect(tap.status).toBe(303);
     }
     expect(await h.count('script_pick', 'alarmId = ? AND repId = ? AND scriptId = ?', [alarm.id, zhang.id, scripts[0].scriptId])).toBe(1);
@@ -115,7 +134,11 @@ describeEachDb('alarm engine (timers, local channel, console, script picks)', (k
 
   it('refuses forged taps and bad input without changing anything', async () => {
     const before = await h.count('script_pick');
-    const bad = await fetch(`${h.base}/console/tap`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'm=999999&k=done' });
+    const bad = await fetch(`${h.base}/console/tap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'm=999999&k=done',
+    });
     expect(bad.status).toBe(404);
     const link = await fetch(`${h.base}/alarms/tap?m=1&k=done&sig=forged`);
     expect(link.status).toBe(403);

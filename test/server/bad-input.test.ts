@@ -38,11 +38,13 @@ describeEachDb('bad input is refused cleanly and changes nothing', (kind) => {
   it('conclusion over 100 characters (counted as characters, not bytes)', async () => {
     const before = await snapshot();
     const ok = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId, action: '已电话沟通', conclusion: '好'.repeat(100), clientRequestId: `bad-${kind}-100` },
+      as: '张敏',
+      body: { leadId, action: '已电话沟通', conclusion: '好'.repeat(100), clientRequestId: `bad-${kind}-100` },
     });
     expect(ok.status).toBe(201);
     const r = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId, action: '已电话沟通', conclusion: '好'.repeat(101), clientRequestId: `bad-${kind}-101` },
+      as: '张敏',
+      body: { leadId, action: '已电话沟通', conclusion: '好'.repeat(101), clientRequestId: `bad-${kind}-101` },
     });
     expectClean(r, 400, /关键结论：关键结论最多100个字/);
     const after = await snapshot();
@@ -62,7 +64,8 @@ describeEachDb('bad input is refused cleanly and changes nothing', (kind) => {
     const t = await h.req('POST', '/api/followups', { as: '张敏', body: { leadId: 'abc', action: '已电话沟通', clientRequestId: `bad-${kind}-t` } });
     expectClean(t, 400, /^线索：/);
     const d = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId, action: '已电话沟通', nextStep: { at: '下周三', action: '回访' }, clientRequestId: `bad-${kind}-d` },
+      as: '张敏',
+      body: { leadId, action: '已电话沟通', nextStep: { at: '下周三', action: '回访' }, clientRequestId: `bad-${kind}-d` },
     });
     expectClean(d, 400, /下一步时间：时间格式不正确/);
   });
@@ -77,7 +80,8 @@ describeEachDb('bad input is refused cleanly and changes nothing', (kind) => {
 
   it('a body over the limit gets 413', async () => {
     const r = await h.req('POST', '/api/leads', {
-      as: '张敏', raw: JSON.stringify({ phone: '13814549999', channel: 'x', name: 'y'.repeat(100_000) }),
+      as: '张敏',
+      raw: JSON.stringify({ phone: '13814549999', channel: 'x', name: 'y'.repeat(100_000) }),
     });
     expectClean(r, 413, /请求内容过大/);
   });
@@ -92,7 +96,11 @@ describeEachDb('bad input is refused cleanly and changes nothing', (kind) => {
     expectClean(await h.req('PATCH', '/api/leads/999999', { as: '系统管理员', body: { name: 'x' } }), 404, /线索不存在/);
     expectClean(await h.req('DELETE', '/api/followups/999999', { as: '系统管理员' }), 404, /跟进记录不存在/);
     expectClean(await h.req('GET', '/api/customers/999999', { as: '系统管理员' }), 404, /客户不存在/);
-    expectClean(await h.req('POST', '/api/followups', { as: '张敏', body: { leadId: 999999, action: '已电话沟通', clientRequestId: `bad-${kind}-404` } }), 404, /线索不存在/);
+    expectClean(
+      await h.req('POST', '/api/followups', { as: '张敏', body: { leadId: 999999, action: '已电话沟通', clientRequestId: `bad-${kind}-404` } }),
+      404,
+      /线索不存在/,
+    );
     expectClean(await h.req('GET', '/api/leads/abc', { as: '黄蓉' }), 400, /ID 必须是数字/);
     expectClean(await h.req('GET', '/api/nothing-here', { as: '黄蓉' }), 404, /接口不存在/);
   });
@@ -102,7 +110,11 @@ describeEachDb('bad input is refused cleanly and changes nothing', (kind) => {
     expectClean(await h.req('DELETE', `/api/leads/${leadId}`, { as: '张敏' }), 403, /只有主管或管理员/);
     expectClean(await h.req('POST', '/api/leads', { as: '马骏', body: { phone: '13814549999', channel: 'x' } }), 403, /只读/);
     const other = await h.user('陈晨');
-    expectClean(await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13814549999', channel: 'x', ownerId: other.id } }), 403, /只能把线索分配给自己/);
+    expectClean(
+      await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13814549999', channel: 'x', ownerId: other.id } }),
+      403,
+      /只能把线索分配给自己/,
+    );
     expect(await snapshot()).toEqual(before);
   });
 

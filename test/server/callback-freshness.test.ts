@@ -20,9 +20,14 @@ const DAY = 24 * H;
 // WeCom official vector A's app (token, EncodingAESKey, corp id); DingTalk vector D1's.
 const W = { token: 'QDG6eK', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'wx5823bf96d3bd56c7' };
 const D1 = {
-  token: '123456', aesKey: '4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij', appKey: 'suite4xxxxxxxxxxxxxxx',
-  signature: '5a65ceeef9aab2d149439f82dc191dd6c5cbe2c0', timestamp: '1445827045067', nonce: 'nEXhMP4r',
-  encrypt: '1a3NBxmCFwkCJvfoQ7WhJHB+iX3qHPsc9JbaDznE1i03peOk1LaOQoRz3+nlyGNhwmwJ3vDMG+OzrHMeiZI7gTRWVdUBmfxjZ8Ej23JVYa9VrYeJ5as7XM/ZpulX8NEQis44w53h1qAgnC3PRzM7Zc/D6Ibr0rgUathB6zRHP8PYrfgnNOS9PhSBdHlegK+AGGanfwjXuQ9+0pZcy0w9lQ==',
+  token: '123456',
+  aesKey: '4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij',
+  appKey: 'suite4xxxxxxxxxxxxxxx',
+  signature: '5a65ceeef9aab2d149439f82dc191dd6c5cbe2c0',
+  timestamp: '1445827045067',
+  nonce: 'nEXhMP4r',
+  encrypt:
+    '1a3NBxmCFwkCJvfoQ7WhJHB+iX3qHPsc9JbaDznE1i03peOk1LaOQoRz3+nlyGNhwmwJ3vDMG+OzrHMeiZI7gTRWVdUBmfxjZ8Ej23JVYa9VrYeJ5as7XM/ZpulX8NEQis44w53h1qAgnC3PRzM7Zc/D6Ibr0rgUathB6zRHP8PYrfgnNOS9PhSBdHlegK+AGGanfwjXuQ9+0pZcy0w9lQ==',
 };
 const CORP = 'dingcorpfake01';
 
@@ -49,7 +54,10 @@ function alarmSetup(kind: DbKind, fake: HttpFake, column: 'wecomUserId' | 'dingt
 let phone = 13600001000;
 /** A lead of 张敏 that goes 48 h without a follow-up, and the engine tick that raises its alarm. */
 async function overdueLead(h: Harness, engine: AlarmEngine, name: string): Promise<{ leadId: number; alarmId: number }> {
-  const r = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: String(phone++), channel: '百度-品牌词', name, grade: '初二', concerns: ['升学政策'] } });
+  const r = await h.req('POST', '/api/leads', {
+    as: '张敏',
+    body: { phone: String(phone++), channel: '百度-品牌词', name, grade: '初二', concerns: ['升学政策'] },
+  });
   expect(r.status, r.text).toBe(201);
   h.clock.advance(48 * H + 1000);
   await engine.tick();
@@ -90,7 +98,9 @@ describeEachDb('WeCom callbacks are fresh: a stale signed tap is refused, a repl
 
   it('a validly signed tap three days old is refused and marks nothing handled; the same tap sent now is handled', async () => {
     const { alarmId } = await overdueLead(h, s.engine, '冯妈妈');
-    const card = wx.delivered.find((d) => d.msgtype === 'template_card' && d.touser === 'zhangmin' && d.template_card.main_title.title.startsWith('冯妈妈')).template_card;
+    const card = wx.delivered.find(
+      (d) => d.msgtype === 'template_card' && d.touser === 'zhangmin' && d.template_card.main_title.title.startsWith('冯妈妈'),
+    ).template_card;
     const before = await effects(h, alarmId);
     const nowS = Math.floor(h.clock.now() / 1000);
     for (const age of [3 * 24 * 3600, 301]) {
@@ -111,7 +121,9 @@ describeEachDb('WeCom callbacks are fresh: a stale signed tap is refused, a repl
 
   it('the same signed request replayed inside the window, to this server or another one on the same database, is answered 200 and changes nothing', async () => {
     const { alarmId } = await overdueLead(h, s.engine, '褚爸爸');
-    const card = wx.delivered.find((d) => d.msgtype === 'template_card' && d.touser === 'lijing' && d.template_card.main_title.title.startsWith('褚爸爸')).template_card;
+    const card = wx.delivered.find(
+      (d) => d.msgtype === 'template_card' && d.touser === 'lijing' && d.template_card.main_title.title.startsWith('褚爸爸'),
+    ).template_card;
     const send = tapRequest(card.task_id, 'lijing', 'ack', Math.floor(h.clock.now() / 1000), 'replay1');
     expect((await send()).status).toBe(200);
     const after = await effects(h, alarmId);
@@ -138,8 +150,15 @@ describeEachDb('DingTalk callbacks: stale timestamps refused, replays answered o
   const dc = withDingtalkCards(fake);
   const s = alarmSetup(kind, fake, 'dingtalkUserId', ['dt-zhangmin', 'dt-lijing', 'dt-huangrong'], () => ({
     dingtalk: {
-      appKey: D1.appKey, appSecret: 'fake-dt-secret-01', apiBase: fake.base, callbackToken: D1.token, callbackAesKey: D1.aesKey, agentId: 3001,
-      corpId: CORP, cardTemplateId: 'tpl.schema', robotCode: dc.robotCode,
+      appKey: D1.appKey,
+      appSecret: 'fake-dt-secret-01',
+      apiBase: fake.base,
+      callbackToken: D1.token,
+      callbackAesKey: D1.aesKey,
+      agentId: 3001,
+      corpId: CORP,
+      cardTemplateId: 'tpl.schema',
+      robotCode: dc.robotCode,
     },
   }));
   const { h } = s;
@@ -172,8 +191,11 @@ describeEachDb('DingTalk callbacks: stale timestamps refused, replays answered o
     const card = [...dc.cards.values()].find((c: FakeCard) => c.params.leadName === '卫妈妈' && dc.userOf(c) === 'dt-zhangmin')!;
     const tap = (extra: Record<string, unknown>) => {
       const body: Record<string, unknown> = {
-        outTrackId: card.outTrackId, userId: 'dt-zhangmin', type: 'actionCallback',
-        content: JSON.stringify({ cardPrivateData: { actionIds: ['alarm_button'], params: { key: 'done' } } }), ...extra,
+        outTrackId: card.outTrackId,
+        userId: 'dt-zhangmin',
+        type: 'actionCallback',
+        content: JSON.stringify({ cardPrivateData: { actionIds: ['alarm_button'], params: { key: 'done' } } }),
+        ...extra,
       };
       for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
       return fetch(`${h.base}/dingtalk/card-callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -227,7 +249,13 @@ describeEachDb('signed tap links expire and act only for an active user who stil
     // So is the old, never-expiring form (no expiry in the signed data).
     const old = new URL(done);
     old.searchParams.delete('e');
-    old.searchParams.set('sig', createHmac('sha256', TEST_CONFIG.sessionSecret).update(`alarm-tap:${old.searchParams.get('m')}:done`).digest('base64url').slice(0, 32));
+    old.searchParams.set(
+      'sig',
+      createHmac('sha256', TEST_CONFIG.sessionSecret)
+        .update(`alarm-tap:${old.searchParams.get('m')}:done`)
+        .digest('base64url')
+        .slice(0, 32),
+    );
     const refused = await open(old.toString());
     expect(refused.status).toBe(403);
     expect(await refused.text()).toMatch(/已失效/);
@@ -238,7 +266,7 @@ describeEachDb('signed tap links expire and act only for an active user who stil
     h.clock.advance(-(48 * H + 1000));
   });
 
-  it('a deactivated user\'s link records nothing and is not credited as handledBy', async () => {
+  it("a deactivated user's link records nothing and is not credited as handledBy", async () => {
     const { alarmId } = await overdueLead(h, s.engine, '沈爸爸');
     const done = links('dt-zhangmin', '沈爸爸').get('已跟进')!;
     const before = await effects(h, alarmId);
@@ -254,7 +282,7 @@ describeEachDb('signed tap links expire and act only for an active user who stil
     h.clock.advance(-(48 * H + 1000));
   });
 
-  it('after the lead moves to another rep, the old owner\'s link is refused; the supervisor of the lead still acknowledges', async () => {
+  it("after the lead moves to another rep, the old owner's link is refused; the supervisor of the lead still acknowledges", async () => {
     const { leadId, alarmId } = await overdueLead(h, s.engine, '韩妈妈');
     const done = links('dt-zhangmin', '韩妈妈').get('已跟进')!;
     const ack = links('dt-lijing', '韩妈妈').get('已知悉')!;
@@ -276,7 +304,10 @@ describe('callback window and tap link expiry come from the environment', () => 
     const { loadConfig } = await import('../../server/src/config');
     const base = { SESSION_SECRET: 'x'.repeat(20) };
     expect(loadConfig(base)).toMatchObject({ callbackMaxAgeMs: 300_000, tapLinkTtlMs: 24 * H });
-    expect(loadConfig({ ...base, CALLBACK_MAX_AGE_SECONDS: '120', ALARM_TAP_LINK_TTL_HOURS: '72' })).toMatchObject({ callbackMaxAgeMs: 120_000, tapLinkTtlMs: 72 * H });
+    expect(loadConfig({ ...base, CALLBACK_MAX_AGE_SECONDS: '120', ALARM_TAP_LINK_TTL_HOURS: '72' })).toMatchObject({
+      callbackMaxAgeMs: 120_000,
+      tapLinkTtlMs: 72 * H,
+    });
     expect(() => loadConfig({ ...base, CALLBACK_MAX_AGE_SECONDS: '0' })).toThrow();
   });
 });

@@ -12,7 +12,9 @@ describeEachDb('content by tag: queue, sidebar contract, sent', (kind) => {
     const cid = created.body.lead.customerId;
     const q = await h.req('GET', `/api/customers/${cid}/content-queue`, { as: '张敏' });
     expect(q.status).toBe(200);
-    expect(q.body.items).toEqual([{ id: expect.any(Number), title: '民办摇号攻略', url: expect.stringMatching(/^https:\/\//), reason: '客户标签「摇号焦虑」' }]);
+    expect(q.body.items).toEqual([
+      { id: expect.any(Number), title: '民办摇号攻略', url: expect.stringMatching(/^https:\/\//), reason: '客户标签「摇号焦虑」' },
+    ]);
 
     // Adding a tag on the customer update path queues its material once.
     const patched = await h.req('PATCH', `/api/leads/${created.body.lead.id}`, { as: '张敏', body: { tags: ['摇号焦虑', '中考政策'] } });
@@ -34,7 +36,7 @@ describeEachDb('content by tag: queue, sidebar contract, sent', (kind) => {
     expect(await h.count('content_queue', 'customerId = ?', [cid])).toBe(2);
   });
 
-  it('other reps cannot see or mark someone else\'s customer material; unknown ids are 404', async () => {
+  it("other reps cannot see or mark someone else's customer material; unknown ids are 404", async () => {
     const c = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13915449002', channel: '抖音-202601直播', tags: ['择校'] } });
     const q = await h.req('GET', `/api/customers/${c.body.lead.customerId}/content-queue`, { as: '张敏' });
     expect(q.body.items).toHaveLength(1);
@@ -44,7 +46,10 @@ describeEachDb('content by tag: queue, sidebar contract, sent', (kind) => {
   });
 
   it('the tag → content mapping is configurable by admin/ops', async () => {
-    const add = await h.req('POST', '/api/content/items', { as: '黄蓉', body: { tag: '英语薄弱', title: '初中英语提分方案', url: 'https://content.example/en' } });
+    const add = await h.req('POST', '/api/content/items', {
+      as: '黄蓉',
+      body: { tag: '英语薄弱', title: '初中英语提分方案', url: 'https://content.example/en' },
+    });
     expect(add.status).toBe(201);
     expect((await h.req('POST', '/api/content/items', { as: '张敏', body: { tag: 'x', title: 'y', url: 'https://a.b' } })).status).toBe(403);
     const bad = await h.req('POST', '/api/content/items', { as: '黄蓉', body: { tag: 'x', title: 'y', url: 'not a url' } });

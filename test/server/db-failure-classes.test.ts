@@ -44,7 +44,10 @@ if (process.env.TEST_MYSQL_URL) {
       const { koa } = createApp({ config: TEST_CONFIG, ds: appDs, clock: h.clock });
       ({ server, base } = await listen(koa));
       holder = await mysql.createConnection({
-        host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
+        host: url.hostname,
+        port: Number(url.port || 3306),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
         database: url.pathname.slice(1),
       });
     });
@@ -58,7 +61,8 @@ if (process.env.TEST_MYSQL_URL) {
     it('a lead edit waiting on a row another connection holds (ER_LOCK_WAIT_TIMEOUT) answers 503 + Retry-After; the lead is unchanged', async () => {
       const call = async (method: string, p: string, body?: unknown, token?: string) => {
         const res = await fetch(base + p, {
-          method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          method,
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await res.text();
@@ -92,7 +96,10 @@ if (process.env.TEST_MYSQL_URL) {
     it('a real deadlock (ER_LOCK_DEADLOCK, errno 1213) is classed as transient', async () => {
       const a = holder;
       const b = await mysql.createConnection({
-        host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
+        host: url.hostname,
+        port: Number(url.port || 3306),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
         database: url.pathname.slice(1),
       });
       try {
@@ -157,9 +164,12 @@ describe('SQLite storage failures (disk full, I/O, cannot open, not a database) 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the driver\'s own SQLITE_NOTADB and SQLITE_READONLY answer 503 db_storage_failed telling a person to contact the administrator', async () => {
+  it("the driver's own SQLITE_NOTADB and SQLITE_READONLY answer 503 db_storage_failed telling a person to contact the administrator", async () => {
     expect([...errors.keys()].sort()).toEqual(['busy', 'notadb', 'readonly']);
-    for (const [name, code] of [['notadb', 'SQLITE_NOTADB'], ['readonly', 'SQLITE_READONLY']]) {
+    for (const [name, code] of [
+      ['notadb', 'SQLITE_NOTADB'],
+      ['readonly', 'SQLITE_READONLY'],
+    ]) {
       expect((errors.get(name) as { code: string }).code).toBe(code);
       const res = await fetch(`${base}/${name}`);
       const body = await res.json();

@@ -39,7 +39,7 @@ describeEachDb('deactivation and demotion take effect at once for writes, across
   const idOf = async (name: string) => (await h.user(name)).id;
   const newLead = (phone: string) => ({ phone, channel: '抖音-202601直播' });
 
-  it('an admin deactivates a rep on A: the rep\'s next write on B is refused (401), nothing stored', async () => {
+  it("an admin deactivates a rep on A: the rep's next write on B is refused (401), nothing stored", async () => {
     expect((await onB('GET', '/api/leads?owner=me', '刘洋')).status).toBe(200); // B now holds 刘洋's actor
     const created = await onB('POST', '/api/leads', '刘洋', newLead('13915448801'));
     expect(created.status).toBe(201);
@@ -58,7 +58,12 @@ describeEachDb('deactivation and demotion take effect at once for writes, across
     const write = await onB('POST', '/api/leads', '刘洋', newLead('13915448802'));
     expect(write.status).toBe(401);
     expect(write.body.error.message).toBe('账号已停用或不存在，请联系管理员');
-    const followup = await onB('POST', '/api/followups', '刘洋', { leadId, action: '已电话沟通', conclusion: '已停用还在写', clientRequestId: `off-${kind}-01` });
+    const followup = await onB('POST', '/api/followups', '刘洋', {
+      leadId,
+      action: '已电话沟通',
+      conclusion: '已停用还在写',
+      clientRequestId: `off-${kind}-01`,
+    });
     expect(followup.status).toBe(401);
     expect(await h.count('`lead`')).toBe(leads);
     expect(await h.count('followup', 'authorId = ?', [await idOf('刘洋')])).toBe(0);
@@ -90,7 +95,8 @@ describeEachDb('deactivation and demotion take effect at once for writes, across
     expect((await onB('POST', '/api/leads', '张敏', newLead('13915448804'))).status).toBe(201); // B caches 张敏 with the old weights
     const g = await h.req('GET', '/api/scoring/weights', { as: '系统管理员' });
     const saved = await h.req('PUT', '/api/scoring/weights', {
-      as: '系统管理员', body: { weights: [...g.body.weights, { field: 'campaign', value: '寒假班', points: 9 }] },
+      as: '系统管理员',
+      body: { weights: [...g.body.weights, { field: 'campaign', value: '寒假班', points: 9 }] },
     });
     expect(saved.status, saved.text).toBe(200);
     const lead = await onB('POST', '/api/leads', '张敏', { ...newLead('13915448805'), campaign: '寒假班' });
@@ -100,12 +106,14 @@ describeEachDb('deactivation and demotion take effect at once for writes, across
 
   it('intake on B (a channel key, no user) scores with settings changed on A at once', async () => {
     const ch = await h.req('POST', '/api/intake-channels', {
-      as: '系统管理员', body: { code: 'web-versions', name: '官网表单', tag: '官网-表单', kind: 'api' },
+      as: '系统管理员',
+      body: { code: 'web-versions', name: '官网表单', tag: '官网-表单', kind: 'api' },
     });
     expect(ch.status, ch.text).toBe(201);
     const intake = async (phone: string) => {
       const res = await fetch(`${baseB}/api/intake/web-versions`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-intake-key': ch.body.key },
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-intake-key': ch.body.key },
         body: JSON.stringify({ phone, campaign: '暑假班' }),
       });
       return { status: res.status, body: await res.json() };
@@ -114,7 +122,8 @@ describeEachDb('deactivation and demotion take effect at once for writes, across
     expect(first.status).toBe(201);
     const g = await h.req('GET', '/api/scoring/weights', { as: '系统管理员' });
     const saved = await h.req('PUT', '/api/scoring/weights', {
-      as: '系统管理员', body: { weights: [...g.body.weights, { field: 'campaign', value: '暑假班', points: 7 }] },
+      as: '系统管理员',
+      body: { weights: [...g.body.weights, { field: 'campaign', value: '暑假班', points: 7 }] },
     });
     expect(saved.status, saved.text).toBe(200);
     const second = await intake('13915448812');
@@ -122,7 +131,7 @@ describeEachDb('deactivation and demotion take effect at once for writes, across
     expect(second.body.score).toBe(first.body.score + 7);
   });
 
-  it('a user deactivated behind the API\'s back (a direct database change) is still refused on the next write', async () => {
+  it("a user deactivated behind the API's back (a direct database change) is still refused on the next write", async () => {
     const created = await onB('POST', '/api/leads', '赵丽', newLead('13915448806')); // B caches 赵丽's actor
     expect(created.status).toBe(201);
     await h.ds.query("UPDATE app_user SET active = 0 WHERE name = '赵丽'");

@@ -21,7 +21,8 @@ describeEachDb('a deleted lead grants nothing: no customer view, phone reveal, c
     const chen = await h.user('陈晨');
     const [row] = await h.ds.query(
       `SELECT l.id, l.customerId FROM \`lead\` l WHERE l.ownerId = ? AND l.deletedAt IS NULL
-          AND (SELECT COUNT(*) FROM \`lead\` o WHERE o.customerId = l.customerId) = 1 ORDER BY l.id LIMIT 1`, [chen.id],
+          AND (SELECT COUNT(*) FROM \`lead\` o WHERE o.customerId = l.customerId) = 1 ORDER BY l.id LIMIT 1`,
+      [chen.id],
     );
     return { customerId: Number(row.customerId), leadId: Number(row.id) };
   }
@@ -47,15 +48,20 @@ describeEachDb('a deleted lead grants nothing: no customer view, phone reveal, c
     await new AlarmEngine(h.app, { leaseMs: 30_000 }).tick();
     h.clock.advance(-H);
     const cards = await h.ds.getRepository(AlarmMessage).findBy({ companyId: h.seed.companyId, kind: 'card' });
-    const [card] = (await Promise.all(cards.map(async (c) => {
-      const [l] = await h.ds.query('SELECT ownerId, deletedAt FROM `lead` l JOIN alarm a ON a.leadId = l.id WHERE a.id = ?', [c.alarmId]);
-      return l && Number(l.ownerId) === c.recipientId && l.deletedAt === null ? [c] : [];
-    }))).flat();
+    const [card] = (
+      await Promise.all(
+        cards.map(async (c) => {
+          const [l] = await h.ds.query('SELECT ownerId, deletedAt FROM `lead` l JOIN alarm a ON a.leadId = l.id WHERE a.id = ?', [c.alarmId]);
+          return l && Number(l.ownerId) === c.recipientId && l.deletedAt === null ? [c] : [];
+        }),
+      )
+    ).flat();
     expect(card, 'a rep got a card for their own lead').toBeTruthy();
     const [{ leadId }] = await h.ds.query('SELECT leadId FROM alarm WHERE id = ?', [card.alarmId]);
     await h.ds.query('UPDATE `lead` SET deletedAt = ? WHERE id = ?', [h.clock.now(), Number(leadId)]);
-    await expect(handleTap(h.app, { companyId: h.seed.companyId, userId: card.recipientId, alarmId: card.alarmId!, key: 'done' }))
-      .rejects.toMatchObject({ status: 403 });
+    await expect(handleTap(h.app, { companyId: h.seed.companyId, userId: card.recipientId, alarmId: card.alarmId!, key: 'done' })).rejects.toMatchObject({
+      status: 403,
+    });
     expect(await h.count('audit_log', "entity = 'alarm' AND entityId = ?", [card.alarmId])).toBe(0);
   });
 });

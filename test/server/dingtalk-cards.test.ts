@@ -26,11 +26,20 @@ describeEachDb('DingTalk interactive alarm cards: createAndDeliver, HTTP card ca
     h.app.config = {
       ...TEST_CONFIG,
       dingtalk: {
-        appKey: fake.appKey, appSecret: fake.appSecret, apiBase: fake.base, corpId: CORP, agentId: 3001,
-        cardTemplateId: TEMPLATE, robotCode: dc.robotCode,
+        appKey: fake.appKey,
+        appSecret: fake.appSecret,
+        apiBase: fake.base,
+        corpId: CORP,
+        agentId: 3001,
+        cardTemplateId: TEMPLATE,
+        robotCode: dc.robotCode,
       },
     };
-    for (const [name, id] of [['张敏', 'dt-zhangmin'], ['李静', 'dt-lijing'], ['黄蓉', 'dt-huangrong']]) {
+    for (const [name, id] of [
+      ['张敏', 'dt-zhangmin'],
+      ['李静', 'dt-lijing'],
+      ['黄蓉', 'dt-huangrong'],
+    ]) {
       await h.ds.query(`UPDATE app_user SET dingtalkUserId = ? WHERE name = ?`, [id, name]);
     }
     engine = new AlarmEngine(h.app, { leaseMs: 30_000 });
@@ -43,26 +52,39 @@ describeEachDb('DingTalk interactive alarm cards: createAndDeliver, HTTP card ca
   const cardsOf = (leadName: string) => [...dc.cards.values()].filter((c) => c.params.leadName === leadName);
   const cardFor = (leadName: string, user: string) => cardsOf(leadName).find((c) => dc.userOf(c) === user)!;
   const callback = (body: unknown) =>
-    fetch(`${h.base}/dingtalk/card-callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${h.base}/dingtalk/card-callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const tapBody = (card: FakeCard, userId: string, key: string | null, extra: Record<string, unknown> = {}) => ({
-    outTrackId: card.outTrackId, corpId: CORP, userId, type: 'actionCallback',
-    content: JSON.stringify({ cardPrivateData: { actionIds: ['alarm_button'], params: key === null ? {} : { key } } }), ...extra,
+    outTrackId: card.outTrackId,
+    corpId: CORP,
+    userId,
+    type: 'actionCallback',
+    content: JSON.stringify({ cardPrivateData: { actionIds: ['alarm_button'], params: key === null ? {} : { key } } }),
+    ...extra,
   });
   /** A lead by 张敏 that passes 48 h without a follow-up; returns its id. */
   async function overdueLead(name: string): Promise<number> {
-    const r = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: String(phone++), channel: '百度-品牌词', name, grade: '初二', concerns: ['升学政策'] } });
+    const r = await h.req('POST', '/api/leads', {
+      as: '张敏',
+      body: { phone: String(phone++), channel: '百度-品牌词', name, grade: '初二', concerns: ['升学政策'] },
+    });
     expect(r.body?.lead?.id, JSON.stringify(r.body)).toBeTruthy();
     h.clock.advance(48 * H + 1000);
     return r.body.lead.id;
   }
   const alarmOf = async (leadId: number) => (await h.ds.query(`SELECT id, handledBy, handledAt FROM alarm WHERE leadId = ?`, [leadId]))[0];
 
-  it('rep, supervisor and head each get an interactive card (a 503 retried); the rep\'s card tap records the pick, delivers the script and updates every copy', async () => {
+  it("rep, supervisor and head each get an interactive card (a 503 retried); the rep's card tap records the pick, delivers the script and updates every copy", async () => {
     const leadId = await overdueLead('何妈妈');
     fake.inject('POST', '/v1.0/card/instances/createAndDeliver', { status: 503, json: { code: 'ServiceUnavailable', message: '系统繁忙' } });
     await engine.tick();
     const alarm = await alarmOf(leadId);
-    const retried = await h.ds.query(`SELECT attempts, lastError, state FROM alarm_message WHERE alarmId = ? AND kind = 'card' AND lastError IS NOT NULL`, [alarm.id]);
+    const retried = await h.ds.query(`SELECT attempts, lastError, state FROM alarm_message WHERE alarmId = ? AND kind = 'card' AND lastError IS NOT NULL`, [
+      alarm.id,
+    ]);
     expect(retried).toHaveLength(1);
     expect(retried[0]).toMatchObject({ state: 'pending' });
     expect(retried[0].lastError).toContain('ServiceUnavailable');
@@ -80,7 +102,10 @@ describeEachDb('DingTalk interactive alarm cards: createAndDeliver, HTTP card ca
     }
     // No work-notice copy of the card went out; the callback URL was registered under the route key.
     expect(dt.notices.filter((n) => n.msg.msgtype === 'action_card')).toHaveLength(0);
-    expect(dc.registrations.at(-1)).toMatchObject({ callbackRouteKey: 'lifeline-alarms', callbackUrl: `${TEST_CONFIG.publicUrl.replace(/\/$/, '')}/dingtalk/card-callback` });
+    expect(dc.registrations.at(-1)).toMatchObject({
+      callbackRouteKey: 'lifeline-alarms',
+      callbackUrl: `${TEST_CONFIG.publicUrl.replace(/\/$/, '')}/dingtalk/card-callback`,
+    });
 
     const rep = cardFor('何妈妈', 'dt-zhangmin');
     const n = Number(rep.params.buttonCount);
@@ -103,8 +128,12 @@ describeEachDb('DingTalk interactive alarm cards: createAndDeliver, HTTP card ca
     await engine.tick();
 
     // The script text with its sidebar link reached the rep.
-    expect(dt.notices.some((x) => x.userid_list === 'dt-zhangmin' && x.msg.msgtype === 'text'
-      && x.msg.text.content.includes(`/sidebar/#/pages/index/index?leadId=${leadId}&pick=`))).toBe(true);
+    expect(
+      dt.notices.some(
+        (x) =>
+          x.userid_list === 'dt-zhangmin' && x.msg.msgtype === 'text' && x.msg.text.content.includes(`/sidebar/#/pages/index/index?leadId=${leadId}&pick=`),
+      ),
+    ).toBe(true);
     // Every copy (the supervisor's and the head's too) now shows who handled it and when; the rest is kept.
     for (const c of cardsOf('何妈妈')) {
       expect(c.params.handled).toMatch(/^张敏已处理 \d\d:\d\d$/);

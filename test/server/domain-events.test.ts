@@ -62,19 +62,29 @@ describeEachDb('domain events run inside the change', (kind) => {
     failAtCommit = true;
     const lead = (await h.req('GET', '/api/leads?owner=me&pageSize=1', { as: '张敏' })).body.items[0];
     const counts = async () => ({
-      followups: await h.count('followup'), audit: await h.count('audit_log'), timers: await h.count('alarm_timer'), changes: await h.count('lead_change'),
+      followups: await h.count('followup'),
+      audit: await h.count('audit_log'),
+      timers: await h.count('alarm_timer'),
+      changes: await h.count('lead_change'),
       fact: (await h.ds.query('SELECT updatedAt, assignTouchAt, journeyNode FROM lead_fact WHERE leadId = ?', [lead.id]))[0],
     });
     const before = await counts();
     const r = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId: lead.id, action: '已预约试听', nextStep: { at: new Date(TEST_NOW + 2 * 86400e3).toISOString(), action: '试听' }, clientRequestId: `ev-${kind}-3` },
+      as: '张敏',
+      body: {
+        leadId: lead.id,
+        action: '已预约试听',
+        nextStep: { at: new Date(TEST_NOW + 2 * 86400e3).toISOString(), action: '试听' },
+        clientRequestId: `ev-${kind}-3`,
+      },
     });
     failAtCommit = false;
     expect(r.status).toBe(500);
     expect(await counts()).toEqual(before);
     // The same request once the fault is gone: stored, with its audit rows.
     const ok = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId: lead.id, action: '已预约试听', clientRequestId: `ev-${kind}-4` },
+      as: '张敏',
+      body: { leadId: lead.id, action: '已预约试听', clientRequestId: `ev-${kind}-4` },
     });
     expect(ok.status).toBe(201);
     expect(await h.count('audit_log')).toBeGreaterThan(before.audit);

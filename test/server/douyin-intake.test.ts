@@ -13,7 +13,8 @@ describeEachDb('Douyin lead push adapter', (kind) => {
     h.app.config = { ...h.app.config, douyin: { pushSecret: SECRET } };
     douyin = new DouyinPushFake(SECRET, () => h.clock.now());
     const ch = await h.req('POST', '/api/intake-channels', {
-      as: '系统管理员', body: { code: 'douyin-202601', name: '抖音直播线索', tag: '抖音-202601直播', kind: 'douyin' },
+      as: '系统管理员',
+      body: { code: 'douyin-202601', name: '抖音直播线索', tag: '抖音-202601直播', kind: 'douyin' },
     });
     expect(ch.status).toBe(201);
     expect(ch.body.key).toBeUndefined(); // signed by the platform; no intake key
@@ -24,7 +25,10 @@ describeEachDb('Douyin lead push adapter', (kind) => {
 
   it('a signed push becomes a lead: 省+市 split, grade/concern from the form, routed, raw payload archived', async () => {
     const clue = douyinClue({
-      clue_id: '7301000000000000001', telephone: '+8613815440123', name: '刘妈妈', location: '江苏省苏州市',
+      clue_id: '7301000000000000001',
+      telephone: '+8613815440123',
+      name: '刘妈妈',
+      location: '江苏省苏州市',
       remark_dict: { 孩子年级: '九年级', 关注点: '升学政策、学科提分' },
     });
     const r = await douyin.push(url, clue);
@@ -32,7 +36,14 @@ describeEachDb('Douyin lead push adapter', (kind) => {
     expect(r.body).toMatchObject({ status: 'assigned', attachedToExisting: false, score: 90 });
     const lead = await h.req('GET', `/api/leads/${r.body.leadId}`, { as: '系统管理员' });
     expect(lead.body).toMatchObject({ channel: '抖音-202601直播', campaign: '202601直播-中考冲刺', status: 'assigned' });
-    expect(lead.body.customer).toMatchObject({ phone: '13815440123', name: '刘妈妈', province: '江苏', city: '苏州', grade: '初三', concerns: ['升学政策', '学科提分'] });
+    expect(lead.body.customer).toMatchObject({
+      phone: '13815440123',
+      name: '刘妈妈',
+      province: '江苏',
+      city: '苏州',
+      grade: '初三',
+      concerns: ['升学政策', '学科提分'],
+    });
     const archived = await h.req('GET', `/api/leads/${r.body.leadId}/intake`, { as: '系统管理员' });
     expect(archived.body.items).toHaveLength(1);
     expect(archived.body.items[0]).toMatchObject({ externalId: '7301000000000000001', outcome: 'created', channel: '抖音直播线索' });
@@ -93,10 +104,20 @@ describeEachDb('intake API with a per-channel key and JSON-path mapping', (kind)
     await h.start();
     const ch = await h.req('POST', '/api/intake-channels', {
       as: '黄蓉',
-      body: { code: 'gzh-winter', name: '公众号寒假讲座报名', tag: '公众号-寒假讲座推文', mapping: {
-        phone: '$.data.contact["手机"]', name: '$.data.contact.称呼', grade: '$.data.fields[0].value', concerns: '$.data.fields[1].value',
-        city: '$.data.city', tags: '$.data.tags', externalId: '$.id',
-      } },
+      body: {
+        code: 'gzh-winter',
+        name: '公众号寒假讲座报名',
+        tag: '公众号-寒假讲座推文',
+        mapping: {
+          phone: '$.data.contact["手机"]',
+          name: '$.data.contact.称呼',
+          grade: '$.data.fields[0].value',
+          concerns: '$.data.fields[1].value',
+          city: '$.data.city',
+          tags: '$.data.tags',
+          externalId: '$.id',
+        },
+      },
     });
     expect(ch.status).toBe(201);
     key = ch.body.key;
@@ -115,7 +136,10 @@ describeEachDb('intake API with a per-channel key and JSON-path mapping', (kind)
   });
 
   it('maps a nested payload by JSON path; the channel tag is the lead channel; the same phone attaches', async () => {
-    const payload = { id: 'f-1', data: { contact: { 手机: '139 1544 7788', 称呼: '孙爸爸' }, fields: [{ value: '初二' }, { value: '学科提分' }], city: '苏州', tags: ['摇号焦虑'] } };
+    const payload = {
+      id: 'f-1',
+      data: { contact: { 手机: '139 1544 7788', 称呼: '孙爸爸' }, fields: [{ value: '初二' }, { value: '学科提分' }], city: '苏州', tags: ['摇号焦虑'] },
+    };
     const r = await send(payload);
     expect(r.status).toBe(201);
     const lead = await h.req('GET', `/api/leads/${r.body.leadId}`, { as: '系统管理员' });

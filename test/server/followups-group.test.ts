@@ -31,7 +31,10 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
     for (const name of ['张敏', '陈晨', '刘洋']) {
       const u = await h.user(name);
       const rows = await h.ds.query('SELECT id FROM `lead` WHERE ownerId = ? AND deletedAt IS NULL ORDER BY id', [u.id]);
-      own.set(name, rows.map((r: { id: unknown }) => Number(r.id)));
+      own.set(
+        name,
+        rows.map((r: { id: unknown }) => Number(r.id)),
+      );
       await h.token(name); // signed in before any slot is held
       expect(own.get(name)!.length).toBeGreaterThanOrEqual(7);
     }
@@ -41,11 +44,17 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
   /** Runs `burst` while a first save holds the only slot; returns the burst's answers once the slot is free. */
   async function behindBusySlot<T>(burst: () => Promise<T>[], queued: number): Promise<T[]> {
     let open!: () => void;
-    gate = new Promise((r) => { open = r; });
-    const held = new Promise<void>((r) => { holding = r; });
+    gate = new Promise((r) => {
+      open = r;
+    });
+    const held = new Promise<void>((r) => {
+      holding = r;
+    });
     heldLead = own.get('刘洋')![4];
     const first = h.req('POST', '/api/followups', {
-      as: '刘洋', body: { leadId: heldLead, action: '已电话沟通', conclusion: '占住通道' }, headers: { 'Idempotency-Key': `hold-${Date.now()}-${Math.random()}` },
+      as: '刘洋',
+      body: { leadId: heldLead, action: '已电话沟通', conclusion: '占住通道' },
+      headers: { 'Idempotency-Key': `hold-${Date.now()}-${Math.random()}` },
     });
     await held;
     const answers = burst();
@@ -65,8 +74,12 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
     expect((await h.req('POST', '/api/followups', { as: '张敏', body: stored, headers: { 'Idempotency-Key': `g-${kind}-stored` } })).status).toBe(201);
     // Two of the reps talked with their customers today: the burst's saves on those customers mark the talks followed.
     const customerOf = async (leadId: number) => Number((await h.ds.query('SELECT customerId FROM `lead` WHERE id = ?', [leadId]))[0].customerId);
-    const talks = [{ as: '陈晨', customerId: await customerOf(own.get('陈晨')![1]) }, { as: '刘洋', customerId: await customerOf(own.get('刘洋')![2]) }];
-    for (const t of talks) expect((await h.req('POST', '/api/conversations', { as: t.as, body: { customerId: t.customerId, source: 'wecom' } })).status).toBe(200);
+    const talks = [
+      { as: '陈晨', customerId: await customerOf(own.get('陈晨')![1]) },
+      { as: '刘洋', customerId: await customerOf(own.get('刘洋')![2]) },
+    ];
+    for (const t of talks)
+      expect((await h.req('POST', '/api/conversations', { as: t.as, body: { customerId: t.customerId, source: 'wecom' } })).status).toBe(200);
     const followedCount = async () => Number((await h.ds.query('SELECT COALESCE(SUM(followedConversations), 0) AS n FROM rep_day'))[0].n);
     const followed0 = await followedCount();
     const before = { f: await h.count('followup'), a: await h.count('audit_log') };
@@ -77,10 +90,18 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
     for (const name of ['张敏', '陈晨', '刘洋']) {
       for (let i = 0; i < 3; i++) {
         const leadId = own.get(name)![i];
-        asks.push({ as: name, key: `g-${kind}-${own.get(name)![i]}-${i}`, expect: 201, body: {
-          leadId, action: i === 1 ? '已预约试听' : '已电话沟通', conclusion: `${name}第${i + 1}条：家长关心升学`,
-          ...(i < 2 ? { nextStep: { at: at(leadId), action: '微信发试听回放' } } : {}), source: 'typed',
-        } });
+        asks.push({
+          as: name,
+          key: `g-${kind}-${own.get(name)![i]}-${i}`,
+          expect: 201,
+          body: {
+            leadId,
+            action: i === 1 ? '已预约试听' : '已电话沟通',
+            conclusion: `${name}第${i + 1}条：家长关心升学`,
+            ...(i < 2 ? { nextStep: { at: at(leadId), action: '微信发试听回放' } } : {}),
+            source: 'typed',
+          },
+        });
       }
     }
     // Bad ones, in the same shared transaction: each answered as it would be alone.
@@ -90,18 +111,26 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
     asks.push({ as: '张敏', key: `g-${kind}-stored`, expect: 200, body: stored });
     asks.push({ as: '陈晨', key: `g-${kind}-stored`, expect: 409, body: { ...stored, conclusion: '换了内容' } });
     // A second save on a lead already in the burst waits for the first one's transaction (never both at once).
-    asks.push({ as: '陈晨', key: `g-${kind}-second-on-lead`, expect: 201, body: { leadId: own.get('陈晨')![0], action: '已发送资料', conclusion: '补发资料' } });
+    asks.push({
+      as: '陈晨',
+      key: `g-${kind}-second-on-lead`,
+      expect: 201,
+      body: { leadId: own.get('陈晨')![0], action: '已发送资料', conclusion: '补发资料' },
+    });
 
     const send = (a: Ask) => h.req('POST', '/api/followups', { as: a.as, body: a.body, headers: { 'Idempotency-Key': a.key } });
     // Concurrent requests may reach the server in any order: the second save on a lead is sent once the first is queued,
     // so "the lead carries the later save" below names the right one.
-    const answers = await behindBusySlot(() => [
-      ...asks.slice(0, -1).map(send),
-      (async () => {
-        for (let i = 0; i < 400 && h.followups.groupCommitStats.waiting < asks.length - 1; i++) await new Promise((r) => setTimeout(r, 5));
-        return send(asks.at(-1)!);
-      })(),
-    ], asks.length);
+    const answers = await behindBusySlot(
+      () => [
+        ...asks.slice(0, -1).map(send),
+        (async () => {
+          for (let i = 0; i < 400 && h.followups.groupCommitStats.waiting < asks.length - 1; i++) await new Promise((r) => setTimeout(r, 5));
+          return send(asks.at(-1)!);
+        })(),
+      ],
+      asks.length,
+    );
     expect(answers.map((r) => r.status)).toEqual(asks.map((a) => a.expect));
     expect(answers[9].body.error.message).toMatch(/未知的跟进动作「跳舞」/);
     expect(answers[11].headers.get('idempotent-replayed')).toBe('true');
@@ -117,7 +146,11 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
     expect(await h.count('followup')).toBe(before.f + created.length + 1); // + the held save
     for (const { r, a } of created) {
       const [row] = await h.ds.query('SELECT id, leadId, authorId, conclusion FROM followup WHERE clientRequestId = ?', [a.key]);
-      expect({ id: Number(row.id), leadId: Number(row.leadId), conclusion: row.conclusion }).toEqual({ id: r.body.id, leadId: a.body.leadId, conclusion: a.body.conclusion });
+      expect({ id: Number(row.id), leadId: Number(row.leadId), conclusion: row.conclusion }).toEqual({
+        id: r.body.id,
+        leadId: a.body.leadId,
+        conclusion: a.body.conclusion,
+      });
       expect(Number(row.authorId)).toBe((await h.user(a.as)).id);
       expect(await h.count('audit_log', "entity = 'followup' AND entityId = ? AND action = 'create'", [r.body.id])).toBe(1);
     }
@@ -129,7 +162,10 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
       const leadId = a.body.leadId as number;
       const [lead] = await h.ds.query('SELECT nextStepDueAt, journeyNode, status FROM `lead` WHERE id = ?', [leadId]);
       const latest = created.filter((c) => c.a.body.leadId === leadId).at(-1)!;
-      expect({ journeyNode: lead.journeyNode, status: lead.status }).toEqual({ journeyNode: latest.r.body.lead.journeyNode, status: latest.r.body.lead.status });
+      expect({ journeyNode: lead.journeyNode, status: lead.status }).toEqual({
+        journeyNode: latest.r.body.lead.journeyNode,
+        status: latest.r.body.lead.status,
+      });
       const due = (latest.a.body.nextStep as { at: string } | undefined)?.at;
       expect(lead.nextStepDueAt === null ? null : Number(lead.nextStepDueAt)).toBe(due ? Date.parse(due) : null);
       if (latest === created.find((c) => c.r === r) && due) {
@@ -145,11 +181,19 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
 
     // The metrics the shared transaction maintained equal a recomputation: facts from their sources, rollup from facts.
     const cols = MEASURE_NAMES.join(', ');
-    const facts = async () => ((await h.ds.query('SELECT * FROM lead_fact ORDER BY leadId')) as Record<string, unknown>[])
-      .map(({ updatedAt: _u, ...rest }) => Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v === null ? null : String(v)])));
-    const rollup = async () => ((await h.ds.query(`SELECT shape, day, ownerId, orgUnitId, dim, ${cols} FROM lead_rollup ORDER BY shape, day, ownerId, orgUnitId, dim`)) as Record<string, unknown>[])
-      .filter((row) => MEASURE_NAMES.some((m) => Number(row[m]) !== 0))
-      .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, k === 'shape' || k === 'dim' ? String(v) : Number(v)])));
+    const facts = async () =>
+      ((await h.ds.query('SELECT * FROM lead_fact ORDER BY leadId')) as Record<string, unknown>[]).map(({ updatedAt: _u, ...rest }) =>
+        Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v === null ? null : String(v)])),
+      );
+    const rollup = async () =>
+      (
+        (await h.ds.query(`SELECT shape, day, ownerId, orgUnitId, dim, ${cols} FROM lead_rollup ORDER BY shape, day, ownerId, orgUnitId, dim`)) as Record<
+          string,
+          unknown
+        >[]
+      )
+        .filter((row) => MEASURE_NAMES.some((m) => Number(row[m]) !== 0))
+        .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, k === 'shape' || k === 'dim' ? String(v) : Number(v)])));
     const keptFacts = await facts();
     const keptRollup = await rollup();
     const ids = (await h.ds.query('SELECT id FROM `lead`')).map((x: { id: unknown }) => Number(x.id));
@@ -183,7 +227,10 @@ describeEachDb('follow-ups: group commit under load', (kind) => {
           ...[4, 5, 6].map((i) => ({ key: `g-${kind}-fb-${i}`, body: { leadId: own.get('陈晨')![i], action: '已电话沟通', conclusion: `第${i}条` } })),
           { key: `g-${kind}-raced`, body: { leadId: raced, action: '已电话沟通', conclusion: '我以为是我先' } },
         ];
-        const answers = behindBusySlot(() => asks.map((a, i) => h.req('POST', '/api/followups', { as: i < 3 ? '陈晨' : '张敏', body: a.body, headers: { 'Idempotency-Key': a.key } })), asks.length);
+        const answers = behindBusySlot(
+          () => asks.map((a, i) => h.req('POST', '/api/followups', { as: i < 3 ? '陈晨' : '张敏', body: a.body, headers: { 'Idempotency-Key': a.key } })),
+          asks.length,
+        );
         let waited = false;
         for (let i = 0; i < 400 && !waited; i++) {
           // The burst's own INSERT (it names the raced key; values are inlined client-side), not any other save's.

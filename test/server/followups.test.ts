@@ -16,15 +16,22 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
 
   it('stores the three fields and updates the lead: first/last time, node, next step, status', async () => {
     const body = {
-      leadId, action: '已电话沟通', conclusion: '预算有限，需对比3家',
-      nextStep: { at: nextWed, action: '微信发试听回放' }, source: 'phrase',
+      leadId,
+      action: '已电话沟通',
+      conclusion: '预算有限，需对比3家',
+      nextStep: { at: nextWed, action: '微信发试听回放' },
+      source: 'phrase',
     };
     const r = await h.req('POST', '/api/followups', { as: '张敏', body, headers: { 'Idempotency-Key': `fu-${kind}-0001` } });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ action: '已电话沟通', conclusion: '预算有限，需对比3家', nextStepAt: Date.parse(nextWed), source: 'phrase' });
     expect(r.body.lead).toMatchObject({
-      status: 'following', journeyNode: '首次触达', firstFollowupAt: TEST_NOW, lastFollowupAt: TEST_NOW,
-      nextStepDueAt: Date.parse(nextWed), nextStepAction: '微信发试听回放',
+      status: 'following',
+      journeyNode: '首次触达',
+      firstFollowupAt: TEST_NOW,
+      lastFollowupAt: TEST_NOW,
+      nextStepDueAt: Date.parse(nextWed),
+      nextStepAction: '微信发试听回放',
     });
     const lead = await h.req('GET', `/api/leads/${leadId}`, { as: '张敏' });
     expect(lead.body.nextStepDueAt).toBe(Date.parse(nextWed));
@@ -37,8 +44,11 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
   it('the same Idempotency-Key returns the first result and writes nothing', async () => {
     const before = { f: await h.count('followup'), a: await h.count('audit_log'), j: await h.count('journey_event') };
     const body = {
-      leadId, action: '已电话沟通', conclusion: '预算有限，需对比3家',
-      nextStep: { at: nextWed, action: '微信发试听回放' }, source: 'phrase',
+      leadId,
+      action: '已电话沟通',
+      conclusion: '预算有限，需对比3家',
+      nextStep: { at: nextWed, action: '微信发试听回放' },
+      source: 'phrase',
     };
     const again = await h.req('POST', '/api/followups', { as: '张敏', body, headers: { 'Idempotency-Key': `fu-${kind}-0001` } });
     expect(again.status).toBe(200);
@@ -56,7 +66,10 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
     const chen = await h.user('陈晨');
     expect((await h.req('PATCH', `/api/leads/${id}`, { as: '李静', body: { ownerId: chen.id } })).status).toBe(200);
     // 张敏 can no longer write to (or see) the lead; her queued retry is answered as the first submit was.
-    expect((await h.req('POST', '/api/followups', { as: '张敏', body: { ...body, conclusion: '另一条' }, headers: { 'Idempotency-Key': `fu-${kind}-moved-2` } })).status).toBe(404);
+    expect(
+      (await h.req('POST', '/api/followups', { as: '张敏', body: { ...body, conclusion: '另一条' }, headers: { 'Idempotency-Key': `fu-${kind}-moved-2` } }))
+        .status,
+    ).toBe(404);
     const before = { f: await h.count('followup'), a: await h.count('audit_log') };
     const again = await h.req('POST', '/api/followups', { as: '张敏', body, headers: { 'Idempotency-Key': `fu-${kind}-moved-1` } });
     expect(again.status).toBe(200);
@@ -67,7 +80,9 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
 
   it('a reused key with a different body is refused with 409, not merged', async () => {
     const r = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId, action: '已发送资料' }, headers: { 'Idempotency-Key': `fu-${kind}-0001` },
+      as: '张敏',
+      body: { leadId, action: '已发送资料' },
+      headers: { 'Idempotency-Key': `fu-${kind}-0001` },
     });
     expect(r.status).toBe(409);
     expect(r.body.error.message).toMatch(/请求编号/);
@@ -98,11 +113,15 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
       for (let i = 0; i < 20; i++) await other.query(`UPDATE customer FORCE INDEX (PRIMARY) SET updatedAt = updatedAt + 1 WHERE id IN (${others.join(',')})`);
       await other.query('SELECT leadId FROM `lead_fact` WHERE leadId = ? FOR UPDATE', [id]);
       const save = h.req('POST', '/api/followups', {
-        as: '张敏', body: { leadId: id, action: '已电话沟通', conclusion: '约周末详谈' }, headers: { 'Idempotency-Key': `fu-${kind}-deadlock` },
+        as: '张敏',
+        body: { leadId: id, action: '已电话沟通', conclusion: '约周末详谈' },
+        headers: { 'Idempotency-Key': `fu-${kind}-deadlock` },
       });
       // The save holds the lead and waits for the fact; asking for the lead closes the cycle.
       for (let i = 0; i < 200; i++) {
-        const [w] = await h.ds.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE '%FROM lead_fact%FOR UPDATE%' AND ID <> CONNECTION_ID()");
+        const [w] = await h.ds.query(
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE '%FROM lead_fact%FOR UPDATE%' AND ID <> CONNECTION_ID()",
+        );
         if (Number(w.n) > 0) break;
         await new Promise((r) => setTimeout(r, 25));
       }
@@ -124,7 +143,9 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
     expect(none.status).toBe(400);
     expect(none.body.error.message).toMatch(/Idempotency-Key/);
     const mismatch = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId, action: '已电话沟通', clientRequestId: 'abcdefgh-1' }, headers: { 'Idempotency-Key': 'abcdefgh-2' },
+      as: '张敏',
+      body: { leadId, action: '已电话沟通', clientRequestId: 'abcdefgh-1' },
+      headers: { 'Idempotency-Key': 'abcdefgh-2' },
     });
     expect(mismatch.status).toBe(400);
   });
@@ -132,24 +153,28 @@ describeEachDb('follow-ups: one transaction, idempotent, journey, timeline', (ki
   it('the journey only moves forward; signing wins the lead; the timeline reads in order', async () => {
     h.clock.advance(DAY);
     const book = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId, action: '已预约试听', conclusion: '约周六上午试听', clientRequestId: `fu-${kind}-0003` },
+      as: '张敏',
+      body: { leadId, action: '已预约试听', conclusion: '约周六上午试听', clientRequestId: `fu-${kind}-0003` },
     });
     expect(book.body.lead.journeyNode).toBe('试听体验');
     // A later phone call does not drag the lead back to 首次触达, and clears the stale next step.
     h.clock.advance(3600_000);
     const call = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId, action: '已电话沟通', conclusion: '确认试听时间', clientRequestId: `fu-${kind}-0004` },
+      as: '张敏',
+      body: { leadId, action: '已电话沟通', conclusion: '确认试听时间', clientRequestId: `fu-${kind}-0004` },
     });
     expect(call.body.lead).toMatchObject({ journeyNode: '试听体验', nextStepDueAt: null, firstFollowupAt: TEST_NOW });
     h.clock.advance(DAY);
     // Signing names the course signed (demand match compares it with the customer's concerns).
     const noCourse = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId, action: '已签约', conclusion: '签约春季班', clientRequestId: `fu-${kind}-0005x` },
+      as: '张敏',
+      body: { leadId, action: '已签约', conclusion: '签约春季班', clientRequestId: `fu-${kind}-0005x` },
     });
     expect(noCourse.status).toBe(400);
     expect(noCourse.body.error.message).toMatch(/^签约请选择所签课程/);
     const sign = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId, action: '已签约', conclusion: '签约春季班', signedCourse: '数学提分班', clientRequestId: `fu-${kind}-0005` },
+      as: '张敏',
+      body: { leadId, action: '已签约', conclusion: '签约春季班', signedCourse: '数学提分班', clientRequestId: `fu-${kind}-0005` },
     });
     expect(sign.body.lead).toMatchObject({ journeyNode: '签约转化', status: 'won' });
     expect(sign.body.signedCourse).toBe('数学提分班');

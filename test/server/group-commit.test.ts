@@ -76,8 +76,7 @@ describe('group commit', () => {
   });
 
   it('per-request outcomes: an error answers only its request; "alone" reruns only its request', async () => {
-    const outcome = (i: string): Outcome<string> | undefined =>
-      i === 'c:1' ? { error: new Error('403 c') } : i === 'd:1' ? { alone: true } : undefined;
+    const outcome = (i: string): Outcome<string> | undefined => (i === 'c:1' ? { error: new Error('403 c') } : i === 'd:1' ? { alone: true } : undefined);
     const { gc, calls, releaseAll } = harness({ maxBatch: 8, slots: 1, outcome });
     const all = ['a:1', 'b:1', 'c:1', 'd:1'].map((x) => gc.submit(x).catch((e: Error) => e.message));
     await releaseAll();

@@ -24,7 +24,7 @@ describeEachDb('Excel/CSV import with a per-row report', (kind) => {
       headers: { authorization: `Bearer ${token}`, 'content-type': opts.type ?? 'text/csv', ...(opts.wait === false ? {} : { prefer: 'wait' }) },
       body: new Uint8Array(buf),
     });
-    return { status: res.status, body: await res.json() as any };
+    return { status: res.status, body: (await res.json()) as any };
   };
 
   it('a GBK CSV: created / merged / rejected per row with reasons; duplicates never make customers', async () => {
@@ -32,7 +32,17 @@ describeEachDb('Excel/CSV import with a per-row report', (kind) => {
     const customers = await h.count('customer');
     const r = await upload(gbkCsv(), `channel=${encodeURIComponent('地推-展会二维码')}&filename=expo.csv`);
     expect(r.status).toBe(202);
-    expect(r.body).toMatchObject({ status: 'done', format: 'csv', encoding: 'gb18030', total: 7, processed: 7, progress: 100, created: 2, merged: 2, rejected: 3 });
+    expect(r.body).toMatchObject({
+      status: 'done',
+      format: 'csv',
+      encoding: 'gb18030',
+      total: 7,
+      processed: 7,
+      progress: 100,
+      created: 2,
+      merged: 2,
+      rejected: 3,
+    });
     expectReport(r.body.report, CSV_EXPECTED);
     expect(await h.count('customer')).toBe(customers + 2);
     expect(await h.count('`lead`')).toBe(leads + 3); // rows 2, 3, 7 (row 6 merged into row 2's lead)
@@ -49,13 +59,21 @@ describeEachDb('Excel/CSV import with a per-row report', (kind) => {
   });
 
   it('a UTF-8 CSV is detected as UTF-8', async () => {
-    const buf = Buffer.from(CSV_ROWS.slice(0, 2).map((r) => r.join(',')).join('\n').replace('13814541001', '13814541009'), 'utf8');
+    const buf = Buffer.from(
+      CSV_ROWS.slice(0, 2)
+        .map((r) => r.join(','))
+        .join('\n')
+        .replace('13814541001', '13814541009'),
+      'utf8',
+    );
     const r = await upload(buf, `channel=${encodeURIComponent('地推-展会二维码')}`);
     expect(r.body).toMatchObject({ encoding: 'utf-8', created: 1 });
   });
 
   it('an .xlsx with numeric phones: exact numbers kept, scientific notation flagged, not guessed', async () => {
-    const r = await upload(await xlsx(), `channel=${encodeURIComponent('百度-品牌词')}&filename=baidu.xlsx`, { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+    const r = await upload(await xlsx(), `channel=${encodeURIComponent('百度-品牌词')}&filename=baidu.xlsx`, {
+      type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    });
     expect(r.status).toBe(202);
     expect(r.body).toMatchObject({ format: 'xlsx', encoding: null, created: 1, merged: 2, rejected: 2 });
     expectReport(r.body.report, XLSX_EXPECTED);
@@ -98,7 +116,10 @@ describeEachDb('Excel/CSV import with a per-row report', (kind) => {
     const first = await upload(Buffer.from('手机号,称呼\n13814542001,甲\n13814542002,乙'), 'channel=地推-展会二维码');
     expect(first.body.status).toBe('done');
     // What a process that died mid-file leaves behind: a 'running' job nobody runs, started two hours ago.
-    await h.ds.query("UPDATE import_job SET status = 'running', processed = 1, finishedAt = NULL, createdAt = ? WHERE id = ?", [h.clock.now() - 2 * 3600_000, first.body.id]);
+    await h.ds.query("UPDATE import_job SET status = 'running', processed = 1, finishedAt = NULL, createdAt = ? WHERE id = ?", [
+      h.clock.now() - 2 * 3600_000,
+      first.body.id,
+    ]);
     const got = await h.req('GET', `/api/imports/${first.body.id}`, { as: '黄蓉' });
     expect(got.body.status).toBe('failed');
     expect(got.body.error).toContain('已处理 1/2 行');

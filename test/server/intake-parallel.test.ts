@@ -35,9 +35,17 @@ describeEachDb('intake at scale: 10,000 leads in parallel', (kind) => {
     const uid = async (n: string) => (await h.user(n)).id;
     const unit = async (n: string) => Number((await h.ds.query('SELECT id FROM org_unit WHERE name = ?', [n]))[0].id);
     const openLoad = async (userId: number) =>
-      Number((await h.ds.query("SELECT COUNT(*) AS n FROM `lead` WHERE ownerId = ? AND status IN ('assigned','following') AND deletedAt IS NULL", [userId]))[0].n);
+      Number(
+        (await h.ds.query("SELECT COUNT(*) AS n FROM `lead` WHERE ownerId = ? AND status IN ('assigned','following') AND deletedAt IS NULL", [userId]))[0].n,
+      );
     const topLoad = async (userId: number) =>
-      Number((await h.ds.query("SELECT COUNT(*) AS n FROM `lead` WHERE ownerId = ? AND score >= 85 AND status IN ('assigned','following') AND deletedAt IS NULL", [userId]))[0].n);
+      Number(
+        (
+          await h.ds.query("SELECT COUNT(*) AS n FROM `lead` WHERE ownerId = ? AND score >= 85 AND status IN ('assigned','following') AND deletedAt IS NULL", [
+            userId,
+          ])
+        )[0].n,
+      );
 
     const [zhang, chen, liu, qian, sun, zhou, wu, zheng, zhao, li, wang] = await Promise.all(
       ['张敏', '陈晨', '刘洋', '钱多多', '孙悦', '周杰', '吴昊', '郑爽', '赵丽', '李静', '王强'].map(uid),
@@ -49,9 +57,17 @@ describeEachDb('intake at scale: 10,000 leads in parallel', (kind) => {
     };
     // 孙悦 and 郑爽 are at their cap from the start; 钱多多 is inactive.
     const sz = await pool('苏州-规模测试', '苏州园区中心-中考组', [
-      { userId: zhang }, { userId: qian }, { userId: chen }, { userId: sun, cap: await openLoad(sun) }, { userId: liu },
+      { userId: zhang },
+      { userId: qian },
+      { userId: chen },
+      { userId: sun, cap: await openLoad(sun) },
+      { userId: liu },
     ]);
-    const nj = await pool('南京-规模测试', '南京鼓楼中心-综合组', [{ userId: zhou, weight: 2 }, { userId: zheng, cap: await openLoad(zheng) }, { userId: wu, weight: 1 }]);
+    const nj = await pool('南京-规模测试', '南京鼓楼中心-综合组', [
+      { userId: zhou, weight: 2 },
+      { userId: zheng, cap: await openLoad(zheng) },
+      { userId: wu, weight: 1 },
+    ]);
     const top = await pool('高分-规模测试', '苏州园区中心', [{ userId: zhao }, { userId: li }]);
     // 王强's cap is reached during the run: exactly DEF_CAP more leads, the rest of the default pool's leads queue.
     const DEF_CAP = Math.max(5, Math.round(N * 0.01));
@@ -68,15 +84,25 @@ describeEachDb('intake at scale: 10,000 leads in parallel', (kind) => {
     };
     const rules = await h.req('PUT', '/api/routing/rules', { as: admin, body: ruleBody });
     expect(rules.status).toBe(200);
-    const topBefore = new Map([[zhao, await topLoad(zhao)], [li, await topLoad(li)]]);
+    const topBefore = new Map([
+      [zhao, await topLoad(zhao)],
+      [li, await topLoad(li)],
+    ]);
 
     const ch = await h.req('POST', '/api/intake-channels', {
       as: admin,
       body: {
-        code: 'scale-form', name: '落地页表单', tag: '抖音-202601直播', kind: 'api',
+        code: 'scale-form',
+        name: '落地页表单',
+        tag: '抖音-202601直播',
+        kind: 'api',
         mapping: {
-          phone: '$.form.mobile', name: '$.form.parent', region: '$.form.region', grade: '$.form.answers[0].a',
-          concerns: '$.form.answers[1].a', externalId: '$.meta.submission_id',
+          phone: '$.form.mobile',
+          name: '$.form.parent',
+          region: '$.form.region',
+          grade: '$.form.answers[0].a',
+          concerns: '$.form.answers[1].a',
+          externalId: '$.meta.submission_id',
         },
       },
     });
@@ -106,7 +132,10 @@ describeEachDb('intake at scale: 10,000 leads in parallel', (kind) => {
         form: {
           mobile: i % 3 === 0 ? `+86 ${phone.slice(0, 3)}-${phone.slice(3, 7)}-${phone.slice(7)}` : phone,
           parent: `家长${i}`,
-          answers: [{ q: '年级', a: isTop ? '九年级' : pick(['初一', '初二', '小五']) }, { q: '关注', a: isTop ? '升学政策,学科提分' : '学习方法' }],
+          answers: [
+            { q: '年级', a: isTop ? '九年级' : pick(['初一', '初二', '小五']) },
+            { q: '关注', a: isTop ? '升学政策,学科提分' : '学习方法' },
+          ],
         },
         meta: { submission_id: `sub-${i}` },
       });
@@ -121,16 +150,20 @@ describeEachDb('intake at scale: 10,000 leads in parallel', (kind) => {
     const statuses = new Map<number, number>();
     let next = 0;
     const started = Date.now();
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < work.length) {
-        const item = work[next++];
-        const res = await fetch(`${h.base}/api/intake/scale-form`, {
-          method: 'POST', headers: { 'content-type': 'application/json', 'x-intake-key': key }, body: JSON.stringify(item.b),
-        });
-        await res.arrayBuffer();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < work.length) {
+          const item = work[next++];
+          const res = await fetch(`${h.base}/api/intake/scale-form`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-intake-key': key },
+            body: JSON.stringify(item.b),
+          });
+          await res.arrayBuffer();
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        }
+      }),
+    );
     const seconds = (Date.now() - started) / 1000;
     console.log(`[${kind}] ${work.length} intake requests in ${seconds.toFixed(1)} s (${Math.round(work.length / seconds)}/s)`);
 
@@ -138,10 +171,19 @@ describeEachDb('intake at scale: 10,000 leads in parallel', (kind) => {
     expect([...statuses.keys()].sort()).toEqual(statuses.has(200) ? [200, 201] : [201]);
     expect(statuses.get(201)).toBe(N);
 
-    const leads: { id: number; ownerId: number | null; status: string; score: number; customerId: number; city: string | null }[] = (await h.ds.query(
-      `SELECT l.id, l.ownerId, l.status, l.score, l.customerId, c.city FROM \`lead\` l JOIN customer c ON c.id = l.customerId
+    const leads: { id: number; ownerId: number | null; status: string; score: number; customerId: number; city: string | null }[] = (
+      await h.ds.query(
+        `SELECT l.id, l.ownerId, l.status, l.score, l.customerId, c.city FROM \`lead\` l JOIN customer c ON c.id = l.customerId
         WHERE l.channel = '抖音-202601直播' AND l.createdBy IS NULL`,
-    )).map((r: any) => ({ id: Number(r.id), ownerId: r.ownerId === null ? null : Number(r.ownerId), status: r.status, score: Number(r.score), customerId: Number(r.customerId), city: r.city }));
+      )
+    ).map((r: any) => ({
+      id: Number(r.id),
+      ownerId: r.ownerId === null ? null : Number(r.ownerId),
+      status: r.status,
+      score: Number(r.score),
+      customerId: Number(r.customerId),
+      city: r.city,
+    }));
     expect(leads).toHaveLength(N);
     // One archived payload per submission; redeliveries made nothing new.
     expect(await h.count('intake_record')).toBe(N);
@@ -154,8 +196,16 @@ describeEachDb('intake at scale: 10,000 leads in parallel', (kind) => {
 
     // Every lead routed exactly once, and the decision matches the lead.
     const decisions: { leadId: number; ownerId: number | null; outcome: string; poolId: number; ruleIndex: number; ruleSetVersion: number; reasons: string }[] =
-      (await h.ds.query("SELECT leadId, ownerId, outcome, poolId, ruleIndex, ruleSetVersion, reasons FROM routing_decision WHERE kind = 'auto'"))
-        .map((r: any) => ({ ...r, leadId: Number(r.leadId), ownerId: r.ownerId === null ? null : Number(r.ownerId), poolId: Number(r.poolId), ruleIndex: Number(r.ruleIndex), ruleSetVersion: Number(r.ruleSetVersion) }));
+      (await h.ds.query("SELECT leadId, ownerId, outcome, poolId, ruleIndex, ruleSetVersion, reasons FROM routing_decision WHERE kind = 'auto'")).map(
+        (r: any) => ({
+          ...r,
+          leadId: Number(r.leadId),
+          ownerId: r.ownerId === null ? null : Number(r.ownerId),
+          poolId: Number(r.poolId),
+          ruleIndex: Number(r.ruleIndex),
+          ruleSetVersion: Number(r.ruleSetVersion),
+        }),
+      );
     const byLead = new Map<number, typeof decisions>();
     for (const d of decisions) byLead.set(d.leadId, [...(byLead.get(d.leadId) ?? []), d]);
     const perPool = new Map<number, Map<number, number>>();

@@ -14,11 +14,15 @@ describeEachDb('transaction isolation', (kind) => {
       return String(row.v);
     };
     // More transactions at once than the pool has connections (10): every connection is opened and reused.
-    const seen = await Promise.all(Array.from({ length: 25 }, () => h.app.tx.run(async (em) => {
-      const [{ id }] = await em.query('SELECT CONNECTION_ID() AS id');
-      await em.query('SELECT SLEEP(0.02)');
-      return { id: Number(id), level: await level((sql) => em.query(sql)) };
-    })));
+    const seen = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        h.app.tx.run(async (em) => {
+          const [{ id }] = await em.query('SELECT CONNECTION_ID() AS id');
+          await em.query('SELECT SLEEP(0.02)');
+          return { id: Number(id), level: await level((sql) => em.query(sql)) };
+        }),
+      ),
+    );
     expect(new Set(seen.map((s) => s.level))).toEqual(new Set(['READ-COMMITTED']));
     expect(new Set(seen.map((s) => s.id)).size).toBeGreaterThan(5);
   });

@@ -17,18 +17,27 @@ describeEachDb('leads: create, attach, list, update, soft delete', (kind) => {
     expect(r.body.customerCreated).toBe(true);
     expect(r.body.lead.customer).toMatchObject({ phone: '13814540001', province: '江苏', city: '南京', carrier: '中国移动', name: '钱妈妈' });
     expect(r.body.lead).toMatchObject({
-      ownerName: '张敏', status: 'assigned', journeyNode: '线索获取', score: 75, scoreLevel: 'A',
-      scoreExplained: '初三 +30, 抖音直播 +20, 升学政策 +25', claimedAt: TEST_NOW,
+      ownerName: '张敏',
+      status: 'assigned',
+      journeyNode: '线索获取',
+      score: 75,
+      scoreLevel: 'A',
+      scoreExplained: '初三 +30, 抖音直播 +20, 升学政策 +25',
+      claimedAt: TEST_NOW,
     });
     const audit = await h.req('GET', `/api/leads/${r.body.lead.id}/audit`, { as: '张敏' });
-    const created = audit.body.items.filter((a: any) => a.action === 'create').map((a: any) => a.entity).sort();
+    const created = audit.body.items
+      .filter((a: any) => a.action === 'create')
+      .map((a: any) => a.entity)
+      .sort();
     expect(created).toEqual(['customer', 'lead']);
   });
 
   it('the same phone in another format attaches to the existing customer, never a duplicate', async () => {
     const before = await h.count('customer');
     const r = await h.req('POST', '/api/leads', {
-      as: '张敏', body: { phone: '１３８ １４５４ ０００１', channel: '公众号-寒假讲座推文', concerns: ['学科提分'] },
+      as: '张敏',
+      body: { phone: '１３８ １４５４ ０００１', channel: '公众号-寒假讲座推文', concerns: ['学科提分'] },
     });
     expect(r.status).toBe(201);
     expect(r.body.attachedToExisting).toBe(true);
@@ -40,9 +49,7 @@ describeEachDb('leads: create, attach, list, update, soft delete', (kind) => {
 
   it('concurrent intake of one new phone yields exactly one customer', async () => {
     const phone = '13915449999';
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => h.req('POST', '/api/leads', { as: '张敏', body: { phone, channel: `渠道${i}` } })),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => h.req('POST', '/api/leads', { as: '张敏', body: { phone, channel: `渠道${i}` } })));
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(await h.count('customer', 'phone = ?', [phone])).toBe(1);
     expect(await h.count('lead l JOIN customer c ON c.id = l.customerId', 'c.phone = ?', [phone])).toBe(8);

@@ -40,7 +40,9 @@ describe('LLM client against a fake OpenAI-compatible server', () => {
   it('gives up with LlmError after two bad replies (blank, then not JSON)', async () => {
     const replies = ['  ', 'sure! here it is'];
     fake.chatReply = () => replies.shift()!;
-    const err = await client().json({ schema: Verdict, name: 'verdict', system: 's', user: 'u' }).catch((e) => e);
+    const err = await client()
+      .json({ schema: Verdict, name: 'verdict', system: 's', user: 'u' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(LlmError);
     expect(err.message).toContain('not JSON');
   });
@@ -48,10 +50,13 @@ describe('LLM client against a fake OpenAI-compatible server', () => {
   it('treats HTTP errors and timeouts as failures, not crashes', async () => {
     fake.inject('POST', '/v1/chat/completions', { status: 500, json: { error: { message: 'boom' } } });
     fake.inject('POST', '/v1/chat/completions', { delayMs: 1500, json: {} });
-    const err = await client({ timeoutMs: 300 }).json({ schema: Verdict, name: 'v', system: 's', user: 'u' }).catch((e) => e);
+    const err = await client({ timeoutMs: 300 })
+      .json({ schema: Verdict, name: 'v', system: 's', user: 'u' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(LlmError);
     const bad = await new LlmClient({ baseUrl: fake.v1, apiKey: 'wrong', model: 'm' })
-      .json({ schema: Verdict, name: 'v', system: 's', user: 'u' }).catch((e) => e);
+      .json({ schema: Verdict, name: 'v', system: 's', user: 'u' })
+      .catch((e) => e);
     expect(bad.message).toContain('401');
   });
 
@@ -67,8 +72,11 @@ describe('LLM client against a fake OpenAI-compatible server', () => {
   it('transcribes through an input_audio chat part for audio-in-chat providers', async () => {
     fake.transcript = '下周三发试听课链接';
     const before = fake.chatCalls().length;
-    const text = await client({ asrMode: 'chat_audio', asrModel: 'qwen3-asr-flash' })
-      .transcribe({ data: Buffer.from([1, 2, 3]), filename: 'voice.wav', mimeType: 'audio/wav' });
+    const text = await client({ asrMode: 'chat_audio', asrModel: 'qwen3-asr-flash' }).transcribe({
+      data: Buffer.from([1, 2, 3]),
+      filename: 'voice.wav',
+      mimeType: 'audio/wav',
+    });
     expect(text).toBe('下周三发试听课链接');
     const part = fake.chatCalls()[before].body.messages[0].content[0];
     expect(part.type).toBe('input_audio');

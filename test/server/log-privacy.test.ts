@@ -36,8 +36,19 @@ describeEachDb('logs: a database error that carries a phone never writes the num
   });
   async function race(phone: string) {
     await h.ds.getRepository(Customer).insert({
-      companyId: h.seed.companyId, phone, name: null, province: null, city: null, carrier: null, grade: null,
-      concerns: [], tags: [], createdBy: null, createdAt: 0, updatedAt: 0, deletedAt: null,
+      companyId: h.seed.companyId,
+      phone,
+      name: null,
+      province: null,
+      city: null,
+      carrier: null,
+      grade: null,
+      concerns: [],
+      tags: [],
+      createdBy: null,
+      createdAt: 0,
+      updatedAt: 0,
+      deletedAt: null,
     });
     racing.add(phone);
   }
@@ -72,11 +83,16 @@ describeEachDb('logs: a database error that carries a phone never writes the num
     const from = out.lines.length;
     const csv = `手机号,称呼\n${phone},张妈妈\n`;
     const r = await h.req('POST', '/api/imports?channel=地推-展会二维码&filename=t.csv', {
-      as: '系统管理员', raw: csv, headers: { 'content-type': 'text/csv', prefer: 'wait' },
+      as: '系统管理员',
+      raw: csv,
+      headers: { 'content-type': 'text/csv', prefer: 'wait' },
     });
     expect(r.status).toBe(202);
     await vi.waitFor(() => expect(out.lines.slice(from).some((l) => l.includes('import failed'))).toBe(true));
-    const failure = out.lines.slice(from).map((l) => JSON.parse(l)).find((l) => l.msg === 'import failed');
+    const failure = out.lines
+      .slice(from)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'import failed');
     expect(failure.err.type).toBe('QueryFailedError');
     expect(leaksOf(phone)).toEqual([]);
   });
@@ -84,7 +100,10 @@ describeEachDb('logs: a database error that carries a phone never writes the num
   it('every logger line masks phones however they are written: messages, fields, keys, numbers, nested causes', () => {
     const log = createLogger(out, 'info').child({ reqId: 'x' });
     const from = out.lines.length;
-    const cause = Object.assign(new Error("Duplicate entry '1-13915446655' for key 'uq'"), { sql: "INSERT … VALUES (1,'13915446655')", sqlMessage: "Duplicate entry '1-13915446655'" });
+    const cause = Object.assign(new Error("Duplicate entry '1-13915446655' for key 'uq'"), {
+      sql: "INSERT … VALUES (1,'13915446655')",
+      sqlMessage: "Duplicate entry '1-13915446655'",
+    });
     log.error({ err: Object.assign(new Error('wrapped', { cause }), { parameters: [1, '13915446655'] }) }, 'failed');
     log.info({ body: { mobile: '１３９ １５４４ ６６５５', n: 8613915446655, '139.1544.6655': true } }, '打给 139–1544–6655');
     log.warn(new Error('bad 13915446655'));

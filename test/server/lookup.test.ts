@@ -34,7 +34,7 @@ describeEachDb('phone lookup: normalise, attribute, match', (kind) => {
     expect(r.body.customer.journeyNode).toBe('试听体验');
   });
 
-  it("tells another rep the customer exists and whose it is, but nothing more", async () => {
+  it('tells another rep the customer exists and whose it is, but nothing more', async () => {
     const r = await look(FEATURED_CUSTOMER.phone, '周杰');
     expect(r.body.customer).toEqual({ id: expect.any(Number), visible: false, name: '王妈妈', owners: ['张敏'] });
   });

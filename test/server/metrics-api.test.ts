@@ -19,7 +19,10 @@ describeEachDb('metrics API: roles, input, live updates, signing, spend, export'
     expect(k.status).toBe(200);
     expect(k.body.scope.limitedTo).toBe('own');
     const zhang = await h.user('张敏');
-    const [{ n }] = await h.ds.query('SELECT COUNT(*) AS n FROM `lead` WHERE ownerId = ? AND deletedAt IS NULL AND createdAt >= ?', [zhang.id, TEST_NOW - 29 * 24 * HOUR - 10 * HOUR]);
+    const [{ n }] = await h.ds.query('SELECT COUNT(*) AS n FROM `lead` WHERE ownerId = ? AND deletedAt IS NULL AND createdAt >= ?', [
+      zhang.id,
+      TEST_NOW - 29 * 24 * HOUR - 10 * HOUR,
+    ]);
     expect(k.body.leads).toBe(Number(n));
     expect((await h.req('GET', '/api/metrics/lead-health', { as: '张敏' })).body.scope.limitedTo).toBe('own');
     for (const path of ['rep-battle', 'channel-roi', 'journey-heat', 'drill?node=首次触达', 'export?view=kpis']) {
@@ -69,7 +72,11 @@ describeEachDb('metrics API: roles, input, live updates, signing, spend, export'
       expect(r.status, path).toBe(400);
       expect(r.body.error.message, path).toMatch(msg);
     }
-    for (const body of [{ channel: '抖音-202601直播', month: '2026-13', amount: 1 }, { channel: '抖音-202601直播', month: '2026-01', amount: -5 }, { channel: '', month: '2026-01', amount: 1 }]) {
+    for (const body of [
+      { channel: '抖音-202601直播', month: '2026-13', amount: 1 },
+      { channel: '抖音-202601直播', month: '2026-01', amount: -5 },
+      { channel: '', month: '2026-01', amount: 1 },
+    ]) {
       const r = await h.req('PUT', '/api/metrics/channel-spend', { as: '黄蓉', body });
       expect(r.status).toBe(400);
       expect(r.body.error.message).toMatch(/[\u4e00-\u9fff]/);
@@ -81,12 +88,18 @@ describeEachDb('metrics API: roles, input, live updates, signing, spend, export'
   it('a new follow-up is reflected at once, with updatedAt moving to it', async () => {
     h.clock.advance(HOUR);
     const before = (await h.req('GET', '/api/metrics/kpis', { as: '张敏' })).body;
-    const lead = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13914440001', name: '宋妈妈', city: '苏州', grade: '初二', concerns: ['学科提分'], channel: '百度-品牌词' } });
+    const lead = await h.req('POST', '/api/leads', {
+      as: '张敏',
+      body: { phone: '13914440001', name: '宋妈妈', city: '苏州', grade: '初二', concerns: ['学科提分'], channel: '百度-品牌词' },
+    });
     const mid = (await h.req('GET', '/api/metrics/kpis', { as: '张敏' })).body;
     expect(mid.leads).toBe(before.leads + 1);
     expect(mid.updatedAt).toBe(h.clock.now());
     h.clock.advance(20 * 60_000);
-    const fu = await h.req('POST', '/api/followups', { as: '张敏', body: { leadId: lead.body.lead.id, action: '已电话沟通', clientRequestId: `api-${kind}-live-1` } });
+    const fu = await h.req('POST', '/api/followups', {
+      as: '张敏',
+      body: { leadId: lead.body.lead.id, action: '已电话沟通', clientRequestId: `api-${kind}-live-1` },
+    });
     expect(fu.status).toBe(201);
     const after = (await h.req('GET', '/api/metrics/kpis', { as: '张敏' })).body;
     expect(after.updatedAt).toBe(h.clock.now());
@@ -105,13 +118,22 @@ describeEachDb('metrics API: roles, input, live updates, signing, spend, export'
     const none = await h.req('POST', '/api/followups', { as: '张敏', body: { leadId: id, action: '已签约', clientRequestId: `api-${kind}-sign-0` } });
     expect(none.status).toBe(400);
     expect(none.body.error.message).toMatch(/^签约请选择所签课程/);
-    const wrong = await h.req('POST', '/api/followups', { as: '张敏', body: { leadId: id, action: '已签约', signedCourse: '钢琴班', clientRequestId: `api-${kind}-sign-1` } });
+    const wrong = await h.req('POST', '/api/followups', {
+      as: '张敏',
+      body: { leadId: id, action: '已签约', signedCourse: '钢琴班', clientRequestId: `api-${kind}-sign-1` },
+    });
     expect(wrong.status).toBe(400);
-    const notSigning = await h.req('POST', '/api/followups', { as: '张敏', body: { leadId: id, action: '已电话沟通', signedCourse: '数学提分班', clientRequestId: `api-${kind}-sign-2` } });
+    const notSigning = await h.req('POST', '/api/followups', {
+      as: '张敏',
+      body: { leadId: id, action: '已电话沟通', signedCourse: '数学提分班', clientRequestId: `api-${kind}-sign-2` },
+    });
     expect(notSigning.status).toBe(400);
     expect(await h.count('followup', 'leadId = ?', [id])).toBe(0);
     const before = (await h.req('GET', '/api/metrics/kpis', { as: '张敏' })).body.kpis.demandMatch;
-    const ok = await h.req('POST', '/api/followups', { as: '张敏', body: { leadId: id, action: '已签约', signedCourse: '数学提分班', clientRequestId: `api-${kind}-sign-3` } });
+    const ok = await h.req('POST', '/api/followups', {
+      as: '张敏',
+      body: { leadId: id, action: '已签约', signedCourse: '数学提分班', clientRequestId: `api-${kind}-sign-3` },
+    });
     expect(ok.status).toBe(201);
     const after = (await h.req('GET', '/api/metrics/kpis', { as: '张敏' })).body.kpis.demandMatch;
     expect([after.numerator, after.denominator]).toEqual([before.numerator + 1, before.denominator + 1]);
@@ -154,9 +176,13 @@ describeEachDb('metrics API: roles, input, live updates, signing, spend, export'
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
     expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename="lifeline-rep-battle-/);
-    const bytes = new Uint8Array(await (await fetch(`${h.base}/api/metrics/export?view=rep-battle&city=${encodeURIComponent('苏州')}`, {
-      headers: { authorization: `Bearer ${await h.token('黄蓉')}` },
-    })).arrayBuffer());
+    const bytes = new Uint8Array(
+      await (
+        await fetch(`${h.base}/api/metrics/export?view=rep-battle&city=${encodeURIComponent('苏州')}`, {
+          headers: { authorization: `Bearer ${await h.token('黄蓉')}` },
+        })
+      ).arrayBuffer(),
+    );
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(r.text.split('\r\n')[0]).toBe('顾问,团队,待跟进,逾期,48小时跟进率(%),是否未达标,试听数,签约数,试听转化率(%),使用话术次数');
     expect(r.text).toContain('张敏');
@@ -190,7 +216,9 @@ describeEachDb('metrics API: roles, input, live updates, signing, spend, export'
     expect(heat.nodes).toHaveLength(7);
     const cell = heat.cells.find((c: any) => c.stays > 0);
     expect(cell).toBeTruthy();
-    const drill = await h.req('GET', `/api/metrics/drill?by=city&value=${encodeURIComponent(cell.value)}&node=${encodeURIComponent(cell.node)}`, { as: '黄蓉' });
+    const drill = await h.req('GET', `/api/metrics/drill?by=city&value=${encodeURIComponent(cell.value)}&node=${encodeURIComponent(cell.node)}`, {
+      as: '黄蓉',
+    });
     expect(drill.status).toBe(200);
     expect(drill.body.total).toBeGreaterThan(0);
     expect(drill.body.total).toBeLessThanOrEqual(cell.stays);
@@ -238,11 +266,15 @@ describeEachDb('metrics migration backfills facts for existing leads', (kind) =>
   it('re-running the metrics migrations over existing data rebuilds the same stays, facts and rollups', async () => {
     await migrate(ds);
     await seedDemo(ds, { now: TEST_NOW, leads: 40 });
-    const cols = 'leadId, companyId, enteredAt, enteredDay, customerId, ownerId, orgUnitId, channel, city, grade, status, journeyNode, nodeEnteredAt, maxNodeIndex, lostNode, score, assignedAt, firstTouchAt, assignTouchAt, nextStepDueAt, trialAt, signedAt, profileFilled, profileRequired, stayMs0, stayMs1, stayMs2, stayMs3, stays0, stays1, stays2, stays3, stays5, deletedAt, profilePrimary, s7PendingUntil, f24PendingUntil, f48PendingUntil, overdueFrom';
-    const norm = (rows: any[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v])));
+    const cols =
+      'leadId, companyId, enteredAt, enteredDay, customerId, ownerId, orgUnitId, channel, city, grade, status, journeyNode, nodeEnteredAt, maxNodeIndex, lostNode, score, assignedAt, firstTouchAt, assignTouchAt, nextStepDueAt, trialAt, signedAt, profileFilled, profileRequired, stayMs0, stayMs1, stayMs2, stayMs3, stays0, stays1, stays2, stays3, stays5, deletedAt, profilePrimary, s7PendingUntil, f24PendingUntil, f48PendingUntil, overdueFrom';
+    const norm = (rows: any[]) =>
+      rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v])));
     const facts = async () => norm(await ds.query(`SELECT ${cols} FROM lead_fact ORDER BY leadId`));
-    const rollup = async () => norm(await ds.query(`SELECT shape, day, ownerId, orgUnitId, dim, ${MEASURE_NAMES.join(', ')} FROM lead_rollup ORDER BY shape, day, ownerId, orgUnitId, dim`))
-      .filter((r) => MEASURE_NAMES.some((m) => Number(r[m]) !== 0));
+    const rollup = async () =>
+      norm(
+        await ds.query(`SELECT shape, day, ownerId, orgUnitId, dim, ${MEASURE_NAMES.join(', ')} FROM lead_rollup ORDER BY shape, day, ownerId, orgUnitId, dim`),
+      ).filter((r) => MEASURE_NAMES.some((m) => Number(r[m]) !== 0));
     const live = await facts();
     const liveRollup = await rollup();
     const stays = norm(await ds.query('SELECT leadId, node, enteredAt, leftAt FROM journey_stay ORDER BY leadId, enteredAt, id'));

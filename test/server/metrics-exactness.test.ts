@@ -48,7 +48,10 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
     if (r.status >= 300) throw new Error(`${what}: ${r.status} ${r.text}`);
     ok++;
   };
-  const live = async () => (await h.ds.query("SELECT l.id, l.ownerId, l.customerId, l.status, c.phone FROM `lead` l JOIN customer c ON c.id = l.customerId WHERE l.deletedAt IS NULL")) as any[];
+  const live = async () =>
+    (await h.ds.query(
+      'SELECT l.id, l.ownerId, l.customerId, l.status, c.phone FROM `lead` l JOIN customer c ON c.id = l.customerId WHERE l.deletedAt IS NULL',
+    )) as any[];
   const nameOf = (id: number) => Object.entries(ids).find(([, v]) => v === id)?.[0];
   let phoneN = 0;
   const phone = () => `139${String(10_000_000 + Math.floor(rand() * 80_000_000) + phoneN++).slice(0, 8)}`;
@@ -114,7 +117,10 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
         }
       } else if (r < 0.98) {
         const month = pick([...months, '2025-12']);
-        expectOk(await h.req('PUT', '/api/metrics/channel-spend', { as: '黄蓉', body: { channel: pick(CHANNELS), month, amount: Math.round(rand() * 500000) / 100 } }), 'spend');
+        expectOk(
+          await h.req('PUT', '/api/metrics/channel-spend', { as: '黄蓉', body: { channel: pick(CHANNELS), month, amount: Math.round(rand() * 500000) / 100 } }),
+          'spend',
+        );
       } else {
         expectOk(await h.req('DELETE', `/api/leads/${pick(leads).id}`, { as: '系统管理员' }), 'delete lead');
       }
@@ -123,7 +129,11 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
   }, 300_000);
 
   const q = (f: Record<string, unknown>) => {
-    const s = new URLSearchParams(Object.entries(f).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
+    const s = new URLSearchParams(
+      Object.entries(f)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    ).toString();
     return s ? `?${s}` : '';
   };
 
@@ -139,12 +149,23 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
     const today = dayString(chinaDayOf(h.clock.now()));
     const mid = dayString(chinaDayOf(h.clock.now() - 6 * 24 * HOUR));
     const filters: MetricsFilter[] = [
-      {}, { unitId: unit('苏州园区中心') }, { unitId: unit('南京鼓楼中心-综合组') }, { repId: ids['张敏'] }, { city: '苏州' }, { grade: '初三' },
-      { channel: '抖音-202601直播' }, { from: mid, to: today }, { from: '2025-09-01', to: today }, { city: '南京', grade: '初二', from: mid },
+      {},
+      { unitId: unit('苏州园区中心') },
+      { unitId: unit('南京鼓楼中心-综合组') },
+      { repId: ids['张敏'] },
+      { city: '苏州' },
+      { grade: '初三' },
+      { channel: '抖音-202601直播' },
+      { from: mid, to: today },
+      { from: '2025-09-01', to: today },
+      { city: '南京', grade: '初二', from: mid },
     ];
     const cases: [string, MetricsFilter][] = [
       ...filters.map((f) => ['黄蓉', f] as [string, MetricsFilter]),
-      ['李静', {}], ['李静', { repId: ids['陈晨'] }], ['王强', { city: '南京' }], ['马骏', { unitId: unit('苏州园区中心-小学组') }],
+      ['李静', {}],
+      ['李静', { repId: ids['陈晨'] }],
+      ['王强', { city: '南京' }],
+      ['马骏', { unitId: unit('苏州园区中心-小学组') }],
     ];
     let checked = 0;
     for (const [who, f] of cases) {
@@ -166,25 +187,40 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
       expect([lh.survival7d.numerator, lh.survival7d.denominator], ctx).toEqual(eh.survival7d);
       expect(lh.highIntent.count, ctx).toBe(eh.highIntent);
       expect(lh.nodes, ctx).toEqual(eh.nodes);
-      expect(lh.trend.filter((t: any) => t.leads > 0), ctx).toEqual(eh.trend.sort((a, b) => a.period.localeCompare(b.period)));
+      expect(
+        lh.trend.filter((t: any) => t.leads > 0),
+        ctx,
+      ).toEqual(eh.trend.sort((a, b) => a.period.localeCompare(b.period)));
 
       const rb = (await h.req('GET', `/api/metrics/rep-battle${q(f)}`, { as: who })).body;
-      expect(rb.reps.map((x: any) => ({
-        repId: x.repId, backlog: x.backlog, overdue: x.overdue, followup48h: [x.followup48h.numerator, x.followup48h.denominator],
-        trials: x.trialConversion.trials, signed: x.trialConversion.signed, scriptsUsed: x.scriptsUsed,
-      })), ctx).toEqual(o.repBattle(actor, f).sort((a, b) => a.repId - b.repId));
+      expect(
+        rb.reps.map((x: any) => ({
+          repId: x.repId,
+          backlog: x.backlog,
+          overdue: x.overdue,
+          followup48h: [x.followup48h.numerator, x.followup48h.denominator],
+          trials: x.trialConversion.trials,
+          signed: x.trialConversion.signed,
+          scriptsUsed: x.scriptsUsed,
+        })),
+        ctx,
+      ).toEqual(o.repBattle(actor, f).sort((a, b) => a.repId - b.repId));
 
       const roi = (await h.req('GET', `/api/metrics/channel-roi${q(f)}`, { as: who })).body;
       const eroi = o.channelRoi(actor, f);
       expect(roi.months, ctx).toEqual(eroi.months);
       const byName = (xs: any[]) => [...xs].sort((a, b) => a.channel.localeCompare(b.channel));
-      expect(byName(roi.channels.map((c: any) => ({ ...c, retention7d: [c.retention7d.numerator, c.retention7d.denominator] }))), ctx).toEqual(byName(eroi.channels));
+      expect(byName(roi.channels.map((c: any) => ({ ...c, retention7d: [c.retention7d.numerator, c.retention7d.denominator] }))), ctx).toEqual(
+        byName(eroi.channels),
+      );
 
       for (const by of ['city', 'grade', 'channel', 'unit'] as const) {
         const heat = (await h.req('GET', `/api/metrics/journey-heat${q({ ...f, by })}`, { as: who })).body;
         const key = (c: any) => `${c.value}|${c.node}`;
-        expect([...heat.cells].sort((a: any, b: any) => key(a).localeCompare(key(b))), `${ctx} heat ${by}`)
-          .toEqual(o.heat(actor, f, by).sort((a, b) => key(a).localeCompare(key(b))));
+        expect(
+          [...heat.cells].sort((a: any, b: any) => key(a).localeCompare(key(b))),
+          `${ctx} heat ${by}`,
+        ).toEqual(o.heat(actor, f, by).sort((a, b) => key(a).localeCompare(key(b))));
       }
       checked++;
     }
@@ -229,9 +265,10 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
 
   it('the rollup kept by every change equals a rebuild from the facts', async () => {
     const cols = MEASURE_NAMES.join(', ');
-    const read = async () => ((await h.ds.query(`SELECT shape, day, ownerId, orgUnitId, dim, ${cols} FROM lead_rollup ORDER BY shape, day, ownerId, orgUnitId, dim`)) as any[])
-      .filter((r) => MEASURE_NAMES.some((m) => Number(r[m]) !== 0))
-      .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'shape' || k === 'dim' ? String(v) : Number(v)])));
+    const read = async () =>
+      ((await h.ds.query(`SELECT shape, day, ownerId, orgUnitId, dim, ${cols} FROM lead_rollup ORDER BY shape, day, ownerId, orgUnitId, dim`)) as any[])
+        .filter((r) => MEASURE_NAMES.some((m) => Number(r[m]) !== 0))
+        .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'shape' || k === 'dim' ? String(v) : Number(v)])));
     const kept = await read();
     expect(kept.length).toBeGreaterThan(20);
     await h.ds.transaction((em) => rebuildRollups(em, h.seed.companyId, DEFAULT_LEVEL_A));

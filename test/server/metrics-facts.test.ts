@@ -11,15 +11,24 @@ describeEachDb('lead facts written at creation equal facts recomputed from the r
   beforeAll(() => h.start(), 120_000);
   afterAll(() => h.stop(), 120_000);
 
-  it('intake (routed), a known customer, a rep\'s own lead, then a follow-up', async () => {
+  it("intake (routed), a known customer, a rep's own lead, then a follow-up", async () => {
     const ch = await h.req('POST', '/api/intake-channels', {
       as: '系统管理员',
-      body: { code: 'facts-form', name: '表单', tag: '抖音-202601直播', kind: 'api', mapping: { phone: '$.m', name: '$.n', grade: '$.g', region: '$.r', concerns: '$.c' } },
+      body: {
+        code: 'facts-form',
+        name: '表单',
+        tag: '抖音-202601直播',
+        kind: 'api',
+        mapping: { phone: '$.m', name: '$.n', grade: '$.g', region: '$.r', concerns: '$.c' },
+      },
     });
     expect(ch.status).toBe(201);
-    const intake = (b: object) => fetch(`${h.base}/api/intake/facts-form`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'x-intake-key': ch.body.key }, body: JSON.stringify(b),
-    }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
+    const intake = (b: object) =>
+      fetch(`${h.base}/api/intake/facts-form`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-intake-key': ch.body.key },
+        body: JSON.stringify(b),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
     const a = await intake({ m: '13041891234', n: '李妈妈', g: '初三', r: '江苏苏州', c: '升学政策' });
     const b = await intake({ m: '13915441234', g: '初二' }); // 王妈妈, a demo customer: attached to her
@@ -30,7 +39,9 @@ describeEachDb('lead facts written at creation equal facts recomputed from the r
     expect(own.status).toBe(201);
     const ids = [a.body.leadId, b.body.leadId, c.body.leadId, own.body.lead.id];
     const fu = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId: own.body.lead.id, action: '已电话沟通', conclusion: '想了解小升初', source: 'typed' }, headers: { 'Idempotency-Key': 'facts-fu-0001' },
+      as: '张敏',
+      body: { leadId: own.body.lead.id, action: '已电话沟通', conclusion: '想了解小升初', source: 'typed' },
+      headers: { 'Idempotency-Key': 'facts-fu-0001' },
     });
     expect(fu.status, JSON.stringify([fu.body, own.body]).slice(0, 600)).toBe(201);
 
@@ -42,7 +53,12 @@ describeEachDb('lead facts written at creation equal facts recomputed from the r
       await em.query('DELETE FROM lead_fact WHERE 1 = 0'); // keep the transaction open until here
       return rows;
     });
-    const strip = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'updatedAt').map(([k, v]) => [k, v === null ? null : String(v)]));
+    const strip = (r: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(r)
+          .filter(([k]) => k !== 'updatedAt')
+          .map(([k, v]) => [k, v === null ? null : String(v)]),
+      );
     expect(recomputed.map(strip)).toEqual(stored.map(strip));
     // What the facts say is what happened: routed owner, city and grade from the form, the follow-up counted.
     const byLead = new Map<number, any>(stored.map((r: any) => [Number(r.leadId), r]));
@@ -53,12 +69,15 @@ describeEachDb('lead facts written at creation equal facts recomputed from the r
     expect(Number(byLead.get(own.body.lead.id).firstTouchAt)).toBe(TEST_NOW);
   });
 
-  it('a lead reassigned after its first call counts the new owner\'s first touch, not the old one', async () => {
+  it("a lead reassigned after its first call counts the new owner's first touch, not the old one", async () => {
     const made = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13616289999', channel: '转介绍', name: '钱妈妈' } });
     const id = made.body.lead.id;
-    const save = (as: string, key: string) => h.req('POST', '/api/followups', {
-      as, body: { leadId: id, action: '已电话沟通', conclusion: '了解需求' }, headers: { 'Idempotency-Key': key },
-    });
+    const save = (as: string, key: string) =>
+      h.req('POST', '/api/followups', {
+        as,
+        body: { leadId: id, action: '已电话沟通', conclusion: '了解需求' },
+        headers: { 'Idempotency-Key': key },
+      });
     const first = h.clock.now();
     expect((await save('张敏', 'facts-reassign-1')).status).toBe(201);
     h.clock.advance(3600_000);

@@ -21,7 +21,9 @@ describeEachDb('migrations', (kind) => {
 
   it('enforce foreign keys (no orphan rows) and the one-customer-per-phone rule', async () => {
     await expect(
-      ds.query("INSERT INTO `lead` (companyId, customerId, channel, status, journeyNode, score, scoreBreakdown, createdAt, updatedAt) VALUES (999, 999, 'x', 'pending', '线索获取', 0, '[]', 1, 1)"),
+      ds.query(
+        "INSERT INTO `lead` (companyId, customerId, channel, status, journeyNode, score, scoreBreakdown, createdAt, updatedAt) VALUES (999, 999, 'x', 'pending', '线索获取', 0, '[]', 1, 1)",
+      ),
     ).rejects.toThrow(/foreign key/i);
     await ds.query("INSERT INTO company (id, name, settings, createdAt) VALUES (500, 'fk-test', '{}', 1)");
     const cust = "INSERT INTO customer (companyId, phone, concerns, tags, createdAt, updatedAt) VALUES (500, '13800138000', '[]', '[]', 1, 1)";
@@ -41,7 +43,7 @@ describeEachDb('migrations', (kind) => {
 
   it('roll back down and up again without error', async () => {
     await ds.undoLastMigration({ transaction: 'each' });
-    expect(await ds.query("SELECT COUNT(*) AS n FROM migrations").then((r) => Number(r[0].n))).toBe(ALL.length - 1);
+    expect(await ds.query('SELECT COUNT(*) AS n FROM migrations').then((r) => Number(r[0].n))).toBe(ALL.length - 1);
     expect(await migrate(ds)).toEqual([ALL.at(-1)]);
   });
 });

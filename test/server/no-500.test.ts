@@ -64,13 +64,36 @@ describeEachDb('never a 500: bad input and platform failures get a 4xx/502 a per
 
   beforeAll(async () => {
     await Promise.all([wecom.start(), dingtalk.start(), llm.start()]);
-    wecom.route('GET', '/cgi-bin/auth/getuserinfo', wecom.authed(() => ({ errcode: 0, errmsg: 'ok', userid: 'zhangmin' })));
-    wecom.route('GET', '/cgi-bin/get_jsapi_ticket', wecom.authed(() => ({ errcode: 0, errmsg: 'ok', ticket: 'corp-ticket', expires_in: 7200 })));
-    wecom.route('GET', '/cgi-bin/ticket/get', wecom.authed(() => ({ errcode: 0, errmsg: 'ok', ticket: 'agent-ticket', expires_in: 7200 })));
-    wecom.route('GET', '/cgi-bin/externalcontact/get', wecom.authed(() => ({
-      errcode: 0, errmsg: 'ok', external_contact: { external_userid: 'wmWang', name: '王妈妈' }, follow_user: [{ userid: 'zhangmin', remark_mobiles: ['13915441234'] }],
-    })));
-    dingtalk.route('POST', '/topapi/v2/user/getuserinfo', dingtalk.oapiAuthed(() => ({ errcode: 0, result: { userid: 'dt-zhangmin' } })));
+    wecom.route(
+      'GET',
+      '/cgi-bin/auth/getuserinfo',
+      wecom.authed(() => ({ errcode: 0, errmsg: 'ok', userid: 'zhangmin' })),
+    );
+    wecom.route(
+      'GET',
+      '/cgi-bin/get_jsapi_ticket',
+      wecom.authed(() => ({ errcode: 0, errmsg: 'ok', ticket: 'corp-ticket', expires_in: 7200 })),
+    );
+    wecom.route(
+      'GET',
+      '/cgi-bin/ticket/get',
+      wecom.authed(() => ({ errcode: 0, errmsg: 'ok', ticket: 'agent-ticket', expires_in: 7200 })),
+    );
+    wecom.route(
+      'GET',
+      '/cgi-bin/externalcontact/get',
+      wecom.authed(() => ({
+        errcode: 0,
+        errmsg: 'ok',
+        external_contact: { external_userid: 'wmWang', name: '王妈妈' },
+        follow_user: [{ userid: 'zhangmin', remark_mobiles: ['13915441234'] }],
+      })),
+    );
+    dingtalk.route(
+      'POST',
+      '/topapi/v2/user/getuserinfo',
+      dingtalk.oapiAuthed(() => ({ errcode: 0, result: { userid: 'dt-zhangmin' } })),
+    );
     h = await new Harness(kind, 10, {
       wecom: { corpId: wecom.corpId, agentId: 1000002, secret: wecom.secret, apiBase: wecom.base },
       dingtalk: { appKey: dingtalk.appKey, appSecret: dingtalk.appSecret, apiBase: dingtalk.base, corpId: 'dingcorp' },
@@ -102,7 +125,12 @@ describeEachDb('never a 500: bad input and platform failures get a 4xx/502 a per
   // Each platform call the sidebar makes, and what an unexpected answer there looks like to the person.
   const wecomCalls: [string, string, string, () => Promise<Res>][] = [
     ['WeCom login', 'GET', '/cgi-bin/auth/getuserinfo', () => h.req('POST', '/api/auth/wecom', { body: { code: 'code-zhangmin' } })],
-    ['JS-SDK signature', 'GET', '/cgi-bin/get_jsapi_ticket', () => h.req('GET', `/api/wecom/jsapi-signature?url=${encodeURIComponent('https://crm.example.com/sidebar/')}`, { as: '张敏' })],
+    [
+      'JS-SDK signature',
+      'GET',
+      '/cgi-bin/get_jsapi_ticket',
+      () => h.req('GET', `/api/wecom/jsapi-signature?url=${encodeURIComponent('https://crm.example.com/sidebar/')}`, { as: '张敏' }),
+    ],
     ['external contact', 'GET', '/cgi-bin/externalcontact/get', () => h.req('GET', '/api/wecom/external-contact/wmWang', { as: '张敏' })],
   ];
   const dingtalkLogin = () => h.req('POST', '/api/auth/dingtalk', { body: { authCode: 'dt-good' } });
@@ -116,7 +144,10 @@ describeEachDb('never a 500: bad input and platform failures get a 4xx/502 a per
     expect((await dingtalkLogin()).status).toBe(200);
   });
 
-  for (const [label, reply] of Object.entries<FakeReply>({ ...UNEXPECTED_REPLIES, 'an errcode we do not know': { json: { errcode: 60020, errmsg: 'not allow to access from your ip' } } })) {
+  for (const [label, reply] of Object.entries<FakeReply>({
+    ...UNEXPECTED_REPLIES,
+    'an errcode we do not know': { json: { errcode: 60020, errmsg: 'not allow to access from your ip' } },
+  })) {
     it(`WeCom answering ${label}: login, JS-SDK signature and external contact are a 502 with a Chinese message`, async () => {
       for (const [name, method, path, call] of wecomCalls) {
         wecom.inject(method, path, reply);
@@ -153,7 +184,11 @@ describeEachDb('never a 500: bad input and platform failures get a 4xx/502 a per
   it('a chunked import upload over IMPORT_MAX_BYTES gets a 413 with a JSON message, and no job', async () => {
     const token = await h.token('李静');
     const jobs = await h.count('import_job');
-    const r = await chunkedUpload(`${h.base}/api/imports?channel=${encodeURIComponent('抖音-202601直播')}&filename=big.csv`, { 'content-type': 'text/csv', authorization: `Bearer ${token}` }, 3 * 1024 * 1024);
+    const r = await chunkedUpload(
+      `${h.base}/api/imports?channel=${encodeURIComponent('抖音-202601直播')}&filename=big.csv`,
+      { 'content-type': 'text/csv', authorization: `Bearer ${token}` },
+      3 * 1024 * 1024,
+    );
     expect(r).toMatchObject({ status: 413, body: { error: { code: 'too_large', message: expect.stringContaining('文件过大') } } });
     expect(await h.count('import_job')).toBe(jobs);
   });
@@ -173,7 +208,15 @@ describeEachDb('database outage: 503 with Retry-After, never a 500', (kind) => {
     await h.ds.destroy();
     const calls: [string, () => Promise<Res>][] = [
       ['leads', () => h.req('GET', '/api/leads', { token })],
-      ['follow-up save', () => h.req('POST', '/api/followups', { token, body: { leadId, action: '已电话沟通', clientRequestId: `outage-${kind}` }, headers: { 'idempotency-key': `outage-${kind}` } })],
+      [
+        'follow-up save',
+        () =>
+          h.req('POST', '/api/followups', {
+            token,
+            body: { leadId, action: '已电话沟通', clientRequestId: `outage-${kind}` },
+            headers: { 'idempotency-key': `outage-${kind}` },
+          }),
+      ],
       ['health', () => h.req('GET', '/healthz')],
       ['dev login', () => h.req('POST', '/api/auth/dev-login', { body: { role: 'rep' } })],
     ];
@@ -285,14 +328,19 @@ describe('database outage on SQLite: another process holds the write lock past b
 
   it('a follow-up save is answered 503 + Retry-After while the lock is held, and the same save resent later is stored once', async () => {
     const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
-      const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(base + p, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
       return { status: res.status, text, headers: res.headers, body: text ? JSON.parse(text) : null } as Res;
     };
     const { token } = (await call('POST', '/api/auth/dev-login', { role: 'rep' })).body;
     const auth = { authorization: `Bearer ${token}` };
     const leadId = (await call('GET', '/api/leads?owner=me&pageSize=1', undefined, auth)).body.items[0].id;
-    const save = () => call('POST', '/api/followups', { leadId, action: '已电话沟通', clientRequestId: 'busy-save-0001' }, { ...auth, 'idempotency-key': 'busy-save-0001' });
+    const save = () =>
+      call('POST', '/api/followups', { leadId, action: '已电话沟通', clientRequestId: 'busy-save-0001' }, { ...auth, 'idempotency-key': 'busy-save-0001' });
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE'); // another process writing and not letting go (5 s busy_timeout)
     try {

@@ -44,7 +44,8 @@ describe('OpenAPI document and docs page [sqlite]', () => {
   });
 
   it('every operation documented as needing a session answers 401 without one; open GETs do not', async () => {
-    const fill = (path: string) => path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'file' ? 'index.html' : name === 'externalUserId' ? 'wmAbc' : '1'));
+    const fill = (path: string) =>
+      path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'file' ? 'index.html' : name === 'externalUserId' ? 'wmAbc' : '1'));
     const wrong: string[] = [];
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {

@@ -38,39 +38,55 @@ describeEachDb('phones: masked roles never see a full number; reveal-phone is th
     // The chat contact: 张敏's remark holds 王妈妈's number; 陈晨 recorded his own customer's number on it.
     await h.ds.query("UPDATE app_user SET wecomUserId = 'zhangmin' WHERE name = '张敏'");
     await h.ds.query("UPDATE app_user SET wecomUserId = 'chenchen' WHERE name = '陈晨'");
-    wecom.route('GET', '/cgi-bin/externalcontact/get', wecom.authed(() => ({
-      errcode: 0, errmsg: 'ok', external_contact: { external_userid: 'wmWang', name: '王妈妈', type: 1 },
-      follow_user: [
-        { userid: 'chenchen', remark: '', remark_mobiles: [colleaguePhone] },
-        { userid: 'zhangmin', remark: '王妈妈-初三', remark_mobiles: ['+86 139-1544-1234'] },
-      ],
-    })));
+    wecom.route(
+      'GET',
+      '/cgi-bin/externalcontact/get',
+      wecom.authed(() => ({
+        errcode: 0,
+        errmsg: 'ok',
+        external_contact: { external_userid: 'wmWang', name: '王妈妈', type: 1 },
+        follow_user: [
+          { userid: 'chenchen', remark: '', remark_mobiles: [colleaguePhone] },
+          { userid: 'zhangmin', remark: '王妈妈-初三', remark_mobiles: ['+86 139-1544-1234'] },
+        ],
+      })),
+    );
 
     // A rep types a number into a conclusion; the timeline, follow-ups and audit carry it.
     const fu = await h.req('POST', '/api/followups', {
-      as: '张敏', headers: { 'idempotency-key': `mask-${kind}-1` },
+      as: '张敏',
+      headers: { 'idempotency-key': `mask-${kind}-1` },
       body: { leadId: featured.leadId, action: '已电话沟通', conclusion: `家长另留号码 139-1544-1234，晚上打` },
     });
     expect(fu.status).toBe(201);
     // The same number as people really write it: dots, other groupings, en dashes, full-width digits, +86 glued on.
     const spelled = await h.req('POST', '/api/followups', {
-      as: '张敏', headers: { 'idempotency-key': `mask-${kind}-2` },
-      body: { leadId: featured.leadId, action: '已电话沟通', conclusion: `备用 139.1544.1234；爸爸 139 154 41234；139–1544–1234；１３９１５４４１２３４；8613915441234` },
+      as: '张敏',
+      headers: { 'idempotency-key': `mask-${kind}-2` },
+      body: {
+        leadId: featured.leadId,
+        action: '已电话沟通',
+        conclusion: `备用 139.1544.1234；爸爸 139 154 41234；139–1544–1234；１３９１５４４１２３４；8613915441234`,
+      },
     });
     expect(spelled.status).toBe(201);
     // A lead whose name carries a number.
     const named = await h.req('POST', '/api/leads', {
-      as: '系统管理员', body: { phone: '13915440055', name: '王妈妈 139–1544–1234', channel: '百度-品牌词', ownerId: (await h.user('张敏')).id },
+      as: '系统管理员',
+      body: { phone: '13915440055', name: '王妈妈 139–1544–1234', channel: '百度-品牌词', ownerId: (await h.user('张敏')).id },
     });
     expect(named.status).toBe(201);
     // A lead through the intake API: its raw payload (with the phone as sent) is archived.
     const ch = await h.req('POST', '/api/intake-channels', {
-      as: '系统管理员', body: { code: 'mask-landing', name: '落地页', tag: '抖音-202601直播', mapping: { phone: '$.form.mobile', name: '$.form.name', externalId: '$.id' } },
+      as: '系统管理员',
+      body: { code: 'mask-landing', name: '落地页', tag: '抖音-202601直播', mapping: { phone: '$.form.mobile', name: '$.form.name', externalId: '$.id' } },
     });
     expect(ch.status).toBe(201);
     const sent = await h.req('POST', '/api/intake/mask-landing', {
-      headers: { 'x-intake-key': ch.body.key }, body: {
-        id: 'm-1', form: { mobile: '139 1544 7788', name: '测试妈妈' },
+      headers: { 'x-intake-key': ch.body.key },
+      body: {
+        id: 'm-1',
+        form: { mobile: '139 1544 7788', name: '测试妈妈' },
         // What else a form sends: the number as a JSON number with 86, full-width, and as a key.
         extra: { backup: 8613915447788, alt: '１３９ １５４４ ７７８８', contacts: { '139.1544.7788': '妈妈' } },
       },
@@ -80,7 +96,11 @@ describeEachDb('phones: masked roles never see a full number; reveal-phone is th
     // Imports by a supervisor and by ops: one known customer, one new number, one broken row.
     for (const as of ['李静', '黄蓉']) {
       const csv = `手机号,称呼\n${FEATURED_CUSTOMER.phone},王妈妈\n1391544${as === '李静' ? '8801' : '8802'},新妈妈\n139154412,坏号\n`;
-      const imp = await h.req('POST', '/api/imports?channel=地推-展会二维码&filename=t.csv', { as, raw: csv, headers: { 'content-type': 'text/csv', prefer: 'wait' } });
+      const imp = await h.req('POST', '/api/imports?channel=地推-展会二维码&filename=t.csv', {
+        as,
+        raw: csv,
+        headers: { 'content-type': 'text/csv', prefer: 'wait' },
+      });
       expect(imp.status).toBe(202);
     }
     // Alarm cards for the seeded overdue leads, shown on the console.
@@ -131,11 +151,22 @@ describeEachDb('phones: masked roles never see a full number; reveal-phone is th
     const out: [string, Res][] = [];
     for (const p of paths) out.push([`GET ${p}`, await h.req('GET', p, { as })]);
     // Error answers: a lead for a known number with a bad owner, a dry run naming a known number.
-    out.push(['POST /api/leads (error)', await h.req('POST', '/api/leads', { as, body: { phone: FEATURED_CUSTOMER.phone, channel: '百度-品牌词', ownerId: 999999 } })]);
-    out.push(['POST /api/routing/dry-run', await h.req('POST', '/api/routing/dry-run', { as, body: { phone: FEATURED_CUSTOMER.phone, channel: '百度-品牌词' } })]);
-    out.push(['POST /api/followups (error)', await h.req('POST', '/api/followups', {
-      as, headers: { 'idempotency-key': `mask-${kind}-err-${me.id}` }, body: { leadId: featured.leadId, action: `打给${FEATURED_CUSTOMER.phone}` },
-    })]);
+    out.push([
+      'POST /api/leads (error)',
+      await h.req('POST', '/api/leads', { as, body: { phone: FEATURED_CUSTOMER.phone, channel: '百度-品牌词', ownerId: 999999 } }),
+    ]);
+    out.push([
+      'POST /api/routing/dry-run',
+      await h.req('POST', '/api/routing/dry-run', { as, body: { phone: FEATURED_CUSTOMER.phone, channel: '百度-品牌词' } }),
+    ]);
+    out.push([
+      'POST /api/followups (error)',
+      await h.req('POST', '/api/followups', {
+        as,
+        headers: { 'idempotency-key': `mask-${kind}-err-${me.id}` },
+        body: { leadId: featured.leadId, action: `打给${FEATURED_CUSTOMER.phone}` },
+      }),
+    ]);
     return out;
   }
 
@@ -150,9 +181,13 @@ describeEachDb('phones: masked roles never see a full number; reveal-phone is th
       let allowed: Set<string>;
       if (!DEFAULT_SETTINGS.phoneVisibleRoles.includes(role)) allowed = new Set();
       else if (role === 'rep') {
-        allowed = new Set((await h.ds.query(
-          'SELECT DISTINCT c.phone FROM customer c JOIN `lead` l ON l.customerId = c.id WHERE l.ownerId = ? AND l.deletedAt IS NULL', [me.id],
-        )).map((r: any) => String(r.phone)));
+        allowed = new Set(
+          (
+            await h.ds.query('SELECT DISTINCT c.phone FROM customer c JOIN `lead` l ON l.customerId = c.id WHERE l.ownerId = ? AND l.deletedAt IS NULL', [
+              me.id,
+            ])
+          ).map((r: any) => String(r.phone)),
+        );
       } else allowed = new Set(company);
       for (const [what, res] of await walk(as)) {
         expect(res.status, `${role} ${what}`).toBeLessThan(500);

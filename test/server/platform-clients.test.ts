@@ -17,7 +17,11 @@ describe('WeCom API client against the fake server', () => {
   let api: WecomApi;
   beforeAll(async () => {
     await fake.start();
-    fake.route('GET', '/cgi-bin/user/get', fake.authed((req) => ({ errcode: 0, errmsg: 'ok', userid: req.query.userid, name: '张敏' })));
+    fake.route(
+      'GET',
+      '/cgi-bin/user/get',
+      fake.authed((req) => ({ errcode: 0, errmsg: 'ok', userid: req.query.userid, name: '张敏' })),
+    );
     api = new WecomApi({ corpId: fake.corpId, agentId: 1000002, secret: fake.secret, apiBase: fake.base }, clock);
   });
   afterAll(() => fake.stop());
@@ -58,8 +62,16 @@ describe('DingTalk API client against the fake server', () => {
   let api: DingtalkApi;
   beforeAll(async () => {
     await fake.start();
-    fake.route('POST', '/topapi/v2/user/getuserinfo', fake.oapiAuthed((req) => ({ errcode: 0, result: { userid: `u-${req.body.code}` } })));
-    fake.route('POST', '/v1.0/robot/oToMessages/batchSend', fake.v1Authed(() => ({ processQueryKey: 'pqk-1' })));
+    fake.route(
+      'POST',
+      '/topapi/v2/user/getuserinfo',
+      fake.oapiAuthed((req) => ({ errcode: 0, result: { userid: `u-${req.body.code}` } })),
+    );
+    fake.route(
+      'POST',
+      '/v1.0/robot/oToMessages/batchSend',
+      fake.v1Authed(() => ({ processQueryKey: 'pqk-1' })),
+    );
     api = new DingtalkApi({ appKey: fake.appKey, appSecret: fake.appSecret, apiBase: fake.base }, clock);
   });
   afterAll(() => fake.stop());
@@ -96,8 +108,16 @@ describe('unexpected platform answers: one error class for the API clients, retr
   let dt: DingtalkApi;
   beforeAll(async () => {
     await Promise.all([wecom.start(), dingtalk.start()]);
-    wecom.route('POST', '/cgi-bin/message/send', wecom.authed(() => ({ errcode: 0, errmsg: 'ok' })));
-    dingtalk.route('POST', '/topapi/message/corpconversation/asyncsend_v2', dingtalk.oapiAuthed(() => ({ errcode: 0, task_id: 1 })));
+    wecom.route(
+      'POST',
+      '/cgi-bin/message/send',
+      wecom.authed(() => ({ errcode: 0, errmsg: 'ok' })),
+    );
+    dingtalk.route(
+      'POST',
+      '/topapi/message/corpconversation/asyncsend_v2',
+      dingtalk.oapiAuthed(() => ({ errcode: 0, task_id: 1 })),
+    );
     wx = new WecomApi({ corpId: wecom.corpId, agentId: 1000002, secret: wecom.secret, apiBase: wecom.base }, clock);
     dt = new DingtalkApi({ appKey: dingtalk.appKey, appSecret: dingtalk.appSecret, apiBase: dingtalk.base, agentId: 3001 }, clock);
   });

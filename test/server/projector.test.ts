@@ -14,9 +14,10 @@ describeEachDb('projector', (kind) => {
   let seq = 0;
   const save = (as: string, leadId: number, action = '已电话沟通') =>
     h.req('POST', '/api/followups', { as, body: { leadId, action, clientRequestId: `proj-${kind}-${++seq}` } });
-  const ownLeads = async (name: string) => ((await h.ds.query(
-    'SELECT id FROM `lead` WHERE ownerId = ? AND deletedAt IS NULL ORDER BY id', [(await h.user(name)).id],
-  )) as { id: number }[]).map((r) => Number(r.id));
+  const ownLeads = async (name: string) =>
+    ((await h.ds.query('SELECT id FROM `lead` WHERE ownerId = ? AND deletedAt IS NULL ORDER BY id', [(await h.user(name)).id])) as { id: number }[]).map((r) =>
+      Number(r.id),
+    );
   const factOf = async (leadId: number) => (await h.ds.query('SELECT firstTouchAt, journeyNode FROM lead_fact WHERE leadId = ?', [leadId]))[0];
   const changesOf = (leadId: number) => h.count('lead_change', 'leadId = ?', [leadId]);
 
@@ -121,7 +122,7 @@ describeEachDb('projector', (kind) => {
         throw new Error(`no statement is waiting for a lock on ${table}`);
       };
 
-      it('the second waits on the first one\'s fact lock, then recomputes from what it committed', async () => {
+      it("the second waits on the first one's fact lock, then recomputes from what it committed", async () => {
         h.autoSettle = false;
         try {
           const [leadId] = (await ownLeads('刘洋')).slice(-1);
@@ -130,9 +131,14 @@ describeEachDb('projector', (kind) => {
           const hold = h.gate.hold('facts:afterLock');
           const first = p1.runOnce();
           await hold.reached; // p1 holds the lead's fact row, computed from the first save
-          expect((await h.req('POST', '/api/followups', {
-            as: '刘洋', body: { leadId, action: '已发送资料', clientRequestId: `proj-${kind}-visit` },
-          })).status).toBe(201);
+          expect(
+            (
+              await h.req('POST', '/api/followups', {
+                as: '刘洋',
+                body: { leadId, action: '已发送资料', clientRequestId: `proj-${kind}-visit` },
+              })
+            ).status,
+          ).toBe(201);
           const second = p2.runOnce();
           await lockWait('lead_fact').finally(() => hold.release());
           await Promise.all([first, second]);
@@ -145,7 +151,7 @@ describeEachDb('projector', (kind) => {
         }
       });
 
-      it('a new lead projected by two at once is inserted once: the loser retries against the winner\'s fact', async () => {
+      it("a new lead projected by two at once is inserted once: the loser retries against the winner's fact", async () => {
         h.autoSettle = false;
         try {
           const made = await h.req('POST', '/api/leads', { as: '李静', body: { phone: '13912345670', channel: '抖音-202601直播' } });

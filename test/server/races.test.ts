@@ -32,9 +32,12 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('races: derived state under interle
   const newLead = async (h: Harness, body: Record<string, unknown>, as = '张敏') =>
     ok(await h.req('POST', '/api/leads', { as, body: { channel: '抖音-202601直播', ...body } }), 'create lead').lead.id as number;
   let seq = 0;
-  const followup = (h: Harness, leadId: number, action = '已电话沟通', as = '张敏') => h.req('POST', '/api/followups', {
-    as, body: { leadId, action, conclusion: '家长在考虑' }, headers: { 'Idempotency-Key': `race-${Date.now()}-${seq++}` },
-  });
+  const followup = (h: Harness, leadId: number, action = '已电话沟通', as = '张敏') =>
+    h.req('POST', '/api/followups', {
+      as,
+      body: { leadId, action, conclusion: '家长在考虑' },
+      headers: { 'Idempotency-Key': `race-${Date.now()}-${seq++}` },
+    });
   /** A customer with a full profile and one lead (10:00), a minute ago; the rep signed in. */
   const customerWithLead = async (h: Harness, phone: string, name: string) => {
     h.clock.set(at('2026-01-15T10:00:00+08:00'));
@@ -62,9 +65,12 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('races: derived state under interle
       const phone = '13700001001';
       const first = await customerWithLead(h, phone, '范妈妈');
       // Today the follow-up waits on the first lead's lead_fact row lock (FOR UPDATE in its facts hook).
-      const [second, save] = await holdAndRace(h, 'tx:lead.create:beforeCommit',
+      const [second, save] = await holdAndRace(
+        h,
+        'tx:lead.create:beforeCommit',
         () => h.req('POST', '/api/leads', { as: '张敏', body: { phone, channel: '转介绍', name: '范妈妈' } }),
-        () => followup(h, first));
+        () => followup(h, first),
+      );
       expect(ok(second, 'second lead').attachedToExisting).toBe(true);
       ok(save, 'follow-up');
       await h.settle();
@@ -85,7 +91,12 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('races: derived state under interle
       await h.token('张敏');
       const engine = new AlarmEngine(h.app, { leaseMs: 30_000 });
       // Today the tick fires the timer and finishes while the follow-up is held.
-      const [save, stats] = await holdAndRace(h, 'timers:afterRead', () => followup(h, lead), () => engine.tick());
+      const [save, stats] = await holdAndRace(
+        h,
+        'timers:afterRead',
+        () => followup(h, lead),
+        () => engine.tick(),
+      );
       ok(save, 'follow-up');
       // The timers are synced after the follow-up committed, under their locks: the tick either fired the timer first
       // or, waiting on the lock, found it satisfied (fired or cancelled nothing: the lead has its follow-up).
@@ -103,7 +114,12 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('races: derived state under interle
       // The follow-up is held just before its COMMIT: the tick sees a lead 48 h without follow-up and fires (3 cards,
       // held by quiet hours). Then the follow-up commits, and the projection must leave the timer fired and withdraw
       // the cards its follow-up made pointless.
-      const [save, stats] = await holdAndRace(h, 'tx:followup.save:beforeCommit', () => followup(h, lead), () => engine.tick());
+      const [save, stats] = await holdAndRace(
+        h,
+        'tx:followup.save:beforeCommit',
+        () => followup(h, lead),
+        () => engine.tick(),
+      );
       ok(save, 'follow-up');
       expect(stats.fired).toBe(1);
       await h.settle();
@@ -150,7 +166,7 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('races: derived state under interle
     });
   });
 
-  describe('a claim vs the tick firing the lead\'s unclaimed alarm', () => {
+  describe("a claim vs the tick firing the lead's unclaimed alarm", () => {
     const h = harness();
     // T1 (the owner claims a lead assigned 31 min ago) is held in its timer hook, after reading the timers; the tick
     // fires the unclaimed timer (the supervisor's card waits for 08:00, quiet hours); T1 goes on. Open race: the fired
@@ -163,8 +179,12 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('races: derived state under interle
       await h.token('张敏');
       const engine = new AlarmEngine(h.app, { leaseMs: 30_000 });
       // Today the tick fires the unclaimed timer and finishes while the claim is held.
-      const [claim, stats] = await holdAndRace(h, 'timers:afterRead',
-        () => h.req('POST', `/api/leads/${lead}/claim`, { as: '张敏' }), () => engine.tick());
+      const [claim, stats] = await holdAndRace(
+        h,
+        'timers:afterRead',
+        () => h.req('POST', `/api/leads/${lead}/claim`, { as: '张敏' }),
+        () => engine.tick(),
+      );
       expect(ok(claim, 'claim')).toMatchObject({ alreadyClaimed: false });
       // Synced after the claim committed, under the timers' locks: the tick fired the unclaimed timer first, or found
       // it satisfied (the 48 h one is not due).
@@ -180,8 +200,12 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('races: derived state under interle
       h.clock.advance(31 * MIN);
       await h.token('张敏');
       const engine = new AlarmEngine(h.app, { leaseMs: 30_000 });
-      const [claim, stats] = await holdAndRace(h, 'tx:lead.claim:beforeCommit',
-        () => h.req('POST', `/api/leads/${lead}/claim`, { as: '张敏' }), () => engine.tick());
+      const [claim, stats] = await holdAndRace(
+        h,
+        'tx:lead.claim:beforeCommit',
+        () => h.req('POST', `/api/leads/${lead}/claim`, { as: '张敏' }),
+        () => engine.tick(),
+      );
       expect(ok(claim, 'claim')).toMatchObject({ alreadyClaimed: false });
       expect(stats.fired).toBe(1);
       await h.settle();
@@ -200,12 +224,15 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('races: derived state under interle
       const phone = '13700005001';
       const first = await customerWithLead(h, phone, '白妈妈');
       // Today the second lead's INSERT waits on the customer row the edit updated (its foreign-key check).
-      const [edit, second] = await holdAndRace(h, 'tx:lead.update:beforeCommit',
+      const [edit, second] = await holdAndRace(
+        h,
+        'tx:lead.update:beforeCommit',
         () => h.req('PATCH', `/api/leads/${first}`, { as: '张敏', body: { city: '南京', grade: '初三' } }),
         () => {
           h.clock.advance(MIN);
           return h.req('POST', '/api/leads', { as: '张敏', body: { phone, channel: '转介绍' } });
-        });
+        },
+      );
       ok(edit, 'profile edit');
       expect(ok(second, 'second lead').attachedToExisting).toBe(true);
       await h.settle();

@@ -110,8 +110,14 @@ describeEachDb('role table: every route × every role', (kind) => {
       if ((await call(route)).status === 401) authenticated.push(route);
     }
     expect(authenticated.length).toBeGreaterThan(60);
-    expect(authenticated.filter((r) => !(r in EXPECTED)), 'routes missing from the role table').toEqual([]);
-    expect(Object.keys(EXPECTED).filter((r) => !authenticated.includes(r)), 'table rows for routes that do not exist').toEqual([]);
+    expect(
+      authenticated.filter((r) => !(r in EXPECTED)),
+      'routes missing from the role table',
+    ).toEqual([]);
+    expect(
+      Object.keys(EXPECTED).filter((r) => !authenticated.includes(r)),
+      'table rows for routes that do not exist',
+    ).toEqual([]);
   });
 
   it('the API reference (/api/docs, OpenAPI x-roles) says the same as this table', () => {
@@ -169,10 +175,16 @@ describeEachDb('role table: every route × every role', (kind) => {
 
   it('marking content sent: ops and the director (read-only on leads) are refused and nothing changes; the rep may', async () => {
     const mine = (await h.req('GET', '/api/leads?owner=me&pageSize=1', { as: '张敏' })).body.items[0];
-    expect((await h.req('POST', '/api/content/items', { as: '系统管理员', body: { tag: '发送权限', title: '发送权限资料', url: 'https://example.com/send' } })).status).toBe(201);
+    expect(
+      (await h.req('POST', '/api/content/items', { as: '系统管理员', body: { tag: '发送权限', title: '发送权限资料', url: 'https://example.com/send' } }))
+        .status,
+    ).toBe(201);
     expect((await h.req('PATCH', `/api/leads/${mine.id}`, { as: '张敏', body: { tags: ['发送权限'] } })).status).toBe(200);
-    const [item] = await h.ds.query("SELECT id, status, sentAt, sentBy FROM content_queue WHERE customerId = ? AND status = 'queued' ORDER BY id DESC LIMIT 1", [mine.customerId]);
-    expect(item, 'a queued item for one of 张敏\'s customers').toBeTruthy();
+    const [item] = await h.ds.query(
+      "SELECT id, status, sentAt, sentBy FROM content_queue WHERE customerId = ? AND status = 'queued' ORDER BY id DESC LIMIT 1",
+      [mine.customerId],
+    );
+    expect(item, "a queued item for one of 张敏's customers").toBeTruthy();
     const audits = await h.count('audit_log');
     for (const as of ['黄蓉', '马骏']) {
       const r = await h.req('POST', `/api/content-queue/${item.id}/sent`, { as });
@@ -189,7 +201,7 @@ describeEachDb('role table: every route × every role', (kind) => {
     expect(ok.body.alreadySent).toBe(false);
   });
 
-  it("conversations: a rep only for their own customer; other roles are refused; nothing is counted", async () => {
+  it('conversations: a rep only for their own customer; other roles are refused; nothing is counted', async () => {
     const mine = (await h.req('GET', '/api/leads?pageSize=1', { as: '张敏' })).body.items[0];
     const theirs = (await h.req('GET', '/api/leads?pageSize=1', { as: '陈晨' })).body.items[0];
     const before = await h.count('conversation');

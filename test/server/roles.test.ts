@@ -46,7 +46,8 @@ describeEachDb('role rules and tenancy', (kind) => {
     expect((await h.req('GET', `/api/leads/${theirs}`, { as: '张敏' })).status).toBe(404);
     expect((await h.req('PATCH', `/api/leads/${theirs}`, { as: '张敏', body: { name: '改名' } })).status).toBe(404);
     const fu = await h.req('POST', '/api/followups', {
-      as: '张敏', body: { leadId: theirs, action: '已电话沟通', clientRequestId: 'role-test-0001' },
+      as: '张敏',
+      body: { leadId: theirs, action: '已电话沟通', clientRequestId: 'role-test-0001' },
     });
     expect(fu.status).toBe(404);
     expect(await h.count('followup', 'clientRequestId = ?', ['role-test-0001'])).toBe(0);
@@ -132,8 +133,17 @@ describeEachDb('role rules and tenancy', (kind) => {
       const c = em.create(Company, { name: '别家公司', settings: {}, createdAt: TEST_NOW });
       await em.insert(Company, c);
       const u = em.create(User, {
-        companyId: c.id, name: '外人', role: 'admin', orgUnitId: null, managerId: null, active: true,
-        wecomUserId: null, dingtalkUserId: null, createdAt: TEST_NOW, updatedAt: TEST_NOW, deletedAt: null,
+        companyId: c.id,
+        name: '外人',
+        role: 'admin',
+        orgUnitId: null,
+        managerId: null,
+        active: true,
+        wecomUserId: null,
+        dingtalkUserId: null,
+        createdAt: TEST_NOW,
+        updatedAt: TEST_NOW,
+        deletedAt: null,
       });
       await em.insert(User, u);
       return u;

@@ -16,7 +16,8 @@ describeEachDb('routing: rules, pools, round robin, eligibility, threshold, deci
 
   it('the demo ships rules v1: a 苏州 初三 lead entered by ops lands in 苏州园区中心-中考组 with the decision logged', async () => {
     const r = await h.req('POST', '/api/leads', {
-      as: '黄蓉', body: { phone: phone(SZ), name: '周妈妈', grade: '初三', concerns: ['升学政策'], channel: '抖音-202601直播' },
+      as: '黄蓉',
+      body: { phone: phone(SZ), name: '周妈妈', grade: '初三', concerns: ['升学政策'], channel: '抖音-202601直播' },
     });
     expect(r.status).toBe(201);
     expect(r.body.lead.status).toBe('assigned');
@@ -25,7 +26,13 @@ describeEachDb('routing: rules, pools, round robin, eligibility, threshold, deci
     expect(log.status).toBe(200);
     expect(log.body.items).toHaveLength(1);
     const d = log.body.items[0];
-    expect(d).toMatchObject({ kind: 'auto', outcome: 'assigned', ruleSetVersion: 1, rule: { index: 0, name: '苏州初中' }, pool: { name: '苏州园区中心-中考组' } });
+    expect(d).toMatchObject({
+      kind: 'auto',
+      outcome: 'assigned',
+      ruleSetVersion: 1,
+      rule: { index: 0, name: '苏州初中' },
+      pool: { name: '苏州园区中心-中考组' },
+    });
     expect(d.reasons.rule).toContain('命中第1条规则「苏州初中」');
     expect(d.cursor.after).toBe(d.cursor.before + 1 + d.reasons.skipped.length);
     // The assignment itself is audited on the lead.
@@ -44,15 +51,25 @@ describeEachDb('routing: rules, pools, round robin, eligibility, threshold, deci
     const [zhou, wu, zheng, qian] = await ids('周杰', '吴昊', '郑爽', '钱多多');
     const pool = await h.req('POST', '/api/routing/pools', {
       as: '系统管理员',
-      body: { name: '南京测试池', orgUnitId: await unitId('南京鼓楼中心-综合组'), members: [
-        { userId: zhou, weight: 2 }, { userId: wu, weight: 1 }, { userId: qian, weight: 1 }, { userId: zheng, weight: 1, cap: 0 },
-      ] },
+      body: {
+        name: '南京测试池',
+        orgUnitId: await unitId('南京鼓楼中心-综合组'),
+        members: [
+          { userId: zhou, weight: 2 },
+          { userId: wu, weight: 1 },
+          { userId: qian, weight: 1 },
+          { userId: zheng, weight: 1, cap: 0 },
+        ],
+      },
     });
     expect(pool.status).toBe(201);
     const before = await h.req('GET', '/api/routing/rules', { as: '系统管理员' });
     const saved = await h.req('PUT', '/api/routing/rules', {
       as: '系统管理员',
-      body: { rules: [{ name: '南京高分', cities: ['南京'], minScore: 0, poolId: pool.body.id }, ...before.body.current.rules], defaultPoolId: before.body.current.defaultPoolId },
+      body: {
+        rules: [{ name: '南京高分', cities: ['南京'], minScore: 0, poolId: pool.body.id }, ...before.body.current.rules],
+        defaultPoolId: before.body.current.defaultPoolId,
+      },
     });
     expect(saved.status).toBe(200);
     expect(saved.body.version).toBe(before.body.current.version + 1);
@@ -65,9 +82,9 @@ describeEachDb('routing: rules, pools, round robin, eligibility, threshold, deci
       owners.push(r.body.lead.ownerName);
       skips.push(...(await h.req('GET', `/api/leads/${r.body.lead.id}/routing`, { as: '黄蓉' })).body.items[0].reasons.skipped);
     }
-    expect(skips).toEqual(expect.arrayContaining([
-      expect.objectContaining({ name: '钱多多', label: '已停用' }), expect.objectContaining({ name: '郑爽', label: '已达接单上限' }),
-    ]));
+    expect(skips).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: '钱多多', label: '已停用' }), expect.objectContaining({ name: '郑爽', label: '已达接单上限' })]),
+    );
     // Weights 2:1 between the two eligible reps; 钱多多 (inactive) and 郑爽 (cap 0) are never chosen.
     expect(owners.filter((o) => o === '周杰')).toHaveLength(4);
     expect(owners.filter((o) => o === '吴昊')).toHaveLength(2);
@@ -79,9 +96,18 @@ describeEachDb('routing: rules, pools, round robin, eligibility, threshold, deci
 
   it('dry run says where a lead would go and why, without moving the cursor', async () => {
     const pools1 = await h.req('GET', '/api/routing/pools', { as: '系统管理员' });
-    const r = await h.req('POST', '/api/routing/dry-run', { as: '李静', body: { phone: phone(NJ), grade: '初三', concerns: ['升学政策'], channel: '抖音-202601直播' } });
+    const r = await h.req('POST', '/api/routing/dry-run', {
+      as: '李静',
+      body: { phone: phone(NJ), grade: '初三', concerns: ['升学政策'], channel: '抖音-202601直播' },
+    });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ outcome: 'assigned', facts: { city: '南京' }, score: { score: 75, level: 'A' }, rule: { name: '南京高分' }, pool: { name: '南京测试池' } });
+    expect(r.body).toMatchObject({
+      outcome: 'assigned',
+      facts: { city: '南京' },
+      score: { score: 75, level: 'A' },
+      rule: { name: '南京高分' },
+      pool: { name: '南京测试池' },
+    });
     expect(r.body.score.explanation).toBe('初三 +30, 抖音直播 +20, 升学政策 +25');
     expect(['周杰', '吴昊']).toContain(r.body.owner.name);
     expect(r.body.reasons.chosen).toContain(r.body.owner.name);
@@ -100,9 +126,14 @@ describeEachDb('routing: rules, pools, round robin, eligibility, threshold, deci
     const zhouLoad = p.members.find((m: any) => m.userId === zhou).openLeads;
     const upd = await h.req('PUT', `/api/routing/pools/${p.id}`, {
       as: '系统管理员',
-      body: { name: p.name, orgUnitId: p.orgUnitId, members: [
-        { userId: zhou, weight: 1, cap: zhouLoad }, { userId: wu, weight: 1, shifts: [{ days: [6, 7], from: '09:00', to: '21:00' }] },
-      ] },
+      body: {
+        name: p.name,
+        orgUnitId: p.orgUnitId,
+        members: [
+          { userId: zhou, weight: 1, cap: zhouLoad },
+          { userId: wu, weight: 1, shifts: [{ days: [6, 7], from: '09:00', to: '21:00' }] },
+        ],
+      },
     });
     expect(upd.status).toBe(200);
     expect(upd.body.changed).toContain('members');
@@ -110,10 +141,12 @@ describeEachDb('routing: rules, pools, round robin, eligibility, threshold, deci
     expect(r.body.lead.status).toBe('pending');
     const log = await h.req('GET', `/api/leads/${r.body.lead.id}/routing`, { as: '黄蓉' });
     expect(log.body.items[0].outcome).toBe('queued');
-    expect(log.body.items[0].reasons.skipped).toEqual(expect.arrayContaining([
-      expect.objectContaining({ name: '周杰', reason: 'at_cap', label: '已达接单上限' }),
-      expect.objectContaining({ name: '吴昊', reason: 'off_shift', label: '不在班' }),
-    ]));
+    expect(log.body.items[0].reasons.skipped).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: '周杰', reason: 'at_cap', label: '已达接单上限' }),
+        expect.objectContaining({ name: '吴昊', reason: 'off_shift', label: '不在班' }),
+      ]),
+    );
     // Saturday 10:00: 吴昊 is on shift.
     h.clock.set(TEST_NOW + 2 * 24 * 3600_000);
     const sat = await h.req('POST', '/api/leads', { as: '黄蓉', body: { phone: phone(NJ), channel: '百度-品牌词' } });
@@ -124,14 +157,22 @@ describeEachDb('routing: rules, pools, round robin, eligibility, threshold, deci
   it('protective threshold: a rep holds at most 5 leads ≥ 85; the next goes to the rotation queue for the supervisor', async () => {
     const [zhang] = await ids('张敏');
     const pool = await h.req('POST', '/api/routing/pools', {
-      as: '系统管理员', body: { name: '高分测试池', orgUnitId: await unitId('苏州园区中心-中考组'), members: [{ userId: zhang, weight: 1 }] },
+      as: '系统管理员',
+      body: { name: '高分测试池', orgUnitId: await unitId('苏州园区中心-中考组'), members: [{ userId: zhang, weight: 1 }] },
     });
     const cur = (await h.req('GET', '/api/routing/rules', { as: '系统管理员' })).body.current;
     await h.req('PUT', '/api/routing/rules', {
-      as: '系统管理员', body: { rules: [{ name: '高分', cities: ['苏州'], minScore: 85, poolId: pool.body.id }, ...cur.rules], defaultPoolId: cur.defaultPoolId },
+      as: '系统管理员',
+      body: { rules: [{ name: '高分', cities: ['苏州'], minScore: 85, poolId: pool.body.id }, ...cur.rules], defaultPoolId: cur.defaultPoolId },
     });
     // 张敏 may already hold top leads from the seed; top her up to exactly 5.
-    const held = Number((await h.ds.query("SELECT COUNT(*) AS n FROM `lead` WHERE ownerId = ? AND score >= 85 AND status IN ('assigned','following') AND deletedAt IS NULL", [zhang]))[0].n);
+    const held = Number(
+      (
+        await h.ds.query("SELECT COUNT(*) AS n FROM `lead` WHERE ownerId = ? AND score >= 85 AND status IN ('assigned','following') AND deletedAt IS NULL", [
+          zhang,
+        ])
+      )[0].n,
+    );
     const top = { grade: '初三', concerns: ['升学政策', '学科提分'], channel: '抖音-202601直播' }; // 30+25+15+20 = 90
     for (let i = held; i < 5; i++) {
       const r = await h.req('POST', '/api/leads', { as: '黄蓉', body: { phone: phone(SZ), ...top } });
@@ -174,7 +215,10 @@ describeEachDb('routing: rules, pools, round robin, eligibility, threshold, deci
     const r3 = await h.req('PUT', '/api/routing/rules', { as: '系统管理员', body: { rules: [{ name: '', poolId: 1 }], defaultPoolId: 1 } });
     expect(r3.status).toBe(400);
     expect(r3.body.error.message).toContain('规则名称');
-    const r4 = await h.req('POST', '/api/routing/pools', { as: '系统管理员', body: { name: 'x', orgUnitId: 1, members: [{ userId: (await h.user('黄蓉')).id }] } });
+    const r4 = await h.req('POST', '/api/routing/pools', {
+      as: '系统管理员',
+      body: { name: 'x', orgUnitId: 1, members: [{ userId: (await h.user('黄蓉')).id }] },
+    });
     expect(r4.status).toBe(400);
     expect(r4.body.error.message).toContain('不是顾问或主管');
     expect(await h.count('routing_rule_set')).toBe(versions);
@@ -190,7 +234,10 @@ describeEachDb('scoring weights: admin API and recompute', (kind) => {
     const g = await h.req('GET', '/api/scoring/weights', { as: '张敏' });
     expect(g.body.levelA).toBe(60);
     expect(g.body.weights).toEqual(expect.arrayContaining([{ field: 'grade', value: '初三', points: 30 }]));
-    const lead = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: phone(SZ), grade: '初三', channel: '抖音-202601直播', concerns: ['心理辅导'] } });
+    const lead = await h.req('POST', '/api/leads', {
+      as: '张敏',
+      body: { phone: phone(SZ), grade: '初三', channel: '抖音-202601直播', concerns: ['心理辅导'] },
+    });
     expect(lead.body.lead.score).toBe(50);
 
     expect((await h.req('PUT', '/api/scoring/weights', { as: '李静', body: { weights: [] } })).status).toBe(403);
@@ -225,7 +272,8 @@ describeEachDb('scoring weights: admin API and recompute', (kind) => {
     ];
     expect((await h.req('PUT', '/api/scoring/weights', { as: '系统管理员', body: { weights } })).status).toBe(200);
     const made = await h.req('POST', '/api/leads', {
-      as: '张敏', body: { phone: '13814546666', channel: '百度-品牌词', campaign: '寒假讲座' },
+      as: '张敏',
+      body: { phone: '13814546666', channel: '百度-品牌词', campaign: '寒假讲座' },
     });
     // 13814546666 is a Nanjing 中国移动 number: province and carrier come from attribution.
     expect(made.body.lead.scoreExplained).toBe('江苏省内 +2, 寒假讲座 +4, 中国移动 +1');

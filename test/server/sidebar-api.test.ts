@@ -13,33 +13,61 @@ describeEachDb('sidebar server: platform login, JS-SDK signature, chat contact, 
   const dingtalk = new FakeDingtalk();
   const llm = new FakeLlm();
   let h: Harness;
-  const codes = new Map<string, string>([['code-zhangmin', 'zhangmin'], ['code-stranger', 'nobody']]);
+  const codes = new Map<string, string>([
+    ['code-zhangmin', 'zhangmin'],
+    ['code-stranger', 'nobody'],
+  ]);
   /** Remark mobiles a colleague recorded on 王妈妈: set per test (their private number, customers of either rep). */
   let colleagueRemark: string[] = ['13800138000'];
 
   beforeAll(async () => {
     await Promise.all([wecom.start(), dingtalk.start(), llm.start()]);
-    wecom.route('GET', '/cgi-bin/auth/getuserinfo', wecom.authed((req) => {
-      if (req.query.code === 'code-outsider') return { errcode: 0, errmsg: 'ok', openid: 'o-123' };
-      const userid = codes.get(req.query.code);
-      return userid ? { errcode: 0, errmsg: 'ok', userid } : { errcode: 40029, errmsg: 'invalid code' };
-    }));
-    wecom.route('GET', '/cgi-bin/get_jsapi_ticket', wecom.authed(() => ({ errcode: 0, errmsg: 'ok', ticket: 'corp-ticket-SECRET', expires_in: 7200 })));
-    wecom.route('GET', '/cgi-bin/ticket/get', wecom.authed((req) =>
-      req.query.type === 'agent_config' ? { errcode: 0, errmsg: 'ok', ticket: 'agent-ticket-SECRET', expires_in: 7200 } : { errcode: 40001, errmsg: 'bad type' }));
-    wecom.route('GET', '/cgi-bin/externalcontact/get', wecom.authed((req) => {
-      if (req.query.external_userid !== 'wmWang') return { errcode: 84061, errmsg: 'not external contact' };
-      return {
-        errcode: 0, errmsg: 'ok',
-        external_contact: { external_userid: 'wmWang', name: '王妈妈', type: 1 },
-        follow_user: [
-          { userid: 'other', remark: '', remark_mobiles: colleagueRemark },
-          { userid: 'zhangmin', remark: '王妈妈-初三', remark_mobiles: ['+86 139-1544-1234', '12345'] },
-        ],
-      };
-    }));
-    dingtalk.route('POST', '/topapi/v2/user/getuserinfo', dingtalk.oapiAuthed((req) =>
-      req.body?.code === 'dt-good' ? { errcode: 0, result: { userid: 'dt-zhangmin' } } : { errcode: 40078, errmsg: '不存在的临时授权码' }));
+    wecom.route(
+      'GET',
+      '/cgi-bin/auth/getuserinfo',
+      wecom.authed((req) => {
+        if (req.query.code === 'code-outsider') return { errcode: 0, errmsg: 'ok', openid: 'o-123' };
+        const userid = codes.get(req.query.code);
+        return userid ? { errcode: 0, errmsg: 'ok', userid } : { errcode: 40029, errmsg: 'invalid code' };
+      }),
+    );
+    wecom.route(
+      'GET',
+      '/cgi-bin/get_jsapi_ticket',
+      wecom.authed(() => ({ errcode: 0, errmsg: 'ok', ticket: 'corp-ticket-SECRET', expires_in: 7200 })),
+    );
+    wecom.route(
+      'GET',
+      '/cgi-bin/ticket/get',
+      wecom.authed((req) =>
+        req.query.type === 'agent_config'
+          ? { errcode: 0, errmsg: 'ok', ticket: 'agent-ticket-SECRET', expires_in: 7200 }
+          : { errcode: 40001, errmsg: 'bad type' },
+      ),
+    );
+    wecom.route(
+      'GET',
+      '/cgi-bin/externalcontact/get',
+      wecom.authed((req) => {
+        if (req.query.external_userid !== 'wmWang') return { errcode: 84061, errmsg: 'not external contact' };
+        return {
+          errcode: 0,
+          errmsg: 'ok',
+          external_contact: { external_userid: 'wmWang', name: '王妈妈', type: 1 },
+          follow_user: [
+            { userid: 'other', remark: '', remark_mobiles: colleagueRemark },
+            { userid: 'zhangmin', remark: '王妈妈-初三', remark_mobiles: ['+86 139-1544-1234', '12345'] },
+          ],
+        };
+      }),
+    );
+    dingtalk.route(
+      'POST',
+      '/topapi/v2/user/getuserinfo',
+      dingtalk.oapiAuthed((req) =>
+        req.body?.code === 'dt-good' ? { errcode: 0, result: { userid: 'dt-zhangmin' } } : { errcode: 40078, errmsg: '不存在的临时授权码' },
+      ),
+    );
     h = await new Harness(kind, 20, {
       wecom: { corpId: wecom.corpId, agentId: 1000002, secret: wecom.secret, apiBase: wecom.base },
       dingtalk: { appKey: dingtalk.appKey, appSecret: dingtalk.appSecret, apiBase: dingtalk.base, corpId: 'dingcorp' },
@@ -116,10 +144,15 @@ describeEachDb('sidebar server: platform login, JS-SDK signature, chat contact, 
   it("a rep gets the numbers they recorded and their own customers' numbers; never what a colleague recorded for anyone else", async () => {
     const zhang = await h.user('张敏');
     const chen = await h.user('陈晨');
-    const phoneOf = async (ownerId: number) => String((await h.ds.query(
-      'SELECT c.phone FROM customer c JOIN `lead` l ON l.customerId = c.id WHERE l.ownerId = ? AND l.deletedAt IS NULL AND c.phone <> ? ORDER BY l.id LIMIT 1',
-      [ownerId, '13915441234'],
-    ))[0].phone);
+    const phoneOf = async (ownerId: number) =>
+      String(
+        (
+          await h.ds.query(
+            'SELECT c.phone FROM customer c JOIN `lead` l ON l.customerId = c.id WHERE l.ownerId = ? AND l.deletedAt IS NULL AND c.phone <> ? ORDER BY l.id LIMIT 1',
+            [ownerId, '13915441234'],
+          )
+        )[0].phone,
+      );
     const zhangs = await phoneOf(zhang.id);
     const chens = await phoneOf(chen.id);
     colleagueRemark = ['13800138000', chens, zhangs];
@@ -166,7 +199,11 @@ describeEachDb('sidebar server: platform login, JS-SDK signature, chat contact, 
     llm.chatReply = JSON.stringify({ action: '已预约试听', conclusion: '', nextStepWhen: '明天下午三点', nextStepAction: '来试听' });
     const token = await h.token('张敏');
     const audio = Buffer.alloc(4000, 1);
-    const res = await fetch(`${h.base}/api/sidebar/voice`, { method: 'POST', body: audio, headers: { 'content-type': 'audio/webm', authorization: `Bearer ${token}` } });
+    const res = await fetch(`${h.base}/api/sidebar/voice`, {
+      method: 'POST',
+      body: audio,
+      headers: { 'content-type': 'audio/webm', authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.transcript).toBe('约了明天下午三点来试听');
@@ -175,13 +212,25 @@ describeEachDb('sidebar server: platform login, JS-SDK signature, chat contact, 
     expect(up.raw).toContain('filename="voice.webm"');
 
     const followups = await h.count('followup');
-    const wrong = await fetch(`${h.base}/api/sidebar/voice`, { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` } });
+    const wrong = await fetch(`${h.base}/api/sidebar/voice`, {
+      method: 'POST',
+      body: 'hello',
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` },
+    });
     expect(wrong.status).toBe(415);
     expect((await wrong.json()).error.message).toContain('不支持的录音格式');
-    const tiny = await fetch(`${h.base}/api/sidebar/voice`, { method: 'POST', body: Buffer.alloc(10), headers: { 'content-type': 'audio/wav', authorization: `Bearer ${token}` } });
+    const tiny = await fetch(`${h.base}/api/sidebar/voice`, {
+      method: 'POST',
+      body: Buffer.alloc(10),
+      headers: { 'content-type': 'audio/wav', authorization: `Bearer ${token}` },
+    });
     expect(tiny.status).toBe(400);
     llm.inject('POST', '/v1/audio/transcriptions', { status: 500, json: { error: { message: 'down' } } });
-    const down = await fetch(`${h.base}/api/sidebar/voice`, { method: 'POST', body: audio, headers: { 'content-type': 'audio/wav', authorization: `Bearer ${token}` } });
+    const down = await fetch(`${h.base}/api/sidebar/voice`, {
+      method: 'POST',
+      body: audio,
+      headers: { 'content-type': 'audio/wav', authorization: `Bearer ${token}` },
+    });
     expect(down.status).toBe(502);
     expect((await down.json()).error.message).toContain('语音转写暂时不可用');
     const anon = await fetch(`${h.base}/api/sidebar/voice`, { method: 'POST', body: audio, headers: { 'content-type': 'audio/wav' } });

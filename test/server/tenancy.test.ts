@@ -3,9 +3,30 @@ import { describeEachDb, Harness, type SecondCompany } from '../support/harness'
 
 /** Tables whose rows a request could create or change, for "changes nothing" (all companies). */
 const TABLES = [
-  'company', 'app_user', 'org_unit', 'customer', '`lead`', 'followup', 'journey_event', 'audit_log', 'script', 'script_pick',
-  'routing_pool', 'routing_pool_member', 'routing_rule_set', 'routing_decision', 'intake_channel', 'intake_record', 'content_item',
-  'content_queue', 'import_job', 'conversation', 'channel_spend', 'alarm', 'alarm_message', 'callback_receipt',
+  'company',
+  'app_user',
+  'org_unit',
+  'customer',
+  '`lead`',
+  'followup',
+  'journey_event',
+  'audit_log',
+  'script',
+  'script_pick',
+  'routing_pool',
+  'routing_pool_member',
+  'routing_rule_set',
+  'routing_decision',
+  'intake_channel',
+  'intake_record',
+  'content_item',
+  'content_queue',
+  'import_job',
+  'conversation',
+  'channel_spend',
+  'alarm',
+  'alarm_message',
+  'callback_receipt',
 ];
 
 /** Path parameters that are not ids of our records: a per-company version number, WeCom's id, the open intake code. */
@@ -34,19 +55,31 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
 
   it('the second company is seeded with its own people, leads, script, pool, channel and more', async () => {
     expect(b.seed.companyId).not.toBe(h.seed.companyId);
-    for (const [table, id] of [['`lead`', b.leadId], ['customer', b.customerId], ['followup', b.followupId], ['script', b.scriptId],
-      ['routing_pool', b.poolId], ['org_unit', b.orgUnitId], ['intake_channel', b.channelId], ['content_item', b.contentItemId],
-      ['content_queue', b.contentQueueId], ['import_job', b.importId], ['script_pick', b.scriptPickId], ['app_user', b.ownerId]] as const) {
+    for (const [table, id] of [
+      ['`lead`', b.leadId],
+      ['customer', b.customerId],
+      ['followup', b.followupId],
+      ['script', b.scriptId],
+      ['routing_pool', b.poolId],
+      ['org_unit', b.orgUnitId],
+      ['intake_channel', b.channelId],
+      ['content_item', b.contentItemId],
+      ['content_queue', b.contentQueueId],
+      ['import_job', b.importId],
+      ['script_pick', b.scriptPickId],
+      ['app_user', b.ownerId],
+    ] as const) {
       expect(await h.count(table, 'id = ? AND companyId = ?', [id, b.seed.companyId]), table).toBe(1);
     }
     // Its own users see their own company only.
     const theirs = await h.req('GET', '/api/leads?pageSize=100', { as: '远航管理员' });
     expect(theirs.body.total).toBe(await h.count('`lead`', 'companyId = ? AND deletedAt IS NULL', [b.seed.companyId]));
-    expect((await h.req('GET', '/api/users', { as: '远航管理员' })).body.items.map((u: any) => u.name).sort())
-      .toEqual(['宋佳', '林涛', '郝运', '远航管理员', '韩梅', '魏来'].sort());
+    expect((await h.req('GET', '/api/users', { as: '远航管理员' })).body.items.map((u: any) => u.name).sort()).toEqual(
+      ['宋佳', '林涛', '郝运', '远航管理员', '韩梅', '魏来'].sort(),
+    );
   });
 
-  it('every route that takes an id answers 404 or 400 for the other company\'s id, and nothing changes', async () => {
+  it("every route that takes an id answers 404 or 400 for the other company's id, and nothing changes", async () => {
     type Ask = [as: string, method: string, path: string, body?: unknown, headers?: Record<string, string>];
     const key = (n: number) => ({ 'idempotency-key': `tenancy-${kind}-${n}` });
     const asks: Ask[] = [
@@ -129,7 +162,10 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       const [m, p] = route.split(' ');
       return { route, m, re: new RegExp(`^${p.replace(/:[A-Za-z]+/g, '[^/?]+')}(\\?.*)?$`) };
     };
-    const withIds = h.routes().filter((r) => r.includes('/api/') && r.includes(':') && !NOT_OUR_IDS.includes(r)).map(pattern);
+    const withIds = h
+      .routes()
+      .filter((r) => r.includes('/api/') && r.includes(':') && !NOT_OUR_IDS.includes(r))
+      .map(pattern);
     const unasked = withIds.filter((p) => !asks.some(([, m, path]) => m === p.m && p.re.test(path))).map((p) => p.route);
     expect(withIds.length).toBeGreaterThan(25);
     expect(unasked, 'routes taking an id with no tenancy case').toEqual([]);
@@ -155,12 +191,18 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       if (other.name) expect(r.text, as).not.toContain(other.name);
       const list = await h.req('GET', '/api/leads?pageSize=100', { as });
       expect(list.status).toBe(200);
-      expect(list.body.items.filter((l: any) => otherLeads.includes(l.id)), as).toEqual([]);
+      expect(
+        list.body.items.filter((l: any) => otherLeads.includes(l.id)),
+        as,
+      ).toEqual([]);
       expect(await snapshot(), `${as}: changed rows`).toBe(before);
     }
     // A supervisor's metrics filter outside their subtree is a 403 (by design, metrics/scope.ts) — the very same answer
     // for the other company's unit or rep as for an id that exists nowhere, so it tells nothing about the other company.
-    for (const [param, id] of [['unitId', b.orgUnitId], ['repId', b.ownerId]] as const) {
+    for (const [param, id] of [
+      ['unitId', b.orgUnitId],
+      ['repId', b.ownerId],
+    ] as const) {
       const theirs = await h.req('GET', `/api/metrics/kpis?${param}=${id}`, { as: '李静' });
       const nobody = await h.req('GET', `/api/metrics/kpis?${param}=999999`, { as: '李静' });
       expect({ param, status: theirs.status, body: theirs.body }).toEqual({ param, status: 403, body: nobody.body });
@@ -188,7 +230,9 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
     expect((await h.req('GET', `/api/leads/${b.leadId}/timeline`, { as: '远航管理员' })).status).toBe(200);
     expect((await h.req('GET', `/api/imports/${b.importId}`, { as: '远航管理员' })).status).toBe(200);
     const f = await h.req('POST', '/api/followups', {
-      as: '远航管理员', headers: { 'idempotency-key': `tenancy-${kind}-own` }, body: { leadId: b.leadId, action: '已发送资料', scriptId: b.scriptId },
+      as: '远航管理员',
+      headers: { 'idempotency-key': `tenancy-${kind}-own` },
+      body: { leadId: b.leadId, action: '已发送资料', scriptId: b.scriptId },
     });
     expect(f.status).toBe(201);
     const [title] = await h.ds.query('SELECT title FROM script WHERE id = ?', [b.scriptId]);

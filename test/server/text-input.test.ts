@@ -10,8 +10,24 @@ const RLO = '\u202E'; // right-to-left override: "王妈妈\u202E1234" shows as 
 const LONE = '\ud83d'; // half of an emoji
 
 /** Rows in every table a refused write could have touched, and the company's settings. */
-const TABLES = ['customer', '`lead`', 'followup', 'journey_event', 'routing_pool', 'routing_pool_member', 'routing_rule_set', 'script',
-  'content_item', 'content_queue', 'intake_channel', 'intake_record', 'audit_log', 'alarm_timer', 'lead_fact', 'channel_spend'];
+const TABLES = [
+  'customer',
+  '`lead`',
+  'followup',
+  'journey_event',
+  'routing_pool',
+  'routing_pool_member',
+  'routing_rule_set',
+  'script',
+  'content_item',
+  'content_queue',
+  'intake_channel',
+  'intake_record',
+  'audit_log',
+  'alarm_timer',
+  'lead_fact',
+  'channel_spend',
+];
 
 describeEachDb('text is text: invisible/control characters are refused at every write, nothing stored', (kind) => {
   const h = new Harness(kind, 5);
@@ -35,7 +51,10 @@ describeEachDb('text is text: invisible/control characters are refused at every 
     const counts = await Promise.all(TABLES.map((t) => h.count(t)));
     const [company] = await h.ds.query('SELECT settings FROM company ORDER BY id LIMIT 1');
     const [channel] = await h.ds.query('SELECT name, tag, mapping FROM intake_channel WHERE id = ?', [channelId]);
-    const [lead] = await h.ds.query('SELECT l.channel, l.campaign, c.name, c.city, c.tags FROM `lead` l JOIN customer c ON c.id = l.customerId WHERE l.id = ?', [leadId]);
+    const [lead] = await h.ds.query(
+      'SELECT l.channel, l.campaign, c.name, c.city, c.tags FROM `lead` l JOIN customer c ON c.id = l.customerId WHERE l.id = ?',
+      [leadId],
+    );
     return JSON.stringify({ counts: Object.fromEntries(TABLES.map((t, i) => [t, counts[i]])), company, channel, lead });
   }
 
@@ -71,7 +90,8 @@ describeEachDb('text is text: invisible/control characters are refused at every 
     const base = { leadId, action: '已电话沟通' };
     await refused('关键结论', 'POST', '/api/followups', { as: '张敏', body: { ...base, conclusion: `家长${RLO}在意价格` } });
     await refused('下一步动作', 'POST', '/api/followups', {
-      as: '张敏', body: { ...base, conclusion: '在意价格', nextStep: { at: '2026-01-16T10:00:00+08:00', action: `发${NUL}资料` } },
+      as: '张敏',
+      body: { ...base, conclusion: '在意价格', nextStep: { at: '2026-01-16T10:00:00+08:00', action: `发${NUL}资料` } },
     });
     await refused('语音转写', 'POST', '/api/followups', { as: '张敏', body: { ...base, conclusion: '在意价格', source: 'voice', transcript: `嗯${LONE}` } });
     const ok = await h.req('POST', '/api/followups', { as: '张敏', body: { ...base, conclusion: '在意价格\n下周再约', clientRequestId: `text-ok-${kind}` } });
@@ -82,22 +102,28 @@ describeEachDb('text is text: invisible/control characters are refused at every 
     const units = (await h.req('GET', '/api/org-units', { as: '系统管理员' })).body.items;
     await refused('线索池名称', 'POST', '/api/routing/pools', { as: '系统管理员', body: { name: `南京${RLO}池`, orgUnitId: units[0].id, members: [] } });
     await refused('规则名称', 'PUT', '/api/routing/rules', {
-      as: '系统管理员', body: { rules: [{ name: `高分${NUL}`, poolId: 1 }], defaultPoolId: 1 },
+      as: '系统管理员',
+      body: { rules: [{ name: `高分${NUL}`, poolId: 1 }], defaultPoolId: 1 },
     });
     await refused('标题', 'POST', '/api/scripts', { as: '系统管理员', body: { category: '开场', title: `问候${RLO}`, text: '您好{称呼}' } });
     await refused('话术内容', 'POST', '/api/scripts', { as: '系统管理员', body: { category: '开场', title: '问候', text: `您好{称呼}${NUL}` } });
     await refused('资料标题', 'POST', '/api/content/items', { as: '黄蓉', body: { tag: '英语薄弱', title: `提分${LONE}`, url: 'https://content.example/en' } });
-    await refused('资料链接', 'POST', '/api/content/items', { as: '黄蓉', body: { tag: '英语薄弱', title: '提分', url: `https://content.example/${RLO}fdp.exe` } });
+    await refused('资料链接', 'POST', '/api/content/items', {
+      as: '黄蓉',
+      body: { tag: '英语薄弱', title: '提分', url: `https://content.example/${RLO}fdp.exe` },
+    });
   });
 
   it('intake channel names and tags; score weight values and labels (company settings); channel spend', async () => {
     await refused('渠道名称', 'POST', '/api/intake-channels', { as: '黄蓉', body: { code: 'gzh-two', name: `公众号${RLO}`, tag: '公众号-推文' } });
     await refused('渠道标签', 'PATCH', `/api/intake-channels/${channelId}`, { as: '黄蓉', body: { tag: `公众号${NUL}` } });
     await refused('取值', 'PUT', '/api/scoring/weights', {
-      as: '系统管理员', body: { weights: [...weights, { field: 'city', value: `苏州${RLO}`, points: 5 }] },
+      as: '系统管理员',
+      body: { weights: [...weights, { field: 'city', value: `苏州${RLO}`, points: 5 }] },
     });
     await refused('说明', 'PUT', '/api/scoring/weights', {
-      as: '系统管理员', body: { weights: [...weights, { field: 'city', value: '苏州', points: 5, label: `苏州${NUL}` }] },
+      as: '系统管理员',
+      body: { weights: [...weights, { field: 'city', value: '苏州', points: 5, label: `苏州${NUL}` }] },
     });
     await refused('渠道', 'PUT', '/api/metrics/channel-spend', { as: '黄蓉', body: { channel: `抖音${RLO}直播`, month: '2026-01', amount: 1000 } });
   });
@@ -105,7 +131,10 @@ describeEachDb('text is text: invisible/control characters are refused at every 
   it('intake API and Douyin-style payloads: a lead with such text is refused with 400, no lead, no archived payload', async () => {
     await refused('称呼', 'POST', '/api/intake/gzh-text', { body: { phone: '13915449872', name: `王${RLO}妈妈` }, headers: { 'x-intake-key': channelKey } });
     await refused('年级', 'POST', '/api/intake/gzh-text', { body: { phone: '13915449872', grade: `初三${NUL}` }, headers: { 'x-intake-key': channelKey } });
-    await refused('平台线索ID', 'POST', '/api/intake/gzh-text', { body: { phone: '13915449872', externalId: `x${LONE}` }, headers: { 'x-intake-key': channelKey } });
+    await refused('平台线索ID', 'POST', '/api/intake/gzh-text', {
+      body: { phone: '13915449872', externalId: `x${LONE}` },
+      headers: { 'x-intake-key': channelKey },
+    });
     const ok = await h.req('POST', '/api/intake/gzh-text', { body: { phone: '13915449872', name: '王妈妈' }, headers: { 'x-intake-key': channelKey } });
     expect(ok.status).toBe(201);
   });
@@ -119,21 +148,31 @@ describeEachDb('text is text: invisible/control characters are refused at every 
     expect((await h.ds.query('SELECT externalId FROM intake_record WHERE leadId = ?', [r.body.leadId]))[0].externalId).toBe('dy-zw-1');
     // The same platform lead again (its id now without the zero-width space) is a replay, not a second lead.
     expect((await intake({ phone: '13915449876', name: '王妈妈', externalId: 'dy-zw-1' })).body).toMatchObject({ leadId: r.body.leadId, replayed: true });
-    await refused('称呼', 'POST', '/api/intake/gzh-text', { body: { phone: '13915449877', name: `王\u200B${RLO}妈妈` }, headers: { 'x-intake-key': channelKey } });
+    await refused('称呼', 'POST', '/api/intake/gzh-text', {
+      body: { phone: '13915449877', name: `王\u200B${RLO}妈妈` },
+      headers: { 'x-intake-key': channelKey },
+    });
   });
 
   it('import: a row with such text is an error row with the Chinese reason, not stored; clean rows still go in', async () => {
     const csv = ['手机号,称呼,城市', `13915449873,王${RLO}妈妈,苏州`, `13915449874,李妈妈,南${NUL}京`, '13915449875,赵妈妈,苏州'].join('\n');
     const token = await h.token('黄蓉');
-    const upload = (qs: string) => fetch(`${h.base}/api/imports?${qs}`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', prefer: 'wait' }, body: new TextEncoder().encode(csv),
-    });
+    const upload = (qs: string) =>
+      fetch(`${h.base}/api/imports?${qs}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', prefer: 'wait' },
+        body: new TextEncoder().encode(csv),
+      });
     const leads = await h.count('`lead`');
     const res = await upload(`channel=${encodeURIComponent('地推-展会')}&filename=expo.csv`);
     const body = (await res.json()) as any;
     expect(res.status).toBe(202);
     expect(body).toMatchObject({ status: 'done', total: 3, created: 1, rejected: 2 });
-    expect(body.report.map((r: any) => [r.row, r.outcome])).toEqual([[2, 'rejected'], [3, 'rejected'], [4, 'created']]);
+    expect(body.report.map((r: any) => [r.row, r.outcome])).toEqual([
+      [2, 'rejected'],
+      [3, 'rejected'],
+      [4, 'created'],
+    ]);
     expect(body.report[0].reason).toBe('称呼含有不可见的控制字符（第2个字符，U+202E 从右向左覆盖），请删除后重试');
     expect(body.report[1].reason).toContain('城市含有不可见的控制字符');
     expect(await h.count('`lead`')).toBe(leads + 1);

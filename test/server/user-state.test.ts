@@ -15,7 +15,10 @@ describeEachDb('user states for write requests', (kind) => {
     ({ ds, drop } = await freshDatabase(kind));
     await migrate(ds);
     companyId = (await seedDemo(ds, { now: TEST_NOW, leads: 5 })).companyId;
-    users = (await ds.query("SELECT id, name FROM app_user WHERE role = 'rep' AND active = 1 ORDER BY id")).map((u: any) => ({ id: Number(u.id), name: u.name }));
+    users = (await ds.query("SELECT id, name FROM app_user WHERE role = 'rep' AND active = 1 ORDER BY id")).map((u: any) => ({
+      id: Number(u.id),
+      name: u.name,
+    }));
   });
   afterAll(() => drop());
 

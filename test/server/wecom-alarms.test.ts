@@ -10,12 +10,17 @@ const H = 3600_000;
 // Official vector A (sbzhu/weworkapi_php callback/Sample.php).
 const A = { token: 'QDG6eK', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'wx5823bf96d3bd56c7' };
 const VERIFY = {
-  msg_signature: '5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3', timestamp: '1409659589', nonce: '263014780',
+  msg_signature: '5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3',
+  timestamp: '1409659589',
+  nonce: '263014780',
   echostr: 'P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D',
 };
 const POST_A = {
-  msg_signature: '477715d11cdb4164915debcba66cb864d751f3e6', timestamp: '1409659813', nonce: '1372623149',
-  encrypt: 'RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==',
+  msg_signature: '477715d11cdb4164915debcba66cb864d751f3e6',
+  timestamp: '1409659813',
+  nonce: '1372623149',
+  encrypt:
+    'RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==',
 };
 
 describeEachDb('WeCom alarms: cards, encrypted taps, card updates, errors', (kind) => {
@@ -28,8 +33,15 @@ describeEachDb('WeCom alarms: cards, encrypted taps, card updates, errors', (kin
     await h.start();
     await fake.start();
     wx = withWecomMessages(fake);
-    h.app.config = { ...TEST_CONFIG, wecom: { corpId: A.corpId, agentId: 1000002, secret: 'fake-secret-0001', apiBase: fake.base, callbackToken: A.token, callbackAesKey: A.aesKey } };
-    for (const [name, wid] of [['张敏', 'zhangmin'], ['李静', 'lijing'], ['黄蓉', 'huangrong']]) {
+    h.app.config = {
+      ...TEST_CONFIG,
+      wecom: { corpId: A.corpId, agentId: 1000002, secret: 'fake-secret-0001', apiBase: fake.base, callbackToken: A.token, callbackAesKey: A.aesKey },
+    };
+    for (const [name, wid] of [
+      ['张敏', 'zhangmin'],
+      ['李静', 'lijing'],
+      ['黄蓉', 'huangrong'],
+    ]) {
       await h.ds.query(`UPDATE app_user SET wecomUserId = ? WHERE name = ?`, [wid, name]);
     }
     engine = new AlarmEngine(h.app, { leaseMs: 30_000 });
@@ -41,7 +53,8 @@ describeEachDb('WeCom alarms: cards, encrypted taps, card updates, errors', (kin
 
   const post = (q: Record<string, string>, body: string) =>
     fetch(`${h.base}/wecom/callback?${new URLSearchParams(q)}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
-  const envelope = (enc: string) => `<xml><ToUserName><![CDATA[${A.corpId}]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`;
+  const envelope = (enc: string) =>
+    `<xml><ToUserName><![CDATA[${A.corpId}]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`;
 
   describe('callback crypto', () => {
     /** The official vectors were signed in 2014: checked with the server clock at their signing time (callbacks must be fresh). */
@@ -55,12 +68,16 @@ describeEachDb('WeCom alarms: cards, encrypted taps, card updates, errors', (kin
       }
     };
     it('URL verification answers the official vector with the bare plaintext', async () => {
-      const r = await atVectorTime(VERIFY.timestamp, () => fetch(`${h.base}/wecom/callback?msg_signature=${VERIFY.msg_signature}&timestamp=${VERIFY.timestamp}&nonce=${VERIFY.nonce}&echostr=${VERIFY.echostr}`));
+      const r = await atVectorTime(VERIFY.timestamp, () =>
+        fetch(`${h.base}/wecom/callback?msg_signature=${VERIFY.msg_signature}&timestamp=${VERIFY.timestamp}&nonce=${VERIFY.nonce}&echostr=${VERIFY.echostr}`),
+      );
       expect(r.status).toBe(200);
       expect(await r.text()).toBe('1616140317555161061');
     });
     it('accepts the official encrypted POST vector (signature, decryption, corp id) with an empty 200', async () => {
-      const r = await atVectorTime(POST_A.timestamp, () => post({ msg_signature: POST_A.msg_signature, timestamp: POST_A.timestamp, nonce: POST_A.nonce }, envelope(POST_A.encrypt)));
+      const r = await atVectorTime(POST_A.timestamp, () =>
+        post({ msg_signature: POST_A.msg_signature, timestamp: POST_A.timestamp, nonce: POST_A.nonce }, envelope(POST_A.encrypt)),
+      );
       expect(r.status).toBe(200);
       expect(await r.text()).toBe('');
     });
@@ -76,7 +93,10 @@ describeEachDb('WeCom alarms: cards, encrypted taps, card updates, errors', (kin
   });
 
   it('lead passes 48 h → rep and supervisor get template cards → an encrypted tap records the script, delivers it and updates every copy', async () => {
-    const r = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13700005555', channel: '抖音-202601直播', name: '吴妈妈', grade: '初二', concerns: ['学科提分'] } });
+    const r = await h.req('POST', '/api/leads', {
+      as: '张敏',
+      body: { phone: '13700005555', channel: '抖音-202601直播', name: '吴妈妈', grade: '初二', concerns: ['学科提分'] },
+    });
     const leadId = r.body.lead.id;
     h.clock.advance(48 * H + 1000);
     // The first send hits a throttle (45009): retried with backoff, not lost.
@@ -92,7 +112,12 @@ describeEachDb('WeCom alarms: cards, encrypted taps, card updates, errors', (kin
     expect(cards.map((c) => c.touser).sort()).toEqual(['huangrong', 'lijing', 'zhangmin']);
     const repCard = cards.find((c) => c.touser === 'zhangmin').template_card;
     expect(repCard.card_type).toBe('button_interaction');
-    expect(repCard.horizontal_content_list).toEqual(expect.arrayContaining([{ keyname: '电话', value: '137****5555' }, { keyname: '渠道', value: '抖音-202601直播' }]));
+    expect(repCard.horizontal_content_list).toEqual(
+      expect.arrayContaining([
+        { keyname: '电话', value: '137****5555' },
+        { keyname: '渠道', value: '抖音-202601直播' },
+      ]),
+    );
     expect(repCard.button_list.map((b: any) => b.key)).toHaveLength(4);
     expect(repCard.button_list.at(-1)).toMatchObject({ text: '已跟进', key: 'done' });
 
@@ -128,7 +153,9 @@ describeEachDb('WeCom alarms: cards, encrypted taps, card updates, errors', (kin
     fake.expireTokens();
     fake.inject('POST', '/cgi-bin/message/send', { json: { errcode: 81013, errmsg: 'user & party & tag all invalid' } });
     await engine.tick();
-    const rows = await h.ds.query(`SELECT m.state, m.lastError FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE a.leadId = ? ORDER BY m.id`, [leadId]);
+    const rows = await h.ds.query(`SELECT m.state, m.lastError FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE a.leadId = ? ORDER BY m.id`, [
+      leadId,
+    ]);
     expect(rows.filter((x: any) => x.state === 'failed')).toEqual([{ state: 'failed', lastError: expect.stringContaining('81013') }]);
     expect(rows.filter((x: any) => x.state === 'sent')).toHaveLength(2);
     h.clock.advance(-(48 * H + 1000));

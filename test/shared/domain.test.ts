@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  channelKey, describeScore, followupCreateSchema, leadCreateSchema, nextJourneyNode, scoreLead, scoreLevelOf, charLength,
-} from '@lifeline/shared';
+import { channelKey, describeScore, followupCreateSchema, leadCreateSchema, nextJourneyNode, scoreLead, scoreLevelOf, charLength } from '@lifeline/shared';
 
 describe('journey transitions', () => {
   it.each([

@@ -15,8 +15,10 @@ describe('JSON paths for channel field mapping', () => {
     expect(parsePath('')).toBeNull();
   });
   it('maps a payload to lead fields, dropping empty values', () => {
-    expect(applyMapping(payload, { phone: '$.data.contact.手机', grade: '$.data.fields[0].value', city: '$.nope' }))
-      .toEqual({ phone: '13900001111', grade: '初三' });
+    expect(applyMapping(payload, { phone: '$.data.contact.手机', grade: '$.data.fields[0].value', city: '$.nope' })).toEqual({
+      phone: '13900001111',
+      grade: '初三',
+    });
   });
 });
 
@@ -49,6 +51,11 @@ describe('row normalisation', () => {
   });
   it('spreadsheet headers people use are recognised', () => {
     const m = headerFields(['手机号码', '家长称呼', '所在地区', '孩子年级', '备注']);
-    expect([...m.entries()]).toEqual([[0, 'phone'], [1, 'name'], [2, 'region'], [3, 'grade']]);
+    expect([...m.entries()]).toEqual([
+      [0, 'phone'],
+      [1, 'name'],
+      [2, 'region'],
+      [3, 'grade'],
+    ]);
   });
 });

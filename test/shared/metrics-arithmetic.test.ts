@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import {
-  chinaDayOf, chinaRange, dayString, defaultRange, demandMatchOf, isoWeekStart, kpiIsRed, kpiMeanHours, kpiRatio, maturedOutcome,
-  monthsCovering, profileFilled, rangeDays, ratio, trendPeriod, trendPeriods, yuanToFen, DEFAULT_COURSES,
+  chinaDayOf,
+  chinaRange,
+  dayString,
+  defaultRange,
+  demandMatchOf,
+  isoWeekStart,
+  kpiIsRed,
+  kpiMeanHours,
+  kpiRatio,
+  maturedOutcome,
+  monthsCovering,
+  profileFilled,
+  rangeDays,
+  ratio,
+  trendPeriod,
+  trendPeriods,
+  yuanToFen,
+  DEFAULT_COURSES,
 } from '@lifeline/shared';
 
 const H = 3600_000;
@@ -52,6 +68,9 @@ describe('metrics arithmetic', () => {
     expect(demandMatchOf('数学提分班', ['升学政策'], DEFAULT_COURSES)).toBe(0);
     expect(demandMatchOf(null, ['升学政策'], DEFAULT_COURSES)).toBeNull();
     expect(demandMatchOf('钢琴班', ['升学政策'], DEFAULT_COURSES)).toBeNull();
-    expect(profileFilled({ name: '王妈妈', city: ' ', grade: '初三', concerns: [] }, ['name', 'city', 'grade', 'concerns'])).toEqual({ filled: 2, required: 4 });
+    expect(profileFilled({ name: '王妈妈', city: ' ', grade: '初三', concerns: [] }, ['name', 'city', 'grade', 'concerns'])).toEqual({
+      filled: 2,
+      required: 4,
+    });
   });
 });

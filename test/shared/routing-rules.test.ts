@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_PROTECTIVE, ineligibility, matchRule, onShift, pickFromCursor, smoothWeightedSequence, type RuleSetBody,
-} from '@lifeline/shared/src/routing';
+import { DEFAULT_PROTECTIVE, ineligibility, matchRule, onShift, pickFromCursor, smoothWeightedSequence, type RuleSetBody } from '@lifeline/shared/src/routing';
 
 const set: RuleSetBody = {
   rules: [
@@ -32,8 +30,19 @@ describe('rule matching: ordered, first match wins, default pool otherwise', () 
 
 describe('weighted round robin', () => {
   it('interleaves by weight (smooth WRR)', () => {
-    expect(smoothWeightedSequence([{ userId: 1, weight: 2 }, { userId: 2, weight: 1 }, { userId: 3, weight: 1 }])).toEqual([1, 2, 3, 1]);
-    expect(smoothWeightedSequence([{ userId: 1, weight: 1 }, { userId: 2, weight: 1 }])).toEqual([1, 2]);
+    expect(
+      smoothWeightedSequence([
+        { userId: 1, weight: 2 },
+        { userId: 2, weight: 1 },
+        { userId: 3, weight: 1 },
+      ]),
+    ).toEqual([1, 2, 3, 1]);
+    expect(
+      smoothWeightedSequence([
+        { userId: 1, weight: 1 },
+        { userId: 2, weight: 1 },
+      ]),
+    ).toEqual([1, 2]);
     expect(smoothWeightedSequence([{ userId: 1, weight: 0 }])).toEqual([]);
   });
   it('walks from the cursor, skips the ineligible with reasons, and moves the cursor past the chosen one', () => {
@@ -45,7 +54,10 @@ describe('weighted round robin', () => {
   it('nobody eligible: no choice, cursor unchanged, every member listed once', () => {
     const p = pickFromCursor([1, 2, 1], 0, () => 'at_cap');
     expect(p).toMatchObject({ userId: null, nextCursor: 0 });
-    expect(p.skipped).toEqual([{ userId: 1, reason: 'at_cap' }, { userId: 2, reason: 'at_cap' }]);
+    expect(p.skipped).toEqual([
+      { userId: 1, reason: 'at_cap' },
+      { userId: 2, reason: 'at_cap' },
+    ]);
   });
   it('over many turns, equal weights stay within one of each other', () => {
     const seq = smoothWeightedSequence([1, 2, 3].map((userId) => ({ userId, weight: 1 })));

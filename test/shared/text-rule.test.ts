@@ -48,8 +48,9 @@ describe('text is text: the shared rule', () => {
     expect(conclusion('家长在意价格\r\n\t下周再约').success).toBe(true);
     const bad = conclusion(`家长在意价格${RLO}`);
     expect(bad.error!.issues[0].message).toBe('关键结论含有不可见的控制字符（第7个字符，U+202E 从右向左覆盖），请删除后重试');
-    expect(scriptCreateSchema.safeParse({ category: '开场', title: '问候', text: `您好{称呼}\n${NUL}` }).error!.issues[0].message)
-      .toContain('话术内容含有不可见的控制字符');
+    expect(scriptCreateSchema.safeParse({ category: '开场', title: '问候', text: `您好{称呼}\n${NUL}` }).error!.issues[0].message).toContain(
+      '话术内容含有不可见的控制字符',
+    );
   });
 
   it('length still counts characters as people do, after the text rule', () => {
@@ -59,31 +60,50 @@ describe('text is text: the shared rule', () => {
   });
 
   it('a lead from an intake payload or a spreadsheet row with such text is refused, not cleaned up silently', () => {
-    expect(normaliseLead({ phone: '13915441234', name: `王${RLO}妈妈` }))
-      .toEqual({ ok: false, reason: '称呼含有不可见的控制字符（第2个字符，U+202E 从右向左覆盖），请删除后重试' });
-    expect(normaliseLead({ phone: '13915441234', grade: `初三${NUL}` })).toMatchObject({ ok: false, reason: expect.stringContaining('年级含有不可见的控制字符') });
-    expect(normaliseLead({ phone: '13915441234', tags: ['a', `b${LONE}`] })).toMatchObject({ ok: false, reason: expect.stringContaining('标签含有不可见的控制字符') });
+    expect(normaliseLead({ phone: '13915441234', name: `王${RLO}妈妈` })).toEqual({
+      ok: false,
+      reason: '称呼含有不可见的控制字符（第2个字符，U+202E 从右向左覆盖），请删除后重试',
+    });
+    expect(normaliseLead({ phone: '13915441234', grade: `初三${NUL}` })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('年级含有不可见的控制字符'),
+    });
+    expect(normaliseLead({ phone: '13915441234', tags: ['a', `b${LONE}`] })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('标签含有不可见的控制字符'),
+    });
     expect(normaliseLead({ phone: '13915441234', externalId: `x${NUL}` })).toMatchObject({ ok: false, reason: expect.stringContaining('平台线索ID') });
     // a spreadsheet cell with a line break is whitespace, as before
     expect(normaliseLead({ phone: '13915441234', region: '江苏\n苏州' })).toMatchObject({ ok: true, lead: { province: '江苏', city: '苏州' } });
-    expect(leadCreateSchema.safeParse({ phone: '13915441234', channel: `抖音${RLO}` }).error!.issues[0].message)
-      .toBe('渠道标签含有不可见的控制字符（第3个字符，U+202E 从右向左覆盖），请删除后重试');
+    expect(leadCreateSchema.safeParse({ phone: '13915441234', channel: `抖音${RLO}` }).error!.issues[0].message).toBe(
+      '渠道标签含有不可见的控制字符（第3个字符，U+202E 从右向左覆盖），请删除后重试',
+    );
   });
 
   it('a machine-sent lead loses pasted zero-width characters (U+200B, U+2060, U+FEFF) instead of being refused; typed input is still refused', () => {
-    expect(normaliseLead({ phone: '\uFEFF139 1544 1234\u200B', name: '王\u200B妈妈\u2060', city: '\uFEFF苏州', tags: ['择\u200B校', '\u2060'], externalId: 'dy\u200B-1' }))
-      .toEqual({ ok: true, warnings: [], lead: { phone: '13915441234', name: '王妈妈', city: '苏州', tags: ['择校'], externalId: 'dy-1' } });
+    expect(
+      normaliseLead({
+        phone: '\uFEFF139 1544 1234\u200B',
+        name: '王\u200B妈妈\u2060',
+        city: '\uFEFF苏州',
+        tags: ['择\u200B校', '\u2060'],
+        externalId: 'dy\u200B-1',
+      }),
+    ).toEqual({ ok: true, warnings: [], lead: { phone: '13915441234', name: '王妈妈', city: '苏州', tags: ['择校'], externalId: 'dy-1' } });
     // ZWJ/ZWNJ keep emoji sequences together and stay as they are.
     expect(normaliseLead({ phone: '13915441234', name: '王妈妈👩\u200D👧' })).toMatchObject({ ok: true, lead: { name: '王妈妈👩\u200D👧' } });
     // Everything else invisible is still refused, also next to a stripped zero-width character (positions counted after it).
-    expect(normaliseLead({ phone: '13915441234', name: `\u200B王${RLO}妈妈` }))
-      .toEqual({ ok: false, reason: '称呼含有不可见的控制字符（第2个字符，U+202E 从右向左覆盖），请删除后重试' });
+    expect(normaliseLead({ phone: '13915441234', name: `\u200B王${RLO}妈妈` })).toEqual({
+      ok: false,
+      reason: '称呼含有不可见的控制字符（第2个字符，U+202E 从右向左覆盖），请删除后重试',
+    });
     expect(normaliseLead({ phone: '13915441234', name: `王\u200B${NUL}` })).toMatchObject({ ok: false, reason: expect.stringContaining('U+0000') });
     expect(normaliseLead({ phone: '13915441234', name: `王\u2066妈妈\u2069` })).toMatchObject({ ok: false, reason: expect.stringContaining('U+2066') });
     expect(normaliseLead({ phone: '13915441234', tags: [`b${LONE}\u200B`] })).toMatchObject({ ok: false, reason: expect.stringContaining('不成对的代理项') });
     // A person typing the same name into a form is told about the character.
-    expect(leadCreateSchema.safeParse({ phone: '13915441234', channel: '抖音', name: '王\u200B妈妈' }).error!.issues[0].message)
-      .toBe('称呼含有不可见的控制字符（第2个字符，U+200B 零宽空格），请删除后重试');
+    expect(leadCreateSchema.safeParse({ phone: '13915441234', channel: '抖音', name: '王\u200B妈妈' }).error!.issues[0].message).toBe(
+      '称呼含有不可见的控制字符（第2个字符，U+200B 零宽空格），请删除后重试',
+    );
   });
 });
 

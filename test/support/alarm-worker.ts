@@ -13,8 +13,17 @@ async function main() {
   const [url, fakeBase, corpId, lease] = process.argv.slice(2);
   const ds = await createDataSource({ kind: 'mysql', url }, { poolSize: 6 }).initialize();
   const config: AppConfig = {
-    port: 0, host: '127.0.0.1', publicUrl: 'http://127.0.0.1', db: { kind: 'mysql', url }, sessionSecret: 'test-secret-0123456789abcdef',
-    sessionTtlSeconds: 3600, demo: false, bodyLimit: '64kb', logLevel: 'silent', dingtalk: null, llm: null,
+    port: 0,
+    host: '127.0.0.1',
+    publicUrl: 'http://127.0.0.1',
+    db: { kind: 'mysql', url },
+    sessionSecret: 'test-secret-0123456789abcdef',
+    sessionTtlSeconds: 3600,
+    demo: false,
+    bodyLimit: '64kb',
+    logLevel: 'silent',
+    dingtalk: null,
+    llm: null,
     wecom: { corpId, agentId: 1000002, secret: 'fake-secret-0001', apiBase: fakeBase },
   };
   const { ctx } = createApp({ config, ds });

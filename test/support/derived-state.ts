@@ -5,8 +5,10 @@ import type { Harness } from './harness';
 
 type Row = Record<string, unknown>;
 
-const factRows = async (h: Harness): Promise<Row[]> => ((await h.ds.query('SELECT * FROM lead_fact ORDER BY leadId')) as Row[])
-  .map(({ updatedAt: _u, ...rest }) => Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v === null ? null : String(v)])));
+const factRows = async (h: Harness): Promise<Row[]> =>
+  ((await h.ds.query('SELECT * FROM lead_fact ORDER BY leadId')) as Row[]).map(({ updatedAt: _u, ...rest }) =>
+    Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, v === null ? null : String(v)])),
+  );
 
 const rollupRows = async (h: Harness): Promise<Row[]> => {
   const cols = MEASURE_NAMES.join(', ');
@@ -15,8 +17,10 @@ const rollupRows = async (h: Harness): Promise<Row[]> => {
     .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, k === 'shape' || k === 'dim' ? String(v) : Number(v)])));
 };
 
-const timerRows = async (h: Harness): Promise<Row[]> => ((await h.ds.query('SELECT leadId, rule, dueAt, state, firedAt FROM alarm_timer ORDER BY leadId, rule')) as Row[])
-  .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : String(v)])));
+const timerRows = async (h: Harness): Promise<Row[]> =>
+  ((await h.ds.query('SELECT leadId, rule, dueAt, state, firedAt FROM alarm_timer ORDER BY leadId, rule')) as Row[]).map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : String(v)])),
+  );
 
 /**
  * The derived state as stored, then as a recomputation from source rows gives it: every lead's fact recomputed, the

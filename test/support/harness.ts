@@ -39,7 +39,10 @@ export async function freshDatabase(kind: DbKind): Promise<{ ds: DataSource; dro
   const base = new URL(process.env.TEST_MYSQL_URL!);
   const name = `lifeline_test_${process.pid}_${randomBytes(3).toString('hex')}`;
   const admin = await mysql.createConnection({
-    host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password),
+    host: base.hostname,
+    port: Number(base.port || 3306),
+    user: decodeURIComponent(base.username),
+    password: decodeURIComponent(base.password),
   });
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   const url = new URL(base.toString());
@@ -122,7 +125,9 @@ export class Harness {
 
   /** `config` overrides TEST_CONFIG (e.g. platform or LLM base URLs pointing at fakes); `logger` replaces the root logger. */
   constructor(
-    readonly kind: DbKind, private readonly leads = 60, private readonly config: Partial<AppConfig> = {},
+    readonly kind: DbKind,
+    private readonly leads = 60,
+    private readonly config: Partial<AppConfig> = {},
     private readonly opts: { logger?: Logger } = {},
   ) {}
 
@@ -132,7 +137,13 @@ export class Harness {
     this.drop = drop;
     await migrate(ds);
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
-    const { koa, ctx, followups, projector } = createApp({ config: { ...TEST_CONFIG, ...this.config }, ds, clock: this.clock, logger: this.opts.logger, checkpoints: this.gate });
+    const { koa, ctx, followups, projector } = createApp({
+      config: { ...TEST_CONFIG, ...this.config },
+      ds,
+      clock: this.clock,
+      logger: this.opts.logger,
+      checkpoints: this.gate,
+    });
     this.app = ctx;
     this.koa = koa;
     this.followups = followups;
@@ -155,19 +166,32 @@ export class Harness {
       if (r.status >= 300) throw new Error(`second company ${what}: ${r.status} ${r.text}`);
       return r.body;
     };
-    const channel = ok(await this.req('POST', '/api/intake-channels', {
-      as: admin, body: { code: `second-${seed.companyId}`, name: '远航落地页', tag: '公众号-推文', mapping: { phone: '$.phone', externalId: '$.id' } },
-    }), 'intake channel');
-    const content = ok(await this.req('POST', '/api/content/items', {
-      as: admin, body: { tag: '择校', title: '远航择校指南', url: 'https://example.com/yh-guide' },
-    }), 'content item');
-    const [lead] = await this.ds.query(
-      'SELECT id, customerId, ownerId FROM `lead` WHERE companyId = ? AND ownerId IS NOT NULL ORDER BY id LIMIT 1', [seed.companyId],
+    const channel = ok(
+      await this.req('POST', '/api/intake-channels', {
+        as: admin,
+        body: { code: `second-${seed.companyId}`, name: '远航落地页', tag: '公众号-推文', mapping: { phone: '$.phone', externalId: '$.id' } },
+      }),
+      'intake channel',
     );
+    const content = ok(
+      await this.req('POST', '/api/content/items', {
+        as: admin,
+        body: { tag: '择校', title: '远航择校指南', url: 'https://example.com/yh-guide' },
+      }),
+      'content item',
+    );
+    const [lead] = await this.ds.query('SELECT id, customerId, ownerId FROM `lead` WHERE companyId = ? AND ownerId IS NOT NULL ORDER BY id LIMIT 1', [
+      seed.companyId,
+    ]);
     ok(await this.req('PATCH', `/api/leads/${lead.id}`, { as: admin, body: { tags: ['择校'] } }), 'tag');
-    const imported = ok(await this.req('POST', '/api/imports?channel=地推-展会二维码&filename=yh.csv', {
-      as: SECOND_CAST.staff.ops, raw: '手机号,称呼\n13700001111,远航妈妈\n', headers: { 'content-type': 'text/csv', prefer: 'wait' },
-    }), 'import');
+    const imported = ok(
+      await this.req('POST', '/api/imports?channel=地推-展会二维码&filename=yh.csv', {
+        as: SECOND_CAST.staff.ops,
+        raw: '手机号,称呼\n13700001111,远航妈妈\n',
+        headers: { 'content-type': 'text/csv', prefer: 'wait' },
+      }),
+      'import',
+    );
     const [script] = await this.ds.query('SELECT id FROM script WHERE companyId = ? ORDER BY id LIMIT 1', [seed.companyId]);
     await this.ds.query(
       'INSERT INTO script_pick (companyId, alarmId, scriptId, leadId, repId, text, pickedAt, sentAt, progressedAt) VALUES (?, NULL, ?, ?, ?, ?, ?, NULL, NULL)',

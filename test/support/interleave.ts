@@ -25,7 +25,10 @@ export interface Started<T> {
 
 export function started<T>(p: Promise<T>): Started<T> {
   const s: Started<T> = { promise: p, done: false };
-  p.then(() => (s.done = true), () => (s.done = true));
+  p.then(
+    () => (s.done = true),
+    () => (s.done = true),
+  );
   return s;
 }
 
@@ -99,11 +102,12 @@ export async function metricsDrift(h: Harness): Promise<string[]> {
   const cols = MEASURE_NAMES.join(', ');
   const readFacts = async (q: (sql: string) => Promise<Record<string, unknown>[]>) =>
     new Map((await q('SELECT * FROM lead_fact ORDER BY leadId')).map((r) => [Number(r.leadId), r]));
-  const readRollup = async (q: (sql: string) => Promise<Record<string, unknown>[]>) => new Map(
-    (await q(`SELECT shape, day, ownerId, orgUnitId, dim, ${cols} FROM lead_rollup`))
-      .filter((r) => MEASURE_NAMES.some((m) => Number(r[m]) !== 0))
-      .map((r) => [`${r.shape}/${r.day}/owner ${r.ownerId}/unit ${r.orgUnitId}/${r.dim}`, r]),
-  );
+  const readRollup = async (q: (sql: string) => Promise<Record<string, unknown>[]>) =>
+    new Map(
+      (await q(`SELECT shape, day, ownerId, orgUnitId, dim, ${cols} FROM lead_rollup`))
+        .filter((r) => MEASURE_NAMES.some((m) => Number(r[m]) !== 0))
+        .map((r) => [`${r.shape}/${r.day}/owner ${r.ownerId}/unit ${r.orgUnitId}/${r.dim}`, r]),
+    );
   const stored = { facts: await readFacts((sql) => h.ds.query(sql)), rollup: await readRollup((sql) => h.ds.query(sql)) };
   const qr = h.ds.createQueryRunner();
   await qr.connect();
@@ -170,10 +174,20 @@ export async function alarmDrift(h: Harness, leadIds: number[]): Promise<string[
   for (const a of alarms) {
     const [l] = await h.ds.query('SELECT l.*, c.grade FROM `lead` l JOIN customer c ON c.id = l.customerId WHERE l.id = ?', [a.leadId]);
     const n = (v: unknown) => (v === null ? null : Number(v));
-    const want = desiredTimers({
-      status: l.status, deleted: l.deletedAt !== null, ownerId: n(l.ownerId), grade: l.grade, createdAt: Number(l.createdAt),
-      assignedAt: n(l.assignedAt), claimedAt: n(l.claimedAt), firstFollowupAt: n(l.firstFollowupAt), nextStepDueAt: n(l.nextStepDueAt),
-    }, settings)[a.rule as keyof ReturnType<typeof desiredTimers>];
+    const want = desiredTimers(
+      {
+        status: l.status,
+        deleted: l.deletedAt !== null,
+        ownerId: n(l.ownerId),
+        grade: l.grade,
+        createdAt: Number(l.createdAt),
+        assignedAt: n(l.assignedAt),
+        claimedAt: n(l.claimedAt),
+        firstFollowupAt: n(l.firstFollowupAt),
+        nextStepDueAt: n(l.nextStepDueAt),
+      },
+      settings,
+    )[a.rule as keyof ReturnType<typeof desiredTimers>];
     if (want === Number(a.dueAt)) continue;
     const pending = await h.count('alarm_message', "alarmId = ? AND kind = 'card' AND state = 'pending'", [a.id]);
     if (pending) out.push(`alarm ${a.id} (${a.rule}): its deadline was satisfied, yet ${pending} card(s) still wait for delivery`);
@@ -184,7 +198,8 @@ export async function alarmDrift(h: Harness, leadIds: number[]): Promise<string[
 /** The lead's journey stays, in order, as `node enteredAt→leftAt`; and what is wrong with their chain. */
 export async function stayDrift(h: Harness, leadId: number): Promise<{ stays: string[]; problems: string[] }> {
   const rows: { id: unknown; node: string; enteredAt: unknown; leftAt: unknown }[] = await h.ds.query(
-    'SELECT id, node, enteredAt, leftAt FROM journey_stay WHERE leadId = ? ORDER BY enteredAt, id', [leadId],
+    'SELECT id, node, enteredAt, leftAt FROM journey_stay WHERE leadId = ? ORDER BY enteredAt, id',
+    [leadId],
   );
   const [lead] = await h.ds.query('SELECT journeyNode FROM `lead` WHERE id = ?', [leadId]);
   const stays = rows.map((r) => `${r.node} ${r.enteredAt}→${r.leftAt ?? 'open'}`);
@@ -193,7 +208,8 @@ export async function stayDrift(h: Harness, leadId: number): Promise<{ stays: st
   if (open.length !== 1) problems.push(`${open.length} open stays (leftAt NULL), want 1`);
   rows.forEach((r, i) => {
     const next = rows[i + 1];
-    if (next && text(r.leftAt) !== text(next.enteredAt)) problems.push(`stay ${r.node} left at ${r.leftAt ?? 'never'}, next stay (${next.node}) entered at ${next.enteredAt}`);
+    if (next && text(r.leftAt) !== text(next.enteredAt))
+      problems.push(`stay ${r.node} left at ${r.leftAt ?? 'never'}, next stay (${next.node}) entered at ${next.enteredAt}`);
   });
   const last = rows.at(-1);
   if (last && (last.leftAt !== null || last.node !== lead.journeyNode)) problems.push(`last stay ${stays.at(-1)}, lead is at ${lead.journeyNode}`);

@@ -2,8 +2,18 @@
 // conversation, channel_spend, script_pick, org_unit, app_user): never from lead_fact, journey_stay or rep_day.
 import type { DataSource } from 'typeorm';
 import {
-  DEFAULT_COURSES, DEFAULT_LEVEL_A, DEFAULT_REQUIRED_PROFILE_FIELDS, JOURNEY_NODES, chinaDayOf, chinaRange, dayNumber, defaultRange,
-  isoWeekStart, monthsCovering, rangeDays, type MetricsFilter,
+  DEFAULT_COURSES,
+  DEFAULT_LEVEL_A,
+  DEFAULT_REQUIRED_PROFILE_FIELDS,
+  JOURNEY_NODES,
+  chinaDayOf,
+  chinaRange,
+  dayNumber,
+  defaultRange,
+  isoWeekStart,
+  monthsCovering,
+  rangeDays,
+  type MetricsFilter,
 } from '@lifeline/shared';
 
 const HOUR = 3600_000;
@@ -11,9 +21,20 @@ const DAY = 24 * HOUR;
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 interface RawLead {
-  id: number; customerId: number; ownerId: number | null; orgUnitId: number | null; channel: string; status: string;
-  journeyNode: string; score: number; createdAt: number; assignedAt: number | null; nextStepDueAt: number | null;
-  signedAt: number | null; signedCourse: string | null; deletedAt: number | null;
+  id: number;
+  customerId: number;
+  ownerId: number | null;
+  orgUnitId: number | null;
+  channel: string;
+  status: string;
+  journeyNode: string;
+  score: number;
+  createdAt: number;
+  assignedAt: number | null;
+  nextStepDueAt: number | null;
+  signedAt: number | null;
+  signedCourse: string | null;
+  deletedAt: number | null;
 }
 export interface Raw {
   companyId: number;
@@ -31,44 +52,97 @@ export interface Raw {
 export async function loadRaw(ds: DataSource, companyId: number): Promise<Raw> {
   const q = (sql: string) => ds.query(sql, [companyId]);
   const leads = (await q('SELECT * FROM `lead` WHERE companyId = ?')).map((l: any) => ({
-    id: Number(l.id), customerId: Number(l.customerId), ownerId: n(l.ownerId), orgUnitId: n(l.orgUnitId), channel: l.channel,
-    status: l.status, journeyNode: l.journeyNode, score: Number(l.score), createdAt: Number(l.createdAt), assignedAt: n(l.assignedAt),
-    nextStepDueAt: n(l.nextStepDueAt), signedAt: n(l.signedAt), signedCourse: l.signedCourse ?? null, deletedAt: n(l.deletedAt),
+    id: Number(l.id),
+    customerId: Number(l.customerId),
+    ownerId: n(l.ownerId),
+    orgUnitId: n(l.orgUnitId),
+    channel: l.channel,
+    status: l.status,
+    journeyNode: l.journeyNode,
+    score: Number(l.score),
+    createdAt: Number(l.createdAt),
+    assignedAt: n(l.assignedAt),
+    nextStepDueAt: n(l.nextStepDueAt),
+    signedAt: n(l.signedAt),
+    signedCourse: l.signedCourse ?? null,
+    deletedAt: n(l.deletedAt),
   }));
   const followups = (await q('SELECT * FROM followup WHERE companyId = ?')).map((f: any) => ({
-    id: Number(f.id), leadId: Number(f.leadId), customerId: Number(f.customerId), authorId: Number(f.authorId), scriptId: n(f.scriptId),
-    createdAt: Number(f.createdAt), deletedAt: n(f.deletedAt),
+    id: Number(f.id),
+    leadId: Number(f.leadId),
+    customerId: Number(f.customerId),
+    authorId: Number(f.authorId),
+    scriptId: n(f.scriptId),
+    createdAt: Number(f.createdAt),
+    deletedAt: n(f.deletedAt),
   }));
-  const customers = new Map<number, any>((await q('SELECT * FROM customer WHERE companyId = ?')).map((c: any) => [Number(c.id), {
-    id: Number(c.id), name: c.name, city: c.city, grade: c.grade, concerns: JSON.parse(c.concerns),
-  }]));
+  const customers = new Map<number, any>(
+    (await q('SELECT * FROM customer WHERE companyId = ?')).map((c: any) => [
+      Number(c.id),
+      {
+        id: Number(c.id),
+        name: c.name,
+        city: c.city,
+        grade: c.grade,
+        concerns: JSON.parse(c.concerns),
+      },
+    ]),
+  );
   const events = (await q('SELECT id, leadId, toNode, at FROM journey_event WHERE companyId = ?')).map((e: any) => ({
-    id: Number(e.id), leadId: Number(e.leadId), toNode: e.toNode, at: Number(e.at),
+    id: Number(e.id),
+    leadId: Number(e.leadId),
+    toNode: e.toNode,
+    at: Number(e.at),
   }));
   const conversations = (await q('SELECT repId, customerId, day FROM conversation WHERE companyId = ?')).map((c: any) => ({
-    repId: Number(c.repId), customerId: Number(c.customerId), day: Number(c.day),
+    repId: Number(c.repId),
+    customerId: Number(c.customerId),
+    day: Number(c.day),
   }));
   const spend = (await q('SELECT channel, month, amountFen FROM channel_spend WHERE companyId = ?')).map((s: any) => ({
-    channel: s.channel, month: s.month, amountFen: Number(s.amountFen),
+    channel: s.channel,
+    month: s.month,
+    amountFen: Number(s.amountFen),
   }));
-  const picks = (await q('SELECT repId, pickedAt FROM script_pick WHERE companyId = ?')).map((p: any) => ({ repId: Number(p.repId), pickedAt: Number(p.pickedAt) }));
+  const picks = (await q('SELECT repId, pickedAt FROM script_pick WHERE companyId = ?')).map((p: any) => ({
+    repId: Number(p.repId),
+    pickedAt: Number(p.pickedAt),
+  }));
   const units = (await q('SELECT id, name, path FROM org_unit WHERE companyId = ?')).map((u: any) => ({ id: Number(u.id), name: u.name, path: u.path }));
   const users = (await q('SELECT id, name, role, orgUnitId, deletedAt, active FROM app_user WHERE companyId = ?')).map((u: any) => ({
-    id: Number(u.id), name: u.name, role: u.role, orgUnitId: n(u.orgUnitId), deletedAt: n(u.deletedAt), active: Boolean(Number(u.active)),
+    id: Number(u.id),
+    name: u.name,
+    role: u.role,
+    orgUnitId: n(u.orgUnitId),
+    deletedAt: n(u.deletedAt),
+    active: Boolean(Number(u.active)),
   }));
   return { companyId, leads, followups, customers, events, conversations, spend, picks, units, users };
 }
 
 /** Who is asking: null scope = company; else owner/unit lists like the auth scope; own = a rep. */
-export interface OracleActor { id: number; role: string; scope: { unitIds: number[]; userIds: number[] } | null }
+export interface OracleActor {
+  id: number;
+  role: string;
+  scope: { unitIds: number[]; userIds: number[] } | null;
+}
 
 interface Derived extends RawLead {
-  city: string | null; grade: string | null; firstTouch: number | null; assignTouch: number | null; maxNode: number;
-  stayMs: number[]; stays: number[]; nodeEnteredAt: number | null;
+  city: string | null;
+  grade: string | null;
+  firstTouch: number | null;
+  assignTouch: number | null;
+  maxNode: number;
+  stayMs: number[];
+  stays: number[];
+  nodeEnteredAt: number | null;
 }
 
 function derive(raw: Raw, l: RawLead): Derived {
-  const touches = raw.followups.filter((f) => f.leadId === l.id && f.deletedAt === null).map((f) => f.createdAt).sort((a, b) => a - b);
+  const touches = raw.followups
+    .filter((f) => f.leadId === l.id && f.deletedAt === null)
+    .map((f) => f.createdAt)
+    .sort((a, b) => a - b);
   const since = l.assignedAt ?? l.createdAt;
   const ev = raw.events.filter((e) => e.leadId === l.id).sort((a, b) => a.at - b.at || a.id - b.id);
   const stayMs = JOURNEY_NODES.map(() => 0);
@@ -82,8 +156,14 @@ function derive(raw: Raw, l: RawLead): Derived {
   });
   const c = raw.customers.get(l.customerId)!;
   return {
-    ...l, city: c.city, grade: c.grade, firstTouch: touches[0] ?? null, assignTouch: touches.find((t) => t >= since) ?? null,
-    maxNode: Math.max(0, ...ev.map((e) => JOURNEY_NODES.indexOf(e.toNode as never))), stayMs, stays,
+    ...l,
+    city: c.city,
+    grade: c.grade,
+    firstTouch: touches[0] ?? null,
+    assignTouch: touches.find((t) => t >= since) ?? null,
+    maxNode: Math.max(0, ...ev.map((e) => JOURNEY_NODES.indexOf(e.toNode as never))),
+    stayMs,
+    stays,
     nodeEnteredAt: ev.length ? ev[ev.length - 1].at : null,
   };
 }
@@ -97,15 +177,18 @@ function matured(items: { start: number; touch: number | null }[], w: number, no
     if (within(x.start, x.touch, w)) {
       hit++;
       counted++;
-    }
-    else if (x.start + w <= now) counted++;
+    } else if (x.start + w <= now) counted++;
   }
   return { hit, counted };
 }
 
 export class Oracle {
   readonly leads: Derived[];
-  constructor(readonly raw: Raw, readonly now: number, readonly levelA = DEFAULT_LEVEL_A) {
+  constructor(
+    readonly raw: Raw,
+    readonly now: number,
+    readonly levelA = DEFAULT_LEVEL_A,
+  ) {
     this.leads = raw.leads.map((l) => derive(raw, l));
   }
 
@@ -155,13 +238,27 @@ export class Oracle {
   kpis(actor: OracleActor, f: MetricsFilter, t48 = 0.85) {
     const r = this.range(f);
     const ls = this.inScope(actor, f, r);
-    const s7 = matured(ls.map((l) => ({ start: l.createdAt, touch: l.firstTouch })), 7 * DAY, this.now);
-    const f24 = matured(ls.map((l) => ({ start: l.createdAt, touch: l.firstTouch })), DAY, this.now);
-    const f48 = matured(ls.map((l) => ({ start: l.assignedAt ?? l.createdAt, touch: l.assignTouch })), 2 * DAY, this.now);
+    const s7 = matured(
+      ls.map((l) => ({ start: l.createdAt, touch: l.firstTouch })),
+      7 * DAY,
+      this.now,
+    );
+    const f24 = matured(
+      ls.map((l) => ({ start: l.createdAt, touch: l.firstTouch })),
+      DAY,
+      this.now,
+    );
+    const f48 = matured(
+      ls.map((l) => ({ start: l.assignedAt ?? l.createdAt, touch: l.assignTouch })),
+      2 * DAY,
+      this.now,
+    );
     const flow = ls.filter((l) => l.assignedAt !== null && l.firstTouch !== null && l.firstTouch >= l.assignedAt);
     const flowMs = flow.reduce((a, l) => a + (l.firstTouch! - l.assignedAt!), 0);
     const signed = ls.filter((l) => l.signedAt !== null && DEFAULT_COURSES.some((c) => c.name === l.signedCourse));
-    const matched = signed.filter((l) => this.raw.customers.get(l.customerId)!.concerns.includes(DEFAULT_COURSES.find((c) => c.name === l.signedCourse)!.concern));
+    const matched = signed.filter((l) =>
+      this.raw.customers.get(l.customerId)!.concerns.includes(DEFAULT_COURSES.find((c) => c.name === l.signedCourse)!.concern),
+    );
     // Each customer counts once, at their newest live lead (latest entry, then highest id), when that lead is in view.
     const newest = new Map<number, Derived>();
     for (const l of this.leads) {
@@ -170,16 +267,22 @@ export class Oracle {
       if (!cur || l.createdAt > cur.createdAt || (l.createdAt === cur.createdAt && l.id > cur.id)) newest.set(l.customerId, l);
     }
     const customers = ls.filter((l) => newest.get(l.customerId) === l).map((l) => this.raw.customers.get(l.customerId)!);
-    const filled = customers.reduce((a, c) => a + DEFAULT_REQUIRED_PROFILE_FIELDS.filter((k) => {
-      const v = (c as any)[k];
-      return Array.isArray(v) ? v.length > 0 : v !== null && v !== undefined && String(v).trim() !== '';
-    }).length, 0);
+    const filled = customers.reduce(
+      (a, c) =>
+        a +
+        DEFAULT_REQUIRED_PROFILE_FIELDS.filter((k) => {
+          const v = (c as any)[k];
+          return Array.isArray(v) ? v.length > 0 : v !== null && v !== undefined && String(v).trim() !== '';
+        }).length,
+      0,
+    );
     const reps = this.repIds(actor, f);
     const fromDay = dayNumber(r.from);
     const toDay = dayNumber(r.to);
     const convs = this.raw.conversations.filter((c) => c.day >= fromDay && c.day <= toDay && (reps === null || reps.includes(c.repId)));
-    const followed = convs.filter((c) => this.raw.followups.some((fu) => fu.deletedAt === null && fu.authorId === c.repId
-      && fu.customerId === c.customerId && chinaDayOf(fu.createdAt) === c.day));
+    const followed = convs.filter((c) =>
+      this.raw.followups.some((fu) => fu.deletedAt === null && fu.authorId === c.repId && fu.customerId === c.customerId && chinaDayOf(fu.createdAt) === c.day),
+    );
     return {
       leads: ls.length,
       survival7d: [s7.hit, s7.counted],
@@ -196,9 +299,15 @@ export class Oracle {
   leadHealth(actor: OracleActor, f: MetricsFilter) {
     const r = this.range(f);
     const ls = this.inScope(actor, f, r);
-    const s7 = matured(ls.map((l) => ({ start: l.createdAt, touch: l.firstTouch })), 7 * DAY, this.now);
+    const s7 = matured(
+      ls.map((l) => ({ start: l.createdAt, touch: l.firstTouch })),
+      7 * DAY,
+      this.now,
+    );
     const nodes = JOURNEY_NODES.map((node, i) => ({
-      node, reached: ls.filter((l) => l.maxNode >= i).length, lost: ls.filter((l) => l.status === 'lost' && l.journeyNode === node).length,
+      node,
+      reached: ls.filter((l) => l.maxNode >= i).length,
+      lost: ls.filter((l) => l.status === 'lost' && l.journeyNode === node).length,
     }));
     const long = rangeDays(r.from, r.to) > 62;
     const periodOf = (at: number) => {
@@ -214,8 +323,17 @@ export class Oracle {
       highIntent: ls.filter((l) => l.score >= this.levelA).length,
       nodes,
       trend: [...trend].map(([period, xs]) => {
-        const m = matured(xs.map((l) => ({ start: l.createdAt, touch: l.firstTouch })), 7 * DAY, this.now);
-        return { period, leads: xs.length, survival7d: m.counted ? m.hit / m.counted : null, highIntentShare: xs.filter((l) => l.score >= this.levelA).length / xs.length };
+        const m = matured(
+          xs.map((l) => ({ start: l.createdAt, touch: l.firstTouch })),
+          7 * DAY,
+          this.now,
+        );
+        return {
+          period,
+          leads: xs.length,
+          survival7d: m.counted ? m.hit / m.counted : null,
+          highIntentShare: xs.filter((l) => l.score >= this.levelA).length / xs.length,
+        };
       }),
     };
   }
@@ -228,20 +346,33 @@ export class Oracle {
     const all = this.inScope(actor, f, null);
     return users.flatMap((u) => {
       const mine = inRange.filter((l) => l.ownerId === u.id);
-      const m = matured(mine.map((l) => ({ start: l.assignedAt ?? l.createdAt, touch: l.assignTouch })), 2 * DAY, this.now);
+      const m = matured(
+        mine.map((l) => ({ start: l.assignedAt ?? l.createdAt, touch: l.assignTouch })),
+        2 * DAY,
+        this.now,
+      );
       const open = all.filter((l) => l.ownerId === u.id && (l.status === 'assigned' || l.status === 'following'));
-      const overdue = open.filter((l) => (l.assignTouch === null && (l.assignedAt ?? l.createdAt) + 2 * DAY <= this.now)
-        || (l.nextStepDueAt !== null && l.nextStepDueAt < this.now));
+      const overdue = open.filter(
+        (l) => (l.assignTouch === null && (l.assignedAt ?? l.createdAt) + 2 * DAY <= this.now) || (l.nextStepDueAt !== null && l.nextStepDueAt < this.now),
+      );
       const trials = mine.filter((l) => l.maxNode >= 5);
-      const scripted = this.raw.followups.filter((fu) => fu.authorId === u.id && fu.scriptId !== null && fu.deletedAt === null
-        && fu.createdAt >= r.start && fu.createdAt < r.end).length;
+      const scripted = this.raw.followups.filter(
+        (fu) => fu.authorId === u.id && fu.scriptId !== null && fu.deletedAt === null && fu.createdAt >= r.start && fu.createdAt < r.end,
+      ).length;
       const picks = this.raw.picks.filter((p) => p.repId === u.id && p.pickedAt >= r.start && p.pickedAt < r.end).length;
       // A deactivated rep is listed only while something of theirs is in view.
       if (!u.active && !mine.length && !open.length && !(scripted + picks)) return [];
-      return [{
-        repId: u.id, backlog: open.length, overdue: overdue.length, followup48h: [m.hit, m.counted],
-        trials: trials.length, signed: trials.filter((l) => l.signedAt !== null).length, scriptsUsed: scripted + picks,
-      }];
+      return [
+        {
+          repId: u.id,
+          backlog: open.length,
+          overdue: overdue.length,
+          followup48h: [m.hit, m.counted],
+          trials: trials.length,
+          signed: trials.filter((l) => l.signedAt !== null).length,
+          scriptsUsed: scripted + picks,
+        },
+      ];
     });
   }
 
@@ -258,11 +389,18 @@ export class Oracle {
         const ss = spend.filter((s) => s.channel === channel);
         const fen = ss.reduce((a, s) => a + s.amountFen, 0);
         const signed = xs.filter((l) => l.signedAt !== null);
-        const m = matured(xs.map((l) => ({ start: l.createdAt, touch: l.firstTouch })), 7 * DAY, this.now);
+        const m = matured(
+          xs.map((l) => ({ start: l.createdAt, touch: l.firstTouch })),
+          7 * DAY,
+          this.now,
+        );
         return {
-          channel, leads: xs.length, spend: ss.length ? fen / 100 : null,
+          channel,
+          leads: xs.length,
+          spend: ss.length ? fen / 100 : null,
           costPerLead: ss.length && xs.length ? Math.round(fen / xs.length) / 100 : null,
-          retention7d: [m.hit, m.counted], signed: signed.length,
+          retention7d: [m.hit, m.counted],
+          signed: signed.length,
           firstDealDays: signed.length ? signed.reduce((a, l) => a + (l.signedAt! - l.createdAt), 0) / signed.length / DAY : null,
         };
       }),

@@ -33,10 +33,13 @@ export function documentedRoutes(doc: Doc): string[] {
 
 export function resolvePointer(doc: unknown, ref: string): unknown {
   if (!ref.startsWith('#/')) return undefined;
-  return ref.slice(2).split('/').reduce<unknown>(
-    (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined),
-    doc,
-  );
+  return ref
+    .slice(2)
+    .split('/')
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined),
+      doc,
+    );
 }
 
 /** Every `$ref` in the document, with where it was found. */
@@ -67,7 +70,8 @@ export function shapeProblems(doc: Doc): string[] {
       const params: any[] = op.parameters ?? [];
       const seen = new Set<string>();
       for (const p of params) {
-        if (!['path', 'query', 'header', 'cookie'].includes(p.in) || typeof p.name !== 'string' || typeof p.schema !== 'object') say(where, `bad parameter ${JSON.stringify(p)}`);
+        if (!['path', 'query', 'header', 'cookie'].includes(p.in) || typeof p.name !== 'string' || typeof p.schema !== 'object')
+          say(where, `bad parameter ${JSON.stringify(p)}`);
         if (seen.has(`${p.in}:${p.name}`)) say(where, `parameter ${p.name} repeated`);
         seen.add(`${p.in}:${p.name}`);
         if (p.in === 'path' && (p.required !== true || !templated.includes(p.name))) say(where, `path parameter ${p.name} not in template or not required`);

@@ -26,7 +26,13 @@ export function uncheckedStringFields(schema: z.ZodType, path = '', skip: z.ZodT
   switch (def.type) {
     case 'object':
       return Object.entries(def.shape as Record<string, z.ZodType>).flatMap(([k, v]) => uncheckedStringFields(v, at(k), skip));
-    case 'optional': case 'nullable': case 'default': case 'prefault': case 'nonoptional': case 'readonly': case 'catch':
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'nonoptional':
+    case 'readonly':
+    case 'catch':
       return uncheckedStringFields(def.innerType as z.ZodType, path, skip);
     case 'array':
       return uncheckedStringFields(def.element as z.ZodType, at('[]'), skip);

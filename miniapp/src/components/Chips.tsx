@@ -11,13 +11,9 @@ interface Props {
 /** One-tap choices (actions, quick phrases, dates). */
 export function Chips({ items, selected = [], onTap, id, small }: Props) {
   return (
-    <View className='chips' id={id}>
+    <View className="chips" id={id}>
       {items.map((it) => (
-        <View
-          key={it}
-          className={`chip${selected.includes(it) ? ' chip--on' : ''}${small ? ' chip--small' : ''}`}
-          onClick={() => onTap(it)}
-        >
+        <View key={it} className={`chip${selected.includes(it) ? ' chip--on' : ''}${small ? ' chip--small' : ''}`} onClick={() => onTap(it)}>
           {it}
         </View>
       ))}

@@ -20,8 +20,16 @@ export interface Lookup {
   customer:
     | { id: number; visible: false; name: string | null; owners: string[] }
     | {
-        id: number; visible: true; name: string | null; grade: string | null; concerns: string[]; tags: string[];
-        channel: string; journeyNode: string; scoreLevel: string; score: number;
+        id: number;
+        visible: true;
+        name: string | null;
+        grade: string | null;
+        concerns: string[];
+        tags: string[];
+        channel: string;
+        journeyNode: string;
+        scoreLevel: string;
+        score: number;
         leads: Array<{ id: number; status: string; journeyNode: string; ownerName: string | null; ownerId: number | null }>;
         lastInteractions: Interaction[];
       }
@@ -31,29 +39,41 @@ export interface Lookup {
 export function Attribution({ lookup }: { lookup: Lookup }) {
   const a = lookup.attribution;
   if (!a) return null;
-  const place = [a.province, a.city].filter(Boolean).filter((v, i, arr) => arr.indexOf(v) === i).join(' ') || '未知地区';
+  const place =
+    [a.province, a.city]
+      .filter(Boolean)
+      .filter((v, i, arr) => arr.indexOf(v) === i)
+      .join(' ') || '未知地区';
   return (
-    <View className='attribution' id='attribution'>
-      <Text className='attribution__place'>{place}</Text>
-      {a.carrier ? <Text className='attribution__carrier'> · {a.carrier}</Text> : null}
-      <Text className='muted'>（{a.label}）</Text>
+    <View className="attribution" id="attribution">
+      <Text className="attribution__place">{place}</Text>
+      {a.carrier ? <Text className="attribution__carrier"> · {a.carrier}</Text> : null}
+      <Text className="muted">（{a.label}）</Text>
     </View>
   );
 }
 
 export function Timeline({ items, title = '最近 3 次互动' }: { items: Interaction[]; title?: string }) {
   return (
-    <View className='timeline' id='timeline'>
-      <View className='section-title'>{title}</View>
-      {items.length === 0 ? <View className='muted'>还没有跟进记录</View> : null}
+    <View className="timeline" id="timeline">
+      <View className="section-title">{title}</View>
+      {items.length === 0 ? <View className="muted">还没有跟进记录</View> : null}
       {items.slice(0, 3).map((i) => (
-        <View className='timeline__item' key={i.followupId}>
-          <View className='timeline__head'>
-            <Text className='timeline__action'>{i.action}</Text>
-            <Text className='muted'> {formatShanghai(i.at)}{i.authorName ? ` · ${i.authorName}` : ''}</Text>
+        <View className="timeline__item" key={i.followupId}>
+          <View className="timeline__head">
+            <Text className="timeline__action">{i.action}</Text>
+            <Text className="muted">
+              {' '}
+              {formatShanghai(i.at)}
+              {i.authorName ? ` · ${i.authorName}` : ''}
+            </Text>
           </View>
-          {i.conclusion ? <View className='timeline__text'>{i.conclusion}</View> : null}
-          {i.nextStepAt ? <View className='muted'>下一步：{formatShanghai(i.nextStepAt)} {i.nextStepAction ?? ''}</View> : null}
+          {i.conclusion ? <View className="timeline__text">{i.conclusion}</View> : null}
+          {i.nextStepAt ? (
+            <View className="muted">
+              下一步：{formatShanghai(i.nextStepAt)} {i.nextStepAction ?? ''}
+            </View>
+          ) : null}
         </View>
       ))}
     </View>
@@ -65,18 +85,18 @@ export function CustomerCard({ lookup }: { lookup: Lookup }) {
   if (!c) return null;
   if (!c.visible) {
     return (
-      <View className='card card--warn' id='customer'>
+      <View className="card card--warn" id="customer">
         {c.name ?? '该客户'} 已由 {c.owners.join('、') || '其他同事'} 跟进，你无权查看详情。
       </View>
     );
   }
   return (
-    <View className='card' id='customer'>
-      <View className='customer__head'>
-        <Text className='customer__name'>{c.name ?? '未命名客户'}</Text>
+    <View className="card" id="customer">
+      <View className="customer__head">
+        <Text className="customer__name">{c.name ?? '未命名客户'}</Text>
         <Text className={`level level--${c.scoreLevel}`}>{c.scoreLevel}级</Text>
       </View>
-      <View className='customer__meta'>
+      <View className="customer__meta">
         {[c.grade, c.channel, c.journeyNode].filter(Boolean).join(' · ')}
         {c.concerns.length ? ` · 关注${c.concerns.join('、')}` : ''}
       </View>

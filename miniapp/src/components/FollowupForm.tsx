@@ -73,7 +73,10 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
   const [requestId, setRequestId] = useState(newRequestId);
 
   const reset = () => {
-    draft.clear(); setMore(false); setError(''); setRequestId(newRequestId());
+    draft.clear();
+    setMore(false);
+    setError('');
+    setRequestId(newRequestId());
   };
 
   const next = useMemo(() => (nextText.trim() ? parseChineseDate(nextText, Date.now()) : null), [nextText]);
@@ -99,7 +102,12 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
       // The follow-up first: it is the part that must never be lost (queued on the device when offline).
       const r = await submit({ key: requestId, body, label: summary });
       if (r.ok) {
-        const moreError = more ? await saveMoreFields(lead, extra).then(() => '', (e: Error) => `年级/关注点/标签/阶段未保存：${e.message}`) : '';
+        const moreError = more
+          ? await saveMoreFields(lead, extra).then(
+              () => '',
+              (e: Error) => `年级/关注点/标签/阶段未保存：${e.message}`,
+            )
+          : '';
         reset();
         onSaved(summary, lead.id);
         if (moreError) setError(moreError);
@@ -117,36 +125,61 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
   };
 
   return (
-    <View className='form' id='followup-form'>
-      <View className='form__top'>
-        <Text className='section-title'>跟进记录{lead ? ` · ${lead.customerName}` : ''}</Text>
+    <View className="form" id="followup-form">
+      <View className="form__top">
+        <Text className="section-title">跟进记录{lead ? ` · ${lead.customerName}` : ''}</Text>
         <VoiceButton platform={platform} config={config} onDraft={applyDraft} onError={setError} />
       </View>
       {voice ? (
-        <View className='draft-note' id='draft-note'>
+        <View className="draft-note" id="draft-note">
           语音草稿（{voice.by === 'llm' ? '智能整理' : '规则整理'}），请核对后保存 · 原话：{voice.transcript}
         </View>
       ) : null}
 
       <ActionField meta={meta} action={action} setAction={setAction} course={course} setCourse={setCourse} />
       <ConclusionField
-        meta={meta} conclusion={conclusion} addPhrase={addPhrase}
-        onInput={(v) => { setConclusion(v); setPhraseOnly(false); }}
+        meta={meta}
+        conclusion={conclusion}
+        addPhrase={addPhrase}
+        onInput={(v) => {
+          setConclusion(v);
+          setPhraseOnly(false);
+        }}
       />
 
-      <View className='label'>3. 下一步计划</View>
-      <Chips id='next-chips' small items={NEXT_CHIPS} selected={NEXT_CHIPS.includes(nextText) ? [nextText] : []} onTap={(c) => setNextText(c === nextText ? '' : c)} />
-      <Input id='next-text' className='input' value={nextText} placeholder='或输入：下个月5号、周末、两周后…' onInput={(e) => setNextText(e.detail.value)} />
+      <View className="label">3. 下一步计划</View>
+      <Chips
+        id="next-chips"
+        small
+        items={NEXT_CHIPS}
+        selected={NEXT_CHIPS.includes(nextText) ? [nextText] : []}
+        onTap={(c) => setNextText(c === nextText ? '' : c)}
+      />
+      <Input id="next-text" className="input" value={nextText} placeholder="或输入：下个月5号、周末、两周后…" onInput={(e) => setNextText(e.detail.value)} />
       {nextText.trim() ? <NextWhen next={next} /> : null}
       {next ? (
-        <Input id='next-action' className='input' value={nextAction} placeholder={next.action || DEFAULT_NEXT_ACTION} onInput={(e) => setNextAction(e.detail.value)} />
+        <Input
+          id="next-action"
+          className="input"
+          value={nextAction}
+          placeholder={next.action || DEFAULT_NEXT_ACTION}
+          onInput={(e) => setNextAction(e.detail.value)}
+        />
       ) : null}
 
-      <View className='more-toggle' id='more-toggle' onClick={() => setMore(!more)}>{more ? '收起 ▲' : '更多（年级、关注点、标签、阶段）▼'}</View>
+      <View className="more-toggle" id="more-toggle" onClick={() => setMore(!more)}>
+        {more ? '收起 ▲' : '更多（年级、关注点、标签、阶段）▼'}
+      </View>
       {more ? <MoreFields meta={meta} f={extra} /> : null}
 
-      {error ? <View className='error' id='form-error'>{error}</View> : null}
-      <Button id='save' type='primary' fill='solid' block loading={saving} disabled={saving} onClick={save}>保存跟进</Button>
+      {error ? (
+        <View className="error" id="form-error">
+          {error}
+        </View>
+      ) : null}
+      <Button id="save" type="primary" fill="solid" block loading={saving} disabled={saving} onClick={save}>
+        保存跟进
+      </Button>
     </View>
   );
 }
@@ -154,7 +187,14 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
 type NextStep = ReturnType<typeof parseChineseDate>;
 
 function problemOf(f: {
-  lead: FormLead | null; action: string | null; course: string | null; count: number; max: number; nextText: string; next: NextStep | null; nextAction: string;
+  lead: FormLead | null;
+  action: string | null;
+  course: string | null;
+  count: number;
+  max: number;
+  nextText: string;
+  next: NextStep | null;
+  nextAction: string;
 }): string | null {
   if (!f.lead) return '请先输入客户手机号并选择客户';
   if (!f.action) return '请选择跟进动作';
@@ -197,15 +237,20 @@ async function saveMoreFields(l: FormLead, { grade, concerns, tags, stage }: Mor
 function MoreFields({ meta, f }: { meta: Meta; f: MoreState }) {
   const { grade, setGrade, concerns, setConcerns, tags, setTags, stage, setStage } = f;
   return (
-    <View className='more' id='more'>
-      <View className='label'>年级</View>
+    <View className="more" id="more">
+      <View className="label">年级</View>
       <Chips small items={meta.grades} selected={grade ? [grade] : []} onTap={(g) => setGrade(g === grade ? null : g)} />
-      <View className='label'>关注点</View>
-      <Chips small items={meta.concerns} selected={concerns} onTap={(c) => setConcerns(concerns.includes(c) ? concerns.filter((x) => x !== c) : [...concerns, c])} />
-      <View className='label'>标签（空格分隔）</View>
-      <Input className='input' value={tags} onInput={(e) => setTags(e.detail.value)} />
-      <View className='label'>阶段（签约请用「已签约」动作）</View>
-      <Chips id='stages' small items={meta.journeyNodes.filter((n) => n !== '签约转化')} selected={stage ? [stage] : []} onTap={(n) => setStage(n)} />
+      <View className="label">关注点</View>
+      <Chips
+        small
+        items={meta.concerns}
+        selected={concerns}
+        onTap={(c) => setConcerns(concerns.includes(c) ? concerns.filter((x) => x !== c) : [...concerns, c])}
+      />
+      <View className="label">标签（空格分隔）</View>
+      <Input className="input" value={tags} onInput={(e) => setTags(e.detail.value)} />
+      <View className="label">阶段（签约请用「已签约」动作）</View>
+      <Chips id="stages" small items={meta.journeyNodes.filter((n) => n !== '签约转化')} selected={stage ? [stage] : []} onTap={(n) => setStage(n)} />
     </View>
   );
 }
@@ -213,18 +258,29 @@ function MoreFields({ meta, f }: { meta: Meta; f: MoreState }) {
 /** When the typed next step is understood as: the reminder's time, or a request to say it differently. */
 function NextWhen({ next }: { next: NextStep | null }) {
   return next ? (
-    <View className={`next-when${next.past ? ' next-when--bad' : ''}`} id='next-when'>
-      提醒：{next.label}{next.hasTime ? '' : '（未说具体时间，默认）'}{next.deadline ? ' 之前' : ''}
+    <View className={`next-when${next.past ? ' next-when--bad' : ''}`} id="next-when">
+      提醒：{next.label}
+      {next.hasTime ? '' : '（未说具体时间，默认）'}
+      {next.deadline ? ' 之前' : ''}
     </View>
   ) : (
-    <View className='next-when next-when--bad' id='next-when'>没看懂这个时间，请换个说法</View>
+    <View className="next-when next-when--bad" id="next-when">
+      没看懂这个时间，请换个说法
+    </View>
   );
 }
 
 /** The follow-up as sent (POST /api/followups, through the outbox) and its one-line summary. */
 function followupRequest(f: {
-  lead: FormLead; action: string | null; conclusion: string; phraseOnly: boolean; next: NextStep | null; nextAction: string;
-  voice: { transcript: string; by: string } | null; scriptId: number | undefined; course: string | null;
+  lead: FormLead;
+  action: string | null;
+  conclusion: string;
+  phraseOnly: boolean;
+  next: NextStep | null;
+  nextAction: string;
+  voice: { transcript: string; by: string } | null;
+  scriptId: number | undefined;
+  course: string | null;
 }): { body: Record<string, unknown>; summary: string } {
   const { lead, action, conclusion, phraseOnly, next, nextAction, voice, scriptId, course } = f;
   const stepAction = nextAction.trim() || next?.action || DEFAULT_NEXT_ACTION;
@@ -243,17 +299,31 @@ function followupRequest(f: {
 }
 
 /** 1. The action, and for 已签约 the course signed. */
-function ActionField({ meta, action, setAction, course, setCourse }: {
-  meta: Meta; action: string | null; setAction: (a: string | null) => void; course: string | null; setCourse: (c: string | null) => void;
+function ActionField({
+  meta,
+  action,
+  setAction,
+  course,
+  setCourse,
+}: {
+  meta: Meta;
+  action: string | null;
+  setAction: (a: string | null) => void;
+  course: string | null;
+  setCourse: (c: string | null) => void;
 }) {
   return (
     <>
-      <View className='label'>1. 跟进动作<Text className='req'>*</Text></View>
-      <Chips id='actions' items={meta.actionTags} selected={action ? [action] : []} onTap={(a) => setAction(a === action ? null : a)} />
+      <View className="label">
+        1. 跟进动作<Text className="req">*</Text>
+      </View>
+      <Chips id="actions" items={meta.actionTags} selected={action ? [action] : []} onTap={(a) => setAction(a === action ? null : a)} />
       {action === SIGNED ? (
-        <View className='courses' id='course-box'>
-          <View className='label'>签约课程<Text className='req'>*</Text></View>
-          <Chips id='courses' small items={courseNames(meta)} selected={course ? [course] : []} onTap={(c) => setCourse(c === course ? null : c)} />
+        <View className="courses" id="course-box">
+          <View className="label">
+            签约课程<Text className="req">*</Text>
+          </View>
+          <Chips id="courses" small items={courseNames(meta)} selected={course ? [course] : []} onTap={(c) => setCourse(c === course ? null : c)} />
         </View>
       ) : null}
     </>
@@ -261,25 +331,36 @@ function ActionField({ meta, action, setAction, course, setCourse }: {
 }
 
 /** 2. The key conclusion with its counter and quick phrases. */
-function ConclusionField({ meta, conclusion, addPhrase, onInput }: {
-  meta: Meta; conclusion: string; addPhrase: (p: string) => void; onInput: (value: string) => void;
+function ConclusionField({
+  meta,
+  conclusion,
+  addPhrase,
+  onInput,
+}: {
+  meta: Meta;
+  conclusion: string;
+  addPhrase: (p: string) => void;
+  onInput: (value: string) => void;
 }) {
   const count = chars(conclusion);
   const over = count > meta.conclusionMax;
   return (
     <>
-      <View className='label'>
-        2. 关键结论 <Text className={`counter${over ? ' counter--over' : ''}`} id='counter'>{count}/{meta.conclusionMax}</Text>
+      <View className="label">
+        2. 关键结论{' '}
+        <Text className={`counter${over ? ' counter--over' : ''}`} id="counter">
+          {count}/{meta.conclusionMax}
+        </Text>
       </View>
       <Textarea
-        id='conclusion'
+        id="conclusion"
         className={`textarea${over ? ' textarea--over' : ''}`}
         value={conclusion}
         maxlength={-1}
-        placeholder='客户的态度、顾虑、意向'
+        placeholder="客户的态度、顾虑、意向"
         onInput={(e) => onInput(e.detail.value)}
       />
-      <Chips id='phrases' small items={meta.quickPhrases} selected={meta.quickPhrases.filter((p) => conclusion.includes(p))} onTap={addPhrase} />
+      <Chips id="phrases" small items={meta.quickPhrases} selected={meta.quickPhrases.filter((p) => conclusion.includes(p))} onTap={addPhrase} />
     </>
   );
 }
@@ -314,11 +395,31 @@ function useFollowupDraft(prefill: Prefill | null | undefined, meta: Meta) {
     }
   };
   const clear = () => {
-    setAction(null); setConclusion(''); setPhraseOnly(true); setNextText(''); setNextAction(''); setVoice(null);
-    setScriptId(undefined); setCourse(null);
+    setAction(null);
+    setConclusion('');
+    setPhraseOnly(true);
+    setNextText('');
+    setNextAction('');
+    setVoice(null);
+    setScriptId(undefined);
+    setCourse(null);
   };
   return {
-    action, setAction, conclusion, setConclusion, phraseOnly, setPhraseOnly, nextText, setNextText, nextAction, setNextAction,
-    voice, scriptId, course, setCourse, applyDraft, clear,
+    action,
+    setAction,
+    conclusion,
+    setConclusion,
+    phraseOnly,
+    setPhraseOnly,
+    nextText,
+    setNextText,
+    nextAction,
+    setNextAction,
+    voice,
+    scriptId,
+    course,
+    setCourse,
+    applyDraft,
+    clear,
   };
 }

@@ -17,8 +17,11 @@ export function NewCustomer({ lookup, platform, onCreated }: { lookup: Lookup; p
     try {
       const a = lookup.attribution;
       await api('POST', '/api/leads', {
-        phone: lookup.normalized, channel, ...(name.trim() ? { name: name.trim() } : {}),
-        ...(a?.city ? { city: a.city } : {}), ...(a?.province ? { province: a.province } : {}),
+        phone: lookup.normalized,
+        channel,
+        ...(name.trim() ? { name: name.trim() } : {}),
+        ...(a?.city ? { city: a.city } : {}),
+        ...(a?.province ? { province: a.province } : {}),
       });
       onCreated();
     } catch (err) {
@@ -28,12 +31,17 @@ export function NewCustomer({ lookup, platform, onCreated }: { lookup: Lookup; p
     }
   };
   return (
-    <View className='card' id='new-customer'>
-      <View className='section-title'>新客户 · {lookup.masked}{lookup.attribution?.city ? ` · ${lookup.attribution.city}` : ''}</View>
-      <Input id='new-name' className='input' value={name} placeholder='称呼，如 王妈妈' onInput={(e) => setName(e.detail.value)} />
-      <Input id='new-channel' className='input' value={channel} placeholder='渠道' onInput={(e) => setChannel(e.detail.value)} />
-      {error ? <View className='error'>{error}</View> : null}
-      <Button id='create-customer' size='small' type='primary' fill='solid' loading={busy} onClick={create}>新建客户和线索</Button>
+    <View className="card" id="new-customer">
+      <View className="section-title">
+        新客户 · {lookup.masked}
+        {lookup.attribution?.city ? ` · ${lookup.attribution.city}` : ''}
+      </View>
+      <Input id="new-name" className="input" value={name} placeholder="称呼，如 王妈妈" onInput={(e) => setName(e.detail.value)} />
+      <Input id="new-channel" className="input" value={channel} placeholder="渠道" onInput={(e) => setChannel(e.detail.value)} />
+      {error ? <View className="error">{error}</View> : null}
+      <Button id="create-customer" size="small" type="primary" fill="solid" loading={busy} onClick={create}>
+        新建客户和线索
+      </Button>
     </View>
   );
 }

@@ -20,8 +20,16 @@ interface ContentItem {
  * Panels served by other capabilities: the script picked from an alarm card and content queued for the customer's
  * tags. A panel whose endpoint is missing (404) is simply not shown.
  */
-export function Panels({ customerId, pick, onSendPick, canSendContent }: {
-  customerId: number; pick: ScriptPick | null; onSendPick?: (p: ScriptPick) => Promise<void>; canSendContent: boolean;
+export function Panels({
+  customerId,
+  pick,
+  onSendPick,
+  canSendContent,
+}: {
+  customerId: number;
+  pick: ScriptPick | null;
+  onSendPick?: (p: ScriptPick) => Promise<void>;
+  canSendContent: boolean;
 }) {
   const [content, setContent] = useState<ContentItem[] | null>(null);
   const [pickSent, setPickSent] = useState(false);
@@ -56,24 +64,36 @@ export function Panels({ customerId, pick, onSendPick, canSendContent }: {
   return (
     <View>
       {pick ? (
-        <View className='card' id='script-pick'>
-          <View className='section-title'>选用的话术</View>
-          <View className='pick-text'>{pick.text}</View>
-          {pickSent ? <Text className='muted'>已发送</Text> : <Text className='link' onClick={() => void sendPick(pick)}>{onSendPick ? '发送到聊天' : '标记为已发送'}</Text>}
+        <View className="card" id="script-pick">
+          <View className="section-title">选用的话术</View>
+          <View className="pick-text">{pick.text}</View>
+          {pickSent ? (
+            <Text className="muted">已发送</Text>
+          ) : (
+            <Text className="link" onClick={() => void sendPick(pick)}>
+              {onSendPick ? '发送到聊天' : '标记为已发送'}
+            </Text>
+          )}
         </View>
       ) : null}
       {content && content.length ? (
-        <View className='card' id='content-queue'>
-          <View className='section-title'>待发内容</View>
+        <View className="card" id="content-queue">
+          <View className="section-title">待发内容</View>
           {content.map((c) => (
-            <View key={c.id} className='content-item'>
-              <Text>{c.title}</Text><Text className='muted'> · {c.reason}</Text>
-              {canSendContent ? <Text className='link' onClick={() => void sendContent(c)}> 已发送</Text> : null}
+            <View key={c.id} className="content-item">
+              <Text>{c.title}</Text>
+              <Text className="muted"> · {c.reason}</Text>
+              {canSendContent ? (
+                <Text className="link" onClick={() => void sendContent(c)}>
+                  {' '}
+                  已发送
+                </Text>
+              ) : null}
             </View>
           ))}
         </View>
       ) : null}
-      {msg ? <View className='error'>{msg}</View> : null}
+      {msg ? <View className="error">{msg}</View> : null}
     </View>
   );
 }

@@ -18,7 +18,9 @@ async function transcribeOnServer(blob: Blob): Promise<{ transcript: string; dra
   let res: Response;
   try {
     res = await fetch(apiUrl('/api/sidebar/voice'), {
-      method: 'POST', body: blob, headers: { 'content-type': blob.type || 'audio/webm', ...authHeader() },
+      method: 'POST',
+      body: blob,
+      headers: { 'content-type': blob.type || 'audio/webm', ...authHeader() },
     });
   } catch {
     throw new ApiError('网络异常，录音未能上传，请重试', 0, 'network', true);
@@ -37,7 +39,10 @@ function usePointerHold(id: string, down: () => Promise<void>, up: () => Promise
     if (process.env.TARO_ENV !== 'h5') return;
     const el = document.getElementById(id);
     if (!el) return;
-    const onDown = (e: Event) => { e.preventDefault(); void handlers.current.down(); };
+    const onDown = (e: Event) => {
+      e.preventDefault();
+      void handlers.current.down();
+    };
     const onUp = () => void handlers.current.up();
     el.addEventListener('pointerdown', onDown);
     el.addEventListener('pointerup', onUp);
@@ -110,7 +115,7 @@ export function VoiceButton({ platform, config, onDraft, onError }: Props) {
   const label = state === 'recording' ? '松开 结束' : state === 'working' ? '识别中…' : '按住 说话';
   return (
     <View
-      id='voice'
+      id="voice"
       className={`voice voice--${state}`}
       onTouchStart={process.env.TARO_ENV === 'h5' ? undefined : down}
       onTouchEnd={process.env.TARO_ENV === 'h5' ? undefined : up}

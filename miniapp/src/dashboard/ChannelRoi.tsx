@@ -26,10 +26,24 @@ export function ChannelRoi({ data, canEditSpend, onSpendSaved }: { data: Channel
       ],
       yAxis: { type: 'category', data: rev.map((r) => short(r.channel)), axisLabel: { fontSize: 10, color: COLORS.text } },
       series: [
-        { name: '线索数', type: 'bar', data: rev.map((r) => r.leads), itemStyle: { color: COLORS.data }, barMaxWidth: 10, label: { show: true, position: 'right', fontSize: 10 } },
         {
-          name: '7日留存率', type: 'bar', xAxisIndex: 1, barMaxWidth: 10, itemStyle: { color: COLORS.data2 },
-          data: rev.map((r) => ({ value: r.retention7d.value === null ? null : Math.round(r.retention7d.value * 1000) / 10, itemStyle: { color: r.retention7d.red ? COLORS.red : COLORS.data2 } })),
+          name: '线索数',
+          type: 'bar',
+          data: rev.map((r) => r.leads),
+          itemStyle: { color: COLORS.data },
+          barMaxWidth: 10,
+          label: { show: true, position: 'right', fontSize: 10 },
+        },
+        {
+          name: '7日留存率',
+          type: 'bar',
+          xAxisIndex: 1,
+          barMaxWidth: 10,
+          itemStyle: { color: COLORS.data2 },
+          data: rev.map((r) => ({
+            value: r.retention7d.value === null ? null : Math.round(r.retention7d.value * 1000) / 10,
+            itemStyle: { color: r.retention7d.red ? COLORS.red : COLORS.data2 },
+          })),
           label: { show: true, position: 'right', fontSize: 10, formatter: (p: any) => (p.value == null ? '' : `${p.value}%`) },
         },
       ],
@@ -37,21 +51,39 @@ export function ChannelRoi({ data, canEditSpend, onSpendSaved }: { data: Channel
   }, [rows]);
 
   return (
-    <View id='channel-roi'>
-      <Card id='roi-chart' title='各渠道线索与7日留存' sub={`花费月份：${data.months.join('、') || '—'}`} stamp={stamp}>
-        {rows.length ? <Chart id='chart-roi' option={option} height={52 + rows.length * 34} /> : <Text className='muted'>所选时间内没有线索</Text>}
+    <View id="channel-roi">
+      <Card id="roi-chart" title="各渠道线索与7日留存" sub={`花费月份：${data.months.join('、') || '—'}`} stamp={stamp}>
+        {rows.length ? <Chart id="chart-roi" option={option} height={52 + rows.length * 34} /> : <Text className="muted">所选时间内没有线索</Text>}
       </Card>
-      <Card id='roi-table' title='渠道明细' sub='单条成本 = 所选月份花费 ÷ 线索数' stamp={stamp}>
+      <Card id="roi-table" title="渠道明细" sub="单条成本 = 所选月份花费 ÷ 线索数" stamp={stamp}>
         {rows.map((r) => (
-          <View className='chan' key={r.channel} id={`chan-${r.channel}`}>
-            <View className='chan__name'>{r.channel}</View>
-            <View className='chan__grid'>
-              <View className='cell'><View className='cell__v'>{r.leads}</View><View className='cell__l'>线索</View></View>
-              <View className='cell'><View className='cell__v'>{yuan(r.spend)}</View><View className='cell__l'>花费</View></View>
-              <View className='cell'><View className='cell__v chan__cpl'>{yuan(r.costPerLead)}</View><View className='cell__l'>单条成本</View></View>
-              <View className={`cell${r.retention7d.red ? ' cell--red' : ''}`}><View className='cell__v'>{pct(r.retention7d.value, 0)}</View><View className='cell__l'>7日留存</View></View>
-              <View className='cell'><View className='cell__v'>{r.signed}</View><View className='cell__l'>签约</View></View>
-              <View className='cell'><View className='cell__v'>{r.firstDealDays === null ? '—' : `${r.firstDealDays.toFixed(1).replace(/\.0$/, '')}天`}</View><View className='cell__l'>首单周期</View></View>
+          <View className="chan" key={r.channel} id={`chan-${r.channel}`}>
+            <View className="chan__name">{r.channel}</View>
+            <View className="chan__grid">
+              <View className="cell">
+                <View className="cell__v">{r.leads}</View>
+                <View className="cell__l">线索</View>
+              </View>
+              <View className="cell">
+                <View className="cell__v">{yuan(r.spend)}</View>
+                <View className="cell__l">花费</View>
+              </View>
+              <View className="cell">
+                <View className="cell__v chan__cpl">{yuan(r.costPerLead)}</View>
+                <View className="cell__l">单条成本</View>
+              </View>
+              <View className={`cell${r.retention7d.red ? ' cell--red' : ''}`}>
+                <View className="cell__v">{pct(r.retention7d.value, 0)}</View>
+                <View className="cell__l">7日留存</View>
+              </View>
+              <View className="cell">
+                <View className="cell__v">{r.signed}</View>
+                <View className="cell__l">签约</View>
+              </View>
+              <View className="cell">
+                <View className="cell__v">{r.firstDealDays === null ? '—' : `${r.firstDealDays.toFixed(1).replace(/\.0$/, '')}天`}</View>
+                <View className="cell__l">首单周期</View>
+              </View>
             </View>
           </View>
         ))}
@@ -87,29 +119,39 @@ function SpendForm({ channels, months, onSaved }: { channels: string[]; months: 
   };
 
   return (
-    <Card id='spend-form' title='录入渠道花费' sub='按渠道和月份录入，重复录入会覆盖'>
-      <View className='label'>渠道</View>
+    <Card id="spend-form" title="录入渠道花费" sub="按渠道和月份录入，重复录入会覆盖">
+      <View className="label">渠道</View>
       {channels.length ? (
-        <Picker mode='selector' range={channels} onChange={(e) => setChannel(channels[Number(e.detail.value)])}>
-          <View className='input picker' id='spend-channel'>{channel || '选择渠道'} ▾</View>
+        <Picker mode="selector" range={channels} onChange={(e) => setChannel(channels[Number(e.detail.value)])}>
+          <View className="input picker" id="spend-channel">
+            {channel || '选择渠道'} ▾
+          </View>
         </Picker>
       ) : (
-        <Input id='spend-channel-text' className='input' value={channel} placeholder='渠道标签' onInput={(e) => setChannel(e.detail.value)} />
+        <Input id="spend-channel-text" className="input" value={channel} placeholder="渠道标签" onInput={(e) => setChannel(e.detail.value)} />
       )}
-      <View className='row2'>
-        <View className='row2__col'>
-          <View className='label'>月份</View>
-          <Picker mode='date' fields='month' value={`${month}-01`} onChange={(e) => setMonth(String(e.detail.value).slice(0, 7))}>
-            <View className='input picker' id='spend-month'>{month} ▾</View>
+      <View className="row2">
+        <View className="row2__col">
+          <View className="label">月份</View>
+          <Picker mode="date" fields="month" value={`${month}-01`} onChange={(e) => setMonth(String(e.detail.value).slice(0, 7))}>
+            <View className="input picker" id="spend-month">
+              {month} ▾
+            </View>
           </Picker>
         </View>
-        <View className='row2__col'>
-          <View className='label'>金额（元）</View>
-          <Input id='spend-amount' className='input' type='digit' value={amount} placeholder='如 5000' onInput={(e) => setAmount(e.detail.value)} />
+        <View className="row2__col">
+          <View className="label">金额（元）</View>
+          <Input id="spend-amount" className="input" type="digit" value={amount} placeholder="如 5000" onInput={(e) => setAmount(e.detail.value)} />
         </View>
       </View>
-      {msg ? <View className={msg.ok ? 'ok-text' : 'error'} id='spend-msg'>{msg.text}</View> : null}
-      <View className={`btn${busy ? ' btn--busy' : ''}`} id='spend-save' onClick={() => void save()}>{busy ? '保存中…' : '保存花费'}</View>
+      {msg ? (
+        <View className={msg.ok ? 'ok-text' : 'error'} id="spend-msg">
+          {msg.text}
+        </View>
+      ) : null}
+      <View className={`btn${busy ? ' btn--busy' : ''}`} id="spend-save" onClick={() => void save()}>
+        {busy ? '保存中…' : '保存花费'}
+      </View>
     </Card>
   );
 }

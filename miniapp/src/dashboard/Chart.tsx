@@ -27,7 +27,7 @@ export const Chart = memo(function Chart({ id, option, height, onEvents }: Props
   // Height only: the width follows the card (taro-react-echarts measures the container).
   const style = useMemo(() => ({ height: `${height}px` }), [height]);
   return (
-    <View className='chart' id={id} style={{ height: `${height}px` }}>
+    <View className="chart" id={id} style={{ height: `${height}px` }}>
       <Echarts echarts={echarts} option={full as any} style={style} onEvents={events} isPage={false} />
     </View>
   );

@@ -24,7 +24,14 @@ export function defaultFilters(now = Date.now()): Filters {
 /** The query string every /api/metrics endpoint accepts (metricsFilterSchema). */
 export function filterQuery(f: Filters, extra: Record<string, string | number | undefined> = {}): string {
   const q: Record<string, string | number | undefined> = {
-    from: f.from, to: f.to, unitId: f.unitId, repId: f.repId, city: f.city, grade: f.grade, channel: f.channel, ...extra,
+    from: f.from,
+    to: f.to,
+    unitId: f.unitId,
+    repId: f.repId,
+    city: f.city,
+    grade: f.grade,
+    channel: f.channel,
+    ...extra,
   };
   return Object.entries(q)
     .filter(([, v]) => v !== undefined && v !== '')

@@ -2,7 +2,12 @@ import Taro from '@tarojs/taro';
 
 /** A failed call: `offline` when the server could not be reached (or answered 5xx), so the caller may retry later. */
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number, readonly code: string, readonly offline: boolean) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly offline: boolean,
+  ) {
     super(message);
   }
 }
@@ -36,7 +41,12 @@ export function apiUrl(path: string): string {
 }
 
 /** JSON call to the Lifeline API with the session token; errors carry the server's Chinese message. */
-export async function api<T = any>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+export async function api<T = any>(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   let res: Taro.request.SuccessCallbackResult<any>;
   try {
     res = await Taro.request({

@@ -42,8 +42,9 @@ export async function wecomLogin(cfg: SidebarConfig): Promise<boolean> {
   }
   if (!cfg.wecom) return false;
   const redirect = encodeURIComponent(location.href.split('#')[0]);
-  location.href = `https://open.weixin.qq.com/connect/oauth2/authorize?appid=${cfg.wecom.corpId}&redirect_uri=${redirect}`
-    + `&response_type=code&scope=snsapi_base&state=lifeline&agentid=${cfg.wecom.agentId}#wechat_redirect`;
+  location.href =
+    `https://open.weixin.qq.com/connect/oauth2/authorize?appid=${cfg.wecom.corpId}&redirect_uri=${redirect}` +
+    `&response_type=code&scope=snsapi_base&state=lifeline&agentid=${cfg.wecom.agentId}#wechat_redirect`;
   return false;
 }
 
@@ -56,7 +57,12 @@ export async function dingtalkLogin(cfg: SidebarConfig): Promise<void> {
   } else {
     if (!g.dd) await loadScript('https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.25/dingtalk.open.js');
     authCode = await new Promise((resolve, reject) =>
-      g.dd.runtime.permission.requestAuthCode({ corpId: cfg.dingtalk?.corpId, clientId: cfg.dingtalk?.clientId, onSuccess: (r: any) => resolve(r.code), onFail: reject }),
+      g.dd.runtime.permission.requestAuthCode({
+        corpId: cfg.dingtalk?.corpId,
+        clientId: cfg.dingtalk?.clientId,
+        onSuccess: (r: any) => resolve(r.code),
+        onFail: reject,
+      }),
     );
   }
   const r = await api<{ token: string }>('POST', '/api/auth/dingtalk', { authCode });

@@ -67,7 +67,11 @@ export function dingtalkCardCallbackRoutes(app: AppContext): Router {
     const ttlMs = app.config.tapLinkTtlMs ?? DEFAULT_TAP_LINK_TTL_MS;
     if (app.clock.now() - msg.createdAt > ttlMs) {
       ctx.state.log?.info({ messageId }, 'dingtalk card tap after the card expired: refused');
-      throw new AppError(403, 'card_expired', `这张提醒卡片已超过 ${Math.round(ttlMs / 3600_000)} 小时，按钮已失效，未做任何记录；请在 Lifeline 中打开这条线索处理`);
+      throw new AppError(
+        403,
+        'card_expired',
+        `这张提醒卡片已超过 ${Math.round(ttlMs / 3600_000)} 小时，按钮已失效，未做任何记录；请在 Lifeline 中打开这条线索处理`,
+      );
     }
     const key = actionKey(body);
     if (!key) throw new AppError(400, 'bad_event', '回调缺少按钮');
@@ -75,7 +79,11 @@ export function dingtalkCardCallbackRoutes(app: AppContext): Router {
     // tap's transaction, so a refused tap leaves none). The card callback carries no signature of its own that we
     // could verify (none documented, see above).
     const res = await handleTap(app, {
-      companyId: msg.companyId, userId: msg.recipientId, alarmId: msg.alarmId, key, requestId: ctx.state.requestId,
+      companyId: msg.companyId,
+      userId: msg.recipientId,
+      alarmId: msg.alarmId,
+      key,
+      requestId: ctx.state.requestId,
       dedupe: [{ platform: 'dingtalk.card', key: `${messageId}:${key}` }],
     });
     ctx.state.log?.info({ messageId, key, handled: res.handled, duplicate: res.duplicate }, 'dingtalk card tap');

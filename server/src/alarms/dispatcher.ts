@@ -62,8 +62,11 @@ export class Dispatcher {
   private readonly pauses: DispatchPauses;
 
   constructor(
-    private readonly app: AppContext, private readonly channels: Record<ChannelKind, AlarmChannel>, private readonly leaseMs = 60_000,
-    private readonly parallel = 8, private readonly opts: DispatcherOptions = {},
+    private readonly app: AppContext,
+    private readonly channels: Record<ChannelKind, AlarmChannel>,
+    private readonly leaseMs = 60_000,
+    private readonly parallel = 8,
+    private readonly opts: DispatcherOptions = {},
   ) {
     this.pauses = opts.pauses ?? {};
   }
@@ -92,12 +95,14 @@ export class Dispatcher {
       const queue = [...byRecipient.entries()];
       const parallel = this.app.tx.kind === 'mysql' ? this.parallel : 1;
       let failure: unknown = null;
-      await Promise.all(Array.from({ length: parallel }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) {
-          // One recipient's trouble must not hold up the others; its leased rows are retaken when the lease ends.
-          await this.serve(next[0], next[1], run).catch((err) => (failure ??= err));
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: parallel }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) {
+            // One recipient's trouble must not hold up the others; its leased rows are retaken when the lease ends.
+            await this.serve(next[0], next[1], run).catch((err) => (failure ??= err));
+          }
+        }),
+      );
       if (failure) throw failure;
       return stats;
     } finally {
@@ -120,7 +125,11 @@ export class Dispatcher {
     const limit = recipientId < 0 ? Math.min(18, s.perMemberPerMinute) : s.perMemberPerMinute;
     if (recent >= limit || lastHour >= s.perMemberPerHour) {
       // Over WeCom's per-member rate: wait rather than have the platform drop it silently.
-      await this.release(list.map((m) => m.id), holder, now + (lastHour >= s.perMemberPerHour ? 5 * 60_000 : 60_000));
+      await this.release(
+        list.map((m) => m.id),
+        holder,
+        now + (lastHour >= s.perMemberPerHour ? 5 * 60_000 : 60_000),
+      );
       return;
     }
     list = list.slice(0, Math.max(1, Math.min(limit - recent, s.perMemberPerHour - lastHour)));
@@ -134,11 +143,24 @@ export class Dispatcher {
    * `also`); resolves to how many rows it changed, which callers compare with how many they expected.
    */
   private async leased(
-    em: EntityManager, ids: number[], holder: string, now: number, set: QueryDeepPartialEntity<AlarmMessage>,
-    also = '', params: Record<string, unknown> = {},
+    em: EntityManager,
+    ids: number[],
+    holder: string,
+    now: number,
+    set: QueryDeepPartialEntity<AlarmMessage>,
+    also = '',
+    params: Record<string, unknown> = {},
   ): Promise<number> {
-    const r = await em.createQueryBuilder().update(AlarmMessage).set(set)
-      .where(`id IN (:...ids) AND leaseOwner = :holder AND state = 'pending' AND leaseUntil >= :now${also ? ` AND ${also}` : ''}`, { ids, holder, now, ...params })
+    const r = await em
+      .createQueryBuilder()
+      .update(AlarmMessage)
+      .set(set)
+      .where(`id IN (:...ids) AND leaseOwner = :holder AND state = 'pending' AND leaseUntil >= :now${also ? ` AND ${also}` : ''}`, {
+        ids,
+        holder,
+        now,
+        ...params,
+      })
       .execute();
     return r.affected ?? 0;
   }
@@ -183,11 +205,18 @@ export class Dispatcher {
     };
     let others = cards.filter((c) => !highRisk.includes(c));
     if (highRisk.length >= 2) {
-      const groups = groupHighRisk(highRisk.map((c) => {
-        const a = alarmOf.get(c.alarmId!)!;
-        return { repName: a.card.repName ?? '未分配', grade: a.card.grade ?? '', leadName: a.card.leadName };
-      }), s.highRiskHours);
-      await add(highRisk, '高风险线索预警', groups.map((g) => `${g.line}：${g.leads.join('、')}`));
+      const groups = groupHighRisk(
+        highRisk.map((c) => {
+          const a = alarmOf.get(c.alarmId!)!;
+          return { repName: a.card.repName ?? '未分配', grade: a.card.grade ?? '', leadName: a.card.leadName };
+        }),
+        s.highRiskHours,
+      );
+      await add(
+        highRisk,
+        '高风险线索预警',
+        groups.map((g) => `${g.line}：${g.leads.join('、')}`),
+      );
     } else others = [...others, ...highRisk];
     if (others.length > s.digestAbove || (others.length > 1 && recent + others.length + out.length > s.perMemberPerMinute)) {
       const lines = others.map((c) => {
@@ -212,24 +241,48 @@ export class Dispatcher {
     const ids = cards.map((c) => c.id);
     // Merges insert into and update the same indexes; run them one at a time in this process (InnoDB would
     // otherwise deadlock parallel ones on index gap locks) and retry the rare cross-process deadlock.
-    const merged = this.mergeTail.then(() => this.app.tx.runRetryingUnique(async (em) => {
-      const now = this.app.clock.now();
-      // Marked first: a lost lease is found before the digest insert, which would otherwise hit the winner's key.
-      const marked = await this.leased(em, ids, holder, now, { state: 'merged', leaseOwner: null, leaseUntil: null, updatedAt: now });
-      if (marked !== cards.length) throw new LeaseLost(marked, cards.length);
-      const digest = em.getRepository(AlarmMessage).create({
-        companyId: first.companyId, alarmId: null, recipientId: first.recipientId, kind: 'digest', channel: first.channel,
-        state: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, sentAt: null, actedAt: null, platformRef: null,
-        digestId: null, leaseOwner: holder, leaseUntil: now + this.leaseMs,
-        payload: { title, lines, alarmIds: cards.map((c) => c.alarmId) },
-        dedupeKey: `digest:${first.recipientId}:${Math.min(...ids)}:${cards.length}`, createdAt: now, updatedAt: now,
-      });
-      await em.getRepository(AlarmMessage).insert(digest);
-      const linked = await em.createQueryBuilder().update(AlarmMessage).set({ digestId: digest.id })
-        .where(`id IN (:...ids) AND state = 'merged' AND digestId IS NULL`, { ids }).execute();
-      if (linked.affected !== cards.length) throw new LeaseLost(linked.affected ?? 0, cards.length);
-      return digest;
-    }, undefined, 6));
+    const merged = this.mergeTail.then(() =>
+      this.app.tx.runRetryingUnique(
+        async (em) => {
+          const now = this.app.clock.now();
+          // Marked first: a lost lease is found before the digest insert, which would otherwise hit the winner's key.
+          const marked = await this.leased(em, ids, holder, now, { state: 'merged', leaseOwner: null, leaseUntil: null, updatedAt: now });
+          if (marked !== cards.length) throw new LeaseLost(marked, cards.length);
+          const digest = em.getRepository(AlarmMessage).create({
+            companyId: first.companyId,
+            alarmId: null,
+            recipientId: first.recipientId,
+            kind: 'digest',
+            channel: first.channel,
+            state: 'pending',
+            attempts: 0,
+            nextAttemptAt: now,
+            lastError: null,
+            sentAt: null,
+            actedAt: null,
+            platformRef: null,
+            digestId: null,
+            leaseOwner: holder,
+            leaseUntil: now + this.leaseMs,
+            payload: { title, lines, alarmIds: cards.map((c) => c.alarmId) },
+            dedupeKey: `digest:${first.recipientId}:${Math.min(...ids)}:${cards.length}`,
+            createdAt: now,
+            updatedAt: now,
+          });
+          await em.getRepository(AlarmMessage).insert(digest);
+          const linked = await em
+            .createQueryBuilder()
+            .update(AlarmMessage)
+            .set({ digestId: digest.id })
+            .where(`id IN (:...ids) AND state = 'merged' AND digestId IS NULL`, { ids })
+            .execute();
+          if (linked.affected !== cards.length) throw new LeaseLost(linked.affected ?? 0, cards.length);
+          return digest;
+        },
+        undefined,
+        6,
+      ),
+    );
     this.mergeTail = merged.catch(() => undefined);
     try {
       const digest = await merged;
@@ -252,8 +305,9 @@ export class Dispatcher {
     const fencedAt = this.app.clock.now();
     const until = fencedAt + Math.max(this.leaseMs, SEND_TIMEOUT_MS + FENCE_SLACK_MS);
     const attempt = m.attempts + 1;
-    const fenced = await this.alone((em) => this.leased(em, [m.id], holder, fencedAt, { attempts: attempt, leaseUntil: until, updatedAt: fencedAt },
-      'attempts = :prev', { prev: m.attempts }));
+    const fenced = await this.alone((em) =>
+      this.leased(em, [m.id], holder, fencedAt, { attempts: attempt, leaseUntil: until, updatedAt: fencedAt }, 'attempts = :prev', { prev: m.attempts }),
+    );
     if (fenced !== 1 || this.app.clock.now() > fencedAt + FENCE_SLACK_MS) return this.lost([m.id], holder, 'before send');
     let ref: string | null = null;
     let failure: DeliveryError | null = null;
@@ -268,12 +322,13 @@ export class Dispatcher {
     const now = this.app.clock.now();
     const outcome = !failure ? 'sent' : failure.retry && attempt < MAX_ATTEMPTS ? 'retried' : 'failed';
     const done = { leaseOwner: null, leaseUntil: null, updatedAt: now };
-    const set: QueryDeepPartialEntity<AlarmMessage> = outcome === 'sent'
-      ? { ...done, state: 'sent', sentAt: now, platformRef: ref ?? m.platformRef, lastError: null }
-      : outcome === 'retried'
-        // A call we stopped waiting for may still be in flight: the next attempt waits for its fence to end.
-        ? { ...done, nextAttemptAt: Math.max(now + backoffMs(attempt), failure instanceof SendTimeout ? until : 0), lastError: failure!.reason }
-        : { ...done, state: 'failed', lastError: failure!.reason };
+    const set: QueryDeepPartialEntity<AlarmMessage> =
+      outcome === 'sent'
+        ? { ...done, state: 'sent', sentAt: now, platformRef: ref ?? m.platformRef, lastError: null }
+        : outcome === 'retried'
+          ? // A call we stopped waiting for may still be in flight: the next attempt waits for its fence to end.
+            { ...done, nextAttemptAt: Math.max(now + backoffMs(attempt), failure instanceof SendTimeout ? until : 0), lastError: failure!.reason }
+          : { ...done, state: 'failed', lastError: failure!.reason };
     // Only this attempt's outcome: if the lease lapsed, the row's new holder re-sends and the platform's
     // de-duplication (WeCom task_id, DingTalk outTrackId) makes that an "already delivered".
     const recorded = await this.alone((em) => this.leased(em, [m.id], holder, now, set, 'attempts = :attempt', { attempt }));
@@ -288,8 +343,14 @@ export class Dispatcher {
    * update the card. Touches nothing else and only a handle nobody has recorded.
    */
   private async keepRef(id: number, ref: string) {
-    await this.alone((em) => em.createQueryBuilder().update(AlarmMessage).set({ platformRef: ref })
-      .where(`id = :id AND state IN ('sent', 'acted') AND platformRef IS NULL`, { id }).execute());
+    await this.alone((em) =>
+      em
+        .createQueryBuilder()
+        .update(AlarmMessage)
+        .set({ platformRef: ref })
+        .where(`id = :id AND state IN ('sent', 'acted') AND platformRef IS NULL`, { id })
+        .execute(),
+    );
   }
 
   private async render(m: AlarmMessage, user: User | null, batch: Batch): Promise<Outgoing> {
@@ -299,22 +360,32 @@ export class Dispatcher {
     if (m.kind === 'digest') return { kind: 'digest', title: p.title, lines: p.lines, openUrl: user ? links.console(user.id) : links.console(0) };
     if (m.kind === 'script') return { kind: 'script', leadName: p.leadName, text: p.text, link: p.link };
     const alarm = batch.alarms.get(m.alarmId!) ?? (await this.app.ds.getRepository(Alarm).findOneByOrFail({ id: m.alarmId! }));
-    if (m.kind === 'update') return { kind: 'update', responseCode: p.responseCode ?? null, replaceName: p.replaceName, taskId: `${alarm.taskId}u${m.recipientId}` };
+    if (m.kind === 'update')
+      return { kind: 'update', responseCode: p.responseCode ?? null, replaceName: p.replaceName, taskId: `${alarm.taskId}u${m.recipientId}` };
     const isRep = p.role === 'rep';
     const buttons = isRep
       ? [...alarm.scripts.map((s) => ({ key: `s${s.scriptId}`, text: s.title })), { key: 'done', text: '已跟进' }]
       : [{ key: 'ack', text: '已知悉' }];
     const withLinks = buttons.map((b) => ({ ...b, url: links.tap(m.id, b.key) }));
     return {
-      kind: 'card', messageId: m.id, taskId: `${alarm.taskId}u${m.recipientId}`, title: `${alarm.card.leadName} ${alarm.card.ruleLabel}`, card: alarm.card,
-      buttons: withLinks, openUrl: links.sidebar(alarm.leadId), scripts: isRep ? alarm.scripts : [],
+      kind: 'card',
+      messageId: m.id,
+      taskId: `${alarm.taskId}u${m.recipientId}`,
+      title: `${alarm.card.leadName} ${alarm.card.ruleLabel}`,
+      card: alarm.card,
+      buttons: withLinks,
+      openUrl: links.sidebar(alarm.leadId),
+      scripts: isRep ? alarm.scripts : [],
     };
   }
 }
 
 /** A merge found fewer of its cards under this run's lease than it needs; the transaction rolls back. */
 class LeaseLost extends Error {
-  constructor(readonly changed: number, readonly expected: number) {
+  constructor(
+    readonly changed: number,
+    readonly expected: number,
+  ) {
     super(`lease lost: ${changed} of ${expected} rows`);
   }
 }

@@ -51,7 +51,10 @@ export class AlarmEngine {
     return this.opts.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
-  constructor(private readonly app: AppContext, private readonly opts: EngineOptions = {}) {
+  constructor(
+    private readonly app: AppContext,
+    private readonly opts: EngineOptions = {},
+  ) {
     const channels: Channels = { ...app.channels(), ...(opts.channels ?? {}) };
     this.dispatcher = new Dispatcher(app, channels, this.leaseMs, undefined, { pauses: opts.pauses, heartbeatMs: opts.heartbeatMs });
     this.llm = llmFromConfig(app.config);
@@ -81,19 +84,23 @@ export class AlarmEngine {
       const keeper = new LeaseKeeper(this.app, 'alarm_timer', holder, this.leaseMs, ids, this.opts.heartbeatMs);
       try {
         const companies: { companyId: number }[] = await this.app.ds.query(
-          `SELECT DISTINCT companyId FROM alarm_timer WHERE id IN (${ids.map(() => '?').join(',')})`, ids);
+          `SELECT DISTINCT companyId FROM alarm_timer WHERE id IN (${ids.map(() => '?').join(',')})`,
+          ids,
+        );
         await cache.warm(companies.map((c) => Number(c.companyId)));
         const parallel = this.app.tx.kind === 'mysql' ? (this.opts.parallel ?? 4) : 1;
         const chunks: number[][] = [];
         for (let i = 0; i < ids.length; i += FIRE_CHUNK) chunks.push(ids.slice(i, i + FIRE_CHUNK));
-        await Promise.all(Array.from({ length: parallel }, async () => {
-          for (let c = chunks.shift(); c; c = chunks.shift()) {
-            for (const o of await fireTimers(this.app, c, holder, this.llm, cache)) {
-              if (o === 'fired') stats.fired++;
-              if (o === 'cancelled') stats.cancelled++;
+        await Promise.all(
+          Array.from({ length: parallel }, async () => {
+            for (let c = chunks.shift(); c; c = chunks.shift()) {
+              for (const o of await fireTimers(this.app, c, holder, this.llm, cache)) {
+                if (o === 'fired') stats.fired++;
+                if (o === 'cancelled') stats.cancelled++;
+              }
             }
-          }
-        }));
+          }),
+        );
       } finally {
         await keeper.stop();
       }
@@ -121,4 +128,3 @@ export class AlarmEngine {
     await this.running?.catch(() => undefined);
   }
 }
-

@@ -38,7 +38,9 @@ export async function fireTimers(app: AppContext, ids: number[], leaseOwner: str
       .filter((t) => t.state === 'pending' && t.leaseOwner === leaseOwner && (t.leaseUntil ?? 0) >= now);
     if (!timers.length) return [];
     const leads = new Map((await em.getRepository(Lead).findBy({ id: In(timers.map((t) => t.leadId)) })).map((l) => [l.id, l]));
-    const customers = new Map((await em.getRepository(Customer).findBy({ id: In([...new Set([...leads.values()].map((l) => l.customerId))]) })).map((c) => [c.id, c]));
+    const customers = new Map(
+      (await em.getRepository(Customer).findBy({ id: In([...new Set([...leads.values()].map((l) => l.customerId))]) })).map((c) => [c.id, c]),
+    );
     const lastConclusion = await lastConclusions(em, [...leads.values()]);
     const out: FireOutcome[] = [];
     const cancel: number[] = [];
@@ -47,12 +49,23 @@ export async function fireTimers(app: AppContext, ids: number[], leaseOwner: str
       const lead = leads.get(timer.leadId);
       const customer = lead ? customers.get(lead.customerId) : undefined;
       const settings = await cache.settingsOf(timer.companyId);
-      const want = lead && customer
-        ? desiredTimers({
-            status: lead.status, deleted: lead.deletedAt !== null, ownerId: lead.ownerId, grade: customer.grade, createdAt: lead.createdAt,
-            assignedAt: lead.assignedAt, claimedAt: lead.claimedAt, firstFollowupAt: lead.firstFollowupAt, nextStepDueAt: lead.nextStepDueAt,
-          }, settings)[timer.rule]
-        : undefined;
+      const want =
+        lead && customer
+          ? desiredTimers(
+              {
+                status: lead.status,
+                deleted: lead.deletedAt !== null,
+                ownerId: lead.ownerId,
+                grade: customer.grade,
+                createdAt: lead.createdAt,
+                assignedAt: lead.assignedAt,
+                claimedAt: lead.claimedAt,
+                firstFollowupAt: lead.firstFollowupAt,
+                nextStepDueAt: lead.nextStepDueAt,
+              },
+              settings,
+            )[timer.rule]
+          : undefined;
       if (!lead || !customer || want === undefined) {
         cancel.push(timer.id);
         out.push('cancelled');
@@ -69,31 +82,59 @@ export async function fireTimers(app: AppContext, ids: number[], leaseOwner: str
       await em.getRepository(AlarmTimer).update({ id: In(cancel) }, { state: 'cancelled', leaseOwner: null, leaseUntil: null, updatedAt: now });
     }
     if (!fire.length) return out;
-    await em.getRepository(Alarm).insert(fire.map(({ timer, lead, data }) => ({
-      companyId: timer.companyId, leadId: lead.id, timerId: timer.id, rule: timer.rule, dueAt: timer.dueAt, firedAt: now,
-      taskId: `ll${timer.id}t${timer.dueAt}`, repId: lead.ownerId, card: data.card, scripts: data.scripts,
-      handledBy: null, handledAt: null, handledHow: null,
-    })));
+    await em.getRepository(Alarm).insert(
+      fire.map(({ timer, lead, data }) => ({
+        companyId: timer.companyId,
+        leadId: lead.id,
+        timerId: timer.id,
+        rule: timer.rule,
+        dueAt: timer.dueAt,
+        firedAt: now,
+        taskId: `ll${timer.id}t${timer.dueAt}`,
+        repId: lead.ownerId,
+        card: data.card,
+        scripts: data.scripts,
+        handledBy: null,
+        handledAt: null,
+        handledHow: null,
+      })),
+    );
     // Ids by the unique task id (portable: no reliance on multi-row insert ids).
-    const alarmIds = new Map((await em.getRepository(Alarm).find({ where: { taskId: In(fire.map((f) => `ll${f.timer.id}t${f.timer.dueAt}`)) }, select: { id: true, timerId: true } }))
-      .map((a) => [a.timerId, a.id]));
+    const alarmIds = new Map(
+      (
+        await em.getRepository(Alarm).find({ where: { taskId: In(fire.map((f) => `ll${f.timer.id}t${f.timer.dueAt}`)) }, select: { id: true, timerId: true } })
+      ).map((a) => [a.timerId, a.id]),
+    );
     const messages = await outboxRows(app, fire, alarmIds, now, cache);
     for (let i = 0; i < messages.length; i += 500) await em.getRepository(AlarmMessage).insert(messages.slice(i, i + 500));
-    await em.getRepository(AlarmTimer).update({ id: In(fire.map((f) => f.timer.id)) }, { state: 'fired', firedAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now });
+    await em
+      .getRepository(AlarmTimer)
+      .update({ id: In(fire.map((f) => f.timer.id)) }, { state: 'fired', firedAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now });
     return out;
-   }, 'alarms.fire');
+  }, 'alarms.fire');
 }
 
 /** The card snapshot and library suggestions (variables filled) for a timer's lead. */
 async function prepare(em: EntityManager, app: AppContext, timer: AlarmTimer, lead: Lead, cache: TickCache, known?: Customer, conclusion?: string | null) {
   const customer = known ?? (await em.getRepository(Customer).findOneByOrFail({ id: lead.customerId }));
-  const rep = lead.ownerId ? (await cache.directoryOf(lead.companyId)).users.get(lead.ownerId) ?? null : null;
-  const last = conclusion !== undefined ? { conclusion } : lead.lastFollowupAt === null ? null
-    : await em.getRepository(Followup).findOne({ where: { leadId: lead.id, companyId: lead.companyId, deletedAt: IsNull() }, order: { createdAt: 'DESC' } });
+  const rep = lead.ownerId ? ((await cache.directoryOf(lead.companyId)).users.get(lead.ownerId) ?? null) : null;
+  const last =
+    conclusion !== undefined
+      ? { conclusion }
+      : lead.lastFollowupAt === null
+        ? null
+        : await em
+            .getRepository(Followup)
+            .findOne({ where: { leadId: lead.id, companyId: lead.companyId, deletedAt: IsNull() }, order: { createdAt: 'DESC' } });
   const card: AlarmCard = {
-    leadName: customer.name ?? '未命名客户', maskedPhone: maskPhone(customer.phone), channel: lead.channel,
-    age: ageLabel(app.clock.now() - lead.createdAt), ruleLabel: ALARM_RULE_LABELS[timer.rule], repName: rep?.name ?? null,
-    grade: customer.grade, nextStepAction: timer.rule === 'next_step' ? lead.nextStepAction : null,
+    leadName: customer.name ?? '未命名客户',
+    maskedPhone: maskPhone(customer.phone),
+    channel: lead.channel,
+    age: ageLabel(app.clock.now() - lead.createdAt),
+    ruleLabel: ALARM_RULE_LABELS[timer.rule],
+    repName: rep?.name ?? null,
+    grade: customer.grade,
+    nextStepAction: timer.rule === 'next_step' ? lead.nextStepAction : null,
   };
   const ctx: SuggestContext = { lead, customer, repName: rep?.name ?? null, lastConclusion: last?.conclusion ?? null, ruleLabel: card.ruleLabel };
   return { card, scripts: suggestFrom(await cache.scriptsOf(lead.companyId), ctx), ctx };
@@ -117,7 +158,8 @@ async function lastConclusions(em: EntityManager, leads: Lead[]): Promise<Map<nu
   const lastConclusion = new Map<number, string>();
   if (touched.length) {
     const rows: { leadId: number; conclusion: string }[] = await em.query(
-      `SELECT leadId, conclusion FROM followup WHERE leadId IN (${touched.map(() => '?').join(',')}) AND deletedAt IS NULL ORDER BY createdAt ASC, id ASC`, touched,
+      `SELECT leadId, conclusion FROM followup WHERE leadId IN (${touched.map(() => '?').join(',')}) AND deletedAt IS NULL ORDER BY createdAt ASC, id ASC`,
+      touched,
     );
     for (const r of rows) lastConclusion.set(Number(r.leadId), r.conclusion);
   }
@@ -132,24 +174,55 @@ async function outboxRows(app: AppContext, fire: { timer: AlarmTimer; lead: Lead
     const when = deliverAt(now, timer.rule, await cache.settingsOf(timer.companyId));
     for (const r of recipientsFor(await cache.directoryOf(timer.companyId), timer.rule, lead)) {
       messages.push({
-        companyId: timer.companyId, alarmId, recipientId: r.user.id, kind: 'card' as const,
-        channel: channelFor(app, r.user), state: 'pending' as const, attempts: 0, nextAttemptAt: when, lastError: null,
-        sentAt: null, actedAt: null, platformRef: null, digestId: null, leaseOwner: null, leaseUntil: null,
-        payload: { role: r.role, rule: timer.rule } as AlarmMessage['payload'], dedupeKey: `card:${alarmId}:${r.user.id}`, createdAt: now, updatedAt: now,
+        companyId: timer.companyId,
+        alarmId,
+        recipientId: r.user.id,
+        kind: 'card' as const,
+        channel: channelFor(app, r.user),
+        state: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: when,
+        lastError: null,
+        sentAt: null,
+        actedAt: null,
+        platformRef: null,
+        digestId: null,
+        leaseOwner: null,
+        leaseUntil: null,
+        payload: { role: r.role, rule: timer.rule } as AlarmMessage['payload'],
+        dedupeKey: `card:${alarmId}:${r.user.id}`,
+        createdAt: now,
+        updatedAt: now,
       });
     }
   }
   // Supervisor-facing rules also go to the supervisors' group robots, when configured.
   const groups = (['wecom_grp', 'ding_grp'] as const).filter((g) =>
-    g === 'wecom_grp' ? !!app.config.alarms?.wecomGroupRobotUrl : !!app.config.alarms?.dingtalkRobotWebhook);
+    g === 'wecom_grp' ? !!app.config.alarms?.wecomGroupRobotUrl : !!app.config.alarms?.dingtalkRobotWebhook,
+  );
   for (const { timer } of fire.filter((f) => f.timer.rule === 'high_risk' || f.timer.rule === 'unclaimed')) {
     const alarmId = alarmIds.get(timer.id)!;
     for (const g of groups) {
       messages.push({
-        companyId: timer.companyId, alarmId, recipientId: GROUP_RECIPIENT[g], kind: 'card' as const, channel: g, state: 'pending' as const,
-        attempts: 0, nextAttemptAt: deliverAt(now, timer.rule, await cache.settingsOf(timer.companyId)), lastError: null, sentAt: null,
-        actedAt: null, platformRef: null, digestId: null, leaseOwner: null, leaseUntil: null,
-        payload: { role: 'group', rule: timer.rule } as AlarmMessage['payload'], dedupeKey: `group:${alarmId}:${g}`, createdAt: now, updatedAt: now,
+        companyId: timer.companyId,
+        alarmId,
+        recipientId: GROUP_RECIPIENT[g],
+        kind: 'card' as const,
+        channel: g,
+        state: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: deliverAt(now, timer.rule, await cache.settingsOf(timer.companyId)),
+        lastError: null,
+        sentAt: null,
+        actedAt: null,
+        platformRef: null,
+        digestId: null,
+        leaseOwner: null,
+        leaseUntil: null,
+        payload: { role: 'group', rule: timer.rule } as AlarmMessage['payload'],
+        dedupeKey: `group:${alarmId}:${g}`,
+        createdAt: now,
+        updatedAt: now,
       });
     }
   }

@@ -10,7 +10,9 @@ export async function pruneCallbackReceipts(app: AppContext, batch = 1000): Prom
   const cutoff = app.clock.now() - RECEIPT_RETENTION_MS;
   let removed = 0;
   for (;;) {
-    const rows = await app.ds.getRepository(CallbackReceipt).find({ select: { id: true }, where: { receivedAt: LessThan(cutoff) }, order: { id: 'ASC' }, take: batch });
+    const rows = await app.ds
+      .getRepository(CallbackReceipt)
+      .find({ select: { id: true }, where: { receivedAt: LessThan(cutoff) }, order: { id: 'ASC' }, take: batch });
     if (!rows.length) return removed;
     await app.ds.getRepository(CallbackReceipt).delete({ id: In(rows.map((r) => r.id)) });
     removed += rows.length;

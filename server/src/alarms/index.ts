@@ -20,7 +20,8 @@ export { backfillTimers, timersStep } from './timers';
 export function alarmsModule(ctx: AppContext) {
   subscribeScriptProgress(ctx);
   const raw = new Router();
-  for (const r of [wecomCallbackRoutes(ctx), dingtalkCallbackRoutes(ctx), dingtalkCardCallbackRoutes(ctx), consoleRoutes(ctx)]) raw.use(r.routes(), r.allowedMethods());
+  for (const r of [wecomCallbackRoutes(ctx), dingtalkCallbackRoutes(ctx), dingtalkCardCallbackRoutes(ctx), consoleRoutes(ctx)])
+    raw.use(r.routes(), r.allowedMethods());
   const authed = new Router();
   for (const r of [scriptRoutes(ctx), scriptLibraryRoutes(ctx), alarmSettingsRoutes(ctx)]) authed.use(r.routes(), r.allowedMethods());
   return { raw, authed };

@@ -6,8 +6,13 @@ import type { AppContext } from '../context';
  * loser's WHERE no longer matches). Returns the ids this holder now owns.
  */
 export async function claimDue(
-  app: AppContext, table: 'alarm_timer' | 'alarm_message', dueColumn: 'dueAt' | 'nextAttemptAt',
-  holder: string, now: number, leaseMs: number, limit: number,
+  app: AppContext,
+  table: 'alarm_timer' | 'alarm_message',
+  dueColumn: 'dueAt' | 'nextAttemptAt',
+  holder: string,
+  now: number,
+  leaseMs: number,
+  limit: number,
 ): Promise<number[]> {
   const candidates: { id: number }[] = await app.ds.query(
     `SELECT id FROM ${table} WHERE state = 'pending' AND ${dueColumn} <= ? AND (leaseUntil IS NULL OR leaseUntil < ?)
@@ -17,11 +22,13 @@ export async function claimDue(
   if (!candidates.length) return [];
   const ids = candidates.map((c) => Number(c.id));
   const marks = ids.map(() => '?').join(',');
-  await app.tx.runRetryingUnique((em) => em.query(
-    `UPDATE ${table} SET leaseOwner = ?, leaseUntil = ? WHERE id IN (${marks}) AND state = 'pending'
+  await app.tx.runRetryingUnique((em) =>
+    em.query(
+      `UPDATE ${table} SET leaseOwner = ?, leaseUntil = ? WHERE id IN (${marks}) AND state = 'pending'
       AND (leaseUntil IS NULL OR leaseUntil < ?)`,
-    [holder, now + leaseMs, ...ids, now],
-  ));
+      [holder, now + leaseMs, ...ids, now],
+    ),
+  );
   const mine: { id: number }[] = await app.ds.query(
     `SELECT id FROM ${table} WHERE id IN (${marks}) AND leaseOwner = ? AND state = 'pending' ORDER BY ${dueColumn}, id`,
     [...ids, holder],
@@ -41,8 +48,12 @@ export class LeaseKeeper {
   private renewing: Promise<void> | null = null;
 
   constructor(
-    private readonly app: AppContext, private readonly table: 'alarm_timer' | 'alarm_message', private readonly holder: string,
-    private readonly leaseMs: number, ids: number[], everyMs = Math.max(100, Math.floor(leaseMs / 4)),
+    private readonly app: AppContext,
+    private readonly table: 'alarm_timer' | 'alarm_message',
+    private readonly holder: string,
+    private readonly leaseMs: number,
+    ids: number[],
+    everyMs = Math.max(100, Math.floor(leaseMs / 4)),
   ) {
     for (const id of ids) this.ids.add(id);
     this.timer = setInterval(() => void this.renew().catch(() => undefined), everyMs);

@@ -39,8 +39,11 @@ export class AlarmSettingsService {
         const stored = { ...((company.settings as { alarms?: object }).alarms ?? {}), ...patch };
         await em.getRepository(Company).update({ id: company.id }, { settings: { ...company.settings, alarms: stored } as Company['settings'] });
         await bumpCompanyAuthVersion(em, company.id); // other processes' cached actors carry the settings
-        await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now })
-          .changed('company', company.id, changes.map((c) => ({ ...c, field: `alarms.${c.field}` })));
+        await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).changed(
+          'company',
+          company.id,
+          changes.map((c) => ({ ...c, field: `alarms.${c.field}` })),
+        );
       }
       return { before: current, after: next };
     });
@@ -58,13 +61,19 @@ export class AlarmSettingsService {
       const ids = await this.app.ds.getRepository(Lead).find({
         select: { id: true },
         where: { companyId, status: In(OPEN), deletedAt: IsNull(), id: MoreThan(after) },
-        order: { id: 'ASC' }, take: batch,
+        order: { id: 'ASC' },
+        take: batch,
       });
       if (!ids.length) return count;
       after = ids[ids.length - 1].id;
       await this.app.tx.run(async (em) => {
         const now = this.app.clock.now();
-        await syncTimers(em, companyId, ids.map((l) => l.id), now);
+        await syncTimers(
+          em,
+          companyId,
+          ids.map((l) => l.id),
+          now,
+        );
       });
       count += ids.length;
     }

@@ -63,14 +63,28 @@ export async function handleTap(app: AppContext, t: Tap): Promise<TapResult> {
       let row = await em.getRepository(ScriptPick).findOneBy({ companyId: t.companyId, alarmId: alarm.id, repId: t.userId, scriptId });
       if (!row) {
         row = em.getRepository(ScriptPick).create({
-          companyId: t.companyId, alarmId: alarm.id, scriptId, leadId: alarm.leadId, repId: t.userId, text: suggested.text,
-          pickedAt: now, sentAt: null, progressedAt: null,
+          companyId: t.companyId,
+          alarmId: alarm.id,
+          scriptId,
+          leadId: alarm.leadId,
+          repId: t.userId,
+          text: suggested.text,
+          pickedAt: now,
+          sentAt: null,
+          progressedAt: null,
         });
         await em.getRepository(ScriptPick).insert(row);
         await audit.created('script_pick', row.id, { alarmId: alarm.id, scriptId, leadId: alarm.leadId });
         const link = alarmLinks(app).sidebar(alarm.leadId, row.id);
-        await queue(em, now, { companyId: t.companyId, alarmId: alarm.id, recipientId: t.userId, kind: 'script', channel: mine.channel,
-          payload: { leadName: alarm.card.leadName, text: suggested.text, link, pickId: row.id }, dedupeKey: `script:${row.id}` });
+        await queue(em, now, {
+          companyId: t.companyId,
+          alarmId: alarm.id,
+          recipientId: t.userId,
+          kind: 'script',
+          channel: mine.channel,
+          payload: { leadName: alarm.card.leadName, text: suggested.text, link, pickId: row.id },
+          dedupeKey: `script:${row.id}`,
+        });
       }
       pick = { id: row.id, text: row.text, link: alarmLinks(app).sidebar(alarm.leadId, row.id) };
     } else if (t.key !== 'done' && t.key !== 'ack') {
@@ -78,22 +92,38 @@ export async function handleTap(app: AppContext, t: Tap): Promise<TapResult> {
     }
 
     if (mine.state !== 'acted') {
-      await em.getRepository(AlarmMessage).update({ id: mine.id }, {
-        state: 'acted', actedAt: now, updatedAt: now, payload: { ...mine.payload, tapResponseCode: t.responseCode ?? null, tapKey: t.key },
-      });
+      await em.getRepository(AlarmMessage).update(
+        { id: mine.id },
+        {
+          state: 'acted',
+          actedAt: now,
+          updatedAt: now,
+          payload: { ...mine.payload, tapResponseCode: t.responseCode ?? null, tapKey: t.key },
+        },
+      );
     }
     const handles = t.key !== 'ack';
     if (handles && alarm.handledAt === null) {
       const how = pick ? `使用话术#${pick.id}` : '已跟进';
       await em.getRepository(Alarm).update({ id: alarm.id }, { handledBy: t.userId, handledAt: now, handledHow: how });
-      await audit.changed('alarm', alarm.id, [{ field: 'handledBy', before: null, after: t.userId }, { field: 'handledAt', before: null, after: now }]);
+      await audit.changed('alarm', alarm.id, [
+        { field: 'handledBy', before: null, after: t.userId },
+        { field: 'handledAt', before: null, after: now },
+      ]);
       // Every recipient's copy on a platform shows who handled it and when.
       const copies = await em.getRepository(AlarmMessage).findBy({ alarmId: alarm.id, kind: 'card', state: In(['sent', 'acted']) });
       for (const c of copies) {
         if (c.channel === 'local' || c.recipientId < 0) continue;
-        const code = c.id === mine.id ? t.responseCode ?? c.platformRef : c.platformRef;
-        await queue(em, now, { companyId: t.companyId, alarmId: alarm.id, recipientId: c.recipientId, kind: 'update', channel: c.channel,
-          payload: { responseCode: code, replaceName: `${user.name}已处理 ${hhmm(now)}`, cardMessageId: c.id }, dedupeKey: `update:${alarm.id}:${c.recipientId}` });
+        const code = c.id === mine.id ? (t.responseCode ?? c.platformRef) : c.platformRef;
+        await queue(em, now, {
+          companyId: t.companyId,
+          alarmId: alarm.id,
+          recipientId: c.recipientId,
+          kind: 'update',
+          channel: c.channel,
+          payload: { responseCode: code, replaceName: `${user.name}已处理 ${hhmm(now)}`, cardMessageId: c.id },
+          dedupeKey: `update:${alarm.id}:${c.recipientId}`,
+        });
       }
     }
     return { duplicate: false, handled: handles, pick };
@@ -123,16 +153,36 @@ async function requireEntitled(em: EntityManager, user: User, leadId: number): P
   throw forbidden('这条线索已不归你负责，也不在你管理的范围内，提醒已无需你处理');
 }
 
-async function queue(em: EntityManager, now: number, m: Pick<AlarmMessage, 'companyId' | 'alarmId' | 'recipientId' | 'kind' | 'channel' | 'payload' | 'dedupeKey'>) {
+async function queue(
+  em: EntityManager,
+  now: number,
+  m: Pick<AlarmMessage, 'companyId' | 'alarmId' | 'recipientId' | 'kind' | 'channel' | 'payload' | 'dedupeKey'>,
+) {
   const exists = await em.getRepository(AlarmMessage).findOneBy({ companyId: m.companyId, dedupeKey: m.dedupeKey });
   if (exists) return;
   await em.getRepository(AlarmMessage).insert({
-    ...m, state: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, sentAt: null, actedAt: null, platformRef: null,
-    digestId: null, leaseOwner: null, leaseUntil: null, createdAt: now, updatedAt: now,
+    ...m,
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: now,
+    lastError: null,
+    sentAt: null,
+    actedAt: null,
+    platformRef: null,
+    digestId: null,
+    leaseOwner: null,
+    leaseUntil: null,
+    createdAt: now,
+    updatedAt: now,
   });
 }
 
 /** Counts a script as sent once (sidebar `sent`); progress is credited when the lead later advances. */
 export async function countScriptSend(em: EntityManager, scriptId: number, now: number) {
-  await em.createQueryBuilder().update(Script).set({ sendCount: () => 'sendCount + 1', updatedAt: now }).where({ id: scriptId }).execute();
+  await em
+    .createQueryBuilder()
+    .update(Script)
+    .set({ sendCount: () => 'sendCount + 1', updatedAt: now })
+    .where({ id: scriptId })
+    .execute();
 }

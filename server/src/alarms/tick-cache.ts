@@ -25,7 +25,11 @@ export class TickCache {
 
   scriptsOf(companyId: number): Promise<Script[]> {
     // Its own transaction (it may seed the default library): call `warm` before the fire transactions.
-    if (!this.scripts.has(companyId)) this.scripts.set(companyId, this.app.tx.run((em) => companyScripts(em, companyId, this.app.clock.now())));
+    if (!this.scripts.has(companyId))
+      this.scripts.set(
+        companyId,
+        this.app.tx.run((em) => companyScripts(em, companyId, this.app.clock.now())),
+      );
     return this.scripts.get(companyId)!;
   }
 

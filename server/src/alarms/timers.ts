@@ -16,9 +16,15 @@ export async function companyAlarmSettings(em: EntityManager, companyId: number)
 
 function leadAlarmState(lead: Lead, grade: string | null): LeadAlarmState {
   return {
-    status: lead.status, deleted: lead.deletedAt !== null, ownerId: lead.ownerId, grade,
-    createdAt: lead.createdAt, assignedAt: lead.assignedAt, claimedAt: lead.claimedAt,
-    firstFollowupAt: lead.firstFollowupAt, nextStepDueAt: lead.nextStepDueAt,
+    status: lead.status,
+    deleted: lead.deletedAt !== null,
+    ownerId: lead.ownerId,
+    grade,
+    createdAt: lead.createdAt,
+    assignedAt: lead.assignedAt,
+    claimedAt: lead.claimedAt,
+    firstFollowupAt: lead.firstFollowupAt,
+    nextStepDueAt: lead.nextStepDueAt,
   };
 }
 
@@ -74,7 +80,18 @@ function syncLeadTimers(lead: Lead, grade: string | null, rows: TimerRow[], now:
       continue;
     }
     if (!row) {
-      arm.push({ companyId: lead.companyId, leadId: lead.id, rule, dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, firedAt: null, createdAt: now, updatedAt: now });
+      arm.push({
+        companyId: lead.companyId,
+        leadId: lead.id,
+        rule,
+        dueAt: due,
+        state: 'pending',
+        leaseOwner: null,
+        leaseUntil: null,
+        firedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      });
     } else if (row.dueAt !== due || row.state === 'cancelled') {
       if (row.state === 'fired' && row.dueAt === due) continue;
       out.update.push({ id: row.id, patch: { dueAt: due, state: 'pending', leaseOwner: null, leaseUntil: null, updatedAt: now } });
@@ -84,7 +101,11 @@ function syncLeadTimers(lead: Lead, grade: string | null, rows: TimerRow[], now:
 
 /** Syncs the timers of some leads of one company: locks their rows first, then reads the leads as committed. */
 export async function syncTimers(
-  em: EntityManager, companyId: number, leadIds: number[], now: number, opts: { settings?: AlarmSettings; afterLock?: () => Promise<void> } = {},
+  em: EntityManager,
+  companyId: number,
+  leadIds: number[],
+  now: number,
+  opts: { settings?: AlarmSettings; afterLock?: () => Promise<void> } = {},
 ): Promise<void> {
   const locked = await lockTimers(em, leadIds);
   await opts.afterLock?.();
@@ -108,18 +129,22 @@ export async function syncTimers(
 export function timersStep(app: Pick<AppContext, 'checkpoints'>): ProjectionStep {
   return {
     name: 'alarm timers',
-    project: (em, b) => syncTimers(em, b.companyId, b.leadIds, b.now, {
-      settings: alarmSettings(b.companySettings.alarms), afterLock: () => app.checkpoints.reach('timers:afterRead'),
-    }),
+    project: (em, b) =>
+      syncTimers(em, b.companyId, b.leadIds, b.now, {
+        settings: alarmSettings(b.companySettings.alarms),
+        afterLock: () => app.checkpoints.reach('timers:afterRead'),
+      }),
   };
 }
 
 /** Cancels the timers' alarm cards still waiting for delivery. */
 async function withdrawUndelivered(em: EntityManager, timerIds: number[], now: number): Promise<void> {
   if (!timerIds.length) return;
-  await em.query(`UPDATE alarm_message SET state = 'cancelled', lastError = ?, leaseOwner = NULL, leaseUntil = NULL, updatedAt = ?
+  await em.query(
+    `UPDATE alarm_message SET state = 'cancelled', lastError = ?, leaseOwner = NULL, leaseUntil = NULL, updatedAt = ?
       WHERE kind = 'card' AND state = 'pending' AND alarmId IN (SELECT id FROM alarm WHERE timerId IN (${timerIds.map(() => '?').join(', ')}))`,
-    ['线索已处理，提醒撤回', now, ...timerIds]);
+    ['线索已处理，提醒撤回', now, ...timerIds],
+  );
 }
 
 /**
@@ -141,7 +166,13 @@ export async function backfillTimers(app: AppContext, batch = 500): Promise<numb
       const leads = await em.getRepository(Lead).findBy({ id: In(ids.map((r) => Number(r.id))) });
       const byCompany = new Map<number, number[]>();
       for (const l of leads) byCompany.set(l.companyId, [...(byCompany.get(l.companyId) ?? []), l.id]);
-      for (const [companyId, leadIds] of byCompany) await syncTimers(em, companyId, leadIds.sort((a, b) => a - b), app.clock.now());
+      for (const [companyId, leadIds] of byCompany)
+        await syncTimers(
+          em,
+          companyId,
+          leadIds.sort((a, b) => a - b),
+          app.clock.now(),
+        );
       armed += leads.length;
     });
   }

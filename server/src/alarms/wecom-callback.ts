@@ -45,7 +45,15 @@ export function wecomCallbackRoutes(app: AppContext): Router {
   r.post('/wecom/callback', async (ctx) => {
     const c = cfg();
     const outer = parseXml(await readRawBody(ctx));
-    const plain = verifyAndDecrypt(c.token, c.aesKey, c.corpId, q(ctx.query.msg_signature), q(ctx.query.timestamp), q(ctx.query.nonce), String(outer.Encrypt ?? ''));
+    const plain = verifyAndDecrypt(
+      c.token,
+      c.aesKey,
+      c.corpId,
+      q(ctx.query.msg_signature),
+      q(ctx.query.timestamp),
+      q(ctx.query.nonce),
+      String(outer.Encrypt ?? ''),
+    );
     requireFresh(app, q(ctx.query.timestamp));
     const replay = replayReceipt('wecom', q(ctx.query.msg_signature));
     const ev = parseXml(plain);
@@ -59,7 +67,10 @@ export function wecomCallbackRoutes(app: AppContext): Router {
     } else {
       // The tap's receipts are written in its transaction: a tap the rules refuse leaves none behind.
       await handleTap(app, {
-        companyId: alarm.companyId, userId: user.id, alarmId: alarm.id, key: String(ev.EventKey ?? ''),
+        companyId: alarm.companyId,
+        userId: user.id,
+        alarmId: alarm.id,
+        key: String(ev.EventKey ?? ''),
         responseCode: ev.ResponseCode ? String(ev.ResponseCode) : null,
         dedupe: [{ platform: 'wecom', key: `${ev.FromUserName}:${ev.CreateTime}:${ev.TaskId}:${ev.EventKey}` }, replay],
         requestId: ctx.state.requestId,

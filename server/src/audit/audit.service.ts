@@ -42,18 +42,22 @@ export interface AuditRecord {
 
 /** The audit rows of several requests (each with its own actor and time) in one INSERT: a group of saves. */
 export async function writeAudits(em: EntityManager, entries: { ctx: AuditContext; records: AuditRecord[] }[]): Promise<void> {
-  const rows = entries.flatMap(({ ctx, records }) => records.flatMap(({ entity, entityId, action, changes }) => changes.map((c) => ({
-    companyId: ctx.companyId,
-    entity,
-    entityId,
-    action,
-    field: c.field,
-    before: enc(c.before),
-    after: enc(c.after),
-    actorId: ctx.actorId,
-    at: ctx.at,
-    requestId: ctx.requestId ?? null,
-  }))));
+  const rows = entries.flatMap(({ ctx, records }) =>
+    records.flatMap(({ entity, entityId, action, changes }) =>
+      changes.map((c) => ({
+        companyId: ctx.companyId,
+        entity,
+        entityId,
+        action,
+        field: c.field,
+        before: enc(c.before),
+        after: enc(c.after),
+        actorId: ctx.actorId,
+        at: ctx.at,
+        requestId: ctx.requestId ?? null,
+      })),
+    ),
+  );
   await insertRowsPlain(em, AuditLog, rows);
 }
 
@@ -63,7 +67,10 @@ export async function writeAudits(em: EntityManager, entries: { ctx: AuditContex
  * A create is one row holding the whole new record (field '*'); an update is one row per changed field.
  */
 export class Audit {
-  constructor(private readonly em: EntityManager, private readonly ctx: AuditContext) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly ctx: AuditContext,
+  ) {}
 
   async created(entity: string, entityId: number, snapshot: object): Promise<void> {
     await this.write(entity, entityId, 'create', [{ field: '*', before: null, after: snapshot }]);

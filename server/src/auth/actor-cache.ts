@@ -10,7 +10,10 @@ import type { Actor } from './actor';
 export class ActorCache {
   private readonly entries = new Map<string, { actor: Actor; until: number }>();
 
-  constructor(readonly ttlMs: number, private readonly maxEntries = 10_000) {}
+  constructor(
+    readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
 
   get(key: string): Actor | null {
     if (this.ttlMs <= 0) return null;

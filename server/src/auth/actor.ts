@@ -22,10 +22,7 @@ const COMPANY_WIDE_ROLES: Role[] = ['ops', 'director', 'admin'];
 export const KEY_FIELD_ROLES: Role[] = ['supervisor', 'admin'];
 
 /** Rep: own leads. Supervisor: their org subtree. Ops/director/admin: the company. */
-export async function resolveScope(
-  em: EntityManager,
-  user: { id: number; companyId: number; role: Role; orgUnitId: number | null },
-): Promise<Actor['scope']> {
+export async function resolveScope(em: EntityManager, user: { id: number; companyId: number; role: Role; orgUnitId: number | null }): Promise<Actor['scope']> {
   if (COMPANY_WIDE_ROLES.includes(user.role)) return null;
   if (user.role === 'rep' || user.orgUnitId === null) return { unitIds: [], userIds: [user.id] };
   const units: { id: number }[] = await em.query(
@@ -35,10 +32,7 @@ export async function resolveScope(
   );
   const unitIds = units.map((u) => Number(u.id));
   const users: { id: number }[] = unitIds.length
-    ? await em.query(
-        `SELECT id FROM app_user WHERE companyId = ? AND orgUnitId IN (${unitIds.map(() => '?').join(',')})`,
-        [user.companyId, ...unitIds],
-      )
+    ? await em.query(`SELECT id FROM app_user WHERE companyId = ? AND orgUnitId IN (${unitIds.map(() => '?').join(',')})`, [user.companyId, ...unitIds])
     : [];
   return { unitIds, userIds: [...new Set([user.id, ...users.map((u) => Number(u.id))])] };
 }

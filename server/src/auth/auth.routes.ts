@@ -16,12 +16,13 @@ export function devLoginRoutes(app: AppContext): Router {
   r.post('/api/auth/dev-login', async (ctx) => {
     const body = parseInput(devLoginSchema, ctx.request.body ?? {});
     const repo = app.ds.getRepository(User);
-    const user = body.userId !== undefined
-      ? await repo.findOneBy({ id: body.userId })
-      : await repo.findOne({
-          where: { role: body.role!, active: true, ...(body.companyId ? { companyId: body.companyId } : {}) },
-          order: { id: 'ASC' },
-        });
+    const user =
+      body.userId !== undefined
+        ? await repo.findOneBy({ id: body.userId })
+        : await repo.findOne({
+            where: { role: body.role!, active: true, ...(body.companyId ? { companyId: body.companyId } : {}) },
+            order: { id: 'ASC' },
+          });
     if (!user || !user.active || user.deletedAt) throw notFound('没有找到可登录的用户');
     const token = await app.tokens.sign({ userId: user.id, companyId: user.companyId });
     ctx.body = { token, user: { id: user.id, name: user.name, role: user.role, companyId: user.companyId } };
@@ -34,7 +35,12 @@ export function meRoutes(): Router {
   r.get('/api/me', (ctx) => {
     const a = actorOf(ctx);
     ctx.body = {
-      id: a.id, name: a.name, role: a.role, roleLabel: ROLE_LABELS[a.role], companyId: a.companyId, orgUnitId: a.orgUnitId,
+      id: a.id,
+      name: a.name,
+      role: a.role,
+      roleLabel: ROLE_LABELS[a.role],
+      companyId: a.companyId,
+      orgUnitId: a.orgUnitId,
       scope: a.scope ? 'team' : 'company',
       /** Dashboard CSV export: ops/director/admin always, supervisors when the company allows it, reps never. */
       canExport: can(a, 'metrics.export'),

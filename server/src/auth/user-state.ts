@@ -28,7 +28,9 @@ export class UserStates {
 
   constructor(private readonly ds: DataSource) {
     this.reads = new GroupCommit<Ask, UserState | null>({
-      maxBatch: 100, slots: 1, keys: () => [],
+      maxBatch: 100,
+      slots: 1,
+      keys: () => [],
       alone: async (a) => (await this.read([a])).get(a.userId) ?? null,
       together: async (asks) => {
         const found = await this.read(asks);
@@ -43,16 +45,20 @@ export class UserStates {
 
   private async read(asks: Ask[]): Promise<Map<number, UserState>> {
     const ids = [...new Set(asks.map((a) => a.userId))];
-    const rows: { id: unknown; companyId: unknown; active: unknown; deletedAt: unknown; userVersion: unknown; companyVersion: unknown }[] =
-      await this.ds.query(`${SELECT} WHERE u.id IN (${ids.map(() => '?').join(',')})`, ids);
+    const rows: { id: unknown; companyId: unknown; active: unknown; deletedAt: unknown; userVersion: unknown; companyVersion: unknown }[] = await this.ds.query(
+      `${SELECT} WHERE u.id IN (${ids.map(() => '?').join(',')})`,
+      ids,
+    );
     const companyOf = new Map(asks.map((a) => [a.userId, a.companyId]));
     const states = new Map<number, UserState>();
     for (const r of rows) {
       const id = Number(r.id);
       if (Number(r.companyId) !== companyOf.get(id)) continue; // a token names its company: another company's id is nobody
       states.set(id, {
-        active: Boolean(Number(r.active)), deleted: r.deletedAt !== null,
-        userVersion: Number(r.userVersion), companyVersion: Number(r.companyVersion),
+        active: Boolean(Number(r.active)),
+        deleted: r.deletedAt !== null,
+        userVersion: Number(r.userVersion),
+        companyVersion: Number(r.companyVersion),
       });
     }
     return states;

@@ -29,15 +29,26 @@ export interface SuggestedScript {
 
 /** What goes out, already decided per recipient; each adapter renders it in its platform's format. */
 export type Outgoing =
-  | { kind: 'card'; messageId?: number; taskId: string; title: string; card: AlarmCard; buttons: { key: string; text: string; url?: string }[]; openUrl: string;
-      scripts: SuggestedScript[] }
+  | {
+      kind: 'card';
+      messageId?: number;
+      taskId: string;
+      title: string;
+      card: AlarmCard;
+      buttons: { key: string; text: string; url?: string }[];
+      openUrl: string;
+      scripts: SuggestedScript[];
+    }
   | { kind: 'digest'; title: string; lines: string[]; openUrl: string }
   | { kind: 'script'; leadName: string; text: string; link: string }
   | { kind: 'update'; responseCode: string | null; replaceName: string; taskId: string };
 
 /** A failed delivery: `retry` for throttling / system busy / timeouts, otherwise recorded as failed with the reason. */
 export class DeliveryError extends Error {
-  constructor(readonly reason: string, readonly retry: boolean) {
+  constructor(
+    readonly reason: string,
+    readonly retry: boolean,
+  ) {
     super(reason);
   }
 }

@@ -3,7 +3,14 @@ import type { Alarm, AlarmMessage } from '../alarms/alarm.entities';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const time = (t: number | null) => (t ? new Date(t + 8 * 3600_000).toISOString().slice(5, 16).replace('T', ' ') : '');
-const STATE: Record<string, string> = { pending: '待发送', sent: '已送达', acted: '已操作', failed: '发送失败', merged: '已并入汇总', cancelled: '已撤回（线索已处理）' };
+const STATE: Record<string, string> = {
+  pending: '待发送',
+  sent: '已送达',
+  acted: '已操作',
+  failed: '发送失败',
+  merged: '已并入汇总',
+  cancelled: '已撤回（线索已处理）',
+};
 
 export interface ConsoleView {
   users: User[];
@@ -17,10 +24,15 @@ export interface ConsoleView {
 function card(m: AlarmMessage, a: Alarm, v: ConsoleView, names: Map<number, string>): string {
   const isRep = m.payload?.role === 'rep';
   const handled = a.handledAt ? `<div class="handled">✔ ${esc(names.get(a.handledBy!) ?? '')}已处理 ${time(a.handledAt)}（${esc(a.handledHow)}）</div>` : '';
-  const buttons = a.handledAt && m.state !== 'pending'
-    ? ''
-    : (isRep ? [...a.scripts.map((s) => [`s${s.scriptId}`, s.title]), ['done', '已跟进']] : [['ack', '已知悉']])
-        .map(([k, t]) => `<form method="post" action="/console/tap"><input type="hidden" name="m" value="${m.id}"><input type="hidden" name="k" value="${esc(k)}"><button>${esc(t)}</button></form>`).join('');
+  const buttons =
+    a.handledAt && m.state !== 'pending'
+      ? ''
+      : (isRep ? [...a.scripts.map((s) => [`s${s.scriptId}`, s.title]), ['done', '已跟进']] : [['ack', '已知悉']])
+          .map(
+            ([k, t]) =>
+              `<form method="post" action="/console/tap"><input type="hidden" name="m" value="${m.id}"><input type="hidden" name="k" value="${esc(k)}"><button>${esc(t)}</button></form>`,
+          )
+          .join('');
   const scripts = isRep ? `<ol class="scripts">${a.scripts.map((s) => `<li><b>${esc(s.title)}</b> ${esc(s.text)}</li>`).join('')}</ol>` : '';
   return `<div class="card ${m.state}"><div class="title">${esc(a.card.leadName)} · ${esc(a.card.ruleLabel)}</div>
 <div class="meta">电话 ${esc(a.card.maskedPhone)} · 渠道 ${esc(a.card.channel)} · 线索时长 ${esc(a.card.age)}${a.card.repName ? ` · 负责人 ${esc(a.card.repName)}` : ''}${a.card.nextStepAction ? ` · 约定 ${esc(a.card.nextStepAction)}` : ''}</div>
@@ -29,15 +41,25 @@ ${scripts}${handled}<div class="buttons">${buttons}</div><div class="state">${ST
 
 export function renderConsole(v: ConsoleView): string {
   const names = new Map(v.users.map((u) => [u.id, u.name]));
-  const tabs = v.users.map((u) => `<a class="${u.id === v.userId ? 'on' : ''}" href="/console/?user=${u.id}">${esc(u.name)}<small>${esc(u.role)}</small>${v.counts.get(u.id) ? ` <i>${v.counts.get(u.id)}</i>` : ''}</a>`).join('');
-  const body = v.msgs.filter((m) => m.kind !== 'update').map((m) => {
-    if (m.kind === 'card') {
-      const a = v.alarms.get(m.alarmId!);
-      return a ? card(m, a, v, names) : '';
-    }
-    if (m.kind === 'digest') return `<div class="card digest"><div class="title">${esc(m.payload.title)}</div><ul>${(m.payload.lines as string[]).map((l) => `<li>${esc(l)}</li>`).join('')}</ul><div class="state">${STATE[m.state]} ${time(m.sentAt)}</div></div>`;
-    return `<div class="card script"><div class="title">话术已就绪：${esc(m.payload.leadName)}</div><pre>${esc(m.payload.text)}</pre><a href="${esc(m.payload.link)}">在侧边栏打开</a></div>`;
-  }).join('') || '<p class="empty">暂无消息。提醒在到期后几秒内出现在这里。</p>';
+  const tabs = v.users
+    .map(
+      (u) =>
+        `<a class="${u.id === v.userId ? 'on' : ''}" href="/console/?user=${u.id}">${esc(u.name)}<small>${esc(u.role)}</small>${v.counts.get(u.id) ? ` <i>${v.counts.get(u.id)}</i>` : ''}</a>`,
+    )
+    .join('');
+  const body =
+    v.msgs
+      .filter((m) => m.kind !== 'update')
+      .map((m) => {
+        if (m.kind === 'card') {
+          const a = v.alarms.get(m.alarmId!);
+          return a ? card(m, a, v, names) : '';
+        }
+        if (m.kind === 'digest')
+          return `<div class="card digest"><div class="title">${esc(m.payload.title)}</div><ul>${(m.payload.lines as string[]).map((l) => `<li>${esc(l)}</li>`).join('')}</ul><div class="state">${STATE[m.state]} ${time(m.sentAt)}</div></div>`;
+        return `<div class="card script"><div class="title">话术已就绪：${esc(m.payload.leadName)}</div><pre>${esc(m.payload.text)}</pre><a href="${esc(m.payload.link)}">在侧边栏打开</a></div>`;
+      })
+      .join('') || '<p class="empty">暂无消息。提醒在到期后几秒内出现在这里。</p>';
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="refresh" content="10"><title>Lifeline 提醒控制台</title><style>
 body{font-family:system-ui,"PingFang SC",sans-serif;margin:0;background:#f3f4f6;color:#111}header{background:#0f766e;color:#fff;padding:10px 16px}
@@ -51,9 +73,11 @@ button{padding:8px 12px;border:1px solid #0f766e;background:#ecfdf5;border-radiu
 }
 
 export function renderTapResult(pick: { id: number; text: string; link: string } | null): string {
-  return tapPage(pick
-    ? `<h3>话术已就绪</h3><pre>${esc(pick.text)}</pre><p><a href="${esc(pick.link)}">在侧边栏打开，发送给客户</a></p>`
-    : '<h3>已记录</h3><p>这条提醒已标记处理。</p>');
+  return tapPage(
+    pick
+      ? `<h3>话术已就绪</h3><pre>${esc(pick.text)}</pre><p><a href="${esc(pick.link)}">在侧边栏打开，发送给客户</a></p>`
+      : '<h3>已记录</h3><p>这条提醒已标记处理。</p>',
+  );
 }
 
 /** A tap link that was refused (expired, forged, not theirs any more): why, and that nothing was recorded. */

@@ -29,8 +29,12 @@ export function consoleRoutes(app: AppContext): Router {
       );
       ctx.type = 'text/html; charset=utf-8';
       ctx.body = renderConsole({
-        users, userId, msgs, alarms: new Map(alarms.map((a) => [a.id, a])),
-        counts: new Map(counts.map((c) => [Number(c.recipientId), Number(c.n)])), now: app.clock.now(),
+        users,
+        userId,
+        msgs,
+        alarms: new Map(alarms.map((a) => [a.id, a])),
+        counts: new Map(counts.map((c) => [Number(c.recipientId), Number(c.n)])),
+        now: app.clock.now(),
       });
     });
     r.post('/console/tap', async (ctx) => {
@@ -53,7 +57,12 @@ export function consoleRoutes(app: AppContext): Router {
       const expiresParam = String(ctx.query.e ?? '');
       // A link without its signed expiry (forged, or issued before links expired) is refused like a forged one.
       const expires = /^\d{1,12}$/.test(expiresParam) ? Number(expiresParam) : NaN;
-      if (!Number.isInteger(messageId) || messageId <= 0 || !Number.isInteger(expires) || !tapSignatureOk(app, messageId, key, expires, String(ctx.query.sig ?? ''))) {
+      if (
+        !Number.isInteger(messageId) ||
+        messageId <= 0 ||
+        !Number.isInteger(expires) ||
+        !tapSignatureOk(app, messageId, key, expires, String(ctx.query.sig ?? ''))
+      ) {
         throw new AppError(403, 'bad_link', '链接无效、已被篡改或已失效，请在侧边栏中处理这条线索');
       }
       if (expires * 1000 < app.clock.now()) throw new AppError(410, 'link_expired', '链接已过期，请在侧边栏中处理这条线索');
@@ -83,4 +92,3 @@ async function firstRecipient(app: AppContext): Promise<number | null> {
   const [row] = await app.ds.query(`SELECT recipientId FROM alarm_message ORDER BY id DESC LIMIT 1`);
   return row ? Number(row.recipientId) : null;
 }
-

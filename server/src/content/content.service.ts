@@ -12,11 +12,13 @@ import { ContentItem, ContentQueueItem } from './content.entities';
 import { DEFAULT_CONTENT } from './defaults';
 import { assertCan } from '../auth/permissions';
 
-export const contentItemSchema = z.object({
-  tag: plainText('标签', 20).trim().min(1, '请填写触发标签'),
-  title: plainText('资料标题', 64).trim().min(1, '请填写资料标题'),
-  url: z.url({ error: '资料链接应为完整网址（https://…）' }).check(textCheck('资料链接')).max(255, '链接最多255个字符'),
-}).strict();
+export const contentItemSchema = z
+  .object({
+    tag: plainText('标签', 20).trim().min(1, '请填写触发标签'),
+    title: plainText('资料标题', 64).trim().min(1, '请填写资料标题'),
+    url: z.url({ error: '资料链接应为完整网址（https://…）' }).check(textCheck('资料链接')).max(255, '链接最多255个字符'),
+  })
+  .strict();
 
 /** Installs the default education set for a company that has no content yet (demo seed, new companies). */
 export async function ensureDefaultContent(em: EntityManager, companyId: number, now: number): Promise<number> {
@@ -35,20 +37,25 @@ export class ContentService {
   subscribe(): void {
     this.app.events.on(async (em, emitted) => {
       for (const { event, meta } of emitted) {
-        const tagsTouched = event.type === 'lead.created'
-          || (event.type === 'lead.updated' && event.changes.some((c) => c.field === 'customer.tags'));
+        const tagsTouched = event.type === 'lead.created' || (event.type === 'lead.updated' && event.changes.some((c) => c.field === 'customer.tags'));
         // A new lead brings its customer (no re-read); a tag edit re-reads the stored tags.
-        const known = event.type === 'lead.created' ? event.customer.tags ?? [] : undefined;
+        const known = event.type === 'lead.created' ? (event.customer.tags ?? []) : undefined;
         if (tagsTouched) await this.queueForCustomer(em, event.lead.companyId, event.lead.customerId, meta.at, meta.actorId, meta.requestId, known);
       }
     });
   }
 
   async queueForCustomer(
-    em: EntityManager, companyId: number, customerId: number, now: number, actorId: number | null, requestId?: string, knownTags?: string[],
+    em: EntityManager,
+    companyId: number,
+    customerId: number,
+    now: number,
+    actorId: number | null,
+    requestId?: string,
+    knownTags?: string[],
   ) {
-    const tags = knownTags
-      ?? (await em.getRepository(Customer).findOne({ where: { id: customerId, companyId }, select: { id: true, tags: true } }))?.tags ?? [];
+    const tags =
+      knownTags ?? (await em.getRepository(Customer).findOne({ where: { id: customerId, companyId }, select: { id: true, tags: true } }))?.tags ?? [];
     if (!tags.length) return;
     const items = await em.getRepository(ContentItem).findBy({ companyId, tag: In(tags) });
     const live = items.filter((i) => i.deletedAt === null);
@@ -81,7 +88,9 @@ export class ContentService {
 
   async queue(actor: Actor, customerId: number) {
     await this.visibleCustomer(actor, customerId);
-    const rows = await this.app.ds.getRepository(ContentQueueItem).find({ where: { customerId, companyId: actor.companyId, status: 'queued' }, order: { id: 'ASC' } });
+    const rows = await this.app.ds
+      .getRepository(ContentQueueItem)
+      .find({ where: { customerId, companyId: actor.companyId, status: 'queued' }, order: { id: 'ASC' } });
     const items = rows.length ? await this.app.ds.getRepository(ContentItem).findBy({ companyId: actor.companyId, id: In(rows.map((r) => r.contentId)) }) : [];
     return {
       items: rows.flatMap((r) => {
@@ -102,8 +111,9 @@ export class ContentService {
       if (row.status === 'sent') return { id, sentAt: row.sentAt, sentBy: row.sentBy, alreadySent: true };
       const now = this.app.clock.now();
       await em.getRepository(ContentQueueItem).update({ id }, { status: 'sent', sentAt: now, sentBy: actor.id });
-      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now })
-        .changed('content_queue', id, [{ field: 'status', before: 'queued', after: 'sent' }]);
+      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).changed('content_queue', id, [
+        { field: 'status', before: 'queued', after: 'sent' },
+      ]);
       return { id, sentAt: now, sentBy: actor.id, alreadySent: false };
     });
   }
@@ -133,8 +143,12 @@ export class ContentService {
       const row = await em.getRepository(ContentItem).findOneBy({ id, companyId: actor.companyId });
       if (!row || row.deletedAt !== null) throw notFound(`标签资料不存在（ID ${id}）`);
       await em.getRepository(ContentItem).update({ id }, { deletedAt: now });
-      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now })
-        .changed('content_item', id, [{ field: 'deletedAt', before: null, after: now }], 'delete');
+      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).changed(
+        'content_item',
+        id,
+        [{ field: 'deletedAt', before: null, after: now }],
+        'delete',
+      );
       return { id, deletedAt: now };
     });
   }

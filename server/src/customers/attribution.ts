@@ -110,11 +110,7 @@ export function loadBundledAttribution(): BundledAttribution {
       if (id === undefined) {
         const [areaId = '', typeId = ''] = line.split(',').map((x) => x.trim());
         const [province = '', city = ''] = (areas.get(areaId) ?? '').split(/\s+/);
-        id = intern(
-          province ? shortProvince(province) : null,
-          city ? shortCity(city) : null,
-          carrierFromLabel(types.get(typeId) ?? '', p3),
-        );
+        id = intern(province ? shortProvince(province) : null, city ? shortCity(city) : null, carrierFromLabel(types.get(typeId) ?? '', p3));
         lineIds.set(line, id);
       }
       table[p3n * 10_000 + suffix - BASE] = id;

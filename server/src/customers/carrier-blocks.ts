@@ -6,8 +6,32 @@ export type Carrier = '中国移动' | '中国联通' | '中国电信' | '中国
 
 const BY_CARRIER: Record<Carrier, readonly string[]> = {
   中国电信: ['133', '149', '153', '173', '177', '180', '181', '189', '190', '191', '193', '199'],
-  中国移动: ['134', '135', '136', '137', '138', '139', '147', '148', '150', '151', '152', '157', '158', '159',
-    '172', '178', '182', '183', '184', '187', '188', '195', '197', '198'],
+  中国移动: [
+    '134',
+    '135',
+    '136',
+    '137',
+    '138',
+    '139',
+    '147',
+    '148',
+    '150',
+    '151',
+    '152',
+    '157',
+    '158',
+    '159',
+    '172',
+    '178',
+    '182',
+    '183',
+    '184',
+    '187',
+    '188',
+    '195',
+    '197',
+    '198',
+  ],
   中国联通: ['130', '131', '132', '145', '146', '155', '156', '166', '175', '176', '185', '186', '196'],
   中国广电: ['192'],
   // Whole blocks sold to MVNOs. 170: 1700-1702 电信网, 1703/1705/1706 移动网, 1704/1707-1709 联通网 —
@@ -15,9 +39,7 @@ const BY_CARRIER: Record<Carrier, readonly string[]> = {
   虚拟运营商: ['162', '165', '167', '170', '171'],
 };
 
-const PREFIX3 = new Map<string, Carrier>(
-  (Object.entries(BY_CARRIER) as [Carrier, readonly string[]][]).flatMap(([c, ps]) => ps.map((p) => [p, c] as const)),
-);
+const PREFIX3 = new Map<string, Carrier>((Object.entries(BY_CARRIER) as [Carrier, readonly string[]][]).flatMap(([c, ps]) => ps.map((p) => [p, c] as const)));
 
 /**
  * 4-digit exceptions; they win over both PREFIX3 and the 7-digit data.

@@ -34,8 +34,9 @@ export class CustomerRecords {
     const c = await this.findVisible(actor, id);
     const now = this.app.clock.now();
     await this.app.tx.run((em) =>
-      new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now })
-        .write('customer', id, 'reveal', [{ field: 'phone', before: null, after: null }]),
+      new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).write('customer', id, 'reveal', [
+        { field: 'phone', before: null, after: null },
+      ]),
     );
     return { id, phone: c.phone };
   }
@@ -54,8 +55,12 @@ export class CustomerRecords {
       }
       const deletedAt = deleted ? now : null;
       await em.getRepository(Customer).update({ id }, { deletedAt, updatedAt: now });
-      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now })
-        .changed('customer', id, [{ field: 'deletedAt', before: c.deletedAt, after: deletedAt }], deleted ? 'delete' : 'restore');
+      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).changed(
+        'customer',
+        id,
+        [{ field: 'deletedAt', before: c.deletedAt, after: deletedAt }],
+        deleted ? 'delete' : 'restore',
+      );
       return { id, deletedAt };
     });
   }

@@ -38,7 +38,6 @@ export async function lookupPhone(app: AppContext, actor: Actor, raw: string) {
 
 /** A known customer as this actor may see them: whose they are, or their profile and last 3 interactions. */
 async function knownCustomer(app: AppContext, actor: Actor, customer: Customer) {
-
   const leads = await app.ds.getRepository(Lead).find({
     where: { companyId: actor.companyId, customerId: customer.id },
     order: { createdAt: 'DESC' },
@@ -58,7 +57,9 @@ async function knownCustomer(app: AppContext, actor: Actor, customer: Customer) 
 
   // A rep opening this customer's chat in the sidebar is a conversation (entry rate counts them).
   if (actor.role === 'rep') {
-    await app.tx.run((em) => recordConversation(em, { companyId: actor.companyId, repId: actor.id, customerId: customer.id, at: app.clock.now(), source: 'sidebar' }));
+    await app.tx.run((em) =>
+      recordConversation(em, { companyId: actor.companyId, repId: actor.id, customerId: customer.id, at: app.clock.now(), source: 'sidebar' }),
+    );
   }
 
   const recent = await app.ds.getRepository(Followup).find({
@@ -85,16 +86,23 @@ async function knownCustomer(app: AppContext, actor: Actor, customer: Customer) 
     }));
   const lead = visible[0];
   return {
-      ...customerView(actor, customer),
-      visible: true as const,
-      leads: visible.map((l) => ({
-        id: l.id, channel: l.channel, status: l.status, journeyNode: l.journeyNode, score: l.score,
-        scoreLevel: scoreLevelOf(l.score, actor.settings.levelA), ownerId: l.ownerId, ownerName: ownerName(l.ownerId), createdAt: l.createdAt,
-      })),
-      channel: lead.channel,
-      journeyNode: lead.journeyNode,
-      score: lead.score,
-      scoreLevel: scoreLevelOf(lead.score, actor.settings.levelA),
-      lastInteractions: forViewer(actor, lastInteractions),
+    ...customerView(actor, customer),
+    visible: true as const,
+    leads: visible.map((l) => ({
+      id: l.id,
+      channel: l.channel,
+      status: l.status,
+      journeyNode: l.journeyNode,
+      score: l.score,
+      scoreLevel: scoreLevelOf(l.score, actor.settings.levelA),
+      ownerId: l.ownerId,
+      ownerName: ownerName(l.ownerId),
+      createdAt: l.createdAt,
+    })),
+    channel: lead.channel,
+    journeyNode: lead.journeyNode,
+    score: lead.score,
+    scoreLevel: scoreLevelOf(lead.score, actor.settings.levelA),
+    lastInteractions: forViewer(actor, lastInteractions),
   };
 }

@@ -12,8 +12,7 @@ export function shortProvince(name: string): string {
 }
 
 // Ethnic names that precede 自治州 in prefecture names ("红河哈尼族彝族自治州" → "红河").
-const AUTONOMOUS_PREFECTURE_RE =
-  /(?:(?:藏|白|哈尼|彝|傈僳|哈萨克|柯尔克孜|蒙古|苗|土家|壮|布依|侗|朝鲜|傣|景颇|回|羌)族?)*自治州$/;
+const AUTONOMOUS_PREFECTURE_RE = /(?:(?:藏|白|哈尼|彝|傈僳|哈萨克|柯尔克孜|蒙古|苗|土家|壮|布依|侗|朝鲜|傣|景颇|回|羌)族?)*自治州$/;
 const CITY_SUFFIX_RE = /(?:地区|林区|盟|市)$/;
 
 // Old county/district names the data uses instead of the prefecture, and telecom-only regions.

@@ -50,7 +50,7 @@ class IsolatedDataSource extends DataSource {
     if (this.options.type !== 'mysql') return this;
     const sql = `SET SESSION TRANSACTION ISOLATION LEVEL ${MYSQL_ISOLATION}`;
     // Connections opened from now on, before they serve anything (a connection runs its commands in order)…
-    ((this.driver as unknown as { pool: PoolWithEvents }).pool).on('connection', (conn) => void conn.query(sql));
+    (this.driver as unknown as { pool: PoolWithEvents }).pool.on('connection', (conn) => void conn.query(sql));
     // …and the one the driver opened to check the server, the pool's only connection so far.
     await this.query(sql);
     return this;

@@ -76,7 +76,7 @@ export class GroupCommit<I, R> {
   private take(): Entry<I, R>[] {
     const batch: Entry<I, R>[] = [];
     const keys = new Set<string>();
-    for (let i = 0; i < this.queue.length && batch.length < this.opts.maxBatch; ) {
+    for (let i = 0; i < this.queue.length && batch.length < this.opts.maxBatch;) {
       const e = this.queue[i];
       if (e.keys.some((k) => this.busyKeys.has(k) || keys.has(k))) {
         // Same key as a request ahead of it: it must wait its turn, and so must anything else under its keys.
@@ -108,13 +108,15 @@ export class GroupCommit<I, R> {
       await Promise.all(batch.map((e) => this.alone(e)));
       return;
     }
-    await Promise.all(batch.map((e, i) => {
-      const o = outcomes[i];
-      if ('value' in o) e.resolve(o.value);
-      else if ('error' in o) e.reject(o.error);
-      else return this.alone(e);
-      return undefined;
-    }));
+    await Promise.all(
+      batch.map((e, i) => {
+        const o = outcomes[i];
+        if ('value' in o) e.resolve(o.value);
+        else if ('error' in o) e.reject(o.error);
+        else return this.alone(e);
+        return undefined;
+      }),
+    );
   }
 
   private alone(e: Entry<I, R>): Promise<void> {

@@ -8,4 +8,13 @@ import { AuthVersion1700000700000 } from './migrations/1700000700000-auth-versio
 import { LeadChangeOutbox1700000800000 } from './migrations/1700000800000-lead-change-outbox';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
-export const MIGRATIONS = [InitialSchema1700000000000, Alarms1700000100000, IntakeRouting1700000200000, Metrics1700000300000, MetricsIndexes1700000400000, MetricsRollup1700000500000, AuthVersion1700000700000, LeadChangeOutbox1700000800000];
+export const MIGRATIONS = [
+  InitialSchema1700000000000,
+  Alarms1700000100000,
+  IntakeRouting1700000200000,
+  Metrics1700000300000,
+  MetricsIndexes1700000400000,
+  MetricsRollup1700000500000,
+  AuthVersion1700000700000,
+  LeadChangeOutbox1700000800000,
+];

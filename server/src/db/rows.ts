@@ -35,7 +35,10 @@ function fromDb(c: ColumnMetadata, value: unknown): unknown {
 
 /** One row by id as an entity, or null; `lock` takes the row's write lock until commit (MySQL). */
 export async function findById<T extends ObjectLiteral>(
-  em: EntityManager, target: EntityTarget<T>, id: number, opts: { lock?: boolean } = {},
+  em: EntityManager,
+  target: EntityTarget<T>,
+  id: number,
+  opts: { lock?: boolean } = {},
 ): Promise<T | null> {
   const m = meta(em, target);
   const lock = opts.lock && dbKindOf(em) === 'mysql';
@@ -51,7 +54,10 @@ export async function findById<T extends ObjectLiteral>(
 
 /** Rows by id as entities, by id; `lock` takes their write locks in id order (one statement). */
 export async function findByIds<T extends ObjectLiteral & { id: number }>(
-  em: EntityManager, target: EntityTarget<T>, ids: number[], opts: { lock?: boolean } = {},
+  em: EntityManager,
+  target: EntityTarget<T>,
+  ids: number[],
+  opts: { lock?: boolean } = {},
 ): Promise<Map<number, T>> {
   const out = new Map<number, T>();
   if (!ids.length) return out;
@@ -94,7 +100,9 @@ export async function insertRow<T extends ObjectLiteral & { id: number }>(em: En
 export async function insertRows<T extends ObjectLiteral & { id: number }>(em: EntityManager, target: EntityTarget<T>, rows: T[]): Promise<void> {
   const m = meta(em, target);
   const props = rows.length ? Object.keys(rows[0]).filter((p) => p !== 'id' && rows[0][p] !== undefined) : [];
-  const same = rows.every((r) => props.every((p) => r[p] !== undefined) && Object.keys(r).filter((p) => p !== 'id' && r[p] !== undefined).length === props.length);
+  const same = rows.every(
+    (r) => props.every((p) => r[p] !== undefined) && Object.keys(r).filter((p) => p !== 'id' && r[p] !== undefined).length === props.length,
+  );
   if (rows.length < 2 || dbKindOf(em) !== 'mysql' || !same) {
     for (const r of rows) await insertRow(em, target, r);
     return;
@@ -105,7 +113,9 @@ export async function insertRows<T extends ObjectLiteral & { id: number }>(em: E
   if (!Number.isSafeInteger(first) || first <= 0 || result.affectedRows !== rows.length) {
     throw new Error(`insert into ${m.tableName}: ${rows.length} rows gave insertId ${String(result.insertId)}, ${String(result.affectedRows)} affected`);
   }
-  rows.forEach((r, i) => { r.id = (first + i * step) as T['id']; });
+  rows.forEach((r, i) => {
+    r.id = (first + i * step) as T['id'];
+  });
 }
 
 const steps = new WeakMap<object, number>();
@@ -157,12 +167,16 @@ async function updateById<T extends ObjectLiteral>(em: EntityManager, target: En
  * saves updates its leads together. One row alone is a plain `updateById`.
  */
 export async function updateManyById<T extends ObjectLiteral>(
-  em: EntityManager, target: EntityTarget<T>, rows: { id: number; patch: Partial<T> }[],
+  em: EntityManager,
+  target: EntityTarget<T>,
+  rows: { id: number; patch: Partial<T> }[],
 ): Promise<void> {
   const m = meta(em, target);
   const groups = new Map<string, { props: string[]; rows: { id: number; patch: Partial<T> }[] }>();
   for (const r of rows) {
-    const props = Object.keys(r.patch).filter((p) => r.patch[p] !== undefined).sort();
+    const props = Object.keys(r.patch)
+      .filter((p) => r.patch[p] !== undefined)
+      .sort();
     if (!props.length) continue;
     const key = props.join(',');
     const g = groups.get(key) ?? { props, rows: [] };
@@ -192,5 +206,8 @@ export async function insertRowsPlain<T extends ObjectLiteral>(em: EntityManager
   const cols = props.map((p) => column(m, p));
   const tuple = `(${cols.map(() => '?').join(', ')})`;
   const sql = `INSERT INTO ${q(m.tableName)} (${cols.map((c) => q(c.databaseName)).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;
-  await em.query(sql, rows.flatMap((r) => cols.map((c, i) => toDb(c, r[props[i]]))));
+  await em.query(
+    sql,
+    rows.flatMap((r) => cols.map((c, i) => toDb(c, r[props[i]]))),
+  );
 }

@@ -3,7 +3,6 @@ import { dbKindOf } from './kind';
 import { isDeadlock, isUniqueViolation } from './errors';
 import { NO_CHECKPOINTS, type Checkpoints, type TxLabel } from '../checkpoints';
 
-
 /**
  * One way to run a unit of work atomically on both databases.
  *
@@ -18,7 +17,10 @@ export class Tx {
   private tail: Promise<unknown> = Promise.resolve();
   readonly kind;
 
-  constructor(private readonly ds: DataSource, private readonly checkpoints: Checkpoints = NO_CHECKPOINTS) {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly checkpoints: Checkpoints = NO_CHECKPOINTS,
+  ) {
     this.kind = dbKindOf(ds);
   }
 

@@ -57,7 +57,12 @@ export interface DemoCast {
 }
 
 export const DEMO_CAST: DemoCast = {
-  company: DEMO_COMPANY, teams: DEMO_TEAMS, supervisors: DEMO_SUPERVISORS, reps: DEMO_REPS, staff: DEMO_STAFF, demoExtras: true,
+  company: DEMO_COMPANY,
+  teams: DEMO_TEAMS,
+  supervisors: DEMO_SUPERVISORS,
+  reps: DEMO_REPS,
+  staff: DEMO_STAFF,
+  demoExtras: true,
 };
 
 /** A second, small company (tenancy tests): one centre, one team, two reps, each staff role once. Names differ from the demo's. */
@@ -65,7 +70,10 @@ export const SECOND_CAST: DemoCast = {
   company: '远航教育（第二家）',
   teams: [{ key: 'hz-zh', centre: '杭州西湖中心', team: '杭州西湖中心-综合组', city: '苏州', grades: ['初二', '初三'] }],
   supervisors: { 杭州西湖中心: '韩梅' },
-  reps: [{ name: '林涛', team: 'hz-zh' }, { name: '宋佳', team: 'hz-zh' }],
+  reps: [
+    { name: '林涛', team: 'hz-zh' },
+    { name: '宋佳', team: 'hz-zh' },
+  ],
   staff: { ops: '魏来', director: '郝运', admin: '远航管理员' },
   demoExtras: false,
 };

@@ -64,11 +64,14 @@ export async function seedHistory(d: HistoryDeps, count = 320): Promise<{ leads:
   let key = 0;
 
   const talk = async (repId: number, customerId: number, at: number) => {
-    await d.app.tx.run((em) => recordConversation(em, { companyId: d.companyId, repId, customerId, at, source: pick(['wecom', 'sidebar', 'dingtalk'] as const) }));
+    await d.app.tx.run((em) =>
+      recordConversation(em, { companyId: d.companyId, repId, customerId, at, source: pick(['wecom', 'sidebar', 'dingtalk'] as const) }),
+    );
     n.conversations++;
   };
-  const plans = Array.from({ length: count }, () => ({ team: pick(DEMO_TEAMS) as DemoTeam, at: start + Math.floor(rand() * span) }))
-    .sort((a, b) => a.at - b.at);
+  const plans = Array.from({ length: count }, () => ({ team: pick(DEMO_TEAMS) as DemoTeam, at: start + Math.floor(rand() * span) })).sort(
+    (a, b) => a.at - b.at,
+  );
 
   for (const p of plans) await oneLead(p);
 
@@ -101,7 +104,11 @@ export async function seedHistory(d: HistoryDeps, count = 320): Promise<{ leads:
       if (rand() < 0.92) await talk(owner.id, customerId, at - Math.floor(rand() * 40 * MIN));
       d.clock.set(at);
       const scriptId = rand() < 0.35 ? pick(scripts).id : undefined;
-      await d.followups.create(actor, { leadId, action, conclusion, source: rand() < 0.3 ? 'voice' : 'typed', scriptId, signedCourse }, `hist-${d.companyId}-${++key}`);
+      await d.followups.create(
+        actor,
+        { leadId, action, conclusion, source: rand() < 0.3 ? 'voice' : 'typed', scriptId, signedCourse },
+        `hist-${d.companyId}-${++key}`,
+      );
       n.followups++;
     };
     if (rand() < 0.08) {
@@ -143,8 +150,11 @@ export async function seedHistory(d: HistoryDeps, count = 320): Promise<{ leads:
 
 /** A few chats with no record at all, on random days. */
 async function unrecordedChats(
-  d: HistoryDeps, r: { rand: () => number; pick: <T>(xs: readonly T[]) => T; talk: (repId: number, customerId: number, at: number) => Promise<void> },
-  count: number, start: number, span: number,
+  d: HistoryDeps,
+  r: { rand: () => number; pick: <T>(xs: readonly T[]) => T; talk: (repId: number, customerId: number, at: number) => Promise<void> },
+  count: number,
+  start: number,
+  span: number,
 ): Promise<void> {
   const { rand, pick, talk } = r;
   for (let i = 0; i < Math.floor(count / 10); i++) {
@@ -160,13 +170,16 @@ async function unrecordedChats(
 /** Spend for the last three months, roughly by channel weight. */
 async function seedSpend(d: HistoryDeps, rand: () => number): Promise<void> {
   await d.app.tx.run(async (em) => {
-    const months = [...new Set([0, 31, 62].map((back) => String(chinaDayOf(d.now - back * DAY)).slice(0, 6)))]
-      .map((m) => `${m.slice(0, 4)}-${m.slice(4)}`);
+    const months = [...new Set([0, 31, 62].map((back) => String(chinaDayOf(d.now - back * DAY)).slice(0, 6)))].map((m) => `${m.slice(0, 4)}-${m.slice(4)}`);
     for (const month of months) {
       for (const c of DEMO_CHANNELS) {
         await em.getRepository(ChannelSpend).insert({
-          companyId: d.companyId, channel: c.tag, month, amountFen: Math.round(c.weight * (800 + rand() * 400)) * 100,
-          updatedBy: d.opsActor.id || null, updatedAt: d.now - 5 * DAY,
+          companyId: d.companyId,
+          channel: c.tag,
+          month,
+          amountFen: Math.round(c.weight * (800 + rand() * 400)) * 100,
+          updatedBy: d.opsActor.id || null,
+          updatedAt: d.now - 5 * DAY,
         });
       }
     }

@@ -64,10 +64,7 @@ function rng(seed: number) {
   };
 }
 
-export async function seedDemoIfEmpty(
-  ds: DataSource,
-  opts: SeedOptions = {},
-): Promise<SeedSummary | null> {
+export async function seedDemoIfEmpty(ds: DataSource, opts: SeedOptions = {}): Promise<SeedSummary | null> {
   if (await ds.getRepository(Company).count()) return null;
   return seedDemo(ds, opts);
 }
@@ -89,8 +86,15 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
 
   const clock = new ManualClock(t0);
   const app: AppContext = {
-    config: {} as AppConfig, ds, tx, clock, tokens: {} as TokenService, attribution: getAttribution(),
-    events: opts.events ?? new DomainEvents(), actors: new ActorCache(0), channels: () => ({}) as Channels,
+    config: {} as AppConfig,
+    ds,
+    tx,
+    clock,
+    tokens: {} as TokenService,
+    attribution: getAttribution(),
+    events: opts.events ?? new DomainEvents(),
+    actors: new ActorCache(0),
+    channels: () => ({}) as Channels,
     checkpoints: NO_CHECKPOINTS,
   };
   // Demo leads record their changes like real ones; their dashboard facts are projected once seeding is done.
@@ -108,7 +112,7 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
   const phoneIn = (city: string) => {
     for (;;) {
       const p = pick(SAMPLE_PREFIXES[city] ?? SAMPLE_PREFIXES['苏州']) + String(Math.floor(rand() * 10000)).padStart(4, '0');
-      if (!usedPhones.has(p)) return usedPhones.add(p), p;
+      if (!usedPhones.has(p)) return (usedPhones.add(p), p);
     }
   };
   const plans = Array.from({ length: leadCount }, () => {
@@ -120,7 +124,13 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
   let n = 0;
   const key = () => `demo-${ids.companyId}-${++n}`;
   const record = async (
-    actor: Actor, leadId: number, at: number, action: string, conclusion: string, next?: { inDays: number; action: string }, signedCourse?: string,
+    actor: Actor,
+    leadId: number,
+    at: number,
+    action: string,
+    conclusion: string,
+    next?: { inDays: number; action: string },
+    signedCourse?: string,
   ) => {
     clock.set(at);
     const nextStep = next ? { at: new Date(at + next.inDays * DAY).toISOString(), action: next.action } : undefined;
@@ -137,8 +147,17 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
   if (opts.history) {
     const admin = await ds.getRepository(User).findOneByOrFail({ companyId: ids.companyId, role: 'admin' });
     history = await seedHistory({
-      app, clock, leads, followups, companyId: ids.companyId, now, opsActor, adminActor: await actorFor(admin), actorFor,
-      teamReps: (key) => ids.teamIds.get(key)!.reps, phoneIn,
+      app,
+      clock,
+      leads,
+      followups,
+      companyId: ids.companyId,
+      now,
+      opsActor,
+      adminActor: await actorFor(admin),
+      actorFor,
+      teamReps: (key) => ids.teamIds.get(key)!.reps,
+      phoneIn,
     });
   }
 
@@ -174,48 +193,75 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
 /** The company, its centres and teams, and its people. */
 function seedOrg(tx: Tx, cast: DemoCast, t0: number) {
   return tx.run(async (em) => {
-  const company = em.getRepository(Company).create({ name: cast.company, settings: {}, createdAt: t0 });
-  await em.getRepository(Company).insert(company);
-  const units = em.getRepository(OrgUnit);
-  const users = em.getRepository(User);
-  const newUser = async (name: string, role: Role, orgUnitId: number | null, managerId: number | null, active = true) => {
-    const u = users.create({
-      companyId: company.id, name, role, orgUnitId, managerId, active, wecomUserId: null, dingtalkUserId: null,
-      createdAt: t0, updatedAt: t0, deletedAt: null,
-    });
-    await users.insert(u);
-    return u;
-  };
-  const director = await newUser(cast.staff.director, 'director', null, null);
-  await newUser(cast.staff.ops, 'ops', null, director.id);
-  await newUser(cast.staff.admin, 'admin', null, null);
+    const company = em.getRepository(Company).create({ name: cast.company, settings: {}, createdAt: t0 });
+    await em.getRepository(Company).insert(company);
+    const units = em.getRepository(OrgUnit);
+    const users = em.getRepository(User);
+    const newUser = async (name: string, role: Role, orgUnitId: number | null, managerId: number | null, active = true) => {
+      const u = users.create({
+        companyId: company.id,
+        name,
+        role,
+        orgUnitId,
+        managerId,
+        active,
+        wecomUserId: null,
+        dingtalkUserId: null,
+        createdAt: t0,
+        updatedAt: t0,
+        deletedAt: null,
+      });
+      await users.insert(u);
+      return u;
+    };
+    const director = await newUser(cast.staff.director, 'director', null, null);
+    await newUser(cast.staff.ops, 'ops', null, director.id);
+    await newUser(cast.staff.admin, 'admin', null, null);
 
-  const centreIds = new Map<string, number>();
-  const supervisorIds = new Map<string, number>();
-  const teamIds = new Map<string, { unitId: number; supervisorId: number; reps: User[] }>();
-  for (const t of cast.teams) {
-    if (!centreIds.has(t.centre)) {
-      const centre = units.create({ companyId: company.id, parentId: null, name: t.centre, kind: 'centre', path: '/', supervisorId: null, createdAt: t0, deletedAt: null });
-      await units.insert(centre);
-      await units.update({ id: centre.id }, { path: `/${centre.id}/` });
-      const sup = await newUser(cast.supervisors[t.centre], 'supervisor', centre.id, director.id);
-      await units.update({ id: centre.id }, { supervisorId: sup.id });
-      centreIds.set(t.centre, centre.id);
-      supervisorIds.set(t.centre, sup.id);
+    const centreIds = new Map<string, number>();
+    const supervisorIds = new Map<string, number>();
+    const teamIds = new Map<string, { unitId: number; supervisorId: number; reps: User[] }>();
+    for (const t of cast.teams) {
+      if (!centreIds.has(t.centre)) {
+        const centre = units.create({
+          companyId: company.id,
+          parentId: null,
+          name: t.centre,
+          kind: 'centre',
+          path: '/',
+          supervisorId: null,
+          createdAt: t0,
+          deletedAt: null,
+        });
+        await units.insert(centre);
+        await units.update({ id: centre.id }, { path: `/${centre.id}/` });
+        const sup = await newUser(cast.supervisors[t.centre], 'supervisor', centre.id, director.id);
+        await units.update({ id: centre.id }, { supervisorId: sup.id });
+        centreIds.set(t.centre, centre.id);
+        supervisorIds.set(t.centre, sup.id);
+      }
+      const centreId = centreIds.get(t.centre)!;
+      const supId = supervisorIds.get(t.centre)!;
+      const team = units.create({
+        companyId: company.id,
+        parentId: centreId,
+        name: t.team,
+        kind: 'team',
+        path: '/',
+        supervisorId: supId,
+        createdAt: t0,
+        deletedAt: null,
+      });
+      await units.insert(team);
+      await units.update({ id: team.id }, { path: `/${centreId}/${team.id}/` });
+      teamIds.set(t.key, { unitId: team.id, supervisorId: supId, reps: [] });
     }
-    const centreId = centreIds.get(t.centre)!;
-    const supId = supervisorIds.get(t.centre)!;
-    const team = units.create({ companyId: company.id, parentId: centreId, name: t.team, kind: 'team', path: '/', supervisorId: supId, createdAt: t0, deletedAt: null });
-    await units.insert(team);
-    await units.update({ id: team.id }, { path: `/${centreId}/${team.id}/` });
-    teamIds.set(t.key, { unitId: team.id, supervisorId: supId, reps: [] });
-  }
-  for (const r of cast.reps) {
-    const team = teamIds.get(r.team)!;
-    const u = await newUser(r.name, 'rep', team.unitId, team.supervisorId, r.active ?? true);
-    if (u.active) team.reps.push(u);
-  }
-  return { companyId: company.id, teamIds };
+    for (const r of cast.reps) {
+      const team = teamIds.get(r.team)!;
+      const u = await newUser(r.name, 'rep', team.unitId, team.supervisorId, r.active ?? true);
+      if (u.active) team.reps.push(u);
+    }
+    return { companyId: company.id, teamIds };
   });
 }
 
@@ -230,7 +276,15 @@ interface SeedKit {
   opsActor: Actor;
   phoneIn: (city: string) => string;
   actorFor: (u: User) => Promise<Actor>;
-  record: (actor: Actor, leadId: number, at: number, action: string, conclusion: string, next?: { inDays: number; action: string }, signedCourse?: string) => Promise<void>;
+  record: (
+    actor: Actor,
+    leadId: number,
+    at: number,
+    action: string,
+    conclusion: string,
+    next?: { inDays: number; action: string },
+    signedCourse?: string,
+  ) => Promise<void>;
   now: number;
   settings: ReturnType<typeof effectiveSettings>;
   cast: DemoCast;
@@ -263,17 +317,28 @@ async function seedPlannedLead(k: SeedKit, p: { team: DemoCast['teams'][number];
   if (at >= now) return;
   const leadId = created.lead.id;
   await record(actor, leadId, at, '已电话沟通', pick(DEFAULT_QUICK_PHRASES), { inDays: 1 + Math.floor(rand() * 3), action: pick(DEMO_NEXT_ACTIONS) });
-  const steps: [string, string][] = [['已发送资料', '已发送课程介绍和师资资料'], ['已预约试听', '已约周末试听'], ['已签约', '签约春季班']];
+  const steps: [string, string][] = [
+    ['已发送资料', '已发送课程介绍和师资资料'],
+    ['已预约试听', '已约周末试听'],
+    ['已签约', '签约春季班'],
+  ];
   for (const [action, text] of steps) {
     at += Math.floor((0.5 + rand() * 2) * DAY);
     if (at >= now || rand() < 0.45 || age < DAY) break;
     // Most signings answer the customer's main concern (demand match); some do not.
     // (Chosen without the PRNG, so the rest of the demo stays exactly as before.)
     const course = settings.courses.find((c) => c.concern === (leadId % 6 === 0 ? '心理辅导' : concerns[0]))?.name ?? settings.courses[0].name;
-    await record(actor, leadId, at, action, text, action === '已签约' ? undefined : { inDays: 2, action: pick(DEMO_NEXT_ACTIONS) },
-      action === '已签约' ? course : undefined);
+    await record(
+      actor,
+      leadId,
+      at,
+      action,
+      text,
+      action === '已签约' ? undefined : { inDays: 2, action: pick(DEMO_NEXT_ACTIONS) },
+      action === '已签约' ? course : undefined,
+    );
   }
- }
+}
 
 /** The demo's own material: alarm-worthy untouched leads, the featured customer, a returning parent. Returns the leads added. */
 async function seedExtras(k: SeedKit, teams: TeamIds): Promise<number> {
@@ -283,19 +348,37 @@ async function seedExtras(k: SeedKit, teams: TeamIds): Promise<number> {
   const zhang = szTeam.reps.find((u) => u.name === FEATURED_CUSTOMER.rep)!;
   for (let i = 0; i < 3; i++) {
     clock.set(now - (37 + i * 3) * HOUR);
-    await leads.create(opsActor, { phone: phoneIn('苏州'), name: `${pick(DEMO_SURNAMES)}妈妈`, grade: '初三', concerns: ['升学政策'], channel: '抖音-202601直播', ownerId: zhang.id });
+    await leads.create(opsActor, {
+      phone: phoneIn('苏州'),
+      name: `${pick(DEMO_SURNAMES)}妈妈`,
+      grade: '初三',
+      concerns: ['升学政策'],
+      channel: '抖音-202601直播',
+      ownerId: zhang.id,
+    });
   }
   for (let i = 0; i < 4; i++) {
     clock.set(now - (50 + i * 7) * HOUR);
     const team = teams.get(pick(cast.teams).key)!;
-    await leads.create(opsActor, { phone: phoneIn('南京'), name: `${pick(DEMO_SURNAMES)}爸爸`, grade: '初二', concerns: ['学科提分'], channel: '公众号-寒假讲座推文', ownerId: pick(team.reps).id });
+    await leads.create(opsActor, {
+      phone: phoneIn('南京'),
+      name: `${pick(DEMO_SURNAMES)}爸爸`,
+      grade: '初二',
+      concerns: ['学科提分'],
+      channel: '公众号-寒假讲座推文',
+      ownerId: pick(team.reps).id,
+    });
   }
 
   // The featured customer: four contacts, so "last 3 interactions" has something to choose from.
   clock.set(now - 6 * DAY);
   const featured = await leads.create(opsActor, {
-    phone: FEATURED_CUSTOMER.phone, name: FEATURED_CUSTOMER.name, grade: '初三', concerns: ['升学政策', '学科提分'],
-    channel: FEATURED_CUSTOMER.channel, ownerId: zhang.id,
+    phone: FEATURED_CUSTOMER.phone,
+    name: FEATURED_CUSTOMER.name,
+    grade: '初三',
+    concerns: ['升学政策', '学科提分'],
+    channel: FEATURED_CUSTOMER.channel,
+    ownerId: zhang.id,
   });
   const zhangActor = await actorFor(zhang);
   const f = featured.lead.id;
@@ -307,7 +390,14 @@ async function seedExtras(k: SeedKit, teams: TeamIds): Promise<number> {
   // A parent who came back through a referral: one customer, two leads (the profile counts once, at the newer one).
   const returning = phoneIn('苏州');
   clock.set(now - 9 * DAY);
-  const earlier = await leads.create(opsActor, { phone: returning, name: '陆妈妈', grade: '初二', concerns: ['学科提分'], channel: '百度-品牌词', ownerId: zhang.id });
+  const earlier = await leads.create(opsActor, {
+    phone: returning,
+    name: '陆妈妈',
+    grade: '初二',
+    concerns: ['学科提分'],
+    channel: '百度-品牌词',
+    ownerId: zhang.id,
+  });
   await record(zhangActor, earlier.lead.id, now - 9 * DAY + 30 * 60_000, '已电话沟通', '暂不考虑，明年再说');
   clock.set(now - 4 * DAY);
   const again = await leads.create(opsActor, { phone: returning, channel: '转介绍-老学员', ownerId: zhang.id });
@@ -321,7 +411,12 @@ function actorLookup(ds: DataSource, settings: ReturnType<typeof effectiveSettin
   return async (u) => {
     if (!actorCache.has(u.id)) {
       actorCache.set(u.id, {
-        id: u.id, companyId: u.companyId, role: u.role, name: u.name, orgUnitId: u.orgUnitId, settings,
+        id: u.id,
+        companyId: u.companyId,
+        role: u.role,
+        name: u.name,
+        orgUnitId: u.orgUnitId,
+        settings,
         scope: await resolveScope(ds.manager, u),
       });
     }

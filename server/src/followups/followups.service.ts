@@ -50,8 +50,14 @@ function followupView(f: Followup) {
 }
 
 const summary = (l: Lead): LeadSummary => ({
-  id: l.id, status: l.status, journeyNode: l.journeyNode, firstFollowupAt: l.firstFollowupAt,
-  lastFollowupAt: l.lastFollowupAt, nextStepDueAt: l.nextStepDueAt, nextStepAction: l.nextStepAction, claimedAt: l.claimedAt,
+  id: l.id,
+  status: l.status,
+  journeyNode: l.journeyNode,
+  firstFollowupAt: l.firstFollowupAt,
+  lastFollowupAt: l.lastFollowupAt,
+  nextStepDueAt: l.nextStepDueAt,
+  nextStepAction: l.nextStepAction,
+  claimedAt: l.claimedAt,
 });
 
 /** Canonical hash of what was asked, so a reused key with a different body is caught. */
@@ -94,7 +100,10 @@ async function existingKeys(em: EntityManager, saves: SaveRequest[]): Promise<Se
 export class FollowupService {
   private readonly saves: GroupCommit<SaveRequest, FollowupResult>;
 
-  constructor(private readonly app: AppContext, private readonly leads: LeadService) {
+  constructor(
+    private readonly app: AppContext,
+    private readonly leads: LeadService,
+  ) {
     const grouping = app.config.followupGroupCommit ?? { maxBatch: 1, slots: Number.POSITIVE_INFINITY };
     this.saves = new GroupCommit({
       maxBatch: grouping.maxBatch,
@@ -159,12 +168,16 @@ export class FollowupService {
   private async saveTogether(saves: SaveRequest[]): Promise<Outcome<FollowupResult>[]> {
     const outcomes: Outcome<FollowupResult>[] = saves.map(() => ({ alone: true }));
     // One lock order for every shared transaction (by author, whose rep_day row is written, then lead).
-    const order = saves.map((_, i) => i)
-      .sort((a, b) => saves[a].actor.id - saves[b].actor.id || saves[a].body.leadId - saves[b].body.leadId);
+    const order = saves.map((_, i) => i).sort((a, b) => saves[a].actor.id - saves[b].actor.id || saves[a].body.leadId - saves[b].body.leadId);
     await this.app.tx.run(async (em) => {
       const checked: (Checked | undefined)[] = [];
       // Every lead locked by one statement (in id order), then which keys exist (read after the locks).
-      const leads = await findByIds(em, Lead, saves.map((s) => s.body.leadId), { lock: true });
+      const leads = await findByIds(
+        em,
+        Lead,
+        saves.map((s) => s.body.leadId),
+        { lock: true },
+      );
       const known = await existingKeys(em, saves);
       for (const i of order) {
         try {
@@ -176,12 +189,19 @@ export class FollowupService {
       }
       // A repeat of a stored save is answered by the ordinary path's replay, whatever its check said now.
       const repeats = new Set(order.filter((i) => known.has(`${saves[i].actor.companyId}:${saves[i].key}`)));
-      repeats.forEach((i) => { outcomes[i] = { alone: true }; });
+      repeats.forEach((i) => {
+        outcomes[i] = { alone: true };
+      });
       const ready = order.filter((i) => checked[i] && !repeats.has(i));
       const rows = ready.map((i) => this.build(em, saves[i], checked[i]!));
       await insertRows(em, Followup, rows);
-      const results = await this.finishAll(em, ready.map((i, k) => ({ s: saves[i], c: checked[i]!, followup: rows[k] })));
-      ready.forEach((i, k) => { outcomes[i] = { value: results[k] }; });
+      const results = await this.finishAll(
+        em,
+        ready.map((i, k) => ({ s: saves[i], c: checked[i]!, followup: rows[k] })),
+      );
+      ready.forEach((i, k) => {
+        outcomes[i] = { value: results[k] };
+      });
     }, 'followup.saveGroup');
     return outcomes;
   }
@@ -277,10 +297,19 @@ export class FollowupService {
       { entity: 'followup', entityId: followup.id, action: 'create', changes: [{ field: '*', before: null, after: followup }] },
       { entity: 'lead', entityId: lead.id, action: 'update', changes: diffFields(lead, patch) },
     ];
-    const step: JourneyStep | null = node === lead.journeyNode ? null : {
-      companyId: actor.companyId, leadId: lead.id, fromNode: lead.journeyNode, toNode: node, at: now,
-      actorId: actor.id, followupId: followup.id, scriptId: followup.scriptId,
-    };
+    const step: JourneyStep | null =
+      node === lead.journeyNode
+        ? null
+        : {
+            companyId: actor.companyId,
+            leadId: lead.id,
+            fromNode: lead.journeyNode,
+            toNode: node,
+            at: now,
+            actorId: actor.id,
+            followupId: followup.id,
+            scriptId: followup.scriptId,
+          };
     return { patch: { ...patch, updatedAt: now }, records, step };
   }
 
@@ -290,11 +319,22 @@ export class FollowupService {
    */
   private async finishAll(em: EntityManager, items: { s: SaveRequest; c: Checked; followup: Followup }[]): Promise<FollowupResult[]> {
     const plans = items.map(({ s, c, followup }) => this.plan(s, c, followup));
-    await updateManyById(em, Lead, items.map(({ c }, i) => ({ id: c.lead.id, patch: plans[i].patch })));
-    await writeAudits(em, items.map(({ s, c }, i) => ({
-      ctx: { companyId: s.actor.companyId, actorId: s.actor.id, requestId: s.requestId, at: c.now }, records: plans[i].records,
-    })));
-    await recordJourneySteps(em, plans.flatMap((p) => (p.step ? [p.step] : [])));
+    await updateManyById(
+      em,
+      Lead,
+      items.map(({ c }, i) => ({ id: c.lead.id, patch: plans[i].patch })),
+    );
+    await writeAudits(
+      em,
+      items.map(({ s, c }, i) => ({
+        ctx: { companyId: s.actor.companyId, actorId: s.actor.id, requestId: s.requestId, at: c.now },
+        records: plans[i].records,
+      })),
+    );
+    await recordJourneySteps(
+      em,
+      plans.flatMap((p) => (p.step ? [p.step] : [])),
+    );
     const emitted = items.map(({ s, c, followup }, i) => {
       const leadBefore = { ...c.lead };
       Object.assign(c.lead, plans[i].patch);
@@ -349,9 +389,16 @@ export class FollowupService {
         Object.assign(lead, patch, { updatedAt: now });
       }
       f.deletedAt = deletedAt;
-      await this.app.events.emit(em, { type: deleted ? 'followup.deleted' : 'followup.restored', followup: f, lead }, {
-        companyId: actor.companyId, actorId: actor.id, at: now, requestId,
-      });
+      await this.app.events.emit(
+        em,
+        { type: deleted ? 'followup.deleted' : 'followup.restored', followup: f, lead },
+        {
+          companyId: actor.companyId,
+          actorId: actor.id,
+          at: now,
+          requestId,
+        },
+      );
       return { id, deletedAt };
     }, 'followup.delete');
   }

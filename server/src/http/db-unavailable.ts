@@ -5,11 +5,26 @@
  * "keep the entry and resend".
  */
 const CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'PROTOCOL_ENQUEUE_AFTER_QUIT',
-  'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'ER_SERVER_GONE_ERROR', 'ER_SERVER_LOST', 'ER_TOO_MANY_USER_CONNECTIONS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'PROTOCOL_ENQUEUE_AFTER_QUIT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_SERVER_GONE_ERROR',
+  'ER_SERVER_LOST',
+  'ER_TOO_MANY_USER_CONNECTIONS',
   // Row-lock contention (errno 1205 / 1213): the transaction was rolled back whole, so resending it is safe.
-  'ER_LOCK_WAIT_TIMEOUT', 'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
 ]);
 const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED)/;
 /**
@@ -21,7 +36,8 @@ const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED)/;
  * 5 s" for ever.
  */
 const SQLITE_STORAGE = /^SQLITE_(FULL|IOERR|CANTOPEN|NOTADB|CORRUPT|READONLY)/;
-const MESSAGES = /database connection is not open|Connection is not established with|Pool is closed|connection is in closed state|Connection lost: The server closed/i;
+const MESSAGES =
+  /database connection is not open|Connection is not established with|Pool is closed|connection is in closed state|Connection lost: The server closed/i;
 
 export type DatabaseFailure = 'unavailable' | 'storage';
 

@@ -28,7 +28,10 @@ export class ImportService {
   /** Jobs this process is running now (a job can only be interrupted if no live process runs it). */
   private readonly active = new Set<number>();
 
-  constructor(private readonly app: AppContext, private readonly leads: LeadService) {}
+  constructor(
+    private readonly app: AppContext,
+    private readonly leads: LeadService,
+  ) {}
 
   async start(actor: Actor, file: Buffer, opts: { filename: string; channel: string }, log?: Logger, requestId?: string) {
     assertCan(actor, 'import.create');
@@ -54,20 +57,42 @@ export class ImportService {
     const now = this.app.clock.now();
     const job = await this.app.tx.run(async (em) => {
       const row = em.getRepository(ImportJob).create({
-        companyId: actor.companyId, filename: opts.filename.slice(0, 128), format: parsed.format, encoding: parsed.encoding,
-        channel, status: 'running', total: rows.length, processed: 0, created: 0, merged: 0, rejected: 0, report: [],
-        error: null, createdBy: actor.id, createdAt: now, finishedAt: null,
+        companyId: actor.companyId,
+        filename: opts.filename.slice(0, 128),
+        format: parsed.format,
+        encoding: parsed.encoding,
+        channel,
+        status: 'running',
+        total: rows.length,
+        processed: 0,
+        created: 0,
+        merged: 0,
+        rejected: 0,
+        report: [],
+        error: null,
+        createdBy: actor.id,
+        createdAt: now,
+        finishedAt: null,
       });
       await em.getRepository(ImportJob).insert(row);
-      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now })
-        .created('import_job', row.id, { filename: row.filename, format: row.format, encoding: row.encoding, channel, total: rows.length });
+      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).created('import_job', row.id, {
+        filename: row.filename,
+        format: row.format,
+        encoding: row.encoding,
+        channel,
+        total: rows.length,
+      });
       return row;
     });
     this.active.add(job.id);
-    const done = this.run(actor, job, rows, fields, requestId).finally(() => this.active.delete(job.id)).catch(async (err) => {
-      log?.error({ err, jobId: job.id }, 'import failed');
-      await this.app.tx.run((em) => em.getRepository(ImportJob).update({ id: job.id }, { status: 'failed', error: '导入中断：服务器内部错误', finishedAt: this.app.clock.now() }));
-    });
+    const done = this.run(actor, job, rows, fields, requestId)
+      .finally(() => this.active.delete(job.id))
+      .catch(async (err) => {
+        log?.error({ err, jobId: job.id }, 'import failed');
+        await this.app.tx.run((em) =>
+          em.getRepository(ImportJob).update({ id: job.id }, { status: 'failed', error: '导入中断：服务器内部错误', finishedAt: this.app.clock.now() }),
+        );
+      });
     return { job: view(job), done };
   }
 
@@ -85,7 +110,9 @@ export class ImportService {
       // Let requests in between rows: with SQLite's synchronous driver the loop would otherwise hold the event loop.
       await new Promise((res) => setImmediate(res));
     }
-    await this.app.tx.run((em) => em.getRepository(ImportJob).update({ id: job.id }, { processed: rows.length, ...counts, report, status: 'done', finishedAt: this.app.clock.now() }));
+    await this.app.tx.run((em) =>
+      em.getRepository(ImportJob).update({ id: job.id }, { processed: rows.length, ...counts, report, status: 'done', finishedAt: this.app.clock.now() }),
+    );
   }
 
   private async importRow(actor: Actor, channel: string, raw: ReturnType<typeof rowFields>, row: number, requestId?: string): Promise<ImportRowReport> {
@@ -115,8 +142,12 @@ export class ImportService {
     try {
       const created = await this.leads.create(actor, body, requestId);
       return {
-        row, outcome: created.customerCreated ? 'created' : 'merged', leadId: created.lead.id, customerId: created.lead.customerId,
-        ...(created.customerCreated ? {} : { reason: '手机号已是老客户，新线索已挂到该客户下' }), warnings,
+        row,
+        outcome: created.customerCreated ? 'created' : 'merged',
+        leadId: created.lead.id,
+        customerId: created.lead.customerId,
+        ...(created.customerCreated ? {} : { reason: '手机号已是老客户，新线索已挂到该客户下' }),
+        warnings,
       };
     } catch (err) {
       if (err instanceof AppError) return { row, outcome: 'rejected', reason: err.message };
@@ -147,7 +178,8 @@ export class ImportService {
   async list(actor: Actor) {
     const rows = await this.app.ds.getRepository(ImportJob).find({
       where: actor.role === 'admin' || actor.role === 'ops' ? { companyId: actor.companyId } : { companyId: actor.companyId, createdBy: actor.id },
-      order: { id: 'DESC' }, take: 50,
+      order: { id: 'DESC' },
+      take: 50,
     });
     const settled = await Promise.all(rows.map((j) => this.settleIfInterrupted(j)));
     return { items: settled.map(view) };
@@ -156,8 +188,20 @@ export class ImportService {
 
 function view(j: ImportJob) {
   return {
-    id: j.id, filename: j.filename, format: j.format, encoding: j.encoding, channel: j.channel, status: j.status,
-    total: j.total, processed: j.processed, progress: j.total ? Math.round((j.processed / j.total) * 100) : 100,
-    created: j.created, merged: j.merged, rejected: j.rejected, error: j.error, createdAt: j.createdAt, finishedAt: j.finishedAt,
+    id: j.id,
+    filename: j.filename,
+    format: j.format,
+    encoding: j.encoding,
+    channel: j.channel,
+    status: j.status,
+    total: j.total,
+    processed: j.processed,
+    progress: j.total ? Math.round((j.processed / j.total) * 100) : 100,
+    created: j.created,
+    merged: j.merged,
+    rejected: j.rejected,
+    error: j.error,
+    createdAt: j.createdAt,
+    finishedAt: j.finishedAt,
   };
 }

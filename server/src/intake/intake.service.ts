@@ -41,15 +41,25 @@ export interface ChannelInput {
 }
 
 export class IntakeService {
-  constructor(private readonly app: AppContext, private readonly leads: LeadService) {}
+  constructor(
+    private readonly app: AppContext,
+    private readonly leads: LeadService,
+  ) {}
 
   /** One incoming lead: authenticate the channel, map, normalise, create (routing runs in the same transaction). */
   async receive(req: IntakeRequest) {
     // The company's auth version rides along (no extra round trip): a settings change made through the API in any
     // process governs the next intake, not one AUTH_CACHE_MS later.
-    const { entities: [channel], raw: [row] } = await this.app.ds.getRepository(IntakeChannel).createQueryBuilder('ch')
-      .innerJoin(Company, 'co', 'co.id = ch.companyId').addSelect('co.authVersion', 'companyVersion')
-      .where('ch.code = :code', { code: req.code }).getRawAndEntities();
+    const {
+      entities: [channel],
+      raw: [row],
+    } = await this.app.ds
+      .getRepository(IntakeChannel)
+      .createQueryBuilder('ch')
+      .innerJoin(Company, 'co', 'co.id = ch.companyId')
+      .addSelect('co.authVersion', 'companyVersion')
+      .where('ch.code = :code', { code: req.code })
+      .getRawAndEntities();
     if (!channel || !channel.active) throw notFound(`接入渠道「${req.code}」不存在或已停用`);
     this.authenticate(channel, req);
     if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) {
@@ -75,8 +85,14 @@ export class IntakeService {
         },
         after: async (em, lead, _customer, created) => {
           await em.getRepository(IntakeRecord).insert({
-            companyId: channel.companyId, channelId: channel.id, externalId: externalId ?? null, leadId: lead.id,
-            outcome: created ? 'created' : 'merged', reason: null, payload: req.rawBody, createdAt: now(),
+            companyId: channel.companyId,
+            channelId: channel.id,
+            externalId: externalId ?? null,
+            leadId: lead.id,
+            outcome: created ? 'created' : 'merged',
+            reason: null,
+            payload: req.rawBody,
+            createdAt: now(),
           });
         },
       });
@@ -150,8 +166,17 @@ export class IntakeService {
       if (await em.getRepository(IntakeChannel).findOneBy({ code: input.code })) throw badRequest(`渠道代码「${input.code}」已被使用，请换一个`);
       const now = this.app.clock.now();
       const row = em.getRepository(IntakeChannel).create({
-        companyId: actor.companyId, code: input.code, name: input.name, tag: input.tag, kind: input.kind,
-        keyHash: hashKey(key), mapping, active: true, createdBy: actor.id, createdAt: now, updatedAt: now,
+        companyId: actor.companyId,
+        code: input.code,
+        name: input.name,
+        tag: input.tag,
+        kind: input.kind,
+        keyHash: hashKey(key),
+        mapping,
+        active: true,
+        createdBy: actor.id,
+        createdAt: now,
+        updatedAt: now,
       });
       try {
         await em.getRepository(IntakeChannel).insert(row);
@@ -167,7 +192,12 @@ export class IntakeService {
     });
   }
 
-  async update(actor: Actor, id: number, patch: Partial<Pick<ChannelInput, 'name' | 'tag' | 'mapping'>> & { active?: boolean; rotateKey?: boolean }, requestId?: string) {
+  async update(
+    actor: Actor,
+    id: number,
+    patch: Partial<Pick<ChannelInput, 'name' | 'tag' | 'mapping'>> & { active?: boolean; rotateKey?: boolean },
+    requestId?: string,
+  ) {
     this.requireAdmin(actor);
     if (patch.mapping) checkMapping(patch.mapping);
     return this.app.tx.run(async (em) => {
@@ -179,7 +209,11 @@ export class IntakeService {
       const key = patch.rotateKey ? newIntakeKey() : undefined;
       if (key) changes.push({ field: 'keyHash', before: '（旧密钥）', after: '（已更换）' });
       if (changes.length) {
-        const update = { ...Object.fromEntries(changes.filter((c) => c.field !== 'keyHash').map((c) => [c.field, c.after])), updatedAt: now, ...(key ? { keyHash: hashKey(key) } : {}) };
+        const update = {
+          ...Object.fromEntries(changes.filter((c) => c.field !== 'keyHash').map((c) => [c.field, c.after])),
+          updatedAt: now,
+          ...(key ? { keyHash: hashKey(key) } : {}),
+        };
         await em.getRepository(IntakeChannel).update({ id }, update);
         await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).changed('intake_channel', id, changes);
         Object.assign(row, update);
@@ -193,8 +227,12 @@ export class IntakeService {
     const rows = await em.getRepository(IntakeRecord).find({ where: { companyId, leadId }, order: { id: 'ASC' } });
     const channels = await em.getRepository(IntakeChannel).findBy({ companyId });
     return rows.map((r) => ({
-      id: r.id, channel: channels.find((c) => c.id === r.channelId)?.name ?? null, externalId: r.externalId,
-      outcome: r.outcome, receivedAt: r.createdAt, payload: safeJson(r.payload),
+      id: r.id,
+      channel: channels.find((c) => c.id === r.channelId)?.name ?? null,
+      externalId: r.externalId,
+      outcome: r.outcome,
+      receivedAt: r.createdAt,
+      payload: safeJson(r.payload),
     }));
   }
 }
@@ -214,5 +252,15 @@ function safeJson(s: string): unknown {
 }
 
 function view(c: IntakeChannel) {
-  return { id: c.id, code: c.code, name: c.name, tag: c.tag, kind: c.kind, mapping: c.mapping, active: c.active, url: `/api/intake/${c.code}`, createdAt: c.createdAt };
+  return {
+    id: c.id,
+    code: c.code,
+    name: c.name,
+    tag: c.tag,
+    kind: c.kind,
+    mapping: c.mapping,
+    active: c.active,
+    url: `/api/intake/${c.code}`,
+    createdAt: c.createdAt,
+  };
 }

@@ -25,7 +25,11 @@ export function recordJourneyStep(em: EntityManager, step: JourneyStep): Promise
 /** Several leads' steps (a group of saves, one step per lead) in a statement per kind of write. */
 export async function recordJourneySteps(em: EntityManager, steps: JourneyStep[]): Promise<void> {
   if (!steps.length) return;
-  await insertRowsPlain(em, JourneyEvent, steps.map((s) => ({ ...s })));
+  await insertRowsPlain(
+    em,
+    JourneyEvent,
+    steps.map((s) => ({ ...s })),
+  );
   const moving = steps.filter((s) => s.fromNode !== null);
   if (moving.length) {
     // Close by primary key (the caller holds the leads' row locks): no range locks for concurrent leads to deadlock on.
@@ -34,10 +38,24 @@ export async function recordJourneySteps(em: EntityManager, steps: JourneyStep[]
       moving.map((s) => s.leadId),
     );
     const at = new Map(moving.map((s) => [s.leadId, s.at]));
-    await updateManyById(em, JourneyStay, open.map((o) => ({ id: Number(o.id), patch: { leftAt: at.get(Number(o.leadId))! } })));
+    await updateManyById(
+      em,
+      JourneyStay,
+      open.map((o) => ({ id: Number(o.id), patch: { leftAt: at.get(Number(o.leadId))! } })),
+    );
   }
-  await insertRowsPlain(em, JourneyStay, steps.map((s) => ({
-    companyId: s.companyId, leadId: s.leadId, node: s.toNode, enteredAt: s.at, leftAt: null,
-    actorId: s.actorId, followupId: s.followupId, scriptId: s.scriptId,
-  })));
+  await insertRowsPlain(
+    em,
+    JourneyStay,
+    steps.map((s) => ({
+      companyId: s.companyId,
+      leadId: s.leadId,
+      node: s.toNode,
+      enteredAt: s.at,
+      leftAt: null,
+      actorId: s.actorId,
+      followupId: s.followupId,
+      scriptId: s.scriptId,
+    })),
+  );
 }

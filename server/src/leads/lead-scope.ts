@@ -23,10 +23,7 @@ export function canSeeLead(actor: Actor, lead: Pick<Lead, 'companyId' | 'ownerId
   if (lead.companyId !== actor.companyId) return false;
   const s = actor.scope;
   if (!s) return true;
-  return (
-    (lead.ownerId !== null && s.userIds.includes(lead.ownerId)) ||
-    (lead.orgUnitId !== null && s.unitIds.includes(lead.orgUnitId))
-  );
+  return (lead.ownerId !== null && s.userIds.includes(lead.ownerId)) || (lead.orgUnitId !== null && s.unitIds.includes(lead.orgUnitId));
 }
 
 /** Reps edit their own leads, supervisors their subtree, admins everything; ops and directors only read. */

@@ -6,20 +6,10 @@ import type { Lead } from './lead.entity';
 
 /** Untouched 48 h after creation: the brief's "converts at ~0%" line. */
 function isOverdue(lead: Pick<Lead, 'firstFollowupAt' | 'createdAt' | 'status'>, now: number): boolean {
-  return (
-    lead.firstFollowupAt === null &&
-    (lead.status === 'pending' || lead.status === 'assigned') &&
-    now - lead.createdAt >= OVERDUE_HOURS * 3600_000
-  );
+  return lead.firstFollowupAt === null && (lead.status === 'pending' || lead.status === 'assigned') && now - lead.createdAt >= OVERDUE_HOURS * 3600_000;
 }
 
-export function leadView(
-  actor: Actor,
-  lead: Lead,
-  customer: Customer | null,
-  ownerName: string | null,
-  now: number,
-) {
+export function leadView(actor: Actor, lead: Lead, customer: Customer | null, ownerName: string | null, now: number) {
   return {
     id: lead.id,
     customerId: lead.customerId,

@@ -66,9 +66,16 @@ export function leadRoutes(app: AppContext, leads: LeadService, followups: Follo
     // Audit rows hold whole records (a customer's phone, a follow-up's text): masked like every other view.
     ctx.body = forViewer(actor, {
       items: rows.map((a) => ({
-        id: a.id, entity: a.entity, entityId: a.entityId, action: a.action, field: a.field,
-        before: a.before === null ? null : JSON.parse(a.before), after: a.after === null ? null : JSON.parse(a.after),
-        actorId: a.actorId, at: a.at, requestId: a.requestId,
+        id: a.id,
+        entity: a.entity,
+        entityId: a.entityId,
+        action: a.action,
+        field: a.field,
+        before: a.before === null ? null : JSON.parse(a.before),
+        after: a.after === null ? null : JSON.parse(a.after),
+        actorId: a.actorId,
+        at: a.at,
+        requestId: a.requestId,
       })),
     });
   });

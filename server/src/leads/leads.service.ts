@@ -92,8 +92,14 @@ export class LeadService {
       await insertRow(em, Lead, lead);
       await audit.created('lead', lead.id, lead);
       await recordJourneyStep(em, {
-        companyId: actor.companyId, leadId: lead.id, fromNode: null, toNode: '线索获取', at: now, actorId,
-        followupId: null, scriptId: null,
+        companyId: actor.companyId,
+        leadId: lead.id,
+        fromNode: null,
+        toNode: '线索获取',
+        at: now,
+        actorId,
+        followupId: null,
+        scriptId: null,
       });
       await hooks.after?.(em, lead, customer, created);
       const meta = { companyId: actor.companyId, actorId, at: now, requestId, companySettings: actor.settings };
@@ -106,7 +112,7 @@ export class LeadService {
     }, 'lead.create');
     // The name of an owner chosen by routing is read after commit, not while the pool's cursor is locked.
     const { lead, customer, created, now } = done;
-    const ownerName = done.ownerName ?? (lead.ownerId !== null ? (await this.userNames([lead.ownerId])).get(lead.ownerId) ?? null : null);
+    const ownerName = done.ownerName ?? (lead.ownerId !== null ? ((await this.userNames([lead.ownerId])).get(lead.ownerId) ?? null) : null);
     return {
       lead: leadView(actor, lead, customer, ownerName, now),
       customerCreated: created,
@@ -116,8 +122,7 @@ export class LeadService {
 
   async list(actor: Actor, q: LeadListQuery) {
     const now = this.app.clock.now();
-    const qb = this.app.ds.getRepository(Lead).createQueryBuilder('lead')
-      .innerJoin(Customer, 'c', 'c.id = lead.customerId');
+    const qb = this.app.ds.getRepository(Lead).createQueryBuilder('lead').innerJoin(Customer, 'c', 'c.id = lead.customerId');
     applyLeadScope(qb, actor);
     if (q.deleted) {
       if (!can(actor, 'lead.keyFields')) throw forbidden('只有主管或管理员可以查看回收站');
@@ -149,8 +154,14 @@ export class LeadService {
       .take(q.pageSize)
       .getMany();
     const [customers, owners] = await Promise.all([
-      this.customersById(actor.companyId, leads.map((l) => l.customerId)),
-      this.userNames(leads.map((l) => l.ownerId), actor.companyId),
+      this.customersById(
+        actor.companyId,
+        leads.map((l) => l.customerId),
+      ),
+      this.userNames(
+        leads.map((l) => l.ownerId),
+        actor.companyId,
+      ),
     ]);
     return {
       items: leads.map((l) => leadView(actor, l, customers.get(l.customerId) ?? null, owners.get(l.ownerId ?? 0) ?? null, now)),
@@ -197,7 +208,11 @@ export class LeadService {
         await em.getRepository(Customer).update({ id: customer.id }, patch);
         await audit.changed('customer', customer.id, customerChanges);
         Object.assign(customer, patch);
-        await this.app.events.emit(em, { type: 'customer.updated', customer, changes: customerChanges }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings });
+        await this.app.events.emit(
+          em,
+          { type: 'customer.updated', customer, changes: customerChanges },
+          { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings },
+        );
       }
 
       const { leadPatch, ownerName: newOwnerName } = await this.leadPatchOf(em, actor, lead, customer, body, customerChanges.length > 0, now);
@@ -206,7 +221,11 @@ export class LeadService {
       // Customer-only edits (e.g. tags) are announced too, as `customer.<field>`, so content-by-tag can react.
       const eventChanges = [...leadChanges, ...customerChanges.map((c) => ({ ...c, field: `customer.${c.field}` }))];
       if (!leadChanges.length && customerChanges.length) {
-        await this.app.events.emit(em, { type: 'lead.updated', lead, changes: eventChanges }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings });
+        await this.app.events.emit(
+          em,
+          { type: 'lead.updated', lead, changes: eventChanges },
+          { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings },
+        );
       }
       if (leadChanges.length) {
         const fromOwnerId = lead.ownerId;
@@ -218,8 +237,14 @@ export class LeadService {
         if (lead.journeyNode !== fromNode) {
           // A stage set by hand is a journey step like any other: time, operator, no follow-up.
           await recordJourneyStep(em, {
-            companyId: actor.companyId, leadId: lead.id, fromNode, toNode: lead.journeyNode, at: now, actorId: actor.id,
-            followupId: null, scriptId: null,
+            companyId: actor.companyId,
+            leadId: lead.id,
+            fromNode,
+            toNode: lead.journeyNode,
+            at: now,
+            actorId: actor.id,
+            followupId: null,
+            scriptId: null,
           });
         }
         const meta = { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings };
@@ -238,7 +263,13 @@ export class LeadService {
 
   /** The lead's side of an update (owner, status, stage, channel, score); refuses what the actor may not do. */
   private async leadPatchOf(
-    em: EntityManager, actor: Actor, lead: Lead, customer: Customer, body: LeadUpdateBody, customerChanged: boolean, now: number,
+    em: EntityManager,
+    actor: Actor,
+    lead: Lead,
+    customer: Customer,
+    body: LeadUpdateBody,
+    customerChanged: boolean,
+    now: number,
   ): Promise<{ leadPatch: Partial<Lead>; ownerName: string | null }> {
     const leadPatch: Partial<Lead> = {};
     if (body.channel !== undefined) leadPatch.channel = body.channel;
@@ -293,7 +324,11 @@ export class LeadService {
       await em.getRepository(Lead).update({ id }, { claimedAt: now, updatedAt: now });
       await this.audit(em, actor, requestId).changed('lead', id, [{ field: 'claimedAt', before: null, after: now }]);
       Object.assign(lead, { claimedAt: now, updatedAt: now });
-      await this.app.events.emit(em, { type: 'lead.claimed', lead }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings });
+      await this.app.events.emit(
+        em,
+        { type: 'lead.claimed', lead },
+        { companyId: actor.companyId, actorId: actor.id, at: now, requestId, companySettings: actor.settings },
+      );
       return { id, claimedAt: now, alreadyClaimed: false };
     }, 'lead.claim');
   }
@@ -317,11 +352,16 @@ export class LeadService {
       const deletedAt = deleted ? now : null;
       await em.getRepository(Lead).update({ id }, { deletedAt, updatedAt: now });
       await this.audit(em, actor, requestId).changed(
-        'lead', id, [{ field: 'deletedAt', before: lead.deletedAt, after: deletedAt }], deleted ? 'delete' : 'restore',
+        'lead',
+        id,
+        [{ field: 'deletedAt', before: lead.deletedAt, after: deletedAt }],
+        deleted ? 'delete' : 'restore',
       );
       Object.assign(lead, { deletedAt, updatedAt: now });
       await this.app.events.emit(
-        em, { type: deleted ? 'lead.deleted' : 'lead.restored', lead }, { companyId: actor.companyId, actorId: actor.id, at: now, requestId },
+        em,
+        { type: deleted ? 'lead.deleted' : 'lead.restored', lead },
+        { companyId: actor.companyId, actorId: actor.id, at: now, requestId },
       );
       return { id, deletedAt };
     }, 'lead.delete');

@@ -56,9 +56,11 @@ export async function buildTimeline(em: EntityManager, lead: Lead): Promise<Time
     ? await em.getRepository(User).find({ select: { id: true, name: true }, where: { companyId: lead.companyId, id: In([...userIds]) } })
     : [];
   const scriptIds = [...new Set([...followups.map((f) => f.scriptId), ...journey.map((j) => j.scriptId)].filter((x): x is number => x !== null))];
-  const scripts = scriptIds.length ? await em.getRepository(Script).find({ select: { id: true, title: true }, where: { companyId: lead.companyId, id: In(scriptIds) } }) : [];
-  const scriptTitle = (id: number | null) => (id === null ? null : scripts.find((x) => x.id === id)?.title ?? `#${id}`);
-  const name = (id: number | null | undefined) => (id ? users.find((u) => u.id === id)?.name ?? `#${id}` : null);
+  const scripts = scriptIds.length
+    ? await em.getRepository(Script).find({ select: { id: true, title: true }, where: { companyId: lead.companyId, id: In(scriptIds) } })
+    : [];
+  const scriptTitle = (id: number | null) => (id === null ? null : (scripts.find((x) => x.id === id)?.title ?? `#${id}`));
+  const name = (id: number | null | undefined) => (id ? (users.find((u) => u.id === id)?.name ?? `#${id}`) : null);
 
   const out: Omit<TimelineEntry, 'when'>[] = [];
   for (const a of audits) {
@@ -81,16 +83,28 @@ export async function buildTimeline(em: EntityManager, lead: Lead): Promise<Time
     if (f.deletedAt) continue;
     const next = f.nextStepAt ? `（下一步：${formatShanghai(f.nextStepAt)} ${f.nextStepAction ?? ''}）` : '';
     out.push({
-      at: f.createdAt, kind: 'followup', actorId: f.authorId, actorName: name(f.authorId),
+      at: f.createdAt,
+      kind: 'followup',
+      actorId: f.authorId,
+      actorName: name(f.authorId),
       text: `${f.action}${f.signedCourse ? `（${f.signedCourse}）` : ''}${f.conclusion ? `：${f.conclusion}` : ''}${next}`,
-      followupId: f.id, scriptId: f.scriptId, scriptTitle: scriptTitle(f.scriptId), step: STEP_OF[f.action] ?? 'contact',
+      followupId: f.id,
+      scriptId: f.scriptId,
+      scriptTitle: scriptTitle(f.scriptId),
+      step: STEP_OF[f.action] ?? 'contact',
     });
   }
   for (const j of journey) {
     if (j.fromNode === null) continue; // entering 线索获取 is the intake itself
     out.push({
-      at: j.at, kind: 'journey', actorId: j.actorId, actorName: name(j.actorId), text: `进入「${j.toNode}」`,
-      followupId: j.followupId ?? undefined, scriptId: j.scriptId, scriptTitle: scriptTitle(j.scriptId),
+      at: j.at,
+      kind: 'journey',
+      actorId: j.actorId,
+      actorName: name(j.actorId),
+      text: `进入「${j.toNode}」`,
+      followupId: j.followupId ?? undefined,
+      scriptId: j.scriptId,
+      scriptTitle: scriptTitle(j.scriptId),
     });
   }
   const order: Record<TimelineEntry['kind'], number> = { intake: 0, assigned: 1, followup: 2, journey: 3, status: 4, deleted: 5, restored: 6 };
@@ -98,7 +112,12 @@ export async function buildTimeline(em: EntityManager, lead: Lead): Promise<Time
 }
 
 const fmt = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false,
+  timeZone: 'Asia/Shanghai',
+  month: 'numeric',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
 });
 
 /** "1月20日 15:00" in China time, whatever the server's TZ. */

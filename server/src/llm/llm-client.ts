@@ -4,7 +4,10 @@ import type { LlmConfig } from './llm-config';
 
 /** A model call that failed or never produced valid output; callers fall back to rules. */
 export class LlmError extends Error {
-  constructor(message: string, readonly attempts: number) {
+  constructor(
+    message: string,
+    readonly attempts: number,
+  ) {
     super(message);
   }
 }
@@ -50,13 +53,15 @@ export class LlmClient {
   async json<S extends z.ZodType>(req: JsonRequest<S>): Promise<z.output<S>> {
     const mode = this.config.jsonMode ?? 'json_schema';
     const jsonSchema = strictJsonSchema(req.schema);
-    const system = mode === 'json_object'
-      // json_object providers (DeepSeek) need the word "json" and the shape in the prompt.
-      ? `${req.system}\n\n只输出一个 JSON 对象，符合以下 JSON Schema：\n${JSON.stringify(jsonSchema)}`
-      : req.system;
-    const responseFormat = mode === 'json_object'
-      ? ({ type: 'json_object' } as const)
-      : ({ type: 'json_schema', json_schema: { name: req.name, strict: true, schema: jsonSchema } } as const);
+    const system =
+      mode === 'json_object'
+        ? // json_object providers (DeepSeek) need the word "json" and the shape in the prompt.
+          `${req.system}\n\n只输出一个 JSON 对象，符合以下 JSON Schema：\n${JSON.stringify(jsonSchema)}`
+        : req.system;
+    const responseFormat =
+      mode === 'json_object'
+        ? ({ type: 'json_object' } as const)
+        : ({ type: 'json_schema', json_schema: { name: req.name, strict: true, schema: jsonSchema } } as const);
     let lastProblem = '';
     for (let attempt = 1; attempt <= 2; attempt++) {
       let content: string | null | undefined;
@@ -100,13 +105,17 @@ export class LlmClient {
       // Audio-in-chat (Qwen3-ASR on DashScope compatible mode): the audio goes as a data URL in an input_audio part.
       const res = await this.sdk.chat.completions.create({
         model,
-        messages: [{
-          role: 'user',
-          content: [{
-            type: 'input_audio',
-            input_audio: { data: `data:${audio.mimeType};base64,${audio.data.toString('base64')}`, format: audioFormat(audio.filename) },
-          }],
-        }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'input_audio',
+                input_audio: { data: `data:${audio.mimeType};base64,${audio.data.toString('base64')}`, format: audioFormat(audio.filename) },
+              },
+            ],
+          },
+        ],
       });
       return (res.choices[0]?.message?.content ?? '').trim();
     } catch (err) {

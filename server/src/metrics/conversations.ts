@@ -28,17 +28,25 @@ export async function recordConversation(
   c: { companyId: number; repId: number; customerId: number; at: number; source: ConversationSource },
 ): Promise<void> {
   const day = chinaDayOf(c.at);
-  const [existing] = await em.query(
-    'SELECT id FROM conversation WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?',
-    [c.companyId, c.repId, c.customerId, day],
-  );
+  const [existing] = await em.query('SELECT id FROM conversation WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?', [
+    c.companyId,
+    c.repId,
+    c.customerId,
+    day,
+  ]);
   if (existing) return;
   const followupAt = await firstFollowupOfDay(em, c.companyId, c.repId, c.customerId, day);
   try {
-    await em.query(
-      'INSERT INTO conversation (companyId, repId, customerId, day, firstAt, source, followupAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [c.companyId, c.repId, c.customerId, day, c.at, c.source, followupAt, c.at],
-    );
+    await em.query('INSERT INTO conversation (companyId, repId, customerId, day, firstAt, source, followupAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      c.companyId,
+      c.repId,
+      c.customerId,
+      day,
+      c.at,
+      c.source,
+      followupAt,
+      c.at,
+    ]);
   } catch (err) {
     // A concurrent report of the same conversation got there first: keep its row (and its count) as it is.
     if (isUniqueViolation(err)) return;
@@ -55,7 +63,20 @@ export async function recordConversation(
  * transaction that inserts it (the unique key makes that once), and each later flip of its followed flag moves the
  * counter in the projection that flips it, under the conversation row's lock.
  */
-export async function countConversations(em: EntityManager, companyId: number, repId: number, day: number, conversations: number, followed: number, at: number) {
-  await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
-    { companyId, repId, day, conversations, followedConversations: followed, updatedAt: at }, { add: ['conversations', 'followedConversations'] });
+export async function countConversations(
+  em: EntityManager,
+  companyId: number,
+  repId: number,
+  day: number,
+  conversations: number,
+  followed: number,
+  at: number,
+) {
+  await upsertRow(
+    em,
+    'rep_day',
+    ['companyId', 'repId', 'day'],
+    { companyId, repId, day, conversations, followedConversations: followed, updatedAt: at },
+    { add: ['conversations', 'followedConversations'] },
+  );
 }

@@ -1,5 +1,10 @@
 import {
-  KPI_DEFINITIONS, KPI_IDS, type ChannelRoiResponse, type JourneyHeatResponse, type KpisResponse, type LeadHealthResponse,
+  KPI_DEFINITIONS,
+  KPI_IDS,
+  type ChannelRoiResponse,
+  type JourneyHeatResponse,
+  type KpisResponse,
+  type LeadHealthResponse,
   type RepBattleResponse,
 } from '@lifeline/shared';
 
@@ -28,8 +33,17 @@ export function kpisCsv(r: KpisResponse): Cell[][] {
       const k = r.kpis[id];
       const d = KPI_DEFINITIONS[id];
       const value = d.unit === 'ratio' ? pct(k.value) : k.value;
-      return [`${d.label}${d.unit === 'ratio' ? '(%)' : '(小时)'}`, value, k.numerator, k.denominator, d.unit === 'ratio' ? pct(k.target) : k.target,
-        k.red ? '是' : '否', d.definition, `${r.scope.from}~${r.scope.to}`, stamp(r.updatedAt)];
+      return [
+        `${d.label}${d.unit === 'ratio' ? '(%)' : '(小时)'}`,
+        value,
+        k.numerator,
+        k.denominator,
+        d.unit === 'ratio' ? pct(k.target) : k.target,
+        k.red ? '是' : '否',
+        d.definition,
+        `${r.scope.from}~${r.scope.to}`,
+        stamp(r.updatedAt),
+      ];
     }),
   ];
 }
@@ -47,8 +61,18 @@ export function leadHealthCsv(r: LeadHealthResponse): Cell[][] {
 export function repBattleCsv(r: RepBattleResponse): Cell[][] {
   return [
     ['顾问', '团队', '待跟进', '逾期', '48小时跟进率(%)', '是否未达标', '试听数', '签约数', '试听转化率(%)', '使用话术次数'],
-    ...r.reps.map((x) => [x.name, x.unitName, x.backlog, x.overdue, pct(x.followup48h.value), x.followup48h.red ? '是' : '否',
-      x.trialConversion.trials, x.trialConversion.signed, pct(x.trialConversion.value), x.scriptsUsed]),
+    ...r.reps.map((x) => [
+      x.name,
+      x.unitName,
+      x.backlog,
+      x.overdue,
+      pct(x.followup48h.value),
+      x.followup48h.red ? '是' : '否',
+      x.trialConversion.trials,
+      x.trialConversion.signed,
+      pct(x.trialConversion.value),
+      x.scriptsUsed,
+    ]),
   ];
 }
 

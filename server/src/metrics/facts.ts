@@ -51,9 +51,21 @@ export async function refreshLeadFacts(
   // back its rollup deltas with it, and retries against the fact the first one stored.
   const changed = rows.filter((row, i) => sources[i].before !== null && differs(sources[i].before!, row));
   await upsertRows(em, 'lead_fact', ['leadId'], changed);
-  await insertRows(em, 'lead_fact', rows.filter((_, i) => sources[i].before === null));
+  await insertRows(
+    em,
+    'lead_fact',
+    rows.filter((_, i) => sources[i].before === null),
+  );
   const at = rows.reduce((a, r) => Math.max(a, Number(r.updatedAt)), 0);
-  await applyRollupDeltas(em, rollupDeltas(companyId, sources.map((src, i) => ({ before: src.before, after: rows[i] })), settings.levelA, at));
+  await applyRollupDeltas(
+    em,
+    rollupDeltas(
+      companyId,
+      sources.map((src, i) => ({ before: src.before, after: rows[i] })),
+      settings.levelA,
+      at,
+    ),
+  );
 }
 
 const sameValue = (a: unknown, b: unknown) => a === b || (a !== null && b !== null && a !== undefined && b !== undefined && String(a) === String(b));
@@ -107,17 +119,29 @@ async function loadSources(em: EntityManager, companyId: number, ids: number[]):
   const [locked, leads, events] = results;
   const before = new Map(locked.filter((r) => Number(r.companyId) === companyId).map((r) => [Number(r.leadId), r]));
   if (!leads.length) return [];
-  const byLead = new Map<number, FactSource>(leads.map((l) => [Number(l.id), {
-    lead: l,
-    customer: l.cId === null || l.cId === undefined ? undefined : {
-      name: l.cName, province: l.cProvince, city: l.cCity, grade: l.cGrade,
-      tags: JSON.parse(String(l.cTags ?? '[]')) as string[], concerns: JSON.parse(String(l.cConcerns ?? '[]')) as string[],
-    },
-    touches: [],
-    stays: [],
-    primary: Number(l.isPrimary) === 1,
-    before: before.get(Number(l.id)) ?? null,
-  }]));
+  const byLead = new Map<number, FactSource>(
+    leads.map((l) => [
+      Number(l.id),
+      {
+        lead: l,
+        customer:
+          l.cId === null || l.cId === undefined
+            ? undefined
+            : {
+                name: l.cName,
+                province: l.cProvince,
+                city: l.cCity,
+                grade: l.cGrade,
+                tags: JSON.parse(String(l.cTags ?? '[]')) as string[],
+                concerns: JSON.parse(String(l.cConcerns ?? '[]')) as string[],
+              },
+        touches: [],
+        stays: [],
+        primary: Number(l.isPrimary) === 1,
+        before: before.get(Number(l.id)) ?? null,
+      },
+    ]),
+  );
   for (const e of events) {
     const src = byLead.get(Number(e.leadId));
     if (!src) continue;

@@ -1,7 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import {
-  JOURNEY_NODES, journeyIndex, type DrillLead, type DrillResponse, type HeatCell, type HeatDimension, type JourneyHeatResponse,
-} from '@lifeline/shared';
+import { JOURNEY_NODES, journeyIndex, type DrillLead, type DrillResponse, type HeatCell, type HeatDimension, type JourneyHeatResponse } from '@lifeline/shared';
 import type { Actor } from '../auth/actor';
 import { phoneFor } from '../customers/phone-visibility';
 import { badRequest } from '../http/errors';
@@ -22,17 +20,18 @@ async function unitNames(em: EntityManager, companyId: number): Promise<Map<numb
 }
 
 /** Mean hours per journey node over completed stays, by city / grade / channel / the owner's team. */
-export async function computeJourneyHeat(
-  em: EntityManager, actor: Actor, s: ResolvedScope, by: HeatDimension, now: number,
-): Promise<JourneyHeatResponse> {
+export async function computeJourneyHeat(em: EntityManager, actor: Actor, s: ResolvedScope, by: HeatDimension, now: number): Promise<JourneyHeatResponse> {
   const src = sourceFor(s, actor.settings.levelA, s, by === 'unit' ? {} : { groupBy: by });
   const col = by === 'unit' ? 'f.orgUnitId' : src.attr(by);
   const sums = JOURNEY_NODES.map((_, i) => `${src.sum(`stayMs${i}`)} AS ms${i}, ${src.sum(`stays${i}`)} AS n${i}`).join(', ');
-  const [rows, names]: [Record<string, unknown>[], Map<number, string> | null] = await Promise.all([em.query(
-    `SELECT ${col} AS v, ${src.sum('leads')} AS leads, ${sums}, MAX(f.updatedAt) AS updatedAt FROM ${src.from} GROUP BY ${col} HAVING ${src.sum('leads')} > 0`,
-    src.params,
-  ), by === 'unit' ? unitNames(em, actor.companyId) : null]);
-  const label = (v: unknown) => (isUnknown(v) ? UNKNOWN_LABEL[by] : names ? names.get(Number(v)) ?? `#${v}` : String(v));
+  const [rows, names]: [Record<string, unknown>[], Map<number, string> | null] = await Promise.all([
+    em.query(
+      `SELECT ${col} AS v, ${src.sum('leads')} AS leads, ${sums}, MAX(f.updatedAt) AS updatedAt FROM ${src.from} GROUP BY ${col} HAVING ${src.sum('leads')} > 0`,
+      src.params,
+    ),
+    by === 'unit' ? unitNames(em, actor.companyId) : null,
+  ]);
+  const label = (v: unknown) => (isUnknown(v) ? UNKNOWN_LABEL[by] : names ? (names.get(Number(v)) ?? `#${v}`) : String(v));
   // Units with the same name (or unknown values) merge into one labelled column.
   const merged = new Map<string, { leads: number; ms: number[]; n: number[] }>();
   let updatedAt: number | null = null;
@@ -111,7 +110,7 @@ export async function computeDrill(
   const [[{ total }], rows]: [{ total: unknown }[], Record<string, unknown>[]] = await Promise.all([
     em.query(`SELECT ${src.sum(measure)} AS total FROM ${src.from}${totalCond.map((c) => ` AND ${c}`).join('')}`, [...src.params, ...totalParams]),
     em.query(
-    `SELECT f.leadId, f.channel, f.journeyNode, ${hours}, c.name AS customerName, c.phone, u.name AS ownerName
+      `SELECT f.leadId, f.channel, f.journeyNode, ${hours}, c.name AS customerName, c.phone, u.name AS ownerName
        FROM lead_fact f JOIN customer c ON c.id = f.customerId LEFT JOIN app_user u ON u.id = f.ownerId
       WHERE ${where} ORDER BY f.enteredAt DESC, f.leadId DESC LIMIT ${q.pageSize} OFFSET ${(q.page - 1) * q.pageSize}`,
       params,

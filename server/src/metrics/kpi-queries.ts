@@ -1,7 +1,17 @@
 import type { EntityManager } from 'typeorm';
 import {
-  JOURNEY_NODES, kpiMeanHours, kpiRatio, rangeDays, trendPeriod, trendPeriods, dayString,
-  type KpiId, type KpiValue, type KpisResponse, type LeadHealthResponse, type TrendPoint,
+  JOURNEY_NODES,
+  kpiMeanHours,
+  kpiRatio,
+  rangeDays,
+  trendPeriod,
+  trendPeriods,
+  dayString,
+  type KpiId,
+  type KpiValue,
+  type KpisResponse,
+  type LeadHealthResponse,
+  type TrendPoint,
 } from '@lifeline/shared';
 import type { Actor } from '../auth/actor';
 import { repCondition, type ResolvedScope } from './scope';
@@ -34,7 +44,11 @@ export async function computeKpis(em: EntityManager, actor: Actor, s: ResolvedSc
     profileCompleteness: kpiRatio('profileCompleteness', num(row.pf), num(row.pr)),
   };
   return {
-    scope: s.scope, updatedAt: newest(numOrNull(row.updatedAt), entry.updatedAt), computedAt: now, kpis, leads,
+    scope: s.scope,
+    updatedAt: newest(numOrNull(row.updatedAt), entry.updatedAt),
+    computedAt: now,
+    kpis,
+    leads,
   };
 }
 
@@ -72,7 +86,10 @@ export async function computeLeadHealth(em: EntityManager, actor: Actor, s: Reso
     b.a += num(d.levelA);
   }
   const trend: TrendPoint[] = [...buckets].map(([period, b]) => ({
-    period, leads: b.leads, survival7d: b.n ? b.hit / b.n : null, highIntentShare: b.leads ? b.a / b.leads : null,
+    period,
+    leads: b.leads,
+    survival7d: b.n ? b.hit / b.n : null,
+    highIntentShare: b.leads ? b.a / b.leads : null,
   }));
   const leads = num(row?.leads);
   return {

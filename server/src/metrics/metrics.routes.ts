@@ -2,7 +2,14 @@ import type { EntityManager } from 'typeorm';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import {
-  channelSpendSchema, chinaDayOf, conversationSchema, drillQuerySchema, exportQuerySchema, heatQuerySchema, metricsFilterSchema, yuanToFen,
+  channelSpendSchema,
+  chinaDayOf,
+  conversationSchema,
+  drillQuerySchema,
+  exportQuerySchema,
+  heatQuerySchema,
+  metricsFilterSchema,
+  yuanToFen,
   type MetricsFilter,
 } from '@lifeline/shared';
 import type { AppContext } from '../context';
@@ -22,7 +29,6 @@ import { ChannelSpend } from './metrics.entities';
 import { allow } from '../auth/permissions';
 import { watermarkOf } from '../projector/projector';
 
-
 /**
  * A view stamped with the company's projection watermark: derived state holds every change committed before it. A view
  * with no data in its scope keeps `updatedAt: null` ("暂无数据").
@@ -38,8 +44,7 @@ export function metricsRoutes(app: AppContext): Router {
   const r = new Router({ prefix: '/api' });
   const em = () => app.ds.manager;
   const now = () => app.clock.now();
-  const scoped = (actor: Actor, filter: MetricsFilter, supervisorView: boolean) =>
-    resolveScope(em(), actor, filter, { supervisorView, now: now() });
+  const scoped = (actor: Actor, filter: MetricsFilter, supervisorView: boolean) => resolveScope(em(), actor, filter, { supervisorView, now: now() });
 
   // "数据更新于": the projector's watermark (every change committed before it is in these figures), not the newest fact.
   const fresh = <T extends { updatedAt: number | null }>(a: Actor, view: Promise<T>) => withWatermark(em(), a.companyId, now(), view);
@@ -86,12 +91,21 @@ export function metricsRoutes(app: AppContext): Router {
     } else {
       const res = await views[view](actor, filter);
       scope = res.scope;
-      rows = view === 'kpis' ? kpisCsv(res as never) : view === 'lead-health' ? leadHealthCsv(res as never)
-        : view === 'rep-battle' ? repBattleCsv(res as never) : channelRoiCsv(res as never);
+      rows =
+        view === 'kpis'
+          ? kpisCsv(res as never)
+          : view === 'lead-health'
+            ? leadHealthCsv(res as never)
+            : view === 'rep-battle'
+              ? repBattleCsv(res as never)
+              : channelRoiCsv(res as never);
     }
     const at = now();
-    await app.tx.run((tx) => new Audit(tx, { companyId: actor.companyId, actorId: actor.id, requestId: requestIdOf(ctx), at })
-      .write('export', 0, 'export', [{ field: 'view', before: null, after: { view, filters: { ...filter, ...(view === 'journey-heat' ? { by } : {}) }, scope } }]));
+    await app.tx.run((tx) =>
+      new Audit(tx, { companyId: actor.companyId, actorId: actor.id, requestId: requestIdOf(ctx), at }).write('export', 0, 'export', [
+        { field: 'view', before: null, after: { view, filters: { ...filter, ...(view === 'journey-heat' ? { by } : {}) }, scope } },
+      ]),
+    );
     const name = `lifeline-${view}-${scope.from}_${scope.to}.csv`;
     ctx.set('Content-Type', 'text/csv; charset=utf-8');
     ctx.set('Content-Disposition', `attachment; filename="${name}"; filename*=UTF-8''${encodeURIComponent(name)}`);

@@ -12,9 +12,12 @@ import { forUpdate } from '../db/kind';
 export function factsStep(app: Pick<AppContext, 'checkpoints'>): ProjectionStep {
   return {
     name: 'facts',
-    project: (em, b) => refreshLeadFacts(em, b.companyId, b.leadIds, {
-      at: b.now, settings: effectiveSettings(b.companySettings), afterLock: () => app.checkpoints.reach('facts:afterLock'),
-    }),
+    project: (em, b) =>
+      refreshLeadFacts(em, b.companyId, b.leadIds, {
+        at: b.now,
+        settings: effectiveSettings(b.companySettings),
+        afterLock: () => app.checkpoints.reach('facts:afterLock'),
+      }),
   };
 }
 
@@ -29,7 +32,8 @@ export const conversationsStep: ProjectionStep = {
   name: 'conversations',
   async project(em, b) {
     const customers: { customerId: number }[] = await em.query(
-      `SELECT DISTINCT customerId FROM \`lead\` WHERE companyId = ? AND id IN (${marks(b.leadIds.length)})`, [b.companyId, ...b.leadIds],
+      `SELECT DISTINCT customerId FROM \`lead\` WHERE companyId = ? AND id IN (${marks(b.leadIds.length)})`,
+      [b.companyId, ...b.leadIds],
     );
     const customerIds = customers.map((c) => Number(c.customerId)).sort((x, y) => x - y);
     if (!customerIds.length) return;
@@ -60,7 +64,10 @@ async function lockConversations(em: EntityManager, companyId: number, customerI
     [companyId, ...customerIds],
   );
   return rows.map((r) => ({
-    id: Number(r.id), repId: Number(r.repId), customerId: Number(r.customerId), day: Number(r.day),
+    id: Number(r.id),
+    repId: Number(r.repId),
+    customerId: Number(r.customerId),
+    day: Number(r.day),
     followupAt: r.followupAt === null || r.followupAt === undefined ? null : Number(r.followupAt),
   }));
 }
@@ -81,4 +88,3 @@ async function firstFollowups(em: EntityManager, companyId: number, customerIds:
   }
   return out;
 }
-

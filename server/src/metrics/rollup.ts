@@ -22,7 +22,11 @@ const OPEN = new Set<string>(OPEN_LEAD_STATUSES);
 const isOpen = (f: Record<string, unknown>) => OPEN.has(String(f.status));
 
 type Fact = Record<string, unknown>;
-interface Measure { name: string; sql: string; of: (f: Fact) => number }
+interface Measure {
+  name: string;
+  sql: string;
+  of: (f: Fact) => number;
+}
 
 const TRIAL = journeyIndex('试听体验');
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -41,11 +45,19 @@ const BASE: Measure[] = [
   { name: 'flowMs', sql: when(FLOW_OK, 'f.firstTouchAt - f.assignedAt'), of: (f) => (flowOk(f) ? n(f.firstTouchAt)! - n(f.assignedAt)! : 0) },
   { name: 'flowN', sql: when(FLOW_OK), of: (f) => b(flowOk(f)) },
   { name: 'signed', sql: when('f.signedAt IS NOT NULL'), of: (f) => b(n(f.signedAt) !== null) },
-  { name: 'dealMs', sql: when('f.signedAt IS NOT NULL', 'f.signedAt - f.enteredAt'), of: (f) => (n(f.signedAt) !== null ? n(f.signedAt)! - n(f.enteredAt)! : 0) },
+  {
+    name: 'dealMs',
+    sql: when('f.signedAt IS NOT NULL', 'f.signedAt - f.enteredAt'),
+    of: (f) => (n(f.signedAt) !== null ? n(f.signedAt)! - n(f.enteredAt)! : 0),
+  },
   { name: 'signedDM', sql: when('f.signedAt IS NOT NULL AND f.demandMatch IS NOT NULL'), of: (f) => b(n(f.signedAt) !== null && n(f.demandMatch) !== null) },
   { name: 'matched', sql: when('f.signedAt IS NOT NULL AND f.demandMatch = 1'), of: (f) => b(n(f.signedAt) !== null && n(f.demandMatch) === 1) },
   { name: 'trials', sql: when(`f.maxNodeIndex >= ${TRIAL}`), of: (f) => b(Number(f.maxNodeIndex) >= TRIAL) },
-  { name: 'trialSigned', sql: when(`f.maxNodeIndex >= ${TRIAL} AND f.signedAt IS NOT NULL`), of: (f) => b(Number(f.maxNodeIndex) >= TRIAL && n(f.signedAt) !== null) },
+  {
+    name: 'trialSigned',
+    sql: when(`f.maxNodeIndex >= ${TRIAL} AND f.signedAt IS NOT NULL`),
+    of: (f) => b(Number(f.maxNodeIndex) >= TRIAL && n(f.signedAt) !== null),
+  },
   { name: 'pf', sql: when('f.profilePrimary = 1', 'f.profileFilled'), of: (f) => (Number(f.profilePrimary) === 1 ? Number(f.profileFilled) : 0) },
   { name: 'pr', sql: when('f.profilePrimary = 1', 'f.profileRequired'), of: (f) => (Number(f.profilePrimary) === 1 ? Number(f.profileRequired) : 0) },
   ...JOURNEY_NODES.flatMap((node, i): Measure[] => [
@@ -71,14 +83,30 @@ const LEADS = MEASURE_NAMES.indexOf('leads');
 const DIM_SQL: Record<Shape, string> = { all: "''", city: "COALESCE(f.city, '')", grade: "COALESCE(f.grade, '')", channel: 'f.channel', open: "''" };
 const dimOf = (shape: Shape, f: Fact) => (shape === 'all' || shape === 'open' ? '' : String(f[shape] ?? ''));
 
-interface RollupKey { companyId: number; shape: Shape; day: number; ownerId: number; orgUnitId: number; dim: string }
+interface RollupKey {
+  companyId: number;
+  shape: Shape;
+  day: number;
+  ownerId: number;
+  orgUnitId: number;
+  dim: string;
+}
 /** A rollup row's change: its key, the measures' deltas in MEASURE_NAMES order, and when. */
-interface RollupDelta { key: RollupKey; sums: number[]; updatedAt: number }
+interface RollupDelta {
+  key: RollupKey;
+  sums: number[];
+  updatedAt: number;
+}
 const KEY_COLS = ['companyId', 'shape', 'day', 'ownerId', 'orgUnitId', 'dim'] as const;
 
 function keyRows(companyId: number, f: Fact): RollupKey[] {
   return SHAPES.filter((shape) => shape !== 'open' || isOpen(f)).map((shape) => ({
-    companyId, shape, day: shape === 'open' ? 0 : Number(f.enteredDay), ownerId: n(f.ownerId) ?? 0, orgUnitId: n(f.orgUnitId) ?? 0, dim: dimOf(shape, f),
+    companyId,
+    shape,
+    day: shape === 'open' ? 0 : Number(f.enteredDay),
+    ownerId: n(f.ownerId) ?? 0,
+    orgUnitId: n(f.orgUnitId) ?? 0,
+    dim: dimOf(shape, f),
   }));
 }
 const keyOf = (r: RollupKey) => `${r.shape}\u0001${r.day}\u0001${r.ownerId}\u0001${r.orgUnitId}\u0001${r.dim}`;
@@ -110,7 +138,8 @@ export function rollupDeltas(companyId: number, changes: { before: Fact | null; 
   }
   // Rows the change leaves as they were are not written (no lock taken), and one lock order for every writer:
   // rows sorted by key, so two saves never wait on each other crosswise.
-  return [...out.entries()].filter(([, r]) => r.sums.some((v) => v !== 0))
+  return [...out.entries()]
+    .filter(([, r]) => r.sums.some((v) => v !== 0))
     .sort(([a], [b2]) => (a < b2 ? -1 : a > b2 ? 1 : 0))
     .map(([, { key, sums }]) => ({ key, sums, updatedAt: at }));
 }
@@ -130,7 +159,10 @@ export async function applyRollupDeltas(em: EntityManager, rows: RollupDelta[]):
     const chunk = rows.slice(i, i + 100);
     const insert = `INSERT INTO lead_rollup (${cols.map(q).join(', ')}) VALUES ${chunk.map(() => `(${marks(cols.length)})`).join(', ')}`;
     const sql = mysql ? `${insert} ON DUPLICATE KEY UPDATE ${set}` : `${insert} ON CONFLICT (${KEY_COLS.map(q).join(', ')}) DO UPDATE SET ${set}`;
-    await em.query(sql, chunk.flatMap((r) => [...KEY_COLS.map((c) => r.key[c]), ...r.sums, r.updatedAt]));
+    await em.query(
+      sql,
+      chunk.flatMap((r) => [...KEY_COLS.map((c) => r.key[c]), ...r.sums, r.updatedAt]),
+    );
   }
 }
 

@@ -87,10 +87,14 @@ export async function resolveScope(
     const units = await unitSubtree(em, actor.companyId, filter.unitId);
     if (!units) throw notFound(`组织不存在（ID ${filter.unitId}）`);
     onPeople(`f.orgUnitId IN (${marks(units.length)})`, ...units);
-    const members: { id: number }[] = await em.query(
-      `SELECT id FROM app_user WHERE companyId = ? AND orgUnitId IN (${marks(units.length)})`, [actor.companyId, ...units],
+    const members: { id: number }[] = await em.query(`SELECT id FROM app_user WHERE companyId = ? AND orgUnitId IN (${marks(units.length)})`, [
+      actor.companyId,
+      ...units,
+    ]);
+    repIds = intersect(
+      repIds,
+      members.map((m) => Number(m.id)),
     );
-    repIds = intersect(repIds, members.map((m) => Number(m.id)));
   }
   if (filter.repId !== undefined) {
     const [user] = await em.query('SELECT id FROM app_user WHERE id = ? AND companyId = ?', [filter.repId, actor.companyId]);
@@ -105,8 +109,17 @@ export async function resolveScope(
     }
   }
   return {
-    scope: { from, to, limitedTo }, start, end, fromDay: dayNumber(from), toDay: dayNumber(to), where, params, repIds, filter,
-    companyId: actor.companyId, people,
+    scope: { from, to, limitedTo },
+    start,
+    end,
+    fromDay: dayNumber(from),
+    toDay: dayNumber(to),
+    where,
+    params,
+    repIds,
+    filter,
+    companyId: actor.companyId,
+    people,
   };
 }
 

@@ -13,9 +13,13 @@ export function subscribeScriptFollowupCounts(app: Pick<AppContext, 'events'>): 
       if (event.type !== 'followup.created' && event.type !== 'followup.deleted' && event.type !== 'followup.restored') continue;
       const f = event.followup;
       if (f.scriptId === null) continue;
-      await upsertRow(em, 'rep_day', ['companyId', 'repId', 'day'],
+      await upsertRow(
+        em,
+        'rep_day',
+        ['companyId', 'repId', 'day'],
         { companyId: f.companyId, repId: f.authorId, day: chinaDayOf(f.createdAt), scriptFollowups: event.type === 'followup.deleted' ? -1 : 1 },
-        { add: ['scriptFollowups'] });
+        { add: ['scriptFollowups'] },
+      );
     }
   });
 }

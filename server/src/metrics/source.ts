@@ -50,19 +50,26 @@ export function sourceFor(
       params.push(s.filter[shape as Attribute]);
     }
     return {
-      rollup: true, from: `lead_rollup f WHERE ${cond.join(' AND ')}`, params,
-      sum: (m) => `SUM(f.${m})`, day: 'f.day', attr: () => 'f.dim',
+      rollup: true,
+      from: `lead_rollup f WHERE ${cond.join(' AND ')}`,
+      params,
+      sum: (m) => `SUM(f.${m})`,
+      day: 'f.day',
+      attr: () => 'f.dim',
     };
   }
   const w = factWhere(s, range.start, range.end);
   return {
-    rollup: false, from: `lead_fact f WHERE ${[w.sql, ...extra.sql].join(' AND ')}`, params: [...w.params, ...extra.params],
+    rollup: false,
+    from: `lead_fact f WHERE ${[w.sql, ...extra.sql].join(' AND ')}`,
+    params: [...w.params, ...extra.params],
     sum: (m) => {
       const sql = defs.get(m);
       if (sql === undefined) throw new Error(`unknown measure ${m}`);
       return `SUM(${sql})`;
     },
-    day: 'f.enteredDay', attr: (a) => (a === 'channel' ? 'f.channel' : `COALESCE(f.${a}, '')`),
+    day: 'f.enteredDay',
+    attr: (a) => (a === 'channel' ? 'f.channel' : `COALESCE(f.${a}, '')`),
   };
 }
 
@@ -85,10 +92,15 @@ export async function pendingCounts(
   const w = factWhere(s, range.start, range.end);
   const g = opts.groupBy ? GROUP_SQL[opts.groupBy] : "''";
   const extra = opts.extra ? ` AND ${opts.extra.sql}` : '';
-  const parts = windows.map((k) => `SELECT '${k}' AS k, ${g} AS g, COUNT(*) AS n FROM lead_fact f
-     WHERE f.${k}PendingUntil > ? AND ${w.sql}${extra} GROUP BY ${g}`);
+  const parts = windows.map(
+    (k) => `SELECT '${k}' AS k, ${g} AS g, COUNT(*) AS n FROM lead_fact f
+     WHERE f.${k}PendingUntil > ? AND ${w.sql}${extra} GROUP BY ${g}`,
+  );
   const rows: { k: Window; g: unknown; n: unknown }[] = windows.length
-    ? await em.query(parts.join(' UNION ALL '), windows.flatMap(() => [now, ...w.params, ...(opts.extra?.params ?? [])]))
+    ? await em.query(
+        parts.join(' UNION ALL '),
+        windows.flatMap(() => [now, ...w.params, ...(opts.extra?.params ?? [])]),
+      )
     : [];
   const out = new Map<Window, Map<string, number>>(windows.map((k) => [k, new Map()]));
   for (const r of rows) out.get(r.k)!.set(String(r.g ?? ''), num(r.n));

@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { dbKindOf } from '../db/kind';
 
-
 /** `?, ?, ?` for a list. */
 export const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -52,7 +51,10 @@ async function upsertChunk(
     const set = updatable.map((c) => (add.has(c) ? `${quoted(c)} = ${quoted(c)} + excluded.${quoted(c)}` : `${quoted(c)} = excluded.${quoted(c)}`));
     sql = `${insert} ON CONFLICT (${conflictColumns.map(quoted).join(', ')}) DO UPDATE SET ${set.join(', ')}`;
   }
-  await em.query(sql, rows.flatMap((row) => cols.map((c) => row[c])));
+  await em.query(
+    sql,
+    rows.flatMap((row) => cols.map((c) => row[c])),
+  );
 }
 
 export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));

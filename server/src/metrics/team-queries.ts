@@ -1,7 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import {
-  OPEN_LEAD_STATUSES, chinaRange, kpiRatio, monthsCovering,
-  type ChannelRoiResponse, type ChannelRow, type RepBattleResponse, type RepRow,
+  OPEN_LEAD_STATUSES,
+  chinaRange,
+  kpiRatio,
+  monthsCovering,
+  type ChannelRoiResponse,
+  type ChannelRow,
+  type RepBattleResponse,
+  type RepRow,
 } from '@lifeline/shared';
 import type { Actor } from '../auth/actor';
 import { newest } from './kpi-queries';
@@ -25,8 +31,14 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
   const rows = new Map<number, RepRow>();
   for (const u of users) {
     rows.set(Number(u.id), {
-      repId: Number(u.id), name: u.name, unitName: u.unitName ?? null, backlog: 0, overdue: 0,
-      followup48h: kpiRatio('followup48h', 0, 0, threshold), trialConversion: { value: null, trials: 0, signed: 0 }, scriptsUsed: 0,
+      repId: Number(u.id),
+      name: u.name,
+      unitName: u.unitName ?? null,
+      backlog: 0,
+      overdue: 0,
+      followup48h: kpiRatio('followup48h', 0, 0, threshold),
+      trialConversion: { value: null, trials: 0, signed: 0 },
+      scriptsUsed: 0,
     });
   }
   let updatedAt: number | null = null;
@@ -36,28 +48,30 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
     const extra = { sql: owners, params: ids };
     const src = sourceFor(s, actor.settings.levelA, s, { extra });
     // Five independent reads, side by side on MySQL's pool.
-    const [inRange, pending, open, overdue, scripted, picks] = await Promise.all([em.query(
-      `SELECT f.ownerId AS repId, ${src.sum('leads')} AS leads, ${src.sum('f48hit')} AS hit, ${src.sum('trials')} AS trials,
+    const [inRange, pending, open, overdue, scripted, picks] = await Promise.all([
+      em.query(
+        `SELECT f.ownerId AS repId, ${src.sum('leads')} AS leads, ${src.sum('f48hit')} AS hit, ${src.sum('trials')} AS trials,
               ${src.sum('trialSigned')} AS signed, MAX(f.updatedAt) AS updatedAt
          FROM ${src.from} GROUP BY f.ownerId HAVING ${src.sum('leads')} > 0`,
-      src.params,
-    ) as Promise<Record<string, unknown>[]>,
-    pendingCounts(em, s, s, ['f48'], now, { groupBy: 'owner', extra }),
-    // Backlog is the rep's open work now, whenever it entered: the date range does not apply.
-    backlogs(em, s, extra),
-    // Overdue: open leads whose overdue time has come, found by index (few, unless the team is far behind).
-    em.query(
-      `SELECT f.ownerId AS repId, COUNT(*) AS n FROM lead_fact f WHERE f.overdueFrom <= ? AND ${s.where.join(' AND ')} AND ${owners} GROUP BY f.ownerId`,
-      [now, ...s.params, ...ids],
-    ) as Promise<Record<string, unknown>[]>,
-    em.query(
-      `SELECT repId, SUM(scriptFollowups) AS n FROM rep_day WHERE companyId = ? AND day >= ? AND day <= ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
-      [actor.companyId, s.fromDay, s.toDay, ...ids],
-    ) as Promise<Record<string, unknown>[]>,
-    em.query(
-      `SELECT repId, COUNT(*) AS n FROM script_pick WHERE companyId = ? AND pickedAt >= ? AND pickedAt < ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
-      [actor.companyId, s.start, s.end, ...ids],
-    ) as Promise<Record<string, unknown>[]>]);
+        src.params,
+      ) as Promise<Record<string, unknown>[]>,
+      pendingCounts(em, s, s, ['f48'], now, { groupBy: 'owner', extra }),
+      // Backlog is the rep's open work now, whenever it entered: the date range does not apply.
+      backlogs(em, s, extra),
+      // Overdue: open leads whose overdue time has come, found by index (few, unless the team is far behind).
+      em.query(
+        `SELECT f.ownerId AS repId, COUNT(*) AS n FROM lead_fact f WHERE f.overdueFrom <= ? AND ${s.where.join(' AND ')} AND ${owners} GROUP BY f.ownerId`,
+        [now, ...s.params, ...ids],
+      ) as Promise<Record<string, unknown>[]>,
+      em.query(
+        `SELECT repId, SUM(scriptFollowups) AS n FROM rep_day WHERE companyId = ? AND day >= ? AND day <= ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
+        [actor.companyId, s.fromDay, s.toDay, ...ids],
+      ) as Promise<Record<string, unknown>[]>,
+      em.query(
+        `SELECT repId, COUNT(*) AS n FROM script_pick WHERE companyId = ? AND pickedAt >= ? AND pickedAt < ? AND repId IN (${marks(ids.length)}) GROUP BY repId`,
+        [actor.companyId, s.start, s.end, ...ids],
+      ) as Promise<Record<string, unknown>[]>,
+    ]);
     const pendingOf = pending.get('f48')!;
     for (const r of inRange) {
       const row = rows.get(Number(r.repId))!;
@@ -108,16 +122,20 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
   const { start, end } = chinaRange(cover.from, cover.to);
   const src = sourceFor(s, actor.settings.levelA, { start, end }, { groupBy: 'channel' });
   const spendWhere = s.filter.channel !== undefined ? ' AND channel = ?' : '';
-  const [rows, pending, spend] = await Promise.all([em.query(
-    `SELECT ${src.attr('channel')} AS channel, ${src.sum('leads')} AS leads, ${src.sum('s7hit')} AS hit, ${src.sum('signed')} AS signed,
+  const [rows, pending, spend] = await Promise.all([
+    em.query(
+      `SELECT ${src.attr('channel')} AS channel, ${src.sum('leads')} AS leads, ${src.sum('s7hit')} AS hit, ${src.sum('signed')} AS signed,
             ${src.sum('dealMs')} AS dealMs, MAX(f.updatedAt) AS updatedAt
        FROM ${src.from} GROUP BY ${src.attr('channel')} HAVING ${src.sum('leads')} > 0`,
-    src.params,
-  ) as Promise<Record<string, unknown>[]>, pendingCounts(em, s, { start, end }, ['s7'], now, { groupBy: 'channel' }), em.query(
-    `SELECT channel, SUM(amountFen) AS fen, MAX(updatedAt) AS updatedAt FROM channel_spend
+      src.params,
+    ) as Promise<Record<string, unknown>[]>,
+    pendingCounts(em, s, { start, end }, ['s7'], now, { groupBy: 'channel' }),
+    em.query(
+      `SELECT channel, SUM(amountFen) AS fen, MAX(updatedAt) AS updatedAt FROM channel_spend
       WHERE companyId = ? AND month IN (${marks(cover.months.length)})${spendWhere} GROUP BY channel`,
-    [actor.companyId, ...cover.months, ...(s.filter.channel !== undefined ? [s.filter.channel] : [])],
-  ) as Promise<Record<string, unknown>[]>]);
+      [actor.companyId, ...cover.months, ...(s.filter.channel !== undefined ? [s.filter.channel] : [])],
+    ) as Promise<Record<string, unknown>[]>,
+  ]);
   const pendingOf = pending.get('s7')!;
   const spendBy = new Map(spend.map((r) => [String(r.channel), num(r.fen)]));
   const byChannel = new Map(rows.map((r) => [String(r.channel), r]));
@@ -134,7 +152,7 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
       channel,
       leads,
       spend: spendYuan,
-      costPerLead: spendYuan !== null && leads > 0 ? Math.round((fen! / leads)) / 100 : null,
+      costPerLead: spendYuan !== null && leads > 0 ? Math.round(fen! / leads) / 100 : null,
       retention7d: kpiRatio('survival7d', num(r?.hit), leads - (pendingOf.get(channel) ?? 0)),
       signed,
       firstDealDays: signed ? num(r?.dealMs) / signed / DAY : null,
@@ -142,7 +160,10 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
   });
   out.sort((a, b) => b.leads - a.leads || a.channel.localeCompare(b.channel, 'zh-CN'));
   return {
-    scope: { ...s.scope, from: cover.from, to: cover.to }, updatedAt, computedAt: now, months: cover.months, channels: out,
+    scope: { ...s.scope, from: cover.from, to: cover.to },
+    updatedAt,
+    computedAt: now,
+    months: cover.months,
+    channels: out,
   };
 }
-

@@ -20,17 +20,24 @@ export const importQueryDoc = z.object({
 
 /** WeCom / DingTalk callback signatures (alarms/wecom-callback.ts, platforms/dingtalk/callback.ts). */
 export const wecomCallbackQueryDoc = z.object({
-  msg_signature: z.string(), timestamp: z.string(), nonce: z.string(),
+  msg_signature: z.string(),
+  timestamp: z.string(),
+  nonce: z.string(),
   echostr: z.string().optional().describe('仅验证 URL 的 GET 请求'),
 });
 export const dingtalkCallbackQueryDoc = z.object({
-  msg_signature: z.string().optional(), signature: z.string().optional(), timeStamp: z.string().optional(),
-  timestamp: z.string().optional(), nonce: z.string(),
+  msg_signature: z.string().optional(),
+  signature: z.string().optional(),
+  timeStamp: z.string().optional(),
+  timestamp: z.string().optional(),
+  nonce: z.string(),
 });
 
 /** Signed tap links in DingTalk work notices (console/console.routes.ts). */
 export const tapQueryDoc = z.object({
-  m: idSchema.describe('提醒消息编号'), k: z.string().describe('按钮键'), sig: z.string().describe('链接签名'),
+  m: idSchema.describe('提醒消息编号'),
+  k: z.string().describe('按钮键'),
+  sig: z.string().describe('链接签名'),
 });
 
 /** The demo console's person switch. */
@@ -39,6 +46,7 @@ export const consoleQueryDoc = z.object({ user: idSchema.optional() });
 export const idempotencyKeyHeader = {
   name: 'Idempotency-Key',
   required: false,
-  description: '客户端生成的请求编号。此请求头与请求体 clientRequestId 必须二选一（都给时须相同），否则 400。同一编号再次提交返回首次结果（200，Idempotent-Replayed: true）且不再写入；同一编号内容不同 → 409',
+  description:
+    '客户端生成的请求编号。此请求头与请求体 clientRequestId 必须二选一（都给时须相同），否则 400。同一编号再次提交返回首次结果（200，Idempotent-Replayed: true）且不再写入；同一编号内容不同 → 409',
   schema: clientRequestIdSchema,
 };

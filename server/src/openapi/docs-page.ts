@@ -13,7 +13,10 @@ interface FieldRow {
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** Descriptions use `code` spans and nothing else. */
-const inline = (s: string) => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>').replace(/\n\n/g, '<br>');
+const inline = (s: string) =>
+  esc(s)
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\n\n/g, '<br>');
 
 /**
  * The readable API reference, rendered on the server from the OpenAPI document itself (so the two cannot disagree):
@@ -23,11 +26,19 @@ const inline = (s: string) => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>').re
 export function renderDocsPage(doc: OpenApiDocument): string {
   const ops = operationsByTag(doc);
   const nav = TAGS.filter((t) => ops.get(t.name)?.length)
-    .map((t) => `<a href="#tag-${t.name}">${esc(t.label)}<span>${ops.get(t.name)!.length}</span></a>`).join('');
-  const sections = TAGS.filter((t) => ops.get(t.name)?.length).map((t) => `
+    .map((t) => `<a href="#tag-${t.name}">${esc(t.label)}<span>${ops.get(t.name)!.length}</span></a>`)
+    .join('');
+  const sections = TAGS.filter((t) => ops.get(t.name)?.length)
+    .map(
+      (t) => `
 <section id="tag-${t.name}"><h2>${esc(t.label)}</h2>
-${ops.get(t.name)!.map(({ method, path, op }) => renderOperation(doc, method, path, op)).join('\n')}
-</section>`).join('\n');
+${ops
+  .get(t.name)!
+  .map(({ method, path, op }) => renderOperation(doc, method, path, op))
+  .join('\n')}
+</section>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Lifeline 接口文档</title><style>${DOCS_PAGE_CSS}</style></head>
@@ -99,9 +110,14 @@ function objectRows(schema: JsonSchema, prefix: string): FieldRow[] {
 
 function fieldTable(title: string, rows: (FieldRow & { where?: string })[], withWhere: boolean): string {
   const head = `<tr><th>名称</th>${withWhere ? '<th>位置</th>' : ''}<th>类型</th><th>必填</th><th>约束与说明</th></tr>`;
-  const body = rows.map((r) => `<tr><td data-label="名称"><code>${esc(r.name)}</code></td>${withWhere ? `<td data-label="位置">${esc(r.where)}</td>` : ''}`
-    + `<td data-label="类型">${esc(r.type)}</td><td data-label="必填">${r.required ? '<b>必填</b>' : '可选'}</td>`
-    + `<td data-label="约束">${r.rules.map(inline).join('；') || '—'}</td></tr>`).join('');
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td data-label="名称"><code>${esc(r.name)}</code></td>${withWhere ? `<td data-label="位置">${esc(r.where)}</td>` : ''}` +
+        `<td data-label="类型">${esc(r.type)}</td><td data-label="必填">${r.required ? '<b>必填</b>' : '可选'}</td>` +
+        `<td data-label="约束">${r.rules.map(inline).join('；') || '—'}</td></tr>`,
+    )
+    .join('');
   return `<h4>${title}</h4><table>${head}${body}</table>`;
 }
 
@@ -116,7 +132,10 @@ function renderResponses(doc: OpenApiDocument, op: Operation): string {
 }
 
 function resolveRef(doc: unknown, ref: string): unknown {
-  return ref.slice(2).split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+  return ref
+    .slice(2)
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
 }
 
 const TYPE_LABELS: Record<string, string> = { string: '文本', integer: '整数', number: '数字', boolean: '布尔', array: '数组', object: '对象', null: 'null' };

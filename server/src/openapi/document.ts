@@ -43,11 +43,16 @@ export function buildOpenApiDocument(opts: { demo: boolean }): OpenApiDocument {
       },
       schemas: { ErrorBody: ERROR_BODY_SCHEMA },
       headers: { 'X-Request-Id': { description: '请求编号（可由调用方传入），出现在日志和 500 的提示中', schema: { type: 'string' } } },
-      responses: Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([status, e]) => [responseName(Number(status) as ErrorStatus), {
-        description: e.description,
-        headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' }, example: { error: { code: e.code, message: e.example } } } },
-      }])),
+      responses: Object.fromEntries(
+        Object.entries(ERROR_RESPONSES).map(([status, e]) => [
+          responseName(Number(status) as ErrorStatus),
+          {
+            description: e.description,
+            headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' }, example: { error: { code: e.code, message: e.example } } } },
+          },
+        ]),
+      ),
     },
   };
 }
@@ -89,8 +94,8 @@ function operationOf(route: RouteDoc): Operation {
 }
 
 function rolesText(route: Pick<RouteDoc, 'roles' | 'rolesNote'>): string {
-  const who = route.roles === 'anyone' ? '任何人' : route.roles === 'signed-in' ? '所有已登录用户'
-    : route.roles.map((r) => `${ROLE_LABELS[r]}（${r}）`).join('、');
+  const who =
+    route.roles === 'anyone' ? '任何人' : route.roles === 'signed-in' ? '所有已登录用户' : route.roles.map((r) => `${ROLE_LABELS[r]}（${r}）`).join('、');
   return route.rolesNote ? `${who}；${route.rolesNote}` : who;
 }
 
@@ -103,7 +108,13 @@ function securityOf(route: RouteDoc): Record<string, string[]>[] {
 function pathParameters(route: RouteDoc): Operation[] {
   return [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
     const own = route.pathParams?.[name];
-    return { name, in: 'path', required: true, ...(own?.description ? { description: own.description } : {}), schema: requestJsonSchema(own?.schema ?? idSchema) };
+    return {
+      name,
+      in: 'path',
+      required: true,
+      ...(own?.description ? { description: own.description } : {}),
+      schema: requestJsonSchema(own?.schema ?? idSchema),
+    };
   });
 }
 
@@ -119,7 +130,11 @@ function queryParameters(route: RouteDoc): Operation[] {
 
 function headerParameters(route: RouteDoc): Operation[] {
   return (route.headers ?? []).map((h) => ({
-    name: h.name, in: 'header', required: h.required, description: h.description, schema: requestJsonSchema(h.schema ?? z.string()),
+    name: h.name,
+    in: 'header',
+    required: h.required,
+    description: h.description,
+    schema: requestJsonSchema(h.schema ?? z.string()),
   }));
 }
 

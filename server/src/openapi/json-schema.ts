@@ -29,9 +29,7 @@ function probeMaxLength(schema: z.ZodType): number | undefined {
 }
 
 /** Shared schemas whose rule lives in code (a transform), said in words where the schema is used. */
-const RULES_IN_WORDS = new Map<unknown, string>([
-  [phoneSchema, '中国大陆手机号（11 位）；可带 +86、空格、横线，全角数字也可，服务器会规范化'],
-]);
+const RULES_IN_WORDS = new Map<unknown, string>([[phoneSchema, '中国大陆手机号（11 位）；可带 +86、空格、横线，全角数字也可，服务器会规范化']]);
 
 /** Patch bodies refine "at least one field"; JSON Schema says that as minProperties when `{}` is refused. */
 function documentNonEmptyObjects(schema: z.ZodType, json: JsonSchema): void {

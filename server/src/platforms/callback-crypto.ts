@@ -34,7 +34,11 @@ export function requireFresh(app: AppContext, ts: string): void {
   const n = /^\d{1,13}$/.test(ts) ? Number(ts) : NaN;
   const at = n >= 1e11 ? n : n * 1000;
   if (!(Math.abs(app.clock.now() - at) <= windowMs)) {
-    throw new AppError(401, 'stale_callback', `回调已过期：签名时间与服务器时间相差超过 ${Math.round(windowMs / 60_000)} 分钟，已拒绝（若经常出现，请检查服务器时钟）`);
+    throw new AppError(
+      401,
+      'stale_callback',
+      `回调已过期：签名时间与服务器时间相差超过 ${Math.round(windowMs / 60_000)} 分钟，已拒绝（若经常出现，请检查服务器时钟）`,
+    );
   }
 }
 

@@ -9,7 +9,11 @@ const LABELS: Record<PlatformName, string> = { wecom: '企业微信', dingtalk: 
  * `transport` = the platform was not reached or answered no valid JSON (worth retrying later).
  */
 export class PlatformError extends Error {
-  constructor(readonly platform: PlatformName, readonly problem: string, readonly transport = false) {
+  constructor(
+    readonly platform: PlatformName,
+    readonly problem: string,
+    readonly transport = false,
+  ) {
     super(`${platform}: ${problem}`);
   }
 
@@ -24,7 +28,10 @@ export class PlatformError extends Error {
  * body that is not a JSON object. The HTTP status is returned for the caller to judge.
  */
 export async function platformFetch(
-  platform: PlatformName, url: URL, init: { method: string; headers?: Record<string, string>; body?: unknown }, timeoutMs: number,
+  platform: PlatformName,
+  url: URL,
+  init: { method: string; headers?: Record<string, string>; body?: unknown },
+  timeoutMs: number,
 ): Promise<{ status: number; ok: boolean; json: Record<string, unknown> | null }> {
   let res: Response;
   let text: string;
@@ -49,6 +56,11 @@ export async function platformFetch(
   }
   const object = json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : null;
   // Only the shape of a bad body is kept (it goes to the log and may hold personal data, e.g. remark mobiles).
-  if (!object && res.ok) throw new PlatformError(platform, `${url.pathname}: HTTP ${res.status}，返回的不是 JSON 对象（${res.headers.get('content-type') ?? '无类型'}，${text.length} 字符）`, true);
+  if (!object && res.ok)
+    throw new PlatformError(
+      platform,
+      `${url.pathname}: HTTP ${res.status}，返回的不是 JSON 对象（${res.headers.get('content-type') ?? '无类型'}，${text.length} 字符）`,
+      true,
+    );
   return { status: res.status, ok: res.ok, json: object };
 }

@@ -8,7 +8,10 @@ export class TokenCache {
   private value: { token: string; expiresAt: number } | null = null;
   private inflight: Promise<string> | null = null;
 
-  constructor(private readonly clock: Clock, private readonly fetchToken: () => Promise<{ token: string; expiresIn: number }>) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly fetchToken: () => Promise<{ token: string; expiresIn: number }>,
+  ) {}
 
   async get(force = false): Promise<string> {
     if (!force && this.value && this.clock.now() < this.value.expiresAt) return this.value.token;

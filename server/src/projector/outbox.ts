@@ -8,7 +8,10 @@ import type { DomainEvent } from '../events/domain-events';
  * transaction: committed together or not at all. The projector does the rest after commit.
  */
 export async function recordLeadChanges(em: EntityManager, companyId: number, leadIds: number[], at: number): Promise<void> {
-  await insertChanges(em, [...new Set(leadIds)].map((leadId) => ({ companyId, leadId, at })));
+  await insertChanges(
+    em,
+    [...new Set(leadIds)].map((leadId) => ({ companyId, leadId, at })),
+  );
 }
 
 async function insertChanges(em: EntityManager, rows: { companyId: number; leadId: number; at: number }[]): Promise<void> {

@@ -43,7 +43,11 @@ export class Projector {
   /** [projectedAt, lagMs] of this process's recent projections, oldest first. */
   private readonly lags: [number, number][] = [];
 
-  constructor(private readonly app: AppContext, private readonly steps: ProjectionStep[], opts: ProjectorOptions = {}) {
+  constructor(
+    private readonly app: AppContext,
+    private readonly steps: ProjectionStep[],
+    opts: ProjectorOptions = {},
+  ) {
     this.opts = { ...DEFAULTS, ...opts };
   }
 
@@ -52,7 +56,9 @@ export class Projector {
     const loop = async () => {
       try {
         // Busy: go again at once; idle: wait a poll interval.
-        while ((await this.runOnce()) > 0 && this.timer) { /* keep draining */ }
+        while ((await this.runOnce()) > 0 && this.timer) {
+          /* keep draining */
+        }
       } catch (err) {
         logger.error({ err }, 'projector pass failed');
       }
@@ -69,7 +75,9 @@ export class Projector {
 
   /** Projects until no claimable change is left (tests, the demo seed, a CLI rebuild). */
   async drain(): Promise<void> {
-    while ((await this.runOnce()) > 0) { /* next batch */ }
+    while ((await this.runOnce()) > 0) {
+      /* next batch */
+    }
   }
 
   /** One claim and its projection; the number of changes claimed. Overlapping calls share the pass in flight. */
@@ -166,7 +174,10 @@ export class Projector {
   /** Change recorded → projection committed, for this process's projections of the last `windowMs`. */
   lag(windowMs: number): { count: number; p50: number | null; p99: number | null; max: number | null } {
     const since = this.app.clock.now() - windowMs;
-    const xs = this.lags.filter(([at]) => at >= since).map(([, lag]) => lag).sort((a, b) => a - b);
+    const xs = this.lags
+      .filter(([at]) => at >= since)
+      .map(([, lag]) => lag)
+      .sort((a, b) => a - b);
     const at = (q: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)] : null);
     return { count: xs.length, p50: at(0.5), p99: at(0.99), max: xs.length ? xs[xs.length - 1] : null };
   }

@@ -24,11 +24,18 @@ export async function seedDemoRouting(em: EntityManager, companyId: number, now:
     const p = pools.create({ companyId, name, orgUnitId: unit(unitName).id, rrCursor: 0, createdAt: now, updatedAt: now, deletedAt: null });
     await pools.insert(p);
     if (people.length) {
-      await members.insert(people.map((u, i) => ({
-        companyId, poolId: p.id, userId: u.id, weight: 1, cap: 60, position: i,
-        // One rep works weekdays only, so the demo shows "不在班" skips at weekends.
-        shifts: shiftFor?.(u) ? [{ days: WEEKDAYS, from: '09:00', to: '21:00' }] : null,
-      })));
+      await members.insert(
+        people.map((u, i) => ({
+          companyId,
+          poolId: p.id,
+          userId: u.id,
+          weight: 1,
+          cap: 60,
+          position: i,
+          // One rep works weekdays only, so the demo shows "不在班" skips at weekends.
+          shifts: shiftFor?.(u) ? [{ days: WEEKDAYS, from: '09:00', to: '21:00' }] : null,
+        })),
+      );
     }
     return p;
   };
@@ -42,7 +49,11 @@ export async function seedDemoRouting(em: EntityManager, companyId: number, now:
     { name: '南京', cities: ['南京'], poolId: nj.id },
   ];
   await em.getRepository(RoutingRuleSet).insert({
-    companyId, version: 1, body: { rules, defaultPoolId: all.id, protective: DEFAULT_PROTECTIVE }, createdBy: null, createdAt: now,
+    companyId,
+    version: 1,
+    body: { rules, defaultPoolId: all.id, protective: DEFAULT_PROTECTIVE },
+    createdBy: null,
+    createdAt: now,
   });
 }
 
@@ -57,16 +68,24 @@ export async function seedTeamPools(em: EntityManager, companyId: number, now: n
   const reps = await em.getRepository(User).findBy({ companyId, role: 'rep', active: true });
   const poolIds: number[] = [];
   for (const team of teams) {
-    const p = em.getRepository(RoutingPool).create({ companyId, name: team.name, orgUnitId: team.id, rrCursor: 0, createdAt: now, updatedAt: now, deletedAt: null });
+    const p = em
+      .getRepository(RoutingPool)
+      .create({ companyId, name: team.name, orgUnitId: team.id, rrCursor: 0, createdAt: now, updatedAt: now, deletedAt: null });
     await em.getRepository(RoutingPool).insert(p);
     const people = reps.filter((r) => r.orgUnitId === team.id);
     if (people.length) {
-      await em.getRepository(RoutingPoolMember).insert(people.map((u, i) => ({ companyId, poolId: p.id, userId: u.id, weight: 1, cap: 60, position: i, shifts: null })));
+      await em
+        .getRepository(RoutingPoolMember)
+        .insert(people.map((u, i) => ({ companyId, poolId: p.id, userId: u.id, weight: 1, cap: 60, position: i, shifts: null })));
     }
     poolIds.push(p.id);
   }
   if (!poolIds.length) return;
   await em.getRepository(RoutingRuleSet).insert({
-    companyId, version: 1, body: { rules: [], defaultPoolId: poolIds[0], protective: DEFAULT_PROTECTIVE }, createdBy: null, createdAt: now,
+    companyId,
+    version: 1,
+    body: { rules: [], defaultPoolId: poolIds[0], protective: DEFAULT_PROTECTIVE },
+    createdBy: null,
+    createdAt: now,
   });
 }

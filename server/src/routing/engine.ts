@@ -1,7 +1,16 @@
 import { In, type EntityManager } from 'typeorm';
 import {
-  DEFAULT_PROTECTIVE, SKIP_REASON_LABELS, ineligibility, matchRule, pickFromCursor, smoothWeightedSequence,
-  type LeadFacts, type MemberState, type PoolMemberRule, type RuleSetBody, type SkipReason,
+  DEFAULT_PROTECTIVE,
+  SKIP_REASON_LABELS,
+  ineligibility,
+  matchRule,
+  pickFromCursor,
+  smoothWeightedSequence,
+  type LeadFacts,
+  type MemberState,
+  type PoolMemberRule,
+  type RuleSetBody,
+  type SkipReason,
 } from '@lifeline/shared/src/routing';
 import { OPEN_LEAD_STATUSES } from '@lifeline/shared';
 import type { AppContext } from '../context';
@@ -34,9 +43,7 @@ export async function latestRuleSet(em: EntityManager, companyId: number): Promi
  * load counts are locking reads, so concurrent intake sees every assignment committed before it.
  * Writes nothing: the caller applies the plan (or shows it, for a dry run).
  */
-export async function planRoute(
-  app: AppContext, em: EntityManager, companyId: number, facts: LeadFacts, at: number, lock: boolean,
-): Promise<Plan> {
+export async function planRoute(app: AppContext, em: EntityManager, companyId: number, facts: LeadFacts, at: number, lock: boolean): Promise<Plan> {
   const reasons: DecisionReasons = { score: facts.score, rule: '', skipped: [] };
   const set = await latestRuleSet(em, companyId);
   const empty = { ruleSetVersion: null, ruleIndex: null, ruleName: null, pool: null, ownerId: null, owner: null, cursorBefore: null, cursorAfter: null };
@@ -64,8 +71,13 @@ export async function planRoute(
   const needLoad = (u: User) => u.active && !u.deletedAt && (isTop || rules.get(u.id)?.cap != null);
   // The cursor row is locked as late as possible (it is held until commit): after the configuration reads.
   if (lock && app.tx.kind === 'mysql') {
-    const locked = await em.getRepository(RoutingPool).createQueryBuilder('p').select(['p.id', 'p.rrCursor'])
-      .where('p.id = :id AND p.companyId = :c', { id: pool.id, c: companyId }).setLock('pessimistic_write').getOne();
+    const locked = await em
+      .getRepository(RoutingPool)
+      .createQueryBuilder('p')
+      .select(['p.id', 'p.rrCursor'])
+      .where('p.id = :id AND p.companyId = :c', { id: pool.id, c: companyId })
+      .setLock('pessimistic_write')
+      .getOne();
     pool.rrCursor = locked?.rrCursor ?? pool.rrCursor;
   }
   const states = await memberStates(app, em, companyId, users, needLoad, body.protective.minScore, lock);
@@ -75,16 +87,20 @@ export async function planRoute(
     ineligibility(rules.get(userId)!, states.get(userId) ?? { active: false, openLeads: 0, openTopLeads: 0 }, at, facts.score, body.protective),
   );
   reasons.skipped = pick.skipped.map((s) => ({
-    userId: s.userId, name: userById.get(s.userId)?.name ?? `#${s.userId}`, reason: s.reason, label: SKIP_REASON_LABELS[s.reason],
+    userId: s.userId,
+    name: userById.get(s.userId)?.name ?? `#${s.userId}`,
+    reason: s.reason,
+    label: SKIP_REASON_LABELS[s.reason],
   }));
   const withPool = { ...base, pool, cursorBefore: pool.rrCursor, cursorAfter: pick.nextCursor };
   if (pick.userId === null) {
     const protectedOnly = pick.skipped.length > 0 && pick.skipped.some((s) => s.reason === 'protected');
-    reasons.note = members.length === 0
-      ? '线索池没有成员，进入轮转队列等待主管分配'
-      : protectedOnly
-        ? `高分线索（≥${body.protective.minScore}）：可接的顾问都已持有 ${body.protective.maxPerRep} 条，进入轮转队列由主管手动分配`
-        : '线索池内没有可接单的顾问，进入轮转队列等待主管分配';
+    reasons.note =
+      members.length === 0
+        ? '线索池没有成员，进入轮转队列等待主管分配'
+        : protectedOnly
+          ? `高分线索（≥${body.protective.minScore}）：可接的顾问都已持有 ${body.protective.maxPerRep} 条，进入轮转队列由主管手动分配`
+          : '线索池内没有可接单的顾问，进入轮转队列等待主管分配';
     return { ...withPool, outcome: 'queued', reasons };
   }
   const owner = userById.get(pick.userId)!;
@@ -94,7 +110,13 @@ export async function planRoute(
 
 /** Active flag and open/top-lead counts per member, read so that concurrent commits are seen (MySQL). */
 async function memberStates(
-  app: AppContext, em: EntityManager, companyId: number, users: User[], needLoad: (u: User) => boolean, topScore: number, lock: boolean,
+  app: AppContext,
+  em: EntityManager,
+  companyId: number,
+  users: User[],
+  needLoad: (u: User) => boolean,
+  topScore: number,
+  lock: boolean,
 ): Promise<Map<number, MemberState>> {
   const states = new Map<number, MemberState>(users.map((u) => [u.id, { active: u.active && !u.deletedAt, openLeads: 0, openTopLeads: 0 }]));
   if (!users.length) return states;

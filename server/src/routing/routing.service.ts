@@ -23,7 +23,10 @@ function requireAdmin(actor: Actor) {
 }
 
 export class RoutingService {
-  constructor(private readonly app: AppContext, private readonly leads: LeadService) {}
+  constructor(
+    private readonly app: AppContext,
+    private readonly leads: LeadService,
+  ) {}
 
   /** Routing reacts to lead events in their transaction: new unowned leads are placed; reassignments logged. */
   subscribe(): void {
@@ -65,11 +68,20 @@ export class RoutingService {
   }
 
   private async logManual(em: EntityManager, lead: Lead, fromOwnerId: number | null, meta: EventMeta) {
-    const names = await em.getRepository(User).findBy({ companyId: lead.companyId, id: In([fromOwnerId, lead.ownerId, meta.actorId].filter((x): x is number => x !== null)) });
-    const nameOf = (id: number | null) => (id === null ? '无' : names.find((u) => u.id === id)?.name ?? `#${id}`);
+    const names = await em
+      .getRepository(User)
+      .findBy({ companyId: lead.companyId, id: In([fromOwnerId, lead.ownerId, meta.actorId].filter((x): x is number => x !== null)) });
+    const nameOf = (id: number | null) => (id === null ? '无' : (names.find((u) => u.id === id)?.name ?? `#${id}`));
     const plan: Plan = {
-      ruleSetVersion: null, ruleIndex: null, ruleName: null, pool: null, ownerId: lead.ownerId, owner: null,
-      outcome: lead.ownerId === null ? 'unrouted' : 'assigned', cursorBefore: null, cursorAfter: null,
+      ruleSetVersion: null,
+      ruleIndex: null,
+      ruleName: null,
+      pool: null,
+      ownerId: lead.ownerId,
+      owner: null,
+      outcome: lead.ownerId === null ? 'unrouted' : 'assigned',
+      cursorBefore: null,
+      cursorAfter: null,
       reasons: { score: lead.score, rule: `${nameOf(meta.actorId)} 手动分配：${nameOf(fromOwnerId)} → ${nameOf(lead.ownerId)}`, skipped: [] },
     };
     await this.insertDecision(em, lead, plan, 'manual', meta);
@@ -77,10 +89,22 @@ export class RoutingService {
 
   private async insertDecision(em: EntityManager, lead: Lead, plan: Plan, kind: 'auto' | 'manual', meta: EventMeta) {
     await em.getRepository(RoutingDecision).insert({
-      companyId: lead.companyId, leadId: lead.id, kind, autoKey: kind === 'auto' ? 'auto' : null,
-      ruleSetVersion: plan.ruleSetVersion, ruleIndex: plan.ruleIndex, ruleName: plan.ruleName, poolId: plan.pool?.id ?? null,
-      ownerId: plan.ownerId, outcome: plan.outcome, cursorBefore: plan.cursorBefore, cursorAfter: plan.cursorAfter,
-      reasons: plan.reasons, actorId: meta.actorId, at: meta.at, requestId: meta.requestId ?? null,
+      companyId: lead.companyId,
+      leadId: lead.id,
+      kind,
+      autoKey: kind === 'auto' ? 'auto' : null,
+      ruleSetVersion: plan.ruleSetVersion,
+      ruleIndex: plan.ruleIndex,
+      ruleName: plan.ruleName,
+      poolId: plan.pool?.id ?? null,
+      ownerId: plan.ownerId,
+      outcome: plan.outcome,
+      cursorBefore: plan.cursorBefore,
+      cursorAfter: plan.cursorAfter,
+      reasons: plan.reasons,
+      actorId: meta.actorId,
+      at: meta.at,
+      requestId: meta.requestId ?? null,
     });
   }
 
@@ -89,17 +113,29 @@ export class RoutingService {
   async decisionsFor(actor: Actor, leadId: number) {
     const lead = await this.leads.findVisible(this.app.ds.manager, actor, leadId, { withDeleted: true });
     const rows = await this.app.ds.getRepository(RoutingDecision).find({ where: { companyId: actor.companyId, leadId: lead.id }, order: { id: 'ASC' } });
-    const pools = await this.poolNames(actor.companyId, rows.map((r) => r.poolId));
-    const owners = await this.leads.userNames(rows.map((r) => r.ownerId), actor.companyId);
+    const pools = await this.poolNames(
+      actor.companyId,
+      rows.map((r) => r.poolId),
+    );
+    const owners = await this.leads.userNames(
+      rows.map((r) => r.ownerId),
+      actor.companyId,
+    );
     return {
       leadId: lead.id,
       items: rows.map((r) => ({
-        id: r.id, kind: r.kind, outcome: r.outcome, at: r.at, ruleSetVersion: r.ruleSetVersion,
+        id: r.id,
+        kind: r.kind,
+        outcome: r.outcome,
+        at: r.at,
+        ruleSetVersion: r.ruleSetVersion,
         rule: r.ruleIndex === null ? null : { index: r.ruleIndex, name: r.ruleName },
         pool: r.poolId === null ? null : { id: r.poolId, name: pools.get(r.poolId) ?? null },
         owner: r.ownerId === null ? null : { id: r.ownerId, name: owners.get(r.ownerId) ?? null },
         cursor: r.cursorBefore === null ? null : { before: r.cursorBefore, after: r.cursorAfter },
-        reasons: r.reasons, actorId: r.actorId, requestId: r.requestId,
+        reasons: r.reasons,
+        actorId: r.actorId,
+        requestId: r.requestId,
       })),
     };
   }
@@ -121,12 +157,28 @@ export class RoutingService {
       actor.settings.scoreWeights,
       actor.settings.levelA,
     );
-    const plan = await planRoute(this.app, this.app.ds.manager, actor.companyId, {
-      city, province, grade: input.grade ?? null, channel: input.channel, score: scored.score,
-    }, this.app.clock.now(), false);
+    const plan = await planRoute(
+      this.app,
+      this.app.ds.manager,
+      actor.companyId,
+      {
+        city,
+        province,
+        grade: input.grade ?? null,
+        channel: input.channel,
+        score: scored.score,
+      },
+      this.app.clock.now(),
+      false,
+    );
     return {
       facts: { city, province, grade: input.grade ?? null, channel: input.channel },
-      score: { score: scored.score, level: scoreLevelOf(scored.score, actor.settings.levelA), breakdown: scored.breakdown, explanation: describeScore(scored.breakdown) },
+      score: {
+        score: scored.score,
+        level: scoreLevelOf(scored.score, actor.settings.levelA),
+        breakdown: scored.breakdown,
+        explanation: describeScore(scored.breakdown),
+      },
       outcome: plan.outcome,
       ruleSetVersion: plan.ruleSetVersion,
       rule: plan.ruleIndex === null ? null : { index: plan.ruleIndex, name: plan.ruleName },
@@ -143,10 +195,14 @@ export class RoutingService {
     const em = this.app.ds.manager;
     const current = await latestRuleSet(em, actor.companyId);
     const versions = await em.getRepository(RoutingRuleSet).find({
-      where: { companyId: actor.companyId }, order: { version: 'DESC' }, select: { version: true, createdAt: true, createdBy: true },
+      where: { companyId: actor.companyId },
+      order: { version: 'DESC' },
+      select: { version: true, createdAt: true, createdBy: true },
     });
     return {
-      current: current ? { version: current.version, ...current.body, protective: current.body.protective ?? DEFAULT_PROTECTIVE, createdAt: current.createdAt } : null,
+      current: current
+        ? { version: current.version, ...current.body, protective: current.body.protective ?? DEFAULT_PROTECTIVE, createdAt: current.createdAt }
+        : null,
       versions,
     };
   }
@@ -176,7 +232,11 @@ export class RoutingService {
         const now = this.app.clock.now();
         const latest = await latestRuleSet(em, actor.companyId);
         const row = em.getRepository(RoutingRuleSet).create({
-          companyId: actor.companyId, version: (latest?.version ?? 0) + 1, body, createdBy: actor.id, createdAt: now,
+          companyId: actor.companyId,
+          version: (latest?.version ?? 0) + 1,
+          body,
+          createdBy: actor.id,
+          createdAt: now,
         });
         await em.getRepository(RoutingRuleSet).insert(row);
         await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).created('routing_rule_set', row.id, row);
@@ -194,7 +254,11 @@ export class RoutingService {
     const em = this.app.ds.manager;
     const pools = await em.getRepository(RoutingPool).find({ where: { companyId: actor.companyId }, order: { id: 'ASC' } });
     const live = pools.filter((p) => p.deletedAt === null);
-    const members = live.length ? await em.getRepository(RoutingPoolMember).find({ where: { companyId: actor.companyId, poolId: In(live.map((p) => p.id)) }, order: { position: 'ASC', id: 'ASC' } }) : [];
+    const members = live.length
+      ? await em
+          .getRepository(RoutingPoolMember)
+          .find({ where: { companyId: actor.companyId, poolId: In(live.map((p) => p.id)) }, order: { position: 'ASC', id: 'ASC' } })
+      : [];
     const users = members.length ? await em.getRepository(User).findBy({ companyId: actor.companyId, id: In(members.map((m) => m.userId)) }) : [];
     const loads: { ownerId: number; n: string | number }[] = members.length
       ? await em.query(
@@ -207,11 +271,25 @@ export class RoutingService {
     const queued = await this.queueCounts(actor.companyId);
     return {
       items: live.map((p) => ({
-        id: p.id, name: p.name, orgUnitId: p.orgUnitId, cursor: p.rrCursor, queued: queued.get(p.id) ?? 0,
-        members: members.filter((m) => m.poolId === p.id).map((m) => {
-          const u = users.find((x) => x.id === m.userId);
-          return { userId: m.userId, name: u?.name ?? null, active: !!u?.active, weight: m.weight, cap: m.cap, shifts: m.shifts, openLeads: load.get(m.userId) ?? 0 };
-        }),
+        id: p.id,
+        name: p.name,
+        orgUnitId: p.orgUnitId,
+        cursor: p.rrCursor,
+        queued: queued.get(p.id) ?? 0,
+        members: members
+          .filter((m) => m.poolId === p.id)
+          .map((m) => {
+            const u = users.find((x) => x.id === m.userId);
+            return {
+              userId: m.userId,
+              name: u?.name ?? null,
+              active: !!u?.active,
+              weight: m.weight,
+              cap: m.cap,
+              shifts: m.shifts,
+              openLeads: load.get(m.userId) ?? 0,
+            };
+          }),
       })),
     };
   }
@@ -221,10 +299,15 @@ export class RoutingService {
     await this.checkPoolInput(actor, input);
     return this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
-      const pool = em.getRepository(RoutingPool).create({ companyId: actor.companyId, name: input.name, orgUnitId: input.orgUnitId, rrCursor: 0, createdAt: now, updatedAt: now, deletedAt: null });
+      const pool = em
+        .getRepository(RoutingPool)
+        .create({ companyId: actor.companyId, name: input.name, orgUnitId: input.orgUnitId, rrCursor: 0, createdAt: now, updatedAt: now, deletedAt: null });
       await em.getRepository(RoutingPool).insert(pool);
       await this.writeMembers(em, actor.companyId, pool.id, input);
-      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).created('routing_pool', pool.id, { ...pool, members: input.members });
+      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).created('routing_pool', pool.id, {
+        ...pool,
+        members: input.members,
+      });
       return { id: pool.id, name: pool.name, orgUnitId: pool.orgUnitId, members: input.members };
     });
   }
@@ -234,13 +317,21 @@ export class RoutingService {
     await this.checkPoolInput(actor, input);
     return this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
-      const qb = em.getRepository(RoutingPool).createQueryBuilder('p').where('p.id = :id AND p.companyId = :c AND p.deletedAt IS NULL', { id, c: actor.companyId });
+      const qb = em
+        .getRepository(RoutingPool)
+        .createQueryBuilder('p')
+        .where('p.id = :id AND p.companyId = :c AND p.deletedAt IS NULL', { id, c: actor.companyId });
       if (this.app.tx.kind === 'mysql') qb.setLock('pessimistic_write');
       const pool = await qb.getOne();
       if (!pool) throw notFound(`线索池不存在（ID ${id}）`);
-      const before = await em.getRepository(RoutingPoolMember).find({ where: { companyId: actor.companyId, poolId: id }, order: { position: 'ASC', id: 'ASC' } });
+      const before = await em
+        .getRepository(RoutingPoolMember)
+        .find({ where: { companyId: actor.companyId, poolId: id }, order: { position: 'ASC', id: 'ASC' } });
       const beforeMembers = before.map((m) => ({ userId: m.userId, weight: m.weight, cap: m.cap, shifts: m.shifts }));
-      const changes = diffFields({ name: pool.name, orgUnitId: pool.orgUnitId, members: beforeMembers }, { name: input.name, orgUnitId: input.orgUnitId, members: input.members });
+      const changes = diffFields(
+        { name: pool.name, orgUnitId: pool.orgUnitId, members: beforeMembers },
+        { name: input.name, orgUnitId: input.orgUnitId, members: input.members },
+      );
       if (changes.length) {
         await em.getRepository(RoutingPool).update({ id }, { name: input.name, orgUnitId: input.orgUnitId, updatedAt: now });
         await em.getRepository(RoutingPoolMember).delete({ poolId: id });
@@ -253,9 +344,17 @@ export class RoutingService {
 
   private async writeMembers(em: EntityManager, companyId: number, poolId: number, input: PoolInput) {
     if (!input.members.length) return;
-    await em.getRepository(RoutingPoolMember).insert(input.members.map((m, i) => ({
-      companyId, poolId, userId: m.userId, weight: m.weight, cap: m.cap, shifts: m.shifts, position: i,
-    })));
+    await em.getRepository(RoutingPoolMember).insert(
+      input.members.map((m, i) => ({
+        companyId,
+        poolId,
+        userId: m.userId,
+        weight: m.weight,
+        cap: m.cap,
+        shifts: m.shifts,
+        position: i,
+      })),
+    );
   }
 
   private async checkPoolInput(actor: Actor, input: PoolInput) {
@@ -304,12 +403,23 @@ export class RoutingService {
           AND l.deletedAt IS NULL${scopeSql} ORDER BY d.at ASC, l.id ASC LIMIT 200`,
       params,
     );
-    const pools = await this.poolNames(actor.companyId, rows.map((r) => Number(r.poolId)));
-    const decisions = rows.length ? await this.app.ds.getRepository(RoutingDecision).findBy({ companyId: actor.companyId, leadId: In(rows.map((r) => Number(r.leadId))), autoKey: 'auto' }) : [];
+    const pools = await this.poolNames(
+      actor.companyId,
+      rows.map((r) => Number(r.poolId)),
+    );
+    const decisions = rows.length
+      ? await this.app.ds.getRepository(RoutingDecision).findBy({ companyId: actor.companyId, leadId: In(rows.map((r) => Number(r.leadId))), autoKey: 'auto' })
+      : [];
     return {
       items: rows.map((r) => {
         const d = decisions.find((x) => x.leadId === Number(r.leadId));
-        return { leadId: Number(r.leadId), score: Number(r.score), queuedAt: Number(r.at), pool: { id: Number(r.poolId), name: pools.get(Number(r.poolId)) ?? null }, why: d?.reasons.note ?? null };
+        return {
+          leadId: Number(r.leadId),
+          score: Number(r.score),
+          queuedAt: Number(r.at),
+          pool: { id: Number(r.poolId), name: pools.get(Number(r.poolId)) ?? null },
+          why: d?.reasons.note ?? null,
+        };
       }),
     };
   }

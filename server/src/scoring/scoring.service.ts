@@ -68,9 +68,13 @@ export class ScoringService {
     let checked = 0;
     let changed = 0;
     for (;;) {
-      const leads = await this.app.ds.getRepository(Lead).createQueryBuilder('l')
+      const leads = await this.app.ds
+        .getRepository(Lead)
+        .createQueryBuilder('l')
         .where('l.companyId = :c AND l.id > :after AND l.deletedAt IS NULL', { c: actor.companyId, after })
-        .orderBy('l.id', 'ASC').take(BATCH).getMany();
+        .orderBy('l.id', 'ASC')
+        .take(BATCH)
+        .getMany();
       if (!leads.length) break;
       after = leads[leads.length - 1].id;
       checked += leads.length;

@@ -17,8 +17,16 @@ function assertEditor(actor: Actor): void {
 }
 
 const view = (s: Script) => ({
-  id: s.id, category: s.category, title: s.title, text: s.text, tags: s.tags, journeyNode: s.journeyNode,
-  concern: s.concern, sendCount: s.sendCount, progressCount: s.progressCount, deletedAt: s.deletedAt,
+  id: s.id,
+  category: s.category,
+  title: s.title,
+  text: s.text,
+  tags: s.tags,
+  journeyNode: s.journeyNode,
+  concern: s.concern,
+  sendCount: s.sendCount,
+  progressCount: s.progressCount,
+  deletedAt: s.deletedAt,
 });
 
 /**
@@ -36,7 +44,16 @@ export function scriptLibraryRoutes(app: AppContext): Router {
     ctx.body = await app.tx.run(async (em) => {
       const now = app.clock.now();
       await companyScripts(em, actor.companyId, now); // a first custom script must not suppress the default library
-      const row = { ...body, companyId: actor.companyId, code: `custom-${randomUUID().slice(0, 8)}`, sendCount: 0, progressCount: 0, createdAt: now, updatedAt: now, deletedAt: null };
+      const row = {
+        ...body,
+        companyId: actor.companyId,
+        code: `custom-${randomUUID().slice(0, 8)}`,
+        sendCount: 0,
+        progressCount: 0,
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+      };
       const { identifiers } = await em.getRepository(Script).insert(row);
       const id = Number(identifiers[0].id);
       await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId: requestIdOf(ctx), at: now }).created('script', id, { id, ...row });
@@ -73,8 +90,12 @@ export function scriptLibraryRoutes(app: AppContext): Router {
       if (deleted === (s.deletedAt !== null)) throw conflict(deleted ? '这条话术已删除' : '这条话术未被删除');
       const deletedAt = deleted ? now : null;
       await em.getRepository(Script).update({ id }, { deletedAt, updatedAt: now });
-      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId: requestIdOf(ctx), at: now })
-        .changed('script', id, [{ field: 'deletedAt', before: s.deletedAt, after: deletedAt }], deleted ? 'delete' : 'restore');
+      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId: requestIdOf(ctx), at: now }).changed(
+        'script',
+        id,
+        [{ field: 'deletedAt', before: s.deletedAt, after: deletedAt }],
+        deleted ? 'delete' : 'restore',
+      );
       return view({ ...s, deletedAt });
     });
   };

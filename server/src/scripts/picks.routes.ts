@@ -27,7 +27,8 @@ export function scriptRoutes(app: AppContext): Router {
     const [lead] = await app.ds.query('SELECT id FROM `lead` WHERE id = ? AND companyId = ?', [leadId, actor.companyId]);
     if (!lead) throw notFound(`线索不存在或无权查看（ID ${leadId}）`);
     const rows = await app.ds.getRepository(ScriptPick).find({
-      where: { companyId: actor.companyId, repId: actor.id, leadId, sentAt: IsNull() }, order: { pickedAt: 'DESC', id: 'DESC' },
+      where: { companyId: actor.companyId, repId: actor.id, leadId, sentAt: IsNull() },
+      order: { pickedAt: 'DESC', id: 'DESC' },
     });
     ctx.body = { items: rows.map((p) => ({ id: p.id, scriptId: p.scriptId, text: p.text, pickedAt: new Date(p.pickedAt).toISOString() })) };
   });
@@ -43,8 +44,9 @@ export function scriptRoutes(app: AppContext): Router {
       if (pick.sentAt !== null) return { id, sentAt: new Date(pick.sentAt).toISOString(), alreadySent: true };
       await em.getRepository(ScriptPick).update({ id }, { sentAt: now });
       await countScriptSend(em, pick.scriptId, now);
-      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId: requestIdOf(ctx), at: now })
-        .changed('script_pick', id, [{ field: 'sentAt', before: null, after: now }]);
+      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId: requestIdOf(ctx), at: now }).changed('script_pick', id, [
+        { field: 'sentAt', before: null, after: now },
+      ]);
       return { id, sentAt: new Date(now).toISOString(), alreadySent: false };
     });
   });
@@ -52,8 +54,19 @@ export function scriptRoutes(app: AppContext): Router {
   r.get('/scripts', async (ctx) => {
     const actor = actorOf(ctx);
     const list = await app.tx.run((em) => companyScripts(em, actor.companyId, app.clock.now()));
-    ctx.body = { items: list.map((s) => ({ id: s.id, category: s.category, title: s.title, text: s.text, tags: s.tags, journeyNode: s.journeyNode,
-      concern: s.concern, sendCount: s.sendCount, progressCount: s.progressCount })) };
+    ctx.body = {
+      items: list.map((s) => ({
+        id: s.id,
+        category: s.category,
+        title: s.title,
+        text: s.text,
+        tags: s.tags,
+        journeyNode: s.journeyNode,
+        concern: s.concern,
+        sendCount: s.sendCount,
+        progressCount: s.progressCount,
+      })),
+    };
   });
   return r;
 }

@@ -10,10 +10,17 @@ export function subscribeScriptProgress(app: AppContext): void {
   app.events.on(async (em, emitted) => {
     for (const { event, meta } of emitted) {
       if (event.type !== 'followup.created' || event.leadBefore.journeyNode === event.lead.journeyNode) continue;
-      const picks = await em.getRepository(ScriptPick).findBy({ companyId: meta.companyId, leadId: event.lead.id, sentAt: Not(IsNull()), progressedAt: IsNull() });
+      const picks = await em
+        .getRepository(ScriptPick)
+        .findBy({ companyId: meta.companyId, leadId: event.lead.id, sentAt: Not(IsNull()), progressedAt: IsNull() });
       for (const p of picks) {
         await em.getRepository(ScriptPick).update({ id: p.id }, { progressedAt: meta.at });
-        await em.createQueryBuilder().update(Script).set({ progressCount: () => 'progressCount + 1' }).where({ id: p.scriptId }).execute();
+        await em
+          .createQueryBuilder()
+          .update(Script)
+          .set({ progressCount: () => 'progressCount + 1' })
+          .where({ id: p.scriptId })
+          .execute();
       }
     }
   });

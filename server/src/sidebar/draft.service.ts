@@ -31,9 +31,10 @@ export async function draftFromTranscript(app: AppContext, llm: LlmClient | null
       user: `今天是${formatShanghai(now)}。\n转写：${transcript}`,
     });
     const when = out.nextStepWhen ? parseChineseDate(out.nextStepWhen, now) : null;
-    const nextStep = when && !when.past
-      ? { when: when.matched, at: when.at, iso: when.iso, label: when.label, action: clip(out.nextStepAction || when.action || DEFAULT_NEXT_ACTION, 50) }
-      : rules.nextStep;
+    const nextStep =
+      when && !when.past
+        ? { when: when.matched, at: when.at, iso: when.iso, label: when.label, action: clip(out.nextStepAction || when.action || DEFAULT_NEXT_ACTION, 50) }
+        : rules.nextStep;
     return { action: out.action, conclusion: clip(out.conclusion), nextStep, by: 'llm' };
   } catch (err) {
     if (!(err instanceof LlmError)) throw err;

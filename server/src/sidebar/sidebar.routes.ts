@@ -52,14 +52,19 @@ async function visiblePhones(app: AppContext, actor: Actor, phones: string[], ow
   if (!phones.length) return phones;
   if (!canSeePhone(actor)) return phones.map(maskPhone);
   if (!actor.scope) return phones;
-  const known: { phone: string }[] = await app.ds.query(
-    `SELECT phone FROM customer WHERE companyId = ? AND phone IN (${phones.map(() => '?').join(',')})`,
-    [actor.companyId, ...phones],
-  );
+  const known: { phone: string }[] = await app.ds.query(`SELECT phone FROM customer WHERE companyId = ? AND phone IN (${phones.map(() => '?').join(',')})`, [
+    actor.companyId,
+    ...phones,
+  ]);
   const mine = new Set<string>();
   if (known.length) {
-    const qb = app.ds.getRepository(Lead).createQueryBuilder('lead').innerJoin('customer', 'c', 'c.id = lead.customerId')
-      .select('c.phone', 'phone').where('c.phone IN (:...phones)', { phones: known.map((k) => k.phone) }).andWhere('lead.deletedAt IS NULL');
+    const qb = app.ds
+      .getRepository(Lead)
+      .createQueryBuilder('lead')
+      .innerJoin('customer', 'c', 'c.id = lead.customerId')
+      .select('c.phone', 'phone')
+      .where('c.phone IN (:...phones)', { phones: known.map((k) => k.phone) })
+      .andWhere('lead.deletedAt IS NULL');
     for (const r of await applyLeadScope(qb, actor).getRawMany<{ phone: string }>()) mine.add(r.phone);
   }
   const others = new Set(known.map((k) => k.phone).filter((p) => !mine.has(p)));

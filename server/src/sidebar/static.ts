@@ -8,9 +8,17 @@ import { AppError, notFound } from '../http/errors';
 const SIDEBAR_DIST = path.resolve(__dirname, '../../../miniapp/dist/h5');
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'application/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf', '.jpg': 'image/jpeg', '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'application/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.jpg': 'image/jpeg',
+  '.map': 'application/json',
 };
 
 interface Cached {

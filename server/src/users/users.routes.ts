@@ -1,8 +1,6 @@
 import Router from '@koa/router';
 import { In, IsNull } from 'typeorm';
-import {
-  CONCERNS, GRADES, JOURNEY_NODES, LEAD_STATUSES, LEAD_STATUS_LABELS, CONCLUSION_MAX, userUpdateSchema,
-} from '@lifeline/shared';
+import { CONCERNS, GRADES, JOURNEY_NODES, LEAD_STATUSES, LEAD_STATUS_LABELS, CONCLUSION_MAX, userUpdateSchema } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { actorOf } from '../auth/auth.middleware';
 import { allow, can } from '../auth/permissions';

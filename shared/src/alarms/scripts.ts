@@ -26,9 +26,7 @@ export interface RankableScript {
  * Library-first suggestion: scripts for the lead's concern and journey node first, then by how often a
  * send was followed by progress (smoothed so a new script is not buried by one lucky send).
  */
-export function rankScripts<T extends RankableScript>(
-  scripts: T[], lead: { concerns: string[]; journeyNode: string; tags?: string[] }, limit = 3,
-): T[] {
+export function rankScripts<T extends RankableScript>(scripts: T[], lead: { concerns: string[]; journeyNode: string; tags?: string[] }, limit = 3): T[] {
   const score = (s: T) => {
     let v = 0;
     if (s.concern && lead.concerns.includes(s.concern)) v += 4;

@@ -7,9 +7,21 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 H
 /** An admin's change to the company's alarm rules: any subset of the settings, each checked. */
 export const alarmSettingsPatchSchema = z
   .object({
-    unclaimedMinutes: z.number().int('必须是整数').min(5, '至少 5 分钟').max(24 * 60, '最多 1440 分钟'),
-    noFollowupHours: z.number().int('必须是整数').min(1, '至少 1 小时').max(30 * 24, '最多 720 小时'),
-    highRiskHours: z.number().int('必须是整数').min(1, '至少 1 小时').max(30 * 24, '最多 720 小时'),
+    unclaimedMinutes: z
+      .number()
+      .int('必须是整数')
+      .min(5, '至少 5 分钟')
+      .max(24 * 60, '最多 1440 分钟'),
+    noFollowupHours: z
+      .number()
+      .int('必须是整数')
+      .min(1, '至少 1 小时')
+      .max(30 * 24, '最多 720 小时'),
+    highRiskHours: z
+      .number()
+      .int('必须是整数')
+      .min(1, '至少 1 小时')
+      .max(30 * 24, '最多 720 小时'),
     highRiskGrades: z.array(z.enum(GRADES, { error: `年级只能是：${GRADES.join('、')}` })).max(GRADES.length),
     quietStart: hhmm,
     quietEnd: hhmm,

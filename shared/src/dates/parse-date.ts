@@ -120,7 +120,10 @@ function earliest(hits: Hit[]): Hit | null {
   const rank = (h: Hit) => [h.index, h.rule ? 0 : 1, -h.length];
   let best: Hit | null = null;
   for (const h of hits) {
-    if (!best) { best = h; continue; }
+    if (!best) {
+      best = h;
+      continue;
+    }
     const [a, b] = [rank(h), rank(best)];
     if (a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])))) best = h;
   }

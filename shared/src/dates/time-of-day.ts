@@ -8,12 +8,19 @@ export interface TimeOfDay {
 }
 
 const PART_DEFAULT: Record<string, number> = {
-  凌晨: 6, 早上: 9, 早晨: 9, 上午: 10, 中午: 12, 下午: 15, 傍晚: 18, 晚上: 19, 晚: 19, 夜里: 21,
+  凌晨: 6,
+  早上: 9,
+  早晨: 9,
+  上午: 10,
+  中午: 12,
+  下午: 15,
+  傍晚: 18,
+  晚上: 19,
+  晚: 19,
+  夜里: 21,
 };
 
-const TIME_RE = new RegExp(
-  `^[的\\s]*(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里)?\\s*(?:(\\d{1,2}):(\\d{2})|(${NUM})[点时](?:(半)|(${NUM})分?|(\\d{2}))?)?`,
-);
+const TIME_RE = new RegExp(`^[的\\s]*(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里)?\\s*(?:(\\d{1,2}):(\\d{2})|(${NUM})[点时](?:(半)|(${NUM})分?|(\\d{2}))?)?`);
 
 /** A clock time at the start of `s`: 下午3点, 三点半, 10:30, 晚上7点, or just 下午 (a default hour). */
 export function timeAt(s: string): TimeOfDay | null {

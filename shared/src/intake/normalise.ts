@@ -31,15 +31,36 @@ interface NormalisedLead {
   externalId?: string;
 }
 
-export type NormaliseResult =
-  | { ok: true; lead: NormalisedLead; warnings: string[] }
-  | { ok: false; reason: string };
+export type NormaliseResult = { ok: true; lead: NormalisedLead; warnings: string[] } | { ok: false; reason: string };
 
 const GRADE_ALIASES: Record<string, string> = {
-  一年级: '小一', 二年级: '小二', 三年级: '小三', 四年级: '小四', 五年级: '小五', 六年级: '小六',
-  七年级: '初一', 八年级: '初二', 九年级: '初三', 初1: '初一', 初2: '初二', 初3: '初三',
-  高1: '高一', 高2: '高二', 高3: '高三', 小1: '小一', 小2: '小二', 小3: '小三', 小4: '小四', 小5: '小五', 小6: '小六',
-  初中一年级: '初一', 初中二年级: '初二', 初中三年级: '初三', 高中一年级: '高一', 高中二年级: '高二', 高中三年级: '高三',
+  一年级: '小一',
+  二年级: '小二',
+  三年级: '小三',
+  四年级: '小四',
+  五年级: '小五',
+  六年级: '小六',
+  七年级: '初一',
+  八年级: '初二',
+  九年级: '初三',
+  初1: '初一',
+  初2: '初二',
+  初3: '初三',
+  高1: '高一',
+  高2: '高二',
+  高3: '高三',
+  小1: '小一',
+  小2: '小二',
+  小3: '小三',
+  小4: '小四',
+  小5: '小五',
+  小6: '小六',
+  初中一年级: '初一',
+  初中二年级: '初二',
+  初中三年级: '初三',
+  高中一年级: '高一',
+  高中二年级: '高二',
+  高中三年级: '高三',
 };
 
 function text(v: unknown): string | undefined {
@@ -58,7 +79,12 @@ function gradeOf(v: unknown): string | undefined {
 function listOf(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(text).filter((x): x is string => !!x);
   const s = text(v);
-  return s ? s.split(/[,，、;；|/\s]+/).map((x) => x.trim()).filter(Boolean) : [];
+  return s
+    ? s
+        .split(/[,，、;；|/\s]+/)
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : [];
 }
 
 const PROVINCE_SUFFIX = /(省|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|市)$/;
@@ -99,8 +125,17 @@ export function phoneOf(v: unknown): { phone: string } | { error: string } {
 }
 
 const RAW_LABELS: Record<keyof RawLeadFields, string> = {
-  phone: '手机号', name: '称呼', city: '城市', province: '省份', region: '地区', grade: '年级', concerns: '关注点',
-  tags: '标签', channel: '渠道', campaign: '活动', externalId: '平台线索ID',
+  phone: '手机号',
+  name: '称呼',
+  city: '城市',
+  province: '省份',
+  region: '地区',
+  grade: '年级',
+  concerns: '关注点',
+  tags: '标签',
+  channel: '渠道',
+  campaign: '活动',
+  externalId: '平台线索ID',
 };
 
 /**
@@ -132,9 +167,7 @@ const HARMLESS_ZERO_WIDTH = /[\u200B\u2060\uFEFF]/g;
  */
 function stripZeroWidth(raw: RawLeadFields): RawLeadFields {
   const clean = (v: unknown) => (typeof v === 'string' ? v.replace(HARMLESS_ZERO_WIDTH, '') : v);
-  return Object.fromEntries(
-    Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.map(clean) : clean(v)]),
-  ) as RawLeadFields;
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.map(clean) : clean(v)])) as RawLeadFields;
 }
 
 /**

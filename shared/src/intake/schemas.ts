@@ -7,18 +7,23 @@ const mapping = z.partialRecord(
   plainText('字段映射路径', 200, { tooLong: '路径最多200个字符' }).trim().min(1, '路径不能为空'),
 );
 
-export const channelCreateSchema = z.object({
-  code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, '渠道代码只能用小写字母、数字和短横线，2-32位（用在接入地址里）'),
-  name: plainText('渠道名称', 64).pipe(z.string().trim().min(1, '请填写渠道名称')),
-  tag: plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写渠道标签（如 抖音-202601直播）')),
-  kind: z.enum(['api', 'douyin'], { error: '渠道类型只能是 api 或 douyin' }).default('api'),
-  mapping: mapping.optional(),
-}).strict();
+export const channelCreateSchema = z
+  .object({
+    code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, '渠道代码只能用小写字母、数字和短横线，2-32位（用在接入地址里）'),
+    name: plainText('渠道名称', 64).pipe(z.string().trim().min(1, '请填写渠道名称')),
+    tag: plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写渠道标签（如 抖音-202601直播）')),
+    kind: z.enum(['api', 'douyin'], { error: '渠道类型只能是 api 或 douyin' }).default('api'),
+    mapping: mapping.optional(),
+  })
+  .strict();
 
-export const channelUpdateSchema = z.object({
-  name: plainText('渠道名称', 64).pipe(z.string().trim().min(1, '请填写渠道名称')).optional(),
-  tag: plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写渠道标签（如 抖音-202601直播）')).optional(),
-  mapping: mapping.optional(),
-  active: z.boolean().optional(),
-  rotateKey: z.boolean().optional(),
-}).strict().refine((b) => Object.keys(b).length > 0, { message: '没有要修改的字段' });
+export const channelUpdateSchema = z
+  .object({
+    name: plainText('渠道名称', 64).pipe(z.string().trim().min(1, '请填写渠道名称')).optional(),
+    tag: plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写渠道标签（如 抖音-202601直播）')).optional(),
+    mapping: mapping.optional(),
+    active: z.boolean().optional(),
+    rotateKey: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的字段' });

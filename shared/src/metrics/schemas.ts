@@ -48,9 +48,11 @@ export const channelSpendSchema = z.object({
 
 export const CONVERSATION_SOURCES = ['sidebar', 'wecom', 'dingtalk'] as const;
 /** A rep's conversation with a customer, reported by a chat platform integration (idempotent per rep × customer × day). */
-export const conversationSchema = z.object({
-  customerId: z.number({ error: '请提供客户 ID' }).int().positive('客户 ID 必须是正整数'),
-  /** When the conversation happened (ISO 8601); default now. */
-  at: z.string().datetime({ offset: true, error: '时间格式应为 ISO 8601，例如 2026-01-15T10:00:00+08:00' }).optional(),
-  source: z.enum(CONVERSATION_SOURCES, { error: '来源只能是 sidebar / wecom / dingtalk' }).default('wecom'),
-}).strict();
+export const conversationSchema = z
+  .object({
+    customerId: z.number({ error: '请提供客户 ID' }).int().positive('客户 ID 必须是正整数'),
+    /** When the conversation happened (ISO 8601); default now. */
+    at: z.string().datetime({ offset: true, error: '时间格式应为 ISO 8601，例如 2026-01-15T10:00:00+08:00' }).optional(),
+    source: z.enum(CONVERSATION_SOURCES, { error: '来源只能是 sidebar / wecom / dingtalk' }).default('wecom'),
+  })
+  .strict();

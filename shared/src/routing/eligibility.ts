@@ -56,13 +56,7 @@ export function onShift(shifts: Shift[] | null | undefined, at: number): boolean
 }
 
 /** Why this member may not take this lead now, or null when they may. Order: the most lasting reason first. */
-export function ineligibility(
-  member: PoolMemberRule,
-  state: MemberState,
-  at: number,
-  leadScore: number,
-  protective: ProtectiveThreshold,
-): SkipReason | null {
+export function ineligibility(member: PoolMemberRule, state: MemberState, at: number, leadScore: number, protective: ProtectiveThreshold): SkipReason | null {
   if (!state.active) return 'inactive';
   if (!onShift(member.shifts, at)) return 'off_shift';
   if (member.cap !== null && state.openLeads >= member.cap) return 'at_cap';

@@ -5,77 +5,100 @@ import { idSchema } from '../schemas/common';
 import { plainText } from '../schemas/text';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 HH:mm（如 09:00）');
-const shiftSchema = z.object({
-  days: z.array(z.number().int().min(1, '星期应为1-7').max(7, '星期应为1-7')).min(1, '请至少选择一天'),
-  from: hhmm,
-  to: hhmm,
-}).strict();
+const shiftSchema = z
+  .object({
+    days: z.array(z.number().int().min(1, '星期应为1-7').max(7, '星期应为1-7')).min(1, '请至少选择一天'),
+    from: hhmm,
+    to: hhmm,
+  })
+  .strict();
 
 const grade = z.enum(GRADES, { error: `年级只能是 ${GRADES.join('、')} 之一` });
 const score = z.number().int('评分应为整数').min(-1000).max(1000);
 
-const routingRuleSchema = z.object({
-  name: plainText('规则名称', 32).pipe(z.string().trim().min(1, '请填写规则名称')),
-  cities: z.array(plainText('城市', 16).trim().min(1, '城市不能为空')).max(50).optional(),
-  grades: z.array(grade).max(GRADES.length).optional(),
-  channels: z.array(plainText('渠道标签', 64).trim().min(1, '渠道标签不能为空')).max(50).optional(),
-  minScore: score.optional(),
-  maxScore: score.optional(),
-  poolId: idSchema,
-}).strict();
+const routingRuleSchema = z
+  .object({
+    name: plainText('规则名称', 32).pipe(z.string().trim().min(1, '请填写规则名称')),
+    cities: z.array(plainText('城市', 16).trim().min(1, '城市不能为空')).max(50).optional(),
+    grades: z.array(grade).max(GRADES.length).optional(),
+    channels: z.array(plainText('渠道标签', 64).trim().min(1, '渠道标签不能为空')).max(50).optional(),
+    minScore: score.optional(),
+    maxScore: score.optional(),
+    poolId: idSchema,
+  })
+  .strict();
 
-export const ruleSetSchema = z.object({
-  rules: z.array(routingRuleSchema).max(200, '规则最多200条'),
-  defaultPoolId: idSchema,
-  protective: z.object({
-    minScore: score,
-    maxPerRep: z.number().int().min(1, '保护上限至少为1').max(1000),
-  }).strict().optional(),
-}).strict();
+export const ruleSetSchema = z
+  .object({
+    rules: z.array(routingRuleSchema).max(200, '规则最多200条'),
+    defaultPoolId: idSchema,
+    protective: z
+      .object({
+        minScore: score,
+        maxPerRep: z.number().int().min(1, '保护上限至少为1').max(1000),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 export type RuleSetInput = z.infer<typeof ruleSetSchema>;
 
-const poolMemberSchema = z.object({
-  userId: idSchema,
-  weight: z.number().int('权重应为整数').min(1, '权重至少为1').max(20, '权重最多为20').default(1),
-  cap: z.number().int().min(0, '接单上限不能为负').max(10000).nullable().default(null),
-  shifts: z.array(shiftSchema).max(14).nullable().default(null),
-}).strict();
+const poolMemberSchema = z
+  .object({
+    userId: idSchema,
+    weight: z.number().int('权重应为整数').min(1, '权重至少为1').max(20, '权重最多为20').default(1),
+    cap: z.number().int().min(0, '接单上限不能为负').max(10000).nullable().default(null),
+    shifts: z.array(shiftSchema).max(14).nullable().default(null),
+  })
+  .strict();
 
-export const poolSchema = z.object({
-  name: plainText('线索池名称', 64).pipe(z.string().trim().min(1, '请填写线索池名称')),
-  orgUnitId: idSchema,
-  members: z.array(poolMemberSchema).max(200, '成员最多200人'),
-}).strict().refine((p) => new Set(p.members.map((m) => m.userId)).size === p.members.length, {
-  message: '同一成员不能重复加入线索池', path: ['members'],
-});
+export const poolSchema = z
+  .object({
+    name: plainText('线索池名称', 64).pipe(z.string().trim().min(1, '请填写线索池名称')),
+    orgUnitId: idSchema,
+    members: z.array(poolMemberSchema).max(200, '成员最多200人'),
+  })
+  .strict()
+  .refine((p) => new Set(p.members.map((m) => m.userId)).size === p.members.length, {
+    message: '同一成员不能重复加入线索池',
+    path: ['members'],
+  });
 export type PoolInput = z.infer<typeof poolSchema>;
 
-const scoreWeightSchema = z.object({
-  field: z.enum(SCORE_FIELDS, {
-    error: '加分字段只能是 grade（年级）/ channel（渠道）/ concern（关注点）/ city（城市）/ province（省份）/ carrier（运营商）/ campaign（活动）/ tag（标签）',
-  }),
-  value: plainText('取值', 64).trim().min(1, '请填写取值'),
-  points: z.number().int('分值应为整数').min(-100, '分值不能低于-100').max(100, '分值不能超过100'),
-  label: plainText('说明', 32).trim().optional(),
-}).strict();
+const scoreWeightSchema = z
+  .object({
+    field: z.enum(SCORE_FIELDS, {
+      error:
+        '加分字段只能是 grade（年级）/ channel（渠道）/ concern（关注点）/ city（城市）/ province（省份）/ carrier（运营商）/ campaign（活动）/ tag（标签）',
+    }),
+    value: plainText('取值', 64).trim().min(1, '请填写取值'),
+    points: z.number().int('分值应为整数').min(-100, '分值不能低于-100').max(100, '分值不能超过100'),
+    label: plainText('说明', 32).trim().optional(),
+  })
+  .strict();
 
-export const scoreWeightsSchema = z.object({
-  weights: z.array(scoreWeightSchema).max(200, '加分项最多200条'),
-  levelA: z.number().int().min(1, 'A级门槛至少为1').max(1000).optional(),
-}).strict().refine(
-  (b) => new Set(b.weights.map((w) => `${w.field}:${w.value}`)).size === b.weights.length,
-  { message: '同一字段的同一取值只能设置一个分值', path: ['weights'] },
-);
+export const scoreWeightsSchema = z
+  .object({
+    weights: z.array(scoreWeightSchema).max(200, '加分项最多200条'),
+    levelA: z.number().int().min(1, 'A级门槛至少为1').max(1000).optional(),
+  })
+  .strict()
+  .refine((b) => new Set(b.weights.map((w) => `${w.field}:${w.value}`)).size === b.weights.length, {
+    message: '同一字段的同一取值只能设置一个分值',
+    path: ['weights'],
+  });
 export type ScoreWeightsInput = z.infer<typeof scoreWeightsSchema>;
 
-export const dryRunSchema = z.object({
-  phone: plainText('手机号', 32).optional(),
-  city: plainText('城市', 16).optional(),
-  province: plainText('省份', 16).optional(),
-  grade: grade.optional(),
-  concerns: z.array(z.enum(CONCERNS, { error: `关注点只能是 ${CONCERNS.join('、')}` })).optional(),
-  channel: plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写渠道标签')),
-}).strict();
+export const dryRunSchema = z
+  .object({
+    phone: plainText('手机号', 32).optional(),
+    city: plainText('城市', 16).optional(),
+    province: plainText('省份', 16).optional(),
+    grade: grade.optional(),
+    concerns: z.array(z.enum(CONCERNS, { error: `关注点只能是 ${CONCERNS.join('、')}` })).optional(),
+    channel: plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写渠道标签')),
+  })
+  .strict();
 export type DryRunInput = z.infer<typeof dryRunSchema>;
 
 export const queueAssignSchema = z.object({ ownerId: idSchema }).strict();

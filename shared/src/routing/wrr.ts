@@ -45,11 +45,7 @@ export interface Pick<R extends string = string> {
  * Walk the sequence from the cursor and take the first eligible member. Members skipped lose this
  * turn (they are not owed one later), which keeps the rotation fair among the eligible.
  */
-export function pickFromCursor<R extends string>(
-  sequence: number[],
-  cursor: number,
-  ineligible: (userId: number) => R | null,
-): Pick<R> {
+export function pickFromCursor<R extends string>(sequence: number[], cursor: number, ineligible: (userId: number) => R | null): Pick<R> {
   const len = sequence.length;
   if (!len) return { userId: null, position: 0, nextCursor: cursor, skipped: [] };
   const start = ((cursor % len) + len) % len;

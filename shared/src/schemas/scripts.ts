@@ -19,8 +19,14 @@ export const scriptCreateSchema = z.object({
   title: plainText('标题', 32, { tooLong: '标题最多 32 个字' }).trim().min(1, '请填写标题'),
   text,
   tags: z.array(tag).max(10, '最多 10 个标签').default([]),
-  journeyNode: z.enum(JOURNEY_NODES, { error: `阶段只能是：${JOURNEY_NODES.join('、')}` }).nullable().default(null),
-  concern: z.enum(CONCERNS, { error: `关注点只能是：${CONCERNS.join('、')}` }).nullable().default(null),
+  journeyNode: z
+    .enum(JOURNEY_NODES, { error: `阶段只能是：${JOURNEY_NODES.join('、')}` })
+    .nullable()
+    .default(null),
+  concern: z
+    .enum(CONCERNS, { error: `关注点只能是：${CONCERNS.join('、')}` })
+    .nullable()
+    .default(null),
 });
 
 export const scriptUpdateSchema = z

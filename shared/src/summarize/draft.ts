@@ -25,9 +25,13 @@ export interface FollowupDraft {
  */
 export function llmDraftSchema(actions: readonly string[]) {
   return z.object({
-    action: z.enum(actions as [string, ...string[]]).nullable()
+    action: z
+      .enum(actions as [string, ...string[]])
+      .nullable()
       .describe('本次已完成的跟进动作，只能从列表中选；说不清时为 null'),
-    conclusion: z.string().refine((s) => charLength(s) <= CONCLUSION_MAX, `不超过${CONCLUSION_MAX}字`)
+    conclusion: z
+      .string()
+      .refine((s) => charLength(s) <= CONCLUSION_MAX, `不超过${CONCLUSION_MAX}字`)
       .describe(`关键结论：客户的态度、顾虑和意向，${CONCLUSION_MAX}字以内，不含时间安排`),
     nextStepWhen: z.string().nullable().describe('下一步的时间，照原话抄写，如「下周三下午」「明天」；没有则为 null'),
     nextStepAction: z.string().nullable().describe('下一步要做的事，如「发试听课链接」；没有则为 null'),

@@ -39,7 +39,10 @@ export interface RuleOptions {
  */
 export function draftByRules(transcript: string, opts: RuleOptions): FollowupDraft {
   const text = normalise(transcript);
-  const clauses = text.split(/[，,。；;！!？?\n]+/).map((c) => c.trim()).filter(Boolean);
+  const clauses = text
+    .split(/[，,。；;！!？?\n]+/)
+    .map((c) => c.trim())
+    .filter(Boolean);
 
   // The next step: the last clause holding a date that is still to come and not told in the past tense.
   let nextStep: FollowupDraft['nextStep'] = null;

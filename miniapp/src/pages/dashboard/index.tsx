@@ -16,7 +16,13 @@ import { useMetric } from '../../dashboard/useMetric';
 import { UserPicker } from '../../components/UserPicker';
 import './index.css';
 
-interface Me { id: number; name: string; role: string; roleLabel?: string; canExport?: boolean }
+interface Me {
+  id: number;
+  name: string;
+  role: string;
+  roleLabel?: string;
+  canExport?: boolean;
+}
 
 export default function Dashboard() {
   const [platform] = useState<Platform>(detectPlatform);
@@ -74,15 +80,27 @@ export default function Dashboard() {
     }
   };
 
-  if (fatal) return <View className='page'><View className='error' id='fatal'>{fatal}</View></View>;
-  if (!me) return <View className='page'><View className='muted'>加载中…</View></View>;
+  if (fatal)
+    return (
+      <View className="page">
+        <View className="error" id="fatal">
+          {fatal}
+        </View>
+      </View>
+    );
+  if (!me)
+    return (
+      <View className="page">
+        <View className="muted">加载中…</View>
+      </View>
+    );
 
   const tabs = viewsFor(me.role);
   const exportAllowed = canExport(me.role, me.canExport);
   const title = isRep ? '我的数据' : '数据看板';
 
   return (
-    <View className='page dash'>
+    <View className="page dash">
       <DashHeader title={title} me={me} users={users} onUser={(u) => void switchUser(u)} />
 
       {tabs.length > 1 ? <Tabs tabs={tabs} view={view} go={go} /> : null}
@@ -90,18 +108,37 @@ export default function Dashboard() {
       {!allowed ? (
         <>
           <Forbidden title={info.label} message={`「${info.label}」面向${info.audience}，你的角色（${me.roleLabel ?? me.role}）不能查看。`} />
-          <View className='btn btn--ghost' id='to-allowed' onClick={() => go(tabs[0])}>{isRep ? '查看我的数据' : `查看${VIEWS.find((v) => v.id === tabs[0])!.label}`}</View>
+          <View className="btn btn--ghost" id="to-allowed" onClick={() => go(tabs[0])}>
+            {isRep ? '查看我的数据' : `查看${VIEWS.find((v) => v.id === tabs[0])!.label}`}
+          </View>
         </>
       ) : (
         <>
           <FilterBar value={filters} onChange={setFilters} full={!isRep} grades={grades} />
-          {isRep ? <View className='scope-note' id='scope-note'>仅统计分配给你本人的线索</View> : null}
-          {notice ? <View className={notice.ok ? 'notice' : 'notice notice--bad'} id='dash-notice' onClick={() => setNotice(null)}>{notice.text}</View> : null}
+          {isRep ? (
+            <View className="scope-note" id="scope-note">
+              仅统计分配给你本人的线索
+            </View>
+          ) : null}
+          {notice ? (
+            <View className={notice.ok ? 'notice' : 'notice notice--bad'} id="dash-notice" onClick={() => setNotice(null)}>
+              {notice.text}
+            </View>
+          ) : null}
 
-          <ViewBody view={view} label={info.label} me={me} isRep={isRep} res={{ kpis, health, battle, roi, heat }} heatBy={heatBy} onHeatBy={setHeatBy} qs={qs} />
+          <ViewBody
+            view={view}
+            label={info.label}
+            me={me}
+            isRep={isRep}
+            res={{ kpis, health, battle, roi, heat }}
+            heatBy={heatBy}
+            onHeatBy={setHeatBy}
+            qs={qs}
+          />
 
           {exportAllowed ? (
-            <View className={`btn btn--ghost${exporting ? ' btn--busy' : ''}`} id='export' onClick={() => void exportCsv()}>
+            <View className={`btn btn--ghost${exporting ? ' btn--busy' : ''}`} id="export" onClick={() => void exportCsv()}>
               {exporting ? '导出中…' : `导出「${info.label}」CSV`}
             </View>
           ) : null}
@@ -112,16 +149,25 @@ export default function Dashboard() {
 }
 
 /** The same sign-in as the sidebar: WeCom OAuth / DingTalk auth code / the stored session / demo login. */
-async function signIn(platform: Platform, set: {
-  setMe: (m: Me) => void; setGrades: (g: string[]) => void; setUsers: (u: Me[]) => void; setFatal: (f: string) => void;
-}): Promise<void> {
+async function signIn(
+  platform: Platform,
+  set: {
+    setMe: (m: Me) => void;
+    setGrades: (g: string[]) => void;
+    setUsers: (u: Me[]) => void;
+    setFatal: (f: string) => void;
+  },
+): Promise<void> {
   try {
     const cfg = await api<SidebarConfig>('GET', '/api/sidebar/config');
     if (platform === 'wecom' && cfg.wecom && !hasToken() && !(await wecomLogin(cfg))) return;
     if ((platform === 'dingtalk' || platform === 'dd') && cfg.dingtalk && !hasToken()) await dingtalkLogin(cfg);
     let who: Me | null = hasToken() ? await api<Me>('GET', '/api/me').catch(() => null) : null;
     if (!who) {
-      if (!cfg.demo) { set.setFatal('请在企业微信或钉钉中打开'); return; }
+      if (!cfg.demo) {
+        set.setFatal('请在企业微信或钉钉中打开');
+        return;
+      }
       await devLogin({ role: 'director' });
       who = await api<Me>('GET', '/api/me');
     }
@@ -165,7 +211,10 @@ async function downloadCsv(url: string, fallbackName: string): Promise<{ ok: boo
     a.download = name;
     document.body.appendChild(a);
     a.click();
-    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    setTimeout(() => {
+      URL.revokeObjectURL(a.href);
+      a.remove();
+    }, 1000);
     return { ok: true, text: `已导出 ${name}` };
   } catch {
     return { ok: false, text: '网络异常，导出失败' };
@@ -174,10 +223,14 @@ async function downloadCsv(url: string, fallbackName: string): Promise<{ ok: boo
 
 function DashHeader({ title, me, users, onUser }: { title: string; me: Me; users: Me[]; onUser: (u: Me) => void }) {
   return (
-    <View className='header'>
-      <View className='header__left'>
-        <Text className='link back-link' id='to-sidebar' onClick={() => void Taro.redirectTo({ url: '/pages/index/index' })}>‹ 跟进</Text>
-        <Text className='header__title' id='dash-title'>{title}</Text>
+    <View className="header">
+      <View className="header__left">
+        <Text className="link back-link" id="to-sidebar" onClick={() => void Taro.redirectTo({ url: '/pages/index/index' })}>
+          ‹ 跟进
+        </Text>
+        <Text className="header__title" id="dash-title">
+          {title}
+        </Text>
       </View>
       <UserPicker me={me} users={users} onUser={onUser} />
     </View>
@@ -193,29 +246,60 @@ interface ViewResults {
 }
 
 /** The open view's figures. */
-function ViewBody({ view, label, me, isRep, res, heatBy, onHeatBy, qs }: {
-  view: ViewId; label: string; me: Me; isRep: boolean; res: ViewResults; heatBy: HeatBy; onHeatBy: (b: HeatBy) => void; qs: string;
+function ViewBody({
+  view,
+  label,
+  me,
+  isRep,
+  res,
+  heatBy,
+  onHeatBy,
+  qs,
+}: {
+  view: ViewId;
+  label: string;
+  me: Me;
+  isRep: boolean;
+  res: ViewResults;
+  heatBy: HeatBy;
+  onHeatBy: (b: HeatBy) => void;
+  qs: string;
 }) {
   return (
     <>
       {view === 'health' ? (
         <>
-          <Gate res={res.kpis} title='关键指标'>{(d) => (
-            <View className='dcard' id='kpi-card'>
-              <View className='dcard__head'><Text className='dcard__title'>关键指标</Text><Text className='dcard__sub'>红色 = 未达目标，点指标看口径</Text></View>
-              <KpiStrip data={d} />
-              <Stamp updatedAt={d.updatedAt} computedAt={d.computedAt} />
-            </View>
-          )}</Gate>
-          <Gate res={res.health} title={label}>{(d) => <LeadHealth data={d} own={isRep || d.scope.limitedTo === 'own'} />}</Gate>
+          <Gate res={res.kpis} title="关键指标">
+            {(d) => (
+              <View className="dcard" id="kpi-card">
+                <View className="dcard__head">
+                  <Text className="dcard__title">关键指标</Text>
+                  <Text className="dcard__sub">红色 = 未达目标，点指标看口径</Text>
+                </View>
+                <KpiStrip data={d} />
+                <Stamp updatedAt={d.updatedAt} computedAt={d.computedAt} />
+              </View>
+            )}
+          </Gate>
+          <Gate res={res.health} title={label}>
+            {(d) => <LeadHealth data={d} own={isRep || d.scope.limitedTo === 'own'} />}
+          </Gate>
         </>
       ) : null}
-      {view === 'battle' ? <Gate res={res.battle} title={label}>{(d) => <RepBattle data={d} />}</Gate> : null}
+      {view === 'battle' ? (
+        <Gate res={res.battle} title={label}>
+          {(d) => <RepBattle data={d} />}
+        </Gate>
+      ) : null}
       {view === 'roi' ? (
-        <Gate res={res.roi} title={label}>{(d) => <ChannelRoi data={d} canEditSpend={me.role === 'ops' || me.role === 'director' || me.role === 'admin'} onSpendSaved={res.roi.reload} />}</Gate>
+        <Gate res={res.roi} title={label}>
+          {(d) => <ChannelRoi data={d} canEditSpend={me.role === 'ops' || me.role === 'director' || me.role === 'admin'} onSpendSaved={res.roi.reload} />}
+        </Gate>
       ) : null}
       {view === 'heat' ? (
-        <Gate res={res.heat} title={label}>{(d) => <JourneyHeat data={d} by={heatBy} onBy={onHeatBy} query={qs} />}</Gate>
+        <Gate res={res.heat} title={label}>
+          {(d) => <JourneyHeat data={d} by={heatBy} onBy={onHeatBy} query={qs} />}
+        </Gate>
       ) : null}
     </>
   );
@@ -223,9 +307,11 @@ function ViewBody({ view, label, me, isRep, res, heatBy, onHeatBy, qs }: {
 
 function Tabs({ tabs, view, go }: { tabs: ViewId[]; view: ViewId; go: (v: ViewId) => void }) {
   return (
-    <View className='tabs' id='tabs'>
+    <View className="tabs" id="tabs">
       {VIEWS.filter((v) => tabs.includes(v.id)).map((v) => (
-        <View key={v.id} id={`tab-${v.id}`} className={`tab${v.id === view ? ' tab--on' : ''}`} onClick={() => go(v.id)}>{v.label}</View>
+        <View key={v.id} id={`tab-${v.id}`} className={`tab${v.id === view ? ' tab--on' : ''}`} onClick={() => go(v.id)}>
+          {v.label}
+        </View>
       ))}
     </View>
   );

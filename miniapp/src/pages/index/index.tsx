@@ -11,7 +11,11 @@ import { NewCustomer } from '../../components/NewCustomer';
 import { UserPicker } from '../../components/UserPicker';
 import { Panels, type ScriptPick } from '../../components/Panels';
 
-interface Me { id: number; name: string; role: string }
+interface Me {
+  id: number;
+  name: string;
+  role: string;
+}
 
 export default function Index() {
   const [platform] = useState<Platform>(detectPlatform);
@@ -62,29 +66,61 @@ export default function Index() {
     onPhone('');
   };
 
-  if (fatal) return <View className='page'><View className='error' id='fatal'>{fatal}</View></View>;
-  if (!config || !me || !meta) return <View className='page'><View className='muted'>加载中…</View></View>;
+  if (fatal)
+    return (
+      <View className="page">
+        <View className="error" id="fatal">
+          {fatal}
+        </View>
+      </View>
+    );
+  if (!config || !me || !meta)
+    return (
+      <View className="page">
+        <View className="muted">加载中…</View>
+      </View>
+    );
 
   return (
-    <View className='page'>
+    <View className="page">
       <SidebarHeader me={me} users={users} onUser={(u) => void switchUser(u)} />
       {queue.length ? (
-        <View className='pending' id='pending'>
-          <Text>待发送 {queue.length} 条：{queue.map((q) => q.label).join('；')}</Text>
-          <Text className='link' onClick={() => void retryNow()}> 立即重试</Text>
+        <View className="pending" id="pending">
+          <Text>
+            待发送 {queue.length} 条：{queue.map((q) => q.label).join('；')}
+          </Text>
+          <Text className="link" onClick={() => void retryNow()}>
+            {' '}
+            立即重试
+          </Text>
         </View>
       ) : null}
-      {notice ? <View className='notice' id='notice' onClick={() => setNotice('')}>{notice}</View> : null}
+      {notice ? (
+        <View className="notice" id="notice" onClick={() => setNotice('')}>
+          {notice}
+        </View>
+      ) : null}
       {saved ? <SavedNote summary={saved.summary} timeline={saved.timeline} /> : null}
 
-      <View className='label'>客户手机号</View>
-      <Input id='phone' className='input input--phone' type='number' maxlength={14} value={phone} placeholder='输入11位手机号' onInput={(e) => onPhone(e.detail.value)} onBlur={phoneBlur} />
-      {phoneError ? <View className='error' id='phone-error'>{phoneError}</View> : null}
+      <View className="label">客户手机号</View>
+      <Input
+        id="phone"
+        className="input input--phone"
+        type="number"
+        maxlength={14}
+        value={phone}
+        placeholder="输入11位手机号"
+        onInput={(e) => onPhone(e.detail.value)}
+        onBlur={phoneBlur}
+      />
+      {phoneError ? (
+        <View className="error" id="phone-error">
+          {phoneError}
+        </View>
+      ) : null}
       {lookup?.valid ? <Attribution lookup={lookup} /> : null}
       {lookup?.valid ? <CustomerCard lookup={lookup} /> : null}
-      {lookup?.valid && !lookup.customer ? (
-        <NewCustomer lookup={lookup} platform={platform} onCreated={() => void doLookup(lookup.normalized)} />
-      ) : null}
+      {lookup?.valid && !lookup.customer ? <NewCustomer lookup={lookup} platform={platform} onCreated={() => void doLookup(lookup.normalized)} /> : null}
 
       {lookup?.customer?.visible ? (
         <Panels
@@ -96,7 +132,7 @@ export default function Index() {
       ) : null}
 
       <FollowupForm lead={lead} meta={meta} platform={platform} config={config} prefill={prefill} onSaved={onSaved} onQueued={onQueued} />
-      {platform === 'browser' && config.demo ? <View className='muted footnote'>演示模式：浏览器中以演示账号登录</View> : null}
+      {platform === 'browser' && config.demo ? <View className="muted footnote">演示模式：浏览器中以演示账号登录</View> : null}
     </View>
   );
 }
@@ -119,7 +155,10 @@ function useSession(platform: Platform) {
         let who: Me | null = null;
         if (hasToken()) who = await api<Me>('GET', '/api/me').catch(() => null);
         if (!who) {
-          if (!cfg.demo) { setFatal('请在企业微信或钉钉中打开侧边栏'); return; }
+          if (!cfg.demo) {
+            setFatal('请在企业微信或钉钉中打开侧边栏');
+            return;
+          }
           who = await devLogin({ role: 'rep' });
         }
         const [m, list] = await Promise.all([
@@ -144,24 +183,27 @@ function usePhoneLookup(meId: number | undefined, onEdit: () => void) {
   const [phoneError, setPhoneError] = useState('');
   const [lead, setLead] = useState<FormLead | null>(null);
 
-  const doLookup = useCallback(async (p: string) => {
-    setPhoneError('');
-    const r = await api<Lookup>('GET', `/api/customers/lookup?phone=${encodeURIComponent(p)}`);
-    setLookup(r);
-    if (!r.valid) {
-      setPhoneError(r.error ?? '手机号格式不正确');
-      setLead(null);
+  const doLookup = useCallback(
+    async (p: string) => {
+      setPhoneError('');
+      const r = await api<Lookup>('GET', `/api/customers/lookup?phone=${encodeURIComponent(p)}`);
+      setLookup(r);
+      if (!r.valid) {
+        setPhoneError(r.error ?? '手机号格式不正确');
+        setLead(null);
+        return r;
+      }
+      const c = r.customer;
+      if (c && c.visible) {
+        const mine = c.leads.find((l) => l.ownerId === meId) ?? c.leads[0];
+        setLead({ id: mine.id, customerName: c.name ?? r.masked, grade: c.grade, concerns: c.concerns, tags: c.tags, journeyNode: mine.journeyNode });
+      } else {
+        setLead(null);
+      }
       return r;
-    }
-    const c = r.customer;
-    if (c && c.visible) {
-      const mine = c.leads.find((l) => l.ownerId === meId) ?? c.leads[0];
-      setLead({ id: mine.id, customerName: c.name ?? r.masked, grade: c.grade, concerns: c.concerns, tags: c.tags, journeyNode: mine.journeyNode });
-    } else {
-      setLead(null);
-    }
-    return r;
-  }, [meId]);
+    },
+    [meId],
+  );
 
   const onPhone = (v: string) => {
     const digits = v.replace(/[^\d+]/g, '');
@@ -182,10 +224,17 @@ function usePhoneLookup(meId: number | undefined, onEdit: () => void) {
 }
 
 /** The deep link (?leadId=N&pick=ID) or, in WeCom, the chat's customer. */
-async function openFromLinkOrChat(platform: Platform, config: SidebarConfig, on: {
-  setPhone: (p: string) => void; doLookup: (p: string) => Promise<Lookup>; setPick: (p: ScriptPick | null) => void;
-  setPrefill: (p: Prefill) => void; setNotice: (n: string) => void;
-}): Promise<void> {
+async function openFromLinkOrChat(
+  platform: Platform,
+  config: SidebarConfig,
+  on: {
+    setPhone: (p: string) => void;
+    doLookup: (p: string) => Promise<Lookup>;
+    setPick: (p: ScriptPick | null) => void;
+    setPrefill: (p: Prefill) => void;
+    setNotice: (n: string) => void;
+  },
+): Promise<void> {
   const q = pageQuery();
   if (q.leadId) {
     try {
@@ -238,16 +287,21 @@ function useOutboxResend(setQueue: (q: PendingFollowup[]) => void, setNotice: (n
 async function recentTimeline(leadId: number): Promise<Interaction[]> {
   const list = await api<{ items: any[] }>('GET', `/api/leads/${leadId}/followups`).catch(() => ({ items: [] }));
   return (list.items ?? []).slice(0, 3).map((f) => ({
-    followupId: f.id, at: f.createdAt, action: f.action, conclusion: f.conclusion, nextStepAt: f.nextStepAt,
-    nextStepAction: f.nextStepAction, authorName: f.authorName ?? null,
+    followupId: f.id,
+    at: f.createdAt,
+    action: f.action,
+    conclusion: f.conclusion,
+    nextStepAt: f.nextStepAt,
+    nextStepAction: f.nextStepAction,
+    authorName: f.authorName ?? null,
   }));
 }
 
 function SidebarHeader({ me, users, onUser }: { me: Me; users: Me[]; onUser: (u: Me) => void }) {
   return (
-    <View className='header'>
-      <Text className='header__title'>Lifeline</Text>
-      <Text className='link header__dash' id='to-dashboard' onClick={() => void Taro.navigateTo({ url: '/pages/dashboard/index' })}>
+    <View className="header">
+      <Text className="header__title">Lifeline</Text>
+      <Text className="link header__dash" id="to-dashboard" onClick={() => void Taro.navigateTo({ url: '/pages/dashboard/index' })}>
         {me.role === 'rep' ? '我的数据' : '数据看板'}
       </Text>
       <UserPicker me={me} users={users} onUser={onUser} />
@@ -257,10 +311,10 @@ function SidebarHeader({ me, users, onUser }: { me: Me; users: Me[]; onUser: (u:
 
 function SavedNote({ summary, timeline }: { summary: string; timeline: Interaction[] }) {
   return (
-    <View className='saved' id='saved'>
-      <View className='saved__title'>✓ 已保存</View>
+    <View className="saved" id="saved">
+      <View className="saved__title">✓ 已保存</View>
       <View>{summary}</View>
-      <Timeline items={timeline} title='更新后的时间线' />
+      <Timeline items={timeline} title="更新后的时间线" />
     </View>
   );
 }

@@ -11,13 +11,19 @@ export class MetricsIndexes1700000400000 implements MigrationInterface {
   name = 'MetricsIndexes1700000400000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.createIndex('lead_fact', new TableIndex({
-      name: 'idx_lead_fact_backlog',
-      columnNames: ['companyId', 'status', 'ownerId', 'deletedAt', 'orgUnitId', 'assignTouchAt', 'assignedAt', 'nextStepDueAt', 'updatedAt'],
-    }));
+    await q.createIndex(
+      'lead_fact',
+      new TableIndex({
+        name: 'idx_lead_fact_backlog',
+        columnNames: ['companyId', 'status', 'ownerId', 'deletedAt', 'orgUnitId', 'assignTouchAt', 'assignedAt', 'nextStepDueAt', 'updatedAt'],
+      }),
+    );
     const sqlite = q.connection.options.type !== 'mysql';
-    for (const [name, opts] of [['conversations', int('conversations', false, 0)], ['followedConversations', int('followedConversations', false, 0)],
-      ['updatedAt', { ...ms('updatedAt'), default: 0 }]] as const) {
+    for (const [name, opts] of [
+      ['conversations', int('conversations', false, 0)],
+      ['followedConversations', int('followedConversations', false, 0)],
+      ['updatedAt', { ...ms('updatedAt'), default: 0 }],
+    ] as const) {
       if (sqlite) await q.query(`ALTER TABLE rep_day ADD COLUMN \`${name}\` ${name === 'updatedAt' ? 'bigint' : 'integer'} NOT NULL DEFAULT 0`);
       else await q.addColumn('rep_day', column(opts));
     }
@@ -27,8 +33,20 @@ export class MetricsIndexes1700000400000 implements MigrationInterface {
     );
     for (const c of counts) {
       const [hit] = await q.query('SELECT 1 AS x FROM rep_day WHERE companyId = ? AND repId = ? AND day = ?', [c.companyId, c.repId, c.day]);
-      if (hit) await q.query('UPDATE rep_day SET conversations = ?, followedConversations = ?, updatedAt = ? WHERE companyId = ? AND repId = ? AND day = ?', [c.n, c.followed ?? 0, c.at, c.companyId, c.repId, c.day]);
-      else await q.query('INSERT INTO rep_day (companyId, repId, day, scriptFollowups, conversations, followedConversations, updatedAt) VALUES (?, ?, ?, 0, ?, ?, ?)', [c.companyId, c.repId, c.day, c.n, c.followed ?? 0, c.at]);
+      if (hit)
+        await q.query('UPDATE rep_day SET conversations = ?, followedConversations = ?, updatedAt = ? WHERE companyId = ? AND repId = ? AND day = ?', [
+          c.n,
+          c.followed ?? 0,
+          c.at,
+          c.companyId,
+          c.repId,
+          c.day,
+        ]);
+      else
+        await q.query(
+          'INSERT INTO rep_day (companyId, repId, day, scriptFollowups, conversations, followedConversations, updatedAt) VALUES (?, ?, ?, 0, ?, ?, ?)',
+          [c.companyId, c.repId, c.day, c.n, c.followed ?? 0, c.at],
+        );
     }
   }
 

@@ -4,8 +4,12 @@ import { column, int, ms, str } from './schema-helpers';
 
 const idx = (name: string, columnNames: string[]) => new TableIndex({ name, columnNames });
 const PENDING = ['s7PendingUntil', 'f24PendingUntil', 'f48PendingUntil', 'overdueFrom'];
-const INDEXES = [['idx_lead_fact_s7_pending', 's7PendingUntil'], ['idx_lead_fact_f24_pending', 'f24PendingUntil'], ['idx_lead_fact_f48_pending', 'f48PendingUntil'],
-  ['idx_lead_fact_overdue', 'overdueFrom']];
+const INDEXES = [
+  ['idx_lead_fact_s7_pending', 's7PendingUntil'],
+  ['idx_lead_fact_f24_pending', 'f24PendingUntil'],
+  ['idx_lead_fact_f48_pending', 'f48PendingUntil'],
+  ['idx_lead_fact_overdue', 'overdueFrom'],
+];
 /** The seven journey nodes of the day, by index. */
 const NODES = [0, 1, 2, 3, 4, 5, 6];
 const isSqlite = (q: QueryRunner) => q.connection.options.type !== 'mysql';
@@ -28,16 +32,27 @@ export class MetricsRollup1700000500000 implements MigrationInterface {
     }
     for (const [name, c] of INDEXES) await q.createIndex('lead_fact', idx(name, ['companyId', c]));
     const counts = ['leads', 's7hit', 'f24hit', 'f48hit', 'flowN', 'signed', 'signedDM', 'matched', 'trials', 'trialSigned', 'pf', 'pr'];
-    await q.createTable(new Table({
-      name: 'lead_rollup',
-      columns: [
-        { ...int('companyId'), isPrimary: true }, { ...str('shape', 8), isPrimary: true }, { ...int('day'), isPrimary: true },
-        { ...int('ownerId'), isPrimary: true }, { ...int('orgUnitId'), isPrimary: true }, { ...str('dim', 64), isPrimary: true },
-        ...counts.slice(0, 5).map((c) => int(c)), ms('flowMs'), int('signed'), ms('dealMs'), ...counts.slice(6).map((c) => int(c)),
-        ...NODES.flatMap((i) => [int(`reached${i}`), int(`lost${i}`), int(`inNode${i}`), ms(`stayMs${i}`), int(`stays${i}`), int(`stayLeads${i}`)]),
-        int('levelA'), ms('updatedAt'),
-      ],
-    }));
+    await q.createTable(
+      new Table({
+        name: 'lead_rollup',
+        columns: [
+          { ...int('companyId'), isPrimary: true },
+          { ...str('shape', 8), isPrimary: true },
+          { ...int('day'), isPrimary: true },
+          { ...int('ownerId'), isPrimary: true },
+          { ...int('orgUnitId'), isPrimary: true },
+          { ...str('dim', 64), isPrimary: true },
+          ...counts.slice(0, 5).map((c) => int(c)),
+          ms('flowMs'),
+          int('signed'),
+          ms('dealMs'),
+          ...counts.slice(6).map((c) => int(c)),
+          ...NODES.flatMap((i) => [int(`reached${i}`), int(`lost${i}`), int(`inNode${i}`), ms(`stayMs${i}`), int(`stays${i}`), int(`stayLeads${i}`)]),
+          int('levelA'),
+          ms('updatedAt'),
+        ],
+      }),
+    );
     await backfillFactsAndRollups(q.manager);
   }
 

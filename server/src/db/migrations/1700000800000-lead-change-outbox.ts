@@ -14,16 +14,26 @@ export class LeadChangeOutbox1700000800000 implements MigrationInterface {
   name = 'LeadChangeOutbox1700000800000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.createTable(new Table({
-      name: 'lead_change',
-      columns: [pk(), int('companyId'), int('leadId'), ms('createdAt'), str('leaseOwner', 64, true), ms('leaseUntil', true),
-        int('attempts', false, 0), str('lastError', 500, true)],
-      indices: [
-        // The watermark of a company's dashboards: its oldest unprojected change.
-        idx('idx_lead_change_company', ['companyId', 'createdAt']),
-        idx('idx_lead_change_lead', ['leadId']),
-      ],
-    }));
+    await q.createTable(
+      new Table({
+        name: 'lead_change',
+        columns: [
+          pk(),
+          int('companyId'),
+          int('leadId'),
+          ms('createdAt'),
+          str('leaseOwner', 64, true),
+          ms('leaseUntil', true),
+          int('attempts', false, 0),
+          str('lastError', 500, true),
+        ],
+        indices: [
+          // The watermark of a company's dashboards: its oldest unprojected change.
+          idx('idx_lead_change_company', ['companyId', 'createdAt']),
+          idx('idx_lead_change_lead', ['leadId']),
+        ],
+      }),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -17,13 +17,19 @@ const NODES = ['线索获取', '首次触达', '需求确认', '方案提供', '
 /** 试听体验: a lead that reached it had a trial. */
 const TRIAL_NODE = 5;
 /** Company settings a fact or a rollup depends on, with the defaults of the day (a company's settings override them). */
-interface FactSettings { levelA: number; requiredProfileFields: string[]; courses: { name: string; concern: string }[] }
+interface FactSettings {
+  levelA: number;
+  requiredProfileFields: string[];
+  courses: { name: string; concern: string }[];
+}
 const DEFAULTS: FactSettings = {
   levelA: 60,
   requiredProfileFields: ['name', 'city', 'grade', 'concerns'],
   courses: [
-    { name: '中考升学规划营', concern: '升学政策' }, { name: '数学提分班', concern: '学科提分' },
-    { name: '学习力训练营', concern: '学习方法' }, { name: '考前心理成长课', concern: '心理辅导' },
+    { name: '中考升学规划营', concern: '升学政策' },
+    { name: '数学提分班', concern: '学科提分' },
+    { name: '学习力训练营', concern: '学习方法' },
+    { name: '考前心理成长课', concern: '心理辅导' },
   ],
 };
 
@@ -91,10 +97,36 @@ export async function backfillFactsAndRollups(em: EntityManager): Promise<void> 
 }
 
 const FACT_COLUMNS = [
-  'companyId', 'enteredAt', 'leadId', 'enteredDay', 'customerId', 'ownerId', 'orgUnitId', 'channel', 'city', 'grade', 'status',
-  'journeyNode', 'nodeEnteredAt', 'maxNodeIndex', 'lostNode', 'score', 'assignedAt', 'firstTouchAt', 'assignTouchAt', 'nextStepDueAt',
-  'trialAt', 'signedAt', 'signedCourse', 'demandMatch', 'profileFilled', 'profileRequired',
-  ...NODES.map((_, i) => `stayMs${i}`), ...NODES.map((_, i) => `stays${i}`), 'deletedAt', 'updatedAt',
+  'companyId',
+  'enteredAt',
+  'leadId',
+  'enteredDay',
+  'customerId',
+  'ownerId',
+  'orgUnitId',
+  'channel',
+  'city',
+  'grade',
+  'status',
+  'journeyNode',
+  'nodeEnteredAt',
+  'maxNodeIndex',
+  'lostNode',
+  'score',
+  'assignedAt',
+  'firstTouchAt',
+  'assignTouchAt',
+  'nextStepDueAt',
+  'trialAt',
+  'signedAt',
+  'signedCourse',
+  'demandMatch',
+  'profileFilled',
+  'profileRequired',
+  ...NODES.map((_, i) => `stayMs${i}`),
+  ...NODES.map((_, i) => `stays${i}`),
+  'deletedAt',
+  'updatedAt',
 ];
 
 /** Batches of 1000 leads without a fact, with their customer and their first follow-up overall and since assignment. */
@@ -121,24 +153,54 @@ async function insertMissingFacts(em: EntityManager, settingsOf: (companyId: num
     const staysOf = new Map<number, typeof stays>(ids.map((id) => [id, []]));
     for (const s of stays) staysOf.get(Number(s.leadId))!.push(s);
     const rows = leads.map((l) => factOf(l, staysOf.get(Number(l.id))!, settingsOf(Number(l.companyId))));
-    await insertAll(em, 'lead_fact', FACT_COLUMNS, rows.map((r) => FACT_COLUMNS.map((c) => r[c])));
+    await insertAll(
+      em,
+      'lead_fact',
+      FACT_COLUMNS,
+      rows.map((r) => FACT_COLUMNS.map((c) => r[c])),
+    );
   }
 }
 
 /** A lead's fact without the columns fillNewerFactColumns sets. */
 function factOf(l: Record<string, unknown>, stays: { node: string; enteredAt: number; leftAt: number | null }[], s: FactSettings) {
-  const customer = l.cId === null || l.cId === undefined ? {} : {
-    name: l.cName, province: l.cProvince, city: l.cCity, grade: l.cGrade,
-    tags: JSON.parse(String(l.cTags ?? '[]')) as string[], concerns: JSON.parse(String(l.cConcerns ?? '[]')) as string[],
-  } as Record<string, unknown>;
+  const customer =
+    l.cId === null || l.cId === undefined
+      ? {}
+      : ({
+          name: l.cName,
+          province: l.cProvince,
+          city: l.cCity,
+          grade: l.cGrade,
+          tags: JSON.parse(String(l.cTags ?? '[]')) as string[],
+          concerns: JSON.parse(String(l.cConcerns ?? '[]')) as string[],
+        } as Record<string, unknown>);
   const fact: Record<string, unknown> = {
-    companyId: Number(l.companyId), enteredAt: Number(l.createdAt), leadId: Number(l.id), enteredDay: chinaDay(Number(l.createdAt)),
-    customerId: Number(l.customerId), ownerId: orNull(l.ownerId), orgUnitId: orNull(l.orgUnitId), channel: l.channel,
-    city: customer.city ?? null, grade: customer.grade ?? null, status: l.status, journeyNode: l.journeyNode,
-    nodeEnteredAt: null, maxNodeIndex: 0, lostNode: l.status === 'lost' ? l.journeyNode : null, score: Number(l.score ?? 0),
-    assignedAt: orNull(l.assignedAt), firstTouchAt: orNull(l.touchAt), assignTouchAt: orNull(l.sinceTouchAt),
-    nextStepDueAt: orNull(l.nextStepDueAt), trialAt: null, signedAt: orNull(l.signedAt), signedCourse: l.signedCourse ?? null,
-    deletedAt: orNull(l.deletedAt), updatedAt: Number(l.updatedAt),
+    companyId: Number(l.companyId),
+    enteredAt: Number(l.createdAt),
+    leadId: Number(l.id),
+    enteredDay: chinaDay(Number(l.createdAt)),
+    customerId: Number(l.customerId),
+    ownerId: orNull(l.ownerId),
+    orgUnitId: orNull(l.orgUnitId),
+    channel: l.channel,
+    city: customer.city ?? null,
+    grade: customer.grade ?? null,
+    status: l.status,
+    journeyNode: l.journeyNode,
+    nodeEnteredAt: null,
+    maxNodeIndex: 0,
+    lostNode: l.status === 'lost' ? l.journeyNode : null,
+    score: Number(l.score ?? 0),
+    assignedAt: orNull(l.assignedAt),
+    firstTouchAt: orNull(l.touchAt),
+    assignTouchAt: orNull(l.sinceTouchAt),
+    nextStepDueAt: orNull(l.nextStepDueAt),
+    trialAt: null,
+    signedAt: orNull(l.signedAt),
+    signedCourse: l.signedCourse ?? null,
+    deletedAt: orNull(l.deletedAt),
+    updatedAt: Number(l.updatedAt),
   };
   NODES.forEach((_, i) => Object.assign(fact, { [`stayMs${i}`]: 0, [`stays${i}`]: 0 }));
   for (const stay of stays) {
@@ -186,7 +248,8 @@ async function fillNewerFactColumns(em: EntityManager): Promise<void> {
        WHEN ${untouched} IS NULL THEN ${step} WHEN nextStepDueAt IS NULL THEN ${untouched}
        WHEN ${untouched} < ${step} THEN ${untouched} ELSE ${step} END`,
   );
-  const newer = 'g.companyId = f.companyId AND g.customerId = f.customerId AND g.deletedAt IS NULL AND g.leadId <> f.leadId AND (g.enteredAt > f.enteredAt OR (g.enteredAt = f.enteredAt AND g.leadId > f.leadId))';
+  const newer =
+    'g.companyId = f.companyId AND g.customerId = f.customerId AND g.deletedAt IS NULL AND g.leadId <> f.leadId AND (g.enteredAt > f.enteredAt OR (g.enteredAt = f.enteredAt AND g.leadId > f.leadId))';
   if (isMysql(em)) await em.query(`UPDATE lead_fact f JOIN lead_fact g ON ${newer} SET f.profilePrimary = 0`);
   else await em.query(`UPDATE lead_fact AS f SET profilePrimary = 0 WHERE EXISTS (SELECT 1 FROM lead_fact g WHERE ${newer})`);
 }
@@ -196,17 +259,31 @@ function rollupMeasures(levelA: number): Record<string, string> {
   const ifThen = (cond: string, value = '1') => `CASE WHEN ${cond} THEN ${value} ELSE 0 END`;
   const flow = 'f.assignedAt IS NOT NULL AND f.firstTouchAt IS NOT NULL AND f.firstTouchAt >= f.assignedAt';
   const measures: Record<string, string> = {
-    leads: '1', s7hit: ifThen('f.s7PendingUntil IS NULL'), f24hit: ifThen('f.f24PendingUntil IS NULL'), f48hit: ifThen('f.f48PendingUntil IS NULL'),
-    flowMs: ifThen(flow, 'f.firstTouchAt - f.assignedAt'), flowN: ifThen(flow), signed: ifThen('f.signedAt IS NOT NULL'),
-    dealMs: ifThen('f.signedAt IS NOT NULL', 'f.signedAt - f.enteredAt'), signedDM: ifThen('f.signedAt IS NOT NULL AND f.demandMatch IS NOT NULL'),
-    matched: ifThen('f.signedAt IS NOT NULL AND f.demandMatch = 1'), trials: ifThen(`f.maxNodeIndex >= ${TRIAL_NODE}`),
+    leads: '1',
+    s7hit: ifThen('f.s7PendingUntil IS NULL'),
+    f24hit: ifThen('f.f24PendingUntil IS NULL'),
+    f48hit: ifThen('f.f48PendingUntil IS NULL'),
+    flowMs: ifThen(flow, 'f.firstTouchAt - f.assignedAt'),
+    flowN: ifThen(flow),
+    signed: ifThen('f.signedAt IS NOT NULL'),
+    dealMs: ifThen('f.signedAt IS NOT NULL', 'f.signedAt - f.enteredAt'),
+    signedDM: ifThen('f.signedAt IS NOT NULL AND f.demandMatch IS NOT NULL'),
+    matched: ifThen('f.signedAt IS NOT NULL AND f.demandMatch = 1'),
+    trials: ifThen(`f.maxNodeIndex >= ${TRIAL_NODE}`),
     trialSigned: ifThen(`f.maxNodeIndex >= ${TRIAL_NODE} AND f.signedAt IS NOT NULL`),
-    pf: ifThen('f.profilePrimary = 1', 'f.profileFilled'), pr: ifThen('f.profilePrimary = 1', 'f.profileRequired'),
+    pf: ifThen('f.profilePrimary = 1', 'f.profileFilled'),
+    pr: ifThen('f.profilePrimary = 1', 'f.profileRequired'),
   };
-  NODES.forEach((node, i) => Object.assign(measures, {
-    [`reached${i}`]: ifThen(`f.maxNodeIndex >= ${i}`), [`lost${i}`]: ifThen(`f.lostNode = '${node}'`), [`inNode${i}`]: ifThen(`f.journeyNode = '${node}'`),
-    [`stayMs${i}`]: `f.stayMs${i}`, [`stays${i}`]: `f.stays${i}`, [`stayLeads${i}`]: ifThen(`f.stays${i} > 0`),
-  }));
+  NODES.forEach((node, i) =>
+    Object.assign(measures, {
+      [`reached${i}`]: ifThen(`f.maxNodeIndex >= ${i}`),
+      [`lost${i}`]: ifThen(`f.lostNode = '${node}'`),
+      [`inNode${i}`]: ifThen(`f.journeyNode = '${node}'`),
+      [`stayMs${i}`]: `f.stayMs${i}`,
+      [`stays${i}`]: `f.stays${i}`,
+      [`stayLeads${i}`]: ifThen(`f.stays${i} > 0`),
+    }),
+  );
   measures.levelA = ifThen(`f.score >= ${Math.trunc(Number(levelA))}`);
   return measures;
 }
@@ -217,7 +294,13 @@ function rollupMeasures(levelA: number): Record<string, string> {
  */
 async function buildRollup(em: EntityManager, companyId: number, levelA: number): Promise<void> {
   const measures = Object.entries(rollupMeasures(levelA));
-  const shapes: [string, string][] = [['all', "''"], ['city', "COALESCE(f.city, '')"], ['grade', "COALESCE(f.grade, '')"], ['channel', 'f.channel'], ['open', "''"]];
+  const shapes: [string, string][] = [
+    ['all', "''"],
+    ['city', "COALESCE(f.city, '')"],
+    ['grade', "COALESCE(f.grade, '')"],
+    ['channel', 'f.channel'],
+    ['open', "''"],
+  ];
   for (const [shape, dim] of shapes) {
     const open = shape === 'open';
     const sums = measures.map(([name, sql]) => (open && name !== 'leads' ? '0' : `SUM(${sql})`));

@@ -7,6 +7,17 @@ import { metricsRoutes } from './metrics';
 
 /** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
-  ...systemRoutes, ...authRoutes, ...directoryRoutes, ...customerRoutes, ...leadRoutes, ...followupRoutes,
-  ...intakeRoutes, ...routingRoutes, ...contentRoutes, ...scriptRoutes, ...alarmRoutes, ...sidebarRoutes, ...metricsRoutes,
+  ...systemRoutes,
+  ...authRoutes,
+  ...directoryRoutes,
+  ...customerRoutes,
+  ...leadRoutes,
+  ...followupRoutes,
+  ...intakeRoutes,
+  ...routingRoutes,
+  ...contentRoutes,
+  ...scriptRoutes,
+  ...alarmRoutes,
+  ...sidebarRoutes,
+  ...metricsRoutes,
 ];

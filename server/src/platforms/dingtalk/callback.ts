@@ -21,8 +21,15 @@ export function dingtalkCallbackRoutes(app: AppContext): Router {
       throw new AppError(400, 'bad_json', '回调内容不是有效的 JSON');
     }
     const q = (a: string, b: string) => String(ctx.query[a] ?? ctx.query[b] ?? '');
-    const plain = verifyAndDecrypt(c.callbackToken, c.callbackAesKey, c.appKey, q('msg_signature', 'signature'), q('timeStamp', 'timestamp'),
-      q('nonce', 'nonce'), typeof body?.encrypt === 'string' ? body.encrypt : '');
+    const plain = verifyAndDecrypt(
+      c.callbackToken,
+      c.callbackAesKey,
+      c.appKey,
+      q('msg_signature', 'signature'),
+      q('timeStamp', 'timestamp'),
+      q('nonce', 'nonce'),
+      typeof body?.encrypt === 'string' ? body.encrypt : '',
+    );
     requireFresh(app, q('timeStamp', 'timestamp'));
     let event: { EventType?: string };
     try {

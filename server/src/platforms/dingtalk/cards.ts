@@ -51,8 +51,17 @@ function cardParams(out: Extract<Outgoing, { kind: 'card' }>): Record<string, st
   const last = out.buttons.filter((b) => !b.key.startsWith('s')).slice(0, 1);
   const buttons = [...scripts, ...last];
   const params: Record<string, string> = {
-    title: out.title.slice(0, 64), leadName: c.leadName, phone: c.maskedPhone, channel: c.channel, age: c.age, rule: c.ruleLabel,
-    repName: c.repName ?? '', nextStep: c.nextStepAction ?? '', openUrl: out.openUrl, handled: '', buttonCount: String(buttons.length),
+    title: out.title.slice(0, 64),
+    leadName: c.leadName,
+    phone: c.maskedPhone,
+    channel: c.channel,
+    age: c.age,
+    rule: c.ruleLabel,
+    repName: c.repName ?? '',
+    nextStep: c.nextStepAction ?? '',
+    openUrl: out.openUrl,
+    handled: '',
+    buttonCount: String(buttons.length),
   };
   buttons.forEach((b, i) => {
     params[`button${i + 1}Text`] = b.text.slice(0, 20);
@@ -66,8 +75,10 @@ export class DingtalkCards {
   private registered: Promise<void> | null = null;
 
   constructor(
-    private readonly api: DingtalkApi, private readonly config: DingtalkConfig & { cardTemplateId: string; robotCode: string },
-    private readonly secret: string, private readonly publicUrl: string,
+    private readonly api: DingtalkApi,
+    private readonly config: DingtalkConfig & { cardTemplateId: string; robotCode: string },
+    private readonly secret: string,
+    private readonly publicUrl: string,
   ) {}
 
   private get routeKey() {
@@ -76,13 +87,20 @@ export class DingtalkCards {
 
   /** Registers our callback URL under the route key once per process (before the first card goes out). */
   private ensureRegistered(): Promise<void> {
-    this.registered ??= this.api.v1('POST', '/v1.0/card/callbacks/register', {
-      callbackRouteKey: this.routeKey, callbackUrl: `${this.publicUrl.replace(/\/$/, '')}/dingtalk/card-callback`,
-      apiSecret: createHmac('sha256', this.secret).update('dingtalk-card-callback-secret').digest('hex').slice(0, 32), forceUpdate: true,
-    }).then(() => undefined, (err) => {
-      this.registered = null;
-      throw err;
-    });
+    this.registered ??= this.api
+      .v1('POST', '/v1.0/card/callbacks/register', {
+        callbackRouteKey: this.routeKey,
+        callbackUrl: `${this.publicUrl.replace(/\/$/, '')}/dingtalk/card-callback`,
+        apiSecret: createHmac('sha256', this.secret).update('dingtalk-card-callback-secret').digest('hex').slice(0, 32),
+        forceUpdate: true,
+      })
+      .then(
+        () => undefined,
+        (err) => {
+          this.registered = null;
+          throw err;
+        },
+      );
     return this.registered;
   }
 
@@ -91,18 +109,29 @@ export class DingtalkCards {
     const outTrackId = cardOutTrackId(this.secret, out.messageId);
     try {
       await this.ensureRegistered();
-      const r = await this.api.v1<{ result?: { deliverResults?: { success?: boolean; errorMsg?: string }[] } }>('POST', '/v1.0/card/instances/createAndDeliver', {
-        cardTemplateId: this.config.cardTemplateId, outTrackId, callbackType: 'HTTP', callbackRouteKey: this.routeKey,
-        cardData: { cardParamMap: cardParams(out) },
-        openSpaceId: `dtv1.card//IM_ROBOT.${userId}`,
-        imRobotOpenSpaceModel: { supportForward: false },
-        imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.config.robotCode },
-      });
+      const r = await this.api.v1<{ result?: { deliverResults?: { success?: boolean; errorMsg?: string }[] } }>(
+        'POST',
+        '/v1.0/card/instances/createAndDeliver',
+        {
+          cardTemplateId: this.config.cardTemplateId,
+          outTrackId,
+          callbackType: 'HTTP',
+          callbackRouteKey: this.routeKey,
+          cardData: { cardParamMap: cardParams(out) },
+          openSpaceId: `dtv1.card//IM_ROBOT.${userId}`,
+          imRobotOpenSpaceModel: { supportForward: false },
+          imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.config.robotCode },
+        },
+      );
       const failed = r.result?.deliverResults?.find((d) => d.success === false);
       if (failed) throw new DeliveryError(`钉钉卡片投递失败：${failed.errorMsg ?? ''}`.slice(0, 250), false);
       return { ref: outTrackId };
     } catch (err) {
-      if (err instanceof DingtalkError && /outTrackId/i.test(`${err.code} ${err.detail}`) && /exist|duplicat|already|重复|已存在/i.test(`${err.code} ${err.detail}`)) {
+      if (
+        err instanceof DingtalkError &&
+        /outTrackId/i.test(`${err.code} ${err.detail}`) &&
+        /exist|duplicat|already|重复|已存在/i.test(`${err.code} ${err.detail}`)
+      ) {
         // Deterministic id: an earlier attempt whose reply was lost got through. Count it as delivered once.
         throw new AlreadyDelivered(outTrackId);
       }
@@ -113,7 +142,9 @@ export class DingtalkCards {
   async update(outTrackId: string, handled: string): Promise<{ ref: null }> {
     try {
       await this.api.v1('PUT', '/v1.0/card/instances', {
-        outTrackId, cardData: { cardParamMap: { handled } }, cardUpdateOptions: { updateCardDataByKey: true },
+        outTrackId,
+        cardData: { cardParamMap: { handled } },
+        cardUpdateOptions: { updateCardDataByKey: true },
       });
       return { ref: null };
     } catch (err) {

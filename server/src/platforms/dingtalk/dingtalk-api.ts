@@ -22,7 +22,13 @@ export interface DingtalkConfig {
 
 /** An error code from DingTalk (errcode, a v1.0 `code`, or `HTTP <status>`), with the call it came from. */
 export class DingtalkError extends PlatformError {
-  constructor(readonly code: string, readonly detail: string, readonly path: string, readonly status?: number, transport = false) {
+  constructor(
+    readonly code: string,
+    readonly detail: string,
+    readonly path: string,
+    readonly status?: number,
+    transport = false,
+  ) {
     super('dingtalk', `${path} error ${code}: ${detail}`, transport);
   }
 }
@@ -37,10 +43,15 @@ const NEW_API = 'https://api.dingtalk.com';
 export class DingtalkApi {
   private readonly tokens: TokenCache;
 
-  constructor(readonly config: DingtalkConfig, clock: Clock, private readonly timeoutMs = 5000) {
+  constructor(
+    readonly config: DingtalkConfig,
+    clock: Clock,
+    private readonly timeoutMs = 5000,
+  ) {
     this.tokens = new TokenCache(clock, async () => {
       const r = await this.request<{ errcode?: number; errmsg?: string; access_token: string; expires_in: number }>(
-        'GET', this.oapiUrl('/gettoken', { appkey: config.appKey, appsecret: config.appSecret }),
+        'GET',
+        this.oapiUrl('/gettoken', { appkey: config.appKey, appsecret: config.appSecret }),
       );
       if (r.errcode) throw new DingtalkError(String(r.errcode), r.errmsg ?? '', '/gettoken');
       if (typeof r.access_token !== 'string' || !r.access_token) throw new PlatformError('dingtalk', '/gettoken 的返回缺少 access_token');

@@ -14,7 +14,11 @@ const RETRY = new Set(['-1', '88', '90018', '130101']);
  * + DINGTALK_ROBOT_CODE) alarm cards are interactive cards instead, updated in place (see cards.ts).
  */
 export class DingtalkChannel implements AlarmChannel {
-  constructor(private readonly api: DingtalkApi, private readonly config: DingtalkConfig & { agentId?: number }, private readonly cards?: DingtalkCards) {}
+  constructor(
+    private readonly api: DingtalkApi,
+    private readonly config: DingtalkConfig & { agentId?: number },
+    private readonly cards?: DingtalkCards,
+  ) {}
 
   async send(to: User | null, out: Outgoing): Promise<{ ref: string | null }> {
     if (!to?.dingtalkUserId) throw new DeliveryError('收件人没有钉钉账号', false);
@@ -28,24 +32,31 @@ export class DingtalkChannel implements AlarmChannel {
             msgtype: 'action_card',
             action_card: {
               title: out.title.slice(0, 64),
-              markdown: `### ${out.title}\n- 客户：${out.card.leadName}（${out.card.maskedPhone}）\n- 渠道：${out.card.channel}\n- 线索时长：${out.card.age}\n`
-                + (out.scripts.length ? `\n${out.scripts.map((s, i) => `${i + 1}. ${s.text}`).join('\n')}` : ''),
+              markdown:
+                `### ${out.title}\n- 客户：${out.card.leadName}（${out.card.maskedPhone}）\n- 渠道：${out.card.channel}\n- 线索时长：${out.card.age}\n` +
+                (out.scripts.length ? `\n${out.scripts.map((s, i) => `${i + 1}. ${s.text}`).join('\n')}` : ''),
               btn_orientation: '0',
               btn_json_list: out.buttons.map((b) => ({ title: b.text, action_url: b.url ?? out.openUrl })),
             },
           }
         : out.kind === 'digest'
-          ? { msgtype: 'markdown', markdown: { title: out.title, text: `### ${out.title}\n${out.lines.map((l) => `- ${l}`).join('\n')}\n\n[打开查看](${out.openUrl})` } }
+          ? {
+              msgtype: 'markdown',
+              markdown: { title: out.title, text: `### ${out.title}\n${out.lines.map((l) => `- ${l}`).join('\n')}\n\n[打开查看](${out.openUrl})` },
+            }
           : out.kind === 'script'
             ? { msgtype: 'text', text: { content: `请复制以下话术发给${out.leadName}：\n\n${out.text}\n\n在侧边栏打开：${out.link}` } }
             : { msgtype: 'text', text: { content: `提醒已处理：${out.replaceName}` } };
     try {
       const r = await this.api.oapi<{ task_id?: number }>('POST', '/topapi/message/corpconversation/asyncsend_v2', {
-        agent_id: this.config.agentId, userid_list: to.dingtalkUserId, msg,
+        agent_id: this.config.agentId,
+        userid_list: to.dingtalkUserId,
+        msg,
       });
       return { ref: r.task_id !== undefined ? String(r.task_id) : null };
     } catch (err) {
-      if (err instanceof DingtalkError) throw new DeliveryError(`DingTalk ${err.code}: ${err.detail}`.slice(0, 250), err.transport || RETRY.has(err.code) || err.code.startsWith('HTTP 5'));
+      if (err instanceof DingtalkError)
+        throw new DeliveryError(`DingTalk ${err.code}: ${err.detail}`.slice(0, 250), err.transport || RETRY.has(err.code) || err.code.startsWith('HTTP 5'));
       throw platformDeliveryError(err);
     }
   }

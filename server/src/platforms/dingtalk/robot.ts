@@ -12,7 +12,12 @@ export function dingtalkRobotSign(secret: string, timestampMs: number): string {
  * callbacks). HTTP 200 even on failure, so errcode is checked; 130101 (too fast) is retried with backoff.
  */
 export class DingtalkGroupRobot implements AlarmChannel {
-  constructor(private readonly webhookUrl: string, private readonly secret: string | undefined, private readonly now: () => number, private readonly timeoutMs = 5000) {}
+  constructor(
+    private readonly webhookUrl: string,
+    private readonly secret: string | undefined,
+    private readonly now: () => number,
+    private readonly timeoutMs = 5000,
+  ) {}
 
   async send(_to: unknown, out: Outgoing): Promise<{ ref: string | null }> {
     const url = new URL(this.webhookUrl);
@@ -24,11 +29,19 @@ export class DingtalkGroupRobot implements AlarmChannel {
     const title = out.kind === 'card' || out.kind === 'digest' ? out.title : '线索提醒';
     const open = out.kind === 'card' || out.kind === 'digest' ? out.openUrl : '';
     const body = open
-      ? { msgtype: 'actionCard', actionCard: { title, text: robotMarkdown(out, (x) => x).replace(/\[查看\]\([^)]*\)$/, ''), singleTitle: '查看详情', singleURL: open } }
+      ? {
+          msgtype: 'actionCard',
+          actionCard: { title, text: robotMarkdown(out, (x) => x).replace(/\[查看\]\([^)]*\)$/, ''), singleTitle: '查看详情', singleURL: open },
+        }
       : { msgtype: 'markdown', markdown: { title, text: robotMarkdown(out, (x) => x) } };
     let json: { errcode?: number; errmsg?: string };
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json;charset=utf-8' }, body: JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json;charset=utf-8' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       json = (await res.json().catch(() => ({ errcode: -1, errmsg: `HTTP ${res.status}` }))) as typeof json;
     } catch (err) {
       throw new DeliveryError(`网络错误：${(err as Error).message}`.slice(0, 250), true);

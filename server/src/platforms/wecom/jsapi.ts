@@ -22,7 +22,10 @@ export class WecomJsapi {
   private readonly corpTicket: TokenCache;
   private readonly agentTicket: TokenCache;
 
-  constructor(private readonly api: WecomApi, private readonly clock: Clock) {
+  constructor(
+    private readonly api: WecomApi,
+    private readonly clock: Clock,
+  ) {
     this.corpTicket = new TokenCache(clock, async () => {
       const r = await api.get<{ ticket: string; expires_in: number }>('/cgi-bin/get_jsapi_ticket');
       return { token: requiredField(r, 'ticket', '/cgi-bin/get_jsapi_ticket'), expiresIn: Number(r.expires_in) || 7200 };

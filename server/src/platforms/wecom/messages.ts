@@ -40,7 +40,10 @@ export class WecomChannel implements AlarmChannel {
       if (out.kind === 'update') {
         if (!out.responseCode) throw new DeliveryError('没有可用的 response_code，无法更新卡片', false);
         await this.api.post('/cgi-bin/message/update_template_card', {
-          userids: [userid], agentid, response_code: out.responseCode, button: { replace_name: out.replaceName.slice(0, 20) },
+          userids: [userid],
+          agentid,
+          response_code: out.responseCode,
+          button: { replace_name: out.replaceName.slice(0, 20) },
         });
         return { ref: null };
       }
@@ -49,7 +52,12 @@ export class WecomChannel implements AlarmChannel {
           ? { touser: userid, msgtype: 'template_card', agentid, template_card: templateCard(out) }
           : out.kind === 'digest'
             ? { touser: userid, msgtype: 'markdown', agentid, markdown: { content: digestMarkdown(out) } }
-            : { touser: userid, msgtype: 'text', agentid, text: { content: `请复制以下话术发给${out.leadName}：\n\n${out.text}\n\n在侧边栏打开：${out.link}` } };
+            : {
+                touser: userid,
+                msgtype: 'text',
+                agentid,
+                text: { content: `请复制以下话术发给${out.leadName}：\n\n${out.text}\n\n在侧边栏打开：${out.link}` },
+              };
       const r = await this.api.post<{ response_code?: string; invaliduser?: string }>('/cgi-bin/message/send', body);
       if (r.invaliduser && r.invaliduser.split('|').includes(userid)) throw new DeliveryError(`企业微信无效成员 ${userid}`, false);
       return { ref: r.response_code ?? null };

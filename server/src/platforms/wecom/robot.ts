@@ -5,15 +5,20 @@ import { DeliveryError, type AlarmChannel, type Outgoing } from '../../channels/
  * 20 messages/min per robot. The webhook URL (with its key) is the credential: configured, never logged.
  */
 export class WecomGroupRobot implements AlarmChannel {
-  constructor(private readonly webhookUrl: string, private readonly timeoutMs = 5000) {}
+  constructor(
+    private readonly webhookUrl: string,
+    private readonly timeoutMs = 5000,
+  ) {}
 
   async send(_to: unknown, out: Outgoing): Promise<{ ref: string | null }> {
     const content = robotMarkdown(out, (t) => `<font color="warning">${t}</font>`).slice(0, 1300); // ≤ 4096 bytes in UTF-8
     let json: { errcode?: number; errmsg?: string };
     try {
       const res = await fetch(this.webhookUrl, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ msgtype: 'markdown', markdown: { content } }), signal: AbortSignal.timeout(this.timeoutMs),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ msgtype: 'markdown', markdown: { content } }),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       json = (await res.json().catch(() => ({ errcode: -1, errmsg: `HTTP ${res.status}` }))) as typeof json;
     } catch (err) {

@@ -14,7 +14,12 @@ export interface WecomConfig {
 
 /** errcode from WeCom (-1 also for an HTTP error status), with the call it came from. */
 export class WecomError extends PlatformError {
-  constructor(readonly errcode: number, readonly errmsg: string, readonly path: string, transport = false) {
+  constructor(
+    readonly errcode: number,
+    readonly errmsg: string,
+    readonly path: string,
+    transport = false,
+  ) {
     super('wecom', `${path} errcode ${errcode}: ${errmsg}`, transport);
   }
 }
@@ -41,7 +46,11 @@ interface WecomReply {
 export class WecomApi {
   private readonly tokens: TokenCache;
 
-  constructor(readonly config: WecomConfig, clock: Clock, private readonly timeoutMs = 5000) {
+  constructor(
+    readonly config: WecomConfig,
+    clock: Clock,
+    private readonly timeoutMs = 5000,
+  ) {
     this.tokens = new TokenCache(clock, async () => {
       const r = await this.raw<WecomReply & { access_token: string; expires_in: number }>('GET', '/cgi-bin/gettoken', {
         corpid: config.corpId,
