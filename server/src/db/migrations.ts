@@ -6,6 +6,7 @@ import { MetricsIndexes1700000400000 } from './migrations/1700000400000-metrics-
 import { MetricsRollup1700000500000 } from './migrations/1700000500000-metrics-rollup';
 import { AuthVersion1700000700000 } from './migrations/1700000700000-auth-version';
 import { LeadChangeOutbox1700000800000 } from './migrations/1700000800000-lead-change-outbox';
+import { ConversationCustomerIndex1700000900000 } from './migrations/1700000900000-conversation-customer-index';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   MetricsRollup1700000500000,
   AuthVersion1700000700000,
   LeadChangeOutbox1700000800000,
+  ConversationCustomerIndex1700000900000,
 ];

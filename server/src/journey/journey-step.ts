@@ -33,10 +33,17 @@ export async function recordJourneySteps(em: EntityManager, steps: JourneyStep[]
   const moving = steps.filter((s) => s.fromNode !== null);
   if (moving.length) {
     // Close by primary key (the caller holds the leads' row locks): no range locks for concurrent leads to deadlock on.
-    const open: { id: number; leadId: number }[] = await em.query(
-      `SELECT id, leadId FROM journey_stay WHERE leadId IN (${moving.map(() => '?').join(', ')}) AND leftAt IS NULL`,
-      moving.map((s) => s.leadId),
-    );
+    // By company first: the stays' index is (companyId, leadId, …).
+    const open: { id: number; leadId: number }[] = [];
+    for (const companyId of new Set(moving.map((s) => s.companyId))) {
+      const leadIds = moving.filter((s) => s.companyId === companyId).map((s) => s.leadId);
+      open.push(
+        ...(await em.query(`SELECT id, leadId FROM journey_stay WHERE companyId = ? AND leadId IN (${leadIds.map(() => '?').join(', ')}) AND leftAt IS NULL`, [
+          companyId,
+          ...leadIds,
+        ])),
+      );
+    }
     const at = new Map(moving.map((s) => [s.leadId, s.at]));
     await updateManyById(
       em,

@@ -82,6 +82,7 @@ export class LeadFact {
 @Index('uq_conversation_rep_customer_day', ['companyId', 'repId', 'customerId', 'day'], { unique: true })
 @Index('idx_conversation_day', ['companyId', 'day', 'repId', 'followupAt'])
 @Index('idx_conversation_day_cover', ['companyId', 'day', 'repId', 'followupAt', 'updatedAt'])
+@Index('idx_conversation_customer', ['companyId', 'customerId', 'day'])
 export class Conversation {
   @PrimaryGeneratedColumn({ type: 'int' }) id: number;
   @Column({ type: 'int' }) companyId: number;
