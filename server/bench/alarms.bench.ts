@@ -26,6 +26,7 @@ import { latencyStats, mdTable, round, sleep, writeDocSection } from './bench-ki
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIG = Number(process.env.BENCH_LEADS ?? 1_000_000);
+const DUE_TO_SEND_P99_MS = 3000;
 const SMALL = 10_000;
 const DUE = 1000;
 /** The engine's tick interval during the latency run: the default ALARM_TICK_SECONDS. */
@@ -221,7 +222,8 @@ type Measured = Awaited<ReturnType<ReturnType<typeof measurer>>>;
 function writeDoc(small: Measured, big: Measured): boolean {
   const ratioIdle = big.idle / small.idle;
   const ratioTick = big.tickMs / small.tickMs;
-  const ok = big.p99 <= 5000 && ratioTick <= 1.5 && big.missing === 0 && small.missing === 0;
+  // Issue 15: due → send p99 ≤ 3 s at 1,000,000 open leads (no regression when timers moved to the projector).
+  const ok = big.p99 <= DUE_TO_SEND_P99_MS && ratioTick <= 1.5 && big.missing === 0 && small.missing === 0;
   const table = mdTable([
     ['open leads', 'idle tick (median)', 'alarms fired', 'card copies', 'due→send p50', 'due→send p99', 'tick cost: fire + deliver 1,000'],
     ...[small, big].map((r) => [r.label, `${round(r.idle, 2)} ms`, r.alarms, r.copies, `${round(r.p50)} ms`, `${round(r.p99)} ms`, `${round(r.tickMs)} ms`]),
@@ -230,7 +232,7 @@ function writeDoc(small: Measured, big: Measured): boolean {
 
 ${table}
 
-- Targets: due→send p99 ≤ 5 s with ${BIG.toLocaleString('en')} open leads — **${big.p99 <= 5000 ? 'met' : 'NOT met'}** (${round(big.p99)} ms);
+- Targets: due→send p99 ≤ ${DUE_TO_SEND_P99_MS / 1000} s with ${BIG.toLocaleString('en')} open leads — **${big.p99 <= DUE_TO_SEND_P99_MS ? 'met' : 'NOT met'}** (${round(big.p99)} ms);
 tick cost at ${BIG.toLocaleString('en')} leads within 1.5× of ${SMALL.toLocaleString('en')} — **${ratioTick <= 1.5 ? 'met' : 'NOT met'}** (fire+deliver ×${round(ratioTick, 2)}, idle tick ×${round(ratioIdle, 2)}).
 - due→send: 1,000 timers fall due at once while the cron runs; the time from the due time to the moment the send call
 returned (a row's \`sentAt\`), so it includes waiting for the next tick. Tick cost: another 1,000 due, ticked by hand.

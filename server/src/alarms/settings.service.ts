@@ -66,7 +66,7 @@ export class AlarmSettingsService {
       });
       if (!ids.length) return count;
       after = ids[ids.length - 1].id;
-      await this.app.tx.run(async (em) => {
+      await this.app.tx.runRetryingUnique(async (em) => {
         const now = this.app.clock.now();
         await syncTimers(
           em,

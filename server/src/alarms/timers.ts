@@ -162,7 +162,7 @@ export async function backfillTimers(app: AppContext, batch = 500): Promise<numb
     );
     if (!ids.length) return armed;
     after = Number(ids[ids.length - 1].id);
-    await app.tx.run(async (em) => {
+    await app.tx.runRetryingUnique(async (em) => {
       const leads = await em.getRepository(Lead).findBy({ id: In(ids.map((r) => Number(r.id))) });
       const byCompany = new Map<number, number[]>();
       for (const l of leads) byCompany.set(l.companyId, [...(byCompany.get(l.companyId) ?? []), l.id]);

@@ -58,7 +58,7 @@ async function knownCustomer(app: AppContext, actor: Actor, customer: Customer) 
   // A rep opening this customer's chat in the sidebar is a conversation (entry rate counts them).
   if (actor.role === 'rep') {
     await app.tx.run((em) =>
-      recordConversation(em, { companyId: actor.companyId, repId: actor.id, customerId: customer.id, at: app.clock.now(), source: 'sidebar' }),
+      recordConversation(em, { companyId: actor.companyId, repId: actor.id, customerId: customer.id, at: app.clock.now(), source: 'sidebar' }, app.clock.now()),
     );
   }
 

@@ -13,3 +13,8 @@ export function dbKindOf(x: DataSource | EntityManager): DbKind {
 export function forUpdate(em: EntityManager): string {
   return dbKindOf(em) === 'mysql' ? ' FOR UPDATE' : '';
 }
+
+/** ` LOCK IN SHARE MODE` on MySQL/MariaDB (both spell it so): readers share, a writer of the row waits for them. */
+export function forShare(em: EntityManager): string {
+  return dbKindOf(em) === 'mysql' ? ' LOCK IN SHARE MODE' : '';
+}

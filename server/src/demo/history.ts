@@ -65,7 +65,7 @@ export async function seedHistory(d: HistoryDeps, count = 320): Promise<{ leads:
 
   const talk = async (repId: number, customerId: number, at: number) => {
     await d.app.tx.run((em) =>
-      recordConversation(em, { companyId: d.companyId, repId, customerId, at, source: pick(['wecom', 'sidebar', 'dingtalk'] as const) }),
+      recordConversation(em, { companyId: d.companyId, repId, customerId, at, source: pick(['wecom', 'sidebar', 'dingtalk'] as const) }, at),
     );
     n.conversations++;
   };

@@ -26,6 +26,8 @@ async function firstFollowupOfDay(em: EntityManager, companyId: number, repId: n
 export async function recordConversation(
   em: EntityManager,
   c: { companyId: number; repId: number; customerId: number; at: number; source: ConversationSource },
+  /** Now: when the change is recorded (the conversation itself may be reported late, `at` in the past). */
+  recordedAt: number,
 ): Promise<void> {
   const day = chinaDayOf(c.at);
   const [existing] = await em.query('SELECT id FROM conversation WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?', [
@@ -55,7 +57,7 @@ export async function recordConversation(
   await countConversations(em, c.companyId, c.repId, day, 1, followupAt === null ? 0 : 1, c.at);
   // A follow-up of the same day still uncommitted as this ran is not in followupAt yet: the projector looks again
   // once both have committed (the follow-up's own change re-projects the customer's conversations too).
-  await recordLeadChanges(em, c.companyId, await customerLeadIds(em, c.companyId, c.customerId), c.at);
+  await recordLeadChanges(em, c.companyId, await customerLeadIds(em, c.companyId, c.customerId), recordedAt);
 }
 
 /**

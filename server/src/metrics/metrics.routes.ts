@@ -158,7 +158,7 @@ function spendAndConversationRoutes(app: AppContext, r: Router): void {
     );
     if (!customer) throw notFound(`客户不存在或不是你负责的客户（ID ${body.customerId}）`);
     ctx.body = await app.tx.run(async (tx) => {
-      await recordConversation(tx, { companyId: actor.companyId, repId: actor.id, customerId: body.customerId, at, source: body.source });
+      await recordConversation(tx, { companyId: actor.companyId, repId: actor.id, customerId: body.customerId, at, source: body.source }, now());
       const [row] = await tx.query(
         'SELECT id, day, firstAt, source, followupAt FROM conversation WHERE companyId = ? AND repId = ? AND customerId = ? AND day = ?',
         [actor.companyId, actor.id, body.customerId, chinaDayOf(at)],

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context';
 import { logger } from '../logger';
 import { leaseName } from '../db/lease-name';
+import { forShare } from '../db/kind';
 import type { LeadBatch, ProjectionStep } from './step';
 
 interface Claimed {
@@ -117,36 +118,62 @@ export class Projector {
   }
 
   /** The whole batch in one transaction; if that fails, lead by lead, so one broken lead holds back no other. */
+  /**
+   * The whole batch in one transaction; if that fails, lead by lead, so one broken lead holds back no other; and a
+   * lead that still fails, step by step, so a broken step (say, a metric) does not keep its other derived state (its
+   * alarm timers) stale. A lead's changes are deleted only once every step has projected it.
+   */
   private async projectOrIsolate(companyId: number, changes: Claimed[], holder: string): Promise<void> {
     try {
-      await this.project(companyId, changes, holder);
+      await this.project(companyId, changes, holder, this.steps);
       return;
-    } catch (err) {
-      if (new Set(changes.map((c) => c.leadId)).size === 1) return this.failed(changes, holder, err);
+    } catch {
+      // isolate below
     }
     const byLead = new Map<number, Claimed[]>();
     for (const c of changes) byLead.set(c.leadId, [...(byLead.get(c.leadId) ?? []), c]);
     for (const one of byLead.values()) {
-      try {
-        await this.project(companyId, one, holder);
-      } catch (err) {
-        await this.failed(one, holder, err);
+      if (byLead.size > 1) {
+        try {
+          await this.project(companyId, one, holder, this.steps);
+          continue;
+        } catch {
+          // step by step below
+        }
       }
+      await this.projectStepByStep(companyId, one, holder);
     }
   }
 
-  private async project(companyId: number, changes: Claimed[], holder: string): Promise<void> {
+  private async projectStepByStep(companyId: number, changes: Claimed[], holder: string): Promise<void> {
+    let failure: unknown = null;
+    for (const step of this.steps) {
+      try {
+        await this.project(companyId, changes, holder, [step], { keepChanges: true });
+      } catch (err) {
+        failure ??= new Error(`${step.name}: ${String((err as Error)?.message ?? err)}`, { cause: err });
+      }
+    }
+    if (failure) return this.failed(changes, holder, failure);
+    await this.project(companyId, changes, holder, []);
+  }
+
+  private async project(companyId: number, changes: Claimed[], holder: string, steps: ProjectionStep[], opts: { keepChanges?: boolean } = {}): Promise<void> {
     const leadIds = [...new Set(changes.map((c) => c.leadId))].sort((a, b) => a - b);
     const ids = changes.map((c) => c.id);
     await this.app.tx.runRetryingUnique(async (em) => {
-      const [company] = await em.query('SELECT settings FROM company WHERE id = ?', [companyId]);
+      // The settings are a source too: read under a shared lock, so a settings change (alarm thresholds, the A-level
+      // score) waits for projections that use the old ones, and projections after it use the new ones.
+      const [company] = await em.query(`SELECT settings FROM company WHERE id = ?${forShare(em)}`, [companyId]);
       const companySettings = company?.settings ? (JSON.parse(company.settings) as Record<string, unknown>) : {};
       const batch: LeadBatch = { companyId, leadIds, now: this.app.clock.now(), companySettings };
-      for (const step of this.steps) await step.project(em, batch);
+      for (const step of steps) await step.project(em, batch);
+      if (opts.keepChanges) return;
       await this.app.checkpoints.reach('projector:beforeDelete');
       // Only our claims: a claim that lapsed and was retaken is the new holder's to delete (it projects again).
       await em.query(`DELETE FROM lead_change WHERE id IN (${ids.map(() => '?').join(', ')}) AND leaseOwner = ?`, [...ids, holder]);
     }, 'projector.batch');
+    if (opts.keepChanges) return;
     this.stats.batches++;
     this.stats.leads += leadIds.length;
     const done = this.app.clock.now();

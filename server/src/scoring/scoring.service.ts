@@ -40,21 +40,14 @@ export class ScoringService {
         await em.getRepository(Company).update({ id: company.id }, { settings: { ...(company.settings ?? {}), scoreWeights: weights, levelA } });
         await bumpCompanyAuthVersion(em, company.id); // other processes' cached actors carry the settings
         await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).changed('company', company.id, diff);
-        // The dashboards' A-level counts are summed per day: rebuilt at the new threshold with the change.
+        // The dashboards' A-level counts are summed per day: rebuilt at the new threshold with the change. Projections
+        // read the threshold under a shared lock on this company row, so none adds at the old one after this commits.
         if (current.levelA !== levelA) await rebuildRollups(em, actor.companyId, levelA);
       }
       return diff;
     });
-    const committedAt = Date.now();
     if (changes.length) this.app.actors.clear(); // signed-in actors carry the company settings
     const recomputed = changes.length ? await this.recompute(actor, weights, levelA, requestId) : { checked: 0, changed: 0 };
-    if (changes.some((c) => c.field === 'levelA')) {
-      // Requests that loaded the old threshold (other processes keep actors up to AUTH_CACHE_MS) may have added to
-      // the rollup at it meanwhile: once none can remain, the rollup is rebuilt again.
-      const settle = committedAt + (this.app.config.authCacheMs ?? 0) + 1000 - Date.now();
-      if (settle > 0) await new Promise((r) => setTimeout(r, settle));
-      await this.app.tx.run((em) => rebuildRollups(em, actor.companyId, levelA));
-    }
     return { weights, levelA, changed: changes.map((c) => c.field), recomputed };
   }
 
