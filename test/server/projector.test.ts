@@ -20,6 +20,11 @@ describeEachDb('projector', (kind) => {
     );
   const factOf = async (leadId: number) => (await h.ds.query('SELECT firstTouchAt, journeyNode FROM lead_fact WHERE leadId = ?', [leadId]))[0];
   const changesOf = (leadId: number) => h.count('lead_change', 'leadId = ?', [leadId]);
+  const newLead = async (phone: string) => {
+    const made = await h.req('POST', '/api/leads', { as: '李静', body: { phone, channel: '抖音-202601直播' } });
+    expect(made.status).toBe(201);
+    return Number(made.body.lead.id);
+  };
 
   beforeAll(() => h.start());
   afterAll(() => h.stop());
@@ -154,9 +159,7 @@ describeEachDb('projector', (kind) => {
         h.autoSettle = false;
         try {
           // A new, never-contacted lead: its no_followup timer is due createdAt + noFollowupHours.
-          const made = await h.req('POST', '/api/leads', { as: '李静', body: { phone: '13912345671', channel: '抖音-202601直播' } });
-          expect(made.status).toBe(201);
-          const leadId = Number(made.body.lead.id);
+          const leadId = await newLead('13912345671');
           const [lead] = await h.ds.query('SELECT createdAt FROM `lead` WHERE id = ?', [leadId]);
           const hold = h.gate.hold('facts:afterLock');
           const projecting = new Projector(h.app, steps()).runOnce();
@@ -178,9 +181,7 @@ describeEachDb('projector', (kind) => {
       it("a new lead projected by two at once is inserted once: the loser retries against the winner's fact", async () => {
         h.autoSettle = false;
         try {
-          const made = await h.req('POST', '/api/leads', { as: '李静', body: { phone: '13912345670', channel: '抖音-202601直播' } });
-          expect(made.status).toBe(201);
-          const leadId = Number(made.body.lead.id);
+          const leadId = await newLead('13912345670');
           const [p1, p2] = [new Projector(h.app, steps()), new Projector(h.app, steps())];
           const hold = h.gate.hold('facts:afterLock');
           const first = p1.runOnce();
