@@ -13,7 +13,7 @@ export const systemRoutes: RouteDoc[] = [
     auth: 'none',
     roles: 'anyone',
     description:
-      '`projector`：派生数据（看板事实、汇总、会话标记、提醒计时器）的积压、最早未投影变更、失败数、水位线，以及本进程最近 `lagWindow` 秒（默认 60）的投影延迟。有投影持续失败时 `status` 为 `degraded`。',
+      '`projector`：派生数据（看板事实、汇总、会话标记、提醒计时器）的积压、最早未投影变更、失败数、水位线，`lastError` 为本进程最近一次投影错误，以及本进程最近 `lagWindow` 秒（默认 60）的投影延迟。有投影持续失败时 `status` 为 `degraded`。',
     success: ok(
       '`{"status":"ok"|"degraded","db":"sqlite"|"mysql","projector":{backlog, oldestChangeAt, failing, watermark, lastError, lagMs:{count,p50,p99,max}}}`',
     ),
