@@ -269,8 +269,8 @@ function intakeDoc(f: {
     `- Maximum intake throughput is ${round((sat.perSec / raw.perSec) * 100, 1)}% of raw single-row \`INSERT INTO lead\` (same ${CONCURRENCY}-way concurrency, autocommit, no routing).`,
     `  One intake is one transaction: read the channel, find/create the customer, insert the lead, audit, journey, archive, then`,
     `  routing: rules, pool and members (before the lock), lock the cursor, the members' open loads in one read, advance the cursor,`,
-    `  assign, log the decision; at commit one multi-row audit INSERT, the alarm timers and the lead's fact row (from memory: 8`,
-    `  statements hold the cursor lock). Leads for one pool are still assigned one at a time, and each statement is a loopback round trip`,
+    `  assign, log the decision, one outbox row; the lead's fact and alarm timers follow from the projector after commit (outside`,
+    `  the cursor lock). Leads for one pool are still assigned one at a time, and each statement is a loopback round trip`,
     `  that costs ${round(rt.cpuMs, 3)} ms of client CPU and ${round(rt.wallMs, 3)} ms of wall time here (a \`SELECT 1\` loop on one connection).`,
     `- Reproduce: \`bash scripts/mariadb-up.sh && npm run bench:intake -- --write\` (BENCH_SCALE=0.2 for a short smoke run).`,
   ].join('\n');
