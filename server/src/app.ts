@@ -39,6 +39,7 @@ import { DingtalkApi } from './platforms/dingtalk/dingtalk-api';
 import { DingtalkChannel } from './platforms/dingtalk/messages';
 import { DingtalkCards, cardsEnabled } from './platforms/dingtalk/cards';
 import { DingtalkGroupRobot } from './platforms/dingtalk/robot';
+import { PlatformEvents } from './platforms/platform-events';
 
 interface CreateAppOptions {
   config: AppConfig;
@@ -86,6 +87,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
     attribution: opts.attribution ?? getAttribution(),
     events: opts.events ?? new DomainEvents(),
     actors: new ActorCache(opts.config.authCacheMs ?? 0),
+    platformEvents: new PlatformEvents(),
     // Composed when an engine is built, from the config at that moment (tests swap the config after createApp).
     channels: () => ({ ...composeChannels(ctx.config, clock), ...opts.channels }),
   };

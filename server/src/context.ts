@@ -8,6 +8,7 @@ import type { DomainEvents } from './events/domain-events';
 import type { ActorCache } from './auth/actor-cache';
 import type { Channels } from './channels/port';
 import type { Checkpoints } from './checkpoints';
+import type { PlatformEvents } from './platforms/platform-events';
 
 /** What every capability's service needs, built once in app.ts and passed down explicitly. */
 export interface AppContext {
@@ -22,6 +23,8 @@ export interface AppContext {
   actors: ActorCache;
   /** The chat channels alarms go out through, composed from the current config in app.ts (composeChannels). */
   channels: () => Channels;
+  /** Platform callback events (contact changes, external-contact changes) → the capability that registered for them. */
+  platformEvents: PlatformEvents;
   /** Where race tests hold a transaction (no-op in production). */
   checkpoints: Checkpoints;
 }

@@ -61,8 +61,12 @@ export function wecomCallbackRoutes(app: AppContext): Router {
     const [alarmTask, userPart] = String(ev.TaskId ?? '').split('u');
     const alarm = tap && alarmTask ? await app.ds.getRepository(Alarm).findOneBy({ taskId: alarmTask }) : null;
     const user = alarm ? await app.ds.getRepository(User).findOneBy({ companyId: alarm.companyId, wecomUserId: String(ev.FromUserName ?? '') }) : null;
-    if (!alarm || !user || String(user.id) !== userPart) {
-      if (tap) ctx.state.log?.warn({ taskId: ev.TaskId }, 'wecom tap for an unknown card or user');
+    if (!tap) {
+      // Contact and external-contact changes: recorded durably (idempotent on the request) before the receipt.
+      await app.platformEvents.wecom(ev, { dedupeKey: `${replay.platform}:${replay.key}`, log: ctx.state.log });
+      if (!(await acceptOnce(app, replay))) ctx.state.log?.info({ msgType: ev.MsgType }, 'wecom callback seen before: answered, not handled again');
+    } else if (!alarm || !user || String(user.id) !== userPart) {
+      ctx.state.log?.warn({ taskId: ev.TaskId }, 'wecom tap for an unknown card or user');
       if (!(await acceptOnce(app, replay))) ctx.state.log?.info({ msgType: ev.MsgType }, 'wecom callback seen before: answered, not handled again');
     } else {
       // The tap's receipts are written in its transaction: a tap the rules refuse leaves none behind.

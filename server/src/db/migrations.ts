@@ -7,6 +7,7 @@ import { MetricsRollup1700000500000 } from './migrations/1700000500000-metrics-r
 import { AuthVersion1700000700000 } from './migrations/1700000700000-auth-version';
 import { LeadChangeOutbox1700000800000 } from './migrations/1700000800000-lead-change-outbox';
 import { ConversationCustomerIndex1700000900000 } from './migrations/1700000900000-conversation-customer-index';
+import { CompanyPlatformIds1700001000000 } from './migrations/1700001000000-company-platform-ids';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AuthVersion1700000700000,
   LeadChangeOutbox1700000800000,
   ConversationCustomerIndex1700000900000,
+  CompanyPlatformIds1700001000000,
 ];

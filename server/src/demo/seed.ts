@@ -1,3 +1,4 @@
+import { PlatformEvents } from '../platforms/platform-events';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_QUICK_PHRASES, type Role } from '@lifeline/shared';
 import { ActorCache } from '../auth/actor-cache';
@@ -95,6 +96,7 @@ export async function seedDemo(ds: DataSource, opts: SeedOptions = {}): Promise<
     events: opts.events ?? new DomainEvents(),
     actors: new ActorCache(0),
     channels: () => ({}) as Channels,
+    platformEvents: new PlatformEvents(),
     checkpoints: NO_CHECKPOINTS,
   };
   // Demo leads record their changes like real ones; their dashboard facts are projected once seeding is done.

@@ -37,7 +37,10 @@ export function dingtalkCallbackRoutes(app: AppContext): Router {
     } catch {
       throw new AppError(400, 'bad_event', '回调事件格式错误');
     }
-    const first = await acceptOnce(app, replayReceipt('dingtalk', q('msg_signature', 'signature')));
+    const receipt = replayReceipt('dingtalk', q('msg_signature', 'signature'));
+    // Contact changes: recorded durably (idempotent on the request) before the receipt; DingTalk re-pushes on a 5xx.
+    await app.platformEvents.dingtalk(event as Record<string, unknown>, { dedupeKey: `${receipt.platform}:${receipt.key}`, log: ctx.state.log });
+    const first = await acceptOnce(app, receipt);
     ctx.state.log?.info({ eventType: event.EventType, replay: !first }, 'dingtalk callback');
     const ts = String(app.clock.now());
     const nonce = randomBytes(6).toString('hex');
