@@ -149,6 +149,36 @@ const PERMISSIONS = {
     what: "change a user's role, active flag (停用), org unit or manager",
     denied: '只有管理员可以修改用户的角色、状态和组织',
   },
+  'users.view': {
+    roles: ['supervisor', 'ops', 'director', 'admin'],
+    what: "read a user's profile, pools and platform ids (supervisors: their subtree)",
+    denied: '只有主管及以上可以查看用户资料',
+  },
+  'users.editTeam': {
+    roles: ['supervisor', 'admin'],
+    what: "change routing cap and shifts of a user in scope (supervisors: their subtree's reps)",
+    denied: '只有主管（本团队）或管理员可以修改接单上限和排班',
+  },
+  'users.transfer': {
+    roles: ['admin'],
+    what: "hand a user's leads and WeCom customers to another user (在职继承), list and retry customer transfers",
+    denied: '只有管理员可以转移顾问的客户',
+  },
+  'directory.sync': {
+    roles: ['admin'],
+    what: 'run and review directory syncs (WeCom / DingTalk), change directory settings',
+    denied: '只有管理员可以同步通讯录',
+  },
+  'onboarding.view': {
+    roles: ['admin'],
+    what: 'the first-run checklist, send a test alarm, issue one-time sign-in links',
+    denied: '只有管理员可以查看开通清单',
+  },
+  'health.view': {
+    roles: ['ops', 'admin'],
+    what: 'the data-health view (leads owned by inactive users, failed transfers, stale syncs)',
+    denied: '只有运营或管理员可以查看数据健康检查',
+  },
   'metrics.spend': {
     roles: ['ops', 'director', 'admin'],
     what: 'enter channel spend',

@@ -10,6 +10,27 @@ import {
   type ScoreWeight,
 } from '@lifeline/shared';
 
+/** How the WeCom / DingTalk directory becomes org units and users (docs/directory.md). */
+export interface DirectorySettings {
+  /** Department depth (the root is 0) that is a 中心, and the depth that is a 组; deeper departments fold into their 组. */
+  centreDepth: number;
+  teamDepth: number;
+  /** A sync that would deactivate more than this share of the synced active users waits for an admin's review. */
+  reviewDeactivateShare: number;
+  /** When the scheduled full sync runs: a cron expression in China time; '' = only on demand and by events. */
+  schedule: string;
+  /** Where a leaver's open leads go: their unit's rotation queue (the supervisor assigns) or round robin in their pool. */
+  leaverTarget: 'queue' | 'round_robin';
+}
+
+export const DEFAULT_DIRECTORY_SETTINGS: DirectorySettings = {
+  centreDepth: 1,
+  teamDepth: 2,
+  reviewDeactivateShare: 0.1,
+  schedule: '0 2 * * *',
+  leaverTarget: 'queue',
+};
+
 export interface CompanySettings {
   actionTags: string[];
   quickPhrases: string[];
@@ -28,6 +49,7 @@ export interface CompanySettings {
   supervisorCanExport: boolean;
   /** A rep's 48 h follow-up rate below this turns red on the battle map. */
   followup48hThreshold: number;
+  directory: DirectorySettings;
 }
 
 export const DEFAULT_SETTINGS: CompanySettings = {
@@ -42,8 +64,10 @@ export const DEFAULT_SETTINGS: CompanySettings = {
   requiredProfileFields: [...DEFAULT_REQUIRED_PROFILE_FIELDS],
   supervisorCanExport: false,
   followup48hThreshold: 0.85,
+  directory: DEFAULT_DIRECTORY_SETTINGS,
 };
 
 export function effectiveSettings(overrides: Partial<CompanySettings> | null | undefined): CompanySettings {
-  return { ...DEFAULT_SETTINGS, ...(overrides ?? {}) };
+  const s = { ...DEFAULT_SETTINGS, ...(overrides ?? {}) };
+  return { ...s, directory: { ...DEFAULT_DIRECTORY_SETTINGS, ...(overrides?.directory ?? {}) } };
 }

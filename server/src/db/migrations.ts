@@ -8,6 +8,7 @@ import { AuthVersion1700000700000 } from './migrations/1700000700000-auth-versio
 import { LeadChangeOutbox1700000800000 } from './migrations/1700000800000-lead-change-outbox';
 import { ConversationCustomerIndex1700000900000 } from './migrations/1700000900000-conversation-customer-index';
 import { CompanyPlatformIds1700001000000 } from './migrations/1700001000000-company-platform-ids';
+import { DirectoryColumns1700001100000 } from './migrations/1700001100000-directory-columns';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   LeadChangeOutbox1700000800000,
   ConversationCustomerIndex1700000900000,
   CompanyPlatformIds1700001000000,
+  DirectoryColumns1700001100000,
 ];

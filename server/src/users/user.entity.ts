@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { Role } from '@lifeline/shared';
-import { epochMs } from '../db/columns';
+import { epochMs, jsonText } from '../db/columns';
 
 @Entity('app_user')
 @Index('idx_user_company_role', ['companyId', 'role', 'active'])
@@ -18,6 +18,15 @@ export class User {
   @Column({ type: 'int', default: 0 }) authVersion: number;
   @Column({ type: 'varchar', length: 64, nullable: true }) wecomUserId: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) dingtalkUserId: string | null;
+  /** Platform department ids from the last directory sync (the unit is derived from the main one). */
+  @Column({ type: 'text', nullable: true, transformer: jsonText }) deptIds: string[] | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) mainDeptId: string | null;
+  /** When a directory sync last saw this user on the platform. */
+  @Column({ type: 'bigint', transformer: epochMs, nullable: true }) syncedAt: number | null;
+  /** Who deactivated the user: a sync re-activates only the users it deactivated itself. */
+  @Column({ type: 'varchar', length: 16, nullable: true }) inactiveBy: 'admin' | 'directory' | null;
+  /** When the user left the company (离职): 离职继承 is possible for a year after it. */
+  @Column({ type: 'bigint', transformer: epochMs, nullable: true }) leftAt: number | null;
   @Column({ type: 'bigint', transformer: epochMs }) createdAt: number;
   @Column({ type: 'bigint', transformer: epochMs }) updatedAt: number;
   @Column({ type: 'bigint', transformer: epochMs, nullable: true }) deletedAt: number | null;
