@@ -9,6 +9,8 @@ import type { ActorCache } from './auth/actor-cache';
 import type { Channels } from './channels/port';
 import type { Checkpoints } from './checkpoints';
 import type { PlatformEvents } from './platforms/platform-events';
+import type { DirectorySource } from './directory/source';
+import type { CustomerTransferClient } from './users/customer-transfers';
 
 /** What every capability's service needs, built once in app.ts and passed down explicitly. */
 export interface AppContext {
@@ -25,6 +27,8 @@ export interface AppContext {
   channels: () => Channels;
   /** Platform callback events (contact changes, external-contact changes) → the capability that registered for them. */
   platformEvents: PlatformEvents;
+  /** Tests and benches: the directory and customer-transfer clients to use instead of the configured platforms. */
+  platformOverrides?: { directory?: (companyId: number) => DirectorySource | null; transfers?: (companyId: number) => CustomerTransferClient | null };
   /** Where race tests hold a transaction (no-op in production). */
   checkpoints: Checkpoints;
 }
