@@ -40,6 +40,7 @@ import { DingtalkChannel } from './platforms/dingtalk/messages';
 import { DingtalkCards, cardsEnabled } from './platforms/dingtalk/cards';
 import { DingtalkGroupRobot } from './platforms/dingtalk/robot';
 import { PlatformEvents } from './platforms/platform-events';
+import { directoryModule } from './directory';
 
 interface CreateAppOptions {
   config: AppConfig;
@@ -134,6 +135,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   for (const r of intake.authed) authed.use(r.routes(), r.allowedMethods());
   authed.use(alarms.authed.routes(), alarms.authed.allowedMethods());
   authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
+  for (const r of [directoryModule(ctx).authed]) authed.use(r.routes(), r.allowedMethods()); // directory sync (docs/directory.md)
   koa.use(authed.routes());
   return { koa, ctx, followups, projector };
 }
