@@ -12,6 +12,7 @@ import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from 
 import { ImportJob, IntakeChannel, IntakeRecord } from './intake/intake.entities';
 import { ContentItem, ContentQueueItem } from './content/content.entities';
 import { JourneyStay } from './journey/journey-stay.entity';
+import { CustomerTransfer } from './users/customer-transfer.entity';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
 export const ENTITIES = [
@@ -44,4 +45,5 @@ export const ENTITIES = [
   Conversation,
   ChannelSpend,
   RepDay,
+  CustomerTransfer,
 ];

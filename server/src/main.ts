@@ -6,6 +6,7 @@ import { createApp } from './app';
 import { logger } from './logger';
 import { seedDemoIfEmpty } from './demo/seed';
 import { AlarmEngine, backfillTimers } from './alarms';
+import { TransferWorker } from './users';
 
 async function main() {
   const config = loadConfig();
@@ -23,6 +24,8 @@ async function main() {
   if (Number(timers) === 0) logger.info({ armed: await backfillTimers(ctx) }, 'alarm timers armed for existing leads');
   const alarmEngine = new AlarmEngine(ctx, { leaseMs: config.alarms?.leaseMs });
   alarmEngine.start(config.alarms?.tickSeconds ?? 1, (err) => logger.error({ err }, 'alarm tick failed'));
+  const transfers = new TransferWorker(ctx);
+  transfers.start(config.alarms?.tickSeconds ?? 5, (err) => logger.error({ err }, 'customer transfer tick failed'));
   const server = koa.listen(config.port, config.host, () => {
     const where = config.db.kind === 'sqlite' ? `SQLite ${config.db.url}` : 'MySQL';
     console.log(`\nLifeline is running (${where}${config.demo ? ', demo mode' : ''})`);
@@ -37,7 +40,7 @@ async function main() {
     logger.info({ signal, followupGroupCommit: followups.groupCommitStats }, 'shutting down');
     server.close(
       () =>
-        void Promise.all([alarmEngine.stop(), projector.stop()])
+        void Promise.all([alarmEngine.stop(), projector.stop(), transfers.stop()])
           .then(() => ds.destroy())
           .then(() => process.exit(0)),
     );

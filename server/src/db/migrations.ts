@@ -9,6 +9,7 @@ import { LeadChangeOutbox1700000800000 } from './migrations/1700000800000-lead-c
 import { ConversationCustomerIndex1700000900000 } from './migrations/1700000900000-conversation-customer-index';
 import { CompanyPlatformIds1700001000000 } from './migrations/1700001000000-company-platform-ids';
 import { DirectoryColumns1700001100000 } from './migrations/1700001100000-directory-columns';
+import { CustomerTransfer1700001400000 } from './migrations/1700001400000-customer-transfer';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   ConversationCustomerIndex1700000900000,
   CompanyPlatformIds1700001000000,
   DirectoryColumns1700001100000,
+  CustomerTransfer1700001400000,
 ];
