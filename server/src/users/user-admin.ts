@@ -51,8 +51,9 @@ export async function listUsers(app: AppContext, actor: Actor, q: UserListQuery)
   const qb = app.ds.getRepository(User).createQueryBuilder('u').where('u.companyId = :c AND u.deletedAt IS NULL', { c: actor.companyId });
   if (actor.scope) qb.andWhere('u.id IN (:...scopeIds)', { scopeIds: actor.scope.userIds.length ? actor.scope.userIds : [0] });
   if (q.q) {
-    const like = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    qb.andWhere("(u.name LIKE :like ESCAPE '\\' OR u.wecomUserId LIKE :like ESCAPE '\\' OR u.dingtalkUserId LIKE :like ESCAPE '\\')", { like });
+    // '!' escapes LIKE's wildcards in the search word (a backslash means different things to MySQL and SQLite literals).
+    const like = `%${q.q.replace(/[!%_]/g, (m) => `!${m}`)}%`;
+    qb.andWhere("(u.name LIKE :like ESCAPE '!' OR u.wecomUserId LIKE :like ESCAPE '!' OR u.dingtalkUserId LIKE :like ESCAPE '!')", { like });
   }
   if (q.role) qb.andWhere('u.role = :role', { role: q.role });
   if (q.active !== undefined) qb.andWhere('u.active = :active', { active: q.active });
