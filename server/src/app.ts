@@ -20,6 +20,7 @@ import { leadRoutes } from './leads/leads.routes';
 import { FollowupService } from './followups/followups.service';
 import { followupRoutes } from './followups/followups.routes';
 import { directoryRoutes } from './users/users.routes';
+import { peopleRoutes } from './users';
 import { errorHandler, requestContext, requireJsonBody } from './http/middleware';
 import { logger as rootLogger, type Logger } from './logger';
 import { sidebarModule } from './sidebar';
@@ -128,7 +129,14 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
 
   const authed = new Router();
   authed.use('/api', requireAuth(opts.ds, ctx.tokens, ctx.actors), maskPhonesInErrors());
-  for (const r of [meRoutes(), directoryRoutes(ctx), customerRoutes(ctx), leadRoutes(ctx, leads, followups), followupRoutes(ctx, followups)]) {
+  for (const r of [
+    meRoutes(),
+    peopleRoutes(ctx),
+    directoryRoutes(ctx),
+    customerRoutes(ctx),
+    leadRoutes(ctx, leads, followups),
+    followupRoutes(ctx, followups),
+  ]) {
     authed.use(r.routes(), r.allowedMethods());
   }
   authed.use(sidebar.authed.routes(), sidebar.authed.allowedMethods());

@@ -12,4 +12,14 @@ export const NO_CHECKPOINTS: Checkpoints = { reach: () => Promise.resolve() };
 
 /** The labels of transactions that race tests hold (tx:<label>:beforeCommit). */
 export type TxLabel =
-  'followup.save' | 'followup.saveGroup' | 'followup.delete' | 'lead.create' | 'lead.update' | 'lead.claim' | 'lead.delete' | 'alarms.fire' | 'projector.batch';
+  | 'followup.save'
+  | 'followup.saveGroup'
+  | 'followup.delete'
+  | 'lead.create'
+  | 'lead.update'
+  | 'lead.claim'
+  | 'lead.delete'
+  | 'alarms.fire'
+  | 'projector.batch'
+  | 'users.update'
+  | 'users.reassign';

@@ -13,6 +13,7 @@ import { ImportJob, IntakeChannel, IntakeRecord } from './intake/intake.entities
 import { ContentItem, ContentQueueItem } from './content/content.entities';
 import { JourneyStay } from './journey/journey-stay.entity';
 import { DirectoryEvent, DirectorySyncItem, DirectorySyncRun } from './directory/directory.entities';
+import { CustomerTransfer } from './users/customer-transfer.entity';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
 export const ENTITIES = [
@@ -48,4 +49,5 @@ export const ENTITIES = [
   DirectorySyncRun,
   DirectorySyncItem,
   DirectoryEvent,
+  CustomerTransfer,
 ];

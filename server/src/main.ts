@@ -7,6 +7,7 @@ import { logger } from './logger';
 import { seedDemoIfEmpty } from './demo/seed';
 import { AlarmEngine, backfillTimers } from './alarms';
 import { directoryOf } from './directory';
+import { TransferWorker } from './users';
 
 async function main() {
   const config = loadConfig();
@@ -25,6 +26,8 @@ async function main() {
   const alarmEngine = new AlarmEngine(ctx, { leaseMs: config.alarms?.leaseMs });
   alarmEngine.start(config.alarms?.tickSeconds ?? 1, (err) => logger.error({ err }, 'alarm tick failed'));
   await directoryOf(ctx).start(); // directory sync workers and the scheduled syncs
+  const transfers = new TransferWorker(ctx);
+  transfers.start(config.alarms?.tickSeconds ?? 5, (err) => logger.error({ err }, 'customer transfer tick failed'));
   const server = koa.listen(config.port, config.host, () => {
     const where = config.db.kind === 'sqlite' ? `SQLite ${config.db.url}` : 'MySQL';
     console.log(`\nLifeline is running (${where}${config.demo ? ', demo mode' : ''})`);
@@ -39,7 +42,7 @@ async function main() {
     logger.info({ signal, followupGroupCommit: followups.groupCommitStats }, 'shutting down');
     server.close(
       () =>
-        void Promise.all([alarmEngine.stop(), projector.stop(), directoryOf(ctx).stop()])
+        void Promise.all([alarmEngine.stop(), projector.stop(), directoryOf(ctx).stop(), transfers.stop()])
           .then(() => ds.destroy())
           .then(() => process.exit(0)),
     );

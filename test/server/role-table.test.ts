@@ -17,7 +17,13 @@ const MANAGERS: Role[] = ['supervisor', 'ops', 'director', 'admin'];
 const EXPECTED: Record<string, readonly Role[]> = {
   'GET /api/me': ALL,
   'GET /api/users': ALL,
-  'PATCH /api/users/:id': ['admin'],
+  // Supervisors only for routing cap and shifts of their subtree's reps (the service refuses the rest, deactivation.test.ts).
+  'PATCH /api/users/:id': ['supervisor', 'admin'],
+  'GET /api/users/:id': MANAGERS,
+  'POST /api/users/:id/reassign': ['admin'],
+  'GET /api/users/transfers': ['admin'],
+  'POST /api/users/transfers/retry': ['admin'],
+  'GET /api/data-health': ['ops', 'admin'],
   'GET /api/org-units': ALL,
   'GET /api/meta': ALL,
   'GET /api/customers/lookup': ALL,

@@ -27,6 +27,7 @@ const TABLES = [
   'alarm',
   'alarm_message',
   'callback_receipt',
+  'customer_transfer',
 ];
 
 /** Path parameters that are not ids of our records: a per-company version number, WeCom's id, the open intake code. */
@@ -45,6 +46,17 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
     mine = { leadId: Number(l.id), customerId: Number(l.customerId), unitId: Number(l.orgUnitId) };
   }, 60_000);
   afterAll(() => h.stop());
+
+  /** A failed customer transfer of the second company (retrying it from the first company must be a 404). */
+  const otherTransferId = async () => {
+    const at = Date.now();
+    await h.ds.query(
+      `INSERT INTO customer_transfer (companyId, kind, handoverUserId, takeoverUserId, handoverPlatformId, takeoverPlatformId, externalUserId, status,
+        attempts, nextAttemptAt, createdAt, updatedAt) VALUES (?, 'resigned', ?, ?, 'lintao', 'hanmei', 'wmOther', 'failed', 1, ?, ?, ?)`,
+      [b.seed.companyId, b.ownerId, b.ownerId, at, at, at],
+    );
+    return Number((await h.ds.query('SELECT MAX(id) AS id FROM customer_transfer'))[0].id);
+  };
 
   /** Every row of every table (ids, times, values) — a request that "changes nothing" leaves this exactly equal. */
   const snapshot = async () => {
@@ -156,6 +168,18 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'PATCH', `/api/users/${b.ownerId}`, { active: false }],
       ['系统管理员', 'PATCH', `/api/users/${(await h.user('张敏')).id}`, { orgUnitId: b.orgUnitId }],
       ['系统管理员', 'PATCH', `/api/users/${(await h.user('张敏')).id}`, { managerId: b.ownerId }],
+      ['系统管理员', 'PATCH', `/api/users/${b.ownerId}`, { routing: { cap: 1 } }],
+      ['李静', 'PATCH', `/api/users/${b.ownerId}`, { routing: { cap: 1 } }],
+      ['系统管理员', 'PATCH', `/api/users/${(await h.user('张敏')).id}`, { routing: { poolId: b.poolId, cap: 1 } }],
+      ['系统管理员', 'GET', `/api/users/${b.ownerId}`],
+      ['李静', 'GET', `/api/users/${b.ownerId}`],
+      ['系统管理员', 'GET', `/api/users?orgUnitId=${b.orgUnitId}`],
+      ['系统管理员', 'POST', `/api/users/${b.ownerId}/reassign`, { toUserId: (await h.user('张敏')).id, leads: 'all' }],
+      ['系统管理员', 'POST', `/api/users/${(await h.user('陈晨')).id}/reassign`, { toUserId: b.ownerId, leads: 'all' }],
+      ['系统管理员', 'POST', `/api/users/${(await h.user('陈晨')).id}/reassign`, { toUserId: (await h.user('张敏')).id, leads: [b.leadId] }],
+      ['系统管理员', 'GET', `/api/users/transfers?userId=${b.ownerId}`],
+      ['系统管理员', 'POST', '/api/users/transfers/retry', { ids: [await otherTransferId()] }],
+      ['系统管理员', 'POST', '/api/users/transfers/retry', { takeoverUserId: b.ownerId }],
     ];
     // Every authenticated route with an id in its path is asked at least once (a new one without a case fails here).
     const pattern = (route: string) => {

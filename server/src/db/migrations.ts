@@ -10,6 +10,7 @@ import { ConversationCustomerIndex1700000900000 } from './migrations/17000009000
 import { CompanyPlatformIds1700001000000 } from './migrations/1700001000000-company-platform-ids';
 import { DirectoryColumns1700001100000 } from './migrations/1700001100000-directory-columns';
 import { DirectorySync1700001300000 } from './migrations/1700001300000-directory-sync';
+import { CustomerTransfer1700001400000 } from './migrations/1700001400000-customer-transfer';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   CompanyPlatformIds1700001000000,
   DirectoryColumns1700001100000,
   DirectorySync1700001300000,
+  CustomerTransfer1700001400000,
 ];

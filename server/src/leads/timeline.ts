@@ -34,7 +34,7 @@ const STEP_OF: Record<string, TimelineEntry['step']> = { 已发送资料: 'mater
 export async function buildTimeline(em: EntityManager, lead: Lead): Promise<TimelineEntry[]> {
   const [audits, followups, journey] = await Promise.all([
     em.getRepository(AuditLog).find({
-      where: { companyId: lead.companyId, entity: 'lead', entityId: lead.id, field: In(['*', 'ownerId', 'status', 'deletedAt']) },
+      where: { companyId: lead.companyId, entity: 'lead', entityId: lead.id, field: In(['*', 'ownerId', 'status', 'deletedAt', 'moveReason']) },
       order: { id: 'ASC' },
     }),
     em.getRepository(Followup).find({ where: { companyId: lead.companyId, leadId: lead.id }, order: { createdAt: 'ASC', id: 'ASC' } }),
@@ -62,16 +62,21 @@ export async function buildTimeline(em: EntityManager, lead: Lead): Promise<Time
   const scriptTitle = (id: number | null) => (id === null ? null : (scripts.find((x) => x.id === id)?.title ?? `#${id}`));
   const name = (id: number | null | undefined) => (id ? (users.find((u) => u.id === id)?.name ?? `#${id}`) : null);
 
+  // Why an owner changed (a leaver's hand-over, 在职转接): written beside the ownerId row by users/lead-moves.ts.
+  const reasons = new Map(audits.filter((a) => a.field === 'moveReason').map((a) => [`${a.at}/${a.requestId}`, JSON.parse(a.after ?? 'null') as string]));
   const out: Omit<TimelineEntry, 'when'>[] = [];
   for (const a of audits) {
     const base = { at: a.at, actorId: a.actorId, actorName: name(a.actorId) };
+    if (a.field === 'moveReason') continue;
     if (a.field === '*') {
       const snap = JSON.parse(a.after ?? '{}') as { channel?: string; ownerId?: number | null };
       out.push({ ...base, kind: 'intake', text: `${snap.channel ?? ''} 留资`.trim() });
       if (snap.ownerId) out.push({ ...base, kind: 'assigned', text: `分配给 ${name(snap.ownerId)}` });
     } else if (a.field === 'ownerId') {
       const to = a.after && a.after !== 'null' ? Number(a.after) : null;
-      out.push({ ...base, kind: 'assigned', text: to ? `分配给 ${name(to)}` : '退回待分配' });
+      const why = reasons.get(`${a.at}/${a.requestId}`);
+      const text = to ? `分配给 ${name(to)}` : why ? '进入轮转队列，待主管分配' : '退回待分配';
+      out.push({ ...base, kind: 'assigned', text: why ? `${text}（${why}）` : text });
     } else if (a.field === 'status') {
       out.push({ ...base, kind: 'status', text: `状态改为 ${statusLabel(JSON.parse(a.after ?? 'null'))}` });
     } else if (a.field === 'deletedAt') {

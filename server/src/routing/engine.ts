@@ -9,12 +9,14 @@ import {
   type LeadFacts,
   type MemberState,
   type PoolMemberRule,
+  type ProtectiveThreshold,
   type RuleSetBody,
   type SkipReason,
 } from '@lifeline/shared/src/routing';
 import { OPEN_LEAD_STATUSES } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { User } from '../users/user.entity';
+import { forShare } from '../db/kind';
 import { RoutingPool, RoutingPoolMember, RoutingRuleSet, type DecisionReasons } from './routing.entities';
 
 /** Statuses that count as a rep's open load (caps and the protective threshold). */
@@ -62,12 +64,52 @@ export async function planRoute(app: AppContext, em: EntityManager, companyId: n
     return { ...base, outcome: 'unrouted', reasons };
   }
   reasons.pool = pool.name;
+  const pick = await pickInPool(app, em, companyId, pool, facts.score, at, lock, body.protective);
+  Object.assign(reasons, { skipped: pick.skipped, ...(pick.note ? { note: pick.note } : {}), ...(pick.chosen ? { chosen: pick.chosen } : {}) });
+  const withPool = { ...base, pool, cursorBefore: pick.cursorBefore, cursorAfter: pick.cursorAfter };
+  if (!pick.owner) return { ...withPool, outcome: 'queued', reasons };
+  return { ...withPool, ownerId: pick.owner.id, owner: pick.owner, outcome: 'assigned', reasons };
+}
+
+/** Who is next in one pool's weighted round robin, and who was skipped on the way. Writes nothing. */
+export interface PoolPick {
+  owner: User | null;
+  cursorBefore: number;
+  cursorAfter: number;
+  skipped: DecisionReasons['skipped'];
+  chosen?: string;
+  note?: string;
+}
+
+/**
+ * The next eligible member of `pool` (weighted round robin from its durable cursor): active, on shift, under their cap,
+ * within the protective threshold. `exclude` are never picked (a leaver whose deactivation is not yet written).
+ * With `lock`, the pool's cursor row is locked until commit (MySQL) and the load counts are locking reads.
+ */
+export async function pickInPool(
+  app: AppContext,
+  em: EntityManager,
+  companyId: number,
+  pool: RoutingPool,
+  score: number,
+  at: number,
+  lock: boolean,
+  protective: ProtectiveThreshold,
+  exclude: number[] = [],
+): Promise<PoolPick> {
   const members = await em.getRepository(RoutingPoolMember).find({ where: { companyId, poolId: pool.id }, order: { position: 'ASC', id: 'ASC' } });
   const rules = new Map<number, PoolMemberRule>(members.map((m) => [m.userId, { userId: m.userId, weight: m.weight, cap: m.cap, shifts: m.shifts }]));
+  // A member being deactivated holds their row until commit: wait for it, then read who is active as committed.
+  if (lock && members.length)
+    await em.query(
+      `SELECT id FROM app_user WHERE id IN (${members.map(() => '?').join(', ')})${forShare(em)}`,
+      members.map((m) => m.userId),
+    );
   const users = members.length ? await em.getRepository(User).findBy({ companyId, id: In(members.map((m) => m.userId)) }) : [];
+  for (const u of users) if (exclude.includes(u.id)) u.active = false;
   const userById = new Map(users.map((u) => [u.id, u]));
   // Loads matter only for a member with a cap, or when the lead is a top lead (protective threshold).
-  const isTop = facts.score >= body.protective.minScore;
+  const isTop = score >= protective.minScore;
   const needLoad = (u: User) => u.active && !u.deletedAt && (isTop || rules.get(u.id)?.cap != null);
   // The cursor row is locked as late as possible (it is held until commit): after the configuration reads.
   if (lock && app.tx.kind === 'mysql') {
@@ -80,32 +122,31 @@ export async function planRoute(app: AppContext, em: EntityManager, companyId: n
       .getOne();
     pool.rrCursor = locked?.rrCursor ?? pool.rrCursor;
   }
-  const states = await memberStates(app, em, companyId, users, needLoad, body.protective.minScore, lock);
+  const states = await memberStates(app, em, companyId, users, needLoad, protective.minScore, lock);
 
   const sequence = smoothWeightedSequence(members);
   const pick = pickFromCursor<SkipReason>(sequence, pool.rrCursor, (userId) =>
-    ineligibility(rules.get(userId)!, states.get(userId) ?? { active: false, openLeads: 0, openTopLeads: 0 }, at, facts.score, body.protective),
+    ineligibility(rules.get(userId)!, states.get(userId) ?? { active: false, openLeads: 0, openTopLeads: 0 }, at, score, protective),
   );
-  reasons.skipped = pick.skipped.map((s) => ({
+  const skipped = pick.skipped.map((s) => ({
     userId: s.userId,
     name: userById.get(s.userId)?.name ?? `#${s.userId}`,
     reason: s.reason,
     label: SKIP_REASON_LABELS[s.reason],
   }));
-  const withPool = { ...base, pool, cursorBefore: pool.rrCursor, cursorAfter: pick.nextCursor };
+  const out = { cursorBefore: pool.rrCursor, cursorAfter: pick.nextCursor, skipped };
   if (pick.userId === null) {
     const protectedOnly = pick.skipped.length > 0 && pick.skipped.some((s) => s.reason === 'protected');
-    reasons.note =
+    const note =
       members.length === 0
         ? '线索池没有成员，进入轮转队列等待主管分配'
         : protectedOnly
-          ? `高分线索（≥${body.protective.minScore}）：可接的顾问都已持有 ${body.protective.maxPerRep} 条，进入轮转队列由主管手动分配`
+          ? `高分线索（≥${protective.minScore}）：可接的顾问都已持有 ${protective.maxPerRep} 条，进入轮转队列由主管手动分配`
           : '线索池内没有可接单的顾问，进入轮转队列等待主管分配';
-    return { ...withPool, outcome: 'queued', reasons };
+    return { ...out, owner: null, note };
   }
   const owner = userById.get(pick.userId)!;
-  reasons.chosen = `${owner.name}（轮转位置 ${pick.position + 1}/${sequence.length}）`;
-  return { ...withPool, ownerId: owner.id, owner, outcome: 'assigned', reasons };
+  return { ...out, owner, chosen: `${owner.name}（轮转位置 ${pick.position + 1}/${sequence.length}）` };
 }
 
 /** Active flag and open/top-lead counts per member, read so that concurrent commits are seen (MySQL). */

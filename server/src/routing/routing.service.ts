@@ -380,7 +380,7 @@ export class RoutingService {
   private async queueCounts(companyId: number) {
     const rows: { poolId: number; n: string | number }[] = await this.app.ds.query(
       `SELECT d.poolId AS poolId, COUNT(*) AS n FROM routing_decision d JOIN \`lead\` l ON l.id = d.leadId
-        WHERE d.companyId = ? AND d.autoKey = 'auto' AND d.outcome = 'queued' AND l.ownerId IS NULL AND l.status = 'pending' AND l.deletedAt IS NULL
+        WHERE d.companyId = ? AND ${QUEUED} AND l.ownerId IS NULL AND l.status = 'pending' AND l.deletedAt IS NULL
         GROUP BY d.poolId`,
       [companyId],
     );
@@ -397,27 +397,28 @@ export class RoutingService {
       scopeSql = ` AND l.orgUnitId IN (${actor.scope.unitIds.map(() => '?').join(',')})`;
       params.push(...actor.scope.unitIds);
     }
-    const rows: { leadId: number; poolId: number; at: number | string; score: number }[] = await this.app.ds.query(
-      `SELECT l.id AS leadId, d.poolId AS poolId, d.at AS at, l.score AS score FROM routing_decision d JOIN \`lead\` l ON l.id = d.leadId
-        WHERE d.companyId = ? AND d.autoKey = 'auto' AND d.outcome = 'queued' AND l.ownerId IS NULL AND l.status = 'pending'
+    const rows: { leadId: number; decisionId: number; poolId: number | null; at: number | string; score: number }[] = await this.app.ds.query(
+      `SELECT l.id AS leadId, d.id AS decisionId, d.poolId AS poolId, d.at AS at, l.score AS score FROM routing_decision d JOIN \`lead\` l ON l.id = d.leadId
+        WHERE d.companyId = ? AND ${QUEUED} AND l.ownerId IS NULL AND l.status = 'pending'
           AND l.deletedAt IS NULL${scopeSql} ORDER BY d.at ASC, l.id ASC LIMIT 200`,
       params,
     );
     const pools = await this.poolNames(
       actor.companyId,
-      rows.map((r) => Number(r.poolId)),
+      rows.map((r) => (r.poolId === null ? null : Number(r.poolId))),
     );
     const decisions = rows.length
-      ? await this.app.ds.getRepository(RoutingDecision).findBy({ companyId: actor.companyId, leadId: In(rows.map((r) => Number(r.leadId))), autoKey: 'auto' })
+      ? await this.app.ds.getRepository(RoutingDecision).findBy({ companyId: actor.companyId, id: In(rows.map((r) => Number(r.decisionId))) })
       : [];
     return {
       items: rows.map((r) => {
-        const d = decisions.find((x) => x.leadId === Number(r.leadId));
+        const d = decisions.find((x) => x.id === Number(r.decisionId));
         return {
           leadId: Number(r.leadId),
           score: Number(r.score),
           queuedAt: Number(r.at),
-          pool: { id: Number(r.poolId), name: pools.get(Number(r.poolId)) ?? null },
+          // A leaver's lead may be queued outside any pool (the leaver was in none): their unit's supervisor assigns it.
+          pool: r.poolId === null ? null : { id: Number(r.poolId), name: pools.get(Number(r.poolId)) ?? null },
           why: d?.reasons.note ?? null,
         };
       }),
@@ -432,6 +433,12 @@ export class RoutingService {
     return this.leads.update(actor, leadId, { ownerId }, requestId);
   }
 }
+
+/**
+ * The decision that put a lead on the rotation queue: routing's automatic one, or a later hand-over (a leaver's leads,
+ * users/lead-moves.ts); only the newest queued decision of a lead counts, so a lead is listed once.
+ */
+const QUEUED = `d.outcome = 'queued' AND NOT EXISTS (SELECT 1 FROM routing_decision d2 WHERE d2.leadId = d.leadId AND d2.outcome = 'queued' AND d2.id > d.id)`;
 
 function factsOf(lead: Lead, customer: Customer) {
   return { city: customer.city, province: customer.province, grade: customer.grade, channel: lead.channel, score: lead.score };

@@ -1,29 +1,30 @@
 import Router from '@koa/router';
 import { In, IsNull } from 'typeorm';
-import { CONCERNS, GRADES, JOURNEY_NODES, LEAD_STATUSES, LEAD_STATUS_LABELS, CONCLUSION_MAX, userUpdateSchema } from '@lifeline/shared';
+import { CONCERNS, GRADES, JOURNEY_NODES, LEAD_STATUSES, LEAD_STATUS_LABELS, CONCLUSION_MAX } from '@lifeline/shared';
+import { userListQuerySchema, userPatchSchema } from './schemas';
 import type { AppContext } from '../context';
 import { actorOf } from '../auth/auth.middleware';
 import { allow, can } from '../auth/permissions';
 import { parseInput } from '../http/validate';
 import { idParam, requestIdOf } from '../http/router-kit';
 import { OrgUnit } from '../companies/org-unit.entity';
-import { User } from './user.entity';
-import { updateUser, userView } from './user-admin';
+import { listUsers, updateUser } from './user-admin';
 
 /** People and org units the actor can see (for pickers), the company's vocabulary (for forms), and user admin. */
 export function directoryRoutes(app: AppContext): Router {
   const r = new Router({ prefix: '/api' });
 
+  /** People in the caller's scope: search (name, platform id) and filters; platform ids for users.view. */
   r.get('/users', async (ctx) => {
-    const a = actorOf(ctx);
-    const where = { companyId: a.companyId, deletedAt: IsNull(), ...(a.scope ? { id: In(a.scope.userIds) } : {}) };
-    const users = await app.ds.getRepository(User).find({ where, order: { id: 'ASC' } });
-    ctx.body = { items: users.map(userView) };
+    ctx.body = await listUsers(app, actorOf(ctx), parseInput(userListQuerySchema, ctx.query));
   });
 
-  /** Admin: role, active (停用/启用), org unit, manager. Audited; applies to the user's next write in every process. */
-  r.patch('/users/:id', allow('users.manage'), async (ctx) => {
-    ctx.body = await updateUser(app, actorOf(ctx), idParam(ctx), parseInput(userUpdateSchema, ctx.request.body), requestIdOf(ctx));
+  /**
+   * Admin: role, active (停用/启用, hands the leads on), org unit, manager, platform ids; admin or a supervisor for
+   * their subtree's reps: routing cap and shifts. Audited; applies to the user's next write in every process.
+   */
+  r.patch('/users/:id', allow('users.editTeam'), async (ctx) => {
+    ctx.body = await updateUser(app, actorOf(ctx), idParam(ctx), parseInput(userPatchSchema, ctx.request.body), requestIdOf(ctx));
   });
 
   r.get('/org-units', async (ctx) => {

@@ -1,4 +1,5 @@
-import { devLoginSchema, followupCreateSchema, leadCreateSchema, leadListQuerySchema, leadUpdateSchema, userUpdateSchema } from '@lifeline/shared';
+import { devLoginSchema, followupCreateSchema, leadCreateSchema, leadListQuerySchema, leadUpdateSchema } from '@lifeline/shared';
+import { userListQuerySchema, userPatchSchema } from '../../users/schemas';
 import { json, ok, type RouteDoc } from '../route-doc';
 import { idempotencyKeyHeader, lookupQueryDoc } from '../doc-schemas';
 
@@ -75,9 +76,11 @@ export const directoryRoutes: RouteDoc[] = [
     summary: '人员列表 People in scope',
     auth: 'session',
     roles: 'signed-in',
-    rolesNote: '只列出调用者可见范围内的人',
-    success: ok('`{items}`'),
-    errors: [],
+    rolesNote: '只列出调用者可见范围内的人（顾问：本人；主管：本组织及下级）；主管及以上另见平台账号',
+    description: '`q` 按姓名或企业微信/钉钉账号搜索；`orgUnitId` 含下级组织。',
+    query: userListQuerySchema,
+    success: ok('`{items:[{id, name, role, roleLabel, orgUnitId, managerId, active, wecomUserId?, dingtalkUserId?, …}], page, pageSize, total}`'),
+    errors: [404],
   },
   {
     method: 'patch',
@@ -85,11 +88,13 @@ export const directoryRoutes: RouteDoc[] = [
     tag: 'directory',
     summary: '修改用户 Change a user',
     auth: 'session',
-    roles: ['admin'],
-    description: '角色、停用/启用、组织、上级；逐字段审计，立即对该用户的下一次写操作生效。管理员不能停用自己或改自己的角色。',
-    body: json(userUpdateSchema, { active: false }),
-    success: ok('`{user, changed}`'),
-    errors: [403, 404],
+    roles: ['supervisor', 'admin'],
+    rolesNote: '角色、停用/启用、组织、上级、平台账号仅管理员；主管只能改本组织顾问的接单上限和排班（routing）',
+    description:
+      '逐字段审计，立即对该用户的下一次写操作生效。管理员不能停用自己或改自己的角色。停用（`active:false`）在同一事务内把其未结束线索交给公司设置的接收方（轮转队列或同池轮转），并在配置企业微信时排队离职继承，返回 `handover:{leads, transfersQueued}`。企业微信/钉钉账号在公司内唯一，重复时 409。',
+    body: json(userPatchSchema, { active: false }),
+    success: ok('`{user, changed, handover?}`'),
+    errors: [403, 404, 409],
   },
   {
     method: 'get',

@@ -4,12 +4,14 @@ import { contentRoutes, intakeRoutes, routingRoutes } from './intake';
 import { alarmRoutes, scriptRoutes } from './alarms';
 import { sidebarRoutes } from './sidebar';
 import { metricsRoutes } from './metrics';
+import { peopleRoutes } from './people';
 
 /** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...systemRoutes,
   ...authRoutes,
   ...directoryRoutes,
+  ...peopleRoutes,
   ...customerRoutes,
   ...leadRoutes,
   ...followupRoutes,
