@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { departmentDepths, planSync, type PlanInput, type UnitRow, type UserRow } from '../../server/src/directory/planner';
 import type { SourceDepartment, SourceMember } from '../../server/src/directory/source';
 
-const dept = (id: string, parentId: string | null, name = `部门${id}`, leaderIds: string[] = []): SourceDepartment => ({ id, parentId, name, order: 0, leaderIds });
+const dept = (id: string, parentId: string | null, name = `部门${id}`, leaderIds: string[] = []): SourceDepartment => ({
+  id,
+  parentId,
+  name,
+  order: 0,
+  leaderIds,
+});
 const member = (userId: string, departmentIds: string[], more: Partial<SourceMember> = {}): SourceMember => ({
   userId,
   name: `成员${userId}`,
@@ -40,7 +46,16 @@ const user = (id: number, platformUserId: string | null, more: Partial<UserRow> 
 const TREE = [dept('1', null, '公司'), dept('10', '1', '苏州中心'), dept('11', '10', '中考组'), dept('12', '10', '小学组'), dept('111', '11', '中考一班')];
 
 function input(over: Partial<PlanInput> = {}): PlanInput {
-  return { platform: 'wecom', rootDepartmentId: '1', departments: TREE, members: [], units: [], users: [], settings: { centreDepth: 1, teamDepth: 2 }, ...over };
+  return {
+    platform: 'wecom',
+    rootDepartmentId: '1',
+    departments: TREE,
+    members: [],
+    units: [],
+    users: [],
+    settings: { centreDepth: 1, teamDepth: 2 },
+    ...over,
+  };
 }
 
 describe('directory planner', () => {
@@ -126,7 +141,9 @@ describe('directory planner', () => {
     const units = [unit(1, '10', null, 'centre'), unit(2, '11', 1, 'team'), unit(3, '12', 1, 'team'), unit(4, '13', null, 'centre', { name: '部门13' })];
     const departments = [dept('1', null), dept('10', '1', '部门10'), dept('13', '1', '部门13'), dept('11', '13', '中考组（新）'), dept('12', '10', '部门12')];
     const plan = planSync(input({ departments, units }));
-    expect(plan.units.update).toEqual([{ id: 2, spec: { externalId: '11', name: '中考组（新）', kind: 'team', parentExternalId: '13' }, fields: ['name', 'parent'] }]);
+    expect(plan.units.update).toEqual([
+      { id: 2, spec: { externalId: '11', name: '中考组（新）', kind: 'team', parentExternalId: '13' }, fields: ['name', 'parent'] },
+    ]);
     const gone = planSync(input({ departments: departments.filter((d) => d.id !== '12'), units }));
     expect(gone.units.delete).toEqual([{ id: 3, externalId: '12', name: '部门12' }]);
     // Units made in Lifeline (no platform id) are never touched.
@@ -160,13 +177,19 @@ describe('directory planner', () => {
   });
 
   it('leaders become supervisors unless the unit is pinned; a leaving supervisor with no successor is cleared', () => {
-    const units = [unit(1, '10', null, 'centre', { supervisorId: 5 }), unit(2, '11', 1, 'team', { supervisorId: 6, supervisorPinned: true }), unit(3, '12', 1, 'team')];
+    const units = [
+      unit(1, '10', null, 'centre', { supervisorId: 5 }),
+      unit(2, '11', 1, 'team', { supervisorId: 6, supervisorPinned: true }),
+      unit(3, '12', 1, 'team'),
+    ];
     const departments = [dept('1', null), dept('10', '1', '部门10'), dept('11', '10', '部门11', ['lead11']), dept('12', '10', '部门12', ['Lead12'])];
     const users = [user(5, 'old'), user(6, 'pinned')];
     const plan = planSync(input({ departments, units, users, members: [member('lead11', ['11']), member('lead12', ['12']), member('pinned', ['11'])] }));
-    expect(plan.supervisors).toEqual([
-      { unitExternalId: '12', userKey: 'lead12' },
-      { unitExternalId: '10', userKey: null },
-    ].reverse());
+    expect(plan.supervisors).toEqual(
+      [
+        { unitExternalId: '12', userKey: 'lead12' },
+        { unitExternalId: '10', userKey: null },
+      ].reverse(),
+    );
   });
 });

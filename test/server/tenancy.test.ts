@@ -28,6 +28,7 @@ const TABLES = [
   'alarm_message',
   'callback_receipt',
   'customer_transfer',
+  'directory_sync_run',
 ];
 
 /** Path parameters that are not ids of our records: a per-company version number, WeCom's id, the open intake code. */
@@ -56,6 +57,20 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       [b.seed.companyId, b.ownerId, b.ownerId, at, at, at],
     );
     return Number((await h.ds.query('SELECT MAX(id) AS id FROM customer_transfer'))[0].id);
+  };
+
+  /** A sync run of the second company waiting in review (applying or cancelling it from the first company must be a 404). */
+  let syncRunId: number | null = null;
+  const otherSyncRunId = async () => {
+    if (syncRunId !== null) return syncRunId;
+    const at = Date.now();
+    await h.ds.query(
+      `INSERT INTO directory_sync_run (companyId, activeCompanyId, platform, status, origin, notBefore, createdAt, updatedAt)
+        VALUES (?, ?, 'wecom', 'review', 'manual', ?, ?, ?)`,
+      [b.seed.companyId, b.seed.companyId, at, at, at],
+    );
+    syncRunId = Number((await h.ds.query('SELECT MAX(id) AS id FROM directory_sync_run'))[0].id);
+    return syncRunId;
   };
 
   /** Every row of every table (ids, times, values) — a request that "changes nothing" leaves this exactly equal. */
@@ -180,6 +195,10 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'GET', `/api/users/transfers?userId=${b.ownerId}`],
       ['系统管理员', 'POST', '/api/users/transfers/retry', { ids: [await otherTransferId()] }],
       ['系统管理员', 'POST', '/api/users/transfers/retry', { takeoverUserId: b.ownerId }],
+      // directory sync runs
+      ['系统管理员', 'GET', `/api/directory/sync/${await otherSyncRunId()}`],
+      ['系统管理员', 'POST', `/api/directory/sync/${await otherSyncRunId()}/apply`],
+      ['系统管理员', 'POST', `/api/directory/sync/${await otherSyncRunId()}/cancel`],
     ];
     // Every authenticated route with an id in its path is asked at least once (a new one without a case fails here).
     const pattern = (route: string) => {

@@ -125,31 +125,32 @@ const COLUMN_OF: Record<UserField, keyof User> = {
 
 async function createUsers(em: EntityManager, a: ApplyArgs, units: Map<string, OrgUnit>, audits: Audits, r: ApplyResult): Promise<number[]> {
   const idColumn = a.platform === 'wecom' ? 'wecomUserId' : 'dingtalkUserId';
-  const rows = a.plan.users.create.map((s) =>
-    Object.assign(new User(), {
-      companyId: a.companyId,
-      name: s.name,
-      role: s.leads ? 'supervisor' : 'rep',
-      orgUnitId: s.unitExternalId ? (units.get(s.unitExternalId)?.id ?? null) : null,
-      managerId: null,
-      active: s.active,
-      authVersion: 0,
-      wecomUserId: idColumn === 'wecomUserId' ? s.platformUserId : null,
-      dingtalkUserId: idColumn === 'dingtalkUserId' ? s.platformUserId : null,
-      deptIds: s.deptIds,
-      mainDeptId: s.mainDeptId,
-      syncedAt: a.at,
-      inactiveBy: s.active ? null : 'directory',
-      leftAt: null,
-      createdAt: a.at,
-      updatedAt: a.at,
-      deletedAt: null,
-    }) as User,
+  const rows = a.plan.users.create.map(
+    (s) =>
+      Object.assign(new User(), {
+        companyId: a.companyId,
+        name: s.name,
+        role: s.leads ? 'supervisor' : 'rep',
+        orgUnitId: s.unitExternalId ? (units.get(s.unitExternalId)?.id ?? null) : null,
+        managerId: null,
+        active: s.active,
+        authVersion: 0,
+        wecomUserId: idColumn === 'wecomUserId' ? s.platformUserId : null,
+        dingtalkUserId: idColumn === 'dingtalkUserId' ? s.platformUserId : null,
+        deptIds: s.deptIds,
+        mainDeptId: s.mainDeptId,
+        syncedAt: a.at,
+        inactiveBy: s.active ? null : 'directory',
+        leftAt: null,
+        createdAt: a.at,
+        updatedAt: a.at,
+        deletedAt: null,
+      }) as User,
   );
   for (const part of chunks(rows, 200)) await insertRows(em, User, part);
   for (const u of rows) {
-    const { id, companyId, authVersion, createdAt, updatedAt, deletedAt, ...snapshot } = u;
-    void companyId, void authVersion, void createdAt, void updatedAt, void deletedAt;
+    const { id, name, role, orgUnitId, active, wecomUserId, dingtalkUserId, deptIds, mainDeptId, inactiveBy } = u;
+    const snapshot = { name, role, orgUnitId, active, wecomUserId, dingtalkUserId, deptIds, mainDeptId, inactiveBy };
     audits.add({ entity: 'app_user', entityId: id, action: 'create', changes: [{ field: '*', before: null, after: snapshot }] });
   }
   r.usersCreated += rows.length;
@@ -179,7 +180,14 @@ async function applyUsers(em: EntityManager, app: AppContext, a: ApplyArgs, unit
     const patch: Partial<User> = {};
     for (const f of fields) {
       const column = f === 'platformUserId' ? idColumn : COLUMN_OF[f];
-      const value = f === 'orgUnitId' ? (spec.unitExternalId ? (units.get(spec.unitExternalId)?.id ?? null) : null) : f === 'platformUserId' ? spec.platformUserId : spec[f];
+      const value =
+        f === 'orgUnitId'
+          ? spec.unitExternalId
+            ? (units.get(spec.unitExternalId)?.id ?? null)
+            : null
+          : f === 'platformUserId'
+            ? spec.platformUserId
+            : spec[f];
       (patch as Record<string, unknown>)[column] = value;
     }
     patchUser(id, patch);

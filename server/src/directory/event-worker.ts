@@ -86,7 +86,10 @@ export class EventWorker {
         [holder, now + LEASE_MS, ...ids, now],
       ),
     );
-    const mine: { id: number }[] = await this.app.ds.query(`SELECT id FROM directory_event WHERE id IN (${marks}) AND leaseOwner = ? ORDER BY id`, [...ids, holder]);
+    const mine: { id: number }[] = await this.app.ds.query(`SELECT id FROM directory_event WHERE id IN (${marks}) AND leaseOwner = ? ORDER BY id`, [
+      ...ids,
+      holder,
+    ]);
     return mine.map((m) => Number(m.id));
   }
 

@@ -116,7 +116,10 @@ export function userKey(platform: PlatformName, userId: string): string {
 }
 
 /** The depth of every department the tree reaches (root 0), and the issues on the way (cycles, missing parents). */
-export function departmentDepths(rootId: string, departments: SourceDepartment[]): { byId: Map<string, SourceDepartment>; depth: Map<string, number>; issues: Issue[] } {
+export function departmentDepths(
+  rootId: string,
+  departments: SourceDepartment[],
+): { byId: Map<string, SourceDepartment>; depth: Map<string, number>; issues: Issue[] } {
   const byId = new Map<string, SourceDepartment>();
   const issues: Issue[] = [];
   const dupes: string[] = [];
@@ -296,7 +299,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 function planUsers(input: PlanInput, specs: Map<string, UserSpec>, unitIdOf: Map<string, number>, lifelineUnits: Set<number>): Plan['users'] {
   const plan: Plan['users'] = { create: [], update: [], deactivate: [], reactivate: [], seen: [] };
   const current = new Map<string, UserRow>();
-  for (const u of input.users) if (u.platformUserId) current.set(userKey(input.platform, u.platformUserId), current.get(userKey(input.platform, u.platformUserId)) ?? u);
+  for (const u of input.users)
+    if (u.platformUserId) current.set(userKey(input.platform, u.platformUserId), current.get(userKey(input.platform, u.platformUserId)) ?? u);
   for (const [key, spec] of specs) {
     const u = current.get(key);
     if (!u) {
@@ -308,7 +312,8 @@ function planUsers(input: PlanInput, specs: Map<string, UserSpec>, unitIdOf: Map
     if (spec.unitExternalId === null && u.orgUnitId !== null && lifelineUnits.has(u.orgUnitId)) spec.unitExternalId = undefined;
     const fields: UserField[] = [];
     if (u.name !== spec.name) fields.push('name');
-    if (spec.unitExternalId !== undefined && (spec.unitExternalId === null ? null : (unitIdOf.get(spec.unitExternalId) ?? -1)) !== u.orgUnitId) fields.push('orgUnitId');
+    if (spec.unitExternalId !== undefined && (spec.unitExternalId === null ? null : (unitIdOf.get(spec.unitExternalId) ?? -1)) !== u.orgUnitId)
+      fields.push('orgUnitId');
     if (!same(u.deptIds, spec.deptIds)) fields.push('deptIds');
     if (u.mainDeptId !== spec.mainDeptId) fields.push('mainDeptId');
     if (u.platformUserId !== spec.platformUserId) fields.push('platformUserId');

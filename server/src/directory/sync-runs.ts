@@ -55,7 +55,9 @@ export function reviewOf(plan: Plan, openLeads: Map<number, number>, settings: D
   const active = plan.counts.activeSyncedUsers;
   const leaving = plan.users.deactivate.length;
   if (active > 0 && leaving / active > settings.reviewDeactivateShare) {
-    reasons.push(`将停用 ${leaving} 人，占已同步在职人员 ${Math.round((leaving / active) * 100)}%，超过 ${Math.round(settings.reviewDeactivateShare * 100)}% 的复核阈值`);
+    reasons.push(
+      `将停用 ${leaving} 人，占已同步在职人员 ${Math.round((leaving / active) * 100)}%，超过 ${Math.round(settings.reviewDeactivateShare * 100)}% 的复核阈值`,
+    );
   }
   const withLeads = plan.units.delete.filter((u) => (openLeads.get(u.id) ?? 0) > 0);
   for (const u of withLeads) reasons.push(`将删除的组织「${u.name}」还有 ${openLeads.get(u.id)} 条未结线索（将移到上级组织）`);
@@ -143,7 +145,9 @@ export class SyncRuns {
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       const live = await this.app.ds.getRepository(DirectorySyncRun).findOneBy({ activeCompanyId: companyId });
-      throw conflict(`已有一次通讯录同步在进行中（ID ${live?.id ?? '?'}，状态 ${live?.status ?? '?'}），请等它结束，或复核后应用 / 取消`, { runId: live?.id ?? null });
+      throw conflict(`已有一次通讯录同步在进行中（ID ${live?.id ?? '?'}，状态 ${live?.status ?? '?'}），请等它结束，或复核后应用 / 取消`, {
+        runId: live?.id ?? null,
+      });
     }
   }
 
@@ -192,7 +196,9 @@ export class SyncRuns {
       };
       await updateManyById(em, DirectorySyncRun, [{ id, patch }]);
       if (ended) await clearStaging(em, id);
-      await new Audit(em, { companyId, actorId, requestId, at: now }).changed('directory_sync_run', id, [{ field: 'status', before: run.status, after: to.status }]);
+      await new Audit(em, { companyId, actorId, requestId, at: now }).changed('directory_sync_run', id, [
+        { field: 'status', before: run.status, after: to.status },
+      ]);
       return Object.assign(run, patch);
     });
   }

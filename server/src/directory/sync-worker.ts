@@ -171,7 +171,13 @@ export class SyncWorker {
       const { plan, review, openLeads } = await planOfRun(em, owned, source.rootDepartmentId);
       const now = this.app.clock.now();
       if (review.needed && owned.approvedBy === null) {
-        await own(em, run.id, holder, 'applying', { status: 'review', summary: diffOf(plan, review, openLeads), leaseOwner: null, leaseUntil: null, updatedAt: now });
+        await own(em, run.id, holder, 'applying', {
+          status: 'review',
+          summary: diffOf(plan, review, openLeads),
+          leaseOwner: null,
+          leaseUntil: null,
+          updatedAt: now,
+        });
         return;
       }
       const applied = await applyPlan(em, this.app, {
@@ -233,11 +239,7 @@ export class SyncWorker {
       return;
     }
     const error =
-      err instanceof DirectoryError
-        ? err.hint
-        : status === 'applying'
-          ? `应用失败，组织保持同步前的样子：${message}`
-          : `读取通讯录失败：${message}`;
+      err instanceof DirectoryError ? err.hint : status === 'applying' ? `应用失败，组织保持同步前的样子：${message}` : `读取通讯录失败：${message}`;
     await this.app.tx.run(async (em) => {
       await own(em, run.id, holder, status, {
         status: 'failed',

@@ -5,6 +5,7 @@ import { alarmRoutes, scriptRoutes } from './alarms';
 import { sidebarRoutes } from './sidebar';
 import { metricsRoutes } from './metrics';
 import { peopleRoutes } from './people';
+import { directorySyncRoutes } from './directory-sync';
 
 /** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -12,6 +13,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...authRoutes,
   ...directoryRoutes,
   ...peopleRoutes,
+  ...directorySyncRoutes,
   ...customerRoutes,
   ...leadRoutes,
   ...followupRoutes,
