@@ -252,4 +252,29 @@ describeEachDb('directory sync: full, resumable, reviewed, incremental', (kind) 
     expect(await user('lost')).toMatchObject({ orgUnitId: (await unit('20')).id, active: 1 });
     expect((await unit('11')).deletedAt).toBeNull();
   });
+
+  it('settings: depths checked together, a bad cron refused in Chinese, nothing saved; a good change is audited and scheduled', async () => {
+    const before = await h.ds.query('SELECT settings FROM company WHERE id = ?', [h.seed.companyId]);
+    const depths = await h.req('PUT', '/api/directory/settings', { as: ADMIN, body: { centreDepth: 2, teamDepth: 2 } });
+    expect(depths.status).toBe(400);
+    expect(depths.text).toMatch(/必须比中心/);
+    const cron = await h.req('PUT', '/api/directory/settings', { as: ADMIN, body: { schedule: 'every night' } });
+    expect(cron.status).toBe(400);
+    expect(cron.text).toMatch(/cron/);
+    expect(await h.ds.query('SELECT settings FROM company WHERE id = ?', [h.seed.companyId])).toEqual(before);
+    const saved = ok(await h.req('PUT', '/api/directory/settings', { as: ADMIN, body: { schedule: '30 3 * * *', reviewDeactivateShare: 0.2 } }), 'save') as any;
+    expect(saved.changed.sort()).toEqual(['reviewDeactivateShare', 'schedule']);
+    expect(ok(await h.req('GET', '/api/directory/settings', { as: ADMIN }), 'get')).toMatchObject({
+      settings: { schedule: '30 3 * * *', reviewDeactivateShare: 0.2 },
+    });
+    expect(await h.count('audit_log', "entity = 'company' AND field = 'directory.schedule'")).toBe(1);
+    const scheduler = directoryOf(h.app).scheduler;
+    expect(await scheduler.refresh()).toEqual([h.seed.companyId]);
+    const id = await scheduler.fire(h.seed.companyId);
+    expect(id).not.toBeNull();
+    expect(await scheduler.fire(h.seed.companyId)).toBeNull(); // another process firing the same minute: skipped
+    await worker().tick();
+    expect(await run(id!)).toMatchObject({ status: 'applied', origin: 'schedule', requestedBy: null });
+    await scheduler.stop();
+  });
 });
