@@ -22,4 +22,6 @@ export type TxLabel =
   | 'alarms.fire'
   | 'projector.batch'
   | 'users.update'
-  | 'users.reassign';
+  | 'users.reassign'
+  | 'directory.apply'
+  | 'directory.event';

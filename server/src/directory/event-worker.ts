@@ -6,7 +6,7 @@ import { DirectoryError, type DirectorySource, type SourceDepartment, type Sourc
 import { DirectoryEvent } from './directory.entities';
 import { applyPlan, type ApplyResult } from './apply';
 import { departmentDepths, kindAtDepth, planSync, userKey, type Plan } from './planner';
-import { currentOrg, directorySettingsOf, sourceOf } from './staging';
+import { currentOrg, directorySettingsOf, lockDirectory, sourceOf } from './staging';
 import { SyncRuns } from './sync-runs';
 
 const LEASE_MS = 30_000;
@@ -99,7 +99,7 @@ export class EventWorker {
       const source = await sourceOf(this.app, ev.companyId);
       if (!source || source.platform !== ev.platform) return await this.finish(ev, holder, 'ignored', '本公司没有该平台的通讯录来源，事件未处理');
       const fresh = await this.read(source, ev);
-      const outcome = await this.app.tx.run((em) => this.applyOne(em, ev, source, fresh));
+      const outcome = await this.app.tx.run((em) => this.applyOne(em, ev, source, fresh), 'directory.event');
       this.app.actors.clear();
       await this.finish(ev, holder, 'done', outcome);
     } catch (err) {
@@ -153,6 +153,7 @@ export class EventWorker {
 
   /** The one change, in the caller's transaction, against the org as it is now. */
   private async applyOne(em: EntityManager, ev: DirectoryEvent, source: DirectorySource, fresh: Fresh): Promise<string> {
+    await lockDirectory(em, ev.companyId);
     const settings = await directorySettingsOf(em, ev.companyId);
     const now = this.app.clock.now();
     if (ev.kind === 'user' && ev.previousId) await this.renameUser(em, ev, now);

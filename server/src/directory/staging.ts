@@ -6,6 +6,7 @@ import { effectiveSettings, type DirectorySettings } from '../companies/settings
 import { User } from '../users/user.entity';
 import type { PlatformName } from '../platforms/platform-error';
 import { insertRowsPlain } from '../db/rows';
+import { forUpdate } from '../db/kind';
 import { directorySourceFor } from './sources';
 import type { DirectorySource, SourceDepartment, SourceMember } from './source';
 import { DirectorySyncItem } from './directory.entities';
@@ -22,6 +23,15 @@ export async function sourceOf(app: AppContext, companyId: number, em: EntityMan
 export async function directorySettingsOf(em: EntityManager, companyId: number): Promise<DirectorySettings> {
   const company = await em.getRepository(Company).findOneByOrFail({ id: companyId });
   return effectiveSettings(company.settings).directory;
+}
+
+/**
+ * Serialises the directory writers of one company (a full sync's apply, each event) by locking its company row
+ * before they read the org they plan against: two plans computed from the same org would each create the same unit
+ * or user. Called first in those transactions (SQLite runs one transaction at a time anyway).
+ */
+export async function lockDirectory(em: EntityManager, companyId: number): Promise<void> {
+  await em.query(`SELECT id FROM company WHERE id = ?${forUpdate(em)}`, [companyId]);
 }
 
 /** The company's org units and users as the planner reads them. */

@@ -5,7 +5,7 @@ import { dbKindOf } from '../db/kind';
 import { DirectoryError, type DirectorySource } from './source';
 import { DirectorySyncRun } from './directory.entities';
 import { applyPlan } from './apply';
-import { clearStaging, sourceOf, stageDepartments, stagedDepartments, stageMembers } from './staging';
+import { clearStaging, lockDirectory, sourceOf, stageDepartments, stagedDepartments, stageMembers } from './staging';
 import { cutIssues, diffOf, planOfRun } from './sync-runs';
 
 /** A run's claim: renewed with every page; a killed process's run is taken over within this long. */
@@ -167,6 +167,7 @@ export class SyncWorker {
   /** The whole plan in one transaction, recomputed inside it from the org as it is at that moment. */
   private async apply(run: DirectorySyncRun, source: DirectorySource, holder: string): Promise<void> {
     await this.app.tx.run(async (em) => {
+      await lockDirectory(em, run.companyId);
       const owned = await own(em, run.id, holder, 'applying');
       const { plan, review, openLeads } = await planOfRun(em, owned, source.rootDepartmentId);
       const now = this.app.clock.now();
@@ -199,7 +200,7 @@ export class SyncWorker {
         finishedAt: now,
       });
       await clearStaging(em, run.id);
-    });
+    }, 'directory.apply');
     this.app.actors.clear(); // signed-in actors carry units and roles
   }
 
