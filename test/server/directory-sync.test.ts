@@ -277,4 +277,29 @@ describeEachDb('directory sync: full, resumable, reviewed, incremental', (kind) 
     expect(await run(id!)).toMatchObject({ status: 'applied', origin: 'schedule', requestedBy: null });
     await scheduler.stop();
   });
+
+  it('deleting a unit that still owns open leads waits for review; applied, its leads move to the parent unit, the unit is soft-deleted', async () => {
+    const team = await unit('12');
+    const owner = await user('rep5');
+    expect(owner.orgUnitId).toBe(team.id);
+    const lead = ok(
+      await h.req('POST', '/api/leads', { as: ADMIN, body: { phone: '13955550003', channel: '抖音-202601直播', ownerId: owner.id } }),
+      'lead',
+    ) as any;
+    for (const m of dir.members.values()) if (m.departmentIds.includes('12')) m.departmentIds = m.departmentIds.map((d) => (d === '12' ? '20' : d));
+    for (const m of dir.members.values()) if (m.mainDepartmentId === '12') m.mainDepartmentId = '20';
+    dir.departments.delete('12');
+    const r = await sync();
+    expect(r.status).toBe('review');
+    expect(r.diff.unitsDeleted).toEqual([{ id: team.id, name: team.name, openLeads: expect.any(Number) }]);
+    expect(r.diff.review.join()).toMatch(/未结线索/);
+    ok(await h.req('POST', `/api/directory/sync/${r.id}/apply`, { as: ADMIN }), 'apply');
+    await worker().tick();
+    expect((await run(r.id)).status).toBe('applied');
+    expect((await unit('12')).deletedAt).not.toBeNull();
+    const [l] = await h.ds.query('SELECT orgUnitId, ownerId FROM `lead` WHERE id = ?', [lead.lead.id]);
+    expect(Number(l.orgUnitId)).toBe((await unit('20')).id);
+    expect(Number(l.ownerId)).toBe(owner.id);
+    expect(await h.count('`lead`', "orgUnitId = ? AND deletedAt IS NULL AND status IN ('pending','assigned','following')", [team.id])).toBe(0);
+  });
 });
