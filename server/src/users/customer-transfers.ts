@@ -1,5 +1,7 @@
 import type { AppContext } from '../context';
 import type { Company } from '../companies/company.entity';
+import { WecomApi } from '../platforms/wecom/wecom-api';
+import { WecomCustomerTransfers } from '../platforms/wecom/customer-transfer';
 
 /** One external contact's answer to a transfer call (`errcode` 0 = accepted; the move itself completes later). */
 export interface TransferAnswer {
@@ -36,9 +38,9 @@ export interface CustomerTransferClient {
   ): Promise<{ items: TransferStatus[]; nextCursor: string | null }>;
 }
 
-/** The WeCom transfer client for a company whose corp is the server's WeCom app, else null. Filled by the adapter work of issue 16. */
+/** The WeCom transfer client for a company whose corp is the server's WeCom app (company.wecomCorpId = WECOM_CORP_ID), else null. */
 export function customerTransfersFor(app: AppContext, company: Company): CustomerTransferClient | null {
-  void app;
-  void company;
-  return null;
+  const wecom = app.config.wecom;
+  if (!wecom || !company.wecomCorpId || company.wecomCorpId !== wecom.corpId) return null;
+  return new WecomCustomerTransfers(new WecomApi(wecom, app.clock));
 }
