@@ -9,16 +9,17 @@
  * 2. incremental events: a WeCom change_contact (a member renamed) handed to the callback hook, recorded, and applied
  *    by the event worker, one at a time; time from receipt to applied. Target ≤ 1 s. Baseline: one single-row
  *    UPDATE in a transaction.
- * The directory is the in-memory source of test/support/memory-directory.ts (no platform latency: the platform's own
- * paging time is not ours to measure; rate limits are honoured by the worker, docs/directory.md).
+ * The directory is the fake WeCom server of test/fakes (real HTTP on loopback, tokens, department/list and one
+ * user/list per department, user/get for events): what is measured includes our HTTP client, not WeCom's own latency.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { directoryOf } from '../src/directory';
-import { Harness } from '../../test/support/app-harness';
-import { memoryOrg, type MemoryDirectory } from '../../test/support/memory-directory';
+import { Harness, TEST_CONFIG } from '../../test/support/app-harness';
+import { FakeWecom } from '../../test/fakes/wecom-server';
+import { fakeOrg, withWecomContacts, type FakeOrg } from '../../test/fakes/contacts';
 import { benchMysqlUrl, latencyStats, mdTable, round, textTable, writeDocSection } from './bench-kit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -70,14 +71,14 @@ async function bulkInsertBaseline(h: Harness): Promise<number> {
   return ms;
 }
 
-async function events(h: Harness, dir: MemoryDirectory): Promise<{ p50: number; p90: number; max: number; baseline: number }> {
+async function events(h: Harness, org: FakeOrg, corpId: string): Promise<{ p50: number; p90: number; max: number; baseline: number }> {
   const samples: number[] = [];
   for (let i = 0; i < EVENTS; i++) {
     const id = `user${(i * 37) % MEMBERS}`;
-    dir.members.get(id)!.name = `改名${i}`;
+    org.members.get(id)!.name = `改名${i}`;
     const [, ms] = await timed(async () => {
       await h.app.platformEvents.wecom(
-        { MsgType: 'event', Event: 'change_contact', ToUserName: dir.corpId, ChangeType: 'update_user', UserID: id },
+        { MsgType: 'event', Event: 'change_contact', ToUserName: corpId, ChangeType: 'update_user', UserID: id },
         { dedupeKey: `bench-${i}` },
       );
       await directoryOf(h.app).eventWorker.tick();
@@ -98,10 +99,12 @@ async function events(h: Harness, dir: MemoryDirectory): Promise<{ p50: number; 
 
 async function benchOn(kind: 'sqlite' | 'mysql'): Promise<Figures> {
   const h = await new Harness(kind, 0).start();
+  const wx = await new FakeWecom('wwbench0001', 'bench-secret').start();
   try {
-    const dir = memoryOrg({ departments: DEPTS, members: MEMBERS });
-    await h.ds.query('UPDATE company SET wecomCorpId = ? WHERE id = ?', [dir.corpId, h.seed.companyId]);
-    h.app.platformOverrides = { directory: (id) => (id === h.seed.companyId ? dir : null) };
+    const org = fakeOrg({ departments: DEPTS, members: MEMBERS });
+    withWecomContacts(wx, org);
+    h.app.config = { ...TEST_CONFIG, wecom: { corpId: wx.corpId, agentId: 1000002, secret: wx.secret, apiBase: wx.base } };
+    await h.ds.query('UPDATE company SET wecomCorpId = ? WHERE id = ?', [wx.corpId, h.seed.companyId]);
     log(`${kind}: full sync of ${MEMBERS} members in ${DEPTS} departments…`);
     const [run, fullMs] = await timed(() => fullSync(h));
     log(`${kind}: again (nothing to change)…`);
@@ -109,7 +112,7 @@ async function benchOn(kind: 'sqlite' | 'mysql'): Promise<Figures> {
     const [, resyncMs] = await timed(() => fullSync(h));
     log(`${kind}: baseline and ${EVENTS} events…`);
     const baselineMs = await bulkInsertBaseline(h);
-    const ev = await events(h, dir);
+    const ev = await events(h, org, wx.corpId);
     return {
       db: kind === 'sqlite' ? 'SQLite (embedded)' : 'MariaDB',
       fullMs,
@@ -120,6 +123,7 @@ async function benchOn(kind: 'sqlite' | 'mysql'): Promise<Figures> {
       eventBaselineMs: ev.baseline,
     };
   } finally {
+    await wx.stop();
     await h.stop();
   }
 }
@@ -174,7 +178,7 @@ async function main() {
       '  directory again, nothing to change. Target ≤ 60 s.',
       '- Event: a WeCom change_contact handed to the callback hook, recorded, re-read and applied by the event worker;',
       '  receipt to applied. Baseline: one single-row UPDATE in a transaction. Target ≤ 1 s.',
-      '- The directory is in memory (no platform latency). Reproduce: `bash scripts/mariadb-up.sh && npm run bench:directory -- --write`.',
+      '- The directory is the fake WeCom server (loopback HTTP: department/list, user/list per department, user/get). Reproduce: `bash scripts/mariadb-up.sh && npm run bench:directory -- --write`.',
     ].join('\n');
     writeDocSection(path.join(ROOT, 'docs/benchmarks.md'), 'bench:directory', body, '# Benchmarks\n');
     log('wrote docs/benchmarks.md (## bench:directory)');
