@@ -42,6 +42,7 @@ import { DingtalkCards, cardsEnabled } from './platforms/dingtalk/cards';
 import { DingtalkGroupRobot } from './platforms/dingtalk/robot';
 import { PlatformEvents } from './platforms/platform-events';
 import { directoryModule } from './directory';
+import { linkLoginRoutes, onboardingRoutes } from './onboarding/routes';
 
 interface CreateAppOptions {
   config: AppConfig;
@@ -125,6 +126,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   koa.use(openApiRoutes(opts.config).routes()); // the API's own description: open, no data
   for (const r of sidebar.open) koa.use(r.routes());
   for (const r of intake.open) koa.use(r.routes());
+  koa.use(linkLoginRoutes(ctx).routes()); // one-time sign-in links (docs/onboarding.md)
   if (opts.config.demo) koa.use(devLoginRoutes(ctx).routes());
 
   const authed = new Router();
@@ -136,6 +138,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
     customerRoutes(ctx),
     leadRoutes(ctx, leads, followups),
     followupRoutes(ctx, followups),
+    onboardingRoutes(ctx),
   ]) {
     authed.use(r.routes(), r.allowedMethods());
   }

@@ -14,6 +14,7 @@ import { ContentItem, ContentQueueItem } from './content/content.entities';
 import { JourneyStay } from './journey/journey-stay.entity';
 import { DirectoryEvent, DirectorySyncItem, DirectorySyncRun } from './directory/directory.entities';
 import { CustomerTransfer } from './users/customer-transfer.entity';
+import { SignInLink } from './onboarding/sign-in-link.entity';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
 export const ENTITIES = [
@@ -50,4 +51,5 @@ export const ENTITIES = [
   DirectorySyncItem,
   DirectoryEvent,
   CustomerTransfer,
+  SignInLink,
 ];

@@ -29,6 +29,7 @@ const TABLES = [
   'callback_receipt',
   'customer_transfer',
   'directory_sync_run',
+  'sign_in_link',
 ];
 
 /** Path parameters that are not ids of our records: a per-company version number, WeCom's id, the open intake code. */
@@ -195,6 +196,8 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'GET', `/api/users/transfers?userId=${b.ownerId}`],
       ['系统管理员', 'POST', '/api/users/transfers/retry', { ids: [await otherTransferId()] }],
       ['系统管理员', 'POST', '/api/users/transfers/retry', { takeoverUserId: b.ownerId }],
+      // sign-in links for another company's user
+      ['系统管理员', 'POST', `/api/users/${b.ownerId}/sign-in-link`, {}],
       // directory sync runs
       ['系统管理员', 'GET', `/api/directory/sync/${await otherSyncRunId()}`],
       ['系统管理员', 'POST', `/api/directory/sync/${await otherSyncRunId()}/apply`],

@@ -48,6 +48,31 @@ export async function wecomLogin(cfg: SidebarConfig): Promise<boolean> {
   return false;
 }
 
+/**
+ * A one-time sign-in link (`?signin=`, printed by `npm run company:create` or issued by an admin): traded for a session
+ * once. Inside WeCom the link first goes through OAuth, so the same request also binds the WeCom account.
+ * Returns 'none' without a link, 'redirected' while WeCom OAuth runs, 'signed-in' when the session is set.
+ */
+export async function linkLogin(platform: Platform, cfg: SidebarConfig): Promise<'none' | 'redirected' | 'signed-in'> {
+  const q = pageQuery();
+  if (!q.signin) return 'none';
+  const inWecom = platform === 'wecom' && !!cfg.wecom;
+  if (inWecom && !q.code) {
+    const redirect = encodeURIComponent(location.href.split('#')[0]);
+    location.href =
+      `https://open.weixin.qq.com/connect/oauth2/authorize?appid=${cfg.wecom!.corpId}&redirect_uri=${redirect}` +
+      `&response_type=code&scope=snsapi_base&state=lifeline&agentid=${cfg.wecom!.agentId}#wechat_redirect`;
+    return 'redirected';
+  }
+  const r = await api<{ token: string }>('POST', '/api/auth/link', { token: q.signin, ...(inWecom ? { wecomCode: q.code } : {}) });
+  setToken(r.token);
+  // The link works once: drop it (and the used code) from the address bar.
+  const url = new URL(location.href);
+  for (const k of ['signin', 'code', 'state']) url.searchParams.delete(k);
+  history.replaceState(null, '', url.toString());
+  return 'signed-in';
+}
+
 /** DingTalk (H5 micro-app or mini-app): requestAuthCode → session. */
 export async function dingtalkLogin(cfg: SidebarConfig): Promise<void> {
   const g = globalThis as any;

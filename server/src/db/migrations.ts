@@ -9,6 +9,7 @@ import { LeadChangeOutbox1700000800000 } from './migrations/1700000800000-lead-c
 import { ConversationCustomerIndex1700000900000 } from './migrations/1700000900000-conversation-customer-index';
 import { CompanyPlatformIds1700001000000 } from './migrations/1700001000000-company-platform-ids';
 import { DirectoryColumns1700001100000 } from './migrations/1700001100000-directory-columns';
+import { SignInLink1700001200000 } from './migrations/1700001200000-sign-in-link';
 import { DirectorySync1700001300000 } from './migrations/1700001300000-directory-sync';
 import { CustomerTransfer1700001400000 } from './migrations/1700001400000-customer-transfer';
 
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   ConversationCustomerIndex1700000900000,
   CompanyPlatformIds1700001000000,
   DirectoryColumns1700001100000,
+  SignInLink1700001200000,
   DirectorySync1700001300000,
   CustomerTransfer1700001400000,
 ];

@@ -3,7 +3,7 @@ import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import type { ChannelRoiResponse, JourneyHeatResponse, KpisResponse, LeadHealthResponse, RepBattleResponse } from '@lifeline/shared/src/metrics/types';
 import { api, apiUrl, authHeader, hasToken } from '../../lib/api';
-import { detectPlatform, devLogin, dingtalkLogin, pageQuery, wecomLogin, type Platform, type SidebarConfig } from '../../lib/platform';
+import { detectPlatform, devLogin, dingtalkLogin, linkLogin, pageQuery, wecomLogin, type Platform, type SidebarConfig } from '../../lib/platform';
 import { canExport, canOpen, isView, VIEWS, viewsFor, type ViewId } from '../../dashboard/access';
 import { defaultFilters, filterQuery, type Filters } from '../../dashboard/filters';
 import { FilterBar } from '../../dashboard/FilterBar';
@@ -160,6 +160,7 @@ async function signIn(
 ): Promise<void> {
   try {
     const cfg = await api<SidebarConfig>('GET', '/api/sidebar/config');
+    if ((await linkLogin(platform, cfg)) === 'redirected') return;
     if (platform === 'wecom' && cfg.wecom && !hasToken() && !(await wecomLogin(cfg))) return;
     if ((platform === 'dingtalk' || platform === 'dd') && cfg.dingtalk && !hasToken()) await dingtalkLogin(cfg);
     let who: Me | null = hasToken() ? await api<Me>('GET', '/api/me').catch(() => null) : null;

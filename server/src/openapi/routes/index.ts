@@ -6,6 +6,7 @@ import { sidebarRoutes } from './sidebar';
 import { metricsRoutes } from './metrics';
 import { peopleRoutes } from './people';
 import { directorySyncRoutes } from './directory-sync';
+import { onboardingRoutes } from './onboarding';
 
 /** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -14,6 +15,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...directoryRoutes,
   ...peopleRoutes,
   ...directorySyncRoutes,
+  ...onboardingRoutes,
   ...customerRoutes,
   ...leadRoutes,
   ...followupRoutes,
