@@ -72,3 +72,34 @@ export class DirectoryError extends PlatformError {
     return this.kind === 'busy' || this.kind === 'rate_limited';
   }
 }
+
+/** How many times an adapter retries a busy answer (-1, HTTP 5xx, no answer) before the sync hears of it (both platforms: "at most 3"). */
+export const BUSY_RETRIES = 3;
+const BUSY_PAUSE_MS = 500;
+
+export const realPause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * One platform read for an adapter: `read` returns the answer, `gone` says which raw errors mean "no such record"
+ * (→ null), `toError` maps the rest to DirectoryError; busy answers are retried with a growing pause.
+ */
+export async function readWithRetries<T>(
+  read: () => Promise<T>,
+  gone: (raw: unknown) => boolean,
+  toError: (raw: unknown) => unknown,
+  pause: (ms: number) => Promise<void> = realPause,
+): Promise<T | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (raw) {
+      if (gone(raw)) return null;
+      const err = toError(raw);
+      if (err instanceof DirectoryError && err.kind === 'busy' && attempt < BUSY_RETRIES) {
+        await pause(BUSY_PAUSE_MS * (attempt + 1));
+        continue;
+      }
+      throw err;
+    }
+  }
+}

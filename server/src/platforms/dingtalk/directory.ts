@@ -1,9 +1,15 @@
-import { DirectoryError, type DirectoryErrorKind, type DirectorySource, type SourceDepartment, type SourceMember } from '../../directory/source';
+import {
+  DirectoryError,
+  readWithRetries,
+  realPause,
+  type DirectoryErrorKind,
+  type DirectorySource,
+  type SourceDepartment,
+  type SourceMember,
+} from '../../directory/source';
 import { PlatformError } from '../platform-error';
 import { DingtalkApi, DingtalkError } from './dingtalk-api';
 
-const BUSY_RETRIES = 3;
-const BUSY_PAUSE_MS = 500;
 /** DingTalk's IP limit: 10,000 calls per 20 s, then a 5-minute ban (platform-2.md §4.3). */
 const BAN_WAIT_MS = 5 * 60_000;
 const PAGE = 100;
@@ -56,31 +62,26 @@ export class DingtalkDirectory implements DirectorySource {
 
   constructor(
     private readonly api: DingtalkApi,
-    private readonly pause: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly pause: (ms: number) => Promise<void> = realPause,
   ) {}
 
   get corpId(): string {
     return this.api.config.corpId ?? '';
   }
 
-  private async call<T>(path: string, body: unknown, gone: string[] = []): Promise<T | null> {
-    for (let attempt = 0; ; attempt++) {
-      try {
+  private call<T>(path: string, body: unknown, gone: string[] = []): Promise<T | null> {
+    return readWithRetries(
+      async () => {
         const r = await this.api.oapi<{ result?: T; status?: number; wait?: number }>('POST', path, body);
         // The IP ban answers 200 with {"status":1111,"wait":5,"punish":"deny"} (wait in minutes).
         if (r.status === 1111)
           throw new DirectoryError('dingtalk', 'rate_limited', '1111', '钉钉接口调用超过 IP 频率限制，稍后自动继续', (r.wait ?? 5) * 60_000);
-        return (r.result ?? null) as T | null;
-      } catch (raw) {
-        if (raw instanceof DingtalkError && gone.includes(raw.code)) return null;
-        const err = toDirectoryError(raw);
-        if (err instanceof DirectoryError && err.kind === 'busy' && attempt < BUSY_RETRIES) {
-          await this.pause(BUSY_PAUSE_MS * (attempt + 1));
-          continue;
-        }
-        throw err;
-      }
-    }
+        return (r.result ?? null) as T;
+      },
+      (raw) => raw instanceof DingtalkError && gone.includes(raw.code),
+      toDirectoryError,
+      this.pause,
+    );
   }
 
   async listDepartments(): Promise<SourceDepartment[]> {

@@ -1,5 +1,7 @@
 import {
   DirectoryError,
+  readWithRetries,
+  realPause,
   type DirectoryErrorKind,
   type DirectorySource,
   type MemberStatus,
@@ -9,9 +11,6 @@ import {
 import { PlatformError } from '../platform-error';
 import { WecomApi, WecomError } from './wecom-api';
 
-/** How many times a busy answer (-1, HTTP 5xx, no answer) is retried before the sync is told (WeCom: "retry at most 3 times"). */
-const BUSY_RETRIES = 3;
-const BUSY_PAUSE_MS = 500;
 /** WeCom's minute block lasts 60 s (platform-2.md §1.3). */
 const RATE_LIMIT_WAIT_MS = 60_000;
 
@@ -68,7 +67,7 @@ export class WecomDirectory implements DirectorySource {
 
   constructor(
     private readonly api: WecomApi,
-    private readonly pause: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly pause: (ms: number) => Promise<void> = realPause,
   ) {}
 
   get corpId(): string {
@@ -76,20 +75,13 @@ export class WecomDirectory implements DirectorySource {
   }
 
   /** One call, busy answers retried; WeCom errors mapped to DirectoryError; null for the errcodes in `gone`. */
-  private async call<T>(path: string, query: Record<string, string | number>, gone: number[] = []): Promise<T | null> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return (await this.api.get<T>(path, query)) as T;
-      } catch (raw) {
-        if (raw instanceof WecomError && gone.includes(raw.errcode)) return null;
-        const err = toDirectoryError(raw);
-        if (err instanceof DirectoryError && err.kind === 'busy' && attempt < BUSY_RETRIES) {
-          await this.pause(BUSY_PAUSE_MS * (attempt + 1));
-          continue;
-        }
-        throw err;
-      }
-    }
+  private call<T>(path: string, query: Record<string, string | number>, gone: number[] = []): Promise<T | null> {
+    return readWithRetries(
+      async () => (await this.api.get<T>(path, query)) as T,
+      (raw) => raw instanceof WecomError && gone.includes(raw.errcode),
+      toDirectoryError,
+      this.pause,
+    );
   }
 
   async listDepartments(): Promise<SourceDepartment[]> {
