@@ -1,5 +1,5 @@
 import Taro from '@tarojs/taro';
-import { api, setToken } from './api';
+import { api, hasToken, setToken } from './api';
 
 export type Platform = 'wecom' | 'dingtalk' | 'browser' | 'weapp' | 'dd';
 
@@ -64,8 +64,20 @@ export async function linkLogin(platform: Platform, cfg: SidebarConfig): Promise
       `&response_type=code&scope=snsapi_base&state=lifeline&agentid=${cfg.wecom!.agentId}#wechat_redirect`;
     return 'redirected';
   }
-  const r = await api<{ token: string }>('POST', '/api/auth/link', { token: q.signin, ...(inWecom ? { wecomCode: q.code } : {}) });
-  setToken(r.token);
+  try {
+    const r = await api<{ token: string }>('POST', '/api/auth/link', { token: q.signin, ...(inWecom ? { wecomCode: q.code } : {}) });
+    setToken(r.token);
+  } catch (e) {
+    // Reopened from the history or a bookmark after signing in: keep the session, say nothing.
+    if (
+      !hasToken() ||
+      !(await api('GET', '/api/me').then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw e;
+  }
   // The link works once: drop it (and the used code) from the address bar.
   const url = new URL(location.href);
   for (const k of ['signin', 'code', 'state']) url.searchParams.delete(k);
