@@ -172,4 +172,24 @@ describeEachDb('directory adapters: WeCom and DingTalk fakes, through the callba
     expect(await user('dingtalkUserId', 'dt5')).toMatchObject({ active: 0, inactiveBy: 'directory' });
     expect((await unit('dingtalk', '201')).name).toBe('初中一组');
   });
+
+  it("DingTalk: 90018 and the IP ban (status 1111) park the run for the platform's wait; 60011 fails it with what to do", async () => {
+    dt.inject('POST', '/topapi/v2/department/listsub', { json: { errcode: 90018, errmsg: '当前企业调用该接口次数已达上限' } });
+    const limited = await sync();
+    expect(limited).toMatchObject({ status: 'fetching', errorKind: 'rate_limited' });
+    expect(limited.parkedUntil).toBe(h.clock.now() + 5 * 60_000);
+    h.clock.advance(5 * 60_000 + 1);
+    dt.inject('POST', '/topapi/v2/department/listsub', { json: { status: 1111, wait: 2, punish: 'deny' } });
+    await directoryOf(h.app).syncWorker.tick();
+    const banned = ok(await h.req('GET', `/api/directory/sync/${limited.id}`, { as: ADMIN }), 'run') as any;
+    expect(banned).toMatchObject({ status: 'fetching', errorKind: 'rate_limited' });
+    expect(banned.parkedUntil).toBe(h.clock.now() + 2 * 60_000);
+    h.clock.advance(2 * 60_000 + 1);
+    await directoryOf(h.app).syncWorker.tick();
+    expect((ok(await h.req('GET', `/api/directory/sync/${limited.id}`, { as: ADMIN }), 'run') as any).status).toBe('applied');
+    dt.inject('POST', '/topapi/v2/department/listsub', { json: { errcode: 60011, errmsg: '没有调用该接口的权限' } });
+    const denied = await sync();
+    expect(denied).toMatchObject({ status: 'failed', errorKind: 'forbidden' });
+    expect(denied.error).toMatch(/钉钉/);
+  });
 });

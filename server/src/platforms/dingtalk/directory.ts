@@ -41,6 +41,7 @@ function kindOf(code: string): [DirectoryErrorKind, string] | null {
 }
 
 function toDirectoryError(err: unknown): unknown {
+  if (err instanceof DirectoryError) return err; // already decided (a DirectoryError is a PlatformError too)
   if (err instanceof DingtalkError) {
     const k = kindOf(err.code);
     if (k) return new DirectoryError('dingtalk', k[0], err.code, k[1], k[0] === 'rate_limited' ? BAN_WAIT_MS : null);

@@ -46,6 +46,7 @@ function kindOf(errcode: number): [DirectoryErrorKind, string] | null {
 }
 
 function toDirectoryError(err: unknown): unknown {
+  if (err instanceof DirectoryError) return err; // already decided (a DirectoryError is a PlatformError too)
   if (err instanceof WecomError) {
     const k = kindOf(err.errcode);
     if (k) return new DirectoryError('wecom', k[0], String(err.errcode), k[1], k[0] === 'rate_limited' ? RATE_LIMIT_WAIT_MS : null);
