@@ -41,16 +41,22 @@ export async function wecomLogin(cfg: SidebarConfig): Promise<boolean> {
     return true;
   }
   if (!cfg.wecom) return false;
+  goThroughWecomOAuth(cfg.wecom);
+  return false;
+}
+
+/** WeCom's silent OAuth (snsapi_base): comes back to this address with `code` (and keeps its other parameters). */
+function goThroughWecomOAuth(wecom: NonNullable<SidebarConfig['wecom']>): void {
   const redirect = encodeURIComponent(location.href.split('#')[0]);
   location.href =
-    `https://open.weixin.qq.com/connect/oauth2/authorize?appid=${cfg.wecom.corpId}&redirect_uri=${redirect}` +
-    `&response_type=code&scope=snsapi_base&state=lifeline&agentid=${cfg.wecom.agentId}#wechat_redirect`;
-  return false;
+    `https://open.weixin.qq.com/connect/oauth2/authorize?appid=${wecom.corpId}&redirect_uri=${redirect}` +
+    `&response_type=code&scope=snsapi_base&state=lifeline&agentid=${wecom.agentId}#wechat_redirect`;
 }
 
 /**
  * A one-time sign-in link (`?signin=`, printed by `npm run company:create` or issued by an admin): traded for a session
- * once. Inside WeCom the link first goes through OAuth, so the same request also binds the WeCom account.
+ * once. Inside WeCom the link first goes through OAuth (inside DingTalk, an auth code is asked for), so the same request
+ * also binds the platform account.
  * Returns 'none' without a link, 'redirected' while WeCom OAuth runs, 'signed-in' when the session is set.
  */
 export async function linkLogin(platform: Platform, cfg: SidebarConfig): Promise<'none' | 'redirected' | 'signed-in'> {
@@ -58,14 +64,13 @@ export async function linkLogin(platform: Platform, cfg: SidebarConfig): Promise
   if (!q.signin) return 'none';
   const inWecom = platform === 'wecom' && !!cfg.wecom;
   if (inWecom && !q.code) {
-    const redirect = encodeURIComponent(location.href.split('#')[0]);
-    location.href =
-      `https://open.weixin.qq.com/connect/oauth2/authorize?appid=${cfg.wecom!.corpId}&redirect_uri=${redirect}` +
-      `&response_type=code&scope=snsapi_base&state=lifeline&agentid=${cfg.wecom!.agentId}#wechat_redirect`;
+    goThroughWecomOAuth(cfg.wecom!);
     return 'redirected';
   }
   try {
-    const r = await api<{ token: string }>('POST', '/api/auth/link', { token: q.signin, ...(inWecom ? { wecomCode: q.code } : {}) });
+    const inDingtalk = (platform === 'dingtalk' || platform === 'dd') && !!cfg.dingtalk;
+    const binding = inWecom ? { wecomCode: q.code } : inDingtalk ? { dingtalkAuthCode: await dingtalkAuthCode(cfg) } : {};
+    const r = await api<{ token: string }>('POST', '/api/auth/link', { token: q.signin, ...binding });
     setToken(r.token);
   } catch (e) {
     // Reopened from the history or a bookmark after signing in: keep the session, say nothing.
@@ -85,24 +90,26 @@ export async function linkLogin(platform: Platform, cfg: SidebarConfig): Promise
   return 'signed-in';
 }
 
+/** DingTalk (H5 micro-app or mini-app): a one-time auth code for the signed-in DingTalk member. */
+async function dingtalkAuthCode(cfg: SidebarConfig): Promise<string> {
+  const g = globalThis as any;
+  if (process.env.TARO_ENV === 'dd') {
+    return new Promise((resolve, reject) => g.dd.getAuthCode({ success: (r: any) => resolve(r.authCode), fail: reject }));
+  }
+  if (!g.dd) await loadScript('https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.25/dingtalk.open.js');
+  return new Promise((resolve, reject) =>
+    g.dd.runtime.permission.requestAuthCode({
+      corpId: cfg.dingtalk?.corpId,
+      clientId: cfg.dingtalk?.clientId,
+      onSuccess: (r: any) => resolve(r.code),
+      onFail: reject,
+    }),
+  );
+}
+
 /** DingTalk (H5 micro-app or mini-app): requestAuthCode → session. */
 export async function dingtalkLogin(cfg: SidebarConfig): Promise<void> {
-  const g = globalThis as any;
-  let authCode: string;
-  if (process.env.TARO_ENV === 'dd') {
-    authCode = await new Promise((resolve, reject) => g.dd.getAuthCode({ success: (r: any) => resolve(r.authCode), fail: reject }));
-  } else {
-    if (!g.dd) await loadScript('https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.25/dingtalk.open.js');
-    authCode = await new Promise((resolve, reject) =>
-      g.dd.runtime.permission.requestAuthCode({
-        corpId: cfg.dingtalk?.corpId,
-        clientId: cfg.dingtalk?.clientId,
-        onSuccess: (r: any) => resolve(r.code),
-        onFail: reject,
-      }),
-    );
-  }
-  const r = await api<{ token: string }>('POST', '/api/auth/dingtalk', { authCode });
+  const r = await api<{ token: string }>('POST', '/api/auth/dingtalk', { authCode: await dingtalkAuthCode(cfg) });
   setToken(r.token);
 }
 
