@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCompany } from '../../server/src/onboarding/create-company';
 import { describeEachDb, Harness, TEST_CONFIG, type Res } from '../support/harness';
 import { FakeWecom } from '../fakes/wecom-server';
+import { FakeDingtalk } from '../fakes/dingtalk-server';
 
 const ADMIN = '系统管理员';
 const WX = { corpId: 'wwonboard0001', secret: 'fake-secret-0001' };
@@ -14,17 +15,31 @@ const WX = { corpId: 'wwonboard0001', secret: 'fake-secret-0001' };
 describeEachDb('onboarding: company creation, sign-in links, checklist, test alarm', (kind) => {
   const h = new Harness(kind, 10);
   const wx = new FakeWecom(WX.corpId, WX.secret);
+  const dt = new FakeDingtalk('dingonboard01', 'fake-dt-secret-01');
   beforeAll(async () => {
     await h.start();
     await wx.start();
+    await dt.start();
+    dt.route(
+      'POST',
+      '/topapi/v2/user/getuserinfo',
+      dt.oapiAuthed((req) =>
+        req.body?.code === 'dt-code-sun' ? { errcode: 0, errmsg: 'ok', result: { userid: 'sun0001' } } : { errcode: 40078, errmsg: '不存在的临时授权码' },
+      ),
+    );
     wx.route(
       'GET',
       '/cgi-bin/auth/getuserinfo',
       wx.authed((req) => (req.query.code === 'code-zhou' ? { errcode: 0, errmsg: 'ok', userid: 'ZhouXiaozhang' } : { errcode: 40029, errmsg: 'invalid code' })),
     );
-    h.app.config = { ...TEST_CONFIG, wecom: { corpId: WX.corpId, agentId: 1000002, secret: WX.secret, apiBase: wx.base } };
+    h.app.config = {
+      ...TEST_CONFIG,
+      wecom: { corpId: WX.corpId, agentId: 1000002, secret: WX.secret, apiBase: wx.base },
+      dingtalk: { appKey: 'dingonboard01', appSecret: 'fake-dt-secret-01', corpId: 'dingcorponboard', apiBase: dt.base },
+    };
   });
   afterAll(async () => {
+    await dt.stop();
     await wx.stop();
     await h.stop();
   });
@@ -86,6 +101,16 @@ describeEachDb('onboarding: company creation, sign-in links, checklist, test ala
     const [u] = await h.ds.query('SELECT wecomUserId FROM app_user WHERE id = ?', [bound.admin.id]);
     expect(u.wecomUserId).toBe('ZhouXiaozhang');
     expect(await h.count('audit_log', "entity = 'app_user' AND entityId = ? AND field = 'wecomUserId'", [bound.admin.id])).toBe(1);
+  });
+
+  it('opened inside DingTalk, the link binds the DingTalk account the same way; a stale auth code leaves the link unused', async () => {
+    const c = await createCompany(h.app, { name: '泰州新学校', adminName: '孙校长', dingtalkCorpId: 'dingcorponboard' });
+    const stale = await link({ token: tokenOf(c.link.url), dingtalkAuthCode: 'old' });
+    expect(stale.status).toBe(400);
+    expect(stale.text).toMatch(/钉钉登录码无效/);
+    ok(await link({ token: tokenOf(c.link.url), dingtalkAuthCode: 'dt-code-sun' }), 'link + bind');
+    const [u] = await h.ds.query('SELECT dingtalkUserId FROM app_user WHERE id = ?', [c.admin.id]);
+    expect(u.dingtalkUserId).toBe('sun0001');
   });
 
   it('a link opened in WeCom for a company not bound to that corp is refused and stays unused', async () => {
