@@ -198,5 +198,17 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // A NutUI component imported without its stylesheet renders unstyled (a grey primary button): only
+    // miniapp/src/components/nutui.ts imports NutUI, each component together with its CSS.
+    files: ['miniapp/src/**'],
+    ignores: ['miniapp/src/components/nutui.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [forbid(['@nutui/*', '@nutui/**'], 'Import NutUI components from components/nutui.ts, which loads their CSS.')] },
+      ],
+    },
+  },
   eslintConfigPrettier,
 );

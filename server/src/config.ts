@@ -47,7 +47,9 @@ const env = z.object({
   HOST: z.string().default('127.0.0.1'),
   PUBLIC_URL: z.string().optional(),
   DATABASE_URL: z.string().optional(),
-  SQLITE_PATH: z.string().default(path.resolve(process.cwd(), 'data/lifeline.sqlite')),
+  SQLITE_PATH: z.string().optional(),
+  /** A folder for the embedded database (lifeline.sqlite inside it); SQLITE_PATH wins when both are set. */
+  DATA_DIR: z.string().optional(),
   SESSION_SECRET: z.string().optional(),
   SESSION_TTL_SECONDS: z.coerce
     .number()
@@ -104,6 +106,12 @@ const env = z.object({
 // Only for the demo: a fixed secret lets a restarted demo keep its sessions. Production must set its own.
 const DEMO_SECRET = 'lifeline-demo-secret-not-for-production';
 
+/** SQLITE_PATH, else DATA_DIR/lifeline.sqlite, else ./data/lifeline.sqlite. */
+function sqlitePathOf(sqlitePath: string | undefined, dataDir: string | undefined): string {
+  if (sqlitePath) return sqlitePath;
+  return path.resolve(dataDir ?? path.resolve(process.cwd(), 'data'), 'lifeline.sqlite');
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = env.parse(source);
   const demo = e.LIFELINE_DEMO === '1' || e.LIFELINE_DEMO === 'true';
@@ -115,7 +123,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`,
-    db: resolveDbTarget(e.DATABASE_URL, e.SQLITE_PATH),
+    db: resolveDbTarget(e.DATABASE_URL, sqlitePathOf(e.SQLITE_PATH, e.DATA_DIR)),
     sessionSecret: secret,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     authCacheMs: e.AUTH_CACHE_MS,

@@ -8,6 +8,7 @@ import { seedDemoIfEmpty } from './demo/seed';
 import { AlarmEngine, backfillTimers } from './alarms';
 import { directoryOf } from './directory';
 import { TransferWorker } from './users';
+import { startBanner } from './start-banner';
 
 async function main() {
   const config = loadConfig();
@@ -29,12 +30,7 @@ async function main() {
   const transfers = new TransferWorker(ctx);
   transfers.start(config.alarms?.tickSeconds ?? 5, (err) => logger.error({ err }, 'customer transfer tick failed'));
   const server = koa.listen(config.port, config.host, () => {
-    const where = config.db.kind === 'sqlite' ? `SQLite ${config.db.url}` : 'MySQL';
-    console.log(`\nLifeline is running (${where}${config.demo ? ', demo mode' : ''})`);
-    console.log(`  API health:   ${config.publicUrl}/healthz`);
-    if (config.demo) console.log(`  Alarms:       ${config.publicUrl}/console/`);
-    if (config.demo) console.log(`  Demo login:   curl -XPOST ${config.publicUrl}/api/auth/dev-login -H 'content-type: application/json' -d '{"role":"rep"}'`);
-    console.log('');
+    console.log(startBanner(config));
   });
   server.keepAliveTimeout = 65_000;
 

@@ -58,6 +58,26 @@ describeEachDb('alarm escalation: unclaimed, claim, 初三 early warning, quiet 
     expect(await h.count('alarm_message', `state = 'merged'`)).toBe(4);
   });
 
+  it('a burst of cards becomes one digest; the rep’s own digest does not repeat 负责人张敏 on every line, the supervisor’s does (issue 17, defect 8)', async () => {
+    h.clock.set(Date.parse('2026-02-10T10:00:00+08:00'));
+    const ids: number[] = [];
+    for (let i = 0; i < 7; i++) ids.push(await create(`1360000600${i}`, `突发家长${i}`, '初二'));
+    for (const id of ids) expect((await h.req('POST', `/api/leads/${id}/claim`, { as: '张敏' })).status).toBe(200);
+    h.clock.advance(49 * H);
+    await engine.tick();
+    const digests = await h.ds.query(
+      `SELECT m.payload, u.name FROM alarm_message m JOIN app_user u ON u.id = m.recipientId WHERE m.kind = 'digest' AND m.createdAt >= ? ORDER BY u.name`,
+      [Date.parse('2026-02-10T10:00:00+08:00')],
+    );
+    const linesOf = (name: string) => JSON.parse(digests.find((d: any) => d.name === name).payload).lines as string[];
+    const mine = linesOf('张敏');
+    for (let i = 0; i < 7; i++) expect(mine.some((l) => l.startsWith(`突发家长${i}`))).toBe(true);
+    for (const line of mine) expect(line).not.toContain('负责人');
+    const supervisors = linesOf('李静').filter((l) => l.startsWith('突发家长'));
+    expect(supervisors).toHaveLength(7);
+    for (const line of supervisors) expect(line).toContain('负责人张敏');
+  });
+
   it('an alarm held by quiet hours is withdrawn when the rep claims before the morning', async () => {
     h.clock.set(Date.parse('2026-01-20T21:40:00+08:00'));
     const id = await create('13600004001', '夜间线索', '初二');

@@ -113,6 +113,11 @@ describeEachDb('alarm engine (timers, local channel, console, script picks)', (k
     const li = await h.user('李静');
     const sup = await h.req('GET', `/console/?user=${li.id}`);
     expect(sup.text).toContain('张敏已处理');
+    // How it was handled names the script by its title, and the console's people tabs say roles in Chinese.
+    expect(sup.text).toContain(`使用话术「${scripts[0].title}」`);
+    expect(sup.text).not.toMatch(/使用话术#\d/);
+    expect(sup.text).toContain('<small>顾问</small>');
+    expect(sup.text).not.toMatch(/<small>(rep|supervisor|ops|director|admin)<\/small>/);
 
     // Sidebar contract: the pick is listed for the rep, then marked sent (idempotent, audited, counted).
     const picks = await h.req('GET', `/api/script-picks?leadId=${id}`, { as: '张敏' });

@@ -170,6 +170,28 @@ describeEachDb('metrics API: roles, input, live updates, signing, spend, export'
     expect(douyin.costPerLead).toBe(Math.round(2_000_000 / douyin.leads) / 100);
   });
 
+  it('channel ROI of a supervisor shares spend out by her leads: her cost per lead is the company’s, not company spend ÷ her leads (defect 3); revenue, cost per signing and ROI (defect 8)', async () => {
+    const month = { channel: '抖音-202601直播', month: '2026-01', amount: 30000 };
+    await h.req('PUT', '/api/metrics/channel-spend', { as: '黄蓉', body: month });
+    const q = '/api/metrics/channel-roi?from=2026-01-01&to=2026-01-31';
+    const all = (await h.req('GET', q, { as: '马骏' })).body;
+    const mine = (await h.req('GET', q, { as: '李静' })).body;
+    expect(all.spendBasis).toBe('company');
+    expect(mine.spendBasis).toBe('share');
+    const c = all.channels.find((x: any) => x.channel === month.channel);
+    const s = mine.channels.find((x: any) => x.channel === month.channel);
+    expect(c.spend).toBe(30000);
+    expect(s.leads).toBeGreaterThan(0);
+    expect(s.leads).toBeLessThan(c.leads);
+    expect(s.spend).toBeCloseTo((30000 * s.leads) / c.leads, 2);
+    expect(Math.abs(s.costPerLead - c.costPerLead)).toBeLessThanOrEqual(0.01);
+    for (const row of [c, s]) {
+      expect(row.costPerSigning).toBe(row.signed ? Math.round((row.spend * 100) / row.signed) / 100 : null);
+      expect(row.revenue).not.toBeNull();
+      expect(row.roi).toBeCloseTo((row.revenue - row.spend) / row.spend, 3);
+    }
+  });
+
   it('export: ops gets a CSV with BOM, audited; supervisors only when the company allows; reps never', async () => {
     const n = await exports();
     const r = await h.req('GET', '/api/metrics/export?view=rep-battle&city=苏州', { as: '黄蓉' });

@@ -209,6 +209,7 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
       const roi = (await h.req('GET', `/api/metrics/channel-roi${q(f)}`, { as: who })).body;
       const eroi = o.channelRoi(actor, f);
       expect(roi.months, ctx).toEqual(eroi.months);
+      expect(roi.spendBasis, ctx).toBe(eroi.spendBasis);
       const byName = (xs: any[]) => [...xs].sort((a, b) => a.channel.localeCompare(b.channel));
       expect(byName(roi.channels.map((c: any) => ({ ...c, retention7d: [c.retention7d.numerator, c.retention7d.denominator] }))), ctx).toEqual(
         byName(eroi.channels),

@@ -382,13 +382,22 @@ export class Oracle {
     const ls = this.inScope(actor, f, chinaRange(cover.from, cover.to));
     const spend = this.raw.spend.filter((s) => cover.months.includes(s.month) && (!f.channel || s.channel === f.channel));
     const channels = [...new Set([...ls.map((l) => l.channel), ...spend.map((s) => s.channel)])];
+    // Part of the company (role scope or a people / city / grade filter): spend is shared out by the channel's leads.
+    const partial = actor.role === 'rep' || actor.scope !== null || [f.unitId, f.repId, f.city, f.grade].some((v) => v !== undefined);
+    const company = this.inScope({ id: 0, role: 'admin', scope: null }, { channel: f.channel }, chinaRange(cover.from, cover.to));
+    const price = (course: string | null) => DEFAULT_COURSES.find((c) => c.name === course)?.price;
     return {
       months: cover.months,
+      spendBasis: partial ? 'share' : 'company',
       channels: channels.map((channel) => {
         const xs = ls.filter((l) => l.channel === channel);
         const ss = spend.filter((s) => s.channel === channel);
-        const fen = ss.reduce((a, s) => a + s.amountFen, 0);
+        const companyFen = ss.reduce((a, s) => a + s.amountFen, 0);
+        const all = company.filter((l) => l.channel === channel).length;
+        const fen = partial ? Math.round((companyFen * xs.length) / Math.max(1, all)) : companyFen;
         const signed = xs.filter((l) => l.signedAt !== null);
+        const revenue = signed.some((l) => price(l.signedCourse) === undefined) ? null : signed.reduce((a, l) => a + price(l.signedCourse)!, 0);
+        const spendYuan = ss.length ? fen / 100 : null;
         const m = matured(
           xs.map((l) => ({ start: l.createdAt, touch: l.firstTouch })),
           7 * DAY,
@@ -397,11 +406,14 @@ export class Oracle {
         return {
           channel,
           leads: xs.length,
-          spend: ss.length ? fen / 100 : null,
+          spend: spendYuan,
           costPerLead: ss.length && xs.length ? Math.round(fen / xs.length) / 100 : null,
           retention7d: [m.hit, m.counted],
           signed: signed.length,
           firstDealDays: signed.length ? signed.reduce((a, l) => a + (l.signedAt! - l.createdAt), 0) / signed.length / DAY : null,
+          revenue,
+          costPerSigning: spendYuan !== null && signed.length ? Math.round(fen / signed.length) / 100 : null,
+          roi: spendYuan && revenue !== null ? Math.round(((revenue - spendYuan) / spendYuan) * 1000) / 1000 : null,
         };
       }),
     };

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Input, Text, Textarea, View } from '@tarojs/components';
-import Button from '@nutui/nutui-react-taro/dist/es/packages/button/index.js';
-import { parseChineseDate } from '@lifeline/shared/src/dates';
+import { Button } from './nutui';
+import { nextStepChips, parseChineseDate, quietHoursNote, type QuietHours } from '@lifeline/shared/src/dates';
 import { DEFAULT_COURSES } from '@lifeline/shared/src/metrics/definitions';
 import { Chips } from './Chips';
 import { VoiceButton } from './VoiceButton';
@@ -21,6 +21,8 @@ export interface Meta {
   courses?: (string | { name: string })[];
   /** May this user mark queued content as sent (server role table, capability `content.send`). */
   canSendContent?: boolean;
+  /** The company's alarm quiet hours: a next step inside them is pointed out before saving. */
+  quietHours?: QuietHours;
 }
 
 export interface FormLead {
@@ -50,7 +52,6 @@ interface Props {
   onQueued: (summary: string) => void;
 }
 
-const NEXT_CHIPS = ['今天下午', '明天', '后天', '下周一', '下周三', '下周五'];
 const DEFAULT_NEXT_ACTION = '再次跟进';
 const SIGNED = '已签约';
 
@@ -80,6 +81,10 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
   };
 
   const next = useMemo(() => (nextText.trim() ? parseChineseDate(nextText, Date.now()) : null), [nextText]);
+  // 「12/1」 on 12/2 could be last week or next year: the rep answers before it is saved.
+  const [confirmedQuestion, setConfirmedQuestion] = useState('');
+  const unanswered = next?.question && next.question !== confirmedQuestion ? next.question : null;
+  const chips = nextStepChips(Date.now());
   const count = chars(conclusion);
 
   const addPhrase = (p: string) => {
@@ -93,7 +98,7 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
   };
 
   const save = async () => {
-    const problem = problemOf({ lead, action, course, count, max: meta.conclusionMax, nextText, next, nextAction });
+    const problem = problemOf({ lead, action, course, count, max: meta.conclusionMax, nextText, next, nextAction, unanswered });
     setError(problem ?? '');
     if (problem || !lead || saving) return;
     setSaving(true);
@@ -148,15 +153,22 @@ export function FollowupForm({ lead, meta, platform, config, prefill, onSaved, o
       />
 
       <View className="label">3. 下一步计划</View>
-      <Chips
-        id="next-chips"
-        small
-        items={NEXT_CHIPS}
-        selected={NEXT_CHIPS.includes(nextText) ? [nextText] : []}
-        onTap={(c) => setNextText(c === nextText ? '' : c)}
-      />
+      <Chips id="next-chips" small items={chips} selected={chips.includes(nextText) ? [nextText] : []} onTap={(c) => setNextText(c === nextText ? '' : c)} />
       <Input id="next-text" className="input" value={nextText} placeholder="或输入：下个月5号、周末、两周后…" onInput={(e) => setNextText(e.detail.value)} />
-      {nextText.trim() ? <NextWhen next={next} /> : null}
+      {nextText.trim() ? <NextWhen next={next} quiet={meta.quietHours} /> : null}
+      {unanswered ? (
+        <View className="next-ask" id="next-ask">
+          <Text>{unanswered}</Text>
+          <View className="next-ask__buttons">
+            <Text className="chip chip--small" id="next-ask-yes" onClick={() => setConfirmedQuestion(unanswered)}>
+              是，明年这天
+            </Text>
+            <Text className="chip chip--small" id="next-ask-no" onClick={() => setNextText('')}>
+              不是，重新选
+            </Text>
+          </View>
+        </View>
+      ) : null}
       {next ? (
         <Input
           id="next-action"
@@ -195,6 +207,7 @@ function problemOf(f: {
   nextText: string;
   next: NextStep | null;
   nextAction: string;
+  unanswered: string | null;
 }): string | null {
   if (!f.lead) return '请先输入客户手机号并选择客户';
   if (!f.action) return '请选择跟进动作';
@@ -202,6 +215,7 @@ function problemOf(f: {
   if (f.count > f.max) return `关键结论最多${f.max}个字，当前${f.count}个字`;
   if (f.nextText.trim() && !f.next) return `没看懂下一步时间「${f.nextText.trim()}」，请换个说法，如「下周三下午3点」`;
   if (f.next?.past) return `下一步时间 ${f.next.label} 已经过去了，请重新选择`;
+  if (f.unanswered) return `请先确认下一步时间：${f.unanswered}`;
   if (chars(f.nextAction) > 50) return '下一步动作最多50个字';
   return null;
 }
@@ -256,12 +270,18 @@ function MoreFields({ meta, f }: { meta: Meta; f: MoreState }) {
 }
 
 /** When the typed next step is understood as: the reminder's time, or a request to say it differently. */
-function NextWhen({ next }: { next: NextStep | null }) {
+function NextWhen({ next, quiet }: { next: NextStep | null; quiet?: QuietHours }) {
+  const quietNote = next && !next.past ? quietHoursNote(next.at, quiet) : null;
   return next ? (
     <View className={`next-when${next.past ? ' next-when--bad' : ''}`} id="next-when">
       提醒：{next.label}
       {next.hasTime ? '' : '（未说具体时间，默认）'}
       {next.deadline ? ' 之前' : ''}
+      {quietNote ? (
+        <View className="next-when__quiet" id="next-quiet">
+          {quietNote}
+        </View>
+      ) : null}
     </View>
   ) : (
     <View className="next-when next-when--bad" id="next-when">

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Input, View } from '@tarojs/components';
-import Button from '@nutui/nutui-react-taro/dist/es/packages/button/index.js';
+import { Button } from './nutui';
 import { api } from '../lib/api';
 import type { Lookup } from './CustomerCard';
 import type { Platform } from '../lib/platform';

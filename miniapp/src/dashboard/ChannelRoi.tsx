@@ -7,55 +7,55 @@ import { COLORS } from './echarts';
 import { cnMonth, pct, yuan } from './format';
 import { Card } from './parts';
 
-const short = (s: string) => (s.length > 7 ? `${s.slice(0, 6)}…` : s);
+/** A horizontal bar chart, one bar per channel, names in full (wrapped, never cut), on its own axis. */
+function barsOption(names: string[], series: Record<string, unknown>, axis: Record<string, unknown>) {
+  return {
+    grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
+    tooltip: { trigger: 'axis', confine: true },
+    xAxis: { type: 'value', axisLabel: { fontSize: 10 }, splitLine: { lineStyle: { color: '#f0f0f0' } }, ...axis },
+    yAxis: { type: 'category', data: names, axisLabel: { fontSize: 11, color: COLORS.text, width: 96, overflow: 'break', lineHeight: 13 } },
+    series: [{ type: 'bar', barMaxWidth: 12, label: { show: true, position: 'right', fontSize: 10 }, ...series }],
+  };
+}
 
-/** 渠道ROI: leads, cost per lead, 7-day retention and first-deal cycle by channel tag. */
+/** 渠道ROI: leads, cost per lead and per signing, 7-day retention, signings, revenue, ROI and first-deal cycle by channel. */
 export function ChannelRoi({ data, canEditSpend, onSpendSaved }: { data: ChannelRoiResponse; canEditSpend: boolean; onSpendSaved: () => void }) {
   const stamp = { updatedAt: data.updatedAt, computedAt: data.computedAt };
   const rows = useMemo(() => [...data.channels].sort((a, b) => b.leads - a.leads), [data]);
-
-  const option = useMemo(() => {
+  // Counts and percentages never share an axis: one chart each.
+  const [leadsOption, retentionOption] = useMemo(() => {
     const rev = [...rows].reverse();
-    return {
-      grid: { left: 84, right: 40, top: 26, bottom: 20 },
-      legend: { top: 0, itemWidth: 12, itemHeight: 8, textStyle: { fontSize: 11 } },
-      tooltip: { trigger: 'axis', confine: true },
-      xAxis: [
-        { type: 'value', minInterval: 1, axisLabel: { fontSize: 10 }, splitLine: { lineStyle: { color: '#f0f0f0' } } },
-        { type: 'value', min: 0, max: 100, show: false },
-      ],
-      yAxis: { type: 'category', data: rev.map((r) => short(r.channel)), axisLabel: { fontSize: 10, color: COLORS.text } },
-      series: [
-        {
-          name: '线索数',
-          type: 'bar',
-          data: rev.map((r) => r.leads),
-          itemStyle: { color: COLORS.data },
-          barMaxWidth: 10,
-          label: { show: true, position: 'right', fontSize: 10 },
-        },
+    const names = rev.map((r) => r.channel);
+    return [
+      barsOption(names, { name: '线索数', data: rev.map((r) => r.leads), itemStyle: { color: COLORS.data } }, { minInterval: 1 }),
+      barsOption(
+        names,
         {
           name: '7日留存率',
-          type: 'bar',
-          xAxisIndex: 1,
-          barMaxWidth: 10,
-          itemStyle: { color: COLORS.data2 },
           data: rev.map((r) => ({
             value: r.retention7d.value === null ? null : Math.round(r.retention7d.value * 1000) / 10,
             itemStyle: { color: r.retention7d.red ? COLORS.red : COLORS.data2 },
           })),
           label: { show: true, position: 'right', fontSize: 10, formatter: (p: any) => (p.value == null ? '' : `${p.value}%`) },
         },
-      ],
-    };
+        { min: 0, max: 100, axisLabel: { fontSize: 10, formatter: '{value}%' } },
+      ),
+    ];
   }, [rows]);
+  const chartHeight = 24 + rows.length * 36;
+  const spendNote = data.spendBasis === 'share' ? '花费按本范围线索占全公司同渠道线索的比例分摊（单条成本与全公司一致）' : '花费为全公司录入的所选月份花费';
 
   return (
     <View id="channel-roi">
-      <Card id="roi-chart" title="各渠道线索与7日留存" sub={`花费月份：${data.months.join('、') || '—'}`} stamp={stamp}>
-        {rows.length ? <Chart id="chart-roi" option={option} height={52 + rows.length * 34} /> : <Text className="muted">所选时间内没有线索</Text>}
+      <Card id="roi-chart" title="各渠道线索数" sub={`花费月份：${data.months.join('、') || '—'}`} stamp={stamp}>
+        {rows.length ? <Chart id="chart-roi" option={leadsOption} height={chartHeight} /> : <Text className="muted">所选时间内没有线索</Text>}
       </Card>
-      <Card id="roi-table" title="渠道明细" sub="单条成本 = 所选月份花费 ÷ 线索数" stamp={stamp}>
+      {rows.length ? (
+        <Card id="roi-retention" title="各渠道7日留存率" sub="目标 ≥ 75%，低于目标标红" stamp={stamp}>
+          <Chart id="chart-retention" option={retentionOption} height={chartHeight} />
+        </Card>
+      ) : null}
+      <Card id="roi-table" title="渠道明细" sub={`${spendNote}；签约额按课程标价计；ROI =（签约额 − 花费）÷ 花费`} stamp={stamp}>
         {rows.map((r) => (
           <View className="chan" key={r.channel} id={`chan-${r.channel}`}>
             <View className="chan__name">{r.channel}</View>
@@ -83,6 +83,18 @@ export function ChannelRoi({ data, canEditSpend, onSpendSaved }: { data: Channel
               <View className="cell">
                 <View className="cell__v">{r.firstDealDays === null ? '—' : `${r.firstDealDays.toFixed(1).replace(/\.0$/, '')}天`}</View>
                 <View className="cell__l">首单周期</View>
+              </View>
+              <View className="cell">
+                <View className="cell__v chan__revenue">{yuan(r.revenue)}</View>
+                <View className="cell__l">签约额</View>
+              </View>
+              <View className="cell">
+                <View className="cell__v chan__cps">{yuan(r.costPerSigning)}</View>
+                <View className="cell__l">单签成本</View>
+              </View>
+              <View className={`cell${r.roi !== null && r.roi < 0 ? ' cell--red' : ''}`}>
+                <View className="cell__v chan__roi">{r.roi === null ? '—' : pct(r.roi, 0)}</View>
+                <View className="cell__l">ROI</View>
               </View>
             </View>
           </View>

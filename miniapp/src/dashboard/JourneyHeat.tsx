@@ -23,6 +23,8 @@ interface Props {
   onBy: (by: HeatBy) => void;
   /** The active filters as a query string, for the drill-down. */
   query: string;
+  /** The signed-in user: drill-downs reload for another viewer. */
+  viewerId: number;
 }
 
 interface Cell {
@@ -31,7 +33,7 @@ interface Cell {
 }
 
 /** 旅程热力图: mean hours per node by city / grade / channel / unit; tap a cell → its leads → a lead's timeline. */
-export function JourneyHeat({ data, by, onBy, query }: Props) {
+export function JourneyHeat({ data, by, onBy, query, viewerId }: Props) {
   const [cell, setCell] = useState<Cell | null>(null);
   const [leadId, setLeadId] = useState<number | null>(null);
   const stamp = { updatedAt: data.updatedAt, computedAt: data.computedAt };
@@ -84,8 +86,9 @@ export function JourneyHeat({ data, by, onBy, query }: Props) {
     [data],
   );
 
-  if (leadId !== null) return <LeadTimeline leadId={leadId} onBack={() => setLeadId(null)} backTo={cell ? `${cell.value} · ${cell.node}` : '热力图'} />;
-  if (cell) return <DrillList cell={cell} by={by} query={query} onBack={() => setCell(null)} onLead={setLeadId} />;
+  if (leadId !== null)
+    return <LeadTimeline viewerId={viewerId} leadId={leadId} onBack={() => setLeadId(null)} backTo={cell ? `${cell.value} · ${cell.node}` : '热力图'} />;
+  if (cell) return <DrillList viewerId={viewerId} cell={cell} by={by} query={query} onBack={() => setCell(null)} onLead={setLeadId} />;
 
   return (
     <View id="journey-heat">
@@ -112,10 +115,24 @@ export function JourneyHeat({ data, by, onBy, query }: Props) {
   );
 }
 
-function DrillList({ cell, by, query, onBack, onLead }: { cell: Cell; by: HeatBy; query: string; onBack: () => void; onLead: (id: number) => void }) {
+function DrillList({
+  cell,
+  by,
+  query,
+  onBack,
+  onLead,
+  viewerId,
+}: {
+  cell: Cell;
+  by: HeatBy;
+  query: string;
+  onBack: () => void;
+  onLead: (id: number) => void;
+  viewerId: number;
+}) {
   const [page, setPage] = useState(1);
   const path = `/api/metrics/drill?${query}&node=${encodeURIComponent(cell.node)}&by=${by}&value=${encodeURIComponent(cell.value)}&page=1&pageSize=${20 * page}`;
-  const res = useMetric<DrillResponse>(path);
+  const res = useMetric<DrillResponse>(path, viewerId);
   const label = HEAT_BY.find((b) => b.id === by)?.label ?? '';
   return (
     <View id="drill">
@@ -169,8 +186,8 @@ interface LeadDetail {
   timeline: TimelineEntry[];
 }
 
-function LeadTimeline({ leadId, onBack, backTo }: { leadId: number; onBack: () => void; backTo: string }) {
-  const res = useMetric<LeadDetail>(`/api/leads/${leadId}`);
+function LeadTimeline({ leadId, onBack, backTo, viewerId }: { leadId: number; onBack: () => void; backTo: string; viewerId: number }) {
+  const res = useMetric<LeadDetail>(`/api/leads/${leadId}`, viewerId);
   const l = res.data;
   const name = l?.customer?.name ?? l?.customerName ?? `线索 #${leadId}`;
   return (

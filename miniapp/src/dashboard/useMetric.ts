@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../lib/api';
 
 export type Loaded<T> =
@@ -7,14 +7,22 @@ export type Loaded<T> =
   | { state: 'forbidden'; message: string; data: null }
   | { state: 'error'; message: string; data: T | null };
 
-/** GET a metrics endpoint; reloads when the path (filters included) changes. 403 becomes a 无权查看 state. */
-export function useMetric<T>(path: string | null): Loaded<T> & { reload: () => void } {
+/**
+ * GET a metrics endpoint for the signed-in viewer; reloads when the path (filters included) or the viewer changes.
+ * The viewer is part of the key on purpose: the same path means other figures for another user, and a user switch
+ * must never leave the previous user's numbers under the new name. 403 becomes a 无权查看 state.
+ */
+export function useMetric<T>(path: string | null, viewerId: number | null | undefined): Loaded<T> & { reload: () => void } {
   const [res, setRes] = useState<Loaded<T>>({ state: 'loading', data: null });
   const [tick, setTick] = useState(0);
+  const shownFor = useRef<number | null | undefined>(viewerId);
   useEffect(() => {
     if (!path) return;
     let live = true;
-    setRes((r) => ({ state: 'loading', data: r.data }));
+    // While reloading, keep the figures on screen only if they belong to the same viewer.
+    const sameViewer = shownFor.current === viewerId;
+    shownFor.current = viewerId;
+    setRes((r) => ({ state: 'loading', data: sameViewer ? r.data : null }));
     api<T>('GET', path).then(
       (data) => live && setRes({ state: 'ok', data }),
       (e: ApiError) => {
@@ -28,7 +36,7 @@ export function useMetric<T>(path: string | null): Loaded<T> & { reload: () => v
     return () => {
       live = false;
     };
-  }, [path, tick]);
+  }, [path, viewerId, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...res, reload };
 }

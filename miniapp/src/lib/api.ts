@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     readonly offline: boolean,
+    /** The server's `error.details`, e.g. `{field: 'nextStep.at'}` for a next step that has passed. */
+    readonly details?: { field?: string },
   ) {
     super(message);
   }
@@ -66,5 +68,5 @@ export async function api<T = any>(
 export function unwrap<T>(status: number, data: any): T {
   if (status >= 200 && status < 300) return data as T;
   const message = data?.error?.message ?? (status >= 500 ? '服务器暂时不可用' : `请求失败（${status}）`);
-  throw new ApiError(message, status, data?.error?.code ?? 'error', status >= 500 || status === 0);
+  throw new ApiError(message, status, data?.error?.code ?? 'error', status >= 500 || status === 0, data?.error?.details);
 }

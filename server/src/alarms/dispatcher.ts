@@ -221,7 +221,9 @@ export class Dispatcher {
     if (others.length > s.digestAbove || (others.length > 1 && recent + others.length + out.length > s.perMemberPerMinute)) {
       const lines = others.map((c) => {
         const a = alarmOf.get(c.alarmId!)!;
-        return `${a.card.leadName}（${a.card.maskedPhone}，${a.card.channel}）${a.card.ruleLabel}${a.card.repName ? `，负责人${a.card.repName}` : ''}`;
+        // A rep's own digest does not name her on every line; a supervisor's does.
+        const owner = c.payload?.role !== 'rep' && a.card.repName ? `，负责人${a.card.repName}` : '';
+        return `${a.card.leadName}（${a.card.maskedPhone}，${a.card.channel}）${a.card.ruleLabel}${owner}`;
       });
       await add(others, `${others.length} 条线索需要跟进`, lines);
     } else out.push(...others);

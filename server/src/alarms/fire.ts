@@ -136,7 +136,8 @@ async function prepare(em: EntityManager, app: AppContext, timer: AlarmTimer, le
     grade: customer.grade,
     nextStepAction: timer.rule === 'next_step' ? lead.nextStepAction : null,
   };
-  const ctx: SuggestContext = { lead, customer, repName: rep?.name ?? null, lastConclusion: last?.conclusion ?? null, ruleLabel: card.ruleLabel };
+  const courses = (await cache.directoryOf(lead.companyId)).courses;
+  const ctx: SuggestContext = { lead, customer, repName: rep?.name ?? null, lastConclusion: last?.conclusion ?? null, ruleLabel: card.ruleLabel, courses };
   return { card, scripts: suggestFrom(await cache.scriptsOf(lead.companyId), ctx), ctx };
 }
 

@@ -32,7 +32,7 @@ export interface Tap {
 export interface TapResult {
   duplicate: boolean;
   handled: boolean;
-  pick: { id: number; text: string; link: string } | null;
+  pick: { id: number; text: string; link: string; title: string } | null;
 }
 
 const hhmm = (t: number) => new Date(t + 8 * 3600_000).toISOString().slice(11, 16);
@@ -86,7 +86,7 @@ export async function handleTap(app: AppContext, t: Tap): Promise<TapResult> {
           dedupeKey: `script:${row.id}`,
         });
       }
-      pick = { id: row.id, text: row.text, link: alarmLinks(app).sidebar(alarm.leadId, row.id) };
+      pick = { id: row.id, text: row.text, link: alarmLinks(app).sidebar(alarm.leadId, row.id), title: suggested.title };
     } else if (t.key !== 'done' && t.key !== 'ack') {
       throw forbidden('未知的按钮');
     }
@@ -104,7 +104,8 @@ export async function handleTap(app: AppContext, t: Tap): Promise<TapResult> {
     }
     const handles = t.key !== 'ack';
     if (handles && alarm.handledAt === null) {
-      const how = pick ? `使用话术#${pick.id}` : '已跟进';
+      // handledHow is varchar(64): a long title is cut, never the insert.
+      const how = pick ? `使用话术「${pick.title}」`.slice(0, 64) : '已跟进';
       await em.getRepository(Alarm).update({ id: alarm.id }, { handledBy: t.userId, handledAt: now, handledHow: how });
       await audit.changed('alarm', alarm.id, [
         { field: 'handledBy', before: null, after: t.userId },

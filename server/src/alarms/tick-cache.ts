@@ -6,6 +6,8 @@ import { OrgUnit } from '../companies/org-unit.entity';
 import type { Script } from '../scripts/script.entities';
 import { companyScripts } from '../scripts/library';
 import { companyAlarmSettings } from './timers';
+import { Company } from '../companies/company.entity';
+import { effectiveSettings } from '../companies/settings';
 
 /**
  * Per-tick reads shared by every alarm fired in that tick: company settings, the script library and the
@@ -48,15 +50,19 @@ export interface Directory {
   users: Map<number, User>;
   units: Map<number, OrgUnit>;
   opsHead: User | null;
+  /** The company's courses: what {课程} in a script names. */
+  courses: { name: string; concern: string }[];
 }
 
 async function loadDirectory(em: EntityManager, companyId: number): Promise<Directory> {
   const users = await em.getRepository(User).find({ where: { companyId }, order: { id: 'ASC' } });
   const units = await em.getRepository(OrgUnit).findBy({ companyId });
+  const company = await em.getRepository(Company).findOneBy({ id: companyId });
   const live = users.filter((u) => u.active && u.deletedAt === null);
   return {
     users: new Map(users.map((u) => [u.id, u])),
     units: new Map(units.map((u) => [u.id, u])),
     opsHead: live.find((u) => u.role === 'ops') ?? null,
+    courses: effectiveSettings(company?.settings).courses,
   };
 }

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { IsNull } from 'typeorm';
 import { devLoginSchema, ROLE_LABELS } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { parseInput } from '../http/validate';
@@ -26,6 +27,18 @@ export function devLoginRoutes(app: AppContext): Router {
     if (!user || !user.active || user.deletedAt) throw notFound('没有找到可登录的用户');
     const token = await app.tokens.sign({ userId: user.id, companyId: user.companyId });
     ctx.body = { token, user: { id: user.id, name: user.name, role: user.role, companyId: user.companyId } };
+  });
+
+  /**
+   * Who the demo can be signed in as: every active user of the demo company, whatever the current user's role (a rep
+   * sees only herself in GET /api/users, so switching from a rep to the director needed the storage cleared).
+   */
+  r.get('/api/auth/dev-users', async (ctx) => {
+    const companyId = Number(ctx.query.companyId) || undefined;
+    const repo = app.ds.getRepository(User);
+    const first = companyId ?? (await repo.findOne({ where: { active: true }, order: { id: 'ASC' } }))?.companyId;
+    const users = first ? await repo.find({ where: { companyId: first, active: true, deletedAt: IsNull() }, order: { id: 'ASC' } }) : [];
+    ctx.body = { items: users.map((u) => ({ id: u.id, name: u.name, role: u.role, roleLabel: ROLE_LABELS[u.role] })) };
   });
   return r;
 }

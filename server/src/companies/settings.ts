@@ -6,6 +6,7 @@ import {
   DEFAULT_LEVEL_A,
   DEFAULT_QUICK_PHRASES,
   DEFAULT_SCORE_WEIGHTS,
+  type Course,
   type Role,
   type ScoreWeight,
 } from '@lifeline/shared';
@@ -42,7 +43,7 @@ export interface CompanySettings {
   scoreWeights: ScoreWeight[];
   levelA: number;
   /** Courses a lead can sign, each answering one core concern (demand match compares them). */
-  courses: { name: string; concern: string }[];
+  courses: Course[];
   /** Customer fields counted by profile completeness. */
   requiredProfileFields: string[];
   /** Whether supervisors may export dashboard CSVs (ops/director/admin always may). */

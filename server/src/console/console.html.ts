@@ -1,3 +1,4 @@
+import { ROLE_LABELS, type Role } from '@lifeline/shared';
 import type { User } from '../users/user.entity';
 import type { Alarm, AlarmMessage } from '../alarms/alarm.entities';
 
@@ -44,7 +45,7 @@ export function renderConsole(v: ConsoleView): string {
   const tabs = v.users
     .map(
       (u) =>
-        `<a class="${u.id === v.userId ? 'on' : ''}" href="/console/?user=${u.id}">${esc(u.name)}<small>${esc(u.role)}</small>${v.counts.get(u.id) ? ` <i>${v.counts.get(u.id)}</i>` : ''}</a>`,
+        `<a class="${u.id === v.userId ? 'on' : ''}" href="/console/?user=${u.id}">${esc(u.name)}<small>${esc(ROLE_LABELS[u.role as Role] ?? u.role)}</small>${v.counts.get(u.id) ? ` <i>${v.counts.get(u.id)}</i>` : ''}</a>`,
     )
     .join('');
   const body =

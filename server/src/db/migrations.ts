@@ -12,6 +12,7 @@ import { DirectoryColumns1700001100000 } from './migrations/1700001100000-direct
 import { SignInLink1700001200000 } from './migrations/1700001200000-sign-in-link';
 import { DirectorySync1700001300000 } from './migrations/1700001300000-directory-sync';
 import { CustomerTransfer1700001400000 } from './migrations/1700001400000-customer-transfer';
+import { ScriptWording1700001500000 } from './migrations/1700001500000-script-wording';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   SignInLink1700001200000,
   DirectorySync1700001300000,
   CustomerTransfer1700001400000,
+  ScriptWording1700001500000,
 ];

@@ -239,8 +239,8 @@ export class FollowupService {
     let nextStepAt: number | null = null;
     if (body.nextStep) {
       nextStepAt = Date.parse(body.nextStep.at);
-      if (nextStepAt < now - NEXT_STEP_GRACE) throw badRequest('下一步时间已经过去，请选择将来的时间');
-      if (nextStepAt > now + NEXT_STEP_MAX_AHEAD) throw badRequest('下一步时间太远（超过一年），请重新选择');
+      if (nextStepAt < now - NEXT_STEP_GRACE) throw badRequest('下一步时间已经过去，请选择将来的时间', { field: 'nextStep.at' });
+      if (nextStepAt > now + NEXT_STEP_MAX_AHEAD) throw badRequest('下一步时间太远（超过一年），请重新选择', { field: 'nextStep.at' });
     }
     return { lead, now, signing, nextStepAt };
   }

@@ -78,8 +78,32 @@ export function repBattleCsv(r: RepBattleResponse): Cell[][] {
 
 export function channelRoiCsv(r: ChannelRoiResponse): Cell[][] {
   return [
-    ['渠道', '线索数', '投放金额(元)', '单条线索成本(元)', '7日留存率(%)', '签约数', '首单周期(天)', '月份'],
-    ...r.channels.map((c) => [c.channel, c.leads, c.spend, c.costPerLead, pct(c.retention7d.value), c.signed, c.firstDealDays, r.months.join(' ')]),
+    [
+      '渠道',
+      '线索数',
+      r.spendBasis === 'share' ? '投放金额(元,按线索占比分摊)' : '投放金额(元)',
+      '单条线索成本(元)',
+      '7日留存率(%)',
+      '签约数',
+      '首单周期(天)',
+      '签约额(元,课程标价)',
+      '单签成本(元)',
+      'ROI(%)',
+      '月份',
+    ],
+    ...r.channels.map((c) => [
+      c.channel,
+      c.leads,
+      c.spend,
+      c.costPerLead,
+      pct(c.retention7d.value),
+      c.signed,
+      c.firstDealDays,
+      c.revenue,
+      c.costPerSigning,
+      pct(c.roi),
+      r.months.join(' '),
+    ]),
   ];
 }
 

@@ -11,7 +11,7 @@ import {
 } from '@lifeline/shared';
 import type { Actor } from '../auth/actor';
 import { newest } from './kpi-queries';
-import { repCondition, type ResolvedScope } from './scope';
+import { factWhere, repCondition, type ResolvedScope } from './scope';
 import { attributesOf, pendingCounts, rollupsEnabled, sourceFor } from './source';
 import { marks, num, numOrNull } from './sql';
 
@@ -116,13 +116,17 @@ async function backlogs(em: EntityManager, s: ResolvedScope, extra: { sql: strin
   );
 }
 
-/** Per channel over whole China-time months: leads, spend and cost per lead, 7-day retention, signings and first-deal cycle. */
+/**
+ * Per channel over whole China-time months: leads, spend and cost per lead, 7-day retention, signings, first-deal
+ * cycle, revenue (list prices of the signed courses), cost per signing and ROI. A view over part of the company gets
+ * each channel's spend pro-rated by its share of the channel's leads (`spendBasis: 'share'`).
+ */
 export async function computeChannelRoi(em: EntityManager, actor: Actor, s: ResolvedScope, now: number): Promise<ChannelRoiResponse> {
   const cover = monthsCovering(s.scope.from, s.scope.to);
   const { start, end } = chinaRange(cover.from, cover.to);
   const src = sourceFor(s, actor.settings.levelA, { start, end }, { groupBy: 'channel' });
-  const spendWhere = s.filter.channel !== undefined ? ' AND channel = ?' : '';
-  const [rows, pending, spend] = await Promise.all([
+  const partial = isPartOfCompany(s);
+  const [rows, pending, spend, signedCourses, companyLeads] = await Promise.all([
     em.query(
       `SELECT ${src.attr('channel')} AS channel, ${src.sum('leads')} AS leads, ${src.sum('s7hit')} AS hit, ${src.sum('signed')} AS signed,
             ${src.sum('dealMs')} AS dealMs, MAX(f.updatedAt) AS updatedAt
@@ -130,11 +134,9 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
       src.params,
     ) as Promise<Record<string, unknown>[]>,
     pendingCounts(em, s, { start, end }, ['s7'], now, { groupBy: 'channel' }),
-    em.query(
-      `SELECT channel, SUM(amountFen) AS fen, MAX(updatedAt) AS updatedAt FROM channel_spend
-      WHERE companyId = ? AND month IN (${marks(cover.months.length)})${spendWhere} GROUP BY channel`,
-      [actor.companyId, ...cover.months, ...(s.filter.channel !== undefined ? [s.filter.channel] : [])],
-    ) as Promise<Record<string, unknown>[]>,
+    spendByChannel(em, actor.companyId, cover.months, s.filter.channel),
+    signedCoursesByChannel(em, s, start, end),
+    partial ? companyLeadsByChannel(em, actor.companyId, start, end) : Promise.resolve(null),
   ]);
   const pendingOf = pending.get('s7')!;
   const spendBy = new Map(spend.map((r) => [String(r.channel), num(r.fen)]));
@@ -142,12 +144,16 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
   const channels = [...new Set([...byChannel.keys(), ...spendBy.keys()])];
   let updatedAt: number | null = null;
   for (const r of [...rows, ...spend]) updatedAt = newest(updatedAt, numOrNull(r.updatedAt));
+  const prices = new Map(actor.settings.courses.map((c) => [c.name, c.price]));
   const out: ChannelRow[] = channels.map((channel) => {
     const r = byChannel.get(channel);
     const leads = num(r?.leads);
-    const fen = spendBy.get(channel);
+    const companyFen = spendBy.get(channel);
+    const share = companyLeads ? leads / Math.max(1, companyLeads.get(channel) ?? 0) : 1;
+    const fen = companyFen === undefined ? undefined : Math.round(companyFen * Math.min(1, share));
     const spendYuan = fen === undefined ? null : fen / 100;
     const signed = num(r?.signed);
+    const revenue = revenueOf(signedCourses.get(channel) ?? [], prices);
     return {
       channel,
       leads,
@@ -156,6 +162,9 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
       retention7d: kpiRatio('survival7d', num(r?.hit), leads - (pendingOf.get(channel) ?? 0)),
       signed,
       firstDealDays: signed ? num(r?.dealMs) / signed / DAY : null,
+      revenue,
+      costPerSigning: spendYuan !== null && signed > 0 ? Math.round(fen! / signed) / 100 : null,
+      roi: spendYuan && revenue !== null ? Math.round(((revenue - spendYuan) / spendYuan) * 1000) / 1000 : null,
     };
   });
   out.sort((a, b) => b.leads - a.leads || a.channel.localeCompare(b.channel, 'zh-CN'));
@@ -165,5 +174,51 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
     computedAt: now,
     months: cover.months,
     channels: out,
+    spendBasis: partial ? 'share' : 'company',
   };
+}
+
+/** Whether the view's leads are only part of the company's (role scope, unit, rep, city, grade): spend is then shared out. */
+function isPartOfCompany(s: ResolvedScope): boolean {
+  return s.people.sql.length > 0 || s.filter.city !== undefined || s.filter.grade !== undefined;
+}
+
+function spendByChannel(em: EntityManager, companyId: number, months: string[], channel: string | undefined): Promise<Record<string, unknown>[]> {
+  return em.query(
+    `SELECT channel, SUM(amountFen) AS fen, MAX(updatedAt) AS updatedAt FROM channel_spend
+      WHERE companyId = ? AND month IN (${marks(months.length)})${channel !== undefined ? ' AND channel = ?' : ''} GROUP BY channel`,
+    [companyId, ...months, ...(channel !== undefined ? [channel] : [])],
+  );
+}
+
+/** The company's leads per channel entered in [start, end): the denominator of a partial view's spend share. */
+async function companyLeadsByChannel(em: EntityManager, companyId: number, start: number, end: number): Promise<Map<string, number>> {
+  const rows: Record<string, unknown>[] = await em.query(
+    `SELECT channel, COUNT(*) AS n FROM lead_fact WHERE companyId = ? AND deletedAt IS NULL AND enteredAt >= ? AND enteredAt < ? GROUP BY channel`,
+    [companyId, start, end],
+  );
+  return new Map(rows.map((r) => [String(r.channel), num(r.n)]));
+}
+
+/** Signed leads of the view per channel and course (signings are few: read from the facts). */
+async function signedCoursesByChannel(em: EntityManager, s: ResolvedScope, start: number, end: number): Promise<Map<string, { course: string; n: number }[]>> {
+  const w = factWhere(s, start, end);
+  const rows: Record<string, unknown>[] = await em.query(
+    `SELECT f.channel AS channel, f.signedCourse AS course, COUNT(*) AS n FROM lead_fact f WHERE ${w.sql} AND f.signedAt IS NOT NULL GROUP BY f.channel, f.signedCourse`,
+    w.params,
+  );
+  const out = new Map<string, { course: string; n: number }[]>();
+  for (const r of rows) out.set(String(r.channel), [...(out.get(String(r.channel)) ?? []), { course: String(r.course ?? ''), n: num(r.n) }]);
+  return out;
+}
+
+/** Revenue of a channel's signings at list price; null when a signed course has no price (a figure we cannot stand behind). */
+function revenueOf(signed: { course: string; n: number }[], prices: Map<string, number | undefined>): number | null {
+  let total = 0;
+  for (const { course, n } of signed) {
+    const price = prices.get(course);
+    if (price === undefined) return null;
+    total += price * n;
+  }
+  return total;
 }

@@ -20,7 +20,7 @@ export const DEFAULT_SCRIPTS: DefaultScript[] = [
     journeyNode: '线索获取',
     concern: '升学政策',
     tags: ['初三'],
-    text: '{称呼}您好，我是{城市}的升学顾问{顾问}。看到您关注{年级}升学，今年中考政策有几处变化，我整理了一份要点，方便的话发您看看？',
+    text: '{称呼}您好，我是负责孩子升学规划的{顾问}。看到您关注孩子{年级}的升学，{城市}今年的中考政策有几处变化，我整理了一份要点，方便的话发您看看？',
   },
   {
     code: 'first-touch-score',
@@ -38,7 +38,7 @@ export const DEFAULT_SCRIPTS: DefaultScript[] = [
     journeyNode: null,
     concern: null,
     tags: [],
-    text: '{称呼}您好，我是{顾问}，之前您咨询过{课程}。想跟您确认一下孩子现在的情况，您什么时间方便聊两分钟？',
+    text: '{称呼}您好，我是{顾问}，之前您咨询过我们的{课程}。想跟您确认一下孩子现在的情况，您什么时间方便聊两分钟？',
   },
   {
     code: 'need-method',
@@ -56,7 +56,7 @@ export const DEFAULT_SCRIPTS: DefaultScript[] = [
     journeyNode: '首次触达',
     concern: '心理辅导',
     tags: ['焦虑'],
-    text: '{称呼}，{年级}孩子压力大是常见的，您别太担心。我们的心理老师整理了几条缓解考前焦虑的小方法，我先发您参考。',
+    text: '{称呼}，考前孩子压力大是常见的，您别太担心。我们的心理老师整理了几条缓解考前焦虑的小方法，我先发您参考。',
   },
   {
     code: 'plan-score',
@@ -65,7 +65,7 @@ export const DEFAULT_SCRIPTS: DefaultScript[] = [
     journeyNode: '需求确认',
     concern: '学科提分',
     tags: [],
-    text: '{称呼}您好，上次提到的{课程}提分方案我整理好了，按孩子的薄弱点排了进度，方便您随时查看，有问题直接问我。',
+    text: '{称呼}您好，上次聊到的{课程}，我按孩子的薄弱点整理了一份学习方案、排好了进度，方便您随时查看，有问题直接问我。',
   },
   {
     code: 'plan-policy',
@@ -119,6 +119,6 @@ export const DEFAULT_SCRIPTS: DefaultScript[] = [
     journeyNode: null,
     concern: null,
     tags: ['沉默'],
-    text: '{称呼}您好，好久没联系了，最近孩子学习还顺利吗？我们新出了{年级}阶段的复习资料，需要的话我发您一份。',
+    text: '{称呼}您好，好久没联系了，最近孩子学习还顺利吗？我们新出了一套{年级}复习资料，需要的话我发您一份。',
   },
 ];

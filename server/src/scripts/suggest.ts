@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fillScript, rankScripts } from '@lifeline/shared';
+import { courseForConcerns, fillScript, rankScripts } from '@lifeline/shared';
 import type { LlmClient } from '../llm';
 import type { Customer } from '../customers/customer.entity';
 import type { Lead } from '../leads/lead.entity';
@@ -12,18 +12,20 @@ export interface SuggestContext {
   repName: string | null;
   lastConclusion: string | null;
   ruleLabel: string;
-}
-
-/** Course word for {课程}: the customer's first concern, else a neutral word. */
-function courseOf(c: Customer): string {
-  const map: Record<string, string> = { 学科提分: '数学提分', 升学政策: '升学规划', 学习方法: '学习方法', 心理辅导: '心理辅导' };
-  return map[c.concerns?.[0] ?? ''] ?? '课程';
+  /** The company's courses: {课程} names the one answering the customer's concern. */
+  courses: { name: string; concern: string }[];
 }
 
 /** Library first: the best 3 templates for the lead's concern and journey node, variables filled. */
 export function suggestFrom(scripts: Script[], ctx: SuggestContext, limit = 3): SuggestedScript[] {
   const best = rankScripts(scripts, { concerns: ctx.customer.concerns ?? [], journeyNode: ctx.lead.journeyNode, tags: ctx.customer.tags ?? [] }, limit);
-  const vars = { 称呼: ctx.customer.name, 课程: courseOf(ctx.customer), 顾问: ctx.repName, 年级: ctx.customer.grade, 城市: ctx.customer.city };
+  const vars = {
+    称呼: ctx.customer.name,
+    课程: courseForConcerns(ctx.customer.concerns ?? [], ctx.courses),
+    顾问: ctx.repName,
+    年级: ctx.customer.grade,
+    城市: ctx.customer.city,
+  };
   return best.map((s) => ({ scriptId: s.id, title: s.title, text: fillScript(s.text, vars) }));
 }
 

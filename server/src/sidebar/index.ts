@@ -17,7 +17,7 @@ export function sidebarModule(app: AppContext): { raw: Router; open: Router[]; a
   const llm = llmFromConfig(app.config);
   return {
     raw: voiceUploadRoutes(app, llm),
-    open: [sidebarStaticRoutes(), sidebarLoginRoutes(app, platforms)],
+    open: [sidebarStaticRoutes({ demo: app.config.demo }), sidebarLoginRoutes(app, platforms)],
     authed: sidebarRoutes(app, platforms, llm),
   };
 }

@@ -31,9 +31,11 @@ interface Cached {
  * The H5 sidebar under /sidebar/ (WeCom chat toolbar page, DingTalk H5 micro-app). Files are read once and kept
  * gzipped in memory; hashed assets are cached for a year, index.html is always revalidated.
  */
-export function sidebarStaticRoutes(dist = SIDEBAR_DIST): Router {
+export function sidebarStaticRoutes(opts: { demo: boolean }, dist = SIDEBAR_DIST): Router {
   const cache = new Map<string, Cached>();
   const r = new Router();
+  // A newcomer opening the server's address in a browser lands on the sidebar (demo) or the API reference.
+  r.get('/', (ctx) => ctx.redirect(opts.demo ? '/sidebar/' : '/api/docs'));
   r.get('/sidebar', (ctx, next) => {
     // The router also matches '/sidebar/' here (non-strict); only the bare path redirects.
     if (ctx.path !== '/sidebar') return next();

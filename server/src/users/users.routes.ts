@@ -9,6 +9,7 @@ import { parseInput } from '../http/validate';
 import { idParam, requestIdOf } from '../http/router-kit';
 import { OrgUnit } from '../companies/org-unit.entity';
 import { listUsers, updateUser } from './user-admin';
+import { companyAlarmSettings } from '../alarms/timers';
 
 /** People and org units the actor can see (for pickers), the company's vocabulary (for forms), and user admin. */
 export function directoryRoutes(app: AppContext): Router {
@@ -34,8 +35,9 @@ export function directoryRoutes(app: AppContext): Router {
     ctx.body = { items: units.map((u) => ({ id: u.id, name: u.name, kind: u.kind, parentId: u.parentId, supervisorId: u.supervisorId })) };
   });
 
-  r.get('/meta', (ctx) => {
+  r.get('/meta', async (ctx) => {
     const s = actorOf(ctx).settings;
+    const alarms = await companyAlarmSettings(app.ds.manager, actorOf(ctx).companyId);
     ctx.body = {
       actionTags: s.actionTags,
       quickPhrases: s.quickPhrases,
@@ -49,6 +51,8 @@ export function directoryRoutes(app: AppContext): Router {
       signingAction: '已签约',
       /** Whether this user may mark queued content as sent (the sidebar hides the link otherwise). */
       canSendContent: can(actorOf(ctx), 'content.send'),
+      /** Alarm quiet hours (China time): the form says so when a next step falls inside them. */
+      quietHours: { start: alarms.quietStart, end: alarms.quietEnd },
     };
   });
   return r;

@@ -7,10 +7,22 @@ export interface ScriptVars {
   城市?: string | null;
 }
 
-/** Fills {称呼} {课程} {顾问} {年级} {城市}; a missing value gets a neutral word rather than a raw brace. */
+/**
+ * Fills {称呼} {课程} {顾问} {年级} {城市}; a missing value gets a neutral word rather than a raw brace ({年级} simply
+ * drops out: 「新出了{年级}复习资料」 reads well either way). {城市} is the customer's city, never the rep's.
+ */
 export function fillScript(text: string, vars: ScriptVars): string {
-  const fallback: Record<string, string> = { 称呼: '家长', 课程: '课程', 顾问: '顾问', 年级: '孩子', 城市: '本地' };
+  const fallback: Record<string, string> = { 称呼: '家长', 课程: '课程', 顾问: '顾问', 年级: '', 城市: '本地' };
   return text.replace(/\{(称呼|课程|顾问|年级|城市)\}/g, (_, k: keyof ScriptVars) => (vars[k] ?? '').trim() || fallback[k]);
+}
+
+/** {课程}: the company's course answering the customer's first concern that has one (a course name, e.g. 数学提分班). */
+export function courseForConcerns(concerns: string[], courses: { name: string; concern: string }[]): string | null {
+  for (const c of concerns) {
+    const course = courses.find((x) => x.concern === c);
+    if (course) return course.name;
+  }
+  return null;
 }
 
 export interface RankableScript {

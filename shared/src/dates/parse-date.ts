@@ -21,7 +21,15 @@ export interface ParsedDate {
   deadline: boolean;
   /** already past (e.g. 今天上午 said in the afternoon) */
   past: boolean;
+  /**
+   * A question to put to the rep before saving, when the words could mean two days: a month/day without a year
+   * that passed only recently (「12/1」 typed on 12月2日) is read as next year's, which is rarely what was meant.
+   */
+  question: string | null;
 }
+
+/** A month/day that passed at most this many days ago is asked about rather than silently moved to next year. */
+const RECENTLY_PASSED_DAYS = 45;
 
 interface Hit {
   index: number;
@@ -77,7 +85,17 @@ export function parseChineseDate(input: string, now: number): ParsedDate | null 
     action: cleanAction(`${before} ${after}`),
     deadline,
     past: at < now,
+    question: rolledIntoNextYear(hit.day, today, text.slice(hit.index, end)),
   };
+}
+
+/** 「12/1」 on 12月2日: chrono and our rules both read next year's 12月1日; ask, since last week's is as likely a slip. */
+function rolledIntoNextYear(day: WallDate, today: Today, said: string): string | null {
+  if (day.y !== today.y + 1 || /明年|年/.test(said)) return null;
+  const thisYear = instantOf({ y: today.y, m: day.m, d: day.d });
+  const ago = (instantOf(today) - thisYear) / 86_400_000;
+  if (!(ago > 0 && ago <= RECENTLY_PASSED_DAYS)) return null;
+  return `${day.m}月${day.d}日已经过去，是指明年（${day.y}年）${day.m}月${day.d}日吗？`;
 }
 
 function ruleHits(text: string, today: Today): Hit[] {
@@ -101,15 +119,42 @@ function chronoHits(text: string, now: number): Hit[] {
   const ref = new Date(now + SHANGHAI_OFFSET_MS - localOffsetMs);
   return casual.parse(text, ref, { forwardDate: true }).map((r) => {
     const s = r.start;
-    const saysTime = s.isCertain('hour') || /凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|今晚|明晚|夜里|明早/.test(r.text);
-    return {
-      index: r.index,
-      length: r.text.length,
-      day: { y: s.get('year')!, m: s.get('month')!, d: s.get('day')! },
-      time: saysTime ? { h: s.get('hour') ?? DEFAULT_HOUR, mi: s.get('minute') ?? 0 } : null,
-      rule: false,
-    };
+    const day = { y: s.get('year')!, m: s.get('month')!, d: s.get('day')! };
+    const part = partOfDayHour(r.text);
+    let time: Hit['time'] = null;
+    if (s.isCertain('hour')) time = { h: s.get('hour')!, mi: s.get('minute') ?? 0 };
+    else if (part !== null) time = { h: laterToday(day, part, now), mi: 0 };
+    return { index: r.index, length: r.text.length, day, time, rule: false };
   });
+}
+
+/**
+ * The hour a part of the day stands for when no clock time is said: chrono reads 明早 and 明天早上 as 06:00, a time
+ * inside every company's quiet hours; a rep saying 明早 means the start of the working morning.
+ */
+const PART_HOURS: { re: RegExp; hour: number; endsAt: number }[] = [
+  { re: /凌晨/, hour: 6, endsAt: 6 },
+  { re: /早上|早晨|明早|今早/, hour: 9, endsAt: 12 },
+  { re: /上午/, hour: 10, endsAt: 12 },
+  { re: /中午/, hour: 12, endsAt: 14 },
+  { re: /下午/, hour: 15, endsAt: 18 },
+  { re: /傍晚/, hour: 18, endsAt: 19 },
+  { re: /晚上|今晚|明晚/, hour: 19, endsAt: 24 },
+  { re: /夜里/, hour: 21, endsAt: 24 },
+];
+
+function partOfDayHour(said: string): (typeof PART_HOURS)[number] | null {
+  return PART_HOURS.find((p) => p.re.test(said)) ?? null;
+}
+
+/**
+ * 今晚 said at 20:42: the part's default hour has gone but the evening has not, so the next full hour. A part that
+ * is over (今天下午 at 20:42) keeps its hour and so reads as past.
+ */
+function laterToday(day: WallDate, part: (typeof PART_HOURS)[number], now: number): number {
+  const w = wallOf(now);
+  if (compareWall(day, w) !== 0 || part.hour > w.h || w.h + 1 >= part.endsAt) return part.hour;
+  return w.h + 1;
 }
 
 /**

@@ -86,10 +86,19 @@ export const KPI_WINDOWS = { survivalHours: 7 * 24, firstTouchHours: 24, followu
 /** Customer profile fields counted by profile completeness (company-overridable). */
 export const DEFAULT_REQUIRED_PROFILE_FIELDS = ['name', 'city', 'grade', 'concerns'] as const;
 
-/** Courses a lead can sign, each answering one core concern: what demand match compares. */
-export const DEFAULT_COURSES: { name: string; concern: string }[] = [
-  { name: '中考升学规划营', concern: '升学政策' },
-  { name: '数学提分班', concern: '学科提分' },
-  { name: '学习力训练营', concern: '学习方法' },
-  { name: '考前心理成长课', concern: '心理辅导' },
+/**
+ * A course a lead can sign, answering one core concern (what demand match compares). `price`: its list price in
+ * yuan, what channel ROI counts as a signing's revenue until a finance system reports the amount actually paid.
+ */
+export interface Course {
+  name: string;
+  concern: string;
+  price?: number;
+}
+
+export const DEFAULT_COURSES: Course[] = [
+  { name: '中考升学规划营', concern: '升学政策', price: 6800 },
+  { name: '数学提分班', concern: '学科提分', price: 4800 },
+  { name: '学习力训练营', concern: '学习方法', price: 3600 },
+  { name: '考前心理成长课', concern: '心理辅导', price: 2400 },
 ];

@@ -82,11 +82,24 @@ export interface ChannelRow {
   signed: number;
   /** Mean days from entry to signing, over signed leads. */
   firstDealDays: number | null;
+  /** Yuan: the list price of each signed course (null when a signed course has no price set). */
+  revenue: number | null;
+  /** Spend ÷ signings. */
+  costPerSigning: number | null;
+  /** (revenue − spend) ÷ spend: 1.5 = every yuan spent came back 2.5 times. */
+  roi: number | null;
 }
 
 export interface ChannelRoiResponse extends Stamped {
   months: string[];
   channels: ChannelRow[];
+  /**
+   * `company`: spend as entered, for the whole company. `share`: the view covers part of the company (a supervisor's
+   * teams, a unit, a rep, a city or grade), so each channel's spend is its share by leads: company spend × the
+   * view's leads ÷ the company's leads of that channel. Cost per lead then equals the company's, never a figure
+   * dividing company spend by a team's leads.
+   */
+  spendBasis: 'company' | 'share';
 }
 
 export interface HeatCell {

@@ -45,11 +45,11 @@ export default function Dashboard() {
   const allowed = me ? canOpen(me.role, view) : false;
   const isRep = me?.role === 'rep';
   const qs = filterQuery(filters);
-  const kpis = useMetric<KpisResponse>(me && allowed && view === 'health' ? `/api/metrics/kpis?${qs}` : null);
-  const health = useMetric<LeadHealthResponse>(me && allowed && view === 'health' ? `/api/metrics/lead-health?${qs}` : null);
-  const battle = useMetric<RepBattleResponse>(me && allowed && view === 'battle' ? `/api/metrics/rep-battle?${qs}` : null);
-  const roi = useMetric<ChannelRoiResponse>(me && allowed && view === 'roi' ? `/api/metrics/channel-roi?${qs}` : null);
-  const heat = useMetric<JourneyHeatResponse>(me && allowed && view === 'heat' ? `/api/metrics/journey-heat?${qs}&by=${heatBy}` : null);
+  const kpis = useMetric<KpisResponse>(me && allowed && view === 'health' ? `/api/metrics/kpis?${qs}` : null, me?.id);
+  const health = useMetric<LeadHealthResponse>(me && allowed && view === 'health' ? `/api/metrics/lead-health?${qs}` : null, me?.id);
+  const battle = useMetric<RepBattleResponse>(me && allowed && view === 'battle' ? `/api/metrics/rep-battle?${qs}` : null, me?.id);
+  const roi = useMetric<ChannelRoiResponse>(me && allowed && view === 'roi' ? `/api/metrics/channel-roi?${qs}` : null, me?.id);
+  const heat = useMetric<JourneyHeatResponse>(me && allowed && view === 'heat' ? `/api/metrics/journey-heat?${qs}&by=${heatBy}` : null, me?.id);
 
   const go = (v: ViewId) => {
     setView(v);
@@ -175,7 +175,7 @@ async function signIn(
     set.setMe(who);
     const [meta, list] = await Promise.all([
       api<{ grades: string[] }>('GET', '/api/meta').catch(() => ({ grades: [] as string[] })),
-      cfg.demo && platform === 'browser' ? api<{ items: Me[] }>('GET', '/api/users').catch(() => ({ items: [] as Me[] })) : null,
+      cfg.demo && platform === 'browser' ? api<{ items: Me[] }>('GET', '/api/auth/dev-users').catch(() => ({ items: [] as Me[] })) : null,
     ]);
     set.setGrades(meta.grades);
     if (list) set.setUsers(list.items.filter((u: any) => u.active !== false));
@@ -299,7 +299,7 @@ function ViewBody({
       ) : null}
       {view === 'heat' ? (
         <Gate res={res.heat} title={label}>
-          {(d) => <JourneyHeat data={d} by={heatBy} onBy={onHeatBy} query={qs} />}
+          {(d) => <JourneyHeat data={d} by={heatBy} onBy={onHeatBy} query={qs} viewerId={me.id} />}
         </Gate>
       ) : null}
     </>

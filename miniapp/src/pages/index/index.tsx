@@ -4,7 +4,8 @@ import { Input, Text, View } from '@tarojs/components';
 import { api, hasToken } from '../../lib/api';
 import { detectPlatform, devLogin, dingtalkLogin, pageQuery, wecomLogin, type Platform, type SidebarConfig } from '../../lib/platform';
 import { phoneFromChat, sendChatText } from '../../lib/wecom';
-import { flush, pending, type PendingFollowup } from '../../lib/outbox';
+import { flush, refused, waiting, type PendingFollowup } from '../../lib/outbox';
+import { RefusedEntries } from '../../components/RefusedEntries';
 import { Attribution, CustomerCard, Timeline, type Interaction, type Lookup } from '../../components/CustomerCard';
 import { FollowupForm, type FormLead, type Meta, type Prefill } from '../../components/FollowupForm';
 import { NewCustomer } from '../../components/NewCustomer';
@@ -24,8 +25,8 @@ export default function Index() {
   const { phone, setPhone, lookup, setLookup, phoneError, lead, setLead, doLookup, onPhone, phoneBlur } = usePhoneLookup(me?.id, () => setSaved(null));
   const [prefill, setPrefill] = useState<Prefill | null>(null);
   const [pick, setPick] = useState<ScriptPick | null>(null);
-  const [queue, setQueue] = useState<PendingFollowup[]>(pending);
   const [notice, setNotice] = useState('');
+  const { queue, kept, refresh, retryNow } = useDeviceOutbox(setNotice);
 
   // After sign-in: the deep link (?leadId=N&pick=ID) or the WeCom chat's customer.
   useEffect(() => {
@@ -33,11 +34,10 @@ export default function Index() {
     void openFromLinkOrChat(platform, config, { setPhone, doLookup, setPick, setPrefill, setNotice });
   }, [me?.id, config]);
 
-  useOutboxResend(setQueue, setNotice);
-
   const onSaved = async (summary: string, leadId: number) => {
-    setQueue(pending());
+    refresh();
     setSaved({ summary, timeline: await recentTimeline(leadId) });
+    showTop();
     setPhone('');
     setLookup(null);
     setLead(null);
@@ -46,17 +46,12 @@ export default function Index() {
   };
 
   const onQueued = (summary: string) => {
-    setQueue(pending());
+    refresh();
     setNotice(`网络异常：「${summary}」已暂存在本机，恢复后自动补发`);
     setPhone('');
     setLookup(null);
     setLead(null);
-  };
-
-  const retryNow = async () => {
-    const r = await flush();
-    setQueue(pending());
-    setNotice(r.sent ? `已补发 ${r.sent} 条` : '仍然连接不上服务器，稍后自动重试');
+    showTop();
   };
 
   const switchUser = async (u: Me) => {
@@ -100,6 +95,13 @@ export default function Index() {
           {notice}
         </View>
       ) : null}
+      <RefusedEntries
+        items={kept}
+        onChange={(n) => {
+          refresh();
+          setNotice(n);
+        }}
+      />
       {saved ? <SavedNote summary={saved.summary} timeline={saved.timeline} /> : null}
 
       <View className="label">客户手机号</View>
@@ -163,7 +165,7 @@ function useSession(platform: Platform) {
         }
         const [m, list] = await Promise.all([
           api<Meta>('GET', '/api/meta'),
-          cfg.demo && platform === 'browser' ? api<{ items: Me[] }>('GET', '/api/users').catch(() => ({ items: [] as Me[] })) : null,
+          cfg.demo && platform === 'browser' ? api<{ items: Me[] }>('GET', '/api/auth/dev-users').catch(() => ({ items: [] as Me[] })) : null,
         ]);
         setMe(who);
         setMeta(m);
@@ -263,15 +265,32 @@ async function openFromLinkOrChat(
   }
 }
 
+/** Follow-ups kept on this device: waiting for the network, or refused on a resend and waiting for the rep. */
+function useDeviceOutbox(setNotice: (n: string) => void) {
+  const [queue, setQueue] = useState<PendingFollowup[]>(waiting);
+  const [kept, setKept] = useState<PendingFollowup[]>(refused);
+  const refresh = useCallback(() => {
+    setQueue(waiting());
+    setKept(refused());
+  }, []);
+  useOutboxResend(refresh, setNotice);
+  const retryNow = async () => {
+    const r = await flush();
+    refresh();
+    setNotice(r.sent ? `已补发 ${r.sent} 条` : '仍然连接不上服务器，稍后自动重试');
+  };
+  return { queue, kept, refresh, retryNow };
+}
+
 /** Nothing lost: resend what is pending now, every 15 s and whenever the network comes back. */
-function useOutboxResend(setQueue: (q: PendingFollowup[]) => void, setNotice: (n: string) => void) {
+function useOutboxResend(refresh: () => void, setNotice: (n: string) => void) {
   useEffect(() => {
     const run = async () => {
-      if (!pending().length) return;
+      if (!waiting().length) return;
       const r = await flush();
-      setQueue(pending());
+      refresh();
       if (r.sent) setNotice(`已补发 ${r.sent} 条暂存的跟进`);
-      if (r.failed.length) setNotice(`以下暂存记录被服务器拒绝：${r.failed.join('；')}`);
+      if (r.failed.length) setNotice(`${r.failed.length} 条暂存的跟进未能保存，内容仍在本机，请处理`);
     };
     const timer = setInterval(run, 15_000);
     if (typeof window !== 'undefined') window.addEventListener('online', run);
@@ -281,6 +300,14 @@ function useOutboxResend(setQueue: (q: PendingFollowup[]) => void, setNotice: (n
       if (typeof window !== 'undefined') window.removeEventListener('online', run);
     };
   }, []);
+}
+
+/**
+ * The saved / queued confirmation sits at the top of the page, above the form the rep just filled: bring it into
+ * view, or on a 375×740 phone the rep sees only the emptied form.
+ */
+function showTop(): void {
+  void Taro.pageScrollTo({ scrollTop: 0, duration: 0 });
 }
 
 /** The lead's last three follow-ups, for the "saved" note. */

@@ -58,6 +58,18 @@ export const authRoutes: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/auth/dev-users',
+    tag: 'auth',
+    summary: '演示账号列表 Demo users',
+    demoOnly: true,
+    description: '演示公司（或 `companyId`）的全部在职用户，供侧边栏和看板切换演示账号。仅演示模式和测试提供。',
+    auth: 'none',
+    roles: 'anyone',
+    success: ok('`{items:[{id, name, role, roleLabel}]}`'),
+    errors: [],
+  },
+  {
+    method: 'get',
     path: '/api/me',
     tag: 'auth',
     summary: '当前用户 The signed-in user',
@@ -113,7 +125,7 @@ export const directoryRoutes: RouteDoc[] = [
     summary: '表单词表 Vocabulary for forms',
     auth: 'session',
     roles: 'signed-in',
-    success: ok('跟进动作、快捷短语、年级、关注点、旅程节点、状态、课程等'),
+    success: ok('跟进动作、快捷短语、年级、关注点、旅程节点、状态、课程、免打扰时段 `quietHours:{start,end}` 等'),
     errors: [],
   },
 ];

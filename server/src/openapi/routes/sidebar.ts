@@ -7,6 +7,17 @@ const draft = '`{transcript, draft:{action, conclusion, nextStep:{when, at, iso,
 export const sidebarRoutes: RouteDoc[] = [
   {
     method: 'get',
+    path: '/',
+    tag: 'sidebar',
+    summary: '首页 Root (redirect)',
+    auth: 'none',
+    roles: 'anyone',
+    description: '演示模式跳转到侧边栏 /sidebar/，否则跳转到接口文档 /api/docs。',
+    success: [{ status: 302, description: '跳转', contentType: 'text/html' }],
+    errors: [],
+  },
+  {
+    method: 'get',
     path: '/sidebar',
     tag: 'sidebar',
     summary: '侧边栏入口 Sidebar (redirect)',
