@@ -29,6 +29,7 @@ const FEATURES = [
   'scoring',
   'scripts',
   'sidebar',
+  'todo',
   'users',
 ];
 const featureImports = (up) => FEATURES.map((f) => `${up}${f}/**`).concat(FEATURES.map((f) => `${up}${f}`));

@@ -40,7 +40,9 @@ export default defineConfig<'webpack5'>(async () => {
       compile: { include: [shared] },
       output: { filename: 'js/[name].[contenthash:8].js', chunkFilename: 'js/[name].[contenthash:8].js' },
       miniCssExtractPluginOption: { ignoreOrder: true, filename: 'css/[name].[contenthash:8].css', chunkFilename: 'css/[name].[contenthash:8].css' },
-      postcss: { autoprefixer: { enable: true, config: {} } },
+      // Design px stay CSS px at every width: Taro otherwise scales the root font with the window, so a 1280 px
+      // WeCom/DingTalk workbench window showed the phone layout at twice the size instead of using the room.
+      postcss: { autoprefixer: { enable: true, config: {} }, pxtransform: { enable: true, config: { minRootSize: 20, maxRootSize: 20 } } },
       webpackChain: chain,
     },
   };

@@ -1,4 +1,4 @@
 export default defineAppConfig({
-  pages: ['pages/index/index', 'pages/dashboard/index'],
+  pages: ['pages/index/index', 'pages/todo/index', 'pages/dashboard/index', 'pages/team/index'],
   window: { navigationBarTitleText: '跟进记录', navigationBarBackgroundColor: '#ffffff', navigationBarTextStyle: 'black' },
 });

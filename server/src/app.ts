@@ -13,6 +13,7 @@ import { TokenService } from './auth/token';
 import { requireAuth } from './auth/auth.middleware';
 import { ActorCache } from './auth/actor-cache';
 import { devLoginRoutes, meRoutes } from './auth/auth.routes';
+import { todoRoutes } from './todo';
 import { getAttribution, type AttributionSource } from './customers/attribution';
 import { customerRoutes } from './customers/customers.routes';
 import { LeadService } from './leads/leads.service';
@@ -139,6 +140,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
     leadRoutes(ctx, leads, followups),
     followupRoutes(ctx, followups),
     onboardingRoutes(ctx),
+    todoRoutes(ctx),
   ]) {
     authed.use(r.routes(), r.allowedMethods());
   }

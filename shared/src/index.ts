@@ -7,3 +7,4 @@ export * from './alarms';
 export * from './dates';
 export * from './summarize';
 export * from './metrics';
+export * from './todo';

@@ -105,9 +105,9 @@ describe('dashboards H5 in Chromium against the real server (demo data)', { time
     const { page, context } = await pageAs('马骏', null);
     // The entry point on the sidebar page.
     await page.goto(`${rig.base}/sidebar/`);
-    await page.locator('#to-dashboard').waitFor();
-    expect(await page.locator('#to-dashboard').innerText()).toBe('数据看板');
-    await page.locator('#to-dashboard').click();
+    await page.locator('#nav-dashboard').waitFor();
+    expect(await page.locator('#nav-dashboard').innerText()).toBe('看板');
+    await page.locator('#nav-dashboard').click();
     await page.locator('#kpi-strip').waitFor({ timeout: 15_000 });
     expect(page.url()).toContain('#/pages/dashboard/index');
     expect(await page.locator('#dash-title').innerText()).toBe('数据看板');
@@ -280,9 +280,9 @@ describe('dashboards H5 in Chromium against the real server (demo data)', { time
   it('rep 张敏 sees her own numbers under 我的数据 (from the sidebar entry)', async () => {
     const { page, context } = await pageAs('张敏', null);
     await page.goto(`${rig.base}/sidebar/`);
-    await page.locator('#to-dashboard').waitFor();
-    expect(await page.locator('#to-dashboard').innerText()).toBe('我的数据');
-    await page.locator('#to-dashboard').click();
+    await page.locator('#nav-dashboard').waitFor();
+    expect(await page.locator('#nav-dashboard').innerText()).toBe('我的数据');
+    await page.locator('#nav-dashboard').click();
     await page.locator('#health-leads').waitFor({ timeout: 15_000 });
     expect(await page.locator('#dash-title').innerText()).toBe('我的数据');
     expect(await page.locator('#scope-note').innerText()).toContain('你本人');

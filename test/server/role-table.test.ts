@@ -17,6 +17,7 @@ const MANAGERS: Role[] = ['supervisor', 'ops', 'director', 'admin'];
 const EXPECTED: Record<string, readonly Role[]> = {
   'GET /api/me': ALL,
   'GET /api/users': ALL,
+  'GET /api/todo': ALL,
   // Supervisors only for routing cap and shifts of their subtree's reps (the service refuses the rest, deactivation.test.ts).
   'PATCH /api/users/:id': ['supervisor', 'admin'],
   'GET /api/users/:id': MANAGERS,
@@ -100,6 +101,7 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'GET /api/metrics/channel-roi': MANAGERS,
   'GET /api/metrics/journey-heat': MANAGERS,
   'GET /api/metrics/drill': MANAGERS,
+  'GET /api/metrics/team-insights': MANAGERS,
   // Supervisors too when the company sets supervisorCanExport (checked below).
   'GET /api/metrics/export': ['ops', 'director', 'admin'],
   'PUT /api/metrics/channel-spend': ['ops', 'director', 'admin'],

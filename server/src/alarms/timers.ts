@@ -14,7 +14,7 @@ export async function companyAlarmSettings(em: EntityManager, companyId: number)
   return alarmSettings((c?.settings as Record<string, unknown> | undefined)?.alarms);
 }
 
-function leadAlarmState(lead: Lead, grade: string | null): LeadAlarmState {
+export function leadAlarmState(lead: Lead, grade: string | null): LeadAlarmState {
   return {
     status: lead.status,
     deleted: lead.deletedAt !== null,

@@ -4,11 +4,18 @@ import type { AppContext } from '../context';
 import { actorOf } from '../auth/auth.middleware';
 import { parseInput } from '../http/validate';
 import { idParam, requestIdOf } from '../http/router-kit';
-import { lookupPhone } from './lookup.service';
+import { lookupLead, lookupPhone } from './lookup.service';
 import { CustomerRecords } from './customer-records.service';
 import { allow } from '../auth/permissions';
 
-const lookupQuery = z.object({ phone: z.string({ error: '请提供 phone 参数' }).max(40, '手机号过长') }).strict();
+/** By the phone typed in the sidebar, or by a lead opened from 我的待办 / an alarm (no phone typed, none shown if masked). */
+const lookupQuery = z
+  .object({
+    phone: z.string().max(40, '手机号过长').optional(),
+    leadId: z.coerce.number({ error: 'leadId 应为数字' }).int().positive('leadId 应为正整数').optional(),
+  })
+  .strict()
+  .refine((q) => (q.phone === undefined) !== (q.leadId === undefined), '请提供 phone 或 leadId 参数（二选一）');
 
 export function customerRoutes(app: AppContext): Router {
   const r = new Router({ prefix: '/api/customers' });
@@ -16,7 +23,7 @@ export function customerRoutes(app: AppContext): Router {
 
   r.get('/lookup', async (ctx) => {
     const q = parseInput(lookupQuery, ctx.query);
-    ctx.body = await lookupPhone(app, actorOf(ctx), q.phone);
+    ctx.body = q.leadId !== undefined ? await lookupLead(app, actorOf(ctx), q.leadId) : await lookupPhone(app, actorOf(ctx), q.phone!);
   });
   r.get('/:id', async (ctx) => {
     ctx.body = await records.get(actorOf(ctx), idParam(ctx));

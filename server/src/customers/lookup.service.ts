@@ -1,4 +1,5 @@
-import { In } from 'typeorm';
+import { In, IsNull } from 'typeorm';
+import { notFound } from '../http/errors';
 import { parsePhone, scoreLevelOf } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
@@ -34,6 +35,22 @@ export async function lookupPhone(app: AppContext, actor: Actor, raw: string) {
   // when the customer is someone else's.
   const echo = canSeePhone(actor) && customer.visible ? base : { ...base, input: maskPhonesInText(base.input), normalized: base.masked };
   return { ...echo, attribution, customer };
+}
+
+/**
+ * The customer of a lead the actor can see, in the same shape as a phone lookup (the number masked unless the role
+ * sees phones), with that lead first so the form writes to it. 404 for a lead out of scope, as everywhere.
+ */
+export async function lookupLead(app: AppContext, actor: Actor, leadId: number) {
+  const lead = await app.ds.getRepository(Lead).findOneBy({ id: leadId, companyId: actor.companyId, deletedAt: IsNull() });
+  if (!lead || !canSeeLead(actor, lead)) throw notFound('线索不存在或已删除');
+  const found = await app.ds.getRepository(Customer).findOneBy({ id: lead.customerId, companyId: actor.companyId, deletedAt: IsNull() });
+  if (!found) throw notFound('客户不存在或已删除');
+  const parsed = parsePhone(found.phone);
+  const customer = await knownCustomer(app, actor, found);
+  if (customer.visible) customer.leads.sort((a, b) => Number(b.id === leadId) - Number(a.id === leadId));
+  const shown = canSeePhone(actor) ? parsed.normalized : parsed.masked;
+  return { input: shown, normalized: shown, valid: true, masked: parsed.masked, error: null, attribution: app.attribution.lookup(parsed.normalized), customer };
 }
 
 /** A known customer as this actor may see them: whose they are, or their profile and last 3 interactions. */

@@ -232,7 +232,13 @@ export class LeadService {
         const fromNode = lead.journeyNode;
         const patch = { ...toPatch<Lead>(leadChanges), updatedAt: now };
         await em.getRepository(Lead).update({ id: lead.id }, patch);
-        await audit.changed('lead', lead.id, leadChanges);
+        // The reason rides beside the owner change (same time and request): the timeline shows 分配给 X（原因）.
+        const ownerMoved = leadChanges.some((c) => c.field === 'ownerId');
+        await audit.changed(
+          'lead',
+          lead.id,
+          ownerMoved && body.assignReason ? [...leadChanges, { field: 'moveReason', before: null, after: body.assignReason }] : leadChanges,
+        );
         Object.assign(lead, patch);
         if (lead.journeyNode !== fromNode) {
           // A stage set by hand is a journey step like any other: time, operator, no follow-up.

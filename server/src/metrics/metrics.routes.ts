@@ -22,6 +22,7 @@ import { requestIdOf } from '../http/router-kit';
 import { computeKpis, computeLeadHealth } from './kpi-queries';
 import { computeChannelRoi, computeRepBattle } from './team-queries';
 import { computeDrill, computeJourneyHeat } from './heat-queries';
+import { computeTeamInsights } from './team-insights';
 import { channelRoiCsv, journeyHeatCsv, kpisCsv, leadHealthCsv, repBattleCsv, toCsv } from './csv';
 import { resolveScope } from './scope';
 import { recordConversation } from './conversations';
@@ -71,6 +72,10 @@ export function metricsRoutes(app: AppContext): Router {
     const actor = actorOf(ctx);
     const { by, ...filter } = parseInput(heatQuerySchema.strict(), ctx.query);
     ctx.body = await fresh(actor, computeJourneyHeat(em(), actor, await scoped(actor, filter, true), by, now()));
+  });
+  r.get('/metrics/team-insights', allow('metrics.team'), async (ctx) => {
+    const actor = actorOf(ctx);
+    ctx.body = await fresh(actor, computeTeamInsights(em(), await scoped(actor, parseInput(metricsFilterSchema.strict(), ctx.query), true), now()));
   });
   r.get('/metrics/drill', allow('metrics.team'), async (ctx) => {
     const actor = actorOf(ctx);

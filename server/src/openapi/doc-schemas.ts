@@ -7,7 +7,12 @@ import { clientRequestIdSchema, idSchema } from '@lifeline/shared';
  */
 
 /** `GET /api/customers/lookup` (customers.routes.ts). */
-export const lookupQueryDoc = z.object({ phone: z.string().max(40).describe('任意格式：+86、空格、横线、全角数字均可') }).strict();
+export const lookupQueryDoc = z
+  .object({
+    phone: z.string().max(40).optional().describe('任意格式：+86、空格、横线、全角数字均可'),
+    leadId: z.number().int().positive().optional().describe('或：按线索打开（我的待办、提醒），该线索排在首位；无权查看手机号的角色看到脱敏号码'),
+  })
+  .strict();
 
 /** `GET /api/script-picks` (scripts/picks.routes.ts). */
 export const scriptPicksQueryDoc = z.object({ leadId: idSchema });

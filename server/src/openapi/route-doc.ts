@@ -18,6 +18,7 @@ export const TAGS = [
   { name: 'directory', label: '人员、组织与词表' },
   { name: 'customers', label: '客户' },
   { name: 'leads', label: '线索' },
+  { name: 'workbench', label: '待办、团队与设置' },
   { name: 'followups', label: '跟进' },
   { name: 'intake', label: '线索接入与导入' },
   { name: 'routing', label: '评分与分配' },

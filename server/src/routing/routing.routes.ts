@@ -35,8 +35,8 @@ export function routingRoutes(routing: RoutingService): Router {
     ctx.body = await routing.queue(actorOf(ctx));
   });
   r.post('/routing/queue/:id/assign', allow('routing.assign'), async (ctx) => {
-    const { ownerId } = parseInput(queueAssignSchema, ctx.request.body);
-    ctx.body = await routing.assignFromQueue(actorOf(ctx), idParam(ctx), ownerId, requestIdOf(ctx));
+    const { ownerId, reason } = parseInput(queueAssignSchema, ctx.request.body);
+    ctx.body = await routing.assignFromQueue(actorOf(ctx), idParam(ctx), ownerId, requestIdOf(ctx), reason);
   });
   r.get('/leads/:id/routing', async (ctx) => {
     ctx.body = await routing.decisionsFor(actorOf(ctx), idParam(ctx));

@@ -397,8 +397,20 @@ export class RoutingService {
       scopeSql = ` AND l.orgUnitId IN (${actor.scope.unitIds.map(() => '?').join(',')})`;
       params.push(...actor.scope.unitIds);
     }
-    const rows: { leadId: number; decisionId: number; poolId: number | null; at: number | string; score: number }[] = await this.app.ds.query(
-      `SELECT l.id AS leadId, d.id AS decisionId, d.poolId AS poolId, d.at AS at, l.score AS score FROM routing_decision d JOIN \`lead\` l ON l.id = d.leadId
+    const rows: {
+      leadId: number;
+      decisionId: number;
+      poolId: number | null;
+      at: number | string;
+      score: number;
+      name: string | null;
+      grade: string | null;
+      city: string | null;
+      channel: string;
+    }[] = await this.app.ds.query(
+      `SELECT l.id AS leadId, d.id AS decisionId, d.poolId AS poolId, d.at AS at, l.score AS score, c.name AS name, c.grade AS grade, c.city AS city,
+              l.channel AS channel
+         FROM routing_decision d JOIN \`lead\` l ON l.id = d.leadId JOIN customer c ON c.id = l.customerId
         WHERE d.companyId = ? AND ${QUEUED} AND l.ownerId IS NULL AND l.status = 'pending'
           AND l.deletedAt IS NULL${scopeSql} ORDER BY d.at ASC, l.id ASC LIMIT 200`,
       params,
@@ -417,6 +429,10 @@ export class RoutingService {
           leadId: Number(r.leadId),
           score: Number(r.score),
           queuedAt: Number(r.at),
+          customerName: r.name ?? '未命名客户',
+          grade: r.grade,
+          city: r.city,
+          channel: r.channel,
           // A leaver's lead may be queued outside any pool (the leaver was in none): their unit's supervisor assigns it.
           pool: r.poolId === null ? null : { id: Number(r.poolId), name: pools.get(Number(r.poolId)) ?? null },
           why: d?.reasons.note ?? null,
@@ -426,11 +442,11 @@ export class RoutingService {
   }
 
   /** A supervisor takes a lead off the rotation queue and gives it to a rep (audited through the lead update). */
-  async assignFromQueue(actor: Actor, leadId: number, ownerId: number, requestId?: string) {
+  async assignFromQueue(actor: Actor, leadId: number, ownerId: number, requestId?: string, reason?: string) {
     assertCan(actor, 'routing.assign');
     const lead = await this.leads.findVisible(this.app.ds.manager, actor, leadId);
     if (lead.ownerId !== null) throw conflict('这条线索已有负责人，不在轮转队列中；如需改派请修改负责人');
-    return this.leads.update(actor, leadId, { ownerId }, requestId);
+    return this.leads.update(actor, leadId, { ownerId, ...(reason ? { assignReason: reason } : {}) }, requestId);
   }
 }
 

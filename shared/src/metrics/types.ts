@@ -132,3 +132,38 @@ export interface DrillResponse {
   total: number;
   items: DrillLead[];
 }
+
+/** One rep's mean hours per journey node (completed stays of the leads they own now) and the stays behind each. */
+export interface RepStageTimes {
+  repId: number;
+  name: string;
+  hours: (number | null)[];
+  stays: number[];
+}
+
+/** 「张敏在方案提供环节平均比团队慢2.3天」: a rep notably slower or faster than the team in one node. */
+export interface StageCallout {
+  repId: number;
+  name: string;
+  node: string;
+  /** Rep mean minus team mean, days (positive: slower). */
+  diffDays: number;
+  text: string;
+}
+
+export interface SigningDays {
+  value: string;
+  signed: number;
+  /** Mean days from enquiry (entry) to signing. */
+  days: number;
+}
+
+/** 团队 page: time per journey stage by rep against the team average, and days from enquiry to signing by city and centre. */
+export interface TeamInsightsResponse extends Stamped {
+  nodes: string[];
+  teamHours: (number | null)[];
+  teamStays: number[];
+  reps: RepStageTimes[];
+  callouts: StageCallout[];
+  signingDays: { byCity: SigningDays[]; byCentre: SigningDays[] };
+}

@@ -42,12 +42,15 @@ export const leadUpdateSchema = z
     channel: channel.optional(),
     campaign: plainText('活动名称', 64).nullable().optional(),
     ownerId: idSchema.nullable().optional(),
+    /** Why the owner changes (团队 page: 分配 / 改派); audited and shown in the lead's timeline. */
+    assignReason: plainText('改派原因', 100).optional(),
     status: z.enum(LEAD_STATUSES, { error: `状态只能是 ${LEAD_STATUSES.join(' / ')}` }).optional(),
     lostReason: plainText('流失原因', 100).nullable().optional(),
     journeyNode: z.enum(JOURNEY_NODES, { error: `阶段只能是 ${JOURNEY_NODES.join(' / ')}` }).optional(),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的字段' });
+  .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的字段' })
+  .refine((b) => b.assignReason === undefined || b.ownerId !== undefined, { message: '改派原因只能和负责人（ownerId）一起填写' });
 export type LeadUpdateBody = z.infer<typeof leadUpdateSchema>;
 
 export const leadListQuerySchema = z

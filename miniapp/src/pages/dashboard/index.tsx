@@ -1,5 +1,4 @@
 import { useEffect, useMemo, useState } from 'react';
-import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import type { ChannelRoiResponse, JourneyHeatResponse, KpisResponse, LeadHealthResponse, RepBattleResponse } from '@lifeline/shared/src/metrics/types';
 import { api, apiUrl, authHeader, hasToken } from '../../lib/api';
@@ -13,7 +12,7 @@ import { LeadHealth } from '../../dashboard/LeadHealth';
 import { RepBattle } from '../../dashboard/RepBattle';
 import { Forbidden, Gate, KpiStrip, Stamp } from '../../dashboard/parts';
 import { useMetric } from '../../dashboard/useMetric';
-import { UserPicker } from '../../components/UserPicker';
+import { NavBar } from '../../components/NavBar';
 import './index.css';
 
 interface Me {
@@ -224,17 +223,12 @@ async function downloadCsv(url: string, fallbackName: string): Promise<{ ok: boo
 
 function DashHeader({ title, me, users, onUser }: { title: string; me: Me; users: Me[]; onUser: (u: Me) => void }) {
   return (
-    <View className="header">
-      <View className="header__left">
-        <Text className="link back-link" id="to-sidebar" onClick={() => void Taro.redirectTo({ url: '/pages/index/index' })}>
-          ‹ 跟进
-        </Text>
-        <Text className="header__title" id="dash-title">
-          {title}
-        </Text>
-      </View>
-      <UserPicker me={me} users={users} onUser={onUser} />
-    </View>
+    <>
+      <NavBar current="dashboard" me={me} users={users} onUser={onUser} />
+      <Text className="header__title" id="dash-title">
+        {title}
+      </Text>
+    </>
   );
 }
 

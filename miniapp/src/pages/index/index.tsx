@@ -9,7 +9,7 @@ import { RefusedEntries } from '../../components/RefusedEntries';
 import { Attribution, CustomerCard, Timeline, type Interaction, type Lookup } from '../../components/CustomerCard';
 import { FollowupForm, type FormLead, type Meta, type Prefill } from '../../components/FollowupForm';
 import { NewCustomer } from '../../components/NewCustomer';
-import { UserPicker } from '../../components/UserPicker';
+import { NavBar } from '../../components/NavBar';
 import { Panels, type ScriptPick } from '../../components/Panels';
 
 interface Me {
@@ -22,20 +22,25 @@ export default function Index() {
   const [platform] = useState<Platform>(detectPlatform);
   const { config, me, setMe, users, meta, setMeta, fatal } = useSession(platform);
   const [saved, setSaved] = useState<{ summary: string; timeline: Interaction[] } | null>(null);
-  const { phone, setPhone, lookup, setLookup, phoneError, lead, setLead, doLookup, onPhone, phoneBlur } = usePhoneLookup(me?.id, () => setSaved(null));
+  const { phone, setPhone, lookup, setLookup, phoneError, lead, setLead, doLookup, openLead, onPhone, phoneBlur } = usePhoneLookup(me?.id, () =>
+    setSaved(null),
+  );
   const [prefill, setPrefill] = useState<Prefill | null>(null);
   const [pick, setPick] = useState<ScriptPick | null>(null);
   const [notice, setNotice] = useState('');
   const { queue, kept, refresh, retryNow } = useDeviceOutbox(setNotice);
+  const fromTodo = pageQuery().from === 'todo';
+  const [todoCount, countTodo] = useTodoCount(me?.id);
 
   // After sign-in: the deep link (?leadId=N&pick=ID) or the WeCom chat's customer.
   useEffect(() => {
     if (!me || !config) return;
-    void openFromLinkOrChat(platform, config, { setPhone, doLookup, setPick, setPrefill, setNotice });
+    void openFromLinkOrChat(platform, config, { setPhone, doLookup, openLead, setPick, setPrefill, setNotice });
   }, [me?.id, config]);
 
   const onSaved = async (summary: string, leadId: number) => {
     refresh();
+    countTodo();
     setSaved({ summary, timeline: await recentTimeline(leadId) });
     showTop();
     setPhone('');
@@ -78,7 +83,7 @@ export default function Index() {
 
   return (
     <View className="page">
-      <SidebarHeader me={me} users={users} onUser={(u) => void switchUser(u)} />
+      <NavBar current="followup" me={me} users={users} onUser={(u) => void switchUser(u)} badge={todoCount} />
       {queue.length ? (
         <View className="pending" id="pending">
           <Text>
@@ -102,7 +107,7 @@ export default function Index() {
           setNotice(n);
         }}
       />
-      {saved ? <SavedNote summary={saved.summary} timeline={saved.timeline} /> : null}
+      {saved ? <SavedNote summary={saved.summary} timeline={saved.timeline} fromTodo={fromTodo} todoLeft={todoCount} /> : null}
 
       <View className="label">客户手机号</View>
       <Input
@@ -185,10 +190,9 @@ function usePhoneLookup(meId: number | undefined, onEdit: () => void) {
   const [phoneError, setPhoneError] = useState('');
   const [lead, setLead] = useState<FormLead | null>(null);
 
-  const doLookup = useCallback(
-    async (p: string) => {
-      setPhoneError('');
-      const r = await api<Lookup>('GET', `/api/customers/lookup?phone=${encodeURIComponent(p)}`);
+  /** A lookup's answer on screen; the form writes to `leadId` when given (opened from 我的待办), else the rep's own lead. */
+  const applyLookup = useCallback(
+    (r: Lookup, leadId?: number) => {
       setLookup(r);
       if (!r.valid) {
         setPhoneError(r.error ?? '手机号格式不正确');
@@ -197,7 +201,7 @@ function usePhoneLookup(meId: number | undefined, onEdit: () => void) {
       }
       const c = r.customer;
       if (c && c.visible) {
-        const mine = c.leads.find((l) => l.ownerId === meId) ?? c.leads[0];
+        const mine = c.leads.find((l) => l.id === leadId) ?? c.leads.find((l) => l.ownerId === meId) ?? c.leads[0];
         setLead({ id: mine.id, customerName: c.name ?? r.masked, grade: c.grade, concerns: c.concerns, tags: c.tags, journeyNode: mine.journeyNode });
       } else {
         setLead(null);
@@ -205,6 +209,25 @@ function usePhoneLookup(meId: number | undefined, onEdit: () => void) {
       return r;
     },
     [meId],
+  );
+
+  const doLookup = useCallback(
+    async (p: string) => {
+      setPhoneError('');
+      return applyLookup(await api<Lookup>('GET', `/api/customers/lookup?phone=${encodeURIComponent(p)}`));
+    },
+    [applyLookup],
+  );
+
+  /** Opened for a lead (我的待办, an alarm): the customer by lead id, no phone typed; the number shown as the role may see it. */
+  const openLead = useCallback(
+    async (leadId: number) => {
+      setPhoneError('');
+      const r = applyLookup(await api<Lookup>('GET', `/api/customers/lookup?leadId=${leadId}`), leadId);
+      setPhone(r.normalized);
+      return r;
+    },
+    [applyLookup],
   );
 
   const onPhone = (v: string) => {
@@ -222,7 +245,7 @@ function usePhoneLookup(meId: number | undefined, onEdit: () => void) {
   const phoneBlur = () => {
     if (phone && phone.length < 11) setPhoneError(`手机号应为11位数字，当前为${phone.length}位`);
   };
-  return { phone, setPhone, lookup, setLookup, phoneError, lead, setLead, doLookup, onPhone, phoneBlur };
+  return { phone, setPhone, lookup, setLookup, phoneError, lead, setLead, doLookup, openLead, onPhone, phoneBlur };
 }
 
 /** The deep link (?leadId=N&pick=ID) or, in WeCom, the chat's customer. */
@@ -232,6 +255,7 @@ async function openFromLinkOrChat(
   on: {
     setPhone: (p: string) => void;
     doLookup: (p: string) => Promise<Lookup>;
+    openLead: (leadId: number) => Promise<Lookup>;
     setPick: (p: ScriptPick | null) => void;
     setPrefill: (p: Prefill) => void;
     setNotice: (n: string) => void;
@@ -240,11 +264,7 @@ async function openFromLinkOrChat(
   const q = pageQuery();
   if (q.leadId) {
     try {
-      const l = await api<any>('GET', `/api/leads/${Number(q.leadId)}`);
-      if (l.customer?.phone) {
-        on.setPhone(l.customer.phone);
-        await on.doLookup(l.customer.phone);
-      }
+      await on.openLead(Number(q.leadId));
       if (q.pick) {
         const picks = await api<{ items: ScriptPick[] }>('GET', `/api/script-picks?leadId=${Number(q.leadId)}`).catch(() => null);
         const p = picks?.items.find((x) => String(x.id) === q.pick) ?? null;
@@ -263,6 +283,27 @@ async function openFromLinkOrChat(
       on.setNotice(`${chat.name || '该客户'} 没有备注手机号，请输入`);
     }
   }
+}
+
+/** Back to the to-do list this form was opened from (it reloads when shown), or to a fresh one. */
+function backToTodo(): void {
+  if (Taro.getCurrentPages().length > 1) void Taro.navigateBack();
+  else void Taro.redirectTo({ url: '/pages/todo/index' });
+}
+
+/** The to-do badge: how many leads need action now (GET /api/todo?limit=0), recounted after each save. */
+function useTodoCount(meId: number | undefined): [number, () => void] {
+  const [count, setCount] = useState(0);
+  const recount = useCallback(() => {
+    void api<{ total: number }>('GET', '/api/todo?limit=0').then(
+      (r) => setCount(r.total),
+      () => undefined,
+    );
+  }, []);
+  useEffect(() => {
+    if (meId) recount();
+  }, [meId]);
+  return [count, recount];
 }
 
 /** Follow-ups kept on this device: waiting for the network, or refused on a resend and waiting for the rep. */
@@ -324,23 +365,16 @@ async function recentTimeline(leadId: number): Promise<Interaction[]> {
   }));
 }
 
-function SidebarHeader({ me, users, onUser }: { me: Me; users: Me[]; onUser: (u: Me) => void }) {
-  return (
-    <View className="header">
-      <Text className="header__title">Lifeline</Text>
-      <Text className="link header__dash" id="to-dashboard" onClick={() => void Taro.navigateTo({ url: '/pages/dashboard/index' })}>
-        {me.role === 'rep' ? '我的数据' : '数据看板'}
-      </Text>
-      <UserPicker me={me} users={users} onUser={onUser} />
-    </View>
-  );
-}
-
-function SavedNote({ summary, timeline }: { summary: string; timeline: Interaction[] }) {
+function SavedNote({ summary, timeline, fromTodo, todoLeft }: { summary: string; timeline: Interaction[]; fromTodo: boolean; todoLeft: number }) {
   return (
     <View className="saved" id="saved">
       <View className="saved__title">✓ 已保存</View>
       <View>{summary}</View>
+      {fromTodo ? (
+        <Text className="link" id="back-to-todo" onClick={backToTodo}>
+          ‹ 返回我的待办（还剩 {todoLeft} 条）
+        </Text>
+      ) : null}
       <Timeline items={timeline} title="更新后的时间线" />
     </View>
   );

@@ -141,7 +141,7 @@ export const customerRoutes: RouteDoc[] = [
     description: '返回规范化号码、号段归属地（仅供参考）和客户；别人的客户只返回 `{visible:false, name, owners}`。',
     query: lookupQueryDoc,
     success: ok('`{normalized, valid, masked, error, attribution, customer}`'),
-    errors: [],
+    errors: [404],
   },
   {
     method: 'get',

@@ -7,6 +7,7 @@ import { metricsRoutes } from './metrics';
 import { peopleRoutes } from './people';
 import { directorySyncRoutes } from './directory-sync';
 import { onboardingRoutes } from './onboarding';
+import { workbenchRoutes } from './workbench';
 
 /** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -18,6 +19,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...onboardingRoutes,
   ...customerRoutes,
   ...leadRoutes,
+  ...workbenchRoutes,
   ...followupRoutes,
   ...intakeRoutes,
   ...routingRoutes,

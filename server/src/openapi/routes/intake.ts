@@ -229,7 +229,7 @@ export const routingRoutes: RouteDoc[] = [
     auth: 'session',
     roles: ['supervisor', 'ops', 'director', 'admin'],
     rolesNote: '主管限下属组织',
-    success: ok('没有分出去的线索'),
+    success: ok('没有分出去的线索：`{items:[{leadId, customerName, grade, city, channel, score, queuedAt, pool, why}]}`'),
     errors: [403],
   },
   {

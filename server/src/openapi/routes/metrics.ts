@@ -69,6 +69,22 @@ export const metricsRoutes: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/metrics/team-insights',
+    tag: 'metrics',
+    summary: '团队洞察 Stage times by rep, days to signing',
+    auth: 'session',
+    roles: SUPERVISOR_UP,
+    rolesNote: SUPERVISOR_NOTE,
+    description:
+      '每位顾问在各旅程节点的平均停留小时数（按其当前负责线索的已完成停留）对比团队平均，及「张敏在方案提供环节平均比团队慢2.3天」式的提示（顾问≥3次、团队≥5次停留、相差≥0.5天）；按城市、按中心的从留资到签约平均天数。',
+    query: metricsFilterSchema.strict(),
+    success: ok(
+      '`{nodes, teamHours, teamStays, reps:[{repId, name, hours, stays}], callouts:[{repId, name, node, diffDays, text}], signingDays:{byCity, byCentre}}`',
+    ),
+    errors: [403],
+  },
+  {
+    method: 'get',
     path: '/api/metrics/drill',
     tag: 'metrics',
     summary: '热力图下钻 Drill into a cell',

@@ -1,0 +1,22 @@
+import { todoQuerySchema } from '../../todo/schemas';
+import { ok, type RouteDoc } from '../route-doc';
+
+/** The screens' own reads and writes (docs/screens.md): 我的待办, 团队, 设置. */
+export const workbenchRoutes: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/api/todo',
+    tag: 'workbench',
+    summary: '我的待办 To-do list',
+    auth: 'session',
+    roles: 'signed-in',
+    rolesNote: '顾问：自己的线索；主管：本组织及下级（可用 repId 看某位顾问）；运营、总监、管理员：全公司',
+    description:
+      '现在需要处理的在跟线索：待认领、首次跟进（48 小时内，逾期标红）、初三 36 小时预警、今天到期或已逾期的下一步。每行说明原因与剩余/超时时长，按「超时小时数 + 评分÷10」从高到低排序。`leadIds` 用于提醒汇总卡片打开的列表；`limit=0` 只返回数量（侧边栏角标）。',
+    query: todoQuerySchema,
+    success: ok(
+      '`{items:[{leadId, customerId, customerName, phone, grade, city, channel, journeyNode, score, scoreLevel, ownerId, ownerName, reason, reasons, deadline, label, overdue, urgency, claimable, nextStepAction}], total, overdue, computedAt}`',
+    ),
+    errors: [403, 404],
+  },
+];

@@ -1,0 +1,254 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { parseChineseDate } from '../../shared/src/dates';
+import type { RepBattleResponse } from '../../shared/src/metrics/types';
+import { defaultFilters, filterQuery } from '../../miniapp/src/dashboard/filters';
+import { SidebarRig } from './support';
+import { apiAs, inViewport, pageAs, shot } from './pages';
+
+const PHONE = { width: 375, height: 740 };
+const DESKTOP = { width: 1280, height: 800 };
+const WANG = '13915441234';
+
+/** Taps, counted: the 我的待办 promise is ≤ 3 taps and 0 typed characters. */
+function tapper(page: Page) {
+  let taps = 0;
+  return {
+    tap: async (selector: string, text?: string) => {
+      taps++;
+      await page
+        .locator(selector, text ? { hasText: text } : {})
+        .first()
+        .tap();
+    },
+    get count() {
+      return taps;
+    },
+  };
+}
+
+async function openForm(page: Page) {
+  await page.locator('#phone input').fill(WANG);
+  await page.locator('#customer').waitFor();
+  await page.locator('#actions .chip', { hasText: '已电话沟通' }).tap();
+}
+
+describe('workbench screens in Chromium (real H5 build, real server)', { timeout: 90_000 }, () => {
+  let rig: SidebarRig;
+  beforeAll(async () => {
+    rig = await new SidebarRig().start();
+  });
+  afterAll(() => rig?.stop());
+
+  it('我的待办: rep 张敏 clears an overdue lead in 3 taps and 0 typed characters; it leaves her list', async () => {
+    const { page, context } = await pageAs(rig, '张敏', '#/pages/todo/index', PHONE);
+    await page.locator('#todo-list .todo-row').first().waitFor({ timeout: 15_000 });
+    const before = await apiAs(rig, '张敏', '/api/todo');
+    expect(before.total).toBeGreaterThan(0);
+    expect(await page.locator('#todo-list .todo-row').count()).toBe(before.items.length);
+    expect(await page.locator('#nav-todo .badge').innerText()).toBe(String(before.total));
+    // The top row: the most urgent, overdue in the demo (a next step days late).
+    const target = before.items[0];
+    expect(target.overdue).toBe(true);
+    const row = `#todo-${target.leadId}`;
+    expect(await page.locator(row).innerText()).toContain(target.label);
+    await shot(page, 'todo-rep-375.png');
+
+    const t = tapper(page);
+    await t.tap(`${row} .todo-write`);
+    await page.locator('#customer').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#followup-form .section-title').innerText()).toContain(target.customerName);
+    await t.tap('#actions .chip', '已电话沟通');
+    await t.tap('#save');
+    await page.locator('#saved').waitFor({ timeout: 15_000 });
+    expect(t.count).toBeLessThanOrEqual(3);
+    const [f] = await rig.ds.query('SELECT action, authorId FROM followup WHERE leadId = ? ORDER BY id DESC LIMIT 1', [target.leadId]);
+    expect(f.action).toBe('已电话沟通');
+    const after = await apiAs(rig, '张敏', '/api/todo');
+    expect(after.items.map((i: any) => i.leadId)).not.toContain(target.leadId);
+    expect(await page.locator('#back-to-todo').innerText()).toContain(`还剩 ${after.total} 条`);
+    await page.locator('#back-to-todo').tap();
+    await page.locator('#todo-list:visible').waitFor();
+    await expect.poll(() => page.locator(`${row}:visible`).count()).toBe(0);
+    await expect.poll(() => page.locator('#todo-list:visible .todo-row').count()).toBe(after.items.length);
+    await context.close();
+  });
+
+  it('我的待办 on a 1280 px workbench and for supervisor 李静 (her team, filter by rep)', async () => {
+    const rep = await pageAs(rig, '张敏', '#/pages/todo/index', DESKTOP);
+    await rep.page.locator('#todo-list .todo-row').first().waitFor({ timeout: 15_000 });
+    await shot(rep.page, 'todo-rep-1280.png');
+    await rep.context.close();
+    const { page, context } = await pageAs(rig, '李静', '#/pages/todo/index', PHONE);
+    await page.locator('#todo-list .todo-row').first().waitFor({ timeout: 15_000 });
+    expect(await page.locator('#todo-title').innerText()).toContain('团队待办');
+    const team = await apiAs(rig, '李静', '/api/todo');
+    expect(await page.locator('#todo-list .todo-row').count()).toBe(team.items.length);
+    await page.locator('#rep-filter .chip', { hasText: '张敏' }).tap();
+    await expect.poll(async () => (await page.locator('.todo-row__owner').allInnerTexts()).every((t) => t.includes('张敏'))).toBe(true);
+    await shot(page, 'todo-supervisor-375.png');
+    await context.close();
+  });
+
+  it('defect 1: on a 375×740 phone the saved and the queued confirmations are where the rep is looking', async () => {
+    const { page, context } = await pageAs(rig, '张敏', '', PHONE);
+    await openForm(page);
+    await page.locator('#save').click();
+    await page.locator('#saved').waitFor({ timeout: 15_000 });
+    await expect.poll(() => inViewport(page, '#saved')).toBe(true);
+    await openForm(page);
+    await page.route('**/api/followups', (r) => r.abort('connectionreset'));
+    await page.locator('#save').click();
+    await page.locator('#notice').waitFor();
+    expect(await page.locator('#notice').innerText()).toContain('已暂存在本机');
+    await expect.poll(() => inViewport(page, '#notice')).toBe(true);
+    await expect.poll(() => inViewport(page, '#pending')).toBe(true);
+    await context.close();
+  });
+
+  it('defect 4: a queued entry whose next step passed while offline is kept, and saved once the rep picks a new time', async () => {
+    const { page, context } = await pageAs(rig, '张敏', '', PHONE);
+    await openForm(page);
+    await page.locator('#conclusion textarea').fill('家长说周末再定');
+    await page.locator('#next-chips .chip', { hasText: '明天' }).tap();
+    await page.route('**/api/followups', (r) => r.abort('connectionreset'));
+    await page.locator('#save').click();
+    await page.locator('#pending').waitFor();
+    // Time passes offline: the stored next step is now in the past.
+    await page.evaluate(() => {
+      const raw = JSON.parse(localStorage.getItem('lifeline.outbox')!);
+      raw.data[0].body.nextStep.at = new Date(Date.now() - 3600_000).toISOString();
+      localStorage.setItem('lifeline.outbox', JSON.stringify(raw));
+    });
+    await page.unroute('**/api/followups');
+    await page.locator('#pending .link').tap();
+    await page.locator('#refused').waitFor();
+    expect(await page.locator('#refused').innerText()).toContain('下一步时间已经过去');
+    expect(await page.locator('#refused').innerText()).toContain('家长说周末再定');
+    // Reloading the app keeps it: nothing the rep typed is discarded.
+    await page.reload();
+    await page.locator('#refused').waitFor();
+    await page.locator('#refused .chip', { hasText: '后天' }).tap();
+    await expect.poll(() => page.locator('#refused').count()).toBe(0);
+    const [f] = await rig.ds.query("SELECT conclusion, nextStepAt FROM followup WHERE conclusion = '家长说周末再定'");
+    expect(Number(f.nextStepAt)).toBe(parseChineseDate('后天', Date.now())!.at);
+    await context.close();
+  });
+
+  it('defect 5: the primary button is styled, the conclusion box holds its text in the page font, tap targets are ≥ 44 px', async () => {
+    const { page, context } = await pageAs(rig, '张敏', '', PHONE);
+    await openForm(page);
+    const save = await page.locator('#save').evaluate((el) => {
+      const s = getComputedStyle(el);
+      return `${s.backgroundColor} ${s.backgroundImage} ${s.color}`;
+    });
+    expect(save).toContain('rgb(250, 44, 25)');
+    const ta = await page.locator('#conclusion textarea').evaluate((el) => getComputedStyle(el).fontFamily);
+    expect(ta).not.toMatch(/monospace/i);
+    const inner = (await page.locator('#conclusion textarea').boundingBox())!;
+    const outer = (await page.locator('#conclusion').boundingBox())!;
+    const chips = (await page.locator('#phrases').boundingBox())!;
+    expect(inner.x + inner.width).toBeLessThanOrEqual(outer.x + outer.width + 0.5);
+    expect(inner.y + inner.height).toBeLessThanOrEqual(outer.y + outer.height + 0.5);
+    expect(outer.y + outer.height).toBeLessThanOrEqual(chips.y + 0.5);
+    const small: string[] = [];
+    for (const sel of ['.chip', '.link', '#more-toggle', '.nav__tab', '#save', '#user-picker']) {
+      for (const el of await page.locator(sel).all()) {
+        const box = await el.boundingBox();
+        if (box && box.height < 44) small.push(`${sel} "${(await el.innerText()).slice(0, 8)}" ${box.height}px`);
+      }
+    }
+    expect(small).toEqual([]);
+    await shot(page, 'sidebar-form-375.png');
+    await context.close();
+  });
+
+  it('defect 7: 「M/D」 of a few days ago is asked about before saving; every chip offered lies ahead', async () => {
+    const { page, context } = await pageAs(rig, '张敏', '', PHONE);
+    await openForm(page);
+    for (const chip of await page.locator('#next-chips .chip').allInnerTexts()) {
+      expect(parseChineseDate(chip, Date.now())!.past, chip).toBe(false);
+    }
+    const d = new Date(Date.now() + 8 * 3600_000 - 3 * 86_400_000);
+    await page.locator('#next-text input').fill(`${d.getUTCMonth() + 1}/${d.getUTCDate()}`);
+    await page.locator('#next-ask').waitFor();
+    expect(await page.locator('#next-ask').innerText()).toContain('已经过去，是指明年');
+    await page.locator('#save').click();
+    expect(await page.locator('#form-error').innerText()).toContain('请先确认下一步时间');
+    await page.locator('#next-ask-no').tap();
+    expect(await page.locator('#next-text input').inputValue()).toBe('');
+    await context.close();
+  });
+
+  it('defect 2: switching user on a dashboard shows the new user’s figures, never the previous ones', async () => {
+    const { page, context } = await pageAs(rig, '李静', '#/pages/dashboard/index?view=battle', PHONE);
+    await page.locator('#battle-table').waitFor({ timeout: 15_000 });
+    const qs = filterQuery(defaultFilters());
+    const li = await apiAs<RepBattleResponse>(rig, '李静', `/api/metrics/rep-battle?${qs}`);
+    const wang = await apiAs<RepBattleResponse>(rig, '王强', `/api/metrics/rep-battle?${qs}`);
+    const shown = () => page.locator('#battle-table .tr:not(.th)').allInnerTexts();
+    await expect.poll(async () => (await shown()).length).toBe(li.reps.length);
+    await page.locator('#user-picker').tap();
+    await page.locator('#user-list .user-picker__item', { hasText: '王强' }).tap();
+    await expect.poll(async () => (await shown()).map((t) => t.split(/\s/)[0]).sort()).toEqual(wang.reps.map((r) => r.name).sort());
+    for (const r of li.reps) if (!wang.reps.some((w) => w.name === r.name)) expect((await shown()).join()).not.toContain(r.name);
+    await context.close();
+  });
+
+  it('defect 9: a newcomer lands on the sidebar from /, and can switch demo users (a rep to the director) without clearing storage', async () => {
+    const root = await fetch(`${rig.base}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/sidebar/');
+    const { page, context } = await pageAs(rig, '张敏', '', PHONE);
+    await page.locator('#phone input').waitFor();
+    await page.locator('#user-picker').tap();
+    await page.locator('#user-list .user-picker__item', { hasText: '马骏' }).tap();
+    await expect.poll(() => page.locator('#user-picker').innerText()).toContain('马骏');
+    expect(await page.locator('#nav').innerText()).toContain('看板');
+    await context.close();
+  });
+});
+
+describe('团队 in Chromium: a supervisor assigns a rotation-queue lead with a reason', { timeout: 90_000 }, () => {
+  let rig: SidebarRig;
+  beforeAll(async () => {
+    rig = await new SidebarRig().start();
+  });
+  afterAll(() => rig?.stop());
+
+  it('supervisor 李静 assigns a queued lead to 陈晨 with a reason; the timeline says why; the page fits 375 and 1280 px', async () => {
+    // Every 苏州 pool member at cap: the next 苏州 lead waits on the rotation queue for 李静.
+    const pools = await apiAs(rig, '系统管理员', '/api/routing/pools');
+    for (const p of pools.items) {
+      const body = { name: p.name, orgUnitId: p.orgUnitId, members: p.members.map((m: any) => ({ userId: m.userId, weight: m.weight, cap: 0 })) };
+      await apiAs(rig, '系统管理员', `/api/routing/pools/${p.id}`, { method: 'PUT', body });
+    }
+    const created = await apiAs(rig, '黄蓉', '/api/leads', { method: 'POST', body: { phone: '13915440077', channel: '抖音-202601直播', name: '排队家长' } });
+    const leadId = created.lead.id;
+    expect((await apiAs(rig, '李静', '/api/routing/queue')).items.map((i: any) => i.leadId)).toContain(leadId);
+
+    const wide = await pageAs(rig, '李静', '#/pages/team/index', DESKTOP);
+    await wide.page.locator(`#esc-${leadId}`).waitFor({ timeout: 15_000 });
+    await wide.page.locator('#stage-times').waitFor();
+    await shot(wide.page, 'team-supervisor-1280.png');
+    await wide.context.close();
+
+    const { page, context } = await pageAs(rig, '李静', '#/pages/team/index', PHONE);
+    const row = page.locator(`#esc-${leadId}`);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.innerText()).toContain('轮转队列');
+    await row.locator('.assign__open').tap();
+    await row.locator('.chip', { hasText: '陈晨' }).tap();
+    await row.locator('.assign__go').tap();
+    expect(await row.locator('.error').innerText()).toContain('请填写或选择分配原因');
+    await row.locator('.chip', { hasText: '负载均衡' }).tap();
+    await row.locator('.assign__go').tap();
+    await page.locator('#team-notice').waitFor();
+    expect(await page.locator('#team-notice').innerText()).toContain('已把 排队家长 分配给 陈晨（负载均衡）');
+    await expect.poll(() => page.locator(`#esc-${leadId}`).count()).toBe(0);
+    const timeline = await apiAs(rig, '李静', `/api/leads/${leadId}/timeline`);
+    expect(timeline.items.map((i: any) => i.text)).toContain('分配给 陈晨（负载均衡）');
+    await shot(page, 'team-supervisor-375.png');
+    await context.close();
+  });
+});
