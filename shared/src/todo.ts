@@ -68,3 +68,22 @@ export function todoEntry(lead: LeadAlarmState & { score: number }, s: AlarmSett
 export function compareTodo(a: { urgency: number; deadline: number; leadId: number }, b: { urgency: number; deadline: number; leadId: number }): number {
   return b.urgency - a.urgency || a.deadline - b.deadline || a.leadId - b.leadId;
 }
+
+/** A row of 我的待办 as GET /api/todo returns it (server and mini-app share the shape). */
+export interface TodoItem extends TodoEntry {
+  leadId: number;
+  customerId: number;
+  customerName: string;
+  phone: string;
+  grade: string | null;
+  city: string | null;
+  channel: string;
+  journeyNode: string;
+  score: number;
+  scoreLevel: string;
+  ownerId: number;
+  ownerName: string | null;
+  /** The signed-in owner may claim it with one tap (assigned, not yet claimed). */
+  claimable: boolean;
+  nextStepAction: string | null;
+}

@@ -13,6 +13,7 @@ import type {
 import { defaultFilters, filterQuery } from '../../miniapp/src/dashboard/filters';
 import { HEAT_GRID, heatHeight } from '../../miniapp/src/dashboard/heat-layout';
 import { SidebarRig } from './support';
+import { shot } from './pages';
 
 // Screenshots to look at after a run; an ignored folder, so a test run never rewrites tracked files.
 const SHOTS = `${__dirname}/../../test-results/screenshots`;
@@ -76,23 +77,6 @@ describe('dashboards H5 in Chromium against the real server (demo data)', { time
     const canvas = page.locator(`#${id} canvas`).first();
     await canvas.waitFor({ timeout: 15_000 });
     await expect.poll(async () => (await canvas.boundingBox())?.height ?? 0).toBeGreaterThan(50);
-  }
-
-  /**
-   * A whole-page screenshot at phone width. Taro H5 scrolls inside the page element, not the document, so the
-   * viewport is stretched to the content's height first (and restored after).
-   */
-  async function shot(page: Page, file: string) {
-    await page.waitForTimeout(300);
-    const h = await page.evaluate(() => {
-      const pages = Array.from(document.querySelectorAll('.taro_page')) as HTMLElement[];
-      return Math.max(document.documentElement.scrollHeight, ...pages.map((el) => el.scrollHeight));
-    });
-    const vp = page.viewportSize()!;
-    await page.setViewportSize({ width: vp.width, height: Math.max(vp.height, Math.ceil(h)) });
-    await page.waitForTimeout(200);
-    await page.screenshot({ path: `${SHOTS}/${file}`, fullPage: true });
-    await page.setViewportSize(vp);
   }
 
   beforeAll(async () => {

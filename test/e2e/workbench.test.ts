@@ -252,3 +252,64 @@ describe('团队 in Chromium: a supervisor assigns a rotation-queue lead with a 
     await context.close();
   });
 });
+
+describe('设置 in Chromium: an admin tunes score weights with a slider', { timeout: 90_000 }, () => {
+  let rig: SidebarRig;
+  beforeAll(async () => {
+    rig = await new SidebarRig().start();
+  });
+  afterAll(() => rig?.stop());
+
+  /** Drags a slider with the mouse (a desktop workbench window) from its value to a fraction of its track. */
+  async function drag(page: Page, row: string, fraction: number) {
+    const range = page.locator(`${row} input[type=range]`);
+    const box = (await range.boundingBox())!;
+    const value = Number(await range.inputValue());
+    const [min, max] = [Number(await range.getAttribute('min')), Number(await range.getAttribute('max'))];
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + (box.width * (value - min)) / (max - min), y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * fraction, y, { steps: 8 });
+    await page.mouse.up();
+  }
+
+  it('admin moves the 初三 weight slider, sees the A-level preview change, saves; the next intake scores by it', async () => {
+    const { page, context } = await pageAs(rig, '系统管理员', '#/pages/settings/index', DESKTOP);
+    await page.locator('#weights-preview').waitFor({ timeout: 15_000 });
+    const weights = await apiAs(rig, '系统管理员', '/api/scoring/weights');
+    const i = weights.weights.findIndex((w: any) => w.field === 'grade' && w.value === '初三');
+    const before = await page.locator('#preview-a').innerText();
+    await shot(page, 'settings-weights-1280.png');
+    await drag(page, `#w-${i}`, 1);
+    await expect.poll(() => page.locator(`#w-${i} .slider-row__value`).innerText()).toBe('+60');
+    await expect.poll(() => page.locator('#preview-a').innerText()).not.toBe(before);
+    const preview = await page.locator('#preview-a').innerText();
+    expect(preview).toMatch(/A级 \d+ 条（现在 \d+ 条，\+\d+）/);
+    await page.locator('#weights-save').tap();
+    await page.locator('#settings-notice').waitFor();
+    expect(await page.locator('#settings-notice').innerText()).toContain('评分权重已保存');
+    const saved = await apiAs(rig, '系统管理员', '/api/scoring/weights');
+    expect(saved.weights[i].points).toBe(60);
+    const lead = await apiAs(rig, '黄蓉', '/api/leads', {
+      method: 'POST',
+      body: { phone: '13915440088', channel: '百度-品牌词', name: '新初三家长', grade: '初三' },
+    });
+    expect(lead.lead.scoreBreakdown).toContainEqual({ label: '初三', points: 60 });
+    await context.close();
+
+    const phone = await pageAs(rig, '系统管理员', '#/pages/settings/index', PHONE);
+    await phone.page.locator('#weights-preview').waitFor({ timeout: 15_000 });
+    await shot(phone.page, 'settings-weights-375.png');
+    await phone.page.locator('#menu-alarms').tap();
+    await phone.page.locator('#alarm-noFollowupHours').waitFor();
+    await phone.page.locator('#alarm-highRiskHours input').fill('60');
+    await phone.page.locator('#alarm-highRiskHours-error').waitFor();
+    expect(await phone.page.locator('#alarm-highRiskHours-error').innerText()).toBe('高风险预警时间必须早于超时未跟进时间');
+    await shot(phone.page, 'settings-alarms-375.png');
+    await phone.page.locator('#menu-people').tap();
+    await phone.page.locator('#sync-status').waitFor();
+    expect(await phone.page.locator('#sync-status').innerText()).toContain('无法从企业微信/钉钉获取成员手机号和邮箱');
+    await shot(phone.page, 'settings-people-375.png');
+    await phone.context.close();
+  });
+});

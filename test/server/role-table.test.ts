@@ -75,6 +75,7 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'GET /api/scoring/weights': ALL,
   'PUT /api/scoring/weights': ['admin'],
   'POST /api/scoring/recompute': ['admin'],
+  'POST /api/scoring/preview': ['admin'],
   'GET /api/intake-channels': ['ops', 'admin'],
   'POST /api/intake-channels': ['ops', 'admin'],
   'PATCH /api/intake-channels/:id': ['ops', 'admin'],

@@ -31,6 +31,12 @@ export function intakeRoutingModule(ctx: AppContext, leads: LeadService) {
     raw: importUploadRoutes(ctx, imports),
     /** Outside callers (ad platforms, forms): per-channel key or signature, no session. */
     open: [intakeOpenRoutes(intake)] as Router[],
-    authed: [routingRoutes(routing), scoringRoutes(scoring), intakeAdminRoutes(ctx, intake, leads), importRoutes(imports), contentRoutes(content)] as Router[],
+    authed: [
+      routingRoutes(routing),
+      scoringRoutes(ctx, scoring),
+      intakeAdminRoutes(ctx, intake, leads),
+      importRoutes(imports),
+      contentRoutes(content),
+    ] as Router[],
   };
 }

@@ -1,5 +1,5 @@
 import { In, IsNull } from 'typeorm';
-import { chinaDayOf, chinaDayStart, compareTodo, dayString, maskPhone, scoreLevelOf, todoEntry, type TodoEntry } from '@lifeline/shared';
+import { chinaDayOf, chinaDayStart, compareTodo, dayString, maskPhone, scoreLevelOf, todoEntry, type TodoItem } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { forbidden, notFound } from '../http/errors';
@@ -12,24 +12,6 @@ import { companyAlarmSettings, leadAlarmState } from '../alarms/timers';
 import type { TodoQuery } from './schemas';
 
 const DAY = 86_400_000;
-
-export interface TodoItem extends TodoEntry {
-  leadId: number;
-  customerId: number;
-  customerName: string;
-  phone: string;
-  grade: string | null;
-  city: string | null;
-  channel: string;
-  journeyNode: string;
-  score: number;
-  scoreLevel: string;
-  ownerId: number;
-  ownerName: string | null;
-  /** The owner may claim it with one tap (assigned, not yet claimed). */
-  claimable: boolean;
-  nextStepAction: string | null;
-}
 
 /**
  * 我的待办: every open lead of the caller that needs action now (a rep's own; a supervisor's team; ops, directors and

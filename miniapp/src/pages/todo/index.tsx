@@ -1,30 +1,13 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import Taro, { useDidShow } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
+import type { TodoItem } from '@lifeline/shared/src/todo';
 import { api } from '../../lib/api';
 import { pageQuery } from '../../lib/platform';
 import { useSession } from '../../lib/session';
 import { NavBar } from '../../components/NavBar';
 import { Chips } from '../../components/Chips';
 import './index.css';
-
-interface TodoItem {
-  leadId: number;
-  customerName: string;
-  phone: string;
-  grade: string | null;
-  city: string | null;
-  channel: string;
-  journeyNode: string;
-  scoreLevel: string;
-  ownerId: number;
-  ownerName: string | null;
-  reason: string;
-  label: string;
-  overdue: boolean;
-  claimable: boolean;
-  nextStepAction: string | null;
-}
 
 interface TodoList {
   items: TodoItem[];

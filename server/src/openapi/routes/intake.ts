@@ -137,6 +137,18 @@ export const routingRoutes: RouteDoc[] = [
   },
   {
     method: 'post',
+    path: '/api/scoring/preview',
+    tag: 'routing',
+    summary: '评分权重预览 Preview weights before saving',
+    auth: 'session',
+    roles: ['admin'],
+    description: '不保存：按近30天的线索（最多两万条）统计现在与新权重下的A级数量，并给出评分变化最大的三条线索的前后明细。',
+    body: json(scoreWeightsSchema, { weights: [{ field: 'grade', value: '初三', points: 40 }], levelA: 60 }),
+    success: ok('`{days, leads, capped, levelA, aLevel:{before, after}, examples:[{leadId, customerName, channel, before:{score, level, breakdown}, after}]}`'),
+    errors: [403],
+  },
+  {
+    method: 'post',
     path: '/api/scoring/recompute',
     tag: 'routing',
     summary: '重算评分 Re-score all leads',

@@ -1,0 +1,70 @@
+import { useState } from 'react';
+import { Text, View } from '@tarojs/components';
+import { useSession } from '../../lib/session';
+import { NavBar } from '../../components/NavBar';
+import { WeightsSection } from './Weights';
+import { AlarmsSection } from './Alarms';
+import { PeopleSection } from './People';
+import './index.css';
+
+type SectionId = 'weights' | 'alarms' | 'people';
+
+/** Which sections a role may open here (the server's role table decides what is saved). */
+function sectionsFor(role: string): { id: SectionId; label: string }[] {
+  const all = [
+    { id: 'weights' as const, label: '评分权重', roles: ['admin'] },
+    { id: 'alarms' as const, label: '提醒规则', roles: ['admin', 'ops'] },
+    { id: 'people' as const, label: '人员', roles: ['admin', 'ops'] },
+  ];
+  return all.filter((s) => s.roles.includes(role));
+}
+
+/** 设置 (admin; ops where the role table allows): each section saves through the existing APIs, validation inline. */
+export default function Settings() {
+  const { me, users, fatal, switchUser } = useSession('admin');
+  const [open, setOpen] = useState<SectionId | null>(null);
+  const [notice, setNotice] = useState('');
+  if (fatal) return <View className="page error">{fatal}</View>;
+  if (!me) return <View className="page muted">加载中…</View>;
+  const sections = sectionsFor(me.role);
+  const current = sections.find((s) => s.id === open) ?? sections[0];
+  return (
+    <View className="page page--wide settings">
+      <NavBar current="settings" me={me} users={users} onUser={(u) => void switchUser(u)} />
+      {!current ? (
+        <View className="error" id="settings-forbidden">
+          「设置」面向管理员和运营，你的角色（{me.roleLabel ?? me.role}）不能修改公司设置。
+        </View>
+      ) : (
+        <View className="settings__layout">
+          <View className="settings__menu" id="settings-menu">
+            {sections.map((s) => (
+              <Text
+                key={s.id}
+                id={`menu-${s.id}`}
+                className={`settings__item${s.id === current.id ? ' settings__item--on' : ''}`}
+                onClick={() => {
+                  setOpen(s.id);
+                  setNotice('');
+                }}
+              >
+                {s.label}
+              </Text>
+            ))}
+          </View>
+          <View className="settings__body">
+            <Text className="settings__title">{current.label}</Text>
+            {notice ? (
+              <View className="notice ok-notice" id="settings-notice">
+                ✓ {notice}
+              </View>
+            ) : null}
+            {current.id === 'weights' ? <WeightsSection onSaved={setNotice} /> : null}
+            {current.id === 'alarms' ? <AlarmsSection onSaved={setNotice} /> : null}
+            {current.id === 'people' ? <PeopleSection isAdmin={me.role === 'admin'} onSaved={setNotice} /> : null}
+          </View>
+        </View>
+      )}
+    </View>
+  );
+}
