@@ -312,4 +312,26 @@ describe('设置 in Chromium: an admin tunes score weights with a slider', { tim
     await shot(phone.page, 'settings-people-375.png');
     await phone.context.close();
   });
+
+  it('ops 黄蓉 edits a script: variables inserted, filled in for a real lead, an empty title refused inline, saved', async () => {
+    const { page, context } = await pageAs(rig, '黄蓉', '#/pages/settings/index', PHONE);
+    await page.locator('#menu-scripts').tap();
+    const list = await apiAs(rig, '黄蓉', '/api/scripts');
+    const target = list.items.find((x: any) => x.title === '试听邀约');
+    await page.locator(`#script-${target.id} .person__main`).tap();
+    await page.locator('#script-editor').waitFor();
+    await page.locator('#script-title input').fill('');
+    await expect.poll(() => page.locator('#script-editor').innerText()).toContain('请填写标题');
+    await page.locator('#script-title input').fill('周六试听邀约');
+    await page.locator('#script-text textarea').fill('{称呼}您好，本周六有{课程}试听，我是{顾问}。');
+    const preview = await page.locator('#script-preview').innerText();
+    expect(preview).not.toMatch(/[{}]/);
+    expect(preview).toMatch(/^.+您好，本周六有.+试听，我是.+。$/);
+    await shot(page, 'settings-script-375.png');
+    await page.locator('#script-save').tap();
+    await page.locator('#settings-notice').waitFor();
+    const after = (await apiAs(rig, '黄蓉', '/api/scripts')).items.find((x: any) => x.id === target.id);
+    expect(after).toMatchObject({ title: '周六试听邀约', text: '{称呼}您好，本周六有{课程}试听，我是{顾问}。' });
+    await context.close();
+  });
 });
