@@ -313,6 +313,33 @@ describe('设置 in Chromium: an admin tunes score weights with a slider', { tim
     await phone.context.close();
   });
 
+  it('admin orders a new routing rule first, sees the dry run follow it, saves a new version', async () => {
+    const { page, context } = await pageAs(rig, '系统管理员', '#/pages/settings/index', DESKTOP);
+    await page.locator('#menu-routing').tap();
+    await page.locator('#dry-run-go').waitFor({ timeout: 15_000 });
+    const before = await apiAs(rig, '系统管理员', '/api/routing/rules');
+    const pools = (await apiAs(rig, '系统管理员', '/api/routing/pools')).items;
+    await page.locator('#rule-add').tap();
+    const n = before.current.rules.length;
+    const rule = page.locator(`#rule-${n}`);
+    await rule.locator('.rule__name input').fill('');
+    await expect.poll(() => page.locator('#routing-problem').innerText()).toContain('请填写规则名称');
+    await rule.locator('.rule__name input').fill('苏州初三优先');
+    await rule.locator('input[placeholder^="城市"]').fill('苏州');
+    await rule.locator('.chip', { hasText: '初三' }).first().tap();
+    await rule.locator('.chip', { hasText: pools[pools.length - 1].name }).tap();
+    for (let i = 0; i < n; i++) await page.locator(`#rule-${n - i} .link`, { hasText: '上移' }).tap();
+    await page.locator('#routing-save').tap();
+    await page.locator('#settings-notice').waitFor();
+    const after = await apiAs(rig, '系统管理员', '/api/routing/rules');
+    expect(after.current.version).toBe(before.current.version + 1);
+    expect(after.current.rules[0]).toMatchObject({ name: '苏州初三优先', cities: ['苏州'], grades: ['初三'], poolId: pools[pools.length - 1].id });
+    await page.locator('#dry-run-go').tap();
+    await expect.poll(() => page.locator('#dry-run-answer').innerText()).toContain('规则 #1「苏州初三优先」');
+    await shot(page, 'settings-routing-1280.png');
+    await context.close();
+  });
+
   it('ops 黄蓉 edits a script: variables inserted, filled in for a real lead, an empty title refused inline, saved', async () => {
     const { page, context } = await pageAs(rig, '黄蓉', '#/pages/settings/index', PHONE);
     await page.locator('#menu-scripts').tap();
