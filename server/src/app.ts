@@ -14,6 +14,7 @@ import { requireAuth } from './auth/auth.middleware';
 import { ActorCache } from './auth/actor-cache';
 import { devLoginRoutes, meRoutes } from './auth/auth.routes';
 import { todoRoutes } from './todo';
+import { vocabularyRoutes } from './companies/vocabulary.routes';
 import { getAttribution, type AttributionSource } from './customers/attribution';
 import { customerRoutes } from './customers/customers.routes';
 import { LeadService } from './leads/leads.service';
@@ -141,6 +142,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
     followupRoutes(ctx, followups),
     onboardingRoutes(ctx),
     todoRoutes(ctx),
+    vocabularyRoutes(ctx),
   ]) {
     authed.use(r.routes(), r.allowedMethods());
   }

@@ -340,6 +340,33 @@ describe('设置 in Chromium: an admin tunes score weights with a slider', { tim
     await context.close();
   });
 
+  it('admin removes an action tag in use and adds a quick phrase: the impact is said before saving; the form offers the new words', async () => {
+    const { page, context } = await pageAs(rig, '系统管理员', '#/pages/settings/index', PHONE);
+    await page.locator('#menu-vocabulary').tap();
+    await page.locator('#vocab-actions').waitFor({ timeout: 15_000 });
+    const vocab = await apiAs(rig, '系统管理员', '/api/settings/vocabulary');
+    const used = vocab.usage.actionTags['已预约试听'] ?? 0;
+    await page.locator('#vocab-actions .vocab-item', { hasText: '已预约试听' }).tap();
+    await page.locator('#vocab-impact').waitFor();
+    expect(await page.locator('#vocab-impact').innerText()).toContain(`删除跟进动作「已预约试听」：${used} 条跟进用过，历史记录保留`);
+    await page.locator('#vocab-phrase-new input').fill('想先试听');
+    await page.locator('#vocabulary .field__input .todo-btn').nth(1).tap();
+    await page.locator('#vocab-actions .vocab-item', { hasText: '已签约' }).tap();
+    expect(await page.locator('#vocab-problem').innerText()).toContain('「已签约」不能删除');
+    await shot(page, 'settings-vocabulary-375.png');
+    await page.reload();
+    await page.locator('#menu-vocabulary').tap();
+    await page.locator('#vocab-actions .vocab-item', { hasText: '已预约试听' }).tap();
+    await page.locator('#vocab-phrase-new input').fill('想先试听');
+    await page.locator('#vocabulary .field__input .todo-btn').nth(1).tap();
+    await page.locator('#vocab-save').tap();
+    await page.locator('#settings-notice').waitFor();
+    const meta = await apiAs(rig, '张敏', '/api/meta');
+    expect(meta.actionTags).not.toContain('已预约试听');
+    expect(meta.quickPhrases).toContain('想先试听');
+    await context.close();
+  });
+
   it('ops 黄蓉 edits a script: variables inserted, filled in for a real lead, an empty title refused inline, saved', async () => {
     const { page, context } = await pageAs(rig, '黄蓉', '#/pages/settings/index', PHONE);
     await page.locator('#menu-scripts').tap();

@@ -107,6 +107,16 @@ const PERMISSIONS = {
     what: 'change score weights, recompute scores',
     denied: '只有管理员可以修改评分权重或重算评分',
   },
+  'settings.view': {
+    roles: ['ops', 'director', 'admin'],
+    what: "read the company's vocabulary with usage counts",
+    denied: '只有运营、总监或管理员可以查看词表设置',
+  },
+  'settings.configure': {
+    roles: ['admin'],
+    what: 'change action tags, quick phrases, courses, required profile fields, export permission',
+    denied: '只有管理员可以修改词表',
+  },
   'routing.configure': {
     roles: ['admin'],
     what: 'change routing rules and pools',

@@ -5,3 +5,4 @@ export * from './leads';
 export * from './followups';
 export * from './scripts';
 export * from './users';
+export * from './vocabulary';

@@ -7,9 +7,10 @@ import { AlarmsSection } from './Alarms';
 import { PeopleSection } from './People';
 import { ScriptsSection } from './Scripts';
 import { RoutingSection } from './Routing';
+import { VocabularySection } from './Vocabulary';
 import './index.css';
 
-type SectionId = 'weights' | 'routing' | 'alarms' | 'scripts' | 'people';
+type SectionId = 'weights' | 'routing' | 'alarms' | 'vocabulary' | 'scripts' | 'people';
 
 /** Which sections a role may open here (the server's role table decides what is saved). */
 function sectionsFor(role: string): { id: SectionId; label: string }[] {
@@ -17,6 +18,7 @@ function sectionsFor(role: string): { id: SectionId; label: string }[] {
     { id: 'weights' as const, label: '评分权重', roles: ['admin'] },
     { id: 'routing' as const, label: '分配规则', roles: ['admin'] },
     { id: 'alarms' as const, label: '提醒规则', roles: ['admin', 'ops'] },
+    { id: 'vocabulary' as const, label: '词表', roles: ['admin', 'ops'] },
     { id: 'scripts' as const, label: '话术库', roles: ['admin', 'ops'] },
     { id: 'people' as const, label: '人员', roles: ['admin', 'ops'] },
   ];
@@ -66,6 +68,7 @@ export default function Settings() {
             {current.id === 'weights' ? <WeightsSection onSaved={setNotice} /> : null}
             {current.id === 'alarms' ? <AlarmsSection onSaved={setNotice} /> : null}
             {current.id === 'routing' ? <RoutingSection onSaved={setNotice} /> : null}
+            {current.id === 'vocabulary' ? <VocabularySection canEdit={me.role === 'admin'} onSaved={setNotice} /> : null}
             {current.id === 'scripts' ? <ScriptsSection onSaved={setNotice} /> : null}
             {current.id === 'people' ? <PeopleSection isAdmin={me.role === 'admin'} onSaved={setNotice} /> : null}
           </View>

@@ -1,5 +1,6 @@
+import { vocabularySchema } from '@lifeline/shared';
 import { todoQuerySchema } from '../../todo/schemas';
-import { ok, type RouteDoc } from '../route-doc';
+import { json, ok, type RouteDoc } from '../route-doc';
 
 /** The screens' own reads and writes (docs/screens.md): 我的待办, 团队, 设置. */
 export const workbenchRoutes: RouteDoc[] = [
@@ -18,5 +19,29 @@ export const workbenchRoutes: RouteDoc[] = [
       '`{items:[{leadId, customerId, customerName, phone, grade, city, channel, journeyNode, score, scoreLevel, ownerId, ownerName, reason, reasons, deadline, label, overdue, urgency, claimable, nextStepAction}], total, overdue, computedAt}`',
     ),
     errors: [403, 404],
+  },
+  {
+    method: 'get',
+    path: '/api/settings/vocabulary',
+    tag: 'workbench',
+    summary: '词表 Vocabulary with usage',
+    auth: 'session',
+    roles: ['ops', 'director', 'admin'],
+    description: '跟进动作、快捷短语、课程（关注点、标价）、必填资料项、主管导出权限，及每项被多少记录使用（修改前看影响）。',
+    success: ok('`{actionTags, quickPhrases, courses, requiredProfileFields, supervisorCanExport, usage:{actionTags, quickPhrases, courses, customers}}`'),
+    errors: [403],
+  },
+  {
+    method: 'put',
+    path: '/api/settings/vocabulary',
+    tag: 'workbench',
+    summary: '修改词表 Change the vocabulary',
+    auth: 'session',
+    roles: ['admin'],
+    description:
+      '任意子集，每个列表整体替换；逐项审计。已被使用的项在历史记录上保留，只是不再可选。「已签约」不能删除。课程或必填资料变化时，全部线索重新计算看板事实（需求匹配、资料完整度）。',
+    body: json(vocabularySchema, { quickPhrases: ['预算有限', '关注师资', '想先试听'] }),
+    success: ok('`{changed:[字段], reprojected}`'),
+    errors: [403],
   },
 ];
