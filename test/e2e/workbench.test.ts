@@ -367,6 +367,52 @@ describe('设置 in Chromium: an admin tunes score weights with a slider', { tim
     await context.close();
   });
 
+  it('ops 黄蓉 creates an intake channel: mapping tried on a pasted sample, key shown once, a push with it lands; a CSV import reports per row', async () => {
+    const { page, context } = await pageAs(rig, '黄蓉', '#/pages/settings/index', PHONE);
+    await page.locator('#menu-channels').tap();
+    await page.locator('#channel-create').waitFor({ timeout: 15_000 });
+    await page.locator('#channel-code input').fill('landing-e2e');
+    await page.locator('#channel-name input').fill('落地页E2E');
+    await page.locator('#channel-tag input').fill('落地页-202612');
+    await page.locator('#map-phone input').fill('$.form.mobile');
+    await page.locator('#map-name input').fill('$.form.who');
+    await page.locator('#map-city input').fill('$.form.city');
+    const sample = '{"form": {"mobile": "139 1544 0101", "who": "落地页家长", "city": "苏州"}, "id": "f-1"}';
+    await page.locator('#channel-sample textarea').fill('{"form": ');
+    await expect.poll(() => page.locator('#channel-try').innerText()).toBe('示例不是合法的 JSON');
+    await page.locator('#channel-sample textarea').fill('{"form": {"who": "没有电话"}}');
+    await expect.poll(() => page.locator('#channel-try').innerText()).toContain('会被拒收');
+    await page.locator('#channel-sample textarea').fill(sample);
+    await expect.poll(() => page.locator('#channel-try').innerText()).toContain('能接收 → ');
+    expect(await page.locator('#channel-try').innerText()).toContain('称呼：落地页家长');
+    await page.locator('#channel-create').tap();
+    await page.locator('#channel-key').waitFor();
+    const key = (await page.locator('#channel-key .key').innerText()).trim();
+    expect(key.length).toBeGreaterThan(16);
+    await shot(page, 'settings-channels-375.png');
+    const push = await fetch(`${rig.base}/api/intake/landing-e2e`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-intake-key': key },
+      body: sample,
+    });
+    expect(push.status).toBeLessThan(300);
+    const [row] = await rig.ds.query("SELECT c.name, c.city, l.channel FROM `lead` l JOIN customer c ON c.id = l.customerId WHERE c.phone = '13915440101'");
+    expect(row).toMatchObject({ name: '落地页家长', city: '苏州', channel: '落地页-202612' });
+    // A key is shown once: reopening the page does not show it again.
+    await page.reload();
+    await page.locator('#menu-channels').tap();
+    await page.locator('#channel-landing-e2e').waitFor();
+    expect(await page.locator('#channel-key').count()).toBe(0);
+
+    const csv = '手机号,称呼,城市,年级\n13915440201,导入家长一,苏州,初二\n12345,坏号码,苏州,初二\n';
+    await page.locator('#import-file').setInputFiles({ name: 'leads.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+    await expect.poll(() => page.locator('#import-job').innerText(), { timeout: 15_000 }).toContain('（完成）');
+    const text = await page.locator('#import-job').innerText();
+    expect(text).toContain('2/2 行，新建 1，合并 0，拒收 1');
+    expect(text).toMatch(/第 3 行：.*手机号/);
+    await context.close();
+  });
+
   it('ops 黄蓉 edits a script: variables inserted, filled in for a real lead, an empty title refused inline, saved', async () => {
     const { page, context } = await pageAs(rig, '黄蓉', '#/pages/settings/index', PHONE);
     await page.locator('#menu-scripts').tap();

@@ -1,0 +1,253 @@
+import { createElement, useEffect, useState } from 'react';
+import Taro from '@tarojs/taro';
+import { Input, Text, Textarea, View } from '@tarojs/components';
+import { MAPPABLE_FIELDS, applyMapping, channelCreateSchema, normaliseLead, type FieldMapping } from '@lifeline/shared/src/intake';
+import { api, apiUrl, authHeader } from '../../lib/api';
+
+interface Channel {
+  id: number;
+  code: string;
+  name: string;
+  tag: string;
+  kind: string;
+  active: boolean;
+  mapping: FieldMapping | null;
+}
+interface ImportJob {
+  id: number;
+  filename: string;
+  status: string;
+  total: number;
+  processed: number;
+  progress: number;
+  created: number;
+  merged: number;
+  rejected: number;
+  error: string | null;
+  report?: { row: number; outcome: string; reason?: string; warnings?: string[] }[];
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  phone: '手机号',
+  name: '称呼',
+  city: '城市',
+  province: '省份',
+  region: '地区',
+  grade: '年级',
+  concerns: '关注点',
+  tags: '标签',
+  campaign: '活动',
+  externalId: '来源ID',
+};
+
+/** The absolute address an outside system posts to (H5 is served by the server itself, so its origin is the API's). */
+function intakeAddress(code: string): string {
+  const path = apiUrl(`/api/intake/${code}`);
+  return process.env.TARO_ENV === 'h5' && !/^https?:/.test(path) && typeof location !== 'undefined' ? `${location.origin}${path}` : path;
+}
+
+/** What a pasted sample payload becomes under a mapping: the lead fields, or why it would be refused. */
+function tryMapping(sample: string, mapping: FieldMapping): string {
+  if (!sample.trim()) return '';
+  let payload: unknown;
+  try {
+    payload = JSON.parse(sample);
+  } catch {
+    return '示例不是合法的 JSON';
+  }
+  const r = normaliseLead(applyMapping(payload, mapping));
+  if (!r.ok) return `会被拒收：${r.reason}`;
+  const lead = r.lead as unknown as Record<string, unknown>;
+  const shown = Object.entries(lead)
+    .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && !v.length))
+    .map(([k, v]) => `${FIELD_LABELS[k] ?? k}：${Array.isArray(v) ? v.join('、') : String(v)}`);
+  return `能接收 → ${shown.join('；')}${r.warnings.length ? `（提示：${r.warnings.join('；')}）` : ''}`;
+}
+
+/**
+ * 线索渠道: channels with their intake address; a new one with a JSON-path mapping tried on a pasted sample before
+ * saving; the key shown once with a copy button (only its hash is stored); rotate; and Excel/CSV import with
+ * progress and the per-row report.
+ */
+export function ChannelsSection({ onSaved }: { onSaved: (msg: string) => void }) {
+  const [channels, setChannels] = useState<Channel[]>([]);
+  const [draft, setDraft] = useState({ code: '', name: '', tag: '', mapping: { phone: '$.phone', name: '$.name', city: '$.city' } as FieldMapping });
+  const [sample, setSample] = useState('{"phone": "13915440099", "name": "样例家长", "city": "苏州"}');
+  const [key, setKey] = useState<{ code: string; key: string } | null>(null);
+  const [error, setError] = useState('');
+  const load = () =>
+    api<{ items: Channel[] }>('GET', '/api/intake-channels').then(
+      (r) => setChannels(r.items),
+      (e: Error) => setError(e.message),
+    );
+  useEffect(() => {
+    void load();
+  }, []);
+
+  const check = channelCreateSchema.safeParse(draft);
+  const problem = check.success ? null : check.error.issues[0].message;
+  const create = async () => {
+    if (problem) return setError(problem);
+    try {
+      const r = await api<{ key: string; code: string }>('POST', '/api/intake-channels', draft);
+      setKey({ code: r.code, key: r.key });
+      onSaved(`渠道「${draft.name}」已创建`);
+      setError('');
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const rotate = async (c: Channel) => {
+    try {
+      const r = await api<{ key: string }>('PATCH', `/api/intake-channels/${c.id}`, { rotateKey: true });
+      setKey({ code: c.code, key: r.key });
+      onSaved(`渠道「${c.name}」已换新密钥，旧密钥立即失效`);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  return (
+    <View id="channels">
+      {key ? (
+        <View className="preview" id="channel-key">
+          <View className="label">「{key.code}」的接入密钥（只显示这一次，请立即保存）：</View>
+          <Text className="key" selectable>
+            {key.key}
+          </Text>
+          <Text className="todo-btn" id="channel-key-copy" onClick={() => void Taro.setClipboardData({ data: key.key })}>
+            复制密钥
+          </Text>
+        </View>
+      ) : null}
+      {channels.map((c) => (
+        <View className="person" key={c.id} id={`channel-${c.code}`}>
+          <View className="person__main">
+            <Text className="person__name">
+              {c.name} · {c.tag}
+              {c.active ? '' : '（已停用）'}
+            </Text>
+            <View className="muted">接入地址：POST {intakeAddress(c.code)}</View>
+          </View>
+          <Text className="todo-btn" onClick={() => void rotate(c)}>
+            换密钥
+          </Text>
+        </View>
+      ))}
+      <View className="label">新建渠道</View>
+      <View className="field__input">
+        <Input
+          id="channel-code"
+          className="input"
+          placeholder="代码（如 landing-0115）"
+          value={draft.code}
+          onInput={(e) => setDraft({ ...draft, code: e.detail.value })}
+        />
+        <Input id="channel-name" className="input" placeholder="名称" value={draft.name} onInput={(e) => setDraft({ ...draft, name: e.detail.value })} />
+      </View>
+      <Input
+        id="channel-tag"
+        className="input"
+        placeholder="渠道标签（如 抖音-202601直播）"
+        value={draft.tag}
+        onInput={(e) => setDraft({ ...draft, tag: e.detail.value })}
+      />
+      <View className="label">字段映射（JSON 路径）</View>
+      {MAPPABLE_FIELDS.map((f) => (
+        <View className="field__input" key={f}>
+          <Text className="map-field">{FIELD_LABELS[f]}</Text>
+          <Input
+            className="input map-path"
+            id={`map-${f}`}
+            placeholder={`如 $.data.${f}`}
+            value={draft.mapping[f] ?? ''}
+            onInput={(e) => {
+              const mapping = { ...draft.mapping };
+              if (e.detail.value.trim()) mapping[f] = e.detail.value.trim();
+              else delete mapping[f];
+              setDraft({ ...draft, mapping });
+            }}
+          />
+        </View>
+      ))}
+      <View className="label">粘贴一条示例数据试一试</View>
+      <Textarea id="channel-sample" className="textarea" value={sample} maxlength={-1} onInput={(e) => setSample(e.detail.value)} />
+      <View className="preview" id="channel-try">
+        {tryMapping(sample, draft.mapping)}
+      </View>
+      {problem || error ? <View className="error">{problem ?? error}</View> : null}
+      <Text className="todo-btn todo-btn--primary settings-save" id="channel-create" onClick={() => void create()}>
+        创建渠道
+      </Text>
+      <ImportBox channels={channels} />
+    </View>
+  );
+}
+
+/** Excel/CSV import: the file goes up as the request body; progress and the per-row report are polled. */
+function ImportBox({ channels }: { channels: Channel[] }) {
+  const [job, setJob] = useState<ImportJob | null>(null);
+  const [error, setError] = useState('');
+  const poll = async (id: number) => {
+    for (;;) {
+      const j = await api<ImportJob>('GET', `/api/imports/${id}`);
+      setJob(j);
+      if (j.status !== 'running') return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const upload = async (file: File) => {
+    setError('');
+    try {
+      const channel = channels[0]?.tag ?? '导入';
+      const res = await fetch(apiUrl(`/api/imports?channel=${encodeURIComponent(channel)}&filename=${encodeURIComponent(file.name)}`), {
+        method: 'POST',
+        headers: { ...authHeader(), 'content-type': 'application/octet-stream' },
+        body: await file.arrayBuffer(),
+      });
+      const body = await res.json();
+      if (!res.ok) throw new Error(body?.error?.message ?? `上传失败（${res.status}）`);
+      setJob(body);
+      await poll(body.id);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const rejected = job?.report?.filter((r) => r.outcome === 'rejected') ?? [];
+  return (
+    <View className="preview" id="import">
+      <View className="label">Excel / CSV 导入（第一行为表头：手机号、称呼、城市、年级…）</View>
+      {process.env.TARO_ENV === 'h5' ? (
+        createElement('input', {
+          type: 'file',
+          id: 'import-file',
+          accept: '.xlsx,.csv',
+          onChange: (e: { currentTarget: HTMLInputElement }) => {
+            const f = e.currentTarget.files?.[0];
+            if (f) void upload(f);
+          },
+        })
+      ) : (
+        <View className="muted">请在电脑端的工作台中导入文件</View>
+      )}
+      {job ? (
+        <View id="import-job">
+          <View className="progress">
+            <View className="progress__bar" style={{ width: `${job.progress}%` }} />
+          </View>
+          <View>
+            {job.filename}：{job.processed}/{job.total} 行，新建 {job.created}，合并 {job.merged}，拒收 {job.rejected}
+            {job.status === 'running' ? '（导入中…）' : job.status === 'failed' ? `（失败：${job.error}）` : '（完成）'}
+          </View>
+          {rejected.slice(0, 50).map((r) => (
+            <View className="error" key={r.row}>
+              第 {r.row} 行：{r.reason}
+            </View>
+          ))}
+        </View>
+      ) : null}
+      {error ? <View className="error">{error}</View> : null}
+    </View>
+  );
+}
