@@ -73,6 +73,14 @@ describeEachDb('alarm escalation: unclaimed, claim, 初三 early warning, quiet 
     const mine = linesOf('张敏');
     for (let i = 0; i < 7; i++) expect(mine.some((l) => l.startsWith(`突发家长${i}`))).toBe(true);
     for (const line of mine) expect(line).not.toContain('负责人');
+    // The digest opens 我的待办 narrowed to its leads (the console links there too).
+    const zhangDigest = JSON.parse(digests.find((d: any) => d.name === '张敏').payload);
+    expect(zhangDigest.leadIds).toEqual(expect.arrayContaining(ids));
+    const zhang = await h.user('张敏');
+    const page = await h.req('GET', `/console/?user=${zhang.id}`);
+    expect(page.text).toContain(`/sidebar/#/pages/todo/index?leadIds=${zhangDigest.leadIds.join(',')}`);
+    const todo = await h.req('GET', `/api/todo?leadIds=${zhangDigest.leadIds.join(',')}`, { as: '张敏' });
+    expect(todo.body.items.map((i: any) => i.leadId).sort()).toEqual([...new Set<number>(zhangDigest.leadIds)].sort());
     const supervisors = linesOf('李静').filter((l) => l.startsWith('突发家长'));
     expect(supervisors).toHaveLength(7);
     for (const line of supervisors) expect(line).toContain('负责人张敏');

@@ -266,7 +266,13 @@ export class Dispatcher {
             digestId: null,
             leaseOwner: holder,
             leaseUntil: now + this.leaseMs,
-            payload: { title, lines, alarmIds: cards.map((c) => c.alarmId) },
+            // leadIds: the digest opens 我的待办 narrowed to exactly these leads.
+            payload: {
+              title,
+              lines,
+              alarmIds: cards.map((c) => c.alarmId),
+              leadIds: cards.map((c) => run.batch.alarms.get(c.alarmId!)?.leadId).filter((x) => x !== undefined),
+            },
             dedupeKey: `digest:${first.recipientId}:${Math.min(...ids)}:${cards.length}`,
             createdAt: now,
             updatedAt: now,
@@ -359,7 +365,11 @@ export class Dispatcher {
     const links = alarmLinks(this.app);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the payload's shape depends on m.kind
     const p = m.payload as Record<string, any>;
-    if (m.kind === 'digest') return { kind: 'digest', title: p.title, lines: p.lines, openUrl: user ? links.console(user.id) : links.console(0) };
+    if (m.kind === 'digest') {
+      // Digests merged before leadIds were recorded open the console, as they did.
+      const openUrl = Array.isArray(p.leadIds) && p.leadIds.length ? links.todo(p.leadIds) : links.console(user?.id ?? 0);
+      return { kind: 'digest', title: p.title, lines: p.lines, openUrl };
+    }
     if (m.kind === 'script') return { kind: 'script', leadName: p.leadName, text: p.text, link: p.link };
     const alarm = batch.alarms.get(m.alarmId!) ?? (await this.app.ds.getRepository(Alarm).findOneByOrFail({ id: m.alarmId! }));
     if (m.kind === 'update')

@@ -7,6 +7,8 @@ export function alarmLinks(app: AppContext) {
   return {
     sidebar: (leadId: number, pickId?: number) => `${base}/sidebar/#/pages/index/index?leadId=${leadId}${pickId ? `&pick=${pickId}` : ''}`,
     console: (userId: number) => `${base}/console/?user=${userId}`,
+    /** 我的待办 narrowed to a digest's leads (GET /api/todo takes at most 100 ids). */
+    todo: (leadIds: number[]) => `${base}/sidebar/#/pages/todo/index?leadIds=${[...new Set(leadIds)].slice(0, 100).join(',')}`,
     /**
      * A tap as a link (DingTalk buttons are links): signed with its expiry (`e`, unix seconds, ALARM_TAP_LINK_TTL_HOURS
      * after it is made), so it cannot be forged for another message or key, nor made to live longer.

@@ -57,7 +57,7 @@ export function renderConsole(v: ConsoleView): string {
           return a ? card(m, a, v, names) : '';
         }
         if (m.kind === 'digest')
-          return `<div class="card digest"><div class="title">${esc(m.payload.title)}</div><ul>${(m.payload.lines as string[]).map((l) => `<li>${esc(l)}</li>`).join('')}</ul><div class="state">${STATE[m.state]} ${time(m.sentAt)}</div></div>`;
+          return `<div class="card digest"><div class="title">${esc(m.payload.title)}</div><ul>${(m.payload.lines as string[]).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>${Array.isArray(m.payload.leadIds) && m.payload.leadIds.length ? `<div class="buttons"><a class="todo-link" href="/sidebar/#/pages/todo/index?leadIds=${(m.payload.leadIds as number[]).slice(0, 100).join(',')}">在「我的待办」中处理</a></div>` : ''}<div class="state">${STATE[m.state]} ${time(m.sentAt)}</div></div>`;
         return `<div class="card script"><div class="title">话术已就绪：${esc(m.payload.leadName)}</div><pre>${esc(m.payload.text)}</pre><a href="${esc(m.payload.link)}">在侧边栏打开</a></div>`;
       })
       .join('') || '<p class="empty">暂无消息。提醒在到期后几秒内出现在这里。</p>';
