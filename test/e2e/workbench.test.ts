@@ -340,6 +340,32 @@ describe('设置 in Chromium: an admin tunes score weights with a slider', { tim
     await context.close();
   });
 
+  it('admin sets a member’s weight, cap and shift in a pool; a bad weight is refused inline', async () => {
+    const { page, context } = await pageAs(rig, '系统管理员', '#/pages/settings/index', PHONE);
+    await page.locator('#menu-routing').tap();
+    const pools = (await apiAs(rig, '系统管理员', '/api/routing/pools')).items;
+    const pool = pools.find((p: any) => p.members.some((m: any) => m.name === '张敏'));
+    await page.locator(`#pool-${pool.id} .person__name`).first().tap();
+    const zhang = pool.members.find((m: any) => m.name === '张敏');
+    const row = page.locator(`#member-${pool.id}-${zhang.userId}`);
+    await row.locator('.member-weight input').fill('0');
+    await expect.poll(() => page.locator(`#pool-editor-${pool.id} .error`).innerText()).toContain('权重至少为1');
+    await row.locator('.member-weight input').fill('3');
+    await row.locator('.member-cap input').fill('25');
+    await row.locator('.chip', { hasText: '周六' }).tap();
+    await row.locator('.chip', { hasText: '周日' }).tap();
+    await page.locator(`#pool-save-${pool.id}`).tap();
+    await page.locator('#settings-notice').waitFor();
+    const after = (await apiAs(rig, '系统管理员', '/api/routing/pools')).items.find((p: any) => p.id === pool.id);
+    expect(after.members.find((m: any) => m.userId === zhang.userId)).toMatchObject({
+      weight: 3,
+      cap: 25,
+      shifts: [{ days: [6, 7], from: '09:00', to: '21:00' }],
+    });
+    await shot(page, 'settings-pool-375.png');
+    await context.close();
+  });
+
   it('admin removes an action tag in use and adds a quick phrase: the impact is said before saving; the form offers the new words', async () => {
     const { page, context } = await pageAs(rig, '系统管理员', '#/pages/settings/index', PHONE);
     await page.locator('#menu-vocabulary').tap();

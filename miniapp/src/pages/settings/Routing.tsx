@@ -5,6 +5,7 @@ import { GRADES } from '@lifeline/shared/src/vocabulary';
 import { Chips } from '../../components/Chips';
 import { api } from '../../lib/api';
 import { cnDateTime } from '../../dashboard/format';
+import { PoolEditor, type Pool } from './Pools';
 
 interface Rule {
   name: string;
@@ -20,12 +21,6 @@ interface RuleSet {
   rules: Rule[];
   defaultPoolId: number;
   protective?: { minScore: number; maxPerRep: number };
-}
-interface Pool {
-  id: number;
-  name: string;
-  queued: number;
-  members: { userId: number; name: string | null; active: boolean; weight: number; cap: number | null; openLeads: number }[];
 }
 
 const list = (s: string) =>
@@ -43,17 +38,20 @@ export function RoutingSection({ onSaved }: { onSaved: (msg: string) => void }) 
   const [versions, setVersions] = useState<{ version: number; createdAt: number; createdBy: number | null }[]>([]);
   const [pools, setPools] = useState<Pool[]>([]);
   const [names, setNames] = useState<Map<number, string>>(new Map());
+  const [reps, setReps] = useState<{ id: number; name: string }[]>([]);
+  const [openPool, setOpenPool] = useState<number | null>(null);
   const [error, setError] = useState('');
   const load = async () => {
     const [r, p, u] = await Promise.all([
       api<{ current: RuleSet | null; versions: typeof versions }>('GET', '/api/routing/rules'),
       api<{ items: Pool[] }>('GET', '/api/routing/pools'),
-      api<{ items: { id: number; name: string }[] }>('GET', '/api/users?pageSize=200'),
+      api<{ items: { id: number; name: string; role: string; active: boolean }[] }>('GET', '/api/users?pageSize=200'),
     ]);
     setSet(r.current ?? { version: 0, rules: [], defaultPoolId: p.items[0]?.id ?? 0 });
     setVersions(r.versions);
     setPools(p.items);
     setNames(new Map(u.items.map((x) => [x.id, x.name])));
+    setReps(u.items.filter((x) => x.role === 'rep' && x.active));
   };
   useEffect(() => {
     load().catch((e: Error) => setError(e.message));
@@ -116,10 +114,12 @@ export function RoutingSection({ onSaved }: { onSaved: (msg: string) => void }) 
       <View className="label">线索池</View>
       {pools.map((p) => (
         <View className="pool" key={p.id} id={`pool-${p.id}`}>
-          <Text className="person__name">
+          <Text className="person__name" onClick={() => setOpenPool(openPool === p.id ? null : p.id)}>
             {p.name}
             {p.queued ? <Text className="assign__why"> · 轮转队列 {p.queued} 条</Text> : null}
+            <Text className="link"> {openPool === p.id ? '收起' : '编辑成员'}</Text>
           </Text>
+          {openPool === p.id ? <PoolEditor pool={p} reps={reps} onSaved={(m) => void load().then(() => onSaved(m))} /> : null}
           <View className="muted">
             {p.members
               .map((m) => `${m.name ?? `#${m.userId}`}${m.active ? '' : '(停用)'} 权重${m.weight}${m.cap === null ? '' : ` 上限${m.cap}`} 在跟${m.openLeads}`)
