@@ -439,6 +439,31 @@ describe('设置 in Chromium: an admin tunes score weights with a slider', { tim
     await context.close();
   });
 
+  it('admin maps a tag to material seeing who it reaches, and changes a person’s role', async () => {
+    const { page, context } = await pageAs(rig, '系统管理员', '#/pages/settings/index', PHONE);
+    await page.locator('#menu-content').tap();
+    await page.locator('#content-add').waitFor({ timeout: 15_000 });
+    await page.locator('#content-tag input').fill('焦虑');
+    await page.locator('#content-title input').fill('考前减压指南');
+    await page.locator('#content-url input').fill('not a url');
+    await page.locator('#content-add').tap();
+    await expect.poll(() => page.locator('#content-error').innerText()).toContain('完整网址');
+    await page.locator('#content-url input').fill('https://example.com/relax.pdf');
+    await page.locator('#content-add').tap();
+    await page.locator('#settings-notice').waitFor();
+    const reach = (await apiAs(rig, '系统管理员', '/api/settings/vocabulary')).usage.contentTags['焦虑'];
+    await expect.poll(() => page.locator('#content').innerText()).toContain(`「焦虑」→ 考前减压指南`);
+    expect(await page.locator('#content').innerText()).toContain(`${reach} 位客户带有此标签`);
+    await page.locator('#menu-people').tap();
+    const liu = (await apiAs(rig, '系统管理员', '/api/users?q=刘洋')).items[0];
+    await page.locator(`#person-${liu.id} .person__main`).tap();
+    await page.locator(`#person-${liu.id} .chip`, { hasText: '主管' }).tap();
+    await page.locator('#settings-notice').waitFor();
+    expect(await page.locator('#settings-notice').innerText()).toContain('刘洋 的角色已改为 主管');
+    expect((await apiAs(rig, '系统管理员', `/api/users/${liu.id}`)).role).toBe('supervisor');
+    await context.close();
+  });
+
   it('ops 黄蓉 edits a script: variables inserted, filled in for a real lead, an empty title refused inline, saved', async () => {
     const { page, context } = await pageAs(rig, '黄蓉', '#/pages/settings/index', PHONE);
     await page.locator('#menu-scripts').tap();

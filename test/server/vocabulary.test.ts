@@ -15,6 +15,13 @@ describeEachDb('设置 · 词表 (GET/PUT /api/settings/vocabulary)', (kind) => 
     expect(r.body.courses[0]).toMatchObject({ name: '中考升学规划营', concern: '升学政策', price: 6800 });
     const [budget] = await h.ds.query("SELECT COUNT(*) AS n FROM followup WHERE deletedAt IS NULL AND conclusion LIKE '%预算有限%'");
     expect(r.body.usage.quickPhrases['预算有限']).toBe(Number(budget.n));
+    // The tag library: how many customers each mapped tag reaches.
+    const items = (await h.req('GET', '/api/content/items', { as: '黄蓉' })).body.items as { tag: string }[];
+    expect(items.length).toBeGreaterThan(0);
+    const customers: { tags: string }[] = await h.ds.query('SELECT tags FROM customer WHERE deletedAt IS NULL');
+    for (const { tag } of items) {
+      expect(r.body.usage.contentTags[tag], tag).toBe(customers.filter((c) => (JSON.parse(c.tags ?? '[]') as string[]).includes(tag)).length);
+    }
   });
 
   it('an admin changes quick phrases and action tags: audited, offered at once, old records keep their words', async () => {

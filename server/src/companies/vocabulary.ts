@@ -37,13 +37,23 @@ export async function vocabularyOf(app: AppContext, actor: Actor) {
     ]);
     phrases[p] = Number(r.n);
   }
+  // The tag library (tag → material): how many customers carry each tag, i.e. who a mapping would reach.
+  const contentTags: Usage = {};
+  const tags: { tag: string }[] = await em.query('SELECT DISTINCT tag FROM content_item WHERE companyId = ? AND deletedAt IS NULL', [actor.companyId]);
+  for (const { tag } of tags) {
+    const [r] = await em.query("SELECT COUNT(*) AS n FROM customer WHERE companyId = ? AND deletedAt IS NULL AND tags LIKE ? ESCAPE '!'", [
+      actor.companyId,
+      `%${likeEscape(JSON.stringify(tag))}%`,
+    ]);
+    contentTags[tag] = Number(r.n);
+  }
   return {
     actionTags: s.actionTags,
     quickPhrases: s.quickPhrases,
     courses: s.courses,
     requiredProfileFields: s.requiredProfileFields,
     supervisorCanExport: s.supervisorCanExport,
-    usage: { actionTags: count(actions), quickPhrases: phrases, courses: count(courses), customers: Number(customers[0]?.n ?? 0) },
+    usage: { actionTags: count(actions), quickPhrases: phrases, courses: count(courses), customers: Number(customers[0]?.n ?? 0), contentTags },
   };
 }
 

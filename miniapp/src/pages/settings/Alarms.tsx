@@ -23,7 +23,7 @@ const NUMBERS: { key: keyof AlarmSettings; label: string; unit: string }[] = [
 ];
 
 /** 提醒设置: thresholds, early-warning grades, quiet hours; checked as typed with the server's own rules (shared schema). */
-export function AlarmsSection({ onSaved }: { onSaved: (msg: string) => void }) {
+export function AlarmsSection({ canEdit, onSaved }: { canEdit: boolean; onSaved: (msg: string) => void }) {
   const [s, setS] = useState<AlarmSettings | null>(null);
   const [text, setText] = useState<Record<string, string>>({});
   const [error, setError] = useState('');
@@ -100,9 +100,13 @@ export function AlarmsSection({ onSaved }: { onSaved: (msg: string) => void }) {
         ) : null}
       </View>
       {error ? <View className="error">{error}</View> : null}
-      <Text className="todo-btn todo-btn--primary settings-save" id="alarms-save" onClick={() => void save()}>
-        保存提醒设置
-      </Text>
+      {canEdit ? (
+        <Text className="todo-btn todo-btn--primary settings-save" id="alarms-save" onClick={() => void save()}>
+          保存提醒设置
+        </Text>
+      ) : (
+        <View className="muted">只有管理员可以修改提醒规则</View>
+      )}
     </View>
   );
 }

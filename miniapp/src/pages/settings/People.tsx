@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Input, Text, View } from '@tarojs/components';
+import { ROLES, ROLE_LABELS, type Role } from '@lifeline/shared/src/vocabulary';
+import { Chips } from '../../components/Chips';
 import { api } from '../../lib/api';
 
 interface Person {
@@ -42,6 +44,7 @@ export function PeopleSection({ isAdmin, onSaved }: { isAdmin: boolean; onSaved:
   const [sync, setSync] = useState<SyncRun | null>(null);
   const [error, setError] = useState('');
   const [confirm, setConfirm] = useState<number | null>(null);
+  const [roleOf, setRoleOf] = useState<{ id: number; role: string } | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -62,6 +65,17 @@ export function PeopleSection({ isAdmin, onSaved }: { isAdmin: boolean; onSaved:
       () => setSync(null),
     );
   }, [isAdmin]);
+
+  const changeRole = async (p: Person, role: string) => {
+    try {
+      await api('PATCH', `/api/users/${p.id}`, { role });
+      setRoleOf(null);
+      onSaved(`${p.name} 的角色已改为 ${ROLE_LABELS[role as Role]}`);
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
 
   const toggle = async (p: Person) => {
     try {
@@ -87,7 +101,7 @@ export function PeopleSection({ isAdmin, onSaved }: { isAdmin: boolean; onSaved:
       {error ? <View className="error">{error}</View> : null}
       {people.map((p) => (
         <View className={`person${p.active ? '' : ' person--off'}`} key={p.id} id={`person-${p.id}`}>
-          <View className="person__main">
+          <View className="person__main" onClick={isAdmin ? () => setRoleOf(roleOf?.id === p.id ? null : { id: p.id, role: p.role }) : undefined}>
             <Text className="person__name">{p.name}</Text>
             <Text className="muted">
               {' '}
@@ -95,6 +109,19 @@ export function PeopleSection({ isAdmin, onSaved }: { isAdmin: boolean; onSaved:
               {p.orgUnitName ? ` · ${p.orgUnitName}` : ''}
               {p.active ? '' : ' · 已停用'}
             </Text>
+            {roleOf?.id === p.id ? (
+              <View className="person__roles" onClick={(e) => e.stopPropagation()}>
+                <Chips
+                  small
+                  items={ROLES.map((r) => ROLE_LABELS[r])}
+                  selected={[ROLE_LABELS[p.role as Role]]}
+                  onTap={(label) => {
+                    const role = ROLES.find((r) => ROLE_LABELS[r] === label)!;
+                    if (role !== p.role) void changeRole(p, role);
+                  }}
+                />
+              </View>
+            ) : null}
           </View>
           {isAdmin ? (
             confirm === p.id ? (

@@ -9,9 +9,10 @@ import { ScriptsSection } from './Scripts';
 import { RoutingSection } from './Routing';
 import { VocabularySection } from './Vocabulary';
 import { ChannelsSection } from './Channels';
+import { ContentSection } from './Content';
 import './index.css';
 
-type SectionId = 'weights' | 'routing' | 'alarms' | 'vocabulary' | 'scripts' | 'channels' | 'people';
+type SectionId = 'weights' | 'routing' | 'alarms' | 'vocabulary' | 'content' | 'scripts' | 'channels' | 'people';
 
 /** Which sections a role may open here (the server's role table decides what is saved). */
 function sectionsFor(role: string): { id: SectionId; label: string }[] {
@@ -20,6 +21,7 @@ function sectionsFor(role: string): { id: SectionId; label: string }[] {
     { id: 'routing' as const, label: '分配规则', roles: ['admin'] },
     { id: 'alarms' as const, label: '提醒规则', roles: ['admin', 'ops'] },
     { id: 'vocabulary' as const, label: '词表', roles: ['admin', 'ops'] },
+    { id: 'content' as const, label: '标签资料', roles: ['admin', 'ops'] },
     { id: 'scripts' as const, label: '话术库', roles: ['admin', 'ops'] },
     { id: 'channels' as const, label: '渠道与导入', roles: ['admin', 'ops'] },
     { id: 'people' as const, label: '人员', roles: ['admin', 'ops'] },
@@ -68,9 +70,10 @@ export default function Settings() {
               </View>
             ) : null}
             {current.id === 'weights' ? <WeightsSection onSaved={setNotice} /> : null}
-            {current.id === 'alarms' ? <AlarmsSection onSaved={setNotice} /> : null}
+            {current.id === 'alarms' ? <AlarmsSection canEdit={me.role === 'admin'} onSaved={setNotice} /> : null}
             {current.id === 'routing' ? <RoutingSection onSaved={setNotice} /> : null}
             {current.id === 'vocabulary' ? <VocabularySection canEdit={me.role === 'admin'} onSaved={setNotice} /> : null}
+            {current.id === 'content' ? <ContentSection canEdit onSaved={setNotice} /> : null}
             {current.id === 'scripts' ? <ScriptsSection onSaved={setNotice} /> : null}
             {current.id === 'channels' ? <ChannelsSection onSaved={setNotice} /> : null}
             {current.id === 'people' ? <PeopleSection isAdmin={me.role === 'admin'} onSaved={setNotice} /> : null}

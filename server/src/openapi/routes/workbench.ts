@@ -28,7 +28,9 @@ export const workbenchRoutes: RouteDoc[] = [
     auth: 'session',
     roles: ['ops', 'director', 'admin'],
     description: '跟进动作、快捷短语、课程（关注点、标价）、必填资料项、主管导出权限，及每项被多少记录使用（修改前看影响）。',
-    success: ok('`{actionTags, quickPhrases, courses, requiredProfileFields, supervisorCanExport, usage:{actionTags, quickPhrases, courses, customers}}`'),
+    success: ok(
+      '`{actionTags, quickPhrases, courses, requiredProfileFields, supervisorCanExport, usage:{actionTags, quickPhrases, courses, customers, contentTags}}`',
+    ),
     errors: [403],
   },
   {
