@@ -486,3 +486,46 @@ describe('设置 in Chromium: an admin tunes score weights with a slider', { tim
     await context.close();
   });
 });
+
+describe('every page as every role, at 375 and 1280 px (screenshots in test-results/screenshots)', { timeout: 180_000 }, () => {
+  let rig: SidebarRig;
+  beforeAll(async () => {
+    rig = await new SidebarRig().start();
+  });
+  afterAll(() => rig?.stop());
+
+  const PAGES: { id: string; hash: string; ready: string }[] = [
+    { id: 'followup', hash: '', ready: '#phone input' },
+    { id: 'todo', hash: '#/pages/todo/index', ready: '#todo-title' },
+    { id: 'team', hash: '#/pages/team/index', ready: '#escalations, #team-forbidden' },
+    { id: 'dashboard', hash: '#/pages/dashboard/index', ready: '#dash-title' },
+    { id: 'settings', hash: '#/pages/settings/index', ready: '#settings-menu, #settings-forbidden' },
+  ];
+  const ROLES: { name: string; tabs: string[] }[] = [
+    { name: '张敏', tabs: ['跟进', '我的待办', '我的数据'] },
+    { name: '李静', tabs: ['跟进', '待办', '团队', '看板'] },
+    { name: '黄蓉', tabs: ['跟进', '待办', '团队', '看板', '设置'] },
+    { name: '系统管理员', tabs: ['跟进', '待办', '团队', '看板', '设置'] },
+  ];
+
+  it('each role sees its own tabs on every page, and a page outside its role says so instead of failing', async () => {
+    for (const role of ROLES) {
+      for (const p of PAGES) {
+        for (const size of [PHONE, DESKTOP]) {
+          const { page, context } = await pageAs(rig, role.name, p.hash, size);
+          const errors: string[] = [];
+          page.on('pageerror', (e) => errors.push(e.message));
+          await page.locator(p.ready).first().waitFor({ timeout: 15_000 });
+          expect(await page.locator('#fatal').count(), `${role.name} ${p.id}`).toBe(0);
+          const tabs = (await page.locator('#nav .nav__tab').allInnerTexts()).map((t) => t.replace(/\d+$/, '').trim());
+          expect(tabs, `${role.name} ${p.id}`).toEqual(role.tabs);
+          if (p.id === 'team') expect(await page.locator('#team-forbidden').count()).toBe(role.name === '张敏' ? 1 : 0);
+          if (p.id === 'settings') expect(await page.locator('#settings-forbidden').count()).toBe(role.name === '李静' || role.name === '张敏' ? 1 : 0);
+          expect(errors, `${role.name} ${p.id} ${size.width}`).toEqual([]);
+          await shot(page, `page-${p.id}-${role.name}-${size.width}.png`);
+          await context.close();
+        }
+      }
+    }
+  });
+});
