@@ -179,6 +179,11 @@ describe('dashboards H5 in Chromium against the real server (demo data)', { time
     const cpl = after.costPerLead!;
     const expected = `¥${cpl >= 1000 ? Math.round(cpl).toLocaleString('en-US') : cpl.toFixed(cpl % 1 ? 2 : 0)}`;
     await expect.poll(() => page.locator(`[id="chan-${top.channel}"] .chan__cpl`).innerText()).toBe(expected);
+    // Defect 8: revenue, cost per signing and ROI are shown; counts and percentages have a chart each.
+    const row = page.locator(`[id="chan-${top.channel}"]`);
+    for (const label of ['签约额', '单签成本', 'ROI']) expect(await row.innerText()).toContain(label);
+    if (after.roi !== null) expect(await row.locator('.chan__roi').innerText()).toBe(`${(after.roi * 100).toFixed(0)}%`);
+    await chartDrawn(page, 'chart-retention');
 
     // Export: a CSV file named for the view, with the channels in it.
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);

@@ -1,4 +1,4 @@
-import type { AlarmRule } from '@lifeline/shared';
+import { ALARM_RECIPIENTS, type AlarmRecipient, type AlarmRule } from '@lifeline/shared';
 import type { Lead } from '../leads/lead.entity';
 import type { User } from '../users/user.entity';
 import type { Directory } from './tick-cache';
@@ -38,11 +38,13 @@ function centreSupervisor(d: Directory, lead: Lead, rep: User | null): User | nu
 export function recipientsFor(d: Directory, rule: AlarmRule, lead: Lead): Recipient[] {
   const rep = active(d, lead.ownerId);
   const as = (user: User | null, role: RecipientRole) => (user ? { user, role } : null);
-  const list: (Recipient | null)[] = [];
-  if (rule === 'unclaimed') list.push(as(centreSupervisor(d, lead, rep), 'supervisor'));
-  if (rule === 'no_followup') list.push(as(rep, 'rep'), as(directSupervisor(d, rep, lead), 'supervisor'), as(d.opsHead, 'ops'));
-  if (rule === 'high_risk') list.push(as(directSupervisor(d, rep, lead), 'supervisor'));
-  if (rule === 'next_step') list.push(as(rep, 'rep'));
+  const who: Record<AlarmRecipient, () => Recipient | null> = {
+    rep: () => as(rep, 'rep'),
+    directSupervisor: () => as(directSupervisor(d, rep, lead), 'supervisor'),
+    centreSupervisor: () => as(centreSupervisor(d, lead, rep), 'supervisor'),
+    opsHead: () => as(d.opsHead, 'ops'),
+  };
+  const list = ALARM_RECIPIENTS[rule].map((r) => who[r]());
   const seen = new Set<number>();
   return list.filter((r): r is Recipient => !!r && !seen.has(r.user.id) && !!seen.add(r.user.id));
 }

@@ -94,3 +94,18 @@ export function desiredTimers(lead: LeadAlarmState, s: AlarmSettings): Partial<R
   if (lead.nextStepDueAt !== null && lead.ownerId !== null) out.next_step = lead.nextStepDueAt;
   return out;
 }
+
+/** Who an alarm goes to, per rule, in order (the first role a person holds wins): one table for the engine and the UI. */
+export type AlarmRecipient = 'rep' | 'directSupervisor' | 'centreSupervisor' | 'opsHead';
+export const ALARM_RECIPIENTS: Record<AlarmRule, readonly AlarmRecipient[]> = {
+  unclaimed: ['centreSupervisor'],
+  no_followup: ['rep', 'directSupervisor', 'opsHead'],
+  high_risk: ['directSupervisor'],
+  next_step: ['rep'],
+};
+export const ALARM_RECIPIENT_LABELS: Record<AlarmRecipient, string> = {
+  rep: '负责顾问',
+  directSupervisor: '直属主管',
+  centreSupervisor: '中心主管',
+  opsHead: '运营负责人',
+};

@@ -105,6 +105,6 @@ export const queueAssignSchema = z
   .object({
     ownerId: idSchema,
     /** Shown in the lead's timeline: 分配给 张敏（原因）. */
-    reason: z.string().trim().min(1, '请填写分配原因').max(100, '分配原因最多100个字').optional(),
+    reason: plainText('分配原因', 100).pipe(z.string().trim().min(1, '请填写分配原因')).optional(),
   })
   .strict();

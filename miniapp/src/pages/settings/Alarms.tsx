@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Input, Text, View } from '@tarojs/components';
 import { alarmSettingsPatchSchema } from '@lifeline/shared/src/alarms/settings-schema';
 import { GRADES } from '@lifeline/shared/src/vocabulary';
+import { ALARM_RECIPIENTS, ALARM_RECIPIENT_LABELS, ALARM_RULES, ALARM_RULE_LABELS } from '@lifeline/shared/src/alarms/rules';
 import { Chips } from '../../components/Chips';
 import { api } from '../../lib/api';
 
@@ -98,6 +99,14 @@ export function AlarmsSection({ canEdit, onSaved }: { canEdit: boolean; onSaved:
         {fieldError('quietStart') || fieldError('quietEnd') ? (
           <View className="error field__error">{fieldError('quietStart') ?? fieldError('quietEnd')}</View>
         ) : null}
+      </View>
+      <View className="label">谁会收到提醒（按规则，固定）</View>
+      <View className="recipients" id="alarm-recipients">
+        {ALARM_RULES.map((r) => (
+          <View key={r} className="muted">
+            {ALARM_RULE_LABELS[r]} → {ALARM_RECIPIENTS[r].map((x) => ALARM_RECIPIENT_LABELS[x]).join('、')}
+          </View>
+        ))}
       </View>
       {error ? <View className="error">{error}</View> : null}
       {canEdit ? (
