@@ -129,10 +129,10 @@ async function main() {
       `Standard follow-up (已电话沟通 + 预算有限 + 下周三, verified in the database):`,
       `  customer from the WeCom chat context (JS bridge emulated): ${chat.taps} taps, ${chat.typed} typed characters (target ≤ 5 taps, 0 characters)`,
       `  phone typed in a plain browser:  ${typedPhone.taps} taps, ${typedPhone.typed} typed characters`,
-      `我的待办 with ${todo.rows} open leads needing action (张敏, signed in), cold load to interactive (count shown, first 12 rows tappable):`,
-      `  median ${todo.median} ms, max ${todo.max} ms (target ≤ ${TTI_TARGET_MS} ms); every one of the ${todo.rows} rows rendered: median ${todo.allMedian} ms`,
-      `  GET /api/todo alone (the physical floor, no browser): median ${todo.apiMedian} ms → page ${(todo.median / Math.max(1, todo.apiMedian)).toFixed(1)}× the API;`,
-      `  against the sidebar's own cold load in the same run: ${(todo.median / fig.ttiMedian).toFixed(2)}×`,
+      `我的待办 with ${todo.rows} open leads needing action (张敏, signed in), cold load, from navigation start in the page:`,
+      `  interactive (count shown, first 12 rows with their buttons): median ${todo.median} ms, max ${todo.max} ms (target ≤ ${TTI_TARGET_MS} ms);`,
+      `  every one of the ${todo.rows} rows rendered: median ${todo.allMedian} ms; Playwright's wall clock to the last row: median ${todo.wallMedian} ms`,
+      `  GET /api/todo alone (the physical floor, no browser): median ${todo.apiMedian} ms → page ${(todo.median / Math.max(1, todo.apiMedian)).toFixed(1)}× the API`,
       `  pages in their own chunks: 团队 loads ${todo.teamExtra.files} more JS files (${todo.teamExtra.kb} KB gz), 设置 ${todo.settingsExtra.files} (${todo.settingsExtra.kb} KB gz), none of them in the sidebar's first load`,
       ok ? 'All targets met.' : 'TARGET MISSED (see above).',
     ];
@@ -180,24 +180,31 @@ async function benchTodo(rig: SidebarRig, sidebarJs: string[]) {
     await api(zhang.token, 'GET', '/api/todo');
     apiTimes.push(Math.round(performance.now() - t0));
   }
+  // Measured in the page from navigation start (requestAnimationFrame): the 12th row's 写跟进 button has a box and the
+  // title shows the count. Playwright's own waiting adds a few hundred ms of polling to a wall clock; that figure is
+  // reported beside it.
+  const probe = `(() => { const t = () => { const w = document.querySelectorAll('.todo-write')[11]; const h = document.querySelector('#todo-title');
+    if (!window.__ready && w && w.getBoundingClientRect().height > 0 && h && /\\d+ 条/.test(h.textContent)) window.__ready = performance.now();
+    const rows = document.querySelectorAll('.todo-row').length; if (!window.__all && rows >= ${Math.min(rows, 200)}) window.__all = performance.now();
+    if (!window.__ready || !window.__all) requestAnimationFrame(t); }; requestAnimationFrame(t); })();`;
   const times: number[] = [];
   const allTimes: number[] = [];
+  const wall: number[] = [];
   for (let i = 0; i < RUNS + 1; i++) {
     const { context, page } = await rig.page();
-    await context.addInitScript({ content: `localStorage.setItem('lifeline.token', ${JSON.stringify(JSON.stringify({ data: zhang.token }))});` });
+    await context.addInitScript({ content: `localStorage.setItem('lifeline.token', ${JSON.stringify(JSON.stringify({ data: zhang.token }))}); ${probe}` });
     const t0 = Date.now();
     await page.goto(`${rig.base}/sidebar/#/pages/todo/index`);
-    // Interactive: the count is shown and the first screenful of rows has its buttons (the most urgent lead is tappable).
-    await page.locator('#todo-list .todo-row').nth(11).locator('.todo-write').waitFor({ timeout: 15_000 });
-    await page.locator('#todo-title', { hasText: `${rows} 条` }).waitFor();
-    const t1 = Date.now();
     await page
       .locator('#todo-list .todo-row')
       .nth(Math.min(rows, 200) - 1)
       .waitFor({ timeout: 15_000 });
+    await page.waitForFunction(() => (window as any).__ready && (window as any).__all);
+    const [ready, all] = await page.evaluate(() => [(window as any).__ready as number, (window as any).__all as number]);
     if (i > 0) {
-      times.push(t1 - t0);
-      allTimes.push(Date.now() - t0);
+      times.push(Math.round(ready));
+      allTimes.push(Math.round(all));
+      wall.push(Date.now() - t0);
     }
     await context.close();
   }
@@ -223,6 +230,7 @@ async function benchTodo(rig: SidebarRig, sidebarJs: string[]) {
     median: med(times),
     max: Math.max(...times),
     allMedian: med(allTimes),
+    wallMedian: med(wall),
     apiMedian: med(apiTimes),
     teamExtra,
     settingsExtra,
