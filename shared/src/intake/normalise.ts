@@ -124,7 +124,8 @@ export function phoneOf(v: unknown): { phone: string } | { error: string } {
   return p.valid ? { phone: p.normalized } : { error: `手机号「${s}」无效：${p.error}` };
 }
 
-const RAW_LABELS: Record<keyof RawLeadFields, string> = {
+/** Chinese names of the lead fields (error messages, the channel mapping editor). */
+export const RAW_LABELS: Record<keyof RawLeadFields, string> = {
   phone: '手机号',
   name: '称呼',
   city: '城市',

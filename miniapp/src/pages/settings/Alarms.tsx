@@ -2,19 +2,9 @@ import { useEffect, useState } from 'react';
 import { Input, Text, View } from '@tarojs/components';
 import { alarmSettingsPatchSchema } from '@lifeline/shared/src/alarms/settings-schema';
 import { GRADES } from '@lifeline/shared/src/vocabulary';
-import { ALARM_RECIPIENTS, ALARM_RECIPIENT_LABELS, ALARM_RULES, ALARM_RULE_LABELS } from '@lifeline/shared/src/alarms/rules';
+import { ALARM_RECIPIENTS, ALARM_RECIPIENT_LABELS, ALARM_RULES, ALARM_RULE_LABELS, type AlarmSettings } from '@lifeline/shared/src/alarms/rules';
 import { Chips } from '../../components/Chips';
 import { api } from '../../lib/api';
-
-interface AlarmSettings {
-  unclaimedMinutes: number;
-  noFollowupHours: number;
-  highRiskHours: number;
-  highRiskGrades: string[];
-  quietStart: string;
-  quietEnd: string;
-  digestAbove: number;
-}
 
 const NUMBERS: { key: keyof AlarmSettings; label: string; unit: string }[] = [
   { key: 'unclaimedMinutes', label: '分配后未认领提醒主管', unit: '分钟' },

@@ -1,7 +1,7 @@
 import { createElement, useEffect, useState } from 'react';
 import Taro from '@tarojs/taro';
 import { Input, Text, Textarea, View } from '@tarojs/components';
-import { MAPPABLE_FIELDS, applyMapping, channelCreateSchema, normaliseLead, type FieldMapping } from '@lifeline/shared/src/intake';
+import { MAPPABLE_FIELDS, RAW_LABELS, applyMapping, channelCreateSchema, normaliseLead, type FieldMapping } from '@lifeline/shared/src/intake';
 import { api, apiUrl, authHeader } from '../../lib/api';
 
 interface Channel {
@@ -27,19 +27,6 @@ interface ImportJob {
   report?: { row: number; outcome: string; reason?: string; warnings?: string[] }[];
 }
 
-const FIELD_LABELS: Record<string, string> = {
-  phone: '手机号',
-  name: '称呼',
-  city: '城市',
-  province: '省份',
-  region: '地区',
-  grade: '年级',
-  concerns: '关注点',
-  tags: '标签',
-  campaign: '活动',
-  externalId: '来源ID',
-};
-
 /** The absolute address an outside system posts to (H5 is served by the server itself, so its origin is the API's). */
 function intakeAddress(code: string): string {
   const path = apiUrl(`/api/intake/${code}`);
@@ -60,7 +47,7 @@ function tryMapping(sample: string, mapping: FieldMapping): string {
   const lead = r.lead as unknown as Record<string, unknown>;
   const shown = Object.entries(lead)
     .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && !v.length))
-    .map(([k, v]) => `${FIELD_LABELS[k] ?? k}：${Array.isArray(v) ? v.join('、') : String(v)}`);
+    .map(([k, v]) => `${RAW_LABELS[k as keyof typeof RAW_LABELS] ?? k}：${Array.isArray(v) ? v.join('、') : String(v)}`);
   return `能接收 → ${shown.join('；')}${r.warnings.length ? `（提示：${r.warnings.join('；')}）` : ''}`;
 }
 
@@ -156,7 +143,7 @@ export function ChannelsSection({ onSaved }: { onSaved: (msg: string) => void })
       <View className="label">字段映射（JSON 路径）</View>
       {MAPPABLE_FIELDS.map((f) => (
         <View className="field__input" key={f}>
-          <Text className="map-field">{FIELD_LABELS[f]}</Text>
+          <Text className="map-field">{RAW_LABELS[f]}</Text>
           <Input
             className="input map-path"
             id={`map-${f}`}

@@ -1,21 +1,14 @@
 import { useEffect, useState } from 'react';
 import { Input, Text, View } from '@tarojs/components';
 import { ruleSetSchema } from '@lifeline/shared/src/routing/schemas';
+import type { RoutingRule } from '@lifeline/shared/src/routing/rules';
 import { GRADES } from '@lifeline/shared/src/vocabulary';
 import { Chips } from '../../components/Chips';
 import { api } from '../../lib/api';
 import { cnDateTime } from '../../dashboard/format';
 import { PoolEditor, type Pool } from './Pools';
 
-interface Rule {
-  name: string;
-  cities?: string[];
-  grades?: string[];
-  channels?: string[];
-  minScore?: number;
-  maxScore?: number;
-  poolId: number;
-}
+type Rule = RoutingRule;
 interface RuleSet {
   version: number;
   rules: Rule[];
