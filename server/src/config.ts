@@ -104,6 +104,9 @@ const env = z.object({
 });
 
 // Only for the demo: a fixed secret lets a restarted demo keep its sessions. Production must set its own.
+/** Every environment variable the server reads: `.env.example` documents each (test/server/newcomer.test.ts). */
+export const ENV_KEYS = Object.keys(env.shape);
+
 const DEMO_SECRET = 'lifeline-demo-secret-not-for-production';
 
 /** SQLITE_PATH, else DATA_DIR/lifeline.sqlite, else ./data/lifeline.sqlite. */

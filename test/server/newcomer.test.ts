@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/src/config';
+import { ENV_KEYS, loadConfig } from '../../server/src/config';
 import { startBanner } from '../../server/src/start-banner';
 import { createDataSource } from '../../server/src/db/data-source';
 import { migrate } from '../../server/src/db/migrate';
@@ -19,6 +19,12 @@ describe('what a newcomer reads and types (issue 17, defect 9)', () => {
     }
     // README shows the same banner.
     for (const line of banner.trim().split('\n').slice(1)) expect(README).toContain(line.trim());
+  });
+
+  it('.env.example documents every environment variable the server reads', () => {
+    const example = fs.readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8');
+    expect(ENV_KEYS.length).toBeGreaterThan(30);
+    expect(ENV_KEYS.filter((k) => !new RegExp(`^#?\\s*${k}=`, 'm').test(example))).toEqual([]);
   });
 
   it('DATA_DIR is accepted (SQLITE_PATH wins when both are set)', () => {
