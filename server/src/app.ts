@@ -45,6 +45,7 @@ import { DingtalkGroupRobot } from './platforms/dingtalk/robot';
 import { PlatformEvents } from './platforms/platform-events';
 import { directoryModule } from './directory';
 import { linkLoginRoutes, onboardingRoutes } from './onboarding/routes';
+import { historyRoutes } from './history/routes';
 
 interface CreateAppOptions {
   config: AppConfig;
@@ -143,6 +144,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
     onboardingRoutes(ctx),
     todoRoutes(ctx),
     vocabularyRoutes(ctx),
+    historyRoutes(ctx),
   ]) {
     authed.use(r.routes(), r.allowedMethods());
   }

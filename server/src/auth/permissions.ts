@@ -189,6 +189,16 @@ const PERMISSIONS = {
     what: 'the data-health view (leads owned by inactive users, failed transfers, stale syncs)',
     denied: '只有运营或管理员可以查看数据健康检查',
   },
+  'history.view': {
+    roles: ['supervisor', 'ops', 'director', 'admin'],
+    what: 'a customer, lead or follow-up as it was at a given time, and the changes since (in scope)',
+    denied: '只有主管及以上可以查看历史版本',
+  },
+  'data.undo': {
+    roles: ['admin'],
+    what: 'undo changes from the audit (by person, time, record type or operation), snapshots and restores',
+    denied: '只有管理员可以撤销变更或从快照恢复',
+  },
   'metrics.spend': {
     roles: ['ops', 'director', 'admin'],
     what: 'enter channel spend',

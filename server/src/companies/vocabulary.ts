@@ -87,7 +87,7 @@ export async function saveVocabulary(app: AppContext, actor: Actor, input: Vocab
 }
 
 /** Every live lead of the company into the projector's outbox, in batches: facts follow the new settings. */
-async function reprojectCompany(app: AppContext, companyId: number): Promise<number> {
+export async function reprojectCompany(app: AppContext, companyId: number): Promise<number> {
   let after = 0;
   let total = 0;
   for (;;) {

@@ -27,6 +27,7 @@ export const TAGS = [
   { name: 'alarms', label: '提醒与平台回调' },
   { name: 'sidebar', label: '侧边栏' },
   { name: 'metrics', label: '数据看板' },
+  { name: 'data-safety', label: '数据安全：撤销、快照与数据健康' },
   { name: 'system', label: '系统与文档' },
 ] as const;
 type Tag = (typeof TAGS)[number]['name'];

@@ -8,6 +8,7 @@ import { peopleRoutes } from './people';
 import { directorySyncRoutes } from './directory-sync';
 import { onboardingRoutes } from './onboarding';
 import { workbenchRoutes } from './workbench';
+import { dataSafetyRoutes } from './data-safety';
 
 /** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -28,4 +29,5 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...alarmRoutes,
   ...sidebarRoutes,
   ...metricsRoutes,
+  ...dataSafetyRoutes,
 ];

@@ -1,0 +1,35 @@
+import { historyQuerySchema, undoSchema } from '../../history/schemas';
+import { json, ok, type RouteDoc } from '../route-doc';
+
+/** Data safety (docs/data-safety.md): time travel, undo from the audit, snapshots and restores, data health. */
+export const dataSafetyRoutes: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/api/history/{entity}/{id}',
+    tag: 'data-safety',
+    summary: '历史版本 A record as it was',
+    auth: 'session',
+    roles: ['supervisor', 'ops', 'director', 'admin'],
+    rolesNote: '主管只能查看本组织及下级线索（及其客户、跟进）',
+    description:
+      '`entity` 为 customer、lead 或 followup。按审计日志的变更前后值，把今天的记录逐条倒回到 `at`（ISO 时间，默认现在）时的样子，并列出此后的每一处变更（时间、操作人、字段、前后值、操作编号）。`at` 之后才创建的记录返回 `existed:false`。',
+    query: historyQuerySchema,
+    success: ok('`{entity, id, at, existed, record, changesSince:[{at, actorId, actorName, action, field, before, after, operationId}]}`'),
+    errors: [400, 403, 404],
+  },
+  {
+    method: 'post',
+    path: '/api/undo',
+    tag: 'data-safety',
+    summary: '撤销变更 Undo changes from the audit',
+    auth: 'session',
+    roles: ['admin'],
+    description:
+      '撤销 `from`–`to` 之间（可限定操作人 `actorId`、对象类型 `entity`、操作编号 `operationId`）的每一处变更，按倒序还原。`dryRun:true` 只预览：按对象与字段计数、样例、冲突列表。若某字段在之后又被别人改过，即为冲突：默认保留后来的值，管理员可在 `overwrite` 中逐条选择覆盖。执行是一次带编号（`operationId`）的审计操作，可以再次撤销。新建的记录被撤销时软删除（渠道为停用，分配规则为恢复上一版本），从不物理删除。',
+    body: json(undoSchema, { actorId: 12, from: '2026-01-15T14:00:00+08:00', to: '2026-01-15T17:00:00+08:00', dryRun: true }),
+    success: ok(
+      '`{dryRun, operationId?, selectedChanges, reverts, perEntity, perField, samples, conflicts, conflictList:[{key, entity, entityId, field, expected, current, target, laterChanges}], skipped, overwritten?}`',
+    ),
+    errors: [400, 403],
+  },
+];
