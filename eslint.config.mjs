@@ -19,6 +19,7 @@ const FEATURES = [
   'customers',
   'demo',
   'followups',
+  'health',
   'history',
   'intake',
   'journey',

@@ -46,6 +46,7 @@ import { PlatformEvents } from './platforms/platform-events';
 import { directoryModule } from './directory';
 import { linkLoginRoutes, onboardingRoutes } from './onboarding/routes';
 import { historyRoutes } from './history/routes';
+import { healthRoutes } from './health/routes';
 
 interface CreateAppOptions {
   config: AppConfig;
@@ -145,6 +146,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
     todoRoutes(ctx),
     vocabularyRoutes(ctx),
     historyRoutes(ctx),
+    healthRoutes(ctx),
   ]) {
     authed.use(r.routes(), r.allowedMethods());
   }

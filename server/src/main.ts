@@ -9,6 +9,7 @@ import { AlarmEngine, backfillTimers } from './alarms';
 import { directoryOf } from './directory';
 import { TransferWorker } from './users';
 import { startBanner } from './start-banner';
+import { SpikeWatcher } from './health/worker';
 
 async function main() {
   const config = loadConfig();
@@ -29,6 +30,8 @@ async function main() {
   await directoryOf(ctx).start(); // directory sync workers and the scheduled syncs
   const transfers = new TransferWorker(ctx);
   transfers.start(config.alarms?.tickSeconds ?? 5, (err) => logger.error({ err }, 'customer transfer tick failed'));
+  const spikes = new SpikeWatcher(ctx);
+  spikes.start(60, (err) => logger.error({ err }, 'delete-spike check failed'));
   const server = koa.listen(config.port, config.host, () => {
     console.log(startBanner(config));
   });
@@ -38,7 +41,7 @@ async function main() {
     logger.info({ signal, followupGroupCommit: followups.groupCommitStats }, 'shutting down');
     server.close(
       () =>
-        void Promise.all([alarmEngine.stop(), projector.stop(), directoryOf(ctx).stop(), transfers.stop()])
+        void Promise.all([alarmEngine.stop(), projector.stop(), directoryOf(ctx).stop(), transfers.stop(), spikes.stop()])
           .then(() => ds.destroy())
           .then(() => process.exit(0)),
     );

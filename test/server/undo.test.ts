@@ -6,6 +6,8 @@ import { Customer } from '../../server/src/customers/customer.entity';
 import { Lead } from '../../server/src/leads/lead.entity';
 import { User } from '../../server/src/users/user.entity';
 import { recordLeadChanges } from '../../server/src/projector/outbox';
+import { alarmDeleteSpikes } from '../../server/src/health/delete-spikes';
+import { AlarmEngine } from '../../server/src/alarms';
 
 /** Runs `work` over `items`, `width` at a time (requests from one busy person's browser tabs and scripts). */
 async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>) {
@@ -281,6 +283,17 @@ describeEachDb('undo and time travel', (kind) => {
     h.autoSettle = true;
     await h.settle();
     expect(await h.count('customer', "phone LIKE '150%' AND deletedAt IS NULL")).toBe(0);
+
+    // Within a minute: the watcher flags the spike, data health names the person, the admins get the bot's alarm.
+    h.clock.set(h.clock.now() + 60_000);
+    expect(await alarmDeleteSpikes(h.app)).toBe(2); // both admins (the assistant is one)
+    expect(await alarmDeleteSpikes(h.app)).toBe(0); // once per person deleting per hour
+    const health = ok(await h.req('GET', '/api/data-health', { as: ADMIN }), 'health');
+    expect(health.checks.find((c: any) => c.key === 'deleteSpikes')).toMatchObject({ status: 'error', count: 1, sampleIds: [assistant.id] });
+    await new AlarmEngine(h.app, { leaseMs: 30_000 }).tick();
+    const sent = await h.ds.query("SELECT recipientId, state, payload FROM alarm_message WHERE dedupeKey LIKE 'delete-spike:%' ORDER BY recipientId");
+    expect(sent.map((m: any) => m.state)).toEqual(['sent', 'sent']);
+    expect(JSON.parse(sent[0].payload).lines[0]).toContain('助理小周 在 10 分钟内删除了 6000 条记录（客户 3000 条、线索 3000 条）');
 
     h.clock.set(t0 + 60 * MIN);
     const body = { actorId: assistant.id, from: iso(from), to: iso(h.clock.now()) };

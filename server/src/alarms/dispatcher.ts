@@ -367,7 +367,12 @@ export class Dispatcher {
     const p = m.payload as Record<string, any>;
     if (m.kind === 'digest') {
       // Digests merged before leadIds were recorded open the console, as they did.
-      const openUrl = Array.isArray(p.leadIds) && p.leadIds.length ? links.todo(p.leadIds) : links.console(user?.id ?? 0);
+      const openUrl =
+        p.page === 'safety'
+          ? links.safety(p.actorId, p.since)
+          : Array.isArray(p.leadIds) && p.leadIds.length
+            ? links.todo(p.leadIds)
+            : links.console(user?.id ?? 0);
       return { kind: 'digest', title: p.title, lines: p.lines, openUrl };
     }
     if (m.kind === 'script') return { kind: 'script', leadName: p.leadName, text: p.text, link: p.link };

@@ -11,7 +11,7 @@ import { Alarm, AlarmMessage, AlarmTimer, GROUP_RECIPIENT, type AlarmCard, type 
 import { recipientsFor } from './recipients';
 import type { TickCache } from './tick-cache';
 
-function channelFor(app: AppContext, user: User): ChannelKind {
+export function channelFor(app: AppContext, user: User): ChannelKind {
   if (app.config.wecom && user.wecomUserId) return 'wecom';
   if (app.config.dingtalk && user.dingtalkUserId) return 'dingtalk';
   return 'local';

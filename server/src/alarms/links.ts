@@ -9,6 +9,8 @@ export function alarmLinks(app: AppContext) {
     console: (userId: number) => `${base}/console/?user=${userId}`,
     /** 我的待办 narrowed to a digest's leads (GET /api/todo takes at most 100 ids). */
     todo: (leadIds: number[]) => `${base}/sidebar/#/pages/todo/index?leadIds=${[...new Set(leadIds)].slice(0, 100).join(',')}`,
+    /** 设置 → 数据安全, with the undo preview filled in for one person's deletes since a time (a delete-spike alarm). */
+    safety: (actorId: number, since: number) => `${base}/sidebar/#/pages/settings/index?section=safety&actorId=${actorId}&since=${since}`,
     /**
      * A tap as a link (DingTalk buttons are links): signed with its expiry (`e`, unix seconds, ALARM_TAP_LINK_TTL_HOURS
      * after it is made), so it cannot be forged for another message or key, nor made to live longer.

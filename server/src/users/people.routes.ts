@@ -8,7 +8,6 @@ import { idParam, requestIdOf } from '../http/router-kit';
 import { getUser } from './user-admin';
 import { reassign } from './reassign';
 import { listTransfers, retryTransfers } from './transfers.service';
-import { dataHealth } from './data-health';
 
 /**
  * People administration (docs/people.md): a user's profile, 在职继承, the WeCom customer-transfer queue and the
@@ -28,9 +27,6 @@ export function peopleRoutes(app: AppContext): Router {
   });
   r.post('/users/:id/reassign', allow('users.transfer'), async (ctx) => {
     ctx.body = await reassign(app, actorOf(ctx), idParam(ctx), parseInput(reassignSchema, ctx.request.body), requestIdOf(ctx));
-  });
-  r.get('/data-health', allow('health.view'), async (ctx) => {
-    ctx.body = await dataHealth(app, actorOf(ctx));
   });
   return r;
 }

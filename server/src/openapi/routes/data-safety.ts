@@ -1,4 +1,5 @@
 import { historyQuerySchema, undoSchema } from '../../history/schemas';
+import { healthRecordsQuerySchema } from '../../health/routes';
 import { json, ok, type RouteDoc } from '../route-doc';
 
 /** Data safety (docs/data-safety.md): time travel, undo from the audit, snapshots and restores, data health. */
@@ -31,5 +32,29 @@ export const dataSafetyRoutes: RouteDoc[] = [
       '`{dryRun, operationId?, selectedChanges, reverts, perEntity, perField, samples, conflicts, conflictList:[{key, entity, entityId, field, expected, current, target, laterChanges}], skipped, overwritten?}`',
     ),
     errors: [400, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/data-health',
+    tag: 'data-safety',
+    summary: '数据健康检查 Data health',
+    auth: 'session',
+    roles: ['ops', 'admin'],
+    description:
+      '每项检查的数量（空值类给出占比 `rate`）和最多 20 个样例 ID：异常删除（某人在设定时间窗内删除超过阈值，默认 10 分钟 50 条，同时通过机器人提醒管理员）、客户已删除的未删除线索、线索已删除的跟进、疑似重复客户、每个必填资料项的空值率、停用人员名下的未结束线索（必须为 0）、超过认领时限仍无负责人的线索、失败的客户转接、没有组织的在职顾问和主管。每项附处理办法。',
+    success: ok('`{at, ok, checks:[{key, label, entity, count, total?, rate?, sampleIds, status, fix?}]}`'),
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/api/data-health/{key}',
+    tag: 'data-safety',
+    summary: '数据健康明细 The records behind a check',
+    auth: 'session',
+    roles: ['ops', 'admin'],
+    description: '一项检查命中的全部记录 ID，每页 50 条，附处理办法（恢复、改派、合并的接口）。',
+    query: healthRecordsQuerySchema,
+    success: ok('`{key, label, entity, fix, total, page, pageSize, ids}`'),
+    errors: [400, 404],
   },
 ];

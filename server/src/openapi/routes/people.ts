@@ -54,16 +54,4 @@ export const peopleRoutes: RouteDoc[] = [
     success: ok('`{from, to, leads, moved, transfersQueued, wecom}`'),
     errors: [404],
   },
-  {
-    method: 'get',
-    path: '/api/data-health',
-    tag: 'directory',
-    summary: '数据健康检查 Data health',
-    auth: 'session',
-    roles: ['ops', 'admin'],
-    description:
-      '每项检查的数量和最多 20 个样例 ID：停用人员名下的未结束线索（必须为 0）、超过认领时限仍无负责人的线索、失败的客户转接、没有组织的在职顾问和主管。',
-    success: ok('`{at, ok, checks:[{key, label, entity, count, sampleIds, status, fix?}]}`'),
-    errors: [],
-  },
 ];

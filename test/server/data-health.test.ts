@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb, Harness, type Res } from '../support/harness';
+
+const ADMIN = '系统管理员';
+
+/**
+ * The data-health view's relation and completeness checks (docs/data-safety.md): each figure counts what it says,
+ * drills down to the records, and the fix it names makes it go away.
+ */
+describeEachDb('data health: broken relations, empty required fields, duplicates, drill-down', (kind) => {
+  const h = new Harness(kind, 0);
+  beforeAll(() => h.start());
+  afterAll(() => h.stop());
+  const ok = <T>(r: Res<T>, what: string): T => {
+    if (r.status >= 300) throw new Error(`${what}: ${r.status} ${r.text}`);
+    return r.body;
+  };
+  const check = async (key: string) => ok(await h.req('GET', '/api/data-health', { as: ADMIN }), 'health').checks.find((c: any) => c.key === key);
+  let phone = 13600000000;
+  const lead = async (body: Record<string, unknown> = {}) =>
+    ok(await h.req('POST', '/api/leads', { as: ADMIN, body: { phone: String(++phone), channel: '抖音-202601直播', ...body } }), 'lead').lead;
+
+  it('a lead whose customer was deleted underneath it is an error until the customer is restored', async () => {
+    const l = await lead({ name: '断链妈妈', city: '苏州' });
+    expect(await check('leadsWithoutLiveCustomer')).toMatchObject({ status: 'ok', count: 0 });
+    await h.ds.query('UPDATE customer SET deletedAt = 1 WHERE id = ?', [l.customerId]); // e.g. an old import script
+    expect(await check('leadsWithoutLiveCustomer')).toMatchObject({ status: 'error', count: 1, sampleIds: [l.id], fix: expect.stringContaining('恢复') });
+    const drill = ok(await h.req('GET', '/api/data-health/leadsWithoutLiveCustomer', { as: ADMIN }), 'drill');
+    expect(drill).toMatchObject({ entity: 'lead', total: 1, ids: [l.id] });
+    ok(await h.req('POST', `/api/customers/${l.customerId}/restore`, { as: ADMIN }), 'restore');
+    expect(await check('leadsWithoutLiveCustomer')).toMatchObject({ status: 'ok', count: 0 });
+  });
+
+  it('follow-ups of a deleted lead are listed; restoring the lead clears them', async () => {
+    const l = await lead();
+    ok(
+      await h.req('POST', '/api/followups', {
+        as: ADMIN,
+        body: { leadId: l.id, action: '已电话沟通', conclusion: '约了试听', source: 'typed' },
+        headers: { 'Idempotency-Key': `dh-${kind}-1` },
+      }),
+      'followup',
+    );
+    const before = (await check('followupsOfDeletedLeads')).count;
+    ok(await h.req('DELETE', `/api/leads/${l.id}`, { as: ADMIN }), 'delete');
+    expect((await check('followupsOfDeletedLeads')).count).toBe(before + 1);
+    ok(await h.req('POST', `/api/leads/${l.id}/restore`, { as: ADMIN }), 'restore');
+    expect((await check('followupsOfDeletedLeads')).count).toBe(before);
+  });
+
+  it('empty required fields are a rate per field, following the company settings', async () => {
+    ok(await h.req('PUT', '/api/settings/vocabulary', { as: ADMIN, body: { requiredProfileFields: ['name', 'city', 'grade'] } }), 'vocabulary');
+    const [{ n: live }] = await h.ds.query('SELECT COUNT(*) AS n FROM customer WHERE companyId = ? AND deletedAt IS NULL', [h.seed.companyId]);
+    const [{ n: noGrade }] = await h.ds.query(
+      "SELECT COUNT(*) AS n FROM customer WHERE companyId = ? AND deletedAt IS NULL AND (grade IS NULL OR grade = '')",
+      [h.seed.companyId],
+    );
+    const grade = await check('emptyField:grade');
+    expect(grade).toMatchObject({ count: Number(noGrade), total: Number(live), label: '必填资料「年级」为空的客户' });
+    expect(grade.rate).toBeCloseTo(Number(noGrade) / Number(live), 3);
+    expect(await check('emptyField:concerns')).toBeUndefined(); // not required here
+    const drill = ok(await h.req('GET', `/api/data-health/${encodeURIComponent('emptyField:grade')}`, { as: ADMIN }), 'drill');
+    expect(drill.total).toBe(Number(noGrade));
+  });
+
+  it('probable duplicate customers: same name, city and grade', async () => {
+    const a = await lead({ name: '重复妈妈', city: '常州', grade: '初二' });
+    const b = await lead({ name: '重复妈妈', city: '常州', grade: '初二' });
+    const dup = await check('probableDuplicateCustomers');
+    expect(dup.sampleIds).toEqual(expect.arrayContaining([a.customerId, b.customerId]));
+  });
+
+  it('unknown checks and bad pages are clear 4xx; reps and supervisors are refused', async () => {
+    expect((await h.req('GET', '/api/data-health/noSuchCheck', { as: ADMIN })).status).toBe(404);
+    expect((await h.req('GET', '/api/data-health/leadsWithoutLiveCustomer?page=0', { as: ADMIN })).status).toBe(400);
+    expect((await h.req('GET', '/api/data-health', { as: '张敏' })).status).toBe(403);
+    expect((await h.req('GET', '/api/data-health', { as: '李静' })).status).toBe(403);
+  });
+});
