@@ -30,6 +30,7 @@ const FEATURES = [
   'routing',
   'scoring',
   'scripts',
+  'snapshots',
   'sidebar',
   'todo',
   'users',

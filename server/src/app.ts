@@ -47,6 +47,7 @@ import { directoryModule } from './directory';
 import { linkLoginRoutes, onboardingRoutes } from './onboarding/routes';
 import { historyRoutes } from './history/routes';
 import { healthRoutes } from './health/routes';
+import { snapshotRoutes } from './snapshots';
 
 interface CreateAppOptions {
   config: AppConfig;
@@ -147,6 +148,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
     vocabularyRoutes(ctx),
     historyRoutes(ctx),
     healthRoutes(ctx),
+    snapshotRoutes(ctx),
   ]) {
     authed.use(r.routes(), r.allowedMethods());
   }

@@ -39,6 +39,8 @@ export interface AppConfig {
   /** Alarm engine tick and lease (ALARM_TICK_SECONDS, ALARM_LEASE_SECONDS); absent = defaults 1 s / 5 s. */
   /** The projector of derived state (PROJECTOR_POLL_MS, PROJECTOR_LEASE_SECONDS, PROJECTOR_BATCH); absent = defaults. */
   projector?: { pollMs: number; leaseMs: number; batchSize: number };
+  /** Snapshots of each company's business tables (SNAPSHOT_DIR, SNAPSHOT_INTERVAL, SNAPSHOT_RETENTION); absent = DATA_DIR/snapshots, 2 h, 72 h. */
+  snapshots?: { dir: string; intervalMs: number; retentionMs: number };
   alarms?: { tickSeconds: number; leaseMs: number; wecomGroupRobotUrl?: string; dingtalkRobotWebhook?: string; dingtalkRobotSecret?: string };
 }
 
@@ -50,6 +52,18 @@ const env = z.object({
   SQLITE_PATH: z.string().optional(),
   /** A folder for the embedded database (lifeline.sqlite inside it); SQLITE_PATH wins when both are set. */
   DATA_DIR: z.string().optional(),
+  /** Where snapshot files go (default DATA_DIR/snapshots, else ./data/snapshots). */
+  SNAPSHOT_DIR: z.string().optional(),
+  /** How often each company is snapshotted, e.g. 2h, 30m; 0 = only on demand. */
+  SNAPSHOT_INTERVAL: z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)?$/, 'SNAPSHOT_INTERVAL: a duration such as 2h, 30m or 0')
+    .default('2h'),
+  /** How long snapshots are kept, e.g. 72h, 7d. */
+  SNAPSHOT_RETENTION: z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)?$/, 'SNAPSHOT_RETENTION: a duration such as 72h or 7d')
+    .default('72h'),
   SESSION_SECRET: z.string().optional(),
   SESSION_TTL_SECONDS: z.coerce
     .number()
@@ -109,6 +123,14 @@ export const ENV_KEYS = Object.keys(env.shape);
 
 const DEMO_SECRET = 'lifeline-demo-secret-not-for-production';
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
+/** "2h" → 7,200,000; a bare number is milliseconds. */
+export function durationMs(s: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s);
+  if (!m) throw new Error(`not a duration: ${s}`);
+  return Number(m[1]) * UNIT_MS[m[2] ?? 'ms'];
+}
+
 /** SQLITE_PATH, else DATA_DIR/lifeline.sqlite, else ./data/lifeline.sqlite. */
 function sqlitePathOf(sqlitePath: string | undefined, dataDir: string | undefined): string {
   if (sqlitePath) return sqlitePath;
@@ -161,6 +183,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         : null,
     callbackMaxAgeMs: e.CALLBACK_MAX_AGE_SECONDS * 1000,
     tapLinkTtlMs: e.ALARM_TAP_LINK_TTL_HOURS * 3600_000,
+    snapshots: {
+      dir: e.SNAPSHOT_DIR ?? path.resolve(e.DATA_DIR ?? path.resolve(process.cwd(), 'data'), 'snapshots'),
+      intervalMs: durationMs(e.SNAPSHOT_INTERVAL),
+      retentionMs: durationMs(e.SNAPSHOT_RETENTION),
+    },
     projector: { pollMs: e.PROJECTOR_POLL_MS, leaseMs: e.PROJECTOR_LEASE_SECONDS * 1000, batchSize: e.PROJECTOR_BATCH },
     alarms: {
       tickSeconds: e.ALARM_TICK_SECONDS,

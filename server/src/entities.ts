@@ -15,6 +15,7 @@ import { JourneyStay } from './journey/journey-stay.entity';
 import { DirectoryEvent, DirectorySyncItem, DirectorySyncRun } from './directory/directory.entities';
 import { CustomerTransfer } from './users/customer-transfer.entity';
 import { SignInLink } from './onboarding/sign-in-link.entity';
+import { Snapshot } from './snapshots/snapshot.entity';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
 export const ENTITIES = [
@@ -52,4 +53,5 @@ export const ENTITIES = [
   DirectoryEvent,
   CustomerTransfer,
   SignInLink,
+  Snapshot,
 ];

@@ -10,6 +10,7 @@ import { directoryOf } from './directory';
 import { TransferWorker } from './users';
 import { startBanner } from './start-banner';
 import { SpikeWatcher } from './health/worker';
+import { SnapshotWorker } from './snapshots';
 
 async function main() {
   const config = loadConfig();
@@ -32,6 +33,8 @@ async function main() {
   transfers.start(config.alarms?.tickSeconds ?? 5, (err) => logger.error({ err }, 'customer transfer tick failed'));
   const spikes = new SpikeWatcher(ctx);
   spikes.start(60, (err) => logger.error({ err }, 'delete-spike check failed'));
+  const snapshots = new SnapshotWorker(ctx);
+  snapshots.start((err) => logger.error({ err }, 'snapshot run failed'));
   const server = koa.listen(config.port, config.host, () => {
     console.log(startBanner(config));
   });
@@ -41,7 +44,7 @@ async function main() {
     logger.info({ signal, followupGroupCommit: followups.groupCommitStats }, 'shutting down');
     server.close(
       () =>
-        void Promise.all([alarmEngine.stop(), projector.stop(), directoryOf(ctx).stop(), transfers.stop(), spikes.stop()])
+        void Promise.all([alarmEngine.stop(), projector.stop(), directoryOf(ctx).stop(), transfers.stop(), spikes.stop(), snapshots.stop()])
           .then(() => ds.destroy())
           .then(() => process.exit(0)),
     );

@@ -21,6 +21,9 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'GET /api/history/:entity/:id': ['supervisor', 'ops', 'director', 'admin'],
   'POST /api/undo': ['admin'],
   'GET /api/data-health/:key': ['ops', 'admin'],
+  'GET /api/snapshots': ['admin'],
+  'POST /api/snapshots': ['admin'],
+  'POST /api/snapshots/:id/restore': ['admin'],
   'GET /api/settings/vocabulary': ['ops', 'director', 'admin'],
   'PUT /api/settings/vocabulary': ['admin'],
   // Supervisors only for routing cap and shifts of their subtree's reps (the service refuses the rest, deactivation.test.ts).

@@ -33,7 +33,13 @@ const TABLES = [
 ];
 
 /** Path parameters that are not ids of our records: a per-company version number, WeCom's id, the open intake code. */
-const NOT_OUR_IDS = ['GET /api/routing/rules/:version', 'GET /api/wecom/external-contact/:externalUserId', 'POST /api/intake/:code'];
+/** Path parameters that are not record ids (a version number, a platform's id, a channel code, a data-health check's name). */
+const NOT_OUR_IDS = [
+  'GET /api/data-health/:key',
+  'GET /api/routing/rules/:version',
+  'GET /api/wecom/external-contact/:externalUserId',
+  'POST /api/intake/:code',
+];
 
 describeEachDb('tenancy: ids of another company are 404/400 and change nothing', (kind) => {
   const h = new Harness(kind, 12);
@@ -139,6 +145,7 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'GET', `/api/history/customer/${b.customerId}`],
       ['系统管理员', 'GET', `/api/history/lead/${b.leadId}`],
       ['系统管理员', 'GET', `/api/history/followup/${b.followupId}`],
+      ['系统管理员', 'POST', `/api/snapshots/${b.snapshotId}/restore`, { dryRun: false }],
       ['张敏', 'POST', '/api/conversations', { customerId: b.customerId, source: 'wecom' }],
       // follow-ups, scripts, picks
       ['系统管理员', 'DELETE', `/api/followups/${b.followupId}`],

@@ -18,6 +18,8 @@ import type { AppConfig } from '../../server/src/config';
 import type { FollowupService } from '../../server/src/followups/followups.service';
 import type { AppContext } from '../../server/src/context';
 import type { Logger } from '../../server/src/logger';
+import { snapshotsOf } from '../../server/src/snapshots';
+import { claimSnapshot, writeSnapshot } from '../../server/src/snapshots/writer';
 
 /** The databases every database suite runs on: SQLite always, MariaDB/MySQL when TEST_MYSQL_URL is set. */
 export function dbKinds(): DbKind[] {
@@ -76,6 +78,7 @@ export interface SecondCompany {
   contentQueueId: number;
   importId: number;
   scriptPickId: number;
+  snapshotId: number;
 }
 
 /** 2026-01-15 10:00 China time: a Thursday in the brief's season. */
@@ -210,6 +213,7 @@ export class Harness {
       contentQueueId: await one('SELECT MIN(id) AS id FROM content_queue WHERE companyId = ?'),
       importId: Number(imported.id),
       scriptPickId: await one('SELECT MAX(id) AS id FROM script_pick WHERE companyId = ?'),
+      snapshotId: (await writeSnapshot(this.app, snapshotsOf(this.app).store, (await claimSnapshot(this.app, seed.companyId, 'manual', 'tenancy', null))!)).id,
     };
   }
 

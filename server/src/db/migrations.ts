@@ -13,6 +13,7 @@ import { SignInLink1700001200000 } from './migrations/1700001200000-sign-in-link
 import { DirectorySync1700001300000 } from './migrations/1700001300000-directory-sync';
 import { CustomerTransfer1700001400000 } from './migrations/1700001400000-customer-transfer';
 import { ScriptWording1700001500000 } from './migrations/1700001500000-script-wording';
+import { Snapshot1700001600000 } from './migrations/1700001600000-snapshot';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   DirectorySync1700001300000,
   CustomerTransfer1700001400000,
   ScriptWording1700001500000,
+  Snapshot1700001600000,
 ];

@@ -67,6 +67,29 @@ export class Tx {
   }
 
   /**
+   * A read of many statements that sees one moment of the database, for snapshots. On MySQL a READ ONLY transaction
+   * WITH CONSISTENT SNAPSHOT at REPEATABLE READ on its own connection: it takes no locks, so saves go on while it reads.
+   * SQLite has one connection and one writer: the read is queued like a transaction and holds the writer while it runs.
+   * `work` may do file I/O (it is never retried).
+   */
+  async readConsistent<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind !== 'mysql') return this.run(work);
+    const qr = this.ds.createQueryRunner();
+    try {
+      await qr.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await qr.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      const result = await work(qr.manager);
+      await qr.query('COMMIT');
+      return result;
+    } catch (err) {
+      await qr.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      await qr.release();
+    }
+  }
+
+  /**
    * Also retry on a unique-key race (two requests creating the same customer or follow-up key): the loser's
    * transaction is rolled back whole, and the retry finds the winner's row.
    */

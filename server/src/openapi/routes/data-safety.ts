@@ -1,5 +1,6 @@
 import { historyQuerySchema, undoSchema } from '../../history/schemas';
 import { healthRecordsQuerySchema } from '../../health/routes';
+import { restoreSchema } from '../../snapshots';
 import { json, ok, type RouteDoc } from '../route-doc';
 
 /** Data safety (docs/data-safety.md): time travel, undo from the audit, snapshots and restores, data health. */
@@ -56,5 +57,41 @@ export const dataSafetyRoutes: RouteDoc[] = [
     query: healthRecordsQuerySchema,
     success: ok('`{key, label, entity, fix, total, page, pageSize, ids}`'),
     errors: [400, 404],
+  },
+  {
+    method: 'get',
+    path: '/api/snapshots',
+    tag: 'data-safety',
+    summary: '快照列表 Snapshots',
+    auth: 'session',
+    roles: ['admin'],
+    description:
+      '本公司的快照（默认每 2 小时一份，保留 72 小时，最新一份可用快照始终保留）：时间、大小、每张表的行数、文件 SHA-256。只有 `usable:true`（完整写完并校验）的快照能用于恢复；写入中断的快照显示为不可用。',
+    success: ok('`{intervalMs, retentionMs, items:[{id, trigger, status, usable, takenAt, startedAt, finishedAt, sizeBytes, rowCounts, sha256, error}]}`'),
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/api/snapshots',
+    tag: 'data-safety',
+    summary: '立即快照 Take a snapshot now',
+    auth: 'session',
+    roles: ['admin'],
+    description: '立即为本公司写一份快照（一致性读取，不阻塞保存），例如在大改设置或导入之前。',
+    success: ok('`{id, status, usable, takenAt, sizeBytes, rowCounts, sha256, …}`', 201),
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/api/snapshots/{id}/restore',
+    tag: 'data-safety',
+    summary: '从快照恢复 Restore from a snapshot',
+    auth: 'session',
+    roles: ['admin'],
+    description:
+      '先校验文件。`dryRun:true` 按表列出：未变、此后被改（changed）、已不存在（missing，按原 ID 补回）、此后新建（newer）。执行时把快照中的行写回（可限定 `tables` 或 `records`），此后新建的记录默认保留，`dropNewer:true` 时软删除。每处写入都以同一操作编号审计，可用 `/api/undo` 撤销。',
+    body: json(restoreSchema, { dryRun: true }),
+    success: ok('`{dryRun, snapshotId, takenAt, operationId?, tables:{<table>:{unchanged, changed, missing, newer, samples}}, tookMs}`'),
+    errors: [400, 403, 404, 409],
   },
 ];
