@@ -1,10 +1,21 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, Harness, TEST_NOW, type Res } from '../support/harness';
-import { snapshotsOf } from '../../server/src/snapshots';
+import { DiskStore, Snapshots, snapshotsOf } from '../../server/src/snapshots';
+import type { AppContext } from '../../server/src/context';
+import type { DataSource } from 'typeorm';
 import { readSnapshot } from '../../server/src/snapshots/format';
 import { pagesOf, SNAPSHOT_TABLES, type Row } from '../../server/src/snapshots/tables';
 import { Snapshot } from '../../server/src/snapshots/snapshot.entity';
 import { storedAndRecomputed } from '../support/derived-state';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDataSource } from '../../server/src/db/data-source';
+import { migrate } from '../../server/src/db/migrate';
+import { seedDemoIfEmpty } from '../../server/src/demo/seed';
+import { freshDatabase } from '../support/harness';
 
 const ADMIN = '系统管理员';
 const MIN = 60_000;
@@ -192,5 +203,49 @@ describeEachDb('snapshots and restore', (kind) => {
     h.clock.set(t + 10 * MIN);
     expect((await snapshotsOf(h.app).sweep()).failed).toBe(1);
     expect((await repo.findOneByOrFail({ id: cut.id })).status).toBe('failed');
+  });
+
+  it('a snapshot process SIGKILLed mid-write leaves no usable-looking snapshot: no final file, the row swept to failed', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lifeline-snap-kill-'));
+    // A database the child can open too: a file for SQLite, a fresh schema for MariaDB.
+    let url: string;
+    let drop: () => Promise<void>;
+    let ds: DataSource;
+    if (kind === 'sqlite') {
+      url = path.join(dir, 'db.sqlite');
+      ds = await createDataSource({ kind: 'sqlite', url }).initialize();
+      drop = async () => void (await ds.destroy());
+    } else {
+      const fresh = await freshDatabase('mysql');
+      ds = fresh.ds;
+      drop = fresh.drop;
+      url = String((ds.options as { url: string }).url);
+    }
+    await migrate(ds);
+    const seeded = await seedDemoIfEmpty(ds, {});
+    const companyId = Number((await ds.query('SELECT MIN(id) AS id FROM company'))[0].id);
+    const store = path.join(dir, 'snapshots');
+    const child = fork(path.resolve('test/support/snapshot-child.ts'), [kind, url, store, String(companyId)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const [msg] = await once(child, 'message');
+    expect(msg).toBe('mid-write');
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+
+    const row = (await ds.query("SELECT status, file FROM snapshot WHERE slot = 'killed-mid-write'"))[0];
+    expect(row.status).toBe('writing'); // never complete: not usable
+    const files = readdirSync(path.join(store, `company-${companyId}`));
+    expect(files.filter((f) => f.endsWith('.jsonl.gz'))).toEqual([]); // no final file
+    expect(files.some((f) => f.endsWith('.part'))).toBe(true);
+    await ds.query("UPDATE snapshot SET leaseUntil = 1 WHERE slot = 'killed-mid-write'"); // its lease has run out
+    // The sweep of a process that shares this database (the only parts of the app it uses).
+    const sweeper = new Snapshots({ ds, clock: h.app.clock } as unknown as AppContext, new DiskStore(store));
+    expect((await sweeper.sweep()).failed).toBe(1);
+    expect((await ds.query("SELECT status FROM snapshot WHERE slot = 'killed-mid-write'"))[0].status).toBe('failed');
+    expect(existsSync(path.join(store, `${row.file}.part`))).toBe(false);
+    expect(seeded).toBeTruthy();
+    await drop();
   });
 });
