@@ -386,6 +386,13 @@ describe('设置 in Chromium: an admin tunes score weights with a slider', { tim
     await page.locator('#vocab-phrase-new input').fill('想先试听');
     await page.locator('#vocabulary .field__input .todo-btn').nth(1).tap();
     await page.locator('#vocab-save').tap();
+    // The tag is on stored follow-ups: the server asks for an explicit yes, naming how many; nothing is saved until then.
+    const modal = page.locator('.taro__modal .taro-modal__content');
+    await modal.waitFor();
+    expect(await modal.innerText()).toContain(`使用被移除跟进动作（已预约试听）的跟进记录 ${used} 条`);
+    expect((await apiAs(rig, '张敏', '/api/meta')).actionTags).toContain('已预约试听');
+    await shot(page, 'settings-vocabulary-confirm-375.png');
+    await page.locator('.taro__modal .taro-modal__foot').getByText('确认更改', { exact: true }).tap();
     await page.locator('#settings-notice').waitFor();
     const meta = await apiAs(rig, '张敏', '/api/meta');
     expect(meta.actionTags).not.toContain('已预约试听');

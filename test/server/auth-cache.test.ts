@@ -19,7 +19,7 @@ describeEachDb('signed-in actor cache (AUTH_CACHE_MS)', (kind) => {
   it('a settings change made through the API applies to the very next request of every signed-in user', async () => {
     expect((await h.req('GET', '/api/scoring/weights', { as: '张敏' })).body.levelA).toBe(60);
     const g = await h.req('GET', '/api/scoring/weights', { as: '系统管理员' });
-    expect((await h.req('PUT', '/api/scoring/weights', { as: '系统管理员', body: { weights: g.body.weights, levelA: 70 } })).status).toBe(200);
+    expect((await h.req('PUT', '/api/scoring/weights', { as: '系统管理员', body: { weights: g.body.weights, levelA: 70, confirm: true } })).status).toBe(200);
     expect((await h.req('GET', '/api/scoring/weights', { as: '张敏' })).body.levelA).toBe(70);
   });
 

@@ -49,7 +49,7 @@ describeEachDb('data health: broken relations, empty required fields, duplicates
   });
 
   it('empty required fields are a rate per field, following the company settings', async () => {
-    ok(await h.req('PUT', '/api/settings/vocabulary', { as: ADMIN, body: { requiredProfileFields: ['name', 'city', 'grade'] } }), 'vocabulary');
+    ok(await h.req('PUT', '/api/settings/vocabulary', { as: ADMIN, body: { requiredProfileFields: ['name', 'city', 'grade'], confirm: true } }), 'vocabulary');
     const [{ n: live }] = await h.ds.query('SELECT COUNT(*) AS n FROM customer WHERE companyId = ? AND deletedAt IS NULL', [h.seed.companyId]);
     const [{ n: noGrade }] = await h.ds.query(
       "SELECT COUNT(*) AS n FROM customer WHERE companyId = ? AND deletedAt IS NULL AND (grade IS NULL OR grade = '')",

@@ -285,7 +285,7 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
 
   it('an A-level threshold change moves the high-intent counts at once', async () => {
     const before = (await h.req('GET', '/api/metrics/lead-health?from=2025-09-01', { as: '马骏' })).body;
-    const res = await h.req('PUT', '/api/scoring/weights', { as: '系统管理员', body: { weights: DEFAULT_SCORE_WEIGHTS, levelA: 25 } });
+    const res = await h.req('PUT', '/api/scoring/weights', { as: '系统管理员', body: { weights: DEFAULT_SCORE_WEIGHTS, levelA: 25, confirm: true } });
     expect(res.status).toBe(200);
     const after = (await h.req('GET', '/api/metrics/lead-health?from=2025-09-01', { as: '马骏' })).body;
     const o = await oracle(25);

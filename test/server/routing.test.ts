@@ -246,7 +246,10 @@ describeEachDb('scoring weights: admin API and recompute', (kind) => {
     expect(bad.body.error.message).toContain('加分字段只能是');
 
     const weights = [...g.body.weights, { field: 'concern', value: '心理辅导', points: 12 }, { field: 'city', value: '苏州', points: 3, label: '苏州本地' }];
-    const put = await h.req('PUT', '/api/scoring/weights', { as: '系统管理员', body: { weights, levelA: 65 } });
+    const asked = await h.req('PUT', '/api/scoring/weights', { as: '系统管理员', body: { weights, levelA: 65 } });
+    expect(asked.status).toBe(409); // the threshold reinterprets stored leads' A level
+    expect(asked.body.error.message).toMatch(/A级门槛从 \d+ 改为 65 后改变A级归属的线索 \d+ 条/);
+    const put = await h.req('PUT', '/api/scoring/weights', { as: '系统管理员', body: { weights, levelA: 65, confirm: true } });
     expect(put.status).toBe(200);
     expect(put.body.recomputed.changed).toBeGreaterThan(0);
     const after = await h.req('GET', `/api/leads/${lead.body.lead.id}`, { as: '张敏' });

@@ -104,9 +104,12 @@ describeEachDb('undo and time travel', (kind) => {
     ok(await h.req('DELETE', `/api/leads/${created.lead.id}`, { as: ADMIN }), 'delete lead');
     ok(await h.req('DELETE', `/api/customers/${created.lead.customerId}`, { as: ADMIN }), 'delete customer');
     // Settings, scoring, alarms, routing, scripts, users, channels, content.
-    ok(await h.req('PUT', '/api/settings/vocabulary', { as: ADMIN, body: { quickPhrases: ['只要这一句'], requiredProfileFields: ['name'] } }), 'vocabulary');
+    ok(
+      await h.req('PUT', '/api/settings/vocabulary', { as: ADMIN, body: { quickPhrases: ['只要这一句'], requiredProfileFields: ['name'], confirm: true } }),
+      'vocabulary',
+    );
     const w = ok(await h.req('GET', '/api/scoring/weights', { as: ADMIN }), 'weights');
-    ok(await h.req('PUT', '/api/scoring/weights', { as: ADMIN, body: { weights: w.weights.slice(1), levelA: 60 } }), 'weights');
+    ok(await h.req('PUT', '/api/scoring/weights', { as: ADMIN, body: { weights: w.weights.slice(1), levelA: 60, confirm: true } }), 'weights');
     ok(await h.req('PUT', '/api/alarms/settings', { as: ADMIN, body: { noFollowupHours: 60 } }), 'alarms');
     const pool = ok(
       await h.req('POST', '/api/routing/pools', { as: ADMIN, body: { name: '撤销测试池', orgUnitId: unit, members: [{ userId: zhang, weight: 1 }] } }),

@@ -27,8 +27,18 @@ describeEachDb('设置 · 词表 (GET/PUT /api/settings/vocabulary)', (kind) => 
   it('an admin changes quick phrases and action tags: audited, offered at once, old records keep their words', async () => {
     const before = (await h.req('GET', '/api/settings/vocabulary', { as: '系统管理员' })).body;
     const tags = [...before.actionTags.filter((t: string) => t !== '已预约试听'), '已上门拜访'];
-    const r = await h.req('PUT', '/api/settings/vocabulary', { as: '系统管理员', body: { actionTags: tags, quickPhrases: ['预算有限', '想先试听'] } });
+    const body = { actionTags: tags, quickPhrases: ['预算有限', '想先试听'] };
+    // '已预约试听' is on stored follow-ups: the change needs an explicit yes, and without it nothing is saved.
+    const inUse = Number((await h.ds.query("SELECT COUNT(*) AS n FROM followup WHERE action = '已预约试听' AND deletedAt IS NULL"))[0].n);
+    expect(inUse).toBeGreaterThan(0);
+    const asked = await h.req('PUT', '/api/settings/vocabulary', { as: '系统管理员', body });
+    expect(asked.status).toBe(409);
+    expect(asked.body.error).toMatchObject({ code: 'confirm_required', details: { impacts: [{ count: inUse }] } });
+    expect(asked.body.error.message).toContain(`使用被移除跟进动作（已预约试听）的跟进记录 ${inUse} 条`);
+    expect((await h.req('GET', '/api/settings/vocabulary', { as: '系统管理员' })).body.actionTags).toEqual(before.actionTags);
+    const r = await h.req('PUT', '/api/settings/vocabulary', { as: '系统管理员', body: { ...body, confirm: true } });
     expect(r.status, r.text).toBe(200);
+    expect(Number((await h.ds.query("SELECT COUNT(*) AS n FROM followup WHERE action = '已预约试听' AND deletedAt IS NULL"))[0].n)).toBe(inUse); // kept
     expect(r.body.changed.sort()).toEqual(['actionTags', 'quickPhrases']);
     expect(r.body.reprojected).toBe(0);
     expect(await h.count('audit_log', "entity = 'company' AND field IN ('actionTags', 'quickPhrases')")).toBe(2);
@@ -51,7 +61,13 @@ describeEachDb('设置 · 词表 (GET/PUT /api/settings/vocabulary)', (kind) => 
   });
 
   it('a change to required profile fields re-projects every lead: profile completeness follows at once', async () => {
-    const r = await h.req('PUT', '/api/settings/vocabulary', { as: '系统管理员', body: { requiredProfileFields: ['name', 'city'] } });
+    const asked = await h.req('PUT', '/api/settings/vocabulary', { as: '系统管理员', body: { requiredProfileFields: ['name', 'city'] } });
+    expect(asked.status).toBe(409);
+    expect(asked.body.error.details.impacts[0]).toMatchObject({
+      what: '资料完整度按新的必填项重新计算的客户',
+      count: await h.count('customer', 'deletedAt IS NULL'),
+    });
+    const r = await h.req('PUT', '/api/settings/vocabulary', { as: '系统管理员', body: { requiredProfileFields: ['name', 'city'], confirm: true } });
     expect(r.status, r.text).toBe(200);
     expect(r.body.reprojected).toBe(await h.count('`lead`'));
     await h.settle();

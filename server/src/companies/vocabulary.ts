@@ -8,6 +8,7 @@ import { recordLeadChanges } from '../projector/outbox';
 import { Company } from './company.entity';
 import { bumpCompanyAuthVersion } from './auth-version';
 import { effectiveSettings, type CompanySettings } from './settings';
+import { requireConfirmation, type Impact } from './guard';
 
 const KEYS = ['actionTags', 'quickPhrases', 'courses', 'requiredProfileFields', 'supervisorCanExport'] as const;
 /** Settings the lead facts are computed from (demand match, profile completeness): a change re-projects every lead. */
@@ -69,6 +70,7 @@ function likeEscape(s: string): string {
  */
 export async function saveVocabulary(app: AppContext, actor: Actor, input: VocabularyInput, requestId?: string) {
   if (actor.role !== 'admin') throw forbidden('只有管理员可以修改词表');
+  requireConfirmation(await vocabularyImpact(app, actor, input), input.confirm);
   const changed = await app.tx.run(async (em) => {
     const now = app.clock.now();
     const company = await em.getRepository(Company).findOneByOrFail({ id: actor.companyId });
@@ -84,6 +86,45 @@ export async function saveVocabulary(app: AppContext, actor: Actor, input: Vocab
   if (changed.length) app.actors.clear();
   const reprojected = changed.some((f) => FACT_INPUTS.includes(f)) ? await reprojectCompany(app, actor.companyId) : 0;
   return { changed, reprojected };
+}
+
+/**
+ * What a vocabulary change would reinterpret: follow-ups carrying an action tag that is removed, leads signed to a
+ * removed course, leads whose demand match changes with a course's concern, customers whose profile completeness is
+ * recounted when the required fields change.
+ */
+async function vocabularyImpact(app: AppContext, actor: Actor, input: VocabularyInput): Promise<Impact[]> {
+  const s = actor.settings;
+  const em = app.ds.manager;
+  const c = actor.companyId;
+  const n = async (sql: string, params: unknown[]) => Number((await em.query(sql, params))[0].n);
+  const marks = (xs: unknown[]) => xs.map(() => '?').join(', ');
+  const impacts: Impact[] = [];
+  const removedTags = input.actionTags ? s.actionTags.filter((t) => !input.actionTags!.includes(t)) : [];
+  if (removedTags.length) {
+    const q = `SELECT COUNT(*) AS n FROM followup WHERE companyId = ? AND deletedAt IS NULL AND action IN (${marks(removedTags)})`;
+    impacts.push({ what: `使用被移除跟进动作（${removedTags.join('、')}）的跟进记录`, count: await n(q, [c, ...removedTags]) });
+  }
+  const next = input.courses ? new Map(input.courses.map((x) => [x.name, x])) : null;
+  const removedCourses = next ? s.courses.filter((x) => !next.has(x.name)).map((x) => x.name) : [];
+  if (removedCourses.length) {
+    const q = `SELECT COUNT(*) AS n FROM \`lead\` WHERE companyId = ? AND deletedAt IS NULL AND signedCourse IN (${marks(removedCourses)})`;
+    impacts.push({ what: `已签约被移除课程（${removedCourses.join('、')}）的线索`, count: await n(q, [c, ...removedCourses]) });
+  }
+  const moved = next ? s.courses.filter((x) => next.has(x.name) && next.get(x.name)!.concern !== x.concern) : [];
+  for (const course of moved) {
+    const q = `SELECT COUNT(*) AS n FROM \`lead\` l JOIN customer cu ON cu.id = l.customerId WHERE l.companyId = ? AND l.deletedAt IS NULL
+      AND (l.signedCourse = ? OR cu.concerns LIKE ? ESCAPE '!')`;
+    const count = await n(q, [c, course.name, `%${likeEscape(JSON.stringify(course.concern))}%`]);
+    impacts.push({ what: `课程「${course.name}」改对应关注点后需求匹配会重新计算的线索`, count });
+  }
+  const fieldsChanged =
+    input.requiredProfileFields && JSON.stringify([...input.requiredProfileFields].sort()) !== JSON.stringify([...s.requiredProfileFields].sort());
+  if (fieldsChanged) {
+    const count = await n('SELECT COUNT(*) AS n FROM customer WHERE companyId = ? AND deletedAt IS NULL', [c]);
+    impacts.push({ what: '资料完整度按新的必填项重新计算的客户', count });
+  }
+  return impacts;
 }
 
 /** Every live lead of the company into the projector's outbox, in batches: facts follow the new settings. */

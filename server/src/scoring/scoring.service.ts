@@ -8,6 +8,7 @@ import { Company } from '../companies/company.entity';
 import { bumpCompanyAuthVersion } from '../companies/auth-version';
 import { effectiveSettings } from '../companies/settings';
 import { rebuildRollups } from '../metrics/rollup';
+import { requireConfirmation, type Impact } from '../companies/guard';
 import { Customer } from '../customers/customer.entity';
 import { Lead } from '../leads/lead.entity';
 import { forbidden } from '../http/errors';
@@ -31,6 +32,7 @@ export class ScoringService {
     if (actor.role !== 'admin') throw forbidden('只有管理员可以修改评分权重');
     const weights: ScoreWeight[] = input.weights.map((w) => (w.label ? w : { field: w.field, value: w.value, points: w.points }));
     const levelA = input.levelA ?? actor.settings.levelA;
+    requireConfirmation(await this.levelAImpact(actor, levelA), input.confirm);
     const changes = await this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
       const company = await em.getRepository(Company).findOneByOrFail({ id: actor.companyId });
@@ -55,6 +57,18 @@ export class ScoringService {
    * Re-scores every live lead of the company with the given weights, in batches (one transaction each),
    * writing and auditing only the leads whose score or breakdown changed. Safe to re-run.
    */
+  /** Leads whose A level flips at the new threshold (on their stored scores): the dashboards' A-level counts move. */
+  private async levelAImpact(actor: Actor, levelA: number): Promise<Impact[]> {
+    const old = actor.settings.levelA;
+    if (old === levelA) return [];
+    const [{ n }] = await this.app.ds.query('SELECT COUNT(*) AS n FROM `lead` WHERE companyId = ? AND deletedAt IS NULL AND score >= ? AND score < ?', [
+      actor.companyId,
+      Math.min(old, levelA),
+      Math.max(old, levelA),
+    ]);
+    return [{ what: `A级门槛从 ${old} 改为 ${levelA} 后改变A级归属的线索`, count: Number(n) }];
+  }
+
   async recompute(actor: Actor, weights = actor.settings.scoreWeights, levelA = actor.settings.levelA, requestId?: string) {
     if (actor.role !== 'admin') throw forbidden('只有管理员可以重算评分');
     let after = 0;

@@ -81,6 +81,8 @@ export const scoreWeightsSchema = z
   .object({
     weights: z.array(scoreWeightSchema).max(200, '加分项最多200条'),
     levelA: z.number().int().min(1, 'A级门槛至少为1').max(1000).optional(),
+    /** Yes to a change that reinterprets stored leads (the A-level threshold): asked for by a 409 naming how many. */
+    confirm: z.boolean({ error: 'confirm 应为 true 或 false' }).optional(),
   })
   .strict()
   .refine((b) => new Set(b.weights.map((w) => `${w.field}:${w.value}`)).size === b.weights.length, {

@@ -49,8 +49,10 @@ export const vocabularySchema = z
       .min(1, '至少选择一项必填资料')
       .refine((xs) => unique(xs, (x) => x), '必填资料不能重复'),
     supervisorCanExport: z.boolean({ error: '主管导出权限应为 true 或 false' }),
+    /** Yes to a change that reinterprets stored records (an item in use removed, a course's concern, required fields). */
+    confirm: z.boolean({ error: 'confirm 应为 true 或 false' }),
   })
   .partial()
   .strict()
-  .refine((b) => Object.keys(b).length > 0, '没有要修改的内容');
+  .refine((b) => Object.keys(b).filter((k) => k !== 'confirm').length > 0, '没有要修改的内容');
 export type VocabularyInput = z.infer<typeof vocabularySchema>;

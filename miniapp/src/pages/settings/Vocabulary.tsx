@@ -4,6 +4,7 @@ import { PROFILE_FIELDS, PROFILE_FIELD_LABELS, vocabularySchema } from '@lifelin
 import { CONCERNS } from '@lifeline/shared/src/vocabulary';
 import { Chips } from '../../components/Chips';
 import { api } from '../../lib/api';
+import { sendWithConfirmation } from '../../lib/confirm';
 
 interface Course {
   name: string;
@@ -68,7 +69,10 @@ export function VocabularySection({ canEdit, onSaved }: { canEdit: boolean; onSa
   const save = async () => {
     if (problem) return setError(problem);
     try {
-      const r = await api<{ changed: string[]; reprojected: number }>('PUT', '/api/settings/vocabulary', body);
+      const r = await sendWithConfirmation((confirm) =>
+        api<{ changed: string[]; reprojected: number }>('PUT', '/api/settings/vocabulary', confirm ? { ...body, confirm } : body),
+      );
+      if (!r) return;
       onSaved(`词表已保存（${r.changed.length} 项）${r.reprojected ? `，${r.reprojected} 条线索的看板数据已重算` : ''}`);
       setError('');
       await load();

@@ -3,6 +3,7 @@ import { Text, View } from '@tarojs/components';
 import { Range } from '../../components/Range';
 import type { ScoreWeight } from '@lifeline/shared/src/scoring';
 import { api } from '../../lib/api';
+import { sendWithConfirmation } from '../../lib/confirm';
 
 interface Preview {
   days: number;
@@ -69,7 +70,10 @@ export function WeightsSection({ onSaved }: { onSaved: (msg: string) => void }) 
     if (!weights) return;
     setSaving(true);
     try {
-      const r = await api<{ recomputed: { changed: number } }>('PUT', '/api/scoring/weights', { weights, levelA });
+      const r = await sendWithConfirmation((confirm) =>
+        api<{ recomputed: { changed: number } }>('PUT', '/api/scoring/weights', confirm ? { weights, levelA, confirm } : { weights, levelA }),
+      );
+      if (!r) return;
       onSaved(`评分权重已保存，${r.recomputed.changed} 条线索的评分已更新`);
     } catch (e) {
       setError((e as Error).message);

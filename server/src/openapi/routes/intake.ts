@@ -130,10 +130,11 @@ export const routingRoutes: RouteDoc[] = [
     summary: '保存评分权重 Save score weights',
     auth: 'session',
     roles: ['admin'],
-    description: '保存后重算所有有效线索的评分（有变化的逐条审计）。',
+    description:
+      '保存后重算所有有效线索的评分（有变化的逐条审计）。修改 A 级门槛会改变已有线索的 A 级归属：未带 `confirm:true` 时返回 409 `confirm_required`，说明影响多少条线索，什么都不保存。',
     body: json(scoreWeightsSchema, { weights: [{ field: 'grade', value: '初三', points: 30 }], levelA: 60 }),
     success: ok('权重与重算结果'),
-    errors: [403],
+    errors: [403, 409],
   },
   {
     method: 'post',

@@ -41,9 +41,10 @@ export const workbenchRoutes: RouteDoc[] = [
     auth: 'session',
     roles: ['admin'],
     description:
+      '移除仍在使用的跟进动作或课程、修改课程对应的关注点、修改必填资料项会影响已有记录：未带 `confirm:true` 时返回 409 `confirm_required`（`details.impacts` 列出每类记录的条数），什么都不保存；已有记录从不因设置更改而被删除。' +
       '任意子集，每个列表整体替换；逐项审计。已被使用的项在历史记录上保留，只是不再可选。「已签约」不能删除。课程或必填资料变化时，全部线索重新计算看板事实（需求匹配、资料完整度）。',
     body: json(vocabularySchema, { quickPhrases: ['预算有限', '关注师资', '想先试听'] }),
     success: ok('`{changed:[字段], reprojected}`'),
-    errors: [403],
+    errors: [403, 409],
   },
 ];
