@@ -56,13 +56,8 @@ export function VocabularySection({ canEdit, onSaved }: { canEdit: boolean; onSa
   }, []);
   if (!v || !saved) return <View className="muted">{error || '加载中…'}</View>;
 
-  const body = {
-    actionTags: v.actionTags,
-    quickPhrases: v.quickPhrases,
-    courses: v.courses,
-    requiredProfileFields: v.requiredProfileFields,
-    supervisorCanExport: v.supervisorCanExport,
-  };
+  const { actionTags, quickPhrases, courses, requiredProfileFields, supervisorCanExport } = v;
+  const body = { actionTags, quickPhrases, courses, requiredProfileFields, supervisorCanExport };
   const check = vocabularySchema.safeParse(body);
   const problem = check.success ? null : check.error.issues[0].message;
   const impact = impactOf(saved, v);
@@ -70,7 +65,7 @@ export function VocabularySection({ canEdit, onSaved }: { canEdit: boolean; onSa
     if (problem) return setError(problem);
     try {
       const r = await sendWithConfirmation((confirm) =>
-        api<{ changed: string[]; reprojected: number }>('PUT', '/api/settings/vocabulary', confirm ? { ...body, confirm } : body),
+        api<{ changed: string[]; reprojected: number }>('PUT', '/api/settings/vocabulary', { ...body, confirm }),
       );
       if (!r) return;
       onSaved(`词表已保存（${r.changed.length} 项）${r.reprojected ? `，${r.reprojected} 条线索的看板数据已重算` : ''}`);
