@@ -68,6 +68,36 @@ describeEachDb('data health: broken relations, empty required fields, duplicates
     const b = await lead({ name: '重复妈妈', city: '常州', grade: '初二' });
     const dup = await check('probableDuplicateCustomers');
     expect(dup.sampleIds).toEqual(expect.arrayContaining([a.customerId, b.customerId]));
+    ok(
+      await h.req('POST', '/api/followups', {
+        as: ADMIN,
+        body: { leadId: b.id, action: '已电话沟通', conclusion: '想先试听', source: 'typed' },
+        headers: { 'Idempotency-Key': `dh-${kind}-merge` },
+      }),
+      'followup',
+    );
+    await h.ds.query('UPDATE customer SET concerns = ? WHERE id = ?', [JSON.stringify(['学科提分']), b.customerId]);
+
+    const preview = ok(
+      await h.req('POST', '/api/customers/merge', { as: ADMIN, body: { keepId: a.customerId, mergeId: b.customerId, dryRun: true } }),
+      'preview',
+    );
+    expect(preview).toMatchObject({ moves: { leads: 1, followups: 1 }, profileChanges: [{ field: 'concerns', before: [], after: ['学科提分'] }] });
+    expect(await h.count('`lead`', 'customerId = ?', [b.customerId])).toBe(1); // a preview moves nothing
+    const merged = await h.req('POST', '/api/customers/merge', {
+      as: ADMIN,
+      body: { keepId: a.customerId, mergeId: b.customerId, dryRun: false },
+      headers: { 'x-request-id': `merge-${kind}` },
+    });
+    expect(merged.status, merged.text).toBe(200);
+    expect(await h.count('`lead`', 'customerId = ?', [a.customerId])).toBe(2);
+    expect(await h.count('followup', 'customerId = ? AND leadId = ?', [a.customerId, b.id])).toBe(1);
+    expect(await h.count('customer', 'id = ? AND deletedAt IS NOT NULL', [b.customerId])).toBe(1);
+    expect((await check('probableDuplicateCustomers')).sampleIds).not.toContain(a.customerId);
+    expect((await h.req('POST', '/api/customers/merge', { as: '李静', body: { keepId: a.customerId, mergeId: b.customerId, dryRun: true } })).status).toBe(403);
+    const again = await h.req('POST', '/api/customers/merge', { as: ADMIN, body: { keepId: a.customerId, mergeId: b.customerId, dryRun: true } });
+    expect(again.status).toBe(404);
+    expect(again.body.error.message).toContain('已删除');
   });
 
   it('unknown checks and bad pages are clear 4xx; reps and supervisors are refused', async () => {

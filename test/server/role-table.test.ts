@@ -24,6 +24,7 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'GET /api/snapshots': ['admin'],
   'POST /api/snapshots': ['admin'],
   'POST /api/snapshots/:id/restore': ['admin'],
+  'POST /api/customers/merge': ['admin'],
   'GET /api/settings/vocabulary': ['ops', 'director', 'admin'],
   'PUT /api/settings/vocabulary': ['admin'],
   // Supervisors only for routing cap and shifts of their subtree's reps (the service refuses the rest, deactivation.test.ts).

@@ -146,6 +146,8 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'GET', `/api/history/lead/${b.leadId}`],
       ['系统管理员', 'GET', `/api/history/followup/${b.followupId}`],
       ['系统管理员', 'POST', `/api/snapshots/${b.snapshotId}/restore`, { dryRun: false }],
+      ['系统管理员', 'POST', '/api/customers/merge', { keepId: mine.customerId, mergeId: b.customerId, dryRun: false }],
+      ['系统管理员', 'POST', '/api/customers/merge', { keepId: b.customerId, mergeId: mine.customerId, dryRun: false }],
       ['张敏', 'POST', '/api/conversations', { customerId: b.customerId, source: 'wecom' }],
       // follow-ups, scripts, picks
       ['系统管理员', 'DELETE', `/api/followups/${b.followupId}`],

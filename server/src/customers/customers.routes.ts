@@ -7,6 +7,8 @@ import { idParam, requestIdOf } from '../http/router-kit';
 import { lookupLead, lookupPhone } from './lookup.service';
 import { CustomerRecords } from './customer-records.service';
 import { allow } from '../auth/permissions';
+import { idSchema } from '@lifeline/shared';
+import { mergeCustomers } from './merge';
 
 /** By the phone typed in the sidebar, or by a lead opened from 我的待办 / an alarm (no phone typed, none shown if masked). */
 const lookupQuery = z
@@ -17,6 +19,14 @@ const lookupQuery = z
   .strict()
   .refine((q) => (q.phone === undefined) !== (q.leadId === undefined), '请提供 phone 或 leadId 参数（二选一）');
 
+export const mergeSchema = z
+  .object({
+    keepId: idSchema,
+    mergeId: idSchema,
+    dryRun: z.boolean({ error: 'dryRun 应为 true（预览）或 false（合并）' }),
+  })
+  .strict();
+
 export function customerRoutes(app: AppContext): Router {
   const r = new Router({ prefix: '/api/customers' });
   const records = new CustomerRecords(app);
@@ -24,6 +34,9 @@ export function customerRoutes(app: AppContext): Router {
   r.get('/lookup', async (ctx) => {
     const q = parseInput(lookupQuery, ctx.query);
     ctx.body = q.leadId !== undefined ? await lookupLead(app, actorOf(ctx), q.leadId) : await lookupPhone(app, actorOf(ctx), q.phone!);
+  });
+  r.post('/merge', allow('customer.delete'), async (ctx) => {
+    ctx.body = await mergeCustomers(app, actorOf(ctx), parseInput(mergeSchema, ctx.request.body), requestIdOf(ctx));
   });
   r.get('/:id', async (ctx) => {
     ctx.body = await records.get(actorOf(ctx), idParam(ctx));

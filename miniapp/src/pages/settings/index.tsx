@@ -10,9 +10,11 @@ import { RoutingSection } from './Routing';
 import { VocabularySection } from './Vocabulary';
 import { ChannelsSection } from './Channels';
 import { ContentSection } from './Content';
+import { DataSafetySection } from './DataSafety';
+import { pageQuery } from '../../lib/platform';
 import './index.css';
 
-type SectionId = 'weights' | 'routing' | 'alarms' | 'vocabulary' | 'content' | 'scripts' | 'channels' | 'people';
+type SectionId = 'weights' | 'routing' | 'alarms' | 'vocabulary' | 'content' | 'scripts' | 'channels' | 'people' | 'safety';
 
 /** Which sections a role may open here (the server's role table decides what is saved). */
 function sectionsFor(role: string): { id: SectionId; label: string }[] {
@@ -25,6 +27,7 @@ function sectionsFor(role: string): { id: SectionId; label: string }[] {
     { id: 'scripts' as const, label: '话术库', roles: ['admin', 'ops'] },
     { id: 'channels' as const, label: '渠道与导入', roles: ['admin', 'ops'] },
     { id: 'people' as const, label: '人员', roles: ['admin', 'ops'] },
+    { id: 'safety' as const, label: '数据安全', roles: ['admin', 'ops'] },
   ];
   return all.filter((s) => s.roles.includes(role));
 }
@@ -32,7 +35,8 @@ function sectionsFor(role: string): { id: SectionId; label: string }[] {
 /** 设置 (admin; ops where the role table allows): each section saves through the existing APIs, validation inline. */
 export default function Settings() {
   const { me, users, fatal, switchUser } = useSession('admin');
-  const [open, setOpen] = useState<SectionId | null>(null);
+  // A delete-spike alarm opens 数据安全 directly (section=safety, with the person and time to undo).
+  const [open, setOpen] = useState<SectionId | null>((pageQuery().section as SectionId | undefined) ?? null);
   const [notice, setNotice] = useState('');
   if (fatal) return <View className="page error">{fatal}</View>;
   if (!me) return <View className="page muted">加载中…</View>;
@@ -77,6 +81,7 @@ export default function Settings() {
             {current.id === 'scripts' ? <ScriptsSection onSaved={setNotice} /> : null}
             {current.id === 'channels' ? <ChannelsSection onSaved={setNotice} /> : null}
             {current.id === 'people' ? <PeopleSection isAdmin={me.role === 'admin'} onSaved={setNotice} /> : null}
+            {current.id === 'safety' ? <DataSafetySection isAdmin={me.role === 'admin'} onSaved={setNotice} /> : null}
           </View>
         </View>
       )}

@@ -1,6 +1,7 @@
 import { historyQuerySchema, undoSchema } from '../../history/schemas';
 import { healthRecordsQuerySchema } from '../../health/routes';
 import { restoreSchema } from '../../snapshots';
+import { mergeSchema } from '../../customers/customers.routes';
 import { json, ok, type RouteDoc } from '../route-doc';
 
 /** Data safety (docs/data-safety.md): time travel, undo from the audit, snapshots and restores, data health. */
@@ -93,5 +94,18 @@ export const dataSafetyRoutes: RouteDoc[] = [
     body: json(restoreSchema, { dryRun: true }),
     success: ok('`{dryRun, snapshotId, takenAt, operationId?, tables:{<table>:{unchanged, changed, missing, newer, samples}}, tookMs}`'),
     errors: [400, 403, 404, 409],
+  },
+  {
+    method: 'post',
+    path: '/api/customers/merge',
+    tag: 'data-safety',
+    summary: '合并重复客户 Merge a duplicate customer',
+    auth: 'session',
+    roles: ['admin'],
+    description:
+      '数据健康「疑似重复客户」的处理：`dryRun:true` 预览要移动的线索、跟进、待发资料条数和保留客户资料的补全（保留方已有的值不变，空项用被合并方补上，关注点与标签合并）。执行后被合并的客户软删除，全部变更以本次请求编号审计，可用 `/api/undo`（operationId = 请求编号）撤销。',
+    body: json(mergeSchema, { keepId: 101, mergeId: 187, dryRun: true }),
+    success: ok('`{dryRun, keep:{id, name, phone}, merge:{id, name, phone}, moves:{leads, followups, contentQueue}, profileChanges:[{field, before, after}]}`'),
+    errors: [400, 403, 404],
   },
 ];
