@@ -133,6 +133,9 @@ GRANT ALL PRIVILEGES ON `lifeline`.* TO 'lifeline'@'localhost';
 GRANT ALL PRIVILEGES ON `lifeline`.* TO 'lifeline'@'127.0.0.1';
 GRANT ALL PRIVILEGES ON `lifeline\_test%`.* TO 'lifeline'@'localhost';
 GRANT ALL PRIVILEGES ON `lifeline\_test%`.* TO 'lifeline'@'127.0.0.1';
+-- npm run drill:restore loads its scratch copy into lifeline_drill_<time> (dropped after the drill).
+GRANT ALL PRIVILEGES ON `lifeline\_drill%`.* TO 'lifeline'@'localhost';
+GRANT ALL PRIVILEGES ON `lifeline\_drill%`.* TO 'lifeline'@'127.0.0.1';
 SQL
 
 # Sanity check over TCP as the application user.

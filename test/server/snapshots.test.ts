@@ -15,7 +15,9 @@ import path from 'node:path';
 import { createDataSource } from '../../server/src/db/data-source';
 import { migrate } from '../../server/src/db/migrate';
 import { seedDemoIfEmpty } from '../../server/src/demo/seed';
-import { freshDatabase } from '../support/harness';
+import { freshDatabase, TEST_CONFIG } from '../support/harness';
+import { createApp } from '../../server/src/app';
+import { runDrill } from '../../server/src/snapshots/drill';
 
 const ADMIN = '系统管理员';
 const MIN = 60_000;
@@ -247,5 +249,21 @@ describeEachDb('snapshots and restore', (kind) => {
     expect(existsSync(path.join(store, `${row.file}.part`))).toBe(false);
     expect(seeded).toBeTruthy();
     await drop();
+  });
+
+  it('the recovery drill: a snapshot loads into an empty copy checksum-exact; a damaged sample is restored checksum-exact', async () => {
+    const snap = await h.ds.getRepository(Snapshot).findOneOrFail({ where: { companyId: h.seed.companyId, status: 'complete' }, order: { takenAt: 'DESC' } });
+    const copy = await freshDatabase(kind);
+    try {
+      await migrate(copy.ds);
+      const { ctx } = createApp({ config: TEST_CONFIG, ds: copy.ds });
+      const r = await runDrill(ctx, snapshotsOf(h.app).store, snap, 0.1);
+      expect(r.mismatches).toEqual([]);
+      expect(r.verified).toEqual({ afterLoad: true, afterRecovery: true });
+      expect(r.damaged.customersDeleted + r.damaged.followupsRemoved).toBeGreaterThan(0);
+      expect(r.rows).toBe(Object.values(snap.rowCounts!).reduce((a, b) => a + b, 0));
+    } finally {
+      await copy.drop();
+    }
   });
 });
