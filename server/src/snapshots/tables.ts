@@ -35,7 +35,13 @@ export const SNAPSHOT_TABLES: { name: string; target: EntityTarget<ObjectLiteral
 ];
 
 export type Row = Record<string, unknown>;
-export const PAGE = 2000;
+/**
+ * Rows per read. Hydrating, hashing and serialising a page runs on the event loop between two awaits, so the page size
+ * is what a snapshot taken in the server process adds to the requests it serves: measured with 200,000 leads on
+ * MariaDB (bench:snapshot), save p99 during a snapshot was 4.75 × idle at 500 rows a page and 1.57 × at 100, for a
+ * snapshot 17 % slower.
+ */
+export const PAGE = 100;
 
 export const metaOf = (em: EntityManager, target: EntityTarget<ObjectLiteral>): EntityMetadata => em.connection.getMetadata(target);
 

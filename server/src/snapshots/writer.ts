@@ -77,10 +77,8 @@ export async function writeSnapshot(app: AppContext, store: SnapshotStore, snap:
       await write(JSON.stringify(header));
       for (const t of SNAPSHOT_TABLES) {
         for await (const page of pagesOf(em, t.name, t.target, snap.companyId)) {
-          for (const row of page) {
-            hashes.add(t.name, row);
-            await write(JSON.stringify({ t: t.name, r: row }));
-          }
+          // A page is one write: one yield to the event loop per page, not per row, keeps a busy server's snapshot moving.
+          await write(page.map((row) => (hashes.add(t.name, row), JSON.stringify({ t: t.name, r: row }))).join('\n'));
           await app.checkpoints.reach('snapshot:page');
           await repo.update({ id: snap.id, status: 'writing' }, { leaseUntil: app.clock.now() + SNAPSHOT_LEASE_MS });
         }
