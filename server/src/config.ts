@@ -4,6 +4,7 @@ import { resolveDbTarget, type DbTarget } from './db/data-source';
 import type { WecomConfig } from './platforms/wecom/wecom-api';
 import type { DingtalkConfig } from './platforms/dingtalk/dingtalk-api';
 import type { LlmConfig } from './llm/llm-config';
+import type { S3Config } from './snapshots/s3-store';
 
 export interface AppConfig {
   port: number;
@@ -40,7 +41,7 @@ export interface AppConfig {
   /** The projector of derived state (PROJECTOR_POLL_MS, PROJECTOR_LEASE_SECONDS, PROJECTOR_BATCH); absent = defaults. */
   projector?: { pollMs: number; leaseMs: number; batchSize: number };
   /** Snapshots of each company's business tables (SNAPSHOT_DIR, SNAPSHOT_INTERVAL, SNAPSHOT_RETENTION); absent = DATA_DIR/snapshots, 2 h, 72 h. */
-  snapshots?: { dir: string; intervalMs: number; retentionMs: number };
+  snapshots?: { dir: string; intervalMs: number; retentionMs: number; s3?: S3Config | null };
   alarms?: { tickSeconds: number; leaseMs: number; wecomGroupRobotUrl?: string; dingtalkRobotWebhook?: string; dingtalkRobotSecret?: string };
 }
 
@@ -59,6 +60,12 @@ const env = z.object({
     .string()
     .regex(/^\d+(ms|s|m|h|d)?$/, 'SNAPSHOT_INTERVAL: a duration such as 2h, 30m or 0')
     .default('2h'),
+  /** S3-compatible object storage for snapshot files (path-style URLs); unset = SNAPSHOT_DIR on local disk. */
+  SNAPSHOT_S3_ENDPOINT: z.string().url('SNAPSHOT_S3_ENDPOINT: a URL such as http://minio:9000').optional(),
+  SNAPSHOT_S3_BUCKET: z.string().optional(),
+  SNAPSHOT_S3_REGION: z.string().default('us-east-1'),
+  SNAPSHOT_S3_ACCESS_KEY_ID: z.string().optional(),
+  SNAPSHOT_S3_SECRET_ACCESS_KEY: z.string().optional(),
   /** How long snapshots are kept, e.g. 72h, 7d. */
   SNAPSHOT_RETENTION: z
     .string()
@@ -187,6 +194,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       dir: e.SNAPSHOT_DIR ?? path.resolve(e.DATA_DIR ?? path.resolve(process.cwd(), 'data'), 'snapshots'),
       intervalMs: durationMs(e.SNAPSHOT_INTERVAL),
       retentionMs: durationMs(e.SNAPSHOT_RETENTION),
+      s3:
+        e.SNAPSHOT_S3_ENDPOINT && e.SNAPSHOT_S3_BUCKET && e.SNAPSHOT_S3_ACCESS_KEY_ID && e.SNAPSHOT_S3_SECRET_ACCESS_KEY
+          ? {
+              endpoint: e.SNAPSHOT_S3_ENDPOINT,
+              bucket: e.SNAPSHOT_S3_BUCKET,
+              region: e.SNAPSHOT_S3_REGION,
+              accessKeyId: e.SNAPSHOT_S3_ACCESS_KEY_ID,
+              secretAccessKey: e.SNAPSHOT_S3_SECRET_ACCESS_KEY,
+            }
+          : null,
     },
     projector: { pollMs: e.PROJECTOR_POLL_MS, leaseMs: e.PROJECTOR_LEASE_SECONDS * 1000, batchSize: e.PROJECTOR_BATCH },
     alarms: {

@@ -8,12 +8,14 @@ import { allow } from '../auth/permissions';
 import { parseInput } from '../http/validate';
 import { idParam } from '../http/router-kit';
 import { DiskStore } from './store';
+import { S3Store } from './s3-store';
 import { DEFAULT_SNAPSHOT_POLICY, Snapshots } from './service';
 import { restoreSnapshot } from './restore';
 import { SNAPSHOT_TABLES } from './tables';
 
 export { Snapshots } from './service';
 export { DiskStore, type SnapshotStore } from './store';
+export { S3Store, type S3Config } from './s3-store';
 
 const TABLE_NAMES = SNAPSHOT_TABLES.map((t) => t.name) as [string, ...string[]];
 export const restoreSchema = z
@@ -44,7 +46,9 @@ export function snapshotsOf(app: AppContext): Snapshots {
   if (!s) {
     const c = app.config.snapshots;
     const dir = c?.dir ?? path.join(os.tmpdir(), `lifeline-snapshots-${process.pid}`);
-    s = new Snapshots(app, new DiskStore(dir), c ? { intervalMs: c.intervalMs, retentionMs: c.retentionMs } : DEFAULT_SNAPSHOT_POLICY);
+    // With object storage configured, SNAPSHOT_DIR only stages a file until it is uploaded.
+    const store = c?.s3 ? new S3Store(c.s3, dir) : new DiskStore(dir);
+    s = new Snapshots(app, store, c ? { intervalMs: c.intervalMs, retentionMs: c.retentionMs } : DEFAULT_SNAPSHOT_POLICY);
     modules.set(app, s);
   }
   return s;

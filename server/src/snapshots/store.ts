@@ -20,6 +20,11 @@ export interface SnapshotStore {
 export class DiskStore implements SnapshotStore {
   constructor(readonly dir: string) {}
 
+  /** The final file's path on disk. */
+  pathOf(key: string): string {
+    return this.at(key);
+  }
+
   private at(key: string): string {
     const p = path.resolve(this.dir, key);
     if (!p.startsWith(path.resolve(this.dir) + path.sep)) throw new Error(`snapshot key outside the store: ${key}`);
