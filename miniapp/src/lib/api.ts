@@ -8,7 +8,7 @@ export class ApiError extends Error {
     readonly code: string,
     readonly offline: boolean,
     /** The server's `error.details`, e.g. `{field: 'nextStep.at'}` for a next step that has passed. */
-    readonly details?: { field?: string },
+    readonly details?: { field?: string; impacts?: { what: string; count: number }[] },
   ) {
     super(message);
   }

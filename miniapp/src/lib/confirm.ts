@@ -10,7 +10,10 @@ export async function sendWithConfirmation<T>(send: (confirm: boolean) => Promis
     return await send(false);
   } catch (e) {
     if (!(e instanceof ApiError) || e.code !== 'confirm_required') throw e;
-    const { confirm } = await Taro.showModal({ title: '确认更改', content: e.message, confirmText: '确认更改', cancelText: '再想想' });
+    // The server's counts, in words for a person (its message also tells API callers how to confirm).
+    const impacts = e.details?.impacts?.map((i) => `${i.what} ${i.count} 条`).join('；');
+    const content = impacts ? `此更改会影响已有记录：${impacts}。已有记录不会被删除。` : e.message;
+    const { confirm } = await Taro.showModal({ title: '确认更改', content, confirmText: '确认更改', cancelText: '再想想' });
     return confirm ? send(true) : null;
   }
 }

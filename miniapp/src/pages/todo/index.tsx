@@ -62,7 +62,8 @@ export default function Todo() {
       )}
       <View className="todo__head">
         <Text className="todo__title" id="todo-title">
-          {isRep ? '我的待办' : '团队待办'} {list ? `${list.total} 条` : ''}
+          {/* No role-specific wording until the role is known: a supervisor never reads 我的待办 for a moment. */}
+          {!me ? '待办' : isRep ? '我的待办' : '团队待办'} {list ? `${list.total} 条` : ''}
         </Text>
         {list?.overdue ? <Text className="todo__overdue">其中 {list.overdue} 条已超时</Text> : null}
       </View>
