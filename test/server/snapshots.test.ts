@@ -239,14 +239,15 @@ describeEachDb('snapshots and restore', (kind) => {
     const row = (await ds.query("SELECT status, file FROM snapshot WHERE slot = 'killed-mid-write'"))[0];
     expect(row.status).toBe('writing'); // never complete: not usable
     const files = readdirSync(path.join(store, `company-${companyId}`));
-    expect(files.filter((f) => f.endsWith('.jsonl.gz'))).toEqual([]); // no final file
-    expect(files.some((f) => f.endsWith('.part'))).toBe(true);
+    expect(files.filter((f) => f.endsWith('.jsonl.gz'))).toEqual([]); // no final file: at most a .part (the kill may beat its open)
+    expect(files.every((f) => f.endsWith('.jsonl.gz.part'))).toBe(true);
     await ds.query("UPDATE snapshot SET leaseUntil = 1 WHERE slot = 'killed-mid-write'"); // its lease has run out
     // The sweep of a process that shares this database (the only parts of the app it uses).
     const sweeper = new Snapshots({ ds, clock: h.app.clock } as unknown as AppContext, new DiskStore(store));
     expect((await sweeper.sweep()).failed).toBe(1);
     expect((await ds.query("SELECT status FROM snapshot WHERE slot = 'killed-mid-write'"))[0].status).toBe('failed');
     expect(existsSync(path.join(store, `${row.file}.part`))).toBe(false);
+    expect(readdirSync(path.join(store, `company-${companyId}`))).toEqual([]); // nothing left behind
     expect(seeded).toBeTruthy();
     await drop();
   });
