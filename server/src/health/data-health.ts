@@ -39,6 +39,8 @@ const PROFILE_COLUMNS: Record<string, string> = {
   tags: "(x.tags IS NULL OR x.tags = '[]')",
 };
 const PROFILE_LABELS: Record<string, string> = { name: '称呼', city: '城市', province: '省份', grade: '年级', concerns: '关注点', tags: '标签' };
+/** Probable duplicates: registered this close together. */
+const DUPLICATE_WINDOW_MS = 24 * 3600_000;
 const LIVE_CUSTOMERS = 'customer x WHERE x.companyId = ? AND x.deletedAt IS NULL';
 
 /** Deletes at an abnormal rate, and relations a delete or an import can break. */
@@ -83,14 +85,17 @@ function DELETE_AND_RELATION_CHECKS(): HealthCheck[] {
     },
     {
       key: 'probableDuplicateCustomers',
-      label: '疑似重复客户（称呼、城市、年级都相同）',
+      label: '疑似重复客户（称呼、城市、年级相同，24 小时内先后登记）',
       fix: '打开对比后合并（POST /api/customers/merge，先预览），线索与跟进并入保留的客户',
       entity: 'customer',
       mustBeZero: false,
       sql: () => ({
+        // Names like 王妈妈 are common: the same name, city and grade only counts when registered within days of each
+        // other (in the dense demo: 417 of 629 customers match on name, city and grade alone, 145 within 3 days, 44 within 24 h).
         from: `customer x WHERE x.companyId = ? AND x.deletedAt IS NULL AND x.name IS NOT NULL AND x.name <> '' AND EXISTS (SELECT 1 FROM customer y
-          WHERE y.companyId = x.companyId AND y.id <> x.id AND y.deletedAt IS NULL AND y.name = x.name AND y.city = x.city AND y.grade = x.grade)`,
-        params: [],
+          WHERE y.companyId = x.companyId AND y.id <> x.id AND y.deletedAt IS NULL AND y.name = x.name AND y.city = x.city AND y.grade = x.grade
+            AND y.createdAt BETWEEN x.createdAt - ? AND x.createdAt + ?)`,
+        params: [DUPLICATE_WINDOW_MS, DUPLICATE_WINDOW_MS],
       }),
     },
   ];
