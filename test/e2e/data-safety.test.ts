@@ -38,8 +38,16 @@ describe('数据安全 in Chromium (real H5 build, real server)', { timeout: 90_
   it('the admin takes a snapshot and previews a restore table by table; ops sees data health only', async () => {
     const { page, context } = await pageAs(rig, '系统管理员', '#/pages/settings/index?section=safety', DESKTOP);
     await page.locator('#snapshot-now').waitFor({ timeout: 15_000 });
-    await page.locator('#snapshot-now').tap();
+    // The delete-spike threshold: a value out of range is refused beside the field, a good one saved.
+    await page.locator('#spike-count input').fill('2');
+    await page.locator('#spike-save').tap();
+    expect(await page.locator('#spike-thresholds .error').innerText()).toContain('删除条数至少为 5');
+    await page.locator('#spike-count input').fill('30');
+    await page.locator('#spike-save').tap();
     await page.locator('#settings-notice').waitFor();
+    expect((await apiAs(rig, '系统管理员', '/api/settings/data-safety')).deleteSpikeCount).toBe(30);
+    await page.locator('#snapshot-now').tap();
+    await expect.poll(() => page.locator('#settings-notice').innerText()).toContain('快照已完成');
     const list = await apiAs(rig, '系统管理员', '/api/snapshots');
     const newest = list.items[0];
     expect(newest).toMatchObject({ usable: true });

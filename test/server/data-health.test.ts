@@ -106,4 +106,26 @@ describeEachDb('data health: broken relations, empty required fields, duplicates
     expect((await h.req('GET', '/api/data-health', { as: '张敏' })).status).toBe(403);
     expect((await h.req('GET', '/api/data-health', { as: '李静' })).status).toBe(403);
   });
+
+  it("the delete-spike thresholds are the admin's to set: a lower one flags fewer deletes; refused values change nothing; undo restores", async () => {
+    expect(ok(await h.req('GET', '/api/settings/data-safety', { as: '黄蓉' }), 'get')).toEqual({ deleteSpikeCount: 50, deleteSpikeMinutes: 10 });
+    expect((await h.req('PUT', '/api/settings/data-safety', { as: '黄蓉', body: { deleteSpikeCount: 5, deleteSpikeMinutes: 10 } })).status).toBe(403);
+    const bad = await h.req('PUT', '/api/settings/data-safety', { as: ADMIN, body: { deleteSpikeCount: 1, deleteSpikeMinutes: 10 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('删除条数至少为 5');
+    const from = h.clock.now();
+    ok(await h.req('PUT', '/api/settings/data-safety', { as: ADMIN, body: { deleteSpikeCount: 5, deleteSpikeMinutes: 30 } }), 'put');
+    for (let i = 0; i < 5; i++) ok(await h.req('DELETE', `/api/leads/${(await lead()).id}`, { as: ADMIN }), 'delete');
+    expect(await check('deleteSpikes')).toMatchObject({ status: 'error', count: 1, sampleIds: [(await h.user(ADMIN)).id] });
+    const undo = ok(
+      await h.req('POST', '/api/undo', {
+        as: ADMIN,
+        body: { from: new Date(from).toISOString(), to: new Date(h.clock.now()).toISOString(), entity: 'company', dryRun: false },
+      }),
+      'undo',
+    );
+    expect(undo.perField).toMatchObject({ 'company.dataSafety': 1 });
+    expect(ok(await h.req('GET', '/api/settings/data-safety', { as: ADMIN }), 'get')).toEqual({ deleteSpikeCount: 50, deleteSpikeMinutes: 10 });
+    expect(await check('deleteSpikes')).toMatchObject({ status: 'ok', count: 0 });
+  });
 });

@@ -25,6 +25,8 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'POST /api/snapshots': ['admin'],
   'POST /api/snapshots/:id/restore': ['admin'],
   'POST /api/customers/merge': ['admin'],
+  'GET /api/settings/data-safety': ['ops', 'admin'],
+  'PUT /api/settings/data-safety': ['admin'],
   'GET /api/settings/vocabulary': ['ops', 'director', 'admin'],
   'PUT /api/settings/vocabulary': ['admin'],
   // Supervisors only for routing cap and shifts of their subtree's reps (the service refuses the rest, deactivation.test.ts).

@@ -3,6 +3,7 @@ import { alarmSettings } from '@lifeline/shared';
 import { Company } from '../companies/company.entity';
 import { effectiveSettings } from '../companies/settings';
 import { RoutingPoolMember, RoutingRuleSet } from '../routing/routing.entities';
+import { dataSafetySettings } from '../health/settings';
 
 /**
  * How undo and time travel read and write one kind of audited record. The audit's `entity` is the table name and its
@@ -70,6 +71,7 @@ const companySettings: Revertible = {
     const flat: Record<string, unknown> = { ...effectiveSettings(c.settings) };
     const alarms = alarmSettings((c.settings as { alarms?: unknown }).alarms) as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(alarms)) flat[`alarms.${k}`] = v;
+    flat.dataSafety = dataSafetySettings(c.settings as Record<string, unknown>);
     out.set(companyId, flat);
     return out;
   },

@@ -129,6 +129,48 @@ function HealthPanel() {
   );
 }
 
+/** 异常删除提醒: how many deletes by one person within how many minutes count as a spike (admin edits; ops read). */
+function SpikeThresholds({ isAdmin, onSaved }: { isAdmin: boolean; onSaved: (msg: string) => void }) {
+  const [v, setV] = useState<{ deleteSpikeCount: string; deleteSpikeMinutes: string } | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api<{ deleteSpikeCount: number; deleteSpikeMinutes: number }>('GET', '/api/settings/data-safety').then(
+      (r) => setV({ deleteSpikeCount: String(r.deleteSpikeCount), deleteSpikeMinutes: String(r.deleteSpikeMinutes) }),
+      (e: Error) => setError(e.message),
+    );
+  }, []);
+  if (!v) return <View className="muted">{error || '加载中…'}</View>;
+  const save = async () => {
+    try {
+      await api('PUT', '/api/settings/data-safety', { deleteSpikeCount: Number(v.deleteSpikeCount), deleteSpikeMinutes: Number(v.deleteSpikeMinutes) });
+      setError('');
+      onSaved('异常删除提醒的阈值已保存');
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const field = (key: keyof typeof v, id: string) => (
+    <Input className="input input--num" id={id} type="number" disabled={!isAdmin} value={v[key]} onInput={(e) => setV({ ...v, [key]: e.detail.value })} />
+  );
+  return (
+    <View className="field" id="spike-thresholds">
+      <View className="spike-row">
+        <Text>同一人</Text>
+        {field('deleteSpikeMinutes', 'spike-minutes')}
+        <Text>分钟内删除</Text>
+        {field('deleteSpikeCount', 'spike-count')}
+        <Text>条即提醒管理员</Text>
+      </View>
+      {error ? <View className="error field__error">{error}</View> : null}
+      {isAdmin ? (
+        <Text className="todo-btn" id="spike-save" onClick={() => void save()}>
+          保存阈值
+        </Text>
+      ) : null}
+    </View>
+  );
+}
+
 /** 撤销: whose changes, between when, of what; preview first, then one audited operation. */
 function UndoPanel({ onSaved }: { onSaved: (msg: string) => void }) {
   const q = pageQuery();
@@ -298,6 +340,8 @@ export function DataSafetySection({ isAdmin, onSaved }: { isAdmin: boolean; onSa
     <View id="data-safety">
       <View className="label">数据健康</View>
       <HealthPanel />
+      <View className="label">异常删除提醒</View>
+      <SpikeThresholds isAdmin={isAdmin} onSaved={onSaved} />
       {isAdmin ? (
         <>
           <View className="label">撤销变更</View>

@@ -1,5 +1,6 @@
 import { historyQuerySchema, undoSchema } from '../../history/schemas';
 import { healthRecordsQuerySchema } from '../../health/routes';
+import { dataSafetySchema } from '../../health/settings';
 import { restoreSchema } from '../../snapshots';
 import { mergeSchema } from '../../customers/customers.routes';
 import { json, ok, type RouteDoc } from '../route-doc';
@@ -107,5 +108,28 @@ export const dataSafetyRoutes: RouteDoc[] = [
     body: json(mergeSchema, { keepId: 101, mergeId: 187, dryRun: true }),
     success: ok('`{dryRun, keep:{id, name, phone}, merge:{id, name, phone}, moves:{leads, followups, contentQueue}, profileChanges:[{field, before, after}]}`'),
     errors: [400, 403, 404],
+  },
+  {
+    method: 'get',
+    path: '/api/settings/data-safety',
+    tag: 'data-safety',
+    summary: '异常删除阈值 Delete-spike thresholds',
+    auth: 'session',
+    roles: ['ops', 'admin'],
+    description: '某人在 `deleteSpikeMinutes` 分钟内删除达到 `deleteSpikeCount` 条即为异常删除：数据健康标红，并通过机器人提醒管理员（默认 10 分钟 50 条）。',
+    success: ok('`{deleteSpikeCount, deleteSpikeMinutes}`'),
+    errors: [403],
+  },
+  {
+    method: 'put',
+    path: '/api/settings/data-safety',
+    tag: 'data-safety',
+    summary: '修改异常删除阈值 Change the delete-spike thresholds',
+    auth: 'session',
+    roles: ['admin'],
+    description: '两个值一起保存，审计为公司设置 `dataSafety`（可撤销）。',
+    body: json(dataSafetySchema, { deleteSpikeCount: 50, deleteSpikeMinutes: 10 }),
+    success: ok('`{deleteSpikeCount, deleteSpikeMinutes, changed}`'),
+    errors: [400, 403],
   },
 ];
