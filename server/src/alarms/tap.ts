@@ -7,6 +7,7 @@ import { User } from '../users/user.entity';
 import { Script, ScriptPick } from '../scripts/script.entities';
 import { Alarm, AlarmMessage, CallbackReceipt } from './alarm.entities';
 import { alarmLinks } from './links';
+import { queueMessage } from './queue-message';
 import { isUniqueViolation } from '../db/tx';
 import { Lead } from '../leads/lead.entity';
 import { canSeeLead } from '../leads/lead-scope';
@@ -76,7 +77,7 @@ export async function handleTap(app: AppContext, t: Tap): Promise<TapResult> {
         await em.getRepository(ScriptPick).insert(row);
         await audit.created('script_pick', row.id, { alarmId: alarm.id, scriptId, leadId: alarm.leadId });
         const link = alarmLinks(app).sidebar(alarm.leadId, row.id);
-        await queue(em, now, {
+        await queueMessage(em, now, {
           companyId: t.companyId,
           alarmId: alarm.id,
           recipientId: t.userId,
@@ -116,7 +117,7 @@ export async function handleTap(app: AppContext, t: Tap): Promise<TapResult> {
       for (const c of copies) {
         if (c.channel === 'local' || c.recipientId < 0) continue;
         const code = c.id === mine.id ? (t.responseCode ?? c.platformRef) : c.platformRef;
-        await queue(em, now, {
+        await queueMessage(em, now, {
           companyId: t.companyId,
           alarmId: alarm.id,
           recipientId: c.recipientId,
@@ -152,30 +153,6 @@ async function requireEntitled(em: EntityManager, user: User, leadId: number): P
   const owner = lead.ownerId ? await em.getRepository(User).findOneBy({ id: lead.ownerId }) : null;
   if (owner && owner.managerId === user.id) return;
   throw forbidden('这条线索已不归你负责，也不在你管理的范围内，提醒已无需你处理');
-}
-
-async function queue(
-  em: EntityManager,
-  now: number,
-  m: Pick<AlarmMessage, 'companyId' | 'alarmId' | 'recipientId' | 'kind' | 'channel' | 'payload' | 'dedupeKey'>,
-) {
-  const exists = await em.getRepository(AlarmMessage).findOneBy({ companyId: m.companyId, dedupeKey: m.dedupeKey });
-  if (exists) return;
-  await em.getRepository(AlarmMessage).insert({
-    ...m,
-    state: 'pending',
-    attempts: 0,
-    nextAttemptAt: now,
-    lastError: null,
-    sentAt: null,
-    actedAt: null,
-    platformRef: null,
-    digestId: null,
-    leaseOwner: null,
-    leaseUntil: null,
-    createdAt: now,
-    updatedAt: now,
-  });
 }
 
 /** Counts a script as sent once (sidebar `sent`); progress is credited when the lead later advances. */

@@ -2,7 +2,7 @@ import { In } from 'typeorm';
 import type { AppContext } from '../context';
 import { Company } from '../companies/company.entity';
 import { User } from '../users/user.entity';
-import { AlarmMessage } from '../alarms/alarm.entities';
+import { queueMessage } from '../alarms/queue-message';
 import { channelFor } from '../alarms/fire';
 import { isUniqueViolation } from '../db/errors';
 import { dataSafetySettings } from './settings';
@@ -61,22 +61,12 @@ export async function alarmDeleteSpikes(app: AppContext): Promise<number> {
         .map(([e, n]) => `${ENTITY_LABELS[e] ?? e} ${n} 条`)
         .join('、');
       for (const admin of admins.filter((a) => a.deletedAt === null)) {
-        const row = app.ds.getRepository(AlarmMessage).create({
+        const message = {
           companyId: company.id,
           alarmId: null,
           recipientId: admin.id,
-          kind: 'digest',
+          kind: 'digest' as const,
           channel: channelFor(app, admin),
-          state: 'pending',
-          attempts: 0,
-          nextAttemptAt: now,
-          lastError: null,
-          sentAt: null,
-          actedAt: null,
-          platformRef: null,
-          digestId: null,
-          leaseOwner: null,
-          leaseUntil: null,
           payload: {
             title: '异常删除提醒',
             lines: [
@@ -88,14 +78,11 @@ export async function alarmDeleteSpikes(app: AppContext): Promise<number> {
             since: spike.since,
           },
           dedupeKey: `delete-spike:${admin.id}:${spike.actorId}:${Math.floor(now / HOUR)}`,
-          createdAt: now,
-          updatedAt: now,
-        });
+        };
         try {
-          await app.ds.getRepository(AlarmMessage).insert(row);
-          raised++;
+          if (await queueMessage(app.ds.manager, now, message)) raised++;
         } catch (err) {
-          if (!isUniqueViolation(err)) throw err; // alarmed this hour already (here or by another process)
+          if (!isUniqueViolation(err)) throw err; // queued this hour by another process at the same moment
         }
       }
     }
