@@ -114,7 +114,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   koa.use(requestContext(opts.logger ?? rootLogger));
   koa.use(errorHandler());
   koa.use(sidebar.raw.routes()); // audio upload: before the JSON-only body rule
-  koa.use(intake.raw.routes()); // Excel/CSV upload: before the JSON-only body rule
+  for (const r of intake.raw) koa.use(r.routes()); // Excel/CSV upload, 巨量 SPI pushes: before the JSON-only body rule
   koa.use(alarms.raw.routes()); // platform callbacks (XML / signed JSON) and console taps read their own bodies
   koa.use(requireJsonBody());
   koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: opts.config.bodyLimit, encoding: 'utf-8' }));

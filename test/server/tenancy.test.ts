@@ -39,6 +39,8 @@ const NOT_OUR_IDS = [
   'GET /api/routing/rules/:version',
   'GET /api/wecom/external-contact/:externalUserId',
   'POST /api/intake/:code',
+  'GET /api/spi/oceanengine/:code',
+  'POST /api/spi/oceanengine/:code',
 ];
 
 describeEachDb('tenancy: ids of another company are 404/400 and change nothing', (kind) => {

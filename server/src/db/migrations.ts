@@ -14,6 +14,7 @@ import { DirectorySync1700001300000 } from './migrations/1700001300000-directory
 import { CustomerTransfer1700001400000 } from './migrations/1700001400000-customer-transfer';
 import { ScriptWording1700001500000 } from './migrations/1700001500000-script-wording';
 import { Snapshot1700001600000 } from './migrations/1700001600000-snapshot';
+import { OceanengineSpi1700001700000 } from './migrations/1700001700000-oceanengine-spi';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   CustomerTransfer1700001400000,
   ScriptWording1700001500000,
   Snapshot1700001600000,
+  OceanengineSpi1700001700000,
 ];

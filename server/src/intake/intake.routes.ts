@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import { channelCreateSchema, channelUpdateSchema } from '@lifeline/shared/src/intake';
 import type { AppContext } from '../context';
 import { actorOf } from '../auth/auth.middleware';
@@ -8,6 +9,9 @@ import type { LeadService } from '../leads/leads.service';
 import type { IntakeService } from './intake.service';
 import { allow } from '../auth/permissions';
 import { forViewer } from '../customers/phone-visibility';
+import { AppError } from '../http/errors';
+import { readLimitedBody } from '../http/body';
+import { SPI_MAX_BYTES, challengeReply, spiReply } from './oceanengine';
 
 /** Open to the outside: authenticated per channel (key header, or the platform's signature). */
 export function intakeOpenRoutes(intake: IntakeService): Router {
@@ -47,5 +51,46 @@ export function intakeAdminRoutes(app: AppContext, intake: IntakeService, leads:
     const lead = await leads.findVisible(app.ds.manager, actor, idParam(ctx), { withDeleted: true });
     ctx.body = { items: forViewer(actor, await intake.recordsFor(app.ds.manager, actor.companyId, lead.id)) };
   });
+  return r;
+}
+
+/**
+ * The 巨量引擎 SPI callback URL of a channel (GET or POST: the handshake may come either way). Reads the raw bytes
+ * itself, before the JSON body rule, because the signature covers them. Every answer carries the platform's
+ * `BaseResp`: StatusCode 200 ok, 4xx refused for good (no retry), 5xx try again.
+ */
+export function spiRoutes(intake: IntakeService): Router {
+  const r = new Router();
+  const handle = async (ctx: Context) => {
+    try {
+      const rawBody =
+        ctx.method === 'POST'
+          ? await readLimitedBody(ctx, SPI_MAX_BYTES, () => new AppError(413, 'payload_too_large', '请求体过大（最多64KB）'))
+          : Buffer.alloc(0);
+      const outcome = await intake.receiveSpi({
+        code: String(ctx.params.code),
+        rawBody,
+        query: ctx.query,
+        signature: ctx.get('x-open-signature') || undefined,
+        requestId: requestIdOf(ctx),
+      });
+      ctx.status = 200;
+      if (outcome.kind === 'challenge') {
+        ctx.type = 'application/json';
+        ctx.body = challengeReply(outcome.challenge);
+        return;
+      }
+      if (outcome.kind === 'ignored')
+        ctx.state.log?.warn({ serviceLabel: outcome.label, channel: ctx.params.code }, 'oceanengine push with an unsubscribed service_label archived');
+      if (outcome.replayed) ctx.set('Idempotent-Replayed', 'true');
+      ctx.body = { ...spiReply(200), ...(outcome.kind === 'lead' ? { leadId: outcome.body.leadId, replayed: outcome.replayed } : { ignored: true }) };
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err; // 5xx: the platform retries
+      ctx.status = err.status;
+      ctx.body = { ...spiReply(err.status, err.message), error: { code: err.code, message: err.message } };
+    }
+  };
+  r.get('/api/spi/oceanengine/:code', handle);
+  r.post('/api/spi/oceanengine/:code', handle);
   return r;
 }

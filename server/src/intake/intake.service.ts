@@ -11,6 +11,7 @@ import { parseInput } from '../http/validate';
 import { isUniqueViolation } from '../db/tx';
 import { systemActor, type LeadService } from '../leads/leads.service';
 import { DOUYIN_MAPPING, DOUYIN_MAX_SKEW_MS } from './douyin';
+import { OCEANENGINE_MAPPING, challengeOf, parseEnvelope, spiSignatureValid, type SpiEnvelope } from './oceanengine';
 import { IntakeChannel, IntakeRecord, type ChannelKind } from './intake.entities';
 import { douyinSignature, hashKey, newIntakeKey, sameHash, sameSignature } from './keys';
 import { assertCan } from '../auth/permissions';
@@ -32,12 +33,31 @@ export interface IntakeRequest {
   requestId?: string;
 }
 
+export interface SpiRequest {
+  code: string;
+  rawBody: Buffer;
+  query: Record<string, unknown>;
+  signature?: string;
+  requestId?: string;
+}
+
+export type SpiOutcome =
+  | { kind: 'challenge'; challenge: string }
+  | { kind: 'ignored'; label: string | null; replayed: boolean }
+  | { kind: 'lead'; label: string | null; replayed: boolean; body: { leadId: number | null } };
+
+/** How old a push may be (the platform retries failed deliveries; redeliveries are deduplicated by message id anyway). */
+const SPI_MAX_AGE_MS = 72 * 3600_000;
+const SPI_MAX_AHEAD_MS = 5 * 60_000;
+
 export interface ChannelInput {
   code: string;
   name: string;
   tag: string;
   kind: ChannelKind;
   mapping?: FieldMapping;
+  secret?: string;
+  serviceLabels?: string[];
 }
 
 export class IntakeService {
@@ -48,6 +68,43 @@ export class IntakeService {
 
   /** One incoming lead: authenticate the channel, map, normalise, create (routing runs in the same transaction). */
   async receive(req: IntakeRequest) {
+    const { channel, companyVersion } = await this.channelByCode(req.code);
+    if (channel.kind === 'oceanengine') throw badRequest('巨量引擎 SPI 渠道请使用 /api/spi/oceanengine/<渠道代码> 地址推送');
+    this.authenticate(channel, req);
+    if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) {
+      throw badRequest('请求体应为一个 JSON 对象（一条线索）');
+    }
+    return this.take(channel, companyVersion, req.body, { rawBody: req.rawBody, requestId: req.requestId });
+  }
+
+  /**
+   * One 巨量引擎 SPI push (reference platform-2.md §5): signature over the raw bytes first, then the envelope; a
+   * redelivered `message_id` or an already taken clue id is acknowledged without a second lead. Throws AppErrors
+   * whose status the route turns into the platform's StatusCode (4xx: no retry).
+   */
+  async receiveSpi(req: SpiRequest): Promise<SpiOutcome> {
+    const { channel, companyVersion } = await this.channelByCode(req.code);
+    if (channel.kind !== 'oceanengine') throw notFound(`接入渠道「${req.code}」不是巨量引擎 SPI 渠道`);
+    const challenge = challengeOf(req.query, req.rawBody.toString('utf8'));
+    if (challenge !== null) return { kind: 'challenge', challenge };
+    if (!channel.secret) throw new AppError(503, 'not_configured', '该渠道未配置巨量 SPI 签名密钥，请在渠道设置中填写');
+    if (!spiSignatureValid(channel.secret, req.rawBody, req.signature)) throw unauthorized('签名校验失败（X-Open-Signature）');
+    const rawBody = req.rawBody.toString('utf8');
+    const envelope = parseEnvelope(rawBody);
+    if ('error' in envelope) throw badRequest(envelope.error);
+    const now = this.app.clock.now();
+    if (envelope.timestamp !== null && (envelope.timestamp < now - SPI_MAX_AGE_MS || envelope.timestamp > now + SPI_MAX_AHEAD_MS)) {
+      throw badRequest('推送时间戳超出允许范围（72小时内），请求被拒绝');
+    }
+    const labels = channel.options?.serviceLabels ?? [];
+    if (labels.length && !labels.includes(envelope.serviceLabel ?? '')) {
+      return { kind: 'ignored', label: envelope.serviceLabel, replayed: !(await this.archiveIgnored(channel, envelope, rawBody)) };
+    }
+    const result = await this.take(channel, companyVersion, envelope.data, { rawBody, requestId: req.requestId, messageId: envelope.messageId });
+    return { kind: 'lead', label: envelope.serviceLabel, ...result };
+  }
+
+  private async channelByCode(code: string) {
     // The company's auth version rides along (no extra round trip): a settings change made through the API in any
     // process governs the next intake, not one AUTH_CACHE_MS later.
     const {
@@ -58,14 +115,36 @@ export class IntakeService {
       .createQueryBuilder('ch')
       .innerJoin(Company, 'co', 'co.id = ch.companyId')
       .addSelect('co.authVersion', 'companyVersion')
-      .where('ch.code = :code', { code: req.code })
+      .where('ch.code = :code', { code })
       .getRawAndEntities();
-    if (!channel || !channel.active) throw notFound(`接入渠道「${req.code}」不存在或已停用`);
-    this.authenticate(channel, req);
-    if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) {
-      throw badRequest('请求体应为一个 JSON 对象（一条线索）');
+    if (!channel || !channel.active) throw notFound(`接入渠道「${code}」不存在或已停用`);
+    return { channel, companyVersion: Number(row.companyVersion) };
+  }
+
+  /** A push that carries no lead: archived once per message id (false: seen before). */
+  private async archiveIgnored(channel: IntakeChannel, envelope: SpiEnvelope, rawBody: string): Promise<boolean> {
+    try {
+      await this.app.ds.getRepository(IntakeRecord).insert({
+        companyId: channel.companyId,
+        channelId: channel.id,
+        externalId: null,
+        messageId: envelope.messageId,
+        leadId: null,
+        outcome: 'ignored',
+        reason: `未订阅的 service_label：${(envelope.serviceLabel ?? '（无）').slice(0, 120)}`,
+        payload: rawBody,
+        createdAt: this.app.clock.now(),
+      });
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
     }
-    const mapped = applyMapping(req.body, channel.mapping);
+  }
+
+  /** Map, normalise and create one lead from a payload; the platform's lead id (and delivery id) make it idempotent. */
+  private async take(channel: IntakeChannel, companyVersion: number, payload: object, opts: { rawBody: string; requestId?: string; messageId?: string }) {
+    const mapped = applyMapping(payload, channel.mapping);
     const norm = normaliseLead(mapped);
     if (!norm.ok) throw badRequest(norm.reason);
     const { externalId, channel: _ignored, ...fields } = norm.lead;
@@ -73,25 +152,28 @@ export class IntakeService {
     if (externalId && externalId.length > 64) throw badRequest('平台线索ID过长（最多64个字符）');
     const body = parseInput(leadCreateSchema, { ...fields, channel: channel.tag });
 
-    const actor = await this.companyActor(channel.companyId, Number(row.companyVersion));
+    const actor = await this.companyActor(channel.companyId, companyVersion);
     const now = () => this.app.clock.now();
+    const messageId = opts.messageId ?? null;
     try {
-      const result = await this.leads.create(actor, body, req.requestId, {
+      const result = await this.leads.create(actor, body, opts.requestId, {
         before: async (em) => {
-          if (externalId) {
-            const seen = await em.getRepository(IntakeRecord).findOneBy({ channelId: channel.id, externalId });
-            if (seen) throw new AlreadyTaken(seen);
-          }
+          const repo = em.getRepository(IntakeRecord);
+          const seen =
+            (messageId && (await repo.findOneBy({ channelId: channel.id, messageId }))) ||
+            (externalId && (await repo.findOneBy({ channelId: channel.id, externalId })));
+          if (seen) throw new AlreadyTaken(seen);
         },
         after: async (em, lead, _customer, created) => {
           await em.getRepository(IntakeRecord).insert({
             companyId: channel.companyId,
             channelId: channel.id,
             externalId: externalId ?? null,
+            messageId,
             leadId: lead.id,
             outcome: created ? 'created' : 'merged',
             reason: null,
-            payload: req.rawBody,
+            payload: opts.rawBody,
             createdAt: now(),
           });
         },
@@ -156,8 +238,10 @@ export class IntakeService {
 
   async create(actor: Actor, input: ChannelInput, requestId?: string) {
     this.requireAdmin(actor);
-    const mapping = input.mapping ?? (input.kind === 'douyin' ? DOUYIN_MAPPING : DEFAULT_MAPPING);
+    const mapping = input.mapping ?? DEFAULT_MAPPINGS[input.kind];
     checkMapping(mapping);
+    if (input.kind === 'oceanengine' && !input.secret) throw badRequest('巨量引擎 SPI 渠道请填写订阅的签名密钥（secret）');
+    if (input.kind !== 'oceanengine' && (input.secret || input.serviceLabels)) throw badRequest('只有巨量引擎 SPI 渠道可以填写签名密钥和 service_label');
     if (await this.app.ds.getRepository(IntakeChannel).findOneBy({ code: input.code })) {
       throw badRequest(`渠道代码「${input.code}」已被使用，请换一个`);
     }
@@ -173,6 +257,8 @@ export class IntakeService {
         kind: input.kind,
         keyHash: hashKey(key),
         mapping,
+        secret: input.secret ?? null,
+        options: input.kind === 'oceanengine' ? { serviceLabels: input.serviceLabels ?? [] } : null,
         active: true,
         createdBy: actor.id,
         createdAt: now,
@@ -184,18 +270,19 @@ export class IntakeService {
         if (isUniqueViolation(err)) throw badRequest(`渠道代码「${input.code}」已被使用，请换一个`);
         throw err;
       }
-      const { keyHash: _h, ...snapshot } = row;
+      const { keyHash: _h, secret: _s, ...snapshot } = row;
       void _h;
+      void _s;
       await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).created('intake_channel', row.id, snapshot);
       // The key is returned once; only its hash is kept.
-      return { ...view(row), key: input.kind === 'douyin' ? undefined : key };
+      return { ...view(row), key: input.kind === 'api' ? key : undefined };
     });
   }
 
   async update(
     actor: Actor,
     id: number,
-    patch: Partial<Pick<ChannelInput, 'name' | 'tag' | 'mapping'>> & { active?: boolean; rotateKey?: boolean },
+    patch: Partial<Pick<ChannelInput, 'name' | 'tag' | 'mapping' | 'secret' | 'serviceLabels'>> & { active?: boolean; rotateKey?: boolean },
     requestId?: string,
   ) {
     this.requireAdmin(actor);
@@ -204,15 +291,19 @@ export class IntakeService {
       const now = this.app.clock.now();
       const row = await em.getRepository(IntakeChannel).findOneBy({ id, companyId: actor.companyId });
       if (!row) throw notFound(`接入渠道不存在（ID ${id}）`);
-      const fields = { name: patch.name, tag: patch.tag, mapping: patch.mapping, active: patch.active };
+      if (row.kind !== 'oceanengine' && (patch.secret || patch.serviceLabels)) throw badRequest('只有巨量引擎 SPI 渠道可以填写签名密钥和 service_label');
+      const options = patch.serviceLabels ? { ...row.options, serviceLabels: patch.serviceLabels } : undefined;
+      const fields = { name: patch.name, tag: patch.tag, mapping: patch.mapping, active: patch.active, options };
       const changes = diffFields(row, fields);
-      const key = patch.rotateKey ? newIntakeKey() : undefined;
+      const key = patch.rotateKey && row.kind === 'api' ? newIntakeKey() : undefined;
       if (key) changes.push({ field: 'keyHash', before: '（旧密钥）', after: '（已更换）' });
+      if (patch.secret && patch.secret !== row.secret) changes.push({ field: 'secret', before: '（旧密钥）', after: '（已更换）' });
       if (changes.length) {
         const update = {
-          ...Object.fromEntries(changes.filter((c) => c.field !== 'keyHash').map((c) => [c.field, c.after])),
+          ...Object.fromEntries(changes.filter((c) => c.field !== 'keyHash' && c.field !== 'secret').map((c) => [c.field, c.after])),
           updatedAt: now,
           ...(key ? { keyHash: hashKey(key) } : {}),
+          ...(patch.secret && patch.secret !== row.secret ? { secret: patch.secret } : {}),
         };
         await em.getRepository(IntakeChannel).update({ id }, update);
         await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).changed('intake_channel', id, changes);
@@ -237,6 +328,8 @@ export class IntakeService {
   }
 }
 
+const DEFAULT_MAPPINGS: Record<ChannelKind, FieldMapping> = { api: DEFAULT_MAPPING, douyin: DOUYIN_MAPPING, oceanengine: OCEANENGINE_MAPPING };
+
 function checkMapping(mapping: FieldMapping) {
   const bad = invalidPaths(mapping);
   if (bad.length) throw badRequest(`字段映射的路径无效：${bad.join('、')}（示例：$.data.phone 或 $.fields[0].value）`);
@@ -259,8 +352,9 @@ function view(c: IntakeChannel) {
     tag: c.tag,
     kind: c.kind,
     mapping: c.mapping,
+    ...(c.kind === 'oceanengine' ? { serviceLabels: c.options?.serviceLabels ?? [], hasSecret: !!c.secret } : {}),
     active: c.active,
-    url: `/api/intake/${c.code}`,
+    url: c.kind === 'oceanengine' ? `/api/spi/oceanengine/${c.code}` : `/api/intake/${c.code}`,
     createdAt: c.createdAt,
   };
 }

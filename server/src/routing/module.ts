@@ -6,7 +6,7 @@ import { contentRoutes } from '../content/content.routes';
 import { ImportService } from '../intake/import.service';
 import { importRoutes, importUploadRoutes } from '../intake/import.routes';
 import { IntakeService } from '../intake/intake.service';
-import { intakeAdminRoutes, intakeOpenRoutes } from '../intake/intake.routes';
+import { intakeAdminRoutes, intakeOpenRoutes, spiRoutes } from '../intake/intake.routes';
 import { ScoringService } from '../scoring/scoring.service';
 import { scoringRoutes } from '../scoring/scoring.routes';
 import { RoutingService } from './routing.service';
@@ -27,8 +27,8 @@ export function intakeRoutingModule(ctx: AppContext, leads: LeadService) {
   const scoring = new ScoringService(ctx);
   return {
     services: { routing, content, intake, imports, scoring },
-    /** Raw uploads: mounted before the JSON-only body rule; authenticates itself. */
-    raw: importUploadRoutes(ctx, imports),
+    /** Raw bodies (uploads, signed platform pushes): mounted before the JSON-only body rule; each authenticates itself. */
+    raw: [importUploadRoutes(ctx, imports), spiRoutes(intake)] as Router[],
     /** Outside callers (ad platforms, forms): per-channel key or signature, no session. */
     open: [intakeOpenRoutes(intake)] as Router[],
     authed: [

@@ -7,13 +7,32 @@ const mapping = z.partialRecord(
   plainText('字段映射路径', 200, { tooLong: '路径最多200个字符' }).trim().min(1, '路径不能为空'),
 );
 
+/** The signing secret of a 巨量引擎 SPI subscription, copied from the developer console. */
+const spiSecret = z
+  .string({ error: '签名密钥应为文本' })
+  .trim()
+  .regex(/^[\x21-\x7e]{16,128}$/, '签名密钥应为16-128个可见英文字符（从巨量引擎开发者后台的订阅设置复制）');
+
+/** The service labels whose pushes carry clues (unverified by the platform's docs, so the admin sets them). */
+const serviceLabels = z
+  .array(
+    z
+      .string()
+      .trim()
+      .regex(/^[\w.-]{1,120}$/, 'service_label 只能包含字母、数字、点、下划线和短横线'),
+    { error: 'service_label 应为列表' },
+  )
+  .max(20, '最多20个 service_label');
+
 export const channelCreateSchema = z
   .object({
     code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, '渠道代码只能用小写字母、数字和短横线，2-32位（用在接入地址里）'),
     name: plainText('渠道名称', 64).pipe(z.string().trim().min(1, '请填写渠道名称')),
     tag: plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写渠道标签（如 抖音-202601直播）')),
-    kind: z.enum(['api', 'douyin'], { error: '渠道类型只能是 api 或 douyin' }).default('api'),
+    kind: z.enum(['api', 'douyin', 'oceanengine'], { error: '渠道类型只能是 api、douyin 或 oceanengine' }).default('api'),
     mapping: mapping.optional(),
+    secret: spiSecret.optional(),
+    serviceLabels: serviceLabels.optional(),
   })
   .strict();
 
@@ -24,6 +43,8 @@ export const channelUpdateSchema = z
     mapping: mapping.optional(),
     active: z.boolean().optional(),
     rotateKey: z.boolean().optional(),
+    secret: spiSecret.optional(),
+    serviceLabels: serviceLabels.optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的字段' });

@@ -7,6 +7,11 @@ import { importQueryDoc } from '../doc-schemas';
 
 const CHANNEL_ADMINS = ['admin', 'ops'] as const;
 
+const spiChallengeQuery = z.object({
+  event: z.literal('verify_webhook').optional().describe('握手时为 verify_webhook'),
+  challenge: z.string().optional().describe('握手：int64，原样回传'),
+});
+
 export const intakeRoutes: RouteDoc[] = [
   {
     method: 'post',
@@ -28,6 +33,38 @@ export const intakeRoutes: RouteDoc[] = [
       { status: 200, description: '重复推送：`{leadId, replayed:true}`', headers: [{ name: 'Idempotent-Replayed', description: '`true`' }] },
     ],
     errors: [400, 401, 404, 413, 415, 503],
+  },
+  {
+    method: 'get',
+    path: '/api/spi/oceanengine/{code}',
+    tag: 'intake',
+    summary: '巨量引擎 SPI 回调验证 Ocean Engine SPI handshake',
+    auth: 'platform-callback',
+    roles: 'anyone',
+    rolesNote: '巨量引擎 SPI 订阅的回调地址（kind=oceanengine 的渠道）',
+    pathParams: { code: { schema: z.string(), description: '渠道代码' } },
+    query: spiChallengeQuery,
+    success: ok('`{"BaseResp":{"StatusCode":200,"StatusMessage":"ok"},"challenge":N}`（N 原样回传）'),
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/api/spi/oceanengine/{code}',
+    tag: 'intake',
+    summary: '巨量引擎 SPI 线索推送 Ocean Engine SPI push',
+    auth: 'platform-callback',
+    roles: 'anyone',
+    rolesNote: '签名：X-Open-Signature = hex HMAC-SHA256(订阅密钥, 原始请求体字节)',
+    description:
+      '信封 `{message_id, subscribe_task_id, advertiser_ids, service_label, data (JSON 字符串), publish_time, timestamp, nonce}`；' +
+      '`data` 再解析一次后按渠道映射取字段（超过 2^53 的编号按原样保存）。同一 `message_id` 或同一 `clue_id` 再次推送只确认、不重复建线索。' +
+      '回答总带 `BaseResp`：200 成功；4xx 业务错误（平台不重试）；5xx 系统错误（平台重试）。也接受 `event=verify_webhook` 握手。',
+    pathParams: { code: { schema: z.string(), description: '渠道代码' } },
+    query: spiChallengeQuery,
+    headers: [{ name: 'X-Open-Signature', required: true, description: 'hex HMAC-SHA256(订阅密钥, 原始请求体)' }],
+    body: { kind: 'raw', contentType: 'application/json', description: '巨量引擎 SPI 信封' },
+    success: [{ status: 200, description: '`{BaseResp, leadId, replayed}`；未订阅的 service_label：`{BaseResp, ignored:true}`（已存档）' }],
+    errors: [400, 401, 404, 413, 503],
   },
   {
     method: 'get',
