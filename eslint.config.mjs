@@ -21,6 +21,7 @@ const FEATURES = [
   'followups',
   'health',
   'history',
+  'integrations',
   'intake',
   'journey',
   'leads',

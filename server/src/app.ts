@@ -27,6 +27,7 @@ import { errorHandler, requestContext, requireJsonBody } from './http/middleware
 import { logger as rootLogger, type Logger } from './logger';
 import { sidebarModule } from './sidebar';
 import { intakeRoutingModule } from './routing/module';
+import { integrationsModule } from './integrations';
 import { alarmsModule, timersStep } from './alarms';
 import { conversationsStep, factsStep, metricsModule } from './metrics';
 import { Projector } from './projector/projector';
@@ -105,6 +106,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   const intake = intakeRoutingModule(ctx, leads);
   const alarms = alarmsModule(ctx);
   const metrics = metricsModule(ctx);
+  const integrations = integrationsModule(ctx);
   // Derived state: every business transaction records the leads it touched; the projector recomputes them after commit.
   subscribeOutbox(ctx);
   const projector = new Projector(ctx, [factsStep(ctx), conversationsStep, timersStep(ctx)], opts.config.projector);
@@ -114,7 +116,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   koa.use(requestContext(opts.logger ?? rootLogger));
   koa.use(errorHandler());
   koa.use(sidebar.raw.routes()); // audio upload: before the JSON-only body rule
-  for (const r of intake.raw) koa.use(r.routes()); // Excel/CSV upload, 巨量 SPI pushes: before the JSON-only body rule
+  for (const r of [...intake.raw, ...integrations.raw]) koa.use(r.routes()); // uploads and signed pushes: before the JSON-only body rule
   koa.use(alarms.raw.routes()); // platform callbacks (XML / signed JSON) and console taps read their own bodies
   koa.use(requireJsonBody());
   koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: opts.config.bodyLimit, encoding: 'utf-8' }));
@@ -153,7 +155,7 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
     authed.use(r.routes(), r.allowedMethods());
   }
   authed.use(sidebar.authed.routes(), sidebar.authed.allowedMethods());
-  for (const r of intake.authed) authed.use(r.routes(), r.allowedMethods());
+  for (const r of [...intake.authed, ...integrations.authed]) authed.use(r.routes(), r.allowedMethods());
   authed.use(alarms.authed.routes(), alarms.authed.allowedMethods());
   authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
   for (const r of [directoryModule(ctx).authed]) authed.use(r.routes(), r.allowedMethods()); // directory sync (docs/directory.md)

@@ -24,4 +24,5 @@ export type TxLabel =
   | 'users.update'
   | 'users.reassign'
   | 'directory.apply'
-  | 'directory.event';
+  | 'directory.event'
+  | 'inbound.event';

@@ -16,6 +16,7 @@ import { DirectoryEvent, DirectorySyncItem, DirectorySyncRun } from './directory
 import { CustomerTransfer } from './users/customer-transfer.entity';
 import { SignInLink } from './onboarding/sign-in-link.entity';
 import { Snapshot } from './snapshots/snapshot.entity';
+import { EventSource, InboundEvent, LeadRevenue, ServiceTicket } from './integrations/entities';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
 export const ENTITIES = [
@@ -54,4 +55,8 @@ export const ENTITIES = [
   CustomerTransfer,
   SignInLink,
   Snapshot,
+  EventSource,
+  InboundEvent,
+  LeadRevenue,
+  ServiceTicket,
 ];

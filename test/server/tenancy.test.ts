@@ -40,6 +40,7 @@ const NOT_OUR_IDS = [
   'GET /api/wecom/external-contact/:externalUserId',
   'POST /api/intake/:code',
   'GET /api/spi/oceanengine/:code',
+  'POST /api/events/in/:source',
   'POST /api/spi/oceanengine/:code',
 ];
 
@@ -118,6 +119,13 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
   it("every route that takes an id answers 404 or 400 for the other company's id, and nothing changes", async () => {
     type Ask = [as: string, method: string, path: string, body?: unknown, headers?: Record<string, string>];
     const key = (n: number) => ({ 'idempotency-key': `tenancy-${kind}-${n}` });
+    const mineSource = await h.req('POST', '/api/event-sources', { as: '系统管理员', body: { code: 'fin-mine', name: '财务', kind: 'finance' } });
+    await h.ds.query(
+      `INSERT INTO inbound_event (companyId, sourceId, eventId, kind, payloadHash, payload, status, reason, customerId, leadId, occurredAt, receivedAt)
+       VALUES (?, ?, 'mine-1', 'finance', ?, '{"id":"mine-1","amount":1,"phone":"13700008888"}', 'parked', '找不到客户', NULL, NULL, 0, 0)`,
+      [h.seed.companyId, mineSource.body.id, '0'.repeat(64)],
+    );
+    const mineParked = Number((await h.ds.query("SELECT id FROM inbound_event WHERE eventId = 'mine-1'"))[0].id);
     const asks: Ask[] = [
       // leads (path)
       ['系统管理员', 'GET', `/api/leads/${b.leadId}`],
@@ -172,6 +180,11 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'DELETE', `/api/content/items/${b.contentItemId}`],
       ['系统管理员', 'POST', `/api/content-queue/${b.contentQueueId}/sent`],
       ['系统管理员', 'GET', `/api/imports/${b.importId}`],
+      // integrations: sources, parked events, and a customer of theirs named when resolving one of ours
+      ['系统管理员', 'PATCH', `/api/event-sources/${b.eventSourceId}`, { rotateSecret: true }],
+      ['系统管理员', 'POST', `/api/inbound-events/${b.parkedEventId}/resolve`, { customerId: mine.customerId }],
+      ['系统管理员', 'POST', `/api/inbound-events/${b.parkedEventId}/dismiss`, { reason: '测试' }],
+      ['系统管理员', 'POST', `/api/inbound-events/${mineParked}/resolve`, { customerId: b.customerId }],
       // the same ids asked by a rep (张敏) and a supervisor (李静): scope checks must not come before the company check
       ['张敏', 'GET', `/api/leads/${b.leadId}`],
       ['李静', 'GET', `/api/leads/${b.leadId}`],

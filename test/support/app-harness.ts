@@ -79,6 +79,9 @@ export interface SecondCompany {
   importId: number;
   scriptPickId: number;
   snapshotId: number;
+  eventSourceId: number;
+  /** An inbound event of theirs parked for review. */
+  parkedEventId: number;
 }
 
 /** 2026-01-15 10:00 China time: a Thursday in the brief's season. */
@@ -197,6 +200,15 @@ export class Harness {
       'INSERT INTO script_pick (companyId, alarmId, scriptId, leadId, repId, text, pickedAt, sentAt, progressedAt) VALUES (?, NULL, ?, ?, ?, ?, ?, NULL, NULL)',
       [seed.companyId, script.id, lead.id, lead.ownerId, '远航话术', TEST_NOW],
     );
+    const source = ok(
+      await this.req('POST', '/api/event-sources', { as: admin, body: { code: `fin-${seed.companyId}`, name: '远航财务', kind: 'finance' } }),
+      'event source',
+    );
+    await this.ds.query(
+      `INSERT INTO inbound_event (companyId, sourceId, eventId, kind, payloadHash, payload, status, reason, customerId, leadId, occurredAt, receivedAt)
+       VALUES (?, ?, 'yh-1', 'finance', ?, '{"id":"yh-1","amount":1,"phone":"13700009999"}', 'parked', '找不到客户', NULL, NULL, ?, ?)`,
+      [seed.companyId, source.id, '0'.repeat(64), TEST_NOW, TEST_NOW],
+    );
     const one = async (sql: string) => Number((await this.ds.query(sql, [seed.companyId]))[0].id);
     return {
       seed,
@@ -213,6 +225,8 @@ export class Harness {
       contentQueueId: await one('SELECT MIN(id) AS id FROM content_queue WHERE companyId = ?'),
       importId: Number(imported.id),
       scriptPickId: await one('SELECT MAX(id) AS id FROM script_pick WHERE companyId = ?'),
+      eventSourceId: Number(source.id),
+      parkedEventId: await one('SELECT MIN(id) AS id FROM inbound_event WHERE companyId = ?'),
       snapshotId: (await writeSnapshot(this.app, snapshotsOf(this.app).store, (await claimSnapshot(this.app, seed.companyId, 'manual', 'tenancy', null))!)).id,
     };
   }

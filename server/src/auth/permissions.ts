@@ -87,6 +87,16 @@ const PERMISSIONS = {
     what: 'list / create / change intake channels',
     denied: '只有管理员或运营可以配置接入渠道',
   },
+  'integrations.manage': {
+    roles: ['admin'],
+    what: 'create / change the sources of inbound business events (finance, after-sales) and their secrets',
+    denied: '只有管理员可以配置业务系统对接',
+  },
+  'integrations.review': {
+    roles: ['ops', 'admin'],
+    what: 'read inbound business events; resolve or dismiss the parked ones',
+    denied: '只有管理员或运营可以处理业务系统推送的事件',
+  },
   'content.configure': {
     roles: ['ops', 'admin'],
     what: 'add / remove tag → material mappings',

@@ -1,6 +1,7 @@
 import { IsNull } from 'typeorm';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
+import { customerHealthOf, serviceTicketsOf } from '../integrations/customer-health';
 import { Audit } from '../audit/audit.service';
 import { Lead } from '../leads/lead.entity';
 import { applyLeadScope } from '../leads/lead-scope';
@@ -26,7 +27,13 @@ export class CustomerRecords {
   }
 
   async get(actor: Actor, id: number) {
-    return customerView(actor, await this.findVisible(actor, id, actor.role === 'admin'));
+    const c = await this.findVisible(actor, id, actor.role === 'admin');
+    const now = this.app.clock.now();
+    const [health, tickets] = await Promise.all([
+      customerHealthOf(this.app.ds.manager, actor.companyId, id, now),
+      serviceTicketsOf(this.app.ds.manager, actor.companyId, id),
+    ]);
+    return { ...customerView(actor, c), health, serviceTickets: tickets };
   }
 
   async revealPhone(actor: Actor, id: number, requestId?: string) {

@@ -10,6 +10,7 @@ import { User } from '../users/user.entity';
 import { Customer } from './customer.entity';
 import { customerView } from './customer.view';
 import { recordConversation } from '../metrics/conversations';
+import { customerHealthOf, serviceTicketsOf } from '../integrations/customer-health';
 import { canSeePhone, forViewer, maskPhonesInText } from './phone-visibility';
 
 /**
@@ -102,9 +103,16 @@ async function knownCustomer(app: AppContext, actor: Actor, customer: Customer) 
       authorName: authors.find((a) => a.id === f.authorId)?.name ?? null,
     }));
   const lead = visible[0];
+  const now = app.clock.now();
+  const [health, tickets] = await Promise.all([
+    customerHealthOf(app.ds.manager, actor.companyId, customer.id, now),
+    serviceTicketsOf(app.ds.manager, actor.companyId, customer.id, 5),
+  ]);
   return {
     ...customerView(actor, customer),
     visible: true as const,
+    health,
+    openTickets: tickets.filter((t) => t.status === 'open'),
     leads: visible.map((l) => ({
       id: l.id,
       channel: l.channel,

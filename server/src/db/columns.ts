@@ -15,3 +15,6 @@ export const jsonText: ValueTransformer = {
   to: (v: unknown) => (v === undefined ? undefined : JSON.stringify(v ?? null)),
   from: (v: string | null) => (v === null || v === undefined ? null : JSON.parse(v)),
 };
+
+/** Any BIGINT read as a JS number (money in fen): the same conversion as timestamps. */
+export const bigintNumber: ValueTransformer = epochMs;

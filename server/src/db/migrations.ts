@@ -15,6 +15,7 @@ import { CustomerTransfer1700001400000 } from './migrations/1700001400000-custom
 import { ScriptWording1700001500000 } from './migrations/1700001500000-script-wording';
 import { Snapshot1700001600000 } from './migrations/1700001600000-snapshot';
 import { OceanengineSpi1700001700000 } from './migrations/1700001700000-oceanengine-spi';
+import { InboundEvents1700001800000 } from './migrations/1700001800000-inbound-events';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   ScriptWording1700001500000,
   Snapshot1700001600000,
   OceanengineSpi1700001700000,
+  InboundEvents1700001800000,
 ];

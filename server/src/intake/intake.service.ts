@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { leadCreateSchema } from '@lifeline/shared';
 import { DEFAULT_MAPPING, applyMapping, invalidPaths, normaliseLead, type FieldMapping } from '@lifeline/shared/src/intake';
 import type { AppContext } from '../context';
+import { jsonOrText } from '../http/json-text';
 import type { Actor } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
 import { Company } from '../companies/company.entity';
@@ -323,7 +324,7 @@ export class IntakeService {
       externalId: r.externalId,
       outcome: r.outcome,
       receivedAt: r.createdAt,
-      payload: safeJson(r.payload),
+      payload: jsonOrText(r.payload),
     }));
   }
 }
@@ -334,14 +335,6 @@ function checkMapping(mapping: FieldMapping) {
   const bad = invalidPaths(mapping);
   if (bad.length) throw badRequest(`字段映射的路径无效：${bad.join('、')}（示例：$.data.phone 或 $.fields[0].value）`);
   if (!mapping.phone) throw badRequest('字段映射必须包含手机号（phone）');
-}
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return s;
-  }
 }
 
 function view(c: IntakeChannel) {

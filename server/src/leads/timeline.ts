@@ -5,13 +5,14 @@ import { JourneyEvent } from '../journey/journey-event.entity';
 import { Script } from '../scripts/script.entities';
 import { User } from '../users/user.entity';
 import type { Lead } from './lead.entity';
+import { externalTimelineEntries } from '../integrations/timeline-entries';
 import { LEAD_STATUS_LABELS, type LeadStatus } from '@lifeline/shared';
 
 const statusLabel = (s: string) => LEAD_STATUS_LABELS[s as LeadStatus] ?? s;
 
 export interface TimelineEntry {
   at: number;
-  kind: 'intake' | 'assigned' | 'followup' | 'journey' | 'status' | 'deleted' | 'restored';
+  kind: 'intake' | 'assigned' | 'followup' | 'journey' | 'status' | 'deleted' | 'restored' | 'revenue' | 'service' | 'event';
   text: string;
   actorId: number | null;
   actorName: string | null;
@@ -32,13 +33,14 @@ const STEP_OF: Record<string, TimelineEntry['step']> = { 已发送资料: 'mater
  * Built from the rows that already record those facts (audit, follow-ups, journey), so it cannot drift.
  */
 export async function buildTimeline(em: EntityManager, lead: Lead): Promise<TimelineEntry[]> {
-  const [audits, followups, journey] = await Promise.all([
+  const [audits, followups, journey, external] = await Promise.all([
     em.getRepository(AuditLog).find({
       where: { companyId: lead.companyId, entity: 'lead', entityId: lead.id, field: In(['*', 'ownerId', 'status', 'deletedAt', 'moveReason']) },
       order: { id: 'ASC' },
     }),
     em.getRepository(Followup).find({ where: { companyId: lead.companyId, leadId: lead.id }, order: { createdAt: 'ASC', id: 'ASC' } }),
     em.getRepository(JourneyEvent).find({ where: { companyId: lead.companyId, leadId: lead.id }, order: { at: 'ASC', id: 'ASC' } }),
+    externalTimelineEntries(em, lead),
   ]);
 
   const userIds = new Set<number>();
@@ -112,7 +114,19 @@ export async function buildTimeline(em: EntityManager, lead: Lead): Promise<Time
       scriptTitle: scriptTitle(j.scriptId),
     });
   }
-  const order: Record<TimelineEntry['kind'], number> = { intake: 0, assigned: 1, followup: 2, journey: 3, status: 4, deleted: 5, restored: 6 };
+  for (const x of external) out.push({ ...x, actorId: null, actorName: null });
+  const order: Record<TimelineEntry['kind'], number> = {
+    intake: 0,
+    assigned: 1,
+    followup: 2,
+    revenue: 3,
+    journey: 4,
+    status: 5,
+    service: 6,
+    event: 7,
+    deleted: 8,
+    restored: 9,
+  };
   return out.sort((a, b) => a.at - b.at || order[a.kind] - order[b.kind]).map((e) => ({ ...e, when: formatShanghai(e.at) }));
 }
 

@@ -14,6 +14,7 @@ const AUTH_LABELS: Record<RouteDoc['auth'], string> = {
   intake: '渠道凭证（X-Intake-Key 或抖音签名）',
   'platform-callback': '平台签名回调（企业微信/钉钉加解密）',
   'signed-link': '签名链接（链接本身即凭证）',
+  'signed-request': 'HMAC 签名请求（X-Lifeline-Timestamp + X-Lifeline-Signature，见 docs/integrations.md）',
 };
 
 /** Routes the app serves under this configuration: demo-only ones exist only with LIFELINE_DEMO. */

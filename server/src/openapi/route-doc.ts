@@ -10,7 +10,7 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 502 | 503;
  * How a caller proves who it is: a session token (`Authorization: Bearer`), a channel's intake key or signature,
  * a chat platform's signed callback, a signed link, or nothing.
  */
-type AuthKind = 'none' | 'session' | 'intake' | 'platform-callback' | 'signed-link';
+type AuthKind = 'none' | 'session' | 'intake' | 'platform-callback' | 'signed-link' | 'signed-request';
 
 /** Operation groups, in the order the docs page shows them. */
 export const TAGS = [
@@ -28,6 +28,7 @@ export const TAGS = [
   { name: 'sidebar', label: '侧边栏' },
   { name: 'metrics', label: '数据看板' },
   { name: 'data-safety', label: '数据安全：撤销、快照与数据健康' },
+  { name: 'integrations', label: '业务系统对接：事件接入、Webhook、合作方' },
   { name: 'system', label: '系统与文档' },
 ] as const;
 type Tag = (typeof TAGS)[number]['name'];

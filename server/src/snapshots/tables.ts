@@ -12,6 +12,7 @@ import { Script } from '../scripts/script.entities';
 import { IntakeChannel } from '../intake/intake.entities';
 import { ContentItem } from '../content/content.entities';
 import { ChannelSpend } from '../metrics/metrics.entities';
+import { LeadRevenue, ServiceTicket } from '../integrations/entities';
 
 /**
  * The business tables a snapshot holds, in restore order. Derived state (facts, rollups, timers) is rebuilt by the
@@ -32,6 +33,8 @@ export const SNAPSHOT_TABLES: { name: string; target: EntityTarget<ObjectLiteral
   { name: 'intake_channel', target: IntakeChannel },
   { name: 'content_item', target: ContentItem },
   { name: 'channel_spend', target: ChannelSpend },
+  { name: 'lead_revenue', target: LeadRevenue },
+  { name: 'service_ticket', target: ServiceTicket },
 ];
 
 export type Row = Record<string, unknown>;

@@ -9,6 +9,7 @@ import { directorySyncRoutes } from './directory-sync';
 import { onboardingRoutes } from './onboarding';
 import { workbenchRoutes } from './workbench';
 import { dataSafetyRoutes } from './data-safety';
+import { integrationRoutes } from './integrations';
 
 /** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -30,4 +31,5 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...sidebarRoutes,
   ...metricsRoutes,
   ...dataSafetyRoutes,
+  ...integrationRoutes,
 ];

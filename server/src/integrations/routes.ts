@@ -1,0 +1,63 @@
+import Router from '@koa/router';
+import {
+  eventSourceCreateSchema,
+  eventSourceUpdateSchema,
+  inboundDismissSchema,
+  inboundEventListSchema,
+  inboundResolveSchema,
+} from '@lifeline/shared/src/integrations';
+import { actorOf } from '../auth/auth.middleware';
+import { allow } from '../auth/permissions';
+import { AppError } from '../http/errors';
+import { readLimitedBody } from '../http/body';
+import { parseInput } from '../http/validate';
+import { idParam, requestIdOf } from '../http/router-kit';
+import type { InboundEvents } from './inbound';
+import type { EventSources } from './sources';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signing';
+
+/** Largest inbound event body: a business event is a few KB. */
+export const INBOUND_MAX_BYTES = 64 * 1024;
+
+/** Open to other systems: each request signed with its source's secret; reads the raw bytes the signature covers. */
+export function inboundRoutes(inbound: InboundEvents): Router {
+  const r = new Router();
+  r.post('/api/events/in/:source', async (ctx) => {
+    const rawBody = await readLimitedBody(ctx, INBOUND_MAX_BYTES, () => new AppError(413, 'payload_too_large', '请求体过大（最多64KB）'));
+    const result = await inbound.receive({
+      code: String(ctx.params.source),
+      rawBody,
+      timestamp: ctx.get(TIMESTAMP_HEADER) || undefined,
+      signature: ctx.get(SIGNATURE_HEADER) || undefined,
+      requestId: requestIdOf(ctx),
+    });
+    if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
+    ctx.status = result.replayed ? 200 : 201;
+    ctx.body = result.body;
+  });
+  return r;
+}
+
+export function integrationAdminRoutes(sources: EventSources, inbound: InboundEvents): Router {
+  const r = new Router({ prefix: '/api' });
+  r.get('/event-sources', allow('integrations.manage'), async (ctx) => {
+    ctx.body = await sources.list(actorOf(ctx));
+  });
+  r.post('/event-sources', allow('integrations.manage'), async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await sources.create(actorOf(ctx), parseInput(eventSourceCreateSchema, ctx.request.body), requestIdOf(ctx));
+  });
+  r.patch('/event-sources/:id', allow('integrations.manage'), async (ctx) => {
+    ctx.body = await sources.update(actorOf(ctx), idParam(ctx), parseInput(eventSourceUpdateSchema, ctx.request.body), requestIdOf(ctx));
+  });
+  r.get('/inbound-events', allow('integrations.review'), async (ctx) => {
+    ctx.body = await inbound.list(actorOf(ctx), parseInput(inboundEventListSchema, ctx.query));
+  });
+  r.post('/inbound-events/:id/resolve', allow('integrations.review'), async (ctx) => {
+    ctx.body = await inbound.resolve(actorOf(ctx), idParam(ctx), parseInput(inboundResolveSchema, ctx.request.body), requestIdOf(ctx));
+  });
+  r.post('/inbound-events/:id/dismiss', allow('integrations.review'), async (ctx) => {
+    ctx.body = await inbound.dismiss(actorOf(ctx), idParam(ctx), parseInput(inboundDismissSchema, ctx.request.body).reason, requestIdOf(ctx));
+  });
+  return r;
+}

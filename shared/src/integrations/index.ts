@@ -1,0 +1,3 @@
+export * from './mapping';
+export * from './health';
+export * from './schemas';

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { plainText } from '../schemas/text';
+import { SOURCE_KINDS } from './mapping';
+
+const eventMapping = z.record(
+  z.string().regex(/^[a-zA-Z]{2,20}$/, '映射的字段名无效'),
+  plainText('字段映射路径', 200, { tooLong: '路径最多200个字符' }).trim().min(1, '路径不能为空'),
+);
+
+const faultCategories = z.array(plainText('故障类别', 32).trim().min(1, '类别不能为空'), { error: '故障类别应为列表' }).max(30, '最多30个故障类别');
+
+export const eventSourceCreateSchema = z
+  .object({
+    code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, '来源代码只能用小写字母、数字和短横线，2-32位（用在接收地址里）'),
+    name: plainText('来源名称', 64).pipe(z.string().trim().min(1, '请填写来源名称（如 金蝶财务）')),
+    kind: z.enum(SOURCE_KINDS, { error: '来源类型只能是 finance（财务回款）、after_sales（售后工单）或 custom（其他）' }),
+    mapping: eventMapping.optional(),
+    faultCategories: faultCategories.optional(),
+  })
+  .strict();
+
+export const eventSourceUpdateSchema = z
+  .object({
+    name: plainText('来源名称', 64).pipe(z.string().trim().min(1, '请填写来源名称')).optional(),
+    mapping: eventMapping.optional(),
+    faultCategories: faultCategories.optional(),
+    active: z.boolean().optional(),
+    rotateSecret: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的字段' });
+
+export const inboundEventListSchema = z
+  .object({
+    status: z.enum(['parked', 'applied', 'dismissed'], { error: '状态只能是 parked、applied 或 dismissed' }).optional(),
+    sourceId: z.coerce.number().int().positive().optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+  })
+  .strict();
+
+export const inboundResolveSchema = z
+  .object({
+    customerId: z.number({ error: '请选择客户（客户ID）' }).int().positive(),
+    leadId: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const inboundDismissSchema = z.object({ reason: plainText('原因', 100).pipe(z.string().trim().min(1, '请填写忽略的原因')) }).strict();
+
+export type EventSourceCreate = z.infer<typeof eventSourceCreateSchema>;
+export type EventSourceUpdate = z.infer<typeof eventSourceUpdateSchema>;
