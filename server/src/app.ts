@@ -28,6 +28,7 @@ import { logger as rootLogger, type Logger } from './logger';
 import { sidebarModule } from './sidebar';
 import { intakeRoutingModule } from './routing/module';
 import { integrationsModule } from './integrations';
+import type { WebhookSender } from './integrations/webhook-sender';
 import { alarmsModule, timersStep } from './alarms';
 import { conversationsStep, factsStep, metricsModule } from './metrics';
 import { Projector } from './projector/projector';
@@ -83,7 +84,7 @@ function composeChannels(config: AppConfig, clock: Clock): Channels {
   };
 }
 
-export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; followups: FollowupService; projector: Projector } {
+export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; followups: FollowupService; projector: Projector; webhookSender: WebhookSender } {
   const clock = opts.clock ?? systemClock;
   const checkpoints = opts.checkpoints ?? NO_CHECKPOINTS;
   const ctx: AppContext = {
@@ -160,5 +161,5 @@ export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; 
   authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
   for (const r of [directoryModule(ctx).authed]) authed.use(r.routes(), r.allowedMethods()); // directory sync (docs/directory.md)
   koa.use(authed.routes());
-  return { koa, ctx, followups, projector };
+  return { koa, ctx, followups, projector, webhookSender: integrations.sender };
 }

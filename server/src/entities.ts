@@ -17,6 +17,7 @@ import { CustomerTransfer } from './users/customer-transfer.entity';
 import { SignInLink } from './onboarding/sign-in-link.entity';
 import { Snapshot } from './snapshots/snapshot.entity';
 import { EventSource, InboundEvent, LeadRevenue, ServiceTicket } from './integrations/entities';
+import { WebhookDelivery, WebhookSubscription } from './integrations/webhook.entities';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
 export const ENTITIES = [
@@ -59,4 +60,6 @@ export const ENTITIES = [
   InboundEvent,
   LeadRevenue,
   ServiceTicket,
+  WebhookSubscription,
+  WebhookDelivery,
 ];

@@ -21,7 +21,7 @@ async function main() {
     const seeded = await seedDemoIfEmpty(ds, { history: true });
     if (seeded) logger.info(seeded, 'demo data seeded');
   }
-  const { koa, ctx, followups, projector } = createApp({ config, ds });
+  const { koa, ctx, followups, projector, webhookSender } = createApp({ config, ds });
   projector.start();
   // Leads that predate the alarm engine (or the demo seed, which bypasses events) get their timers once.
   const [{ n: timers }] = await ds.query('SELECT COUNT(*) AS n FROM alarm_timer');
@@ -35,6 +35,7 @@ async function main() {
   spikes.start(60, (err) => logger.error({ err }, 'delete-spike check failed'));
   const snapshots = new SnapshotWorker(ctx);
   snapshots.start((err) => logger.error({ err }, 'snapshot run failed'));
+  webhookSender.start((err) => logger.error({ err }, 'webhook send failed'));
   const server = koa.listen(config.port, config.host, () => {
     console.log(startBanner(config));
   });
@@ -44,7 +45,7 @@ async function main() {
     logger.info({ signal, followupGroupCommit: followups.groupCommitStats }, 'shutting down');
     server.close(
       () =>
-        void Promise.all([alarmEngine.stop(), projector.stop(), directoryOf(ctx).stop(), transfers.stop(), spikes.stop(), snapshots.stop()])
+        void Promise.all([alarmEngine.stop(), projector.stop(), directoryOf(ctx).stop(), transfers.stop(), spikes.stop(), snapshots.stop(), webhookSender.stop()])
           .then(() => ds.destroy())
           .then(() => process.exit(0)),
     );

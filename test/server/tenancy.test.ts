@@ -125,6 +125,8 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
        VALUES (?, ?, 'mine-1', 'finance', ?, '{"id":"mine-1","amount":1,"phone":"13700008888"}', 'parked', '找不到客户', NULL, NULL, 0, 0)`,
       [h.seed.companyId, mineSource.body.id, '0'.repeat(64)],
     );
+    const mineHook = (await h.req('POST', '/api/webhooks', { as: '系统管理员', body: { url: 'https://mine.example.com/hook', events: ['lead.created'] } })).body
+      .id;
     const mineParked = Number((await h.ds.query("SELECT id FROM inbound_event WHERE eventId = 'mine-1'"))[0].id);
     const asks: Ask[] = [
       // leads (path)
@@ -185,6 +187,12 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'POST', `/api/inbound-events/${b.parkedEventId}/resolve`, { customerId: mine.customerId }],
       ['系统管理员', 'POST', `/api/inbound-events/${b.parkedEventId}/dismiss`, { reason: '测试' }],
       ['系统管理员', 'POST', `/api/inbound-events/${mineParked}/resolve`, { customerId: b.customerId }],
+      ['系统管理员', 'PATCH', `/api/webhooks/${b.webhookId}`, { active: false }],
+      ['系统管理员', 'DELETE', `/api/webhooks/${b.webhookId}`],
+      ['系统管理员', 'GET', `/api/webhooks/${b.webhookId}/deliveries`],
+      ['系统管理员', 'POST', `/api/webhooks/${b.webhookId}/ping`],
+      ['系统管理员', 'POST', `/api/webhooks/${b.webhookId}/deliveries/${b.webhookDeliveryId}/replay`],
+      ['系统管理员', 'POST', `/api/webhooks/${mineHook}/deliveries/${b.webhookDeliveryId}/replay`],
       // the same ids asked by a rep (张敏) and a supervisor (李静): scope checks must not come before the company check
       ['张敏', 'GET', `/api/leads/${b.leadId}`],
       ['李静', 'GET', `/api/leads/${b.leadId}`],

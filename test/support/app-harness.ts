@@ -11,6 +11,7 @@ import { createApp } from '../../server/src/app';
 import { ManualClock } from '../../server/src/clock';
 import { Gate } from './gate';
 import type { Projector } from '../../server/src/projector/projector';
+import type { WebhookSender } from '../../server/src/integrations/webhook-sender';
 import { seedDemo, type SeedSummary } from '../../server/src/demo/seed';
 import { SECOND_CAST } from '../../server/src/demo/demo-data';
 import { User } from '../../server/src/users/user.entity';
@@ -80,6 +81,8 @@ export interface SecondCompany {
   scriptPickId: number;
   snapshotId: number;
   eventSourceId: number;
+  webhookId: number;
+  webhookDeliveryId: number;
   /** An inbound event of theirs parked for review. */
   parkedEventId: number;
 }
@@ -101,6 +104,8 @@ export const TEST_CONFIG: AppConfig = {
   wecom: null,
   dingtalk: null,
   llm: null,
+  // The fake receivers listen on 127.0.0.1; production refuses private targets.
+  webhooks: { timeoutMs: 1000, allowPrivate: true },
 };
 
 /**
@@ -113,6 +118,8 @@ export class Harness {
   followups!: FollowupService;
   /** Drained after every request that may write (see `req`), so tests read derived state as of their last call. */
   projector!: Projector;
+  /** Sends queued webhook deliveries when a test calls `webhookSender.runOnce()` (not started: tests drive it). */
+  webhookSender!: WebhookSender;
   /** Off: requests leave their changes in the outbox for the test to project (projector tests). */
   autoSettle = true;
   /** The Koa app (its routers can be listed from `koa.middleware`). */
@@ -140,7 +147,7 @@ export class Harness {
     this.drop = drop;
     await migrate(ds);
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
-    const { koa, ctx, followups, projector } = createApp({
+    const { koa, ctx, followups, projector, webhookSender } = createApp({
       config: { ...TEST_CONFIG, ...this.config },
       ds,
       clock: this.clock,
@@ -151,6 +158,7 @@ export class Harness {
     this.koa = koa;
     this.followups = followups;
     this.projector = projector;
+    this.webhookSender = webhookSender;
     this.server = koa.listen(0, '127.0.0.1');
     await new Promise<void>((r) => this.server!.once('listening', () => r()));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -209,6 +217,8 @@ export class Harness {
        VALUES (?, ?, 'yh-1', 'finance', ?, '{"id":"yh-1","amount":1,"phone":"13700009999"}', 'parked', '找不到客户', NULL, NULL, ?, ?)`,
       [seed.companyId, source.id, '0'.repeat(64), TEST_NOW, TEST_NOW],
     );
+    const hook = ok(await this.req('POST', '/api/webhooks', { as: admin, body: { url: 'https://yh.example.com/hook', events: ['lead.created'] } }), 'webhook');
+    ok(await this.req('POST', `/api/webhooks/${hook.id}/ping`, { as: admin }), 'webhook ping');
     const one = async (sql: string) => Number((await this.ds.query(sql, [seed.companyId]))[0].id);
     return {
       seed,
@@ -226,6 +236,8 @@ export class Harness {
       importId: Number(imported.id),
       scriptPickId: await one('SELECT MAX(id) AS id FROM script_pick WHERE companyId = ?'),
       eventSourceId: Number(source.id),
+      webhookId: Number(hook.id),
+      webhookDeliveryId: await one('SELECT MIN(id) AS id FROM webhook_delivery WHERE companyId = ?'),
       parkedEventId: await one('SELECT MIN(id) AS id FROM inbound_event WHERE companyId = ?'),
       snapshotId: (await writeSnapshot(this.app, snapshotsOf(this.app).store, (await claimSnapshot(this.app, seed.companyId, 'manual', 'tenancy', null))!)).id,
     };

@@ -370,9 +370,11 @@ export class Dispatcher {
       const openUrl =
         p.page === 'safety'
           ? links.safety(p.actorId, p.since)
-          : Array.isArray(p.leadIds) && p.leadIds.length
-            ? links.todo(p.leadIds)
-            : links.console(user?.id ?? 0);
+          : p.page === 'integrations'
+            ? links.integrations()
+            : Array.isArray(p.leadIds) && p.leadIds.length
+              ? links.todo(p.leadIds)
+              : links.console(user?.id ?? 0);
       return { kind: 'digest', title: p.title, lines: p.lines, openUrl };
     }
     if (m.kind === 'script') return { kind: 'script', leadName: p.leadName, text: p.text, link: p.link };

@@ -11,6 +11,8 @@ export function alarmLinks(app: AppContext) {
     todo: (leadIds: number[]) => `${base}/sidebar/#/pages/todo/index?leadIds=${[...new Set(leadIds)].slice(0, 100).join(',')}`,
     /** 设置 → 数据安全, with the undo preview filled in for one person's deletes since a time (a delete-spike alarm). */
     safety: (actorId: number, since: number) => `${base}/sidebar/#/pages/settings/index?section=safety&actorId=${actorId}&since=${since}`,
+    /** 设置 → 系统对接 (a webhook paused after repeated failures). */
+    integrations: () => `${base}/sidebar/#/pages/settings/index?section=integrations`,
     /**
      * A tap as a link (DingTalk buttons are links): signed with its expiry (`e`, unix seconds, ALARM_TAP_LINK_TTL_HOURS
      * after it is made), so it cannot be forged for another message or key, nor made to live longer.

@@ -16,6 +16,7 @@ import { ScriptWording1700001500000 } from './migrations/1700001500000-script-wo
 import { Snapshot1700001600000 } from './migrations/1700001600000-snapshot';
 import { OceanengineSpi1700001700000 } from './migrations/1700001700000-oceanengine-spi';
 import { InboundEvents1700001800000 } from './migrations/1700001800000-inbound-events';
+import { Webhooks1700001900000 } from './migrations/1700001900000-webhooks';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   Snapshot1700001600000,
   OceanengineSpi1700001700000,
   InboundEvents1700001800000,
+  Webhooks1700001900000,
 ];

@@ -2,16 +2,27 @@ import type Router from '@koa/router';
 import type { AppContext } from '../context';
 import { InboundEvents } from './inbound';
 import { EventSources } from './sources';
-import { inboundRoutes, integrationAdminRoutes } from './routes';
+import { inboundRoutes, integrationAdminRoutes, webhookRoutes } from './routes';
+import { WebhookOutbox } from './webhook-events';
+import { WebhookSender } from './webhook-sender';
+import { Webhooks } from './webhooks';
 
-/** The integration hub (docs/integrations.md): inbound business events, their sources and review list. */
+/**
+ * The integration hub (docs/integrations.md): inbound business events (sources, review list) and outbound webhooks
+ * (subscriptions, the outbox subscribed to domain events, the sender the process starts).
+ */
 export function integrationsModule(ctx: AppContext) {
   const inbound = new InboundEvents(ctx);
   const sources = new EventSources(ctx);
+  const outbox = new WebhookOutbox(ctx);
+  outbox.subscribe();
+  const webhooks = new Webhooks(ctx, outbox);
+  const sender = new WebhookSender(ctx, { timeoutMs: ctx.config.webhooks?.timeoutMs, allowPrivate: ctx.config.webhooks?.allowPrivate });
   return {
+    sender,
     /** Signed requests from other systems: mounted before the JSON-only body rule (the signature covers the raw bytes). */
     raw: [inboundRoutes(inbound)] as Router[],
-    authed: [integrationAdminRoutes(sources, inbound)] as Router[],
+    authed: [integrationAdminRoutes(sources, inbound), webhookRoutes(webhooks)] as Router[],
   };
 }
 

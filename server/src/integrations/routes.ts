@@ -5,6 +5,9 @@ import {
   inboundDismissSchema,
   inboundEventListSchema,
   inboundResolveSchema,
+  webhookCreateSchema,
+  webhookDeliveryListSchema,
+  webhookUpdateSchema,
 } from '@lifeline/shared/src/integrations';
 import { actorOf } from '../auth/auth.middleware';
 import { allow } from '../auth/permissions';
@@ -14,6 +17,7 @@ import { parseInput } from '../http/validate';
 import { idParam, requestIdOf } from '../http/router-kit';
 import type { InboundEvents } from './inbound';
 import type { EventSources } from './sources';
+import type { Webhooks } from './webhooks';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signing';
 
 /** Largest inbound event body: a business event is a few KB. */
@@ -58,6 +62,35 @@ export function integrationAdminRoutes(sources: EventSources, inbound: InboundEv
   });
   r.post('/inbound-events/:id/dismiss', allow('integrations.review'), async (ctx) => {
     ctx.body = await inbound.dismiss(actorOf(ctx), idParam(ctx), parseInput(inboundDismissSchema, ctx.request.body).reason, requestIdOf(ctx));
+  });
+  return r;
+}
+
+export function webhookRoutes(webhooks: Webhooks): Router {
+  const r = new Router({ prefix: '/api/webhooks' });
+  r.use(allow('integrations.manage'));
+  r.get('/', async (ctx) => {
+    ctx.body = await webhooks.list(actorOf(ctx));
+  });
+  r.post('/', async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await webhooks.create(actorOf(ctx), parseInput(webhookCreateSchema, ctx.request.body), requestIdOf(ctx));
+  });
+  r.patch('/:id', async (ctx) => {
+    ctx.body = await webhooks.update(actorOf(ctx), idParam(ctx), parseInput(webhookUpdateSchema, ctx.request.body), requestIdOf(ctx));
+  });
+  r.delete('/:id', async (ctx) => {
+    ctx.body = await webhooks.remove(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
+  });
+  r.get('/:id/deliveries', async (ctx) => {
+    ctx.body = await webhooks.deliveries(actorOf(ctx), idParam(ctx), parseInput(webhookDeliveryListSchema, ctx.query));
+  });
+  r.post('/:id/deliveries/:deliveryId/replay', async (ctx) => {
+    ctx.body = await webhooks.replay(actorOf(ctx), idParam(ctx), idParam(ctx, 'deliveryId'), requestIdOf(ctx));
+  });
+  r.post('/:id/ping', async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await webhooks.ping(actorOf(ctx), idParam(ctx));
   });
   return r;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { idSchema, ROLE_LABELS } from '@lifeline/shared';
 import { requestJsonSchema, type JsonSchema } from './json-schema';
+import { WEBHOOK_EVENTS, WEBHOOK_EVENT_LABELS, webhookPayloadSchema, type WebhookEvent } from '@lifeline/shared/src/integrations';
 import { ROUTE_DOCS } from './routes';
 import { TAGS, type ErrorStatus, type RouteDoc, type SuccessDoc } from './route-doc';
 import { ERROR_RESPONSES } from './errors';
@@ -37,6 +38,7 @@ export function buildOpenApiDocument(opts: { demo: boolean }): OpenApiDocument {
     servers: [{ url: '/' }],
     tags: TAGS.map((t) => ({ name: t.name, description: t.label })),
     paths,
+    webhooks: webhookDocs(),
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: '登录接口返回的会话令牌（HS256，默认 12 小时）' },
@@ -172,4 +174,23 @@ function successResponse(s: SuccessDoc): Record<string, unknown> {
   const headers: Record<string, unknown> = { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } };
   for (const h of s.headers ?? []) headers[h.name] = { description: h.description, schema: { type: 'string' } };
   return { description: s.description, headers, content: { [s.contentType ?? 'application/json']: { schema: {} } } };
+}
+
+/** What subscribers of outbound webhooks receive (OpenAPI 3.1 `webhooks`): one signed POST per event. */
+function webhookDocs(): Record<string, Record<string, Operation>> {
+  const schema = requestJsonSchema(webhookPayloadSchema);
+  return Object.fromEntries(
+    [...WEBHOOK_EVENTS, 'webhook.ping'].map((type) => [
+      type,
+      {
+        post: {
+          summary: type === 'webhook.ping' ? '测试事件' : WEBHOOK_EVENT_LABELS[type as WebhookEvent],
+          description:
+            '签名：`X-Lifeline-Signature` = hex HMAC-SHA256(订阅密钥, `${X-Lifeline-Timestamp}.${原始请求体}`)；另有 `X-Lifeline-Event`（事件类型）和 `X-Lifeline-Delivery`（发送记录编号）。2xx 表示收到；其他状态或 5 秒无响应视为失败，按 10 秒、30 秒、2 分钟、10 分钟、30 分钟、1、3、6 小时重试；连续 10 次失败自动暂停。同一事件的 `id` 在重试和重放时不变，请据此去重。手机号一律脱敏。',
+          requestBody: { required: true, content: { 'application/json': { schema } } },
+          responses: { '2XX': { description: '已收到' } },
+        },
+      },
+    ]),
+  );
 }

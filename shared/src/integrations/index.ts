@@ -1,3 +1,4 @@
 export * from './mapping';
 export * from './health';
 export * from './schemas';
+export * from './webhooks';

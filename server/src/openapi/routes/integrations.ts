@@ -5,6 +5,9 @@ import {
   inboundDismissSchema,
   inboundEventListSchema,
   inboundResolveSchema,
+  webhookCreateSchema,
+  webhookDeliveryListSchema,
+  webhookUpdateSchema,
 } from '@lifeline/shared/src/integrations';
 import { json, ok, type RouteDoc } from '../route-doc';
 
@@ -78,7 +81,9 @@ export const integrationRoutes: RouteDoc[] = [
     auth: 'session',
     roles: ['ops', 'admin'],
     query: inboundEventListSchema,
-    success: ok(`\`{items:[${EVENT_VIEW.slice(2, -2)}, source, payload}], total, page, pageSize}\`（手机号按查看者脱敏）`),
+    success: ok(
+      '`{items:[{id, eventId, kind, status, reason, customerId, leadId, occurredAt, receivedAt, source, payload}], total, page, pageSize}`（手机号按查看者脱敏）',
+    ),
     errors: [400, 403],
   },
   {
@@ -103,4 +108,70 @@ export const integrationRoutes: RouteDoc[] = [
     success: ok(EVENT_VIEW),
     errors: [400, 403, 404, 409],
   },
+  ...webhookAdminDocs(),
 ];
+
+function webhookAdminDocs(): RouteDoc[] {
+  const base = { tag: 'integrations', auth: 'session', roles: ['admin'] } as const;
+  const SUB = '`{id, url, events, description, active, paused, pausedAt, pauseReason, consecutiveFailures}`';
+  const DELIVERY =
+    '`{id, eventId, eventType, state: pending|delivered|failed, attempts, nextAttemptAt, lastStatus, lastError, log:[{at, status, ms, error}], payload}`';
+  return [
+    {
+      ...base,
+      method: 'get',
+      path: '/api/webhooks',
+      summary: 'Webhook 订阅 Webhook subscriptions',
+      success: ok(`\`{items:[${SUB.slice(1, -1)} + last7d]}\``),
+      errors: [403],
+    },
+    {
+      ...base,
+      method: 'post',
+      path: '/api/webhooks',
+      summary: '新建 Webhook 订阅 Subscribe a URL',
+      description: '回答中的 `secret` 只出现这一次。事件与载荷见文档的 webhooks 部分。',
+      body: json(webhookCreateSchema, { url: 'https://erp.example.com/lifeline', events: ['lead.won', 'followup.created'] }),
+      success: ok(`${SUB} 及 \`secret\``, 201),
+      errors: [400, 403],
+    },
+    {
+      ...base,
+      method: 'patch',
+      path: '/api/webhooks/{id}',
+      summary: '修改 Webhook 订阅 Change a subscription',
+      description: '`active:true` 同时解除自动暂停；`rotateSecret:true` 生成新密钥（只返回这一次）。',
+      body: json(webhookUpdateSchema, { active: true }),
+      success: ok(`${SUB}，\`changed\`，换密钥时含 \`secret\``),
+      errors: [400, 403, 404],
+    },
+    {
+      ...base,
+      method: 'delete',
+      path: '/api/webhooks/{id}',
+      summary: '删除 Webhook 订阅 Remove a subscription',
+      success: ok('`{id, deleted:true}`'),
+      errors: [403, 404],
+    },
+    {
+      ...base,
+      method: 'get',
+      path: '/api/webhooks/{id}/deliveries',
+      summary: '发送记录 Delivery log',
+      query: webhookDeliveryListSchema,
+      success: ok(`\`{items:[${DELIVERY.slice(1, -1)}], total, page, pageSize}\``),
+      errors: [403, 404],
+    },
+    {
+      ...base,
+      method: 'post',
+      path: '/api/webhooks/{id}/deliveries/{deliveryId}/replay',
+      summary: '重放 Replay a delivery',
+      description: '事件编号不变，重新发送（已送达或已失败的记录）。',
+      pathParams: { deliveryId: { schema: z.number().int().positive(), description: '发送记录 ID' } },
+      success: ok(DELIVERY),
+      errors: [403, 404, 409],
+    },
+    { ...base, method: 'post', path: '/api/webhooks/{id}/ping', summary: '发送测试事件 Send a ping', success: ok(DELIVERY, 201), errors: [403, 404] },
+  ];
+}
