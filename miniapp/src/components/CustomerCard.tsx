@@ -32,6 +32,9 @@ export interface Lookup {
         score: number;
         leads: Array<{ id: number; status: string; journeyNode: string; ownerName: string | null; ownerId: number | null }>;
         lastInteractions: Interaction[];
+        /** Rule-based, every point explained; absent from servers before the integration hub. */
+        health?: { score: number; level: 'good' | 'watch' | 'risk'; levelLabel: string; lines: { label: string; points: number }[]; warning: string | null };
+        openTickets?: { id: number; ticketId: string; category: string; fault: boolean; summary: string | null }[];
       }
     | null;
 }
@@ -100,7 +103,27 @@ export function CustomerCard({ lookup }: { lookup: Lookup }) {
         {[c.grade, c.channel, c.journeyNode].filter(Boolean).join(' · ')}
         {c.concerns.length ? ` · 关注${c.concerns.join('、')}` : ''}
       </View>
+      {c.health?.warning ? (
+        <View className="service-warning" id="service-warning">
+          ⚠ {c.health.warning}
+          {c.openTickets?.length ? `：${c.openTickets.map((t) => `${t.category}${t.summary ? `「${t.summary}」` : ''}`).join('；')}` : ''}
+        </View>
+      ) : null}
+      {c.health ? <HealthLine health={c.health} /> : null}
       <Timeline items={c.lastInteractions} />
+    </View>
+  );
+}
+
+/** 客户健康分 in one line: the score, its level and why (tap to see each rule's points). */
+function HealthLine({ health }: { health: NonNullable<Extract<NonNullable<Lookup['customer']>, { visible: true }>['health']> }) {
+  const why = health.lines.map((l) => `${l.label} ${l.points}`).join('，');
+  return (
+    <View className={`health-line health-line--${health.level}`} id="customer-health">
+      <Text className="health-line__score">
+        健康分 {health.score} · {health.levelLabel}
+      </Text>
+      {why ? <Text className="muted"> （{why}）</Text> : null}
     </View>
   );
 }

@@ -3,6 +3,7 @@ import Taro from '@tarojs/taro';
 import { Input, Text, Textarea, View } from '@tarojs/components';
 import { MAPPABLE_FIELDS, RAW_LABELS, applyMapping, channelCreateSchema, normaliseLead, type FieldMapping } from '@lifeline/shared/src/intake';
 import { api, apiUrl, authHeader } from '../../lib/api';
+import { Chips } from '../../components/Chips';
 
 interface Channel {
   id: number;
@@ -12,7 +13,13 @@ interface Channel {
   kind: string;
   active: boolean;
   mapping: FieldMapping | null;
+  url: string;
 }
+
+const KINDS = [
+  { kind: 'api', label: '接口推送（密钥）' },
+  { kind: 'oceanengine', label: '巨量引擎 SPI 订阅' },
+] as const;
 interface ImportJob {
   id: number;
   filename: string;
@@ -28,8 +35,8 @@ interface ImportJob {
 }
 
 /** The absolute address an outside system posts to (H5 is served by the server itself, so its origin is the API's). */
-function intakeAddress(code: string): string {
-  const path = apiUrl(`/api/intake/${code}`);
+function intakeAddress(url: string): string {
+  const path = apiUrl(url);
   return process.env.TARO_ENV === 'h5' && !/^https?:/.test(path) && typeof location !== 'undefined' ? `${location.origin}${path}` : path;
 }
 
@@ -58,8 +65,17 @@ function tryMapping(sample: string, mapping: FieldMapping): string {
  */
 export function ChannelsSection({ onSaved }: { onSaved: (msg: string) => void }) {
   const [channels, setChannels] = useState<Channel[]>([]);
-  const [draft, setDraft] = useState({ code: '', name: '', tag: '', mapping: { phone: '$.phone', name: '$.name', city: '$.city' } as FieldMapping });
-  const [sample, setSample] = useState('{"phone": "13915440099", "name": "样例家长", "city": "苏州"}');
+  const [draft, setDraft] = useState<Draft>({
+    code: '',
+    name: '',
+    tag: '',
+    kind: 'api',
+    secret: '',
+    mapping: { phone: '$.phone', name: '$.name', city: '$.city' },
+  });
+  // 巨量 SPI channels sign with the subscription's secret (pasted from the console); API channels get a key from us.
+  const body = draft.kind === 'oceanengine' ? draft : { code: draft.code, name: draft.name, tag: draft.tag, kind: draft.kind, mapping: draft.mapping };
+  const [sample, setSample] = useState(API_SAMPLE);
   const [key, setKey] = useState<{ code: string; key: string } | null>(null);
   const [error, setError] = useState('');
   const load = () =>
@@ -71,13 +87,13 @@ export function ChannelsSection({ onSaved }: { onSaved: (msg: string) => void })
     void load();
   }, []);
 
-  const check = channelCreateSchema.safeParse(draft);
+  const check = channelCreateSchema.safeParse(body);
   const problem = check.success ? null : check.error.issues[0].message;
   const create = async () => {
     if (problem) return setError(problem);
     try {
-      const r = await api<{ key: string; code: string }>('POST', '/api/intake-channels', draft);
-      setKey({ code: r.code, key: r.key });
+      const r = await api<{ key?: string; code: string }>('POST', '/api/intake-channels', body);
+      if (r.key) setKey({ code: r.code, key: r.key });
       onSaved(`渠道「${draft.name}」已创建`);
       setError('');
       await load();
@@ -109,20 +125,10 @@ export function ChannelsSection({ onSaved }: { onSaved: (msg: string) => void })
         </View>
       ) : null}
       {channels.map((c) => (
-        <View className="person" key={c.id} id={`channel-${c.code}`}>
-          <View className="person__main">
-            <Text className="person__name">
-              {c.name} · {c.tag}
-              {c.active ? '' : '（已停用）'}
-            </Text>
-            <View className="muted">接入地址：POST {intakeAddress(c.code)}</View>
-          </View>
-          <Text className="todo-btn" onClick={() => void rotate(c)}>
-            换密钥
-          </Text>
-        </View>
+        <ChannelRow key={c.id} c={c} onRotate={() => void rotate(c)} />
       ))}
       <View className="label">新建渠道</View>
+      <KindPicker draft={draft} setDraft={setDraft} onSample={setSample} />
       <View className="field__input">
         <Input
           id="channel-code"
@@ -168,6 +174,72 @@ export function ChannelsSection({ onSaved }: { onSaved: (msg: string) => void })
         创建渠道
       </Text>
       <ImportBox channels={channels} />
+    </View>
+  );
+}
+
+/** One channel: its name, tag and the address to give the platform; API channels can get a new key. */
+function ChannelRow({ c, onRotate }: { c: Channel; onRotate: () => void }) {
+  return (
+    <View className="person" id={`channel-${c.code}`}>
+      <View className="person__main">
+        <Text className="person__name">
+          {c.name} · {c.tag}
+          {c.active ? '' : '（已停用）'}
+        </Text>
+        <View className="muted break">
+          {c.kind === 'oceanengine' ? '巨量引擎 SPI 回调地址' : '接入地址'}：POST {intakeAddress(c.url)}
+        </View>
+      </View>
+      {c.kind === 'api' ? (
+        <Text className="todo-btn" onClick={onRotate}>
+          换密钥
+        </Text>
+      ) : null}
+    </View>
+  );
+}
+
+const API_SAMPLE = '{"phone": "13915440099", "name": "样例家长", "city": "苏州"}';
+const SPI_SAMPLE = '{"clue_id": "7301234567890123456", "telephone": "13915440099", "name": "样例家长", "city_name": "苏州"}';
+
+type Draft = { code: string; name: string; tag: string; kind: 'api' | 'oceanengine'; secret: string; mapping: FieldMapping };
+
+/** API channel (we issue a key) or 巨量引擎 SPI (the platform signs with the subscription's secret, pasted here). */
+function KindPicker({ draft, setDraft, onSample }: { draft: Draft; setDraft: (d: Draft) => void; onSample: (s: string) => void }) {
+  return (
+    <View>
+      <Chips
+        id="channel-kind"
+        small
+        items={KINDS.map((k) => k.label)}
+        selected={[KINDS.find((k) => k.kind === draft.kind)!.label]}
+        onTap={(l) => {
+          const kind = KINDS.find((k) => k.label === l)!.kind;
+          const mapping: FieldMapping =
+            kind === 'oceanengine'
+              ? {
+                  externalId: '$.clue_id',
+                  phone: '$.telephone',
+                  name: '$.name',
+                  province: '$.province_name',
+                  city: '$.city_name',
+                  campaign: '$.promotion_name',
+                }
+              : { phone: '$.phone', name: '$.name', city: '$.city' };
+          setDraft({ ...draft, kind, mapping });
+          onSample(kind === 'oceanengine' ? SPI_SAMPLE : API_SAMPLE);
+        }}
+      />
+      {draft.kind === 'oceanengine' ? (
+        <Input
+          id="channel-secret"
+          className="input"
+          placeholder="订阅的签名密钥（从巨量引擎开发者后台复制）"
+          value={draft.secret}
+          onInput={(e) => setDraft({ ...draft, secret: e.detail.value })}
+        />
+      ) : null}
     </View>
   );
 }

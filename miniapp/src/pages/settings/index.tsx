@@ -11,10 +11,11 @@ import { VocabularySection } from './Vocabulary';
 import { ChannelsSection } from './Channels';
 import { ContentSection } from './Content';
 import { DataSafetySection } from './DataSafety';
+import { IntegrationsSection } from './Integrations';
 import { pageQuery } from '../../lib/platform';
 import './index.css';
 
-type SectionId = 'weights' | 'routing' | 'alarms' | 'vocabulary' | 'content' | 'scripts' | 'channels' | 'people' | 'safety';
+type SectionId = 'weights' | 'routing' | 'alarms' | 'vocabulary' | 'content' | 'scripts' | 'channels' | 'people' | 'safety' | 'integrations';
 
 /** Which sections a role may open here (the server's role table decides what is saved). */
 function sectionsFor(role: string): { id: SectionId; label: string }[] {
@@ -28,6 +29,7 @@ function sectionsFor(role: string): { id: SectionId; label: string }[] {
     { id: 'channels' as const, label: '渠道与导入', roles: ['admin', 'ops'] },
     { id: 'people' as const, label: '人员', roles: ['admin', 'ops'] },
     { id: 'safety' as const, label: '数据安全', roles: ['admin', 'ops'] },
+    { id: 'integrations' as const, label: '系统对接', roles: ['admin', 'ops'] },
   ];
   return all.filter((s) => s.roles.includes(role));
 }
@@ -82,6 +84,7 @@ export default function Settings() {
             {current.id === 'channels' ? <ChannelsSection onSaved={setNotice} /> : null}
             {current.id === 'people' ? <PeopleSection isAdmin={me.role === 'admin'} onSaved={setNotice} /> : null}
             {current.id === 'safety' ? <DataSafetySection isAdmin={me.role === 'admin'} onSaved={setNotice} /> : null}
+            {current.id === 'integrations' ? <IntegrationsSection isAdmin={me.role === 'admin'} onSaved={setNotice} /> : null}
           </View>
         </View>
       )}

@@ -1,0 +1,373 @@
+import { useEffect, useState } from 'react';
+import Taro from '@tarojs/taro';
+import { Input, Text, View } from '@tarojs/components';
+import {
+  SOURCE_KINDS,
+  SOURCE_KIND_LABELS,
+  WEBHOOK_EVENTS,
+  WEBHOOK_EVENT_LABELS,
+  eventSourceCreateSchema,
+  webhookCreateSchema,
+  type SourceKind,
+  type WebhookEvent,
+} from '@lifeline/shared/src/integrations';
+import { api, apiUrl } from '../../lib/api';
+import { Chips } from '../../components/Chips';
+
+interface Source {
+  id: number;
+  code: string;
+  name: string;
+  kind: SourceKind;
+  active: boolean;
+  url: string;
+}
+interface InboundItem {
+  id: number;
+  eventId: string;
+  kind: SourceKind;
+  status: string;
+  reason: string | null;
+  source: string | null;
+  receivedAt: number;
+  payload: unknown;
+}
+interface Webhook {
+  id: number;
+  url: string;
+  events: WebhookEvent[];
+  description: string | null;
+  active: boolean;
+  paused: boolean;
+  pauseReason: string | null;
+  last7d: Record<string, number>;
+}
+interface Delivery {
+  id: number;
+  eventType: string;
+  state: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+}
+
+/** The absolute address another system posts to (H5 is served by the server, so its origin is the API's). */
+function absolute(path: string): string {
+  const p = apiUrl(path);
+  return process.env.TARO_ENV === 'h5' && !/^https?:/.test(p) && typeof location !== 'undefined' ? `${location.origin}${p}` : p;
+}
+
+const shortTime = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(5, 16).replace('T', ' ');
+
+/** A secret shown once, with a copy button: only the server keeps it from now on. */
+function SecretOnce({ label, secret }: { label: string; secret: string }) {
+  return (
+    <View className="preview" id="secret-once">
+      <View className="label">{label}（只显示这一次，请立即保存）：</View>
+      <Text className="key" selectable>
+        {secret}
+      </Text>
+      <Text className="todo-btn" onClick={() => void Taro.setClipboardData({ data: secret })}>
+        复制密钥
+      </Text>
+    </View>
+  );
+}
+
+/**
+ * 系统对接: business systems that send events in (sources, their secrets, the review list of parked events) and the
+ * webhooks that send Lifeline's events out (subscriptions, pause state, delivery log, replay). Ops see the review list.
+ */
+export function IntegrationsSection({ isAdmin, onSaved }: { isAdmin: boolean; onSaved: (msg: string) => void }) {
+  return (
+    <View id="integrations">
+      {isAdmin ? <Sources onSaved={onSaved} /> : null}
+      <ReviewList onSaved={onSaved} />
+      {isAdmin ? <Webhooks onSaved={onSaved} /> : null}
+    </View>
+  );
+}
+
+function Sources({ onSaved }: { onSaved: (msg: string) => void }) {
+  const [items, setItems] = useState<Source[]>([]);
+  const [draft, setDraft] = useState<{ code: string; name: string; kind: SourceKind }>({ code: '', name: '', kind: 'finance' });
+  const [secret, setSecret] = useState<{ label: string; secret: string } | null>(null);
+  const [error, setError] = useState('');
+  const load = () =>
+    api<{ items: Source[] }>('GET', '/api/event-sources').then(
+      (r) => setItems(r.items),
+      (e: Error) => setError(e.message),
+    );
+  useEffect(() => {
+    void load();
+  }, []);
+  const check = eventSourceCreateSchema.safeParse(draft);
+  const create = async () => {
+    if (!check.success) return setError(check.error.issues[0].message);
+    try {
+      const r = await api<Source & { secret: string }>('POST', '/api/event-sources', draft);
+      setSecret({ label: `「${r.name}」的签名密钥`, secret: r.secret });
+      setError('');
+      onSaved(`事件来源「${r.name}」已创建`);
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const rotate = async (s: Source) => {
+    try {
+      const r = await api<{ secret: string }>('PATCH', `/api/event-sources/${s.id}`, { rotateSecret: true });
+      setSecret({ label: `「${s.name}」的新签名密钥`, secret: r.secret });
+      onSaved(`「${s.name}」已换新密钥，旧密钥立即失效`);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <View id="event-sources">
+      <View className="section-title">业务系统接入（财务回款、售后工单）</View>
+      {secret ? <SecretOnce {...secret} /> : null}
+      {items.length === 0 ? <View className="muted">还没有接入的业务系统</View> : null}
+      {items.map((s) => (
+        <View className="person" key={s.id} id={`source-${s.code}`}>
+          <View className="person__main">
+            <Text className="person__name">
+              {s.name} · {SOURCE_KIND_LABELS[s.kind]}
+              {s.active ? '' : '（已停用）'}
+            </Text>
+            <View className="muted break">接收地址：POST {absolute(s.url)}</View>
+          </View>
+          <Text className="todo-btn" onClick={() => void rotate(s)}>
+            换密钥
+          </Text>
+        </View>
+      ))}
+      <View className="label">新建来源</View>
+      <Chips
+        items={SOURCE_KINDS.map((k) => SOURCE_KIND_LABELS[k])}
+        selected={[SOURCE_KIND_LABELS[draft.kind]]}
+        onTap={(l) => setDraft({ ...draft, kind: SOURCE_KINDS.find((k) => SOURCE_KIND_LABELS[k] === l)! })}
+        small
+      />
+      <View className="field__input">
+        <Input
+          id="source-code"
+          className="input"
+          placeholder="代码（如 kingdee）"
+          value={draft.code}
+          onInput={(e) => setDraft({ ...draft, code: e.detail.value })}
+        />
+        <Input
+          id="source-name"
+          className="input"
+          placeholder="名称（如 金蝶财务）"
+          value={draft.name}
+          onInput={(e) => setDraft({ ...draft, name: e.detail.value })}
+        />
+      </View>
+      <View className="muted">字段位置默认为 $.id、$.phone、$.amount…，可通过接口修改映射；签名方法见 docs/integrations.md。</View>
+      {error ? <View className="error">{error}</View> : null}
+      <Text className="todo-btn todo-btn--primary settings-save" id="source-create" onClick={() => void create()}>
+        创建来源
+      </Text>
+    </View>
+  );
+}
+
+/** 待处理事件: what other systems sent that names no known customer or lead; a person picks the customer by phone. */
+function ReviewList({ onSaved }: { onSaved: (msg: string) => void }) {
+  const [items, setItems] = useState<InboundItem[] | null>(null);
+  const [phones, setPhones] = useState<Record<number, string>>({});
+  const [error, setError] = useState('');
+  const load = () =>
+    api<{ items: InboundItem[] }>('GET', '/api/inbound-events?status=parked').then(
+      (r) => setItems(r.items),
+      (e: Error) => setError(e.message),
+    );
+  useEffect(() => {
+    void load();
+  }, []);
+  const resolve = async (item: InboundItem) => {
+    try {
+      const found = await api<{ valid: boolean; error: string | null; customer: { id: number } | null }>(
+        'GET',
+        `/api/customers/lookup?phone=${encodeURIComponent(phones[item.id] ?? '')}`,
+      );
+      if (!found.valid) return setError(found.error ?? '手机号格式不正确');
+      if (!found.customer) return setError('没有这个手机号的客户');
+      await api('POST', `/api/inbound-events/${item.id}/resolve`, { customerId: found.customer.id });
+      onSaved(`事件 ${item.eventId} 已处理`);
+      setError('');
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const dismiss = async (item: InboundItem) => {
+    const ok = await Taro.showModal({
+      title: '忽略这条事件',
+      content: `事件 ${item.eventId} 将标记为已忽略（原因：人工确认无需处理），仍保留原始内容。`,
+      confirmText: '忽略',
+    });
+    if (!ok.confirm) return;
+    try {
+      await api('POST', `/api/inbound-events/${item.id}/dismiss`, { reason: '人工确认无需处理' });
+      onSaved(`事件 ${item.eventId} 已忽略`);
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <View id="review-list">
+      <View className="section-title">待处理事件{items?.length ? `（${items.length}）` : ''}</View>
+      {items === null ? <View className="muted">{error || '加载中…'}</View> : null}
+      {items?.length === 0 ? <View className="muted">没有待处理的事件：每条推送都已对上客户</View> : null}
+      {items?.map((it) => (
+        <View className="preview parked" key={it.id} id={`parked-${it.id}`}>
+          <View>
+            <Text className="person__name">
+              {it.source} · {it.eventId}
+            </Text>
+            <Text className="muted"> {shortTime(it.receivedAt)}</Text>
+          </View>
+          <View className="error">{it.reason}</View>
+          <View className="muted break">{JSON.stringify(it.payload).slice(0, 160)}</View>
+          <View className="field__input">
+            <Input
+              className="input"
+              id={`parked-phone-${it.id}`}
+              placeholder="客户手机号"
+              value={phones[it.id] ?? ''}
+              onInput={(e) => setPhones({ ...phones, [it.id]: e.detail.value })}
+            />
+            <Text className="todo-btn todo-btn--primary" id={`parked-resolve-${it.id}`} onClick={() => void resolve(it)}>
+              记到该客户
+            </Text>
+            <Text className="todo-btn" onClick={() => void dismiss(it)}>
+              忽略
+            </Text>
+          </View>
+        </View>
+      ))}
+      {items && error ? <View className="error">{error}</View> : null}
+    </View>
+  );
+}
+
+function Webhooks({ onSaved }: { onSaved: (msg: string) => void }) {
+  const [items, setItems] = useState<Webhook[]>([]);
+  const [draft, setDraft] = useState<{ url: string; events: WebhookEvent[] }>({ url: '', events: ['lead.won'] });
+  const [secret, setSecret] = useState<{ label: string; secret: string } | null>(null);
+  const [open, setOpen] = useState<{ id: number; items: Delivery[] } | null>(null);
+  const [error, setError] = useState('');
+  const load = () =>
+    api<{ items: Webhook[] }>('GET', '/api/webhooks').then(
+      (r) => setItems(r.items),
+      (e: Error) => setError(e.message),
+    );
+  useEffect(() => {
+    void load();
+  }, []);
+  const act = async (work: () => Promise<unknown>, done: string) => {
+    try {
+      await work();
+      setError('');
+      onSaved(done);
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const create = async () => {
+    const check = webhookCreateSchema.safeParse(draft);
+    if (!check.success) return setError(check.error.issues[0].message);
+    await act(async () => {
+      const r = await api<{ secret: string; url: string }>('POST', '/api/webhooks', draft);
+      setSecret({ label: `发往 ${r.url} 的签名密钥`, secret: r.secret });
+    }, 'Webhook 已创建');
+  };
+  const deliveries = async (id: number) => {
+    if (open?.id === id) return setOpen(null);
+    const r = await api<{ items: Delivery[] }>('GET', `/api/webhooks/${id}/deliveries`);
+    setOpen({ id, items: r.items.slice(0, 10) });
+  };
+  const labels = WEBHOOK_EVENTS.map((e) => WEBHOOK_EVENT_LABELS[e]);
+  return (
+    <View id="webhooks">
+      <View className="section-title">Webhook（把线索和跟进推送给其他系统）</View>
+      {secret ? <SecretOnce {...secret} /> : null}
+      {items.map((w) => (
+        <View className={`preview webhook${w.paused ? ' webhook--paused' : ''}`} key={w.id} id={`webhook-${w.id}`}>
+          <View className="break">
+            <Text className="person__name">{w.url}</Text>
+          </View>
+          <View className="muted">
+            {w.events.map((e) => WEBHOOK_EVENT_LABELS[e]).join('、')} · 近7天 送达 {w.last7d.delivered ?? 0}，待发 {w.last7d.pending ?? 0}，失败{' '}
+            {w.last7d.failed ?? 0}
+          </View>
+          {w.paused ? <View className="error">已自动暂停：{w.pauseReason}</View> : !w.active ? <View className="muted">已停用</View> : null}
+          <View className="row-buttons">
+            {w.paused || !w.active ? (
+              <Text
+                className="todo-btn todo-btn--primary"
+                id={`webhook-resume-${w.id}`}
+                onClick={() => void act(() => api('PATCH', `/api/webhooks/${w.id}`, { active: true }), '已恢复发送，积压的事件会陆续送达')}
+              >
+                恢复发送
+              </Text>
+            ) : null}
+            <Text className="todo-btn" onClick={() => void act(() => api('POST', `/api/webhooks/${w.id}/ping`), '测试事件已排队')}>
+              发送测试
+            </Text>
+            <Text className="todo-btn" id={`webhook-log-${w.id}`} onClick={() => void deliveries(w.id)}>
+              发送记录
+            </Text>
+          </View>
+          {open?.id === w.id ? (
+            <View className="deliveries">
+              {open.items.length === 0 ? <View className="muted">还没有发送记录</View> : null}
+              {open.items.map((d) => (
+                <View className="delivery" key={d.id}>
+                  <Text>
+                    {shortTime(d.createdAt)} {d.eventType} · {{ delivered: '已送达', pending: '待发送', failed: '失败' }[d.state] ?? d.state}
+                    {d.lastStatus ? `（${d.lastStatus}）` : ''}
+                    {d.lastError && d.state !== 'delivered' ? ` ${d.lastError}` : ''}
+                  </Text>
+                  {d.state !== 'pending' ? (
+                    <Text className="link" onClick={() => void act(() => api('POST', `/api/webhooks/${w.id}/deliveries/${d.id}/replay`), '已重新排队发送')}>
+                      重放
+                    </Text>
+                  ) : null}
+                </View>
+              ))}
+            </View>
+          ) : null}
+        </View>
+      ))}
+      <View className="label">新建 Webhook</View>
+      <Input
+        id="webhook-url"
+        className="input"
+        placeholder="接收地址（https://…）"
+        value={draft.url}
+        onInput={(e) => setDraft({ ...draft, url: e.detail.value })}
+      />
+      <Chips
+        id="webhook-events"
+        small
+        items={labels}
+        selected={draft.events.map((e) => WEBHOOK_EVENT_LABELS[e])}
+        onTap={(l) => {
+          const ev = WEBHOOK_EVENTS.find((e) => WEBHOOK_EVENT_LABELS[e] === l)!;
+          setDraft({ ...draft, events: draft.events.includes(ev) ? draft.events.filter((x) => x !== ev) : [...draft.events, ev] });
+        }}
+      />
+      {error ? <View className="error">{error}</View> : null}
+      <Text className="todo-btn todo-btn--primary settings-save" id="webhook-create" onClick={() => void create()}>
+        创建 Webhook
+      </Text>
+    </View>
+  );
+}

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SidebarRig } from './support';
+import { apiAs, pageAs, shot } from './pages';
+import { BusinessSystemFake } from '../fakes/business-systems';
+
+const PHONE = { width: 375, height: 740 };
+const DESKTOP = { width: 1280, height: 800 };
+const WANG = '13915441234';
+
+describe('系统对接 and the service warning in Chromium (real H5 build, real server)', { timeout: 90_000 }, () => {
+  let rig: SidebarRig;
+  beforeAll(async () => {
+    rig = await new SidebarRig().start();
+  });
+  afterAll(() => rig?.stop());
+
+  it('the admin connects finance, a payment for an unknown phone waits in review, and is put on 王妈妈 by her phone', async () => {
+    const { page, context } = await pageAs(rig, '系统管理员', '#/pages/settings/index?section=integrations', DESKTOP);
+    await page.locator('#source-code input').waitFor({ timeout: 15_000 });
+    await page.locator('#source-code input').fill('kingdee');
+    await page.locator('#source-name input').fill('金蝶财务');
+    await page.locator('#source-create').tap();
+    await page.locator('#secret-once .key').waitFor();
+    const secret = (await page.locator('#secret-once .key').innerText()).trim();
+    expect(secret).toMatch(/^evsec_/);
+    expect(await page.locator('#source-kingdee').innerText()).toContain('/api/events/in/kingdee');
+
+    const finance = new BusinessSystemFake(`${rig.base}/api/events/in/kingdee`, secret, () => rig.clock.now());
+    const sent = await finance.send({ id: 'pay-e2e-1', phone: '13700001234', amount: '9,800', contract_no: 'HT-E2E-1' });
+    expect(sent.body.status).toBe('parked');
+    await page.reload();
+    const parked = page.locator(`#parked-${sent.body.id}`);
+    await parked.waitFor({ timeout: 15_000 });
+    expect(await parked.innerText()).toContain('找不到客户');
+    await shot(page, 'settings-integrations-1280.png');
+    await page.locator(`#parked-phone-${sent.body.id} input`).fill(WANG);
+    await page.locator(`#parked-resolve-${sent.body.id}`).tap();
+    await expect.poll(() => page.locator('#settings-notice').innerText()).toContain('已处理');
+    const [row] = await rig.ds.query('SELECT status, customerId, leadId FROM inbound_event WHERE eventId = ?', ['pay-e2e-1']);
+    expect(row.status).toBe('applied');
+    const lead = await apiAs(rig, '系统管理员', `/api/leads/${row.leadId}`);
+    expect(lead).toMatchObject({ status: 'won' });
+    await context.close();
+  });
+
+  it('a paused webhook shows why and resumes in one tap; ops sees only the review list', async () => {
+    const hook = await apiAs(rig, '系统管理员', '/api/webhooks', { method: 'POST', body: { url: 'https://erp.example.com/lifeline', events: ['lead.won'] } });
+    await rig.ds.query("UPDATE webhook_subscription SET pausedAt = ?, pauseReason = '连续 10 次发送失败（最近一次：HTTP 502）' WHERE id = ?", [
+      rig.clock.now(),
+      hook.id,
+    ]);
+    const { page, context } = await pageAs(rig, '系统管理员', '#/pages/settings/index?section=integrations', PHONE);
+    const card = page.locator(`#webhook-${hook.id}`);
+    await card.waitFor({ timeout: 15_000 });
+    expect(await card.innerText()).toContain('已自动暂停：连续 10 次发送失败');
+    await shot(page, 'settings-integrations-375.png');
+    await page.locator(`#webhook-resume-${hook.id}`).tap();
+    await expect.poll(() => page.locator('#settings-notice').innerText()).toContain('已恢复发送');
+    expect((await apiAs(rig, '系统管理员', '/api/webhooks')).items[0]).toMatchObject({ paused: false });
+    await context.close();
+
+    const ops = await pageAs(rig, '黄蓉', '#/pages/settings/index?section=integrations', PHONE);
+    await ops.page.locator('#review-list').waitFor({ timeout: 15_000 });
+    expect(await ops.page.locator('#event-sources').count()).toBe(0);
+    expect(await ops.page.locator('#webhooks').count()).toBe(0);
+    await ops.context.close();
+  });
+
+  it("an open complaint from after-sales puts the warning and the health score on the rep's customer card", async () => {
+    const src = await apiAs(rig, '系统管理员', '/api/event-sources', { method: 'POST', body: { code: 'service', name: '售后系统', kind: 'after_sales' } });
+    const afterSales = new BusinessSystemFake(`${rig.base}/api/events/in/service`, src.secret, () => rig.clock.now());
+    const r = await afterSales.send({ id: 'tk-e2e-1', ticket_id: 'T-901', phone: WANG, category: '投诉', status: '处理中', summary: '上课老师临时换人' });
+    expect(r.body.status).toBe('applied');
+    const { page, context } = await pageAs(rig, '张敏', '#/pages/index/index', PHONE);
+    await page.locator('#phone input').waitFor({ timeout: 15_000 });
+    await page.locator('#phone input').fill(WANG);
+    await page.locator('#service-warning').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#service-warning').innerText()).toContain('售后工单处理中，勿推新品：投诉「上课老师临时换人」');
+    expect(await page.locator('#customer-health').innerText()).toMatch(/健康分 \d+ · (关注|风险)/);
+    await shot(page, 'sidebar-service-warning-375.png');
+    await context.close();
+  });
+});
