@@ -84,7 +84,13 @@ function composeChannels(config: AppConfig, clock: Clock): Channels {
   };
 }
 
-export function createApp(opts: CreateAppOptions): { koa: Koa; ctx: AppContext; followups: FollowupService; projector: Projector; webhookSender: WebhookSender } {
+export function createApp(opts: CreateAppOptions): {
+  koa: Koa;
+  ctx: AppContext;
+  followups: FollowupService;
+  projector: Projector;
+  webhookSender: WebhookSender;
+} {
   const clock = opts.clock ?? systemClock;
   const checkpoints = opts.checkpoints ?? NO_CHECKPOINTS;
   const ctx: AppContext = {

@@ -45,7 +45,15 @@ async function main() {
     logger.info({ signal, followupGroupCommit: followups.groupCommitStats }, 'shutting down');
     server.close(
       () =>
-        void Promise.all([alarmEngine.stop(), projector.stop(), directoryOf(ctx).stop(), transfers.stop(), spikes.stop(), snapshots.stop(), webhookSender.stop()])
+        void Promise.all([
+          alarmEngine.stop(),
+          projector.stop(),
+          directoryOf(ctx).stop(),
+          transfers.stop(),
+          spikes.stop(),
+          snapshots.stop(),
+          webhookSender.stop(),
+        ])
           .then(() => ds.destroy())
           .then(() => process.exit(0)),
     );
