@@ -4,6 +4,7 @@ import { MEASURE_NAMES, rebuildRollups } from '../../server/src/metrics/rollup';
 import { rollupsEnabled } from '../../server/src/metrics/source';
 import { resolveScope } from '../../server/src/auth/actor';
 import { describeEachDb, Harness } from '../support/harness';
+import { BusinessSystemFake } from '../fakes/business-systems';
 import { loadRaw, Oracle, type OracleActor } from '../support/metrics-oracle';
 
 const HOUR = 3600_000;
@@ -125,6 +126,16 @@ describeEachDb('metrics exactness: live KPIs equal a recomputation from raw rows
         expectOk(await h.req('DELETE', `/api/leads/${pick(leads).id}`, { as: '系统管理员' }), 'delete lead');
       }
     }
+    // Finance reports money for some customers: their leads become won and ROI counts the money, not list prices.
+    const source = await h.req('POST', '/api/event-sources', { as: '系统管理员', body: { code: `fin-${kind}`, name: '财务', kind: 'finance' } });
+    const finance = new BusinessSystemFake(`${h.base}/api/events/in/fin-${kind}`, source.body.secret, () => h.clock.now());
+    const all = await live();
+    for (let i = 0; i < 12; i++) {
+      const sent = await finance.send({ id: `pay-${i}`, phone: pick(all).phone, amount: Math.round(rand() * 3_000_000) / 100 + 1 });
+      expectOk({ status: sent.status, text: JSON.stringify(sent.body) }, 'payment');
+    }
+    await h.projector.drain(); // the pushes came over plain HTTP, not through h.req (which drains after writes)
+    expect(await h.count('lead_revenue')).toBeGreaterThan(0);
     expect(ok).toBeGreaterThan(150);
   }, 300_000);
 

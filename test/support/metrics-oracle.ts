@@ -44,6 +44,8 @@ export interface Raw {
   events: { leadId: number; toNode: string; at: number; id: number }[];
   conversations: { repId: number; customerId: number; day: number }[];
   spend: { channel: string; month: string; amountFen: number }[];
+  /** Fen finance reported per lead (回款 events). */
+  paid: Map<number, number>;
   picks: { repId: number; pickedAt: number }[];
   units: { id: number; name: string; path: string }[];
   users: { id: number; name: string; role: string; orgUnitId: number | null; deletedAt: number | null; active: boolean }[];
@@ -104,6 +106,10 @@ export async function loadRaw(ds: DataSource, companyId: number): Promise<Raw> {
     month: s.month,
     amountFen: Number(s.amountFen),
   }));
+  const paid = new Map<number, number>();
+  for (const r of await q('SELECT leadId, amountFen FROM lead_revenue WHERE companyId = ? AND deletedAt IS NULL')) {
+    paid.set(Number(r.leadId), (paid.get(Number(r.leadId)) ?? 0) + Number(r.amountFen));
+  }
   const picks = (await q('SELECT repId, pickedAt FROM script_pick WHERE companyId = ?')).map((p: any) => ({
     repId: Number(p.repId),
     pickedAt: Number(p.pickedAt),
@@ -117,7 +123,7 @@ export async function loadRaw(ds: DataSource, companyId: number): Promise<Raw> {
     deletedAt: n(u.deletedAt),
     active: Boolean(Number(u.active)),
   }));
-  return { companyId, leads, followups, customers, events, conversations, spend, picks, units, users };
+  return { companyId, leads, followups, customers, events, conversations, spend, paid, picks, units, users };
 }
 
 /** Who is asking: null scope = company; else owner/unit lists like the auth scope; own = a rep. */
@@ -396,7 +402,12 @@ export class Oracle {
         const all = company.filter((l) => l.channel === channel).length;
         const fen = partial ? Math.round((companyFen * xs.length) / Math.max(1, all)) : companyFen;
         const signed = xs.filter((l) => l.signedAt !== null);
-        const revenue = signed.some((l) => price(l.signedCourse) === undefined) ? null : signed.reduce((a, l) => a + price(l.signedCourse)!, 0);
+        // Finance's money where it reported some; the signed course's list price for the other signed leads.
+        const paidFen = xs.reduce((a, l) => a + (this.raw.paid.get(l.id) ?? 0), 0);
+        const listed = signed.filter((l) => !this.raw.paid.has(l.id));
+        const revenue = listed.some((l) => price(l.signedCourse) === undefined)
+          ? null
+          : (listed.reduce((a, l) => a + price(l.signedCourse)! * 100, 0) + paidFen) / 100;
         const spendYuan = ss.length ? fen / 100 : null;
         const m = matured(
           xs.map((l) => ({ start: l.createdAt, touch: l.firstTouch })),
@@ -412,8 +423,9 @@ export class Oracle {
           signed: signed.length,
           firstDealDays: signed.length ? signed.reduce((a, l) => a + (l.signedAt! - l.createdAt), 0) / signed.length / DAY : null,
           revenue,
+          revenuePaid: paidFen / 100,
           costPerSigning: spendYuan !== null && signed.length ? Math.round(fen / signed.length) / 100 : null,
-          roi: spendYuan && revenue !== null ? Math.round(((revenue - spendYuan) / spendYuan) * 1000) / 1000 : null,
+          roi: spendYuan && revenue !== null ? Math.round((revenue / spendYuan) * 1000) / 1000 : null,
         };
       }),
     };

@@ -55,7 +55,7 @@ export function ChannelRoi({ data, canEditSpend, onSpendSaved }: { data: Channel
           <Chart id="chart-retention" option={retentionOption} height={chartHeight} />
         </Card>
       ) : null}
-      <Card id="roi-table" title="渠道明细" sub={`${spendNote}；签约额按课程标价计；ROI =（签约额 − 花费）÷ 花费`} stamp={stamp}>
+      <Card id="roi-table" title="渠道明细" sub={`${spendNote}；签约额 = 财务回款 + 其余签约按课程标价；ROI = 签约额 ÷ 花费，低于 100% 标红`} stamp={stamp}>
         {rows.map((r) => (
           <View className="chan" key={r.channel} id={`chan-${r.channel}`}>
             <View className="chan__name">{r.channel}</View>
@@ -86,13 +86,13 @@ export function ChannelRoi({ data, canEditSpend, onSpendSaved }: { data: Channel
               </View>
               <View className="cell">
                 <View className="cell__v chan__revenue">{yuan(r.revenue)}</View>
-                <View className="cell__l">签约额</View>
+                <View className="cell__l">签约额{r.revenuePaid ? `（含回款 ${yuan(r.revenuePaid)}）` : ''}</View>
               </View>
               <View className="cell">
                 <View className="cell__v chan__cps">{yuan(r.costPerSigning)}</View>
                 <View className="cell__l">单签成本</View>
               </View>
-              <View className={`cell${r.roi !== null && r.roi < 0 ? ' cell--red' : ''}`}>
+              <View className={`cell${r.roi !== null && r.roi < 1 ? ' cell--red' : ''}`}>
                 <View className="cell__v chan__roi">{r.roi === null ? '—' : pct(r.roi, 0)}</View>
                 <View className="cell__l">ROI</View>
               </View>

@@ -118,7 +118,8 @@ async function backlogs(em: EntityManager, s: ResolvedScope, extra: { sql: strin
 
 /**
  * Per channel over whole China-time months: leads, spend and cost per lead, 7-day retention, signings, first-deal
- * cycle, revenue (list prices of the signed courses), cost per signing and ROI. A view over part of the company gets
+ * cycle, revenue (finance's 回款 for the leads it reported, list prices of the signed courses for the rest), cost per
+ * signing and ROI (revenue ÷ spend). A view over part of the company gets
  * each channel's spend pro-rated by its share of the channel's leads (`spendBasis: 'share'`).
  */
 export async function computeChannelRoi(em: EntityManager, actor: Actor, s: ResolvedScope, now: number): Promise<ChannelRoiResponse> {
@@ -126,7 +127,7 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
   const { start, end } = chinaRange(cover.from, cover.to);
   const src = sourceFor(s, actor.settings.levelA, { start, end }, { groupBy: 'channel' });
   const partial = isPartOfCompany(s);
-  const [rows, pending, spend, signedCourses, companyLeads] = await Promise.all([
+  const [rows, pending, spend, signedCourses, companyLeads, paid] = await Promise.all([
     em.query(
       `SELECT ${src.attr('channel')} AS channel, ${src.sum('leads')} AS leads, ${src.sum('s7hit')} AS hit, ${src.sum('signed')} AS signed,
             ${src.sum('dealMs')} AS dealMs, MAX(f.updatedAt) AS updatedAt
@@ -137,6 +138,7 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
     spendByChannel(em, actor.companyId, cover.months, s.filter.channel),
     signedCoursesByChannel(em, s, start, end),
     partial ? companyLeadsByChannel(em, actor.companyId, start, end) : Promise.resolve(null),
+    paidByChannel(em, s, start, end),
   ]);
   const pendingOf = pending.get('s7')!;
   const spendBy = new Map(spend.map((r) => [String(r.channel), num(r.fen)]));
@@ -153,7 +155,9 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
     const fen = companyFen === undefined ? undefined : Math.round(companyFen * Math.min(1, share));
     const spendYuan = fen === undefined ? null : fen / 100;
     const signed = num(r?.signed);
-    const revenue = revenueOf(signedCourses.get(channel) ?? [], prices);
+    const listed = revenueOf(signedCourses.get(channel) ?? [], prices);
+    const paidFen = paid.get(channel) ?? 0;
+    const revenue = listed === null ? null : Math.round(listed * 100 + paidFen) / 100;
     return {
       channel,
       leads,
@@ -163,8 +167,9 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
       signed,
       firstDealDays: signed ? num(r?.dealMs) / signed / DAY : null,
       revenue,
+      revenuePaid: paidFen / 100,
       costPerSigning: spendYuan !== null && signed > 0 ? Math.round(fen! / signed) / 100 : null,
-      roi: spendYuan && revenue !== null ? Math.round(((revenue - spendYuan) / spendYuan) * 1000) / 1000 : null,
+      roi: spendYuan && revenue !== null ? Math.round((revenue / spendYuan) * 1000) / 1000 : null,
     };
   });
   out.sort((a, b) => b.leads - a.leads || a.channel.localeCompare(b.channel, 'zh-CN'));
@@ -200,16 +205,31 @@ async function companyLeadsByChannel(em: EntityManager, companyId: number, start
   return new Map(rows.map((r) => [String(r.channel), num(r.n)]));
 }
 
-/** Signed leads of the view per channel and course (signings are few: read from the facts). */
+const PAID = 'SELECT 1 FROM lead_revenue r WHERE r.companyId = f.companyId AND r.leadId = f.leadId AND r.deletedAt IS NULL';
+
+/** Signed leads of the view per channel and course that finance reported no money for: valued at list price. */
 async function signedCoursesByChannel(em: EntityManager, s: ResolvedScope, start: number, end: number): Promise<Map<string, { course: string; n: number }[]>> {
   const w = factWhere(s, start, end);
   const rows: Record<string, unknown>[] = await em.query(
-    `SELECT f.channel AS channel, f.signedCourse AS course, COUNT(*) AS n FROM lead_fact f WHERE ${w.sql} AND f.signedAt IS NOT NULL GROUP BY f.channel, f.signedCourse`,
+    `SELECT f.channel AS channel, f.signedCourse AS course, COUNT(*) AS n FROM lead_fact f
+      WHERE ${w.sql} AND f.signedAt IS NOT NULL AND NOT EXISTS (${PAID}) GROUP BY f.channel, f.signedCourse`,
     w.params,
   );
   const out = new Map<string, { course: string; n: number }[]>();
   for (const r of rows) out.set(String(r.channel), [...(out.get(String(r.channel)) ?? []), { course: String(r.course ?? ''), n: num(r.n) }]);
   return out;
+}
+
+/** Fen finance reported (回款 events) for the view's leads, per channel. */
+async function paidByChannel(em: EntityManager, s: ResolvedScope, start: number, end: number): Promise<Map<string, number>> {
+  const w = factWhere(s, start, end);
+  const rows: Record<string, unknown>[] = await em.query(
+    `SELECT f.channel AS channel, SUM(r.amountFen) AS fen FROM lead_fact f
+       JOIN lead_revenue r ON r.companyId = f.companyId AND r.leadId = f.leadId AND r.deletedAt IS NULL
+      WHERE ${w.sql} GROUP BY f.channel`,
+    w.params,
+  );
+  return new Map(rows.map((r) => [String(r.channel), num(r.fen)]));
 }
 
 /** Revenue of a channel's signings at list price; null when a signed course has no price (a figure we cannot stand behind). */

@@ -82,11 +82,16 @@ export interface ChannelRow {
   signed: number;
   /** Mean days from entry to signing, over signed leads. */
   firstDealDays: number | null;
-  /** Yuan: the list price of each signed course (null when a signed course has no price set). */
+  /**
+   * Yuan: money finance reported for the channel's leads (回款 events), plus the list price of the signed course of
+   * each signed lead finance has reported nothing for (null when such a course has no price set).
+   */
   revenue: number | null;
+  /** Yuan of `revenue` that finance reported (回款 events); the rest is list prices. */
+  revenuePaid: number;
   /** Spend ÷ signings. */
   costPerSigning: number | null;
-  /** (revenue − spend) ÷ spend: 1.5 = every yuan spent came back 2.5 times. */
+  /** Revenue ÷ spend: 2.5 = every yuan spent came back 2.5 times; below 1 the channel lost money. */
   roi: number | null;
 }
 
