@@ -112,6 +112,41 @@ describeEachDb('outbound webhooks: signed deliveries, retries, pause, replay', (
     flaky.reply = { status: 200, text: 'ok' };
   });
 
+  it("a slow receiver's backlog does not hide the other receivers' deliveries from the sender", async () => {
+    // 300 due deliveries of the slow receiver, all older than anything else: more than one claim query returns.
+    const at = h.clock.now() - 60_000;
+    const rows = Array.from({ length: 300 }, (_, i) => [
+      h.seed.companyId,
+      ids.flaky,
+      `evt_backlog_${kind}_${i}`,
+      'lead.created',
+      '{}',
+      'pending',
+      0,
+      at,
+      '[]',
+      at,
+      at,
+    ]);
+    for (const r of rows) {
+      await h.ds.query(
+        'INSERT INTO webhook_delivery (companyId, subscriptionId, eventId, eventType, payload, state, attempts, nextAttemptAt, log, createdAt, updatedAt) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+        r,
+      );
+    }
+    flaky.reply = { status: 200, text: 'ok', delayMs: 300 };
+    const before = crm.received.length;
+    await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13915448401', channel: '公众号-寒假讲座推文' } });
+    const started = Date.now();
+    await h.webhookSender.pump();
+    while (crm.received.length === before && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 10));
+    expect(crm.received.length).toBe(before + 1);
+    expect(Date.now() - started).toBeLessThan(250); // sent in the first round, beside the slow one's first four
+    flaky.reply = { status: 200, text: 'ok' };
+    await h.webhookSender.runOnce();
+    expect(await h.count('webhook_delivery', "state = 'pending'")).toBe(0);
+  });
+
   it('refuses loopback targets unless allowed, pings, and keeps subscriptions to admins', async () => {
     const strict = new WebhookSender(h.app, { allowPrivate: false });
     const ping = await h.req('POST', `/api/webhooks/${ids.crm}/ping`, { as: '系统管理员' });

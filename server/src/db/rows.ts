@@ -52,6 +52,31 @@ export async function findById<T extends ObjectLiteral>(
   return raw ? toEntity<T>(m, raw) : null;
 }
 
+/**
+ * One row matching every `where` property as an entity, or null (`null` values match IS NULL); `lock` takes its write
+ * lock until commit (MySQL). For hot-path lookups by a unique key, without the query builder.
+ */
+export async function findOneWhere<T extends ObjectLiteral>(
+  em: EntityManager,
+  target: EntityTarget<T>,
+  where: Partial<Record<keyof T & string, unknown>>,
+  opts: { lock?: boolean } = {},
+): Promise<T | null> {
+  const m = meta(em, target);
+  const props = Object.keys(where);
+  const lock = opts.lock && dbKindOf(em) === 'mysql';
+  const key = `where:${m.tableName}:${props.map((p) => `${p}${where[p as keyof T & string] === null ? '~' : ''}`).join(',')}:${lock ? 1 : 0}`;
+  let sql = cache.get(key);
+  if (!sql) {
+    const conds = props.map((p) => `${q(column(m, p).databaseName)} ${where[p as keyof T & string] === null ? 'IS NULL' : '= ?'}`);
+    sql = `SELECT ${m.columns.map((c) => q(c.databaseName)).join(', ')} FROM ${q(m.tableName)} WHERE ${conds.join(' AND ')} LIMIT 1${lock ? ' FOR UPDATE' : ''}`;
+    cache.set(key, sql);
+  }
+  const params = props.filter((p) => where[p as keyof T & string] !== null).map((p) => toDb(column(m, p), where[p as keyof T & string]));
+  const [raw] = (await em.query(sql, params)) as Record<string, unknown>[];
+  return raw ? toEntity<T>(m, raw) : null;
+}
+
 /** Rows by id as entities, by id; `lock` takes their write locks in id order (one statement). */
 export async function findByIds<T extends ObjectLiteral & { id: number }>(
   em: EntityManager,

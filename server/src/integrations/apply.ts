@@ -1,13 +1,12 @@
 import { IsNull, type EntityManager } from 'typeorm';
 import { maskPhone, OPEN_LEAD_STATUSES } from '@lifeline/shared';
 import type { MappedEvent } from '@lifeline/shared/src/integrations';
-import { dbKindOf } from '../db/kind';
 import type { AppContext } from '../context';
 import { Audit, diffFields, type AuditContext } from '../audit/audit.service';
 import { Customer } from '../customers/customer.entity';
 import { Lead } from '../leads/lead.entity';
 import { recordJourneyStep } from '../journey/journey-step';
-import { findById, insertRow } from '../db/rows';
+import { findById, findOneWhere, insertRow } from '../db/rows';
 import { LeadRevenue, ServiceTicket, type EventSource, type InboundEvent } from './entities';
 
 /** What applying an event did: taken in (with what it touched), or parked for a person with the reason. */
@@ -20,21 +19,27 @@ const WON_NODE = '签约转化';
  * Applies one mapped event in the caller's transaction (the archive row is written beside it). The customer is named
  * by our id or a phone; one we cannot find parks the event for review instead of dropping it.
  */
-export async function applyEvent(app: AppContext, em: EntityManager, source: EventSource, row: InboundEvent, e: MappedEvent, audit: AuditContext) {
+export async function applyEvent(
+  app: AppContext,
+  em: EntityManager,
+  source: EventSource,
+  row: InboundEvent | null,
+  e: MappedEvent,
+  audit: AuditContext,
+): Promise<ApplyResult> {
   const customer = await customerOf(em, source.companyId, e);
   if (!customer) {
     const who = [e.customerId ? `客户ID ${e.customerId}` : null, e.phone ? `手机号 ${maskPhone(e.phone)}` : null].filter(Boolean).join('、');
     return { status: 'parked', reason: `找不到客户（${who}），请在待处理事件中指定客户` } satisfies ApplyResult;
   }
-  if (e.kind === 'finance') return applyPayment(app, em, customer, row, e, audit);
+  if (e.kind === 'finance') return applyPayment(app, em, customer, row!, e, audit);
   if (e.kind === 'after_sales') return applyTicket(em, source, customer, e, audit);
   return { status: 'applied', customerId: customer.id, leadId: null } satisfies ApplyResult;
 }
 
-async function customerOf(em: EntityManager, companyId: number, e: { customerId: number | null; phone: string | null }) {
-  const repo = em.getRepository(Customer);
-  if (e.customerId) return repo.findOneBy({ id: e.customerId, companyId, deletedAt: IsNull() });
-  return repo.findOneBy({ companyId, phone: e.phone!, deletedAt: IsNull() });
+function customerOf(em: EntityManager, companyId: number, e: { customerId: number | null; phone: string | null }) {
+  if (e.customerId) return findOneWhere(em, Customer, { id: e.customerId, companyId, deletedAt: null });
+  return findOneWhere(em, Customer, { companyId, phone: e.phone!, deletedAt: null });
 }
 
 /** The lead a payment is for: the one named (if it is this customer's), else the customer's newest open lead, else newest. */
@@ -119,7 +124,7 @@ async function applyTicket(
   const audit = new Audit(em, ctx);
   const repo = em.getRepository(ServiceTicket);
   const fault = e.fault ?? source.faultCategories.includes(e.category);
-  const existing = await repo.findOne({ where: { sourceId: source.id, ticketId: e.ticketId }, lock: lockFor(em) });
+  const existing = await findOneWhere(em, ServiceTicket, { sourceId: source.id, ticketId: e.ticketId }, { lock: true });
   if (!existing) {
     const ticket = await insertRow(
       em,
@@ -154,10 +159,6 @@ async function applyTicket(
   await repo.update({ id: existing.id }, patch);
   await audit.changed('service_ticket', existing.id, changes);
   return { status: 'applied', customerId: existing.customerId, leadId: null };
-}
-
-function lockFor(em: EntityManager): { mode: 'pessimistic_write' } | undefined {
-  return dbKindOf(em) === 'mysql' ? { mode: 'pessimistic_write' } : undefined;
 }
 
 /** A live customer of the company (a person resolving a parked event names one). */

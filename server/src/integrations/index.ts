@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { AppContext } from '../context';
 import { InboundEvents } from './inbound';
 import { EventSources } from './sources';
+import { SourceCache } from './source-cache';
 import { inboundRoutes, integrationAdminRoutes, webhookRoutes } from './routes';
 import { WebhookOutbox } from './webhook-events';
 import { WebhookSender } from './webhook-sender';
@@ -12,8 +13,9 @@ import { Webhooks } from './webhooks';
  * (subscriptions, the outbox subscribed to domain events, the sender the process starts).
  */
 export function integrationsModule(ctx: AppContext) {
-  const inbound = new InboundEvents(ctx);
-  const sources = new EventSources(ctx);
+  const cache = new SourceCache(ctx);
+  const inbound = new InboundEvents(ctx, cache);
+  const sources = new EventSources(ctx, cache);
   const outbox = new WebhookOutbox(ctx);
   outbox.subscribe();
   const webhooks = new Webhooks(ctx, outbox);

@@ -7,13 +7,17 @@ import { isUniqueViolation } from '../db/tx';
 import { insertRow } from '../db/rows';
 import { EventSource } from './entities';
 import { newSigningSecret } from './signing';
+import type { SourceCache } from './source-cache';
 
 /** Default fault categories of an after-sales source (an education company's: complaints and refunds count too). */
 const DEFAULT_FAULT_CATEGORIES = ['故障', '投诉', '退费'];
 
 /** Event sources, admin only: the signing secret is shown once at creation and on rotation, never again. */
 export class EventSources {
-  constructor(private readonly app: AppContext) {}
+  constructor(
+    private readonly app: AppContext,
+    private readonly cache: SourceCache,
+  ) {}
 
   async list(actor: Actor) {
     const rows = await this.app.ds.getRepository(EventSource).find({ where: { companyId: actor.companyId }, order: { id: 'ASC' } });
@@ -24,6 +28,7 @@ export class EventSources {
     const mapping = input.mapping ?? defaultEventMapping(input.kind);
     checkMapping(input.kind, mapping);
     const secret = newSigningSecret('evsec');
+    this.cache.invalidate(input.code); // an earlier miss for this code must not outlive the source's creation
     try {
       return await this.app.tx.run(async (em) => {
         const now = this.app.clock.now();
@@ -56,7 +61,7 @@ export class EventSources {
   }
 
   async update(actor: Actor, id: number, patch: EventSourceUpdate, requestId?: string) {
-    return this.app.tx.run(async (em) => {
+    const result = await this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
       const row = await em.getRepository(EventSource).findOneBy({ id, companyId: actor.companyId });
       if (!row) throw notFound(`事件来源不存在（ID ${id}）`);
@@ -71,6 +76,8 @@ export class EventSources {
       }
       return { ...view(Object.assign(row, update)), secret, changed: [...changes.map((c) => c.field), ...(secret ? ['secret'] : [])] };
     });
+    this.cache.invalidate(result.code);
+    return result;
   }
 }
 

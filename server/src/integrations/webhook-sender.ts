@@ -66,6 +66,9 @@ export class WebhookSender {
   private readonly sends = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private pumping: Promise<unknown> = Promise.resolve();
+  private kicking = false;
+  private kickAgain = false;
+  private onError: (err: unknown) => void = () => undefined;
   private readonly o: Required<SenderOptions>;
 
   constructor(
@@ -77,9 +80,8 @@ export class WebhookSender {
   }
 
   start(onError: (err: unknown) => void = () => undefined): void {
-    this.timer = setInterval(() => {
-      this.pumping = this.pump().catch(onError);
-    }, this.o.pollMs);
+    this.onError = onError;
+    this.timer = setInterval(() => this.kick(), this.o.pollMs);
     this.timer.unref();
   }
 
@@ -95,37 +97,66 @@ export class WebhookSender {
     let made = 0;
     for (;;) {
       const started = await this.pump();
+      const inFlight = this.sends.size; // sends started earlier hold slots: their subscribers' rows wait for them
       made += started;
       await Promise.all([...this.sends]);
-      if (!started) return made;
+      if (!started && !inFlight) return made;
     }
   }
 
-  /** Claims what free slots allow and starts sending it; returns how many sends started. */
+  /**
+   * Claims what free slots allow and starts sending it, again while claims come back (a subscriber at its cap is left
+   * out of the query, so a backlog of a slow one never hides the others' rows); returns how many sends started.
+   */
   async pump(): Promise<number> {
-    const total = [...this.inFlight.values()].reduce((a, b) => a + b, 0);
-    const free = this.o.maxInFlight - total;
-    if (free <= 0) return 0;
-    const claimed = await this.claim(free);
-    for (const d of claimed) {
-      this.inFlight.set(d.subscriptionId, (this.inFlight.get(d.subscriptionId) ?? 0) + 1);
-      const p = this.deliver(d).finally(() => {
-        this.inFlight.set(d.subscriptionId, (this.inFlight.get(d.subscriptionId) ?? 1) - 1);
-        this.sends.delete(p);
-      });
-      this.sends.add(p);
+    let started = 0;
+    for (;;) {
+      const free = this.o.maxInFlight - [...this.inFlight.values()].reduce((a, b) => a + b, 0);
+      if (free <= 0) return started;
+      const claimed = await this.claim(free);
+      if (!claimed.length) return started;
+      for (const d of claimed) this.launch(d);
+      started += claimed.length;
     }
-    return claimed.length;
+  }
+
+  private launch(d: WebhookDelivery): void {
+    this.inFlight.set(d.subscriptionId, (this.inFlight.get(d.subscriptionId) ?? 0) + 1);
+    const p = this.deliver(d).finally(() => {
+      this.inFlight.set(d.subscriptionId, (this.inFlight.get(d.subscriptionId) ?? 1) - 1);
+      this.sends.delete(p);
+      if (this.timer) this.kick(); // a slot is free: fill it now rather than at the next poll
+    });
+    this.sends.add(p);
+  }
+
+  /** One pump at a time; a kick while one runs asks for another right after it. */
+  private kick(): void {
+    if (this.kicking) {
+      this.kickAgain = true;
+      return;
+    }
+    this.kicking = true;
+    this.pumping = this.pump()
+      .catch(this.onError)
+      .finally(() => {
+        this.kicking = false;
+        if (this.kickAgain) {
+          this.kickAgain = false;
+          this.kick();
+        }
+      });
   }
 
   private async claim(free: number): Promise<WebhookDelivery[]> {
     const now = this.app.clock.now();
+    const full = [...this.inFlight].filter(([, n]) => n >= this.o.perSubscription).map(([id]) => id);
     const candidates: { id: number; subscriptionId: number }[] = await this.app.ds.query(
       `SELECT d.id, d.subscriptionId FROM webhook_delivery d JOIN webhook_subscription s ON s.id = d.subscriptionId
         WHERE d.state = 'pending' AND d.nextAttemptAt <= ? AND (d.leaseUntil IS NULL OR d.leaseUntil < ?)
-          AND s.active = ? AND s.pausedAt IS NULL AND s.deletedAt IS NULL
+          AND s.active = ? AND s.pausedAt IS NULL AND s.deletedAt IS NULL${full.length ? ` AND d.subscriptionId NOT IN (${full.map(() => '?').join(', ')})` : ''}
         ORDER BY d.nextAttemptAt, d.id LIMIT ${Number(free * 4)}`,
-      [now, now, true],
+      [now, now, true, ...full],
     );
     const taken = new Map<number, number>();
     const ids: number[] = [];
