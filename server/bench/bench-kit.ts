@@ -3,6 +3,7 @@
  * evenly paced open-loop load generator, a typed wrapper around autocannon's programmatic API,
  * process CPU accounting from /proc, MariaDB status counters, and the docs/benchmarks.md section writer.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
@@ -463,4 +464,43 @@ export function mdTable(rows: (string | number)[][]): string {
   const [head, ...rest] = rows;
   const line = (r: (string | number)[]) => `| ${r.join(' | ')} |`;
   return [line(head), line(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rest.map(line)].join('\n');
+}
+
+// ------------------------------------------------------------------------------------- the server under test
+
+export interface ServerChild {
+  child: ChildProcess;
+  base: string;
+  port: number;
+  out: () => string;
+}
+
+/**
+ * The real server (server/src/main.ts, demo mode) as a child process on a free port, once /healthz answers.
+ * BENCH_PROFILE=<dir>: it writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+ */
+export async function startServerChild(root: string, databaseUrl: string, env: Record<string, string> = {}): Promise<ServerChild> {
+  const port = await freePort();
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl, LIFELINE_DEMO: '1', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (b: Buffer) => void (out = (out + b.toString('utf8')).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited during startup:\n${out}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return { child, base, port, out: () => out };
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
+    await sleep(300);
+  }
 }

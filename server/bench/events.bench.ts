@@ -18,7 +18,6 @@
  * Env: BENCH_MYSQL_URL (else TEST_MYSQL_URL, else mysql://lifeline:lifeline@127.0.0.1:3306/lifeline);
  * BENCH_SCALE=0.2 shortens the runs (smoke test); BENCH_PROFILE=<dir> writes the server's CPU profile there.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,7 +28,7 @@ import {
   CpuMeter,
   findPidByComm,
   benchMysqlUrl,
-  freePort,
+  startServerChild,
   latencyStats,
   machineIdlePct,
   mdTable,
@@ -53,41 +52,8 @@ const FANOUT_S = Math.max(4, Math.round(20 * SCALE));
 const TARGET_CARD_MS = 1000;
 const log = (...a: unknown[]) => console.error('[bench:events]', ...a);
 
-async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string; port: number; out: () => string }> {
-  const port = await freePort();
-  // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      LIFELINE_DEMO: '1',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      WEBHOOK_ALLOW_PRIVATE: '1',
-      WEBHOOK_TIMEOUT_MS: '1000',
-      SNAPSHOT_INTERVAL: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (b: Buffer) => void (out = (out + b.toString('utf8')).slice(-20_000));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited during startup:\n${out}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return { child, base, port, out: () => out };
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-    await sleep(300);
-  }
+function startServer(databaseUrl: string) {
+  return startServerChild(ROOT, databaseUrl, { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_TIMEOUT_MS: '1000', SNAPSHOT_INTERVAL: '0' });
 }
 
 async function api<T = any>(base: string, method: string, p: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
@@ -256,6 +222,35 @@ async function rawBaseline(pool: mysql.Pool, companyId: number, seconds: number)
   };
 }
 
+interface DocInput {
+  table: (string | number)[][];
+  inbound: LoadResult;
+  stored: number;
+  card: LatencyStats;
+  cardMet: boolean;
+  healthy: { latency: LatencyStats };
+  slow: { latency: LatencyStats };
+  hanging: { paused?: boolean; pauseReason?: string | null } | undefined;
+  usage: Record<string, number | null>;
+  idleBefore: number | null;
+  idleAfter: number | null;
+  disturbed: boolean;
+}
+
+function eventsDoc({ table, stored, card, cardMet, healthy, slow, hanging, usage, idleBefore, idleAfter, disturbed }: DocInput): string {
+  return [
+    `MariaDB on loopback, the real server as a child process, 2-core machine; \`bash scripts/mariadb-up.sh && npm run bench:events -- --write\`, ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    mdTable(table),
+    '',
+    `- Inbound: ${RATE} signed after-sales ticket events a second offered for ${INBOUND_S} s (open loop, 400 customers), each archived and applied (ticket upserted, audited) in one transaction before the answer; ${stored} stored. The baseline is raw single-row INSERTs of the same archive row at the same paced rate: what the database alone does.`,
+    `- Event → card: a probe opens a fault ticket every second during the load and polls the customer's sidebar card (\`GET /api/customers/lookup\`) until “售后工单处理中，勿推新品” shows: p99 ${round(card.p99, 0)} ms over ${card.count} probes (target ≤ ${TARGET_CARD_MS} ms: ${cardMet ? 'met' : 'NOT met'}; the origin documents' light event hub took 12 s).`,
+    `- Outbound: three receivers subscribed to lead.created, ${FANOUT_RATE} leads/s through the intake API for ${FANOUT_S} s, twice. With the third receiver hanging 4 s (WEBHOOK_TIMEOUT_MS=1000, so each attempt times out) the two good receivers' delivery p99 is ${round(slow.latency.p99, 0)} ms vs ${round(healthy.latency.p99, 0)} ms with all answering; the hanging one was ${hanging?.paused ? 'paused automatically' : 'not paused'}${hanging?.pauseReason ? ` (${hanging.pauseReason})` : ''}.`,
+    `- CPU during the inbound run, % of one core: server ${usage.server}, MariaDB ${usage.mariadb}, load generator ${usage.bench}, anything else ${usage.otherPct}; machine idle ${idleBefore}% before, ${idleAfter}% after.${disturbed ? ' **Disturbed**: other work was running on the machine.' : ' Undisturbed.'}`,
+    '- How 1,000/s was reached: one transaction per event topped out at ≈ 676 events/s on this machine (server at 92 % of a core, mostly socket writes of 7 statements per event); events now share transactions under load (group commit, as follow-up saves do) and the two lookups skip the query builder (912/s, then 1,000/s with the server at 70 %).',
+  ].join('\n');
+}
+
 async function main() {
   const base = benchMysqlUrl();
   const dbName = `lifeline_test_bench_events_${process.pid}`;
@@ -367,17 +362,7 @@ async function main() {
       `target event → card p99 ≤ ${TARGET_CARD_MS} ms: ${cardMet ? 'met' : 'NOT met'}${disturbed ? ' (run disturbed: other load on the machine)' : ''}`,
     );
     if (WRITE) {
-      const body = [
-        `MariaDB on loopback, the real server as a child process, 2-core machine; \`bash scripts/mariadb-up.sh && npm run bench:events -- --write\`, ${new Date().toISOString().slice(0, 10)}.`,
-        '',
-        mdTable(table),
-        '',
-        `- Inbound: ${RATE} signed after-sales ticket events a second offered for ${INBOUND_S} s (open loop, 400 customers), each archived and applied (ticket upserted, audited) in one transaction before the answer; ${stored.n} stored. The baseline is raw single-row INSERTs of the same archive row at the same paced rate: what the database alone does.`,
-        `- Event → card: a probe opens a fault ticket every second during the load and polls the customer's sidebar card (\`GET /api/customers/lookup\`) until “售后工单处理中，勿推新品” shows: p99 ${round(card.p99, 0)} ms over ${card.count} probes (target ≤ ${TARGET_CARD_MS} ms: ${cardMet ? 'met' : 'NOT met'}; the origin documents' light event hub took 12 s).`,
-        `- Outbound: three receivers subscribed to lead.created, ${FANOUT_RATE} leads/s through the intake API for ${FANOUT_S} s, twice. With the third receiver hanging 4 s (WEBHOOK_TIMEOUT_MS=1000, so each attempt times out) the two good receivers' delivery p99 is ${round(slow.latency.p99, 0)} ms vs ${round(healthy.latency.p99, 0)} ms with all answering; the hanging one was ${hanging?.paused ? 'paused automatically' : 'not paused'}${hanging?.pauseReason ? ` (${hanging.pauseReason})` : ''}.`,
-        `- CPU during the inbound run, % of one core: server ${usage.server}, MariaDB ${usage.mariadb}, load generator ${usage.bench}, anything else ${usage.otherPct}; machine idle ${idleBefore}% before, ${idleAfter}% after.${disturbed ? ' **Disturbed**: other work was running on the machine.' : ' Undisturbed.'}`,
-        '- How 1,000/s was reached: one transaction per event topped out at ≈ 676 events/s on this machine (server at 92 % of a core, mostly socket writes of 7 statements per event); events now share transactions under load (group commit, as follow-up saves do) and the two lookups skip the query builder (912/s, then 1,000/s with the server at 70 %).',
-      ].join('\n');
+      const body = eventsDoc({ table, inbound, stored: Number(stored.n), card, cardMet, healthy, slow, hanging, usage, idleBefore, idleAfter, disturbed });
       writeDocSection(path.join(ROOT, 'docs/benchmarks.md'), 'bench:events', body, '# Benchmarks\n');
       log('wrote docs/benchmarks.md (## bench:events)');
     }

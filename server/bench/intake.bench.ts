@@ -16,13 +16,23 @@
  * Env: BENCH_MYSQL_URL (else TEST_MYSQL_URL, else mysql://lifeline:lifeline@127.0.0.1:3306/lifeline);
  * BENCH_SCALE=0.2 shortens the runs (smoke test).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
-import { benchMysqlUrl, freePort, latencyStats, mdTable, mysqlConnOptions, round, sleep, textTable, writeDocSection, type LatencyStats } from './bench-kit';
+import {
+  benchMysqlUrl,
+  startServerChild,
+  latencyStats,
+  mdTable,
+  mysqlConnOptions,
+  round,
+  sleep,
+  textTable,
+  writeDocSection,
+  type LatencyStats,
+} from './bench-kit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
@@ -41,29 +51,8 @@ const log = (...a: unknown[]) => console.error('[bench:intake]', ...a);
 const baseUrl = benchMysqlUrl;
 const connOpts = mysqlConnOptions;
 
-async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; base: string; port: number; out: () => string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, LIFELINE_DEMO: '1', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (b: Buffer) => void (out = (out + b.toString('utf8')).slice(-20_000));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited during startup:\n${out}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return { child, base, port, out: () => out };
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-    await sleep(300);
-  }
+function startServer(databaseUrl: string) {
+  return startServerChild(ROOT, databaseUrl);
 }
 
 async function api<T = any>(base: string, method: string, p: string, token?: string, body?: unknown): Promise<T> {
