@@ -113,7 +113,7 @@ export function createApp(opts: CreateAppOptions): {
   const intake = intakeRoutingModule(ctx, leads);
   const alarms = alarmsModule(ctx);
   const metrics = metricsModule(ctx);
-  const integrations = integrationsModule(ctx);
+  const integrations = integrationsModule(ctx, leads);
   // Derived state: every business transaction records the leads it touched; the projector recomputes them after commit.
   subscribeOutbox(ctx);
   const projector = new Projector(ctx, [factsStep(ctx), conversationsStep, timersStep(ctx)], opts.config.projector);
@@ -139,7 +139,7 @@ export function createApp(opts: CreateAppOptions): {
   koa.use(open.routes());
   koa.use(openApiRoutes(opts.config).routes()); // the API's own description: open, no data
   for (const r of sidebar.open) koa.use(r.routes());
-  for (const r of intake.open) koa.use(r.routes());
+  for (const r of [...intake.open, ...integrations.open]) koa.use(r.routes());
   koa.use(linkLoginRoutes(ctx).routes()); // one-time sign-in links (docs/onboarding.md)
   if (opts.config.demo) koa.use(devLoginRoutes(ctx).routes());
 

@@ -43,6 +43,8 @@ export interface AppConfig {
   /** Snapshots of each company's business tables (SNAPSHOT_DIR, SNAPSHOT_INTERVAL, SNAPSHOT_RETENTION); absent = DATA_DIR/snapshots, 2 h, 72 h. */
   snapshots?: { dir: string; intervalMs: number; retentionMs: number; s3?: S3Config | null };
   alarms?: { tickSeconds: number; leaseMs: number; wecomGroupRobotUrl?: string; dingtalkRobotWebhook?: string; dingtalkRobotSecret?: string };
+  /** Public lead form submissions allowed per client IP and form per minute (FORM_RATE_PER_MINUTE, default 10). */
+  formRatePerMinute?: number;
   /** Outbound webhooks (WEBHOOK_TIMEOUT_MS, WEBHOOK_ALLOW_PRIVATE); absent = 5 s, private targets refused. */
   webhooks?: { timeoutMs: number; allowPrivate: boolean };
 }
@@ -116,6 +118,7 @@ const env = z.object({
   LLM_ASR_MODEL: z.string().optional(),
   LLM_ASR_MODE: z.enum(['transcriptions', 'chat_audio']).optional(),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  FORM_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(500).max(30_000).default(5000),
   WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
   DOUYIN_PUSH_SECRET: z.string().min(16, 'DOUYIN_PUSH_SECRET must be at least 16 characters').optional(),
@@ -230,6 +233,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
           }
         : null,
     douyin: e.DOUYIN_PUSH_SECRET ? { pushSecret: e.DOUYIN_PUSH_SECRET } : null,
+    formRatePerMinute: e.FORM_RATE_PER_MINUTE,
     webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1' },
     importMaxBytes: e.IMPORT_MAX_BYTES,
     followupGroupCommit: { maxBatch: e.FOLLOWUP_GROUP_MAX, slots: e.FOLLOWUP_GROUP_SLOTS },

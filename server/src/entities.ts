@@ -18,6 +18,8 @@ import { SignInLink } from './onboarding/sign-in-link.entity';
 import { Snapshot } from './snapshots/snapshot.entity';
 import { EventSource, InboundEvent, LeadRevenue, ServiceTicket } from './integrations/entities';
 import { WebhookDelivery, WebhookSubscription } from './integrations/webhook.entities';
+import { Partner, PartnerReferral } from './integrations/partner.entities';
+import { ConsistencyRun } from './integrations/consistency.entity';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
 export const ENTITIES = [
@@ -62,4 +64,7 @@ export const ENTITIES = [
   ServiceTicket,
   WebhookSubscription,
   WebhookDelivery,
+  Partner,
+  PartnerReferral,
+  ConsistencyRun,
 ];

@@ -80,4 +80,43 @@ describe('系统对接 and the service warning in Chromium (real H5 build, real 
     await shot(page, 'sidebar-service-warning-375.png');
     await context.close();
   });
+
+  it("the admin switches on a channel's web form and gets its QR code; a parent fills the hosted page on a phone", async () => {
+    const ch = await apiAs(rig, '系统管理员', '/api/intake-channels', { method: 'POST', body: { code: 'expo-e2e', name: '教育展', tag: '地推-展会二维码' } });
+    const { page, context } = await pageAs(rig, '系统管理员', '#/pages/settings/index?section=channels', DESKTOP);
+    await page.locator('#channel-form-expo-e2e').waitFor({ timeout: 15_000 });
+    await page.locator('#channel-form-expo-e2e').tap();
+    await page.locator('#form-title input').fill('展会预约 · 免费学习测评');
+    await page.locator('#form-save').tap();
+    await page.locator('#form-qr').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#form-settings-expo-e2e').innerText()).toContain('/f/expo-e2e');
+    expect(await page.locator('#form-qr-download').getAttribute('download')).toBe('expo-e2e-qr.png');
+    await shot(page, 'settings-channel-form-1280.png');
+    await context.close();
+
+    const parent = await rig.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+    const form = await parent.newPage();
+    const posts: string[] = [];
+    form.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
+    await form.goto(`${rig.base}/f/expo-e2e?utm_campaign=2026春季展`);
+    await form.locator('input[name=phone]').fill('1391544');
+    await form.locator('.llf__submit').tap();
+    expect(await form.locator('[data-for=phone]').innerText()).toBe('手机号应为11位数字，当前为7位');
+    expect(posts).toEqual([]); // refused in the browser by the same rule, nothing sent
+    await form.locator('input[name=phone]').fill('139-1544-9501');
+    await form.locator('input[name=name]').fill('展会家长');
+    await form.locator('select[name=grade]').selectOption('初三');
+    await form.locator('.llf__chips label').first().tap();
+    await shot(form, 'form-hosted-375.png');
+    await form.locator('.llf__submit').tap();
+    await form.locator('.llf__done').waitFor({ timeout: 10_000 });
+    const [lead] = await rig.ds.query(
+      'SELECT l.channel, l.campaign, c.grade, c.concerns FROM `lead` l JOIN customer c ON c.id = l.customerId WHERE c.phone = ?',
+      ['13915449501'],
+    );
+    expect(lead).toMatchObject({ channel: '地推-展会二维码', campaign: '2026春季展', grade: '初三' });
+    expect(JSON.parse(lead.concerns)).toEqual(['升学政策']);
+    expect(ch.form.enabled).toBe(false);
+    await parent.close();
+  });
 });

@@ -82,6 +82,9 @@ export interface SecondCompany {
   snapshotId: number;
   eventSourceId: number;
   webhookId: number;
+  partnerId: number;
+  /** A referral of theirs held for approval. */
+  referralId: number;
   webhookDeliveryId: number;
   /** An inbound event of theirs parked for review. */
   parkedEventId: number;
@@ -219,6 +222,16 @@ export class Harness {
     );
     const hook = ok(await this.req('POST', '/api/webhooks', { as: admin, body: { url: 'https://yh.example.com/hook', events: ['lead.created'] } }), 'webhook');
     ok(await this.req('POST', `/api/webhooks/${hook.id}/ping`, { as: admin }), 'webhook ping');
+    const partner = ok(
+      await this.req('POST', '/api/partners', { as: admin, body: { name: '远航伙伴', tag: '渠道商-远航', requireApproval: true } }),
+      'partner',
+    );
+    const referred = await fetch(`${this.base}/api/partner/leads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-partner-key': String(partner.key) },
+      body: JSON.stringify({ ref: 'YH-1', phone: '13700007777' }),
+    });
+    if (referred.status !== 201) throw new Error(`partner referral: ${referred.status}`);
     const one = async (sql: string) => Number((await this.ds.query(sql, [seed.companyId]))[0].id);
     return {
       seed,
@@ -237,6 +250,8 @@ export class Harness {
       scriptPickId: await one('SELECT MAX(id) AS id FROM script_pick WHERE companyId = ?'),
       eventSourceId: Number(source.id),
       webhookId: Number(hook.id),
+      partnerId: Number(partner.id),
+      referralId: await one('SELECT MIN(id) AS id FROM partner_referral WHERE companyId = ?'),
       webhookDeliveryId: await one('SELECT MIN(id) AS id FROM webhook_delivery WHERE companyId = ?'),
       parkedEventId: await one('SELECT MIN(id) AS id FROM inbound_event WHERE companyId = ?'),
       snapshotId: (await writeSnapshot(this.app, snapshotsOf(this.app).store, (await claimSnapshot(this.app, seed.companyId, 'manual', 'tenancy', null))!)).id,

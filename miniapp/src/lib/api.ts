@@ -42,6 +42,12 @@ export function apiUrl(path: string): string {
   return `${LIFELINE_API_BASE}${path}`;
 }
 
+/** The absolute address another system or a printed QR code uses (H5 is served by the server, so its origin is the API's). */
+export function absoluteApiUrl(path: string): string {
+  const p = apiUrl(path);
+  return process.env.TARO_ENV === 'h5' && !/^https?:/.test(p) && typeof location !== 'undefined' ? `${location.origin}${p}` : p;
+}
+
 /** JSON call to the Lifeline API with the session token; errors carry the server's Chinese message. */
 export async function api<T = any>(
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',

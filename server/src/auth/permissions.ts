@@ -97,6 +97,11 @@ const PERMISSIONS = {
     what: 'read inbound business events; resolve or dismiss the parked ones',
     denied: '只有管理员或运营可以处理业务系统推送的事件',
   },
+  'partners.review': {
+    roles: ['supervisor', 'ops', 'admin'],
+    what: 'read partner referrals; approve or reject the held ones',
+    denied: '只有主管、运营或管理员可以审核合作方推荐的线索',
+  },
   'content.configure': {
     roles: ['ops', 'admin'],
     what: 'add / remove tag → material mappings',

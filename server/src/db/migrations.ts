@@ -17,6 +17,7 @@ import { Snapshot1700001600000 } from './migrations/1700001600000-snapshot';
 import { OceanengineSpi1700001700000 } from './migrations/1700001700000-oceanengine-spi';
 import { InboundEvents1700001800000 } from './migrations/1700001800000-inbound-events';
 import { Webhooks1700001900000 } from './migrations/1700001900000-webhooks';
+import { PartnersConsistency1700002000000 } from './migrations/1700002000000-partners-consistency';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   OceanengineSpi1700001700000,
   InboundEvents1700001800000,
   Webhooks1700001900000,
+  PartnersConsistency1700002000000,
 ];

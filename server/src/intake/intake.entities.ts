@@ -8,6 +8,15 @@ export type ChannelKind = 'api' | 'douyin' | 'oceanengine';
 export interface ChannelOptions {
   /** 巨量 SPI: the service labels that carry clues; empty = any label (each unknown one is logged). */
   serviceLabels?: string[];
+  /** The public lead form of this channel (/f/<code>, the embed snippet); off unless switched on. */
+  form?: FormOptions;
+}
+
+export interface FormOptions {
+  enabled: boolean;
+  title: string;
+  /** Other sites' origins allowed to post the form from their own pages (the hosted page is always allowed). */
+  allowedOrigins: string[];
 }
 
 /** Where leads come from: a URL code, the channel tag leads get, a key (hash only) and a field mapping. */

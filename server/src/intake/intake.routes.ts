@@ -45,6 +45,10 @@ export function intakeAdminRoutes(app: AppContext, intake: IntakeService, leads:
   r.patch('/intake-channels/:id', allow('intake.channels'), async (ctx) => {
     ctx.body = await intake.update(actorOf(ctx), idParam(ctx), parseInput(channelUpdateSchema, ctx.request.body), requestIdOf(ctx));
   });
+  /** The QR code of the channel's hosted lead form (a PNG as a data URL), for 展会 posters and printed material. */
+  r.get('/intake-channels/:id/form-qr', allow('intake.channels'), async (ctx) => {
+    ctx.body = await intake.formQr(actorOf(ctx), idParam(ctx));
+  });
   /** What the lead arrived as: the raw payload(s) archived beside it. */
   r.get('/leads/:id/intake', async (ctx) => {
     const actor = actorOf(ctx);

@@ -7,13 +7,14 @@ import type { Actor } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
 import { Company } from '../companies/company.entity';
 import { effectiveSettings } from '../companies/settings';
-import { AppError, badRequest, notFound, unauthorized } from '../http/errors';
+import { AppError, badRequest, conflict, notFound, unauthorized } from '../http/errors';
+import QRCode from 'qrcode';
 import { parseInput } from '../http/validate';
 import { isUniqueViolation } from '../db/tx';
 import { systemActor, type LeadService } from '../leads/leads.service';
 import { DOUYIN_MAPPING, DOUYIN_MAX_SKEW_MS } from './douyin';
 import { OCEANENGINE_MAPPING, challengeOf, parseEnvelope, spiSignatureValid, type SpiEnvelope } from './oceanengine';
-import { IntakeChannel, IntakeRecord, type ChannelKind } from './intake.entities';
+import { IntakeChannel, IntakeRecord, type ChannelKind, type FormOptions } from './intake.entities';
 import { douyinSignature, hashKey, newIntakeKey, sameHash, sameSignature } from './keys';
 import { assertCan } from '../auth/permissions';
 
@@ -105,6 +106,24 @@ export class IntakeService {
     return { kind: 'lead', label: envelope.serviceLabel, ...result };
   }
 
+  /**
+   * One submission of a channel's public lead form: the fields are the form's own (not the channel's API mapping), the
+   * channel's tag is the lead's source, `campaign` comes from the page's utm_campaign. The route has checked origin,
+   * rate and honeypot.
+   */
+  async receiveForm(code: string, payload: object, rawBody: string, requestId?: string) {
+    const { channel, companyVersion } = await this.channelByCode(code);
+    if (!channel.options?.form?.enabled) throw notFound('表单不存在或已关闭');
+    return this.take(channel, companyVersion, payload, { rawBody, requestId, mapping: FORM_MAPPING });
+  }
+
+  /** A channel's public form settings by code (null: no such channel, or its form is off). */
+  async formOf(code: string): Promise<(FormOptions & { code: string }) | null> {
+    const channel = await this.app.ds.getRepository(IntakeChannel).findOneBy({ code });
+    const form = channel?.active ? channel.options?.form : undefined;
+    return form?.enabled ? { ...form, code } : null;
+  }
+
   private async channelByCode(code: string) {
     // The company's auth version rides along (no extra round trip): a settings change made through the API in any
     // process governs the next intake, not one AUTH_CACHE_MS later.
@@ -144,8 +163,13 @@ export class IntakeService {
   }
 
   /** Map, normalise and create one lead from a payload; the platform's lead id (and delivery id) make it idempotent. */
-  private async take(channel: IntakeChannel, companyVersion: number, payload: object, opts: { rawBody: string; requestId?: string; messageId?: string }) {
-    const mapped = applyMapping(payload, channel.mapping);
+  private async take(
+    channel: IntakeChannel,
+    companyVersion: number,
+    payload: object,
+    opts: { rawBody: string; requestId?: string; messageId?: string; mapping?: FieldMapping },
+  ) {
+    const mapped = applyMapping(payload, opts.mapping ?? channel.mapping);
     const norm = normaliseLead(mapped);
     if (!norm.ok) throw badRequest(norm.reason);
     const { externalId, channel: _ignored, ...fields } = norm.lead;
@@ -283,7 +307,7 @@ export class IntakeService {
   async update(
     actor: Actor,
     id: number,
-    patch: Partial<Pick<ChannelInput, 'name' | 'tag' | 'mapping' | 'secret' | 'serviceLabels'>> & { active?: boolean; rotateKey?: boolean },
+    patch: Partial<Pick<ChannelInput, 'name' | 'tag' | 'mapping' | 'secret' | 'serviceLabels'>> & { active?: boolean; rotateKey?: boolean; form?: FormOptions },
     requestId?: string,
   ) {
     this.requireAdmin(actor);
@@ -293,7 +317,11 @@ export class IntakeService {
       const row = await em.getRepository(IntakeChannel).findOneBy({ id, companyId: actor.companyId });
       if (!row) throw notFound(`接入渠道不存在（ID ${id}）`);
       if (row.kind !== 'oceanengine' && (patch.secret || patch.serviceLabels)) throw badRequest('只有巨量引擎 SPI 渠道可以填写签名密钥和 service_label');
-      const options = patch.serviceLabels ? { ...row.options, serviceLabels: patch.serviceLabels } : undefined;
+      if (patch.form && row.kind !== 'api') throw badRequest('只有接口推送渠道可以开启网页表单');
+      const options =
+        patch.serviceLabels || patch.form
+          ? { ...row.options, ...(patch.serviceLabels ? { serviceLabels: patch.serviceLabels } : {}), ...(patch.form ? { form: patch.form } : {}) }
+          : undefined;
       const fields = { name: patch.name, tag: patch.tag, mapping: patch.mapping, active: patch.active, options };
       const changes = diffFields(row, fields);
       const key = patch.rotateKey && row.kind === 'api' ? newIntakeKey() : undefined;
@@ -314,6 +342,15 @@ export class IntakeService {
     });
   }
 
+  async formQr(actor: Actor, id: number) {
+    this.requireAdmin(actor);
+    const row = await this.app.ds.getRepository(IntakeChannel).findOneBy({ id, companyId: actor.companyId });
+    if (!row) throw notFound(`接入渠道不存在（ID ${id}）`);
+    if (!row.options?.form?.enabled) throw conflict('请先开启该渠道的网页表单');
+    const url = `${this.app.config.publicUrl.replace(/\/$/, '')}/f/${row.code}`;
+    return { url, png: await QRCode.toDataURL(url, { width: 480, margin: 2, errorCorrectionLevel: 'M' }) };
+  }
+
   /** The archived payloads behind a lead (raw, as received). */
   async recordsFor(em: EntityManager, companyId: number, leadId: number) {
     const rows = await em.getRepository(IntakeRecord).find({ where: { companyId, leadId }, order: { id: 'ASC' } });
@@ -328,6 +365,9 @@ export class IntakeService {
     }));
   }
 }
+
+/** What the public lead form sends (server/src/forms/client/form-client.ts). */
+const FORM_MAPPING: FieldMapping = { phone: '$.phone', name: '$.name', grade: '$.grade', city: '$.city', concerns: '$.concerns', campaign: '$.campaign' };
 
 const DEFAULT_MAPPINGS: Record<ChannelKind, FieldMapping> = { api: DEFAULT_MAPPING, douyin: DOUYIN_MAPPING, oceanengine: OCEANENGINE_MAPPING };
 
@@ -346,6 +386,7 @@ function view(c: IntakeChannel) {
     kind: c.kind,
     mapping: c.mapping,
     ...(c.kind === 'oceanengine' ? { serviceLabels: c.options?.serviceLabels ?? [], hasSecret: !!c.secret } : {}),
+    ...(c.kind === 'api' ? { form: c.options?.form ?? { enabled: false, title: '免费领取学习规划', allowedOrigins: [] }, formUrl: `/f/${c.code}` } : {}),
     active: c.active,
     url: c.kind === 'oceanengine' ? `/api/spi/oceanengine/${c.code}` : `/api/intake/${c.code}`,
     createdAt: c.createdAt,

@@ -16,6 +16,8 @@ export class EventSource {
   @Column({ type: 'text', transformer: jsonText }) mapping: EventMapping;
   /** After-sales: ticket categories that count as faults (when the payload has no `fault` flag). */
   @Column({ type: 'text', transformer: jsonText }) faultCategories: string[];
+  /** Where the source answers the consistency report's pull (GET, signed like our webhooks); null: uploads only. */
+  @Column({ type: 'varchar', length: 500, nullable: true }) pullUrl: string | null;
   @Column({ type: 'boolean', default: true }) active: boolean;
   @Column({ type: 'int', nullable: true }) createdBy: number | null;
   @Column({ type: 'bigint', transformer: epochMs }) createdAt: number;

@@ -3,7 +3,9 @@ import type { AppContext } from '../context';
 import { InboundEvents } from './inbound';
 import { EventSources } from './sources';
 import { SourceCache } from './source-cache';
-import { inboundRoutes, integrationAdminRoutes, webhookRoutes } from './routes';
+import { inboundRoutes, integrationAdminRoutes, partnerAdminRoutes, partnerApiRoutes, webhookRoutes } from './routes';
+import { Partners } from './partners';
+import type { LeadService } from '../leads/leads.service';
 import { WebhookOutbox } from './webhook-events';
 import { WebhookSender } from './webhook-sender';
 import { Webhooks } from './webhooks';
@@ -12,19 +14,22 @@ import { Webhooks } from './webhooks';
  * The integration hub (docs/integrations.md): inbound business events (sources, review list) and outbound webhooks
  * (subscriptions, the outbox subscribed to domain events, the sender the process starts).
  */
-export function integrationsModule(ctx: AppContext) {
+export function integrationsModule(ctx: AppContext, leads: LeadService) {
   const cache = new SourceCache(ctx);
   const inbound = new InboundEvents(ctx, cache);
   const sources = new EventSources(ctx, cache);
   const outbox = new WebhookOutbox(ctx);
   outbox.subscribe();
   const webhooks = new Webhooks(ctx, outbox);
+  const partners = new Partners(ctx, leads);
   const sender = new WebhookSender(ctx, { timeoutMs: ctx.config.webhooks?.timeoutMs, allowPrivate: ctx.config.webhooks?.allowPrivate });
   return {
     sender,
     /** Signed requests from other systems: mounted before the JSON-only body rule (the signature covers the raw bytes). */
     raw: [inboundRoutes(inbound)] as Router[],
-    authed: [integrationAdminRoutes(sources, inbound), webhookRoutes(webhooks)] as Router[],
+    /** The partner API: its own key per request (X-Partner-Key), JSON bodies. */
+    open: [partnerApiRoutes(partners)] as Router[],
+    authed: [integrationAdminRoutes(sources, inbound), webhookRoutes(webhooks), partnerAdminRoutes(partners)] as Router[],
   };
 }
 

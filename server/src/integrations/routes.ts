@@ -8,6 +8,12 @@ import {
   webhookCreateSchema,
   webhookDeliveryListSchema,
   webhookUpdateSchema,
+  partnerCreateSchema,
+  partnerPageSchema,
+  partnerUpdateSchema,
+  referralListSchema,
+  referralRejectSchema,
+  referralSchema,
 } from '@lifeline/shared/src/integrations';
 import { actorOf } from '../auth/auth.middleware';
 import { allow } from '../auth/permissions';
@@ -18,6 +24,7 @@ import { idParam, requestIdOf } from '../http/router-kit';
 import type { InboundEvents } from './inbound';
 import type { EventSources } from './sources';
 import type { Webhooks } from './webhooks';
+import type { Partners } from './partners';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signing';
 
 /** Largest inbound event body: a business event is a few KB. */
@@ -91,6 +98,47 @@ export function webhookRoutes(webhooks: Webhooks): Router {
   r.post('/:id/ping', async (ctx) => {
     ctx.status = 201;
     ctx.body = await webhooks.ping(actorOf(ctx), idParam(ctx));
+  });
+  return r;
+}
+
+/** The partner's own API (X-Partner-Key): refer a lead, read the progress of its referrals. Nothing else. */
+export function partnerApiRoutes(partners: Partners): Router {
+  const r = new Router({ prefix: '/api/partner' });
+  r.post('/leads', async (ctx) => {
+    const partner = await partners.authenticate(ctx.get('x-partner-key') || undefined);
+    const result = await partners.refer(partner, parseInput(referralSchema, ctx.request.body), requestIdOf(ctx));
+    if (result.replayed) ctx.set('Idempotent-Replayed', 'true');
+    ctx.status = result.replayed ? 200 : 201;
+    ctx.body = result.body;
+  });
+  r.get('/leads', async (ctx) => {
+    const partner = await partners.authenticate(ctx.get('x-partner-key') || undefined);
+    ctx.body = await partners.progress(partner, parseInput(partnerPageSchema, ctx.query).page);
+  });
+  return r;
+}
+
+export function partnerAdminRoutes(partners: Partners): Router {
+  const r = new Router({ prefix: '/api' });
+  r.get('/partners', allow('integrations.manage'), async (ctx) => {
+    ctx.body = await partners.list(actorOf(ctx));
+  });
+  r.post('/partners', allow('integrations.manage'), async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await partners.create(actorOf(ctx), parseInput(partnerCreateSchema, ctx.request.body), requestIdOf(ctx));
+  });
+  r.patch('/partners/:id', allow('integrations.manage'), async (ctx) => {
+    ctx.body = await partners.update(actorOf(ctx), idParam(ctx), parseInput(partnerUpdateSchema, ctx.request.body), requestIdOf(ctx));
+  });
+  r.get('/partner-referrals', allow('partners.review'), async (ctx) => {
+    ctx.body = await partners.referrals(actorOf(ctx), parseInput(referralListSchema, ctx.query));
+  });
+  r.post('/partner-referrals/:id/approve', allow('partners.review'), async (ctx) => {
+    ctx.body = await partners.approve(actorOf(ctx), idParam(ctx), requestIdOf(ctx));
+  });
+  r.post('/partner-referrals/:id/reject', allow('partners.review'), async (ctx) => {
+    ctx.body = await partners.reject(actorOf(ctx), idParam(ctx), parseInput(referralRejectSchema, ctx.request.body).reason, requestIdOf(ctx));
   });
   return r;
 }

@@ -15,6 +15,7 @@ const AUTH_LABELS: Record<RouteDoc['auth'], string> = {
   intake: '渠道凭证（X-Intake-Key 或抖音签名）',
   'platform-callback': '平台签名回调（企业微信/钉钉加解密）',
   'signed-link': '签名链接（链接本身即凭证）',
+  partner: '合作方密钥（X-Partner-Key，创建合作方时返回一次）',
   'signed-request': 'HMAC 签名请求（X-Lifeline-Timestamp + X-Lifeline-Signature，见 docs/integrations.md）',
 };
 
@@ -43,6 +44,7 @@ export function buildOpenApiDocument(opts: { demo: boolean }): OpenApiDocument {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: '登录接口返回的会话令牌（HS256，默认 12 小时）' },
         intakeKey: { type: 'apiKey', in: 'header', name: 'X-Intake-Key', description: '创建渠道时返回一次的接入密钥' },
+        partnerKey: { type: 'apiKey', in: 'header', name: 'X-Partner-Key', description: '创建合作方时返回一次的合作方密钥' },
       },
       schemas: { ErrorBody: ERROR_BODY_SCHEMA },
       headers: { 'X-Request-Id': { description: '请求编号（可由调用方传入），出现在日志和 500 的提示中', schema: { type: 'string' } } },
@@ -105,6 +107,7 @@ function rolesText(route: Pick<RouteDoc, 'roles' | 'rolesNote'>): string {
 function securityOf(route: RouteDoc): Record<string, string[]>[] {
   if (route.auth === 'session') return [{ bearerAuth: [] }];
   if (route.auth === 'intake') return [{ intakeKey: [] }, {}]; // Douyin channels sign instead of sending the key
+  if (route.auth === 'partner') return [{ partnerKey: [] }];
   return [];
 }
 

@@ -21,6 +21,7 @@ export const ERROR_RESPONSES: Record<ErrorStatus, { description: string; code: s
     code: 'unsupported_media_type',
     example: '请求体必须是 JSON（Content-Type: application/json）',
   },
+  429: { description: '提交太频繁（公开表单按 IP 限速）', code: 'too_many_requests', example: '提交太频繁，请一分钟后再试' },
   502: { description: '上游平台（企业微信、钉钉、语音转写）调用失败', code: 'asr_failed', example: '语音转写暂时不可用，请重试或直接输入' },
   503: {
     description:

@@ -1,16 +1,16 @@
 import type { z } from 'zod';
 import type { Role } from '@lifeline/shared';
 
-type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options';
 
 /** The error statuses the app answers with `{"error":{code,message,details?}}`. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 502 | 503;
 
 /**
  * How a caller proves who it is: a session token (`Authorization: Bearer`), a channel's intake key or signature,
  * a chat platform's signed callback, a signed link, or nothing.
  */
-type AuthKind = 'none' | 'session' | 'intake' | 'platform-callback' | 'signed-link' | 'signed-request';
+type AuthKind = 'none' | 'session' | 'intake' | 'platform-callback' | 'signed-link' | 'signed-request' | 'partner';
 
 /** Operation groups, in the order the docs page shows them. */
 export const TAGS = [

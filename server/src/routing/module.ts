@@ -7,6 +7,7 @@ import { ImportService } from '../intake/import.service';
 import { importRoutes, importUploadRoutes } from '../intake/import.routes';
 import { IntakeService } from '../intake/intake.service';
 import { intakeAdminRoutes, intakeOpenRoutes, spiRoutes } from '../intake/intake.routes';
+import { formRoutes } from '../forms/routes';
 import { ScoringService } from '../scoring/scoring.service';
 import { scoringRoutes } from '../scoring/scoring.routes';
 import { RoutingService } from './routing.service';
@@ -28,7 +29,7 @@ export function intakeRoutingModule(ctx: AppContext, leads: LeadService) {
   return {
     services: { routing, content, intake, imports, scoring },
     /** Raw bodies (uploads, signed platform pushes): mounted before the JSON-only body rule; each authenticates itself. */
-    raw: [importUploadRoutes(ctx, imports), spiRoutes(intake)] as Router[],
+    raw: [importUploadRoutes(ctx, imports), spiRoutes(intake), formRoutes(ctx, intake)] as Router[],
     /** Outside callers (ad platforms, forms): per-channel key or signature, no session. */
     open: [intakeOpenRoutes(intake)] as Router[],
     authed: [

@@ -24,6 +24,28 @@ const serviceLabels = z
   )
   .max(20, '最多20个 service_label');
 
+const origin = z
+  .string()
+  .trim()
+  .refine((o) => {
+    try {
+      const u = new URL(o);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o.replace(/\/$/, '');
+    } catch {
+      return false;
+    }
+  }, '允许的网站应写成 https://www.example.com 这样的网址（不带路径）')
+  .transform((o) => o.replace(/\/$/, ''));
+
+/** The channel's public lead form: on/off, its title, and the other sites allowed to post it from their pages. */
+export const channelFormSchema = z
+  .object({
+    enabled: z.boolean({ error: '请说明表单是否开启' }),
+    title: plainText('表单标题', 40).pipe(z.string().trim().min(1, '请填写表单标题')).default('免费领取学习规划'),
+    allowedOrigins: z.array(origin, { error: '允许的网站应为列表' }).max(20, '最多20个网站').default([]),
+  })
+  .strict();
+
 export const channelCreateSchema = z
   .object({
     code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, '渠道代码只能用小写字母、数字和短横线，2-32位（用在接入地址里）'),
@@ -45,6 +67,7 @@ export const channelUpdateSchema = z
     rotateKey: z.boolean().optional(),
     secret: spiSecret.optional(),
     serviceLabels: serviceLabels.optional(),
+    form: channelFormSchema.optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的字段' });

@@ -49,3 +49,50 @@ export const inboundDismissSchema = z.object({ reason: plainText('原因', 100).
 
 export type EventSourceCreate = z.infer<typeof eventSourceCreateSchema>;
 export type EventSourceUpdate = z.infer<typeof eventSourceUpdateSchema>;
+
+const partnerTag = plainText('渠道标签', 64).pipe(z.string().trim().min(1, '请填写该合作方线索的渠道标签（如 渠道商-启明教育）'));
+
+export const partnerCreateSchema = z
+  .object({
+    name: plainText('合作方名称', 64).pipe(z.string().trim().min(1, '请填写合作方名称')),
+    tag: partnerTag,
+    requireApproval: z.boolean().default(false),
+  })
+  .strict();
+
+export const partnerUpdateSchema = z
+  .object({
+    name: plainText('合作方名称', 64).pipe(z.string().trim().min(1, '请填写合作方名称')).optional(),
+    tag: partnerTag.optional(),
+    requireApproval: z.boolean().optional(),
+    active: z.boolean().optional(),
+    rotateKey: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的字段' });
+
+/** A lead a partner refers: its own reference (idempotency) and the lead's fields. */
+export const referralSchema = z
+  .object({
+    ref: z
+      .string({ error: '请填写推荐编号（ref，你方系统里的编号）' })
+      .trim()
+      .regex(/^[\w.:-]{1,64}$/, '推荐编号只能包含字母、数字、点、冒号、下划线和短横线，最多64位'),
+    phone: z.string({ error: '请填写手机号' }),
+    name: plainText('称呼', 32).optional(),
+    city: plainText('城市', 16).optional(),
+    grade: plainText('年级', 8).optional(),
+    concerns: z.array(plainText('关注点', 16)).max(10).optional(),
+  })
+  .strict();
+
+export const referralListSchema = z
+  .object({
+    status: z.enum(['pending', 'approved', 'rejected'], { error: '状态只能是 pending、approved 或 rejected' }).optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+  })
+  .strict();
+
+export const partnerPageSchema = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) }).strict();
+
+export const referralRejectSchema = z.object({ reason: plainText('原因', 100).pipe(z.string().trim().min(1, '请填写不通过的原因')) }).strict();

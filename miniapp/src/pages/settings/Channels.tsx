@@ -1,8 +1,8 @@
 import { createElement, useEffect, useState } from 'react';
-import Taro from '@tarojs/taro';
-import { Input, Text, Textarea, View } from '@tarojs/components';
+import { Image, Input, Text, Textarea, View } from '@tarojs/components';
 import { MAPPABLE_FIELDS, RAW_LABELS, applyMapping, channelCreateSchema, normaliseLead, type FieldMapping } from '@lifeline/shared/src/intake';
-import { api, apiUrl, authHeader } from '../../lib/api';
+import { absoluteApiUrl, api, apiUrl, authHeader } from '../../lib/api';
+import { CopyText } from '../../components/CopyText';
 import { Chips } from '../../components/Chips';
 
 interface Channel {
@@ -14,6 +14,8 @@ interface Channel {
   active: boolean;
   mapping: FieldMapping | null;
   url: string;
+  form?: { enabled: boolean; title: string; allowedOrigins: string[] };
+  formUrl?: string;
 }
 
 const KINDS = [
@@ -32,12 +34,6 @@ interface ImportJob {
   rejected: number;
   error: string | null;
   report?: { row: number; outcome: string; reason?: string; warnings?: string[] }[];
-}
-
-/** The absolute address an outside system posts to (H5 is served by the server itself, so its origin is the API's). */
-function intakeAddress(url: string): string {
-  const path = apiUrl(url);
-  return process.env.TARO_ENV === 'h5' && !/^https?:/.test(path) && typeof location !== 'undefined' ? `${location.origin}${path}` : path;
 }
 
 /** What a pasted sample payload becomes under a mapping: the lead fields, or why it would be refused. */
@@ -116,16 +112,19 @@ export function ChannelsSection({ onSaved }: { onSaved: (msg: string) => void })
       {key ? (
         <View className="preview" id="channel-key">
           <View className="label">「{key.code}」的接入密钥（只显示这一次，请立即保存）：</View>
-          <Text className="key" selectable>
-            {key.key}
-          </Text>
-          <Text className="todo-btn" id="channel-key-copy" onClick={() => void Taro.setClipboardData({ data: key.key })}>
-            复制密钥
-          </Text>
+          <CopyText text={key.key} button="复制密钥" id="channel-key-copy" />
         </View>
       ) : null}
       {channels.map((c) => (
-        <ChannelRow key={c.id} c={c} onRotate={() => void rotate(c)} />
+        <ChannelRow
+          key={c.id}
+          c={c}
+          onRotate={() => void rotate(c)}
+          onSaved={(m) => {
+            onSaved(m);
+            void load();
+          }}
+        />
       ))}
       <View className="label">新建渠道</View>
       <KindPicker draft={draft} setDraft={setDraft} onSample={setSample} />
@@ -179,22 +178,91 @@ export function ChannelsSection({ onSaved }: { onSaved: (msg: string) => void })
 }
 
 /** One channel: its name, tag and the address to give the platform; API channels can get a new key. */
-function ChannelRow({ c, onRotate }: { c: Channel; onRotate: () => void }) {
+function ChannelRow({ c, onRotate, onSaved }: { c: Channel; onRotate: () => void; onSaved: (msg: string) => void }) {
+  const [open, setOpen] = useState(false);
   return (
-    <View className="person" id={`channel-${c.code}`}>
-      <View className="person__main">
-        <Text className="person__name">
-          {c.name} · {c.tag}
-          {c.active ? '' : '（已停用）'}
-        </Text>
-        <View className="muted break">
-          {c.kind === 'oceanengine' ? '巨量引擎 SPI 回调地址' : '接入地址'}：POST {intakeAddress(c.url)}
+    <View className="person person--column" id={`channel-${c.code}`}>
+      <View className="person__row">
+        <View className="person__main">
+          <Text className="person__name">
+            {c.name} · {c.tag}
+            {c.active ? '' : '（已停用）'}
+            {c.form?.enabled ? ' · 网页表单已开启' : ''}
+          </Text>
+          <View className="muted break">
+            {c.kind === 'oceanengine' ? '巨量引擎 SPI 回调地址' : '接入地址'}：POST {absoluteApiUrl(c.url)}
+          </View>
         </View>
+        {c.kind === 'api' ? (
+          <View className="row-buttons">
+            <Text className="todo-btn" id={`channel-form-${c.code}`} onClick={() => setOpen(!open)}>
+              网页表单
+            </Text>
+            <Text className="todo-btn" onClick={onRotate}>
+              换密钥
+            </Text>
+          </View>
+        ) : null}
       </View>
-      {c.kind === 'api' ? (
-        <Text className="todo-btn" onClick={onRotate}>
-          换密钥
+      {open && c.form ? <FormSettings c={c} form={c.form} onSaved={onSaved} /> : null}
+    </View>
+  );
+}
+
+/** The channel's public form: on/off, title, allowed sites; once on, the link, the QR code to download and the snippet. */
+function FormSettings({ c, form, onSaved }: { c: Channel; form: NonNullable<Channel['form']>; onSaved: (msg: string) => void }) {
+  const [draft, setDraft] = useState({ enabled: form.enabled, title: form.title, origins: form.allowedOrigins.join('\n') });
+  const [qr, setQr] = useState<{ url: string; png: string } | null>(null);
+  const [error, setError] = useState('');
+  const loadQr = () => api<{ url: string; png: string }>('GET', `/api/intake-channels/${c.id}/form-qr`).then(setQr, () => setQr(null));
+  useEffect(() => {
+    if (form.enabled) void loadQr();
+  }, []);
+  const save = async (enabled: boolean) => {
+    const body = { form: { enabled, title: draft.title, allowedOrigins: draft.origins.split(/[\s,，]+/).filter(Boolean) } };
+    try {
+      await api('PATCH', `/api/intake-channels/${c.id}`, body);
+      setDraft({ ...draft, enabled });
+      setError('');
+      onSaved(enabled ? `「${c.name}」的网页表单已开启` : `「${c.name}」的网页表单已关闭`);
+      if (enabled) await loadQr();
+      else setQr(null);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const page = absoluteApiUrl(c.formUrl ?? `/f/${c.code}`);
+  const snippet = `<div id="lifeline-form"></div>\n<script src="${page}/embed.js"></script>`;
+  return (
+    <View className="preview form-settings" id={`form-settings-${c.code}`}>
+      <Input className="input" id="form-title" placeholder="表单标题" value={draft.title} onInput={(e) => setDraft({ ...draft, title: e.detail.value })} />
+      <View className="label">允许嵌入的网站（每行一个，如 https://www.example.com；本站页面总是允许）</View>
+      <Textarea className="textarea" id="form-origins" value={draft.origins} onInput={(e) => setDraft({ ...draft, origins: e.detail.value })} />
+      {error ? <View className="error">{error}</View> : null}
+      <View className="row-buttons">
+        <Text className="todo-btn todo-btn--primary" id="form-save" onClick={() => void save(true)}>
+          {draft.enabled ? '保存' : '开启表单'}
         </Text>
+        {draft.enabled ? (
+          <Text className="todo-btn" onClick={() => void save(false)}>
+            关闭表单
+          </Text>
+        ) : null}
+      </View>
+      {draft.enabled && qr ? (
+        <View className="form-share">
+          <Image className="form-qr" id="form-qr" src={qr.png} />
+          <View className="form-share__text">
+            <View className="break">
+              表单地址：<Text selectable>{qr.url}</Text>
+            </View>
+            {process.env.TARO_ENV === 'h5'
+              ? createElement('a', { className: 'link', id: 'form-qr-download', href: qr.png, download: `${c.code}-qr.png` }, '下载二维码')
+              : null}
+            <View className="label">嵌入自己的网页：</View>
+            <CopyText text={snippet} button="复制代码" />
+          </View>
+        </View>
       ) : null}
     </View>
   );

@@ -11,7 +11,8 @@ import {
   type SourceKind,
   type WebhookEvent,
 } from '@lifeline/shared/src/integrations';
-import { api, apiUrl } from '../../lib/api';
+import { absoluteApiUrl, api } from '../../lib/api';
+import { CopyText } from '../../components/CopyText';
 import { Chips } from '../../components/Chips';
 
 interface Source {
@@ -52,12 +53,6 @@ interface Delivery {
   createdAt: number;
 }
 
-/** The absolute address another system posts to (H5 is served by the server, so its origin is the API's). */
-function absolute(path: string): string {
-  const p = apiUrl(path);
-  return process.env.TARO_ENV === 'h5' && !/^https?:/.test(p) && typeof location !== 'undefined' ? `${location.origin}${p}` : p;
-}
-
 const shortTime = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(5, 16).replace('T', ' ');
 
 /** A secret shown once, with a copy button: only the server keeps it from now on. */
@@ -65,12 +60,7 @@ function SecretOnce({ label, secret }: { label: string; secret: string }) {
   return (
     <View className="preview" id="secret-once">
       <View className="label">{label}（只显示这一次，请立即保存）：</View>
-      <Text className="key" selectable>
-        {secret}
-      </Text>
-      <Text className="todo-btn" onClick={() => void Taro.setClipboardData({ data: secret })}>
-        复制密钥
-      </Text>
+      <CopyText text={secret} button="复制密钥" />
     </View>
   );
 }
@@ -136,7 +126,7 @@ function Sources({ onSaved }: { onSaved: (msg: string) => void }) {
               {s.name} · {SOURCE_KIND_LABELS[s.kind]}
               {s.active ? '' : '（已停用）'}
             </Text>
-            <View className="muted break">接收地址：POST {absolute(s.url)}</View>
+            <View className="muted break">接收地址：POST {absoluteApiUrl(s.url)}</View>
           </View>
           <Text className="todo-btn" onClick={() => void rotate(s)}>
             换密钥

@@ -8,6 +8,12 @@ import {
   webhookCreateSchema,
   webhookDeliveryListSchema,
   webhookUpdateSchema,
+  partnerCreateSchema,
+  partnerPageSchema,
+  partnerUpdateSchema,
+  referralListSchema,
+  referralRejectSchema,
+  referralSchema,
 } from '@lifeline/shared/src/integrations';
 import { json, ok, type RouteDoc } from '../route-doc';
 
@@ -109,6 +115,7 @@ export const integrationRoutes: RouteDoc[] = [
     errors: [400, 403, 404, 409],
   },
   ...webhookAdminDocs(),
+  ...partnerDocs(),
 ];
 
 function webhookAdminDocs(): RouteDoc[] {
@@ -173,5 +180,93 @@ function webhookAdminDocs(): RouteDoc[] {
       errors: [403, 404, 409],
     },
     { ...base, method: 'post', path: '/api/webhooks/{id}/ping', summary: '发送测试事件 Send a ping', success: ok(DELIVERY, 201), errors: [403, 404] },
+  ];
+}
+
+function partnerDocs(): RouteDoc[] {
+  const PROGRESS =
+    '`{ref, submittedAt, status: pending|approved|rejected, reason, name, phone（脱敏）, lead: {stage, status, lastContactDate, deleted} | null}`';
+  const partnerKey = { tag: 'integrations', auth: 'partner', roles: 'anyone', rolesNote: '合作方密钥：请求头 X-Partner-Key' } as const;
+  const admin = { tag: 'integrations', auth: 'session', roles: ['admin'] } as const;
+  const review = { tag: 'integrations', auth: 'session', roles: ['supervisor', 'ops', 'admin'] } as const;
+  return [
+    {
+      ...partnerKey,
+      method: 'post',
+      path: '/api/partner/leads',
+      summary: '合作方推荐线索 Refer a lead',
+      description:
+        '渠道标签为合作方的标签；合作方设置为需审核时先进入待审核，主管通过后才成为线索。同一 `ref` 再次提交返回第一次的结果（200，`Idempotent-Replayed: true`）。',
+      body: json(referralSchema, { ref: 'QM-0001', phone: '13915440001', name: '王妈妈', grade: '初三' }),
+      success: [
+        { status: 201, description: PROGRESS },
+        { status: 200, description: '重复提交：第一次的结果', headers: [{ name: 'Idempotent-Replayed', description: '`true`' }] },
+      ],
+      errors: [400, 401],
+    },
+    {
+      ...partnerKey,
+      method: 'get',
+      path: '/api/partner/leads',
+      summary: '合作方查看推荐进度 Referral progress',
+      description: '只有本合作方推荐的线索：阶段、状态、最近联系日期；手机号脱敏，不含跟进内容和负责人。',
+      query: partnerPageSchema,
+      success: ok(`\`{items:[${PROGRESS.slice(1, -1)}], total, page, pageSize}\``),
+      errors: [400, 401],
+    },
+    {
+      ...admin,
+      method: 'get',
+      path: '/api/partners',
+      summary: '合作方 Partners',
+      success: ok('`{items:[{id, name, tag, requireApproval, active}]}`'),
+      errors: [403],
+    },
+    {
+      ...admin,
+      method: 'post',
+      path: '/api/partners',
+      summary: '新建合作方 Create a partner',
+      description: '回答中的 `key` 只出现这一次，服务器只存其 SHA-256。',
+      body: json(partnerCreateSchema, { name: '启明教育', tag: '渠道商-启明教育', requireApproval: true }),
+      success: ok('合作方及 `key`', 201),
+      errors: [400, 403],
+    },
+    {
+      ...admin,
+      method: 'patch',
+      path: '/api/partners/{id}',
+      summary: '修改合作方 Change a partner',
+      body: json(partnerUpdateSchema, { rotateKey: true }),
+      success: ok('合作方，`changed`，换密钥时含 `key`'),
+      errors: [400, 403, 404],
+    },
+    {
+      ...review,
+      method: 'get',
+      path: '/api/partner-referrals',
+      summary: '合作方推荐列表 Partner referrals',
+      query: referralListSchema,
+      success: ok('`{items:[{id, partner, ref, status, reason, leadId, fields, createdAt}], total, page, pageSize}`'),
+      errors: [400, 403],
+    },
+    {
+      ...review,
+      method: 'post',
+      path: '/api/partner-referrals/{id}/approve',
+      summary: '通过推荐 Approve a referral',
+      description: '创建线索（与新线索一样自动分配）；已处理的返回 409。',
+      success: ok('`{id, status:"approved", leadId}`'),
+      errors: [403, 404, 409],
+    },
+    {
+      ...review,
+      method: 'post',
+      path: '/api/partner-referrals/{id}/reject',
+      summary: '不通过推荐 Reject a referral',
+      body: json(referralRejectSchema, { reason: '重复推荐' }),
+      success: ok('`{id, status:"rejected", reason}`'),
+      errors: [400, 403, 404, 409],
+    },
   ];
 }
