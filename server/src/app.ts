@@ -29,6 +29,7 @@ import { sidebarModule } from './sidebar';
 import { intakeRoutingModule } from './routing/module';
 import { integrationsModule } from './integrations';
 import type { WebhookSender } from './integrations/webhook-sender';
+import type { Consistency } from './integrations/consistency';
 import { alarmsModule, timersStep } from './alarms';
 import { conversationsStep, factsStep, metricsModule } from './metrics';
 import { Projector } from './projector/projector';
@@ -90,6 +91,7 @@ export function createApp(opts: CreateAppOptions): {
   followups: FollowupService;
   projector: Projector;
   webhookSender: WebhookSender;
+  consistency: Consistency;
 } {
   const clock = opts.clock ?? systemClock;
   const checkpoints = opts.checkpoints ?? NO_CHECKPOINTS;
@@ -167,5 +169,5 @@ export function createApp(opts: CreateAppOptions): {
   authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
   for (const r of [directoryModule(ctx).authed]) authed.use(r.routes(), r.allowedMethods()); // directory sync (docs/directory.md)
   koa.use(authed.routes());
-  return { koa, ctx, followups, projector, webhookSender: integrations.sender };
+  return { koa, ctx, followups, projector, webhookSender: integrations.sender, consistency: integrations.consistency };
 }

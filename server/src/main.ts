@@ -21,7 +21,7 @@ async function main() {
     const seeded = await seedDemoIfEmpty(ds, { history: true });
     if (seeded) logger.info(seeded, 'demo data seeded');
   }
-  const { koa, ctx, followups, projector, webhookSender } = createApp({ config, ds });
+  const { koa, ctx, followups, projector, webhookSender, consistency } = createApp({ config, ds });
   projector.start();
   // Leads that predate the alarm engine (or the demo seed, which bypasses events) get their timers once.
   const [{ n: timers }] = await ds.query('SELECT COUNT(*) AS n FROM alarm_timer');
@@ -36,6 +36,9 @@ async function main() {
   const snapshots = new SnapshotWorker(ctx);
   snapshots.start((err) => logger.error({ err }, 'snapshot run failed'));
   webhookSender.start((err) => logger.error({ err }, 'webhook send failed'));
+  // The monthly consistency report of each source with a pull URL, checked hourly (one run per source and month).
+  const monthly = setInterval(() => void consistency.runMonthlyDue().catch((err) => logger.error({ err }, 'monthly consistency report failed')), 3600_000);
+  monthly.unref();
   const server = koa.listen(config.port, config.host, () => {
     console.log(startBanner(config));
   });

@@ -40,6 +40,12 @@ describe('系统对接 and the service warning in Chromium (real H5 build, real 
     expect(row.status).toBe('applied');
     const lead = await apiAs(rig, '系统管理员', `/api/leads/${row.leadId}`);
     expect(lead).toMatchObject({ status: 'won' });
+    // Finance's own export, uploaded: 王妈妈 agrees on every field, a customer we do not have is a red difference.
+    const csv = `手机号,客户名称,合同金额,回款状态\n${WANG},王妈妈,9800,是\n13700001234,不存在,100,是\n`;
+    await page.locator('#consistency-file-kingdee').setInputFiles({ name: 'kingdee.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await expect.poll(() => page.locator('#settings-notice').innerText()).toContain('对账完成：一致率 75.00%');
+    expect(await page.locator('#run-differences').innerText()).toContain('137****1234：客户不存在（本系统 —，对方 存在）');
+    await shot(page, 'settings-consistency-1280.png');
     await context.close();
   });
 

@@ -153,8 +153,9 @@ describeEachDb('inbound business events: finance 回款 and after-sales 工单',
     expect([await h.count('inbound_event'), await h.count('lead_revenue')]).toEqual(before);
   });
 
-  it('sources: admin only, the secret shown once and rotated, mappings checked', async () => {
-    expect((await h.req('GET', '/api/event-sources', { as: '黄蓉' })).status).toBe(403);
+  it('sources: changed by the admin only (ops may read the list), the secret shown once and rotated, mappings checked', async () => {
+    expect((await h.req('GET', '/api/event-sources', { as: '张敏' })).status).toBe(403);
+    expect((await h.req('POST', '/api/event-sources', { as: '黄蓉', body: { code: 'x-ops', name: 'x', kind: 'custom' } })).status).toBe(403);
     const list = await h.req('GET', '/api/event-sources', { as: '系统管理员' });
     expect(JSON.stringify(list.body)).not.toContain('evsec_');
     const bad = await h.req('POST', '/api/event-sources', {

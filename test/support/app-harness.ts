@@ -12,6 +12,7 @@ import { ManualClock } from '../../server/src/clock';
 import { Gate } from './gate';
 import type { Projector } from '../../server/src/projector/projector';
 import type { WebhookSender } from '../../server/src/integrations/webhook-sender';
+import type { Consistency } from '../../server/src/integrations/consistency';
 import { seedDemo, type SeedSummary } from '../../server/src/demo/seed';
 import { SECOND_CAST } from '../../server/src/demo/demo-data';
 import { User } from '../../server/src/users/user.entity';
@@ -83,6 +84,7 @@ export interface SecondCompany {
   eventSourceId: number;
   webhookId: number;
   partnerId: number;
+  consistencyRunId: number;
   /** A referral of theirs held for approval. */
   referralId: number;
   webhookDeliveryId: number;
@@ -123,6 +125,8 @@ export class Harness {
   projector!: Projector;
   /** Sends queued webhook deliveries when a test calls `webhookSender.runOnce()` (not started: tests drive it). */
   webhookSender!: WebhookSender;
+  /** Consistency reports (monthly runs are driven by the test). */
+  consistency!: Consistency;
   /** Off: requests leave their changes in the outbox for the test to project (projector tests). */
   autoSettle = true;
   /** The Koa app (its routers can be listed from `koa.middleware`). */
@@ -150,7 +154,7 @@ export class Harness {
     this.drop = drop;
     await migrate(ds);
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
-    const { koa, ctx, followups, projector, webhookSender } = createApp({
+    const { koa, ctx, followups, projector, webhookSender, consistency } = createApp({
       config: { ...TEST_CONFIG, ...this.config },
       ds,
       clock: this.clock,
@@ -162,6 +166,7 @@ export class Harness {
     this.followups = followups;
     this.projector = projector;
     this.webhookSender = webhookSender;
+    this.consistency = consistency;
     this.server = koa.listen(0, '127.0.0.1');
     await new Promise<void>((r) => this.server!.once('listening', () => r()));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -232,6 +237,14 @@ export class Harness {
       body: JSON.stringify({ ref: 'YH-1', phone: '13700007777' }),
     });
     if (referred.status !== 201) throw new Error(`partner referral: ${referred.status}`);
+    ok(
+      await this.req('POST', `/api/consistency/upload?sourceId=${source.id}`, {
+        as: admin,
+        raw: '手机号,客户名称\n13700001111,远航妈妈\n',
+        headers: { 'content-type': 'text/csv' },
+      }),
+      'consistency upload',
+    );
     const one = async (sql: string) => Number((await this.ds.query(sql, [seed.companyId]))[0].id);
     return {
       seed,
@@ -251,6 +264,7 @@ export class Harness {
       eventSourceId: Number(source.id),
       webhookId: Number(hook.id),
       partnerId: Number(partner.id),
+      consistencyRunId: await one('SELECT MIN(id) AS id FROM consistency_run WHERE companyId = ?'),
       referralId: await one('SELECT MIN(id) AS id FROM partner_referral WHERE companyId = ?'),
       webhookDeliveryId: await one('SELECT MIN(id) AS id FROM webhook_delivery WHERE companyId = ?'),
       parkedEventId: await one('SELECT MIN(id) AS id FROM inbound_event WHERE companyId = ?'),

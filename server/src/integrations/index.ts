@@ -3,8 +3,17 @@ import type { AppContext } from '../context';
 import { InboundEvents } from './inbound';
 import { EventSources } from './sources';
 import { SourceCache } from './source-cache';
-import { inboundRoutes, integrationAdminRoutes, partnerAdminRoutes, partnerApiRoutes, webhookRoutes } from './routes';
+import {
+  consistencyRoutes,
+  consistencyUploadRoutes,
+  inboundRoutes,
+  integrationAdminRoutes,
+  partnerAdminRoutes,
+  partnerApiRoutes,
+  webhookRoutes,
+} from './routes';
 import { Partners } from './partners';
+import { Consistency } from './consistency';
 import type { LeadService } from '../leads/leads.service';
 import { WebhookOutbox } from './webhook-events';
 import { WebhookSender } from './webhook-sender';
@@ -22,14 +31,16 @@ export function integrationsModule(ctx: AppContext, leads: LeadService) {
   outbox.subscribe();
   const webhooks = new Webhooks(ctx, outbox);
   const partners = new Partners(ctx, leads);
+  const consistency = new Consistency(ctx);
   const sender = new WebhookSender(ctx, { timeoutMs: ctx.config.webhooks?.timeoutMs, allowPrivate: ctx.config.webhooks?.allowPrivate });
   return {
     sender,
+    consistency,
     /** Signed requests from other systems: mounted before the JSON-only body rule (the signature covers the raw bytes). */
-    raw: [inboundRoutes(inbound)] as Router[],
+    raw: [inboundRoutes(inbound), consistencyUploadRoutes(ctx, consistency)] as Router[],
     /** The partner API: its own key per request (X-Partner-Key), JSON bodies. */
     open: [partnerApiRoutes(partners)] as Router[],
-    authed: [integrationAdminRoutes(sources, inbound), webhookRoutes(webhooks), partnerAdminRoutes(partners)] as Router[],
+    authed: [integrationAdminRoutes(sources, inbound), webhookRoutes(webhooks), partnerAdminRoutes(partners), consistencyRoutes(consistency)] as Router[],
   };
 }
 

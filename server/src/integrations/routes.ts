@@ -25,6 +25,11 @@ import type { InboundEvents } from './inbound';
 import type { EventSources } from './sources';
 import type { Webhooks } from './webhooks';
 import type { Partners } from './partners';
+import type { Consistency } from './consistency';
+import type { AppContext } from '../context';
+import { requireAuth } from '../auth/auth.middleware';
+import { forViewer, maskPhonesInErrors } from '../customers/phone-visibility';
+import { consistencyRunSchema, consistencyUploadSchema } from '@lifeline/shared/src/integrations';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signing';
 
 /** Largest inbound event body: a business event is a few KB. */
@@ -51,7 +56,8 @@ export function inboundRoutes(inbound: InboundEvents): Router {
 
 export function integrationAdminRoutes(sources: EventSources, inbound: InboundEvents): Router {
   const r = new Router({ prefix: '/api' });
-  r.get('/event-sources', allow('integrations.manage'), async (ctx) => {
+  // Ops read the list (no secrets in it) to pick a source for a consistency report.
+  r.get('/event-sources', allow('integrations.review'), async (ctx) => {
     ctx.body = await sources.list(actorOf(ctx));
   });
   r.post('/event-sources', allow('integrations.manage'), async (ctx) => {
@@ -139,6 +145,36 @@ export function partnerAdminRoutes(partners: Partners): Router {
   });
   r.post('/partner-referrals/:id/reject', allow('partners.review'), async (ctx) => {
     ctx.body = await partners.reject(actorOf(ctx), idParam(ctx), parseInput(referralRejectSchema, ctx.request.body).reason, requestIdOf(ctx));
+  });
+  return r;
+}
+
+/** Consistency reports (ops, admin): run a pull now, list runs with the KPI, one run's differences. */
+export function consistencyRoutes(consistency: Consistency): Router {
+  const r = new Router({ prefix: '/api/consistency' });
+  r.use(allow('integrations.review'));
+  r.get('/runs', async (ctx) => {
+    ctx.body = await consistency.list(actorOf(ctx));
+  });
+  r.get('/runs/:id', async (ctx) => {
+    ctx.body = forViewer(actorOf(ctx), await consistency.get(actorOf(ctx), idParam(ctx)));
+  });
+  r.post('/runs', async (ctx) => {
+    const actor = actorOf(ctx);
+    ctx.status = 201;
+    ctx.body = forViewer(actor, await consistency.pull(actor, actor.companyId, parseInput(consistencyRunSchema, ctx.request.body).sourceId));
+  });
+  return r;
+}
+
+/** The other system's export (CSV or .xlsx) as the request body: mounted before the JSON-only rule, authenticates itself. */
+export function consistencyUploadRoutes(app: AppContext, consistency: Consistency): Router {
+  const r = new Router();
+  r.post('/api/consistency/upload', requireAuth(app.ds, app.tokens, app.actors), maskPhonesInErrors(), allow('integrations.review'), async (ctx) => {
+    const { sourceId } = parseInput(consistencyUploadSchema, ctx.query);
+    const file = await readLimitedBody(ctx, 10 * 1024 * 1024, () => new AppError(413, 'too_large', '文件过大：最大 10 MB，请拆分后上传'));
+    ctx.status = 201;
+    ctx.body = forViewer(actorOf(ctx), await consistency.upload(actorOf(ctx), sourceId, file));
   });
   return r;
 }

@@ -66,7 +66,13 @@ export class EventSources {
       const row = await em.getRepository(EventSource).findOneBy({ id, companyId: actor.companyId });
       if (!row) throw notFound(`事件来源不存在（ID ${id}）`);
       if (patch.mapping) checkMapping(row.kind, patch.mapping);
-      const changes = diffFields(row, { name: patch.name, mapping: patch.mapping, faultCategories: patch.faultCategories, active: patch.active });
+      const changes = diffFields(row, {
+        name: patch.name,
+        mapping: patch.mapping,
+        faultCategories: patch.faultCategories,
+        pullUrl: patch.pullUrl,
+        active: patch.active,
+      });
       const secret = patch.rotateSecret ? newSigningSecret('evsec') : undefined;
       const update = { ...Object.fromEntries(changes.map((c) => [c.field, c.after])), ...(secret ? { secret } : {}), updatedAt: now };
       if (changes.length || secret) {
@@ -94,6 +100,7 @@ function view(s: EventSource) {
     kind: s.kind,
     mapping: s.mapping,
     faultCategories: s.faultCategories,
+    pullUrl: s.pullUrl,
     active: s.active,
     url: `/api/events/in/${s.code}`,
     createdAt: s.createdAt,

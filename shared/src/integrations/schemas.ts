@@ -24,6 +24,12 @@ export const eventSourceUpdateSchema = z
     name: plainText('来源名称', 64).pipe(z.string().trim().min(1, '请填写来源名称')).optional(),
     mapping: eventMapping.optional(),
     faultCategories: faultCategories.optional(),
+    /** Where the source answers the consistency report's pull (GET, signed); null to remove. */
+    pullUrl: z
+      .url({ protocol: /^https?$/, error: '对账地址应为 https:// 开头的完整网址' })
+      .max(500, '对账地址最多500个字符')
+      .nullable()
+      .optional(),
     active: z.boolean().optional(),
     rotateSecret: z.boolean().optional(),
   })
@@ -96,3 +102,6 @@ export const referralListSchema = z
 export const partnerPageSchema = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) }).strict();
 
 export const referralRejectSchema = z.object({ reason: plainText('原因', 100).pipe(z.string().trim().min(1, '请填写不通过的原因')) }).strict();
+
+export const consistencyRunSchema = z.object({ sourceId: z.number({ error: '请选择要对账的来源（sourceId）' }).int().positive() }).strict();
+export const consistencyUploadSchema = z.object({ sourceId: z.coerce.number({ error: '请选择要对账的来源（sourceId）' }).int().positive() }).strict();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { createElement, useEffect, useState } from 'react';
 import Taro from '@tarojs/taro';
 import { Input, Text, View } from '@tarojs/components';
 import {
@@ -11,7 +11,7 @@ import {
   type SourceKind,
   type WebhookEvent,
 } from '@lifeline/shared/src/integrations';
-import { absoluteApiUrl, api } from '../../lib/api';
+import { absoluteApiUrl, api, apiUrl, authHeader } from '../../lib/api';
 import { CopyText } from '../../components/CopyText';
 import { Chips } from '../../components/Chips';
 
@@ -74,6 +74,7 @@ export function IntegrationsSection({ isAdmin, onSaved }: { isAdmin: boolean; on
     <View id="integrations">
       {isAdmin ? <Sources onSaved={onSaved} /> : null}
       <ReviewList onSaved={onSaved} />
+      <ConsistencyReport onSaved={onSaved} />
       {isAdmin ? <Webhooks onSaved={onSaved} /> : null}
     </View>
   );
@@ -358,6 +359,113 @@ function Webhooks({ onSaved }: { onSaved: (msg: string) => void }) {
       <Text className="todo-btn todo-btn--primary settings-save" id="webhook-create" onClick={() => void create()}>
         创建 Webhook
       </Text>
+    </View>
+  );
+}
+
+interface Run {
+  id: number;
+  source: string | null;
+  origin: string;
+  month: string;
+  rows: number;
+  checks: number;
+  matched: number;
+  rate: number;
+  belowTarget: boolean;
+  differenceCount: number;
+  createdAt: number;
+}
+interface RunDetail extends Run {
+  differences: { customerId: number | null; phone: string | null; label: string; ours: unknown; theirs: unknown }[];
+}
+
+const pct = (r: number) => `${(Math.floor(r * 10000) / 100).toFixed(2)}%`;
+const shown = (v: unknown) => (v === true ? '是' : v === false ? '否' : v === null || v === undefined ? '—' : String(v));
+
+/** 对账: the cross-system consistency KPI per run (red below 99.9 %), run now or upload the other system's export. */
+function ConsistencyReport({ onSaved }: { onSaved: (msg: string) => void }) {
+  const [runs, setRuns] = useState<Run[]>([]);
+  const [sources, setSources] = useState<Source[]>([]);
+  const [open, setOpen] = useState<RunDetail | null>(null);
+  const [error, setError] = useState('');
+  const load = () =>
+    api<{ items: Run[] }>('GET', '/api/consistency/runs').then(
+      (r) => setRuns(r.items),
+      (e: Error) => setError(e.message),
+    );
+  useEffect(() => {
+    void load();
+    api<{ items: Source[] }>('GET', '/api/event-sources').then(
+      (r) => setSources(r.items),
+      () => setSources([]),
+    );
+  }, []);
+  const upload = async (sourceId: number, file: File) => {
+    try {
+      const res = await fetch(apiUrl(`/api/consistency/upload?sourceId=${sourceId}`), {
+        method: 'POST',
+        headers: { ...authHeader(), 'content-type': 'application/octet-stream' },
+        body: await file.arrayBuffer(),
+      });
+      const body = await res.json();
+      if (!res.ok) throw new Error(body?.error?.message ?? `上传失败（${res.status}）`);
+      setOpen(body);
+      setError('');
+      onSaved(`对账完成：一致率 ${pct(body.rate)}`);
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const finance = sources.filter((s) => s.kind === 'finance' || s.kind === 'after_sales');
+  return (
+    <View id="consistency">
+      <View className="section-title">跨系统对账（一致率目标 ≥ 99.9%）</View>
+      {runs.length === 0 ? <View className="muted">还没有对账记录：每月自动对账（设置了对账地址的来源），也可上传对方导出的表格</View> : null}
+      {runs.slice(0, 6).map((r) => (
+        <View className={`person consistency-run${r.belowTarget ? ' consistency-run--red' : ''}`} key={r.id} id={`run-${r.id}`}>
+          <View className="person__main">
+            <Text className="person__name">
+              {r.source} · {r.month} · 一致率 {pct(r.rate)}
+            </Text>
+            <View className="muted">
+              {r.rows} 位客户，比较 {r.checks} 项，不一致 {r.differenceCount} 项
+            </View>
+          </View>
+          <Text className="todo-btn" onClick={() => void api<RunDetail>('GET', `/api/consistency/runs/${r.id}`).then(setOpen)}>
+            差异
+          </Text>
+        </View>
+      ))}
+      {open ? (
+        <View className="preview" id="run-differences">
+          {open.differences.length === 0 ? <View className="muted">全部一致</View> : null}
+          {open.differences.slice(0, 50).map((d, i) => (
+            <View className="error" key={i}>
+              {d.phone ?? `客户 ${d.customerId}`}：{d.label}（本系统 {shown(d.ours)}，对方 {shown(d.theirs)}）
+            </View>
+          ))}
+        </View>
+      ) : null}
+      {finance.length ? <View className="label">上传对方导出的表格对账（表头：手机号、客户名称、合同金额、回款状态、服务状态）</View> : null}
+      {process.env.TARO_ENV === 'h5'
+        ? finance.map((s) => (
+            <View className="field__input" key={s.id}>
+              <Text className="map-field">{s.name}</Text>
+              {createElement('input', {
+                type: 'file',
+                id: `consistency-file-${s.code}`,
+                accept: '.xlsx,.csv',
+                onChange: (e: { currentTarget: HTMLInputElement }) => {
+                  const f = e.currentTarget.files?.[0];
+                  if (f) void upload(s.id, f);
+                },
+              })}
+            </View>
+          ))
+        : null}
+      {error ? <View className="error">{error}</View> : null}
     </View>
   );
 }

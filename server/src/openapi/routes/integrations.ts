@@ -14,6 +14,8 @@ import {
   referralListSchema,
   referralRejectSchema,
   referralSchema,
+  consistencyRunSchema,
+  consistencyUploadSchema,
 } from '@lifeline/shared/src/integrations';
 import { json, ok, type RouteDoc } from '../route-doc';
 
@@ -51,7 +53,7 @@ export const integrationRoutes: RouteDoc[] = [
     tag: 'integrations',
     summary: '事件来源列表 Event sources',
     auth: 'session',
-    roles: ['admin'],
+    roles: ['ops', 'admin'],
     success: ok('`{items:[{id, code, name, kind, mapping, faultCategories, active, url}]}`（不含密钥）'),
     errors: [403],
   },
@@ -116,6 +118,7 @@ export const integrationRoutes: RouteDoc[] = [
   },
   ...webhookAdminDocs(),
   ...partnerDocs(),
+  ...consistencyDocs(),
 ];
 
 function webhookAdminDocs(): RouteDoc[] {
@@ -267,6 +270,45 @@ function partnerDocs(): RouteDoc[] {
       body: json(referralRejectSchema, { reason: '重复推荐' }),
       success: ok('`{id, status:"rejected", reason}`'),
       errors: [400, 403, 404, 409],
+    },
+  ];
+}
+
+function consistencyDocs(): RouteDoc[] {
+  const base = { tag: 'integrations', auth: 'session', roles: ['ops', 'admin'] } as const;
+  const RUN =
+    '`{id, source, origin: pull|upload|monthly, month, rows, checks, matched, rate, belowTarget, differenceCount, differences:[{customerId, phone（脱敏）, field, label, ours, theirs, ownerId}]}`';
+  return [
+    {
+      ...base,
+      method: 'get',
+      path: '/api/consistency/runs',
+      summary: '对账记录 Consistency runs',
+      success: ok('`{target: 0.999, items:[…]}`（不含差异明细）'),
+      errors: [403],
+    },
+    { ...base, method: 'get', path: '/api/consistency/runs/{id}', summary: '一次对账的差异 A run and its differences', success: ok(RUN), errors: [403, 404] },
+    {
+      ...base,
+      method: 'post',
+      path: '/api/consistency/runs',
+      summary: '立即对账 Compare with a source now',
+      description:
+        '向来源的对账地址（pullUrl）发 GET（签名同 Webhook，对空请求体签名），回答应为 JSON 数组或 `{items:[…]}`，每项 `{phone|customer_id, name?, amount?, paid?, service_status?}`。比较客户名称、合同金额（已回款金额）、回款状态（是否已签约）、服务状态（是否有未关闭工单）；差异发给各客户的负责人。',
+      body: json(consistencyRunSchema, { sourceId: 1 }),
+      success: ok(RUN, 201),
+      errors: [400, 403, 404, 409, 502],
+    },
+    {
+      ...base,
+      method: 'post',
+      path: '/api/consistency/upload',
+      summary: '上传对方导出文件对账 Compare with an uploaded export',
+      description: 'CSV 或 .xlsx，第一行为表头：手机号（或客户ID）、客户名称、合同金额、回款状态、服务状态。',
+      query: consistencyUploadSchema,
+      body: { kind: 'raw', contentType: 'text/csv', description: 'CSV（UTF-8 或 GBK）或 .xlsx 文件内容（最多 10 MB）' },
+      success: ok(RUN, 201),
+      errors: [400, 403, 404, 413],
     },
   ];
 }
