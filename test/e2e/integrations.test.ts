@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SidebarRig } from './support';
 import { apiAs, pageAs, shot } from './pages';
 import { BusinessSystemFake } from '../fakes/business-systems';
+import { PartnerSystemFake } from '../fakes/partner-system';
 
 const PHONE = { width: 375, height: 740 };
 const DESKTOP = { width: 1280, height: 800 };
@@ -124,5 +125,29 @@ describe('系统对接 and the service warning in Chromium (real H5 build, real 
     expect(JSON.parse(lead.concerns)).toEqual(['升学政策']);
     expect(ch.form.enabled).toBe(false);
     await parent.close();
+  });
+
+  it('the admin adds a partner (key shown once); its referral waits for 李静, who lets it in from 团队', async () => {
+    const admin = await pageAs(rig, '系统管理员', '#/pages/settings/index?section=integrations', DESKTOP);
+    await admin.page.locator('#partner-name input').waitFor({ timeout: 15_000 });
+    await admin.page.locator('#partner-name input').fill('启明教育');
+    await admin.page.locator('#partner-tag input').fill('渠道商-启明教育');
+    await admin.page.locator('#partner-create').tap();
+    await expect.poll(() => admin.page.locator('#secret-once .key').innerText()).toMatch(/^pk_/);
+    const key = (await admin.page.locator('#secret-once .key').innerText()).trim();
+    await admin.context.close();
+    const partner = new PartnerSystemFake(rig.base, key);
+    const referred = await partner.refer({ ref: 'QM-E2E-1', phone: '13915449801', name: '启明家长', grade: '初二' });
+    expect(referred.body.status).toBe('pending');
+
+    const { page, context } = await pageAs(rig, '李静', '#/pages/team/index', PHONE);
+    const row = page.locator('#referrals .assign').first();
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.innerText()).toContain('启明家长');
+    await shot(page, 'team-referrals-375.png');
+    await row.locator('.todo-btn--primary').tap();
+    await expect.poll(() => page.locator('#team-notice').innerText()).toContain('已通过：启明家长');
+    expect((await partner.progress()).body.items[0]).toMatchObject({ ref: 'QM-E2E-1', status: 'approved', lead: { stage: '线索获取' } });
+    await context.close();
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as shared from '@lifeline/shared';
 import * as intake from '@lifeline/shared/src/intake';
 import * as routing from '@lifeline/shared/src/routing';
+import * as integrations from '@lifeline/shared/src/integrations';
 import { findInvisible, followupCreateSchema, leadCreateSchema, phoneSchema, plainText, scriptCreateSchema } from '@lifeline/shared';
 import { normaliseLead } from '@lifeline/shared/src/intake';
 import { exportedSchemas, uncheckedStringFields } from '../support/text-guard';
@@ -108,7 +109,12 @@ describe('text is text: the shared rule', () => {
 });
 
 describe('guard: every string field of every shared request schema goes through the text rule', () => {
-  const modules = { '@lifeline/shared': shared, '@lifeline/shared/src/intake': intake, '@lifeline/shared/src/routing': routing };
+  const modules = {
+    '@lifeline/shared': shared,
+    '@lifeline/shared/src/intake': intake,
+    '@lifeline/shared/src/routing': routing,
+    '@lifeline/shared/src/integrations': integrations,
+  };
   // The phone is normalised to its 11 digits before anything is stored; anything else in it fails validation.
   const skip = [phoneSchema];
 

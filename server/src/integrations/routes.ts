@@ -138,7 +138,7 @@ export function partnerAdminRoutes(partners: Partners): Router {
     ctx.body = await partners.update(actorOf(ctx), idParam(ctx), parseInput(partnerUpdateSchema, ctx.request.body), requestIdOf(ctx));
   });
   r.get('/partner-referrals', allow('partners.review'), async (ctx) => {
-    ctx.body = await partners.referrals(actorOf(ctx), parseInput(referralListSchema, ctx.query));
+    ctx.body = forViewer(actorOf(ctx), await partners.referrals(actorOf(ctx), parseInput(referralListSchema, ctx.query)));
   });
   r.post('/partner-referrals/:id/approve', allow('partners.review'), async (ctx) => {
     ctx.body = await partners.approve(actorOf(ctx), idParam(ctx), requestIdOf(ctx));

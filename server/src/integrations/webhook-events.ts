@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { maskPhone, scoreLevelOf } from '@lifeline/shared';
-import type { WebhookEvent, WebhookPayload } from '@lifeline/shared/src/integrations';
+import type { WebhookEvent } from '@lifeline/shared/src/integrations';
+import type { WebhookPayload } from './webhook-payload';
 import type { AppContext } from '../context';
 import type { DomainEvent, EventMeta } from '../events/domain-events';
 import type { Customer } from '../customers/customer.entity';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { idSchema, ROLE_LABELS } from '@lifeline/shared';
 import { requestJsonSchema, type JsonSchema } from './json-schema';
-import { WEBHOOK_EVENTS, WEBHOOK_EVENT_LABELS, webhookPayloadSchema, type WebhookEvent } from '@lifeline/shared/src/integrations';
+import { WEBHOOK_EVENTS, WEBHOOK_EVENT_LABELS, type WebhookEvent } from '@lifeline/shared/src/integrations';
+import { webhookPayloadSchema } from '../integrations/webhook-payload';
 import { ROUTE_DOCS } from './routes';
 import { TAGS, type ErrorStatus, type RouteDoc, type SuccessDoc } from './route-doc';
 import { ERROR_RESPONSES } from './errors';

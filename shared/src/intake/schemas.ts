@@ -24,8 +24,7 @@ const serviceLabels = z
   )
   .max(20, '最多20个 service_label');
 
-const origin = z
-  .string()
+const origin = plainText('允许的网站', 200)
   .trim()
   .refine((o) => {
     try {

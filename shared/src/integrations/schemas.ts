@@ -9,6 +9,15 @@ const eventMapping = z.record(
 
 const faultCategories = z.array(plainText('故障类别', 32).trim().min(1, '类别不能为空'), { error: '故障类别应为列表' }).max(30, '最多30个故障类别');
 
+function parsesAsUrl(u: string): boolean {
+  try {
+    new URL(u);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const eventSourceCreateSchema = z
   .object({
     code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, '来源代码只能用小写字母、数字和短横线，2-32位（用在接收地址里）'),
@@ -25,9 +34,9 @@ export const eventSourceUpdateSchema = z
     mapping: eventMapping.optional(),
     faultCategories: faultCategories.optional(),
     /** Where the source answers the consistency report's pull (GET, signed); null to remove. */
-    pullUrl: z
-      .url({ protocol: /^https?$/, error: '对账地址应为 https:// 开头的完整网址' })
-      .max(500, '对账地址最多500个字符')
+    pullUrl: plainText('对账地址', 500)
+      .trim()
+      .refine((u) => /^https?:\/\/[^\s/]+/.test(u) && parsesAsUrl(u), '对账地址应为 https:// 开头的完整网址')
       .nullable()
       .optional(),
     active: z.boolean().optional(),
@@ -84,7 +93,7 @@ export const referralSchema = z
       .string({ error: '请填写推荐编号（ref，你方系统里的编号）' })
       .trim()
       .regex(/^[\w.:-]{1,64}$/, '推荐编号只能包含字母、数字、点、冒号、下划线和短横线，最多64位'),
-    phone: z.string({ error: '请填写手机号' }),
+    phone: plainText('手机号', 40),
     name: plainText('称呼', 32).optional(),
     city: plainText('城市', 16).optional(),
     grade: plainText('年级', 8).optional(),

@@ -22,6 +22,7 @@ interface Source {
   kind: SourceKind;
   active: boolean;
   url: string;
+  pullUrl: string | null;
 }
 interface InboundItem {
   id: number;
@@ -76,6 +77,7 @@ export function IntegrationsSection({ isAdmin, onSaved }: { isAdmin: boolean; on
       <ReviewList onSaved={onSaved} />
       <ConsistencyReport onSaved={onSaved} />
       {isAdmin ? <Webhooks onSaved={onSaved} /> : null}
+      {isAdmin ? <PartnersBlock onSaved={onSaved} /> : null}
     </View>
   );
 }
@@ -128,6 +130,7 @@ function Sources({ onSaved }: { onSaved: (msg: string) => void }) {
               {s.active ? '' : '（已停用）'}
             </Text>
             <View className="muted break">接收地址：POST {absoluteApiUrl(s.url)}</View>
+            <PullUrl source={s} onSaved={onSaved} />
           </View>
           <Text className="todo-btn" onClick={() => void rotate(s)}>
             换密钥
@@ -162,6 +165,30 @@ function Sources({ onSaved }: { onSaved: (msg: string) => void }) {
       <Text className="todo-btn todo-btn--primary settings-save" id="source-create" onClick={() => void create()}>
         创建来源
       </Text>
+    </View>
+  );
+}
+
+/** Where the source answers the monthly consistency report (its own export endpoint); empty = uploads only. */
+function PullUrl({ source, onSaved }: { source: Source; onSaved: (msg: string) => void }) {
+  const [url, setUrl] = useState(source.pullUrl ?? '');
+  const [error, setError] = useState('');
+  const save = async () => {
+    try {
+      await api('PATCH', `/api/event-sources/${source.id}`, { pullUrl: url.trim() || null });
+      setError('');
+      onSaved(url.trim() ? `「${source.name}」的对账地址已保存，每月 1 日自动对账` : `「${source.name}」不再自动对账`);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <View className="field__input pull-url">
+      <Input className="input" id={`pull-url-${source.code}`} placeholder="对账地址（可选，https://…）" value={url} onInput={(e) => setUrl(e.detail.value)} />
+      <Text className="link" onClick={() => void save()}>
+        保存
+      </Text>
+      {error ? <View className="error">{error}</View> : null}
     </View>
   );
 }
@@ -466,6 +493,101 @@ function ConsistencyReport({ onSaved }: { onSaved: (msg: string) => void }) {
           ))
         : null}
       {error ? <View className="error">{error}</View> : null}
+    </View>
+  );
+}
+
+interface PartnerRow {
+  id: number;
+  name: string;
+  tag: string;
+  requireApproval: boolean;
+  active: boolean;
+}
+
+/** 合作方 (渠道商): each with its own key (shown once) for the partner API; referrals held for approval or not. */
+function PartnersBlock({ onSaved }: { onSaved: (msg: string) => void }) {
+  const [items, setItems] = useState<PartnerRow[]>([]);
+  const [draft, setDraft] = useState({ name: '', tag: '', requireApproval: true });
+  const [secret, setSecret] = useState<{ label: string; secret: string } | null>(null);
+  const [error, setError] = useState('');
+  const load = () =>
+    api<{ items: PartnerRow[] }>('GET', '/api/partners').then(
+      (r) => setItems(r.items),
+      (e: Error) => setError(e.message),
+    );
+  useEffect(() => {
+    void load();
+  }, []);
+  const run = async (work: () => Promise<{ key?: string; name?: string } | unknown>, msg: string) => {
+    try {
+      const r = (await work()) as { key?: string; name?: string };
+      if (r?.key) setSecret({ label: `合作方「${r.name ?? ''}」的接口密钥`, secret: r.key });
+      setError('');
+      onSaved(msg);
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <View id="partners">
+      <View className="section-title">合作方（渠道商推荐线索的接口，见 docs/integrations.md）</View>
+      {secret ? <SecretOnce {...secret} /> : null}
+      {items.map((p) => (
+        <View className="person" key={p.id} id={`partner-${p.id}`}>
+          <View className="person__main">
+            <Text className="person__name">
+              {p.name} · {p.tag}
+              {p.active ? '' : '（已停用）'}
+            </Text>
+            <View className="muted">{p.requireApproval ? '推荐需主管审核' : '推荐直接进入分配'}</View>
+          </View>
+          <Text
+            className="todo-btn"
+            onClick={() =>
+              void run(
+                () => api('PATCH', `/api/partners/${p.id}`, { rotateKey: true }).then((r) => ({ ...(r as object), name: p.name })),
+                `「${p.name}」已换新密钥`,
+              )
+            }
+          >
+            换密钥
+          </Text>
+          <Text
+            className="todo-btn"
+            onClick={() =>
+              void run(() => api('PATCH', `/api/partners/${p.id}`, { active: !p.active }), p.active ? `「${p.name}」已停用` : `「${p.name}」已启用`)
+            }
+          >
+            {p.active ? '停用' : '启用'}
+          </Text>
+        </View>
+      ))}
+      <View className="field__input">
+        <Input id="partner-name" className="input" placeholder="合作方名称" value={draft.name} onInput={(e) => setDraft({ ...draft, name: e.detail.value })} />
+        <Input
+          id="partner-tag"
+          className="input"
+          placeholder="渠道标签（如 渠道商-启明教育）"
+          value={draft.tag}
+          onInput={(e) => setDraft({ ...draft, tag: e.detail.value })}
+        />
+      </View>
+      <Chips
+        small
+        items={['推荐需主管审核', '推荐直接进入分配']}
+        selected={[draft.requireApproval ? '推荐需主管审核' : '推荐直接进入分配']}
+        onTap={(l) => setDraft({ ...draft, requireApproval: l === '推荐需主管审核' })}
+      />
+      {error ? <View className="error">{error}</View> : null}
+      <Text
+        className="todo-btn todo-btn--primary settings-save"
+        id="partner-create"
+        onClick={() => void run(() => api('POST', '/api/partners', draft), `合作方「${draft.name}」已创建`)}
+      >
+        创建合作方
+      </Text>
     </View>
   );
 }

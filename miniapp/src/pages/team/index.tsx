@@ -8,6 +8,7 @@ import { defaultFilters, filterQuery } from '../../dashboard/filters';
 import { cnDateTime } from '../../dashboard/format';
 import { AssignRow, type Escalation } from './Assign';
 import { RepLoad, SigningCycle, StageTimes } from './Insights';
+import { Referrals } from './Referrals';
 import './index.css';
 
 interface DeletedLead {
@@ -69,6 +70,11 @@ export default function Team() {
             ),
           )}
         </Section>
+        {me.role !== 'director' ? (
+          <Section id="partner-referrals" title="合作方推荐" sub="需审核的渠道商推荐，通过后自动分配">
+            <Referrals onDone={done} />
+          </Section>
+        ) : null}
         <Section id="load" title="顾问负载" sub="近30天，48小时跟进率低于目标标红">
           {data.battle ? <RepLoad data={data.battle} /> : <View className="muted">加载中…</View>}
         </Section>
