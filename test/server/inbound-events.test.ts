@@ -51,7 +51,11 @@ describeEachDb('inbound business events: finance 回款 and after-sales 工单',
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ status: 'applied', customerId, leadId, note: '线索已标记为已签约' });
     const lead = await h.req('GET', `/api/leads/${leadId}`, { as: '张敏' });
-    expect(lead.body).toMatchObject({ status: 'won', journeyNode: '签约转化' });
+    expect(lead.body).toMatchObject({
+      status: 'won',
+      journeyNode: '签约转化',
+      revenue: { total: 12800, payments: [{ amount: 12800, contractNo: 'HT-2026-0088' }] },
+    });
     const [rev] = await h.ds.query('SELECT amountFen, contractNo, channel FROM lead_revenue WHERE leadId = ?', [leadId]);
     expect({ ...rev, amountFen: Number(rev.amountFen) }).toEqual({ amountFen: 1_280_000, contractNo: 'HT-2026-0088', channel: '公众号-寒假讲座推文' });
     const timeline = await h.req('GET', `/api/leads/${leadId}/timeline`, { as: '张敏' });

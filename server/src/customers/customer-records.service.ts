@@ -1,7 +1,7 @@
 import { IsNull } from 'typeorm';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
-import { customerHealthOf, serviceTicketsOf } from '../integrations/customer-health';
+import { customerHealthOf, serviceTicketsOf } from '../integrations/external-facts';
 import { Audit } from '../audit/audit.service';
 import { Lead } from '../leads/lead.entity';
 import { applyLeadScope } from '../leads/lead-scope';

@@ -10,7 +10,7 @@ import { User } from '../users/user.entity';
 import { Customer } from './customer.entity';
 import { customerView } from './customer.view';
 import { recordConversation } from '../metrics/conversations';
-import { customerHealthOf, serviceTicketsOf } from '../integrations/customer-health';
+import { customerHealthOf, serviceTicketsOf } from '../integrations/external-facts';
 import { canSeePhone, forViewer, maskPhonesInText } from './phone-visibility';
 
 /**

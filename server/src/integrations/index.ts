@@ -44,4 +44,4 @@ export function integrationsModule(ctx: AppContext, leads: LeadService) {
   };
 }
 
-export { customerHealthOf, serviceTicketsOf } from './customer-health';
+export { customerHealthOf, serviceTicketsOf } from './external-facts';

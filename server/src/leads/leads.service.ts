@@ -15,6 +15,7 @@ import { applyLeadScope, canSeeLead, canWriteLead } from './lead-scope';
 import { leadView } from './lead.view';
 import { resolveOwner } from './owner';
 import { buildTimeline } from './timeline';
+import { revenueOfLead } from '../integrations/external-facts';
 import { scoreInputOf } from '../scoring/score-input';
 import { findById, insertRow } from '../db/rows';
 import { assertCan, can } from '../auth/permissions';
@@ -184,6 +185,7 @@ export class LeadService {
     const now = this.app.clock.now();
     return {
       ...leadView(actor, lead, customer, owners.get(lead.ownerId ?? 0) ?? null, now),
+      revenue: await revenueOfLead(em, actor.companyId, lead.id),
       timeline: forViewer(actor, await buildTimeline(em, lead)),
     };
   }

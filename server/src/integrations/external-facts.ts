@@ -1,5 +1,6 @@
-import type { EntityManager } from 'typeorm';
-import { ServiceTicket } from './entities';
+/** What other systems told us, as the product shows it: a customer's health and tickets, the money received for a lead. */
+import { IsNull, type EntityManager } from 'typeorm';
+import { LeadRevenue, ServiceTicket } from './entities';
 import { RECENT_FAULT_DAYS, customerHealth, type CustomerHealth } from '@lifeline/shared/src/integrations';
 
 const DAY = 86_400_000;
@@ -43,4 +44,13 @@ export async function serviceTicketsOf(em: EntityManager, companyId: number, cus
       openedAt: t.openedAt,
       closedAt: t.closedAt,
     }));
+}
+
+/** Money finance reported for a lead (回款 events): the total in yuan and each payment. */
+export async function revenueOfLead(em: EntityManager, companyId: number, leadId: number) {
+  const rows = await em.getRepository(LeadRevenue).find({ where: { companyId, leadId, deletedAt: IsNull() }, order: { paidAt: 'ASC', id: 'ASC' } });
+  return {
+    total: rows.reduce((a, r) => a + r.amountFen, 0) / 100,
+    payments: rows.map((r) => ({ amount: r.amountFen / 100, contractNo: r.contractNo, paidAt: r.paidAt })),
+  };
 }
