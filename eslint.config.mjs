@@ -33,6 +33,7 @@ const FEATURES = [
   'scripts',
   'snapshots',
   'sidebar',
+  'signals',
   'todo',
   'users',
 ];

@@ -504,3 +504,55 @@ export async function startServerChild(root: string, databaseUrl: string, env: R
     await sleep(300);
   }
 }
+
+/** One JSON API call of a bench (a session token optional); a non-2xx answer throws with its body. */
+export async function benchApi<T = any>(
+  base: string,
+  method: string,
+  p: string,
+  token?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const r = await fetch(base + p, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+/** The physical baseline of a bench: `insert(i)` (one raw statement) paced at `rate` a second for `seconds`. */
+export async function pacedInserts(rate: number, seconds: number, insert: (i: number) => Promise<unknown>): Promise<LoadResult> {
+  const lat: number[] = [];
+  const total = rate * seconds;
+  const t0 = performance.now();
+  let errors = 0;
+  await Promise.all(
+    Array.from({ length: total }, async (_, i) => {
+      await sleep(Math.max(0, t0 + (i * 1000) / rate - performance.now()));
+      const s = performance.now();
+      try {
+        await insert(i);
+        lat.push(performance.now() - s);
+      } catch {
+        errors++;
+      }
+    }),
+  );
+  return {
+    label: 'raw INSERT',
+    durationS: seconds,
+    sent: total,
+    completed: lat.length,
+    rps: lat.length / seconds,
+    status: {},
+    non2xx: 0,
+    errors,
+    latency: latencyStats(lat),
+    dispatchLagP99: 0,
+    sampleErrors: [],
+  };
+}

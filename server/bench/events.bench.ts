@@ -38,6 +38,8 @@ import {
   sleep,
   textTable,
   writeDocSection,
+  benchApi,
+  pacedInserts,
   type LatencyStats,
   type LoadResult,
 } from './bench-kit';
@@ -54,17 +56,6 @@ const log = (...a: unknown[]) => console.error('[bench:events]', ...a);
 
 function startServer(databaseUrl: string) {
   return startServerChild(ROOT, databaseUrl, { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_TIMEOUT_MS: '1000', SNAPSHOT_INTERVAL: '0' });
-}
-
-async function api<T = any>(base: string, method: string, p: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const r = await fetch(base + p, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
 }
 
 /** How a source signs (docs/integrations.md), written here from the document. */
@@ -101,7 +92,7 @@ async function cardProbe(base: string, secret: string, token: string, phone: str
     const open = JSON.stringify({ id: `${ticket}-open`, ticket_id: ticket, phone, category: '故障', status: 'open', occurred_at: Date.now() });
     await fetch(`${base}/api/events/in/service-bench`, { method: 'POST', headers: signed(secret, open), body: open });
     for (;;) {
-      const card = await api<any>(base, 'GET', `/api/customers/lookup?phone=${phone}`, token);
+      const card = await benchApi<any>(base, 'GET', `/api/customers/lookup?phone=${phone}`, token);
       if (card.customer?.health?.warning) break;
       if (performance.now() - started > 30_000) throw new Error('the card never showed the warning');
       await sleep(20);
@@ -172,54 +163,26 @@ async function fanout(server: { port: number }, key: string, label: string, good
   return { load, latency: latencyStats(good.flatMap((r) => r.latencies)) };
 }
 
-async function rawBaseline(pool: mysql.Pool, companyId: number, seconds: number): Promise<LoadResult> {
-  const lat: number[] = [];
-  const total = RATE * seconds;
-  const t0 = performance.now();
-  let errors = 0;
-  await Promise.all(
-    Array.from({ length: total }, async (_, i) => {
-      const due = t0 + (i * 1000) / RATE;
-      await sleep(Math.max(0, due - performance.now()));
-      const s = performance.now();
-      try {
-        await pool.query(
-          'INSERT INTO inbound_event (companyId, sourceId, eventId, kind, payloadHash, payload, status, reason, customerId, leadId, occurredAt, receivedAt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
-          [
-            companyId,
-            0,
-            `raw-${process.pid}-${i}`,
-            'after_sales',
-            'x'.repeat(64),
-            ticketEvent('13915441234', 'open', true),
-            'applied',
-            null,
-            null,
-            null,
-            Date.now(),
-            Date.now(),
-          ],
-        );
-        lat.push(performance.now() - s);
-      } catch {
-        errors++;
-      }
-    }),
+function rawBaseline(pool: mysql.Pool, companyId: number, seconds: number): Promise<LoadResult> {
+  return pacedInserts(RATE, seconds, (i) =>
+    pool.query(
+      'INSERT INTO inbound_event (companyId, sourceId, eventId, kind, payloadHash, payload, status, reason, customerId, leadId, occurredAt, receivedAt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+      [
+        companyId,
+        0,
+        `raw-${process.pid}-${i}`,
+        'after_sales',
+        'x'.repeat(64),
+        ticketEvent('13915441234', 'open', true),
+        'applied',
+        null,
+        null,
+        null,
+        Date.now(),
+        Date.now(),
+      ],
+    ),
   );
-  const latency = latencyStats(lat);
-  return {
-    label: 'raw INSERT',
-    durationS: seconds,
-    sent: total,
-    completed: lat.length,
-    rps: lat.length / seconds,
-    status: {},
-    non2xx: 0,
-    errors,
-    latency,
-    dispatchLagP99: 0,
-    sampleErrors: [],
-  };
 }
 
 interface DocInput {
@@ -277,8 +240,8 @@ async function main() {
     url.pathname = `/${dbName}`;
     log('starting server (migrations + demo seed)…');
     server = await startServer(url.toString());
-    const { token } = await api<{ token: string }>(server.base, 'POST', '/api/auth/dev-login', undefined, { role: 'admin' });
-    const source = await api<{ secret: string }>(server.base, 'POST', '/api/event-sources', token, {
+    const { token } = await benchApi<{ token: string }>(server.base, 'POST', '/api/auth/dev-login', undefined, { role: 'admin' });
+    const source = await benchApi<{ secret: string }>(server.base, 'POST', '/api/event-sources', token, {
       code: 'service-bench',
       name: '售后系统',
       kind: 'after_sales',
@@ -318,15 +281,15 @@ async function main() {
 
     log('outbound: three receivers subscribed to lead.created…');
     await Promise.all(receivers.map((r) => r.start()));
-    for (const r of receivers) await api(server.base, 'POST', '/api/webhooks', token, { url: r.url, events: ['lead.created'] });
-    const ch = await api<{ key: string }>(server.base, 'POST', '/api/intake-channels', token, { code: 'bench-hooks', name: '基准', tag: '基准-webhook' });
+    for (const r of receivers) await benchApi(server.base, 'POST', '/api/webhooks', token, { url: r.url, events: ['lead.created'] });
+    const ch = await benchApi<{ key: string }>(server.base, 'POST', '/api/intake-channels', token, { code: 'bench-hooks', name: '基准', tag: '基准-webhook' });
     await sleep(5500); // the outbox's subscription cache (5 s)
     log(`fan-out, all three answering: ${FANOUT_RATE} leads/s for ${FANOUT_S} s…`);
     const healthy = await fanout(server, ch.key, 'all answering', receivers.slice(0, 2));
     receivers[2].hangMs = 4000;
     log(`fan-out, one receiver hanging 4 s (timeout 1 s): ${FANOUT_RATE} leads/s for ${FANOUT_S} s…`);
     const slow = await fanout(server, ch.key, 'one hanging', receivers.slice(0, 2));
-    const hooks = await api<{ items: any[] }>(server.base, 'GET', '/api/webhooks', token);
+    const hooks = await benchApi<{ items: any[] }>(server.base, 'GET', '/api/webhooks', token);
     const hanging = hooks.items.find((h) => h.url === receivers[2].url);
     const idleAfter = await machineIdlePct();
 

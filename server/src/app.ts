@@ -1,3 +1,5 @@
+import { signalsModule } from './signals';
+import type { Signals } from './signals/service';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
@@ -92,6 +94,7 @@ export function createApp(opts: CreateAppOptions): {
   projector: Projector;
   webhookSender: WebhookSender;
   consistency: Consistency;
+  signals: Signals;
 } {
   const clock = opts.clock ?? systemClock;
   const checkpoints = opts.checkpoints ?? NO_CHECKPOINTS;
@@ -116,6 +119,7 @@ export function createApp(opts: CreateAppOptions): {
   const alarms = alarmsModule(ctx);
   const metrics = metricsModule(ctx);
   const integrations = integrationsModule(ctx, leads);
+  const signals = signalsModule(ctx, leads, intake.services.scoring, integrations.sources);
   // Derived state: every business transaction records the leads it touched; the projector recomputes them after commit.
   subscribeOutbox(ctx);
   const projector = new Projector(ctx, [factsStep(ctx), conversationsStep, timersStep(ctx)], opts.config.projector);
@@ -141,7 +145,7 @@ export function createApp(opts: CreateAppOptions): {
   koa.use(open.routes());
   koa.use(openApiRoutes(opts.config).routes()); // the API's own description: open, no data
   for (const r of sidebar.open) koa.use(r.routes());
-  for (const r of [...intake.open, ...integrations.open]) koa.use(r.routes());
+  for (const r of [...intake.open, ...integrations.open, ...signals.open]) koa.use(r.routes());
   koa.use(linkLoginRoutes(ctx).routes()); // one-time sign-in links (docs/onboarding.md)
   if (opts.config.demo) koa.use(devLoginRoutes(ctx).routes());
 
@@ -164,10 +168,10 @@ export function createApp(opts: CreateAppOptions): {
     authed.use(r.routes(), r.allowedMethods());
   }
   authed.use(sidebar.authed.routes(), sidebar.authed.allowedMethods());
-  for (const r of [...intake.authed, ...integrations.authed]) authed.use(r.routes(), r.allowedMethods());
+  for (const r of [...intake.authed, ...integrations.authed, ...signals.authed]) authed.use(r.routes(), r.allowedMethods());
   authed.use(alarms.authed.routes(), alarms.authed.allowedMethods());
   authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
   for (const r of [directoryModule(ctx).authed]) authed.use(r.routes(), r.allowedMethods()); // directory sync (docs/directory.md)
   koa.use(authed.routes());
-  return { koa, ctx, followups, projector, webhookSender: integrations.sender, consistency: integrations.consistency };
+  return { koa, ctx, followups, projector, webhookSender: integrations.sender, consistency: integrations.consistency, signals: signals.signals };
 }

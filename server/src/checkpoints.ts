@@ -25,4 +25,5 @@ export type TxLabel =
   | 'users.reassign'
   | 'directory.apply'
   | 'directory.event'
-  | 'inbound.event';
+  | 'inbound.event'
+  | 'chat.messages';

@@ -20,6 +20,7 @@ import { EventSource, InboundEvent, LeadRevenue, ServiceTicket } from './integra
 import { WebhookDelivery, WebhookSubscription } from './integrations/webhook.entities';
 import { Partner, PartnerReferral } from './integrations/partner.entities';
 import { ConsistencyRun } from './integrations/consistency.entity';
+import { ChatContact, ChatMessage, LeadSignal } from './signals/entities';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
 export const ENTITIES = [
@@ -67,4 +68,7 @@ export const ENTITIES = [
   Partner,
   PartnerReferral,
   ConsistencyRun,
+  ChatContact,
+  ChatMessage,
+  LeadSignal,
 ];

@@ -21,7 +21,7 @@ async function main() {
     const seeded = await seedDemoIfEmpty(ds, { history: true });
     if (seeded) logger.info(seeded, 'demo data seeded');
   }
-  const { koa, ctx, followups, projector, webhookSender, consistency } = createApp({ config, ds });
+  const { koa, ctx, followups, projector, webhookSender, consistency, signals } = createApp({ config, ds });
   projector.start();
   // Leads that predate the alarm engine (or the demo seed, which bypasses events) get their timers once.
   const [{ n: timers }] = await ds.query('SELECT COUNT(*) AS n FROM alarm_timer');
@@ -39,6 +39,11 @@ async function main() {
   // The monthly consistency report of each source with a pull URL, checked hourly (one run per source and month).
   const monthly = setInterval(() => void consistency.runMonthlyDue().catch((err) => logger.error({ err }, 'monthly consistency report failed')), 3600_000);
   monthly.unref();
+  // Intent signals fade (scores re-read every 5 minutes); chat text past the company's retention is erased hourly.
+  const fading = setInterval(() => void signals.refreshFading().catch((err) => logger.error({ err }, 'signal score refresh failed')), 300_000);
+  fading.unref();
+  const purge = setInterval(() => void signals.purgeChatText().catch((err) => logger.error({ err }, 'chat text purge failed')), 3600_000);
+  purge.unref();
   const server = koa.listen(config.port, config.host, () => {
     console.log(startBanner(config));
   });

@@ -28,6 +28,8 @@ export interface ScoreInput {
 export interface ScoreLine {
   label: string;
   points: number;
+  /** Set on intent-signal lines (signals/rules.ts): when the signal was seen, its points fading since. */
+  at?: number;
 }
 
 export interface ScoreResult {
@@ -88,7 +90,19 @@ export function scoreLevelOf(score: number, levelA = DEFAULT_LEVEL_A, levelB = D
   return score >= levelA ? 'A' : score >= levelB ? 'B' : 'C';
 }
 
-/** "初三 +30, 抖音直播 +20" — the one-line explanation shown beside a score. */
-export function describeScore(breakdown: ScoreLine[]): string {
-  return breakdown.map((l) => `${l.label} ${l.points >= 0 ? '+' : ''}${l.points}`).join(', ');
+/** "初三 +30, 询问价格 +15，10分钟前" — the one-line explanation shown beside a score. */
+export function describeScore(breakdown: ScoreLine[], now?: number): string {
+  return breakdown
+    .map((l) => `${l.label} ${l.points >= 0 ? '+' : ''}${l.points}${l.at !== undefined && now !== undefined ? `，${agoText(l.at, now)}` : ''}`)
+    .join(', ');
+}
+
+/** "10分钟前", "3小时前", "2天前": how long ago a signal was seen, as the breakdown shows it. */
+export function agoText(at: number, now: number): string {
+  const min = Math.max(0, Math.floor((now - at) / 60_000));
+  if (min < 1) return '刚刚';
+  if (min < 60) return `${min}分钟前`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h}小时前`;
+  return `${Math.floor(h / 24)}天前`;
 }

@@ -1,3 +1,4 @@
+import type { Signals } from '../../server/src/signals/service';
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -127,6 +128,8 @@ export class Harness {
   webhookSender!: WebhookSender;
   /** Consistency reports (monthly runs are driven by the test). */
   consistency!: Consistency;
+  /** Intent signals (the fading refresh and chat purge are driven by the test). */
+  signals!: Signals;
   /** Off: requests leave their changes in the outbox for the test to project (projector tests). */
   autoSettle = true;
   /** The Koa app (its routers can be listed from `koa.middleware`). */
@@ -154,7 +157,7 @@ export class Harness {
     this.drop = drop;
     await migrate(ds);
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
-    const { koa, ctx, followups, projector, webhookSender, consistency } = createApp({
+    const { koa, ctx, followups, projector, webhookSender, consistency, signals } = createApp({
       config: { ...TEST_CONFIG, ...this.config },
       ds,
       clock: this.clock,
@@ -167,6 +170,7 @@ export class Harness {
     this.projector = projector;
     this.webhookSender = webhookSender;
     this.consistency = consistency;
+    this.signals = signals;
     this.server = koa.listen(0, '127.0.0.1');
     await new Promise<void>((r) => this.server!.once('listening', () => r()));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

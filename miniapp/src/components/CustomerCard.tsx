@@ -30,6 +30,8 @@ export interface Lookup {
         journeyNode: string;
         scoreLevel: string;
         score: number;
+        /** Why the score: weights and live intent signals with when (absent from servers before signals). */
+        scoreExplained?: string;
         leads: Array<{ id: number; status: string; journeyNode: string; ownerName: string | null; ownerId: number | null }>;
         lastInteractions: Interaction[];
         /** Rule-based, every point explained; absent from servers before the integration hub. */
@@ -107,6 +109,11 @@ export function CustomerCard({ lookup }: { lookup: Lookup }) {
         <View className="service-warning" id="service-warning">
           ⚠ {c.health.warning}
           {c.openTickets?.length ? `：${c.openTickets.map((t) => `${t.category}${t.summary ? `「${t.summary}」` : ''}`).join('；')}` : ''}
+        </View>
+      ) : null}
+      {c.scoreExplained ? (
+        <View className="score-line muted" id="score-line">
+          评分 {c.score}：{c.scoreExplained}
         </View>
       ) : null}
       {c.health ? <HealthLine health={c.health} /> : null}

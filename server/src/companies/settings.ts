@@ -10,6 +10,7 @@ import {
   type Role,
   type ScoreWeight,
 } from '@lifeline/shared';
+import { DEFAULT_SIGNAL_SETTINGS, type SignalSettings } from '@lifeline/shared/src/signals';
 
 /** How the WeCom / DingTalk directory becomes org units and users (docs/directory.md). */
 export interface DirectorySettings {
@@ -51,6 +52,8 @@ export interface CompanySettings {
   /** A rep's 48 h follow-up rate below this turns red on the battle map. */
   followup48hThreshold: number;
   directory: DirectorySettings;
+  /** Live intent signals: classes, static share, half-life, chat retention (docs/signals.md). */
+  signals: SignalSettings;
 }
 
 export const DEFAULT_SETTINGS: CompanySettings = {
@@ -66,9 +69,14 @@ export const DEFAULT_SETTINGS: CompanySettings = {
   supervisorCanExport: false,
   followup48hThreshold: 0.85,
   directory: DEFAULT_DIRECTORY_SETTINGS,
+  signals: DEFAULT_SIGNAL_SETTINGS,
 };
 
 export function effectiveSettings(overrides: Partial<CompanySettings> | null | undefined): CompanySettings {
   const s = { ...DEFAULT_SETTINGS, ...(overrides ?? {}) };
-  return { ...s, directory: { ...DEFAULT_DIRECTORY_SETTINGS, ...(overrides?.directory ?? {}) } };
+  return {
+    ...s,
+    directory: { ...DEFAULT_DIRECTORY_SETTINGS, ...(overrides?.directory ?? {}) },
+    signals: { ...DEFAULT_SIGNAL_SETTINGS, ...(overrides?.signals ?? {}) },
+  };
 }

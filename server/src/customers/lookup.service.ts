@@ -1,6 +1,6 @@
 import { In, IsNull } from 'typeorm';
 import { notFound } from '../http/errors';
-import { parsePhone, scoreLevelOf } from '@lifeline/shared';
+import { describeScore, parsePhone, scoreLevelOf } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { Followup } from '../followups/followup.entity';
@@ -128,6 +128,8 @@ async function knownCustomer(app: AppContext, actor: Actor, customer: Customer) 
     journeyNode: lead.journeyNode,
     score: lead.score,
     scoreLevel: scoreLevelOf(lead.score, actor.settings.levelA),
+    /** "高三 +25, 询问价格 +15，10分钟前": static weights and live intent signals (docs/signals.md). */
+    scoreExplained: describeScore(lead.scoreBreakdown ?? [], now),
     lastInteractions: forViewer(actor, lastInteractions),
   };
 }

@@ -18,6 +18,7 @@ import { OceanengineSpi1700001700000 } from './migrations/1700001700000-oceaneng
 import { InboundEvents1700001800000 } from './migrations/1700001800000-inbound-events';
 import { Webhooks1700001900000 } from './migrations/1700001900000-webhooks';
 import { PartnersConsistency1700002000000 } from './migrations/1700002000000-partners-consistency';
+import { IntentSignals1700002100000 } from './migrations/1700002100000-intent-signals';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   InboundEvents1700001800000,
   Webhooks1700001900000,
   PartnersConsistency1700002000000,
+  IntentSignals1700002100000,
 ];

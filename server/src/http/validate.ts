@@ -76,6 +76,13 @@ const LABELS: Record<string, string> = {
   amount: '金额',
   customerId: '客户',
   at: '时间',
+  // intent signals
+  messages: '消息',
+  msgId: '消息编号',
+  staticShare: '静态因素占比',
+  halfLifeHours: '信号半衰期（小时）',
+  chatRetentionDays: '会话保留天数',
+  classes: '意向信号',
   // script library, alarm settings
   category: '分类',
   text: '话术内容',

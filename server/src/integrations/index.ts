@@ -36,6 +36,8 @@ export function integrationsModule(ctx: AppContext, leads: LeadService) {
   return {
     sender,
     consistency,
+    /** Event sources by code: the chat-archive push (signals/) authenticates with the same sources. */
+    sources: cache,
     /** Signed requests from other systems: mounted before the JSON-only body rule (the signature covers the raw bytes). */
     raw: [inboundRoutes(inbound), consistencyUploadRoutes(ctx, consistency)] as Router[],
     /** The partner API: its own key per request (X-Partner-Key), JSON bodies. */

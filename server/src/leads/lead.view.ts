@@ -25,7 +25,7 @@ export function leadView(actor: Actor, lead: Lead, customer: Customer | null, ow
     score: lead.score,
     scoreLevel: scoreLevelOf(lead.score, actor.settings.levelA),
     scoreBreakdown: lead.scoreBreakdown ?? [],
-    scoreExplained: describeScore(lead.scoreBreakdown ?? []),
+    scoreExplained: describeScore(lead.scoreBreakdown ?? [], now),
     lostReason: lead.lostReason,
     overdue: isOverdue(lead, now),
     createdAt: lead.createdAt,

@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
-import { journeyIndex, scoreLead, OVERDUE_HOURS, type LeadCreateBody, type LeadListQuery, type LeadUpdateBody } from '@lifeline/shared';
+import { journeyIndex, OVERDUE_HOURS, type LeadCreateBody, type LeadListQuery, type LeadUpdateBody } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { KEY_FIELD_ROLES } from '../auth/actor';
@@ -16,7 +16,7 @@ import { leadView } from './lead.view';
 import { resolveOwner } from './owner';
 import { buildTimeline } from './timeline';
 import { revenueOfLead } from '../integrations/external-facts';
-import { scoreInputOf } from '../scoring/score-input';
+import { scoreNow, scoreWith } from '../signals/score';
 import { findById, insertRow } from '../db/rows';
 import { assertCan, can } from '../auth/permissions';
 import { forViewer } from '../customers/phone-visibility';
@@ -62,7 +62,7 @@ export class LeadService {
       const ownerId = body.ownerId ?? (actor.role === 'rep' ? actor.id : null);
       const owner = ownerId !== null ? await resolveOwner(em, actor, ownerId) : null;
       const { customer, created } = await attachCustomer(em, audit, this.app.attribution, actor.companyId, actorId, body, now);
-      const scored = scoreLead(scoreInputOf({ channel: body.channel, campaign: body.campaign }, customer), actor.settings.scoreWeights, actor.settings.levelA);
+      const scored = scoreWith(actor.settings, { channel: body.channel, campaign: body.campaign }, customer, [], now);
       const lead = em.getRepository(Lead).create({
         companyId: actor.companyId,
         customerId: customer.id,
@@ -311,11 +311,8 @@ export class LeadService {
     }
     // Any scored fact may have changed: recomputing is cheap, and unchanged scores write nothing.
     if (body.channel !== undefined || body.campaign !== undefined || customerChanged) {
-      const scored = scoreLead(
-        scoreInputOf({ channel: leadPatch.channel ?? lead.channel, campaign: leadPatch.campaign !== undefined ? leadPatch.campaign : lead.campaign }, customer),
-        actor.settings.scoreWeights,
-        actor.settings.levelA,
-      );
+      const facts = { channel: leadPatch.channel ?? lead.channel, campaign: leadPatch.campaign !== undefined ? leadPatch.campaign : lead.campaign };
+      const scored = await scoreNow(em, actor.settings, { ...facts, id: lead.id, companyId: lead.companyId }, customer, now);
       leadPatch.score = scored.score;
       leadPatch.scoreBreakdown = scored.breakdown;
     }

@@ -43,7 +43,8 @@ export class RoutingRuleSet {
   @Column({ type: 'bigint', transformer: epochMs }) createdAt: number;
 }
 
-export type DecisionKind = 'auto' | 'manual';
+/** signal: moved (or confirmed) when an intent signal lifted the lead into A-level (signals/a-level.ts). */
+export type DecisionKind = 'auto' | 'manual' | 'signal';
 export type DecisionOutcome = 'assigned' | 'queued' | 'unrouted';
 
 export interface DecisionReasons {

@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
-import { scoreLead, scoreLevelOf, describeScore, parsePhone } from '@lifeline/shared';
+import { scoreLevelOf, describeScore, parsePhone } from '@lifeline/shared';
 import type { DryRunInput, PoolInput, RuleSetInput } from '@lifeline/shared/src/routing';
 import { DEFAULT_PROTECTIVE } from '@lifeline/shared/src/routing';
 import type { AppContext } from '../context';
@@ -15,7 +15,7 @@ import type { LeadService } from '../leads/leads.service';
 import { User } from '../users/user.entity';
 import { OPEN_STATUSES, latestRuleSet, planRoute, type Plan } from './engine';
 import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from './routing.entities';
-import { scoreInputOf } from '../scoring/score-input';
+import { scoreWith } from '../signals/score';
 import { assertCan } from '../auth/permissions';
 
 function requireAdmin(actor: Actor) {
@@ -152,10 +152,12 @@ export class RoutingService {
       city = city ?? existing?.city ?? attr.city;
       province = province ?? existing?.province ?? attr.province;
     }
-    const scored = scoreLead(
-      scoreInputOf({ channel: input.channel }, { grade: input.grade, concerns: input.concerns, city, province, tags: [] }),
-      actor.settings.scoreWeights,
-      actor.settings.levelA,
+    const scored = scoreWith(
+      actor.settings,
+      { channel: input.channel },
+      { grade: input.grade, concerns: input.concerns, city, province, tags: [] },
+      [],
+      this.app.clock.now(),
     );
     const plan = await planRoute(
       this.app,

@@ -1,5 +1,5 @@
 import { In } from 'typeorm';
-import { DEFAULT_LEVEL_A, DEFAULT_SCORE_WEIGHTS, scoreLead, type ScoreWeight } from '@lifeline/shared';
+import { DEFAULT_LEVEL_A, DEFAULT_SCORE_WEIGHTS, type ScoreWeight } from '@lifeline/shared';
 import type { ScoreWeightsInput } from '@lifeline/shared/src/routing';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
@@ -12,7 +12,7 @@ import { requireConfirmation, type Impact } from '../companies/guard';
 import { Customer } from '../customers/customer.entity';
 import { Lead } from '../leads/lead.entity';
 import { forbidden } from '../http/errors';
-import { scoreInputOf } from './score-input';
+import { liveSignalsOf, scoreWith } from '../signals/score';
 
 const BATCH = 500;
 
@@ -89,11 +89,19 @@ export class ScoringService {
         const now = this.app.clock.now();
         const customers = await em.getRepository(Customer).findBy({ companyId: actor.companyId, id: In([...new Set(leads.map((l) => l.customerId))]) });
         const byId = new Map(customers.map((c) => [c.id, c]));
+        const settings = { ...actor.settings, scoreWeights: weights, levelA };
+        const signals = await liveSignalsOf(
+          em,
+          actor.companyId,
+          leads.map((l) => l.id),
+          settings,
+          now,
+        );
         const audit = new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now });
         let n = 0;
         for (const lead of leads) {
           const c = byId.get(lead.customerId);
-          const s = scoreLead(scoreInputOf(lead, c), weights, levelA);
+          const s = scoreWith(settings, lead, c, signals.get(lead.id) ?? [], now);
           const diff = diffFields(lead, { score: s.score, scoreBreakdown: s.breakdown });
           if (!diff.length) continue;
           await em.getRepository(Lead).update({ id: lead.id }, { score: s.score, scoreBreakdown: s.breakdown, updatedAt: now });

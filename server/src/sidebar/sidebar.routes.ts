@@ -5,6 +5,7 @@ import { actorOf } from '../auth/auth.middleware';
 import { parseInput } from '../http/validate';
 import { User } from '../users/user.entity';
 import { externalContact } from '../platforms/wecom/contacts';
+import { linkChatContact } from '../signals/contacts';
 import { canSeePhone } from '../customers/phone-visibility';
 import { Lead } from '../leads/lead.entity';
 import { applyLeadScope } from '../leads/lead-scope';
@@ -31,6 +32,7 @@ export function sidebarRoutes(app: AppContext, platforms: SidebarPlatforms, llm:
     const { api } = platforms.requireWecom();
     const me = await app.ds.getRepository(User).findOneByOrFail({ id: actor.id, companyId: actor.companyId });
     const { ownPhones, ...contact } = await externalContact(api, id, me.wecomUserId);
+    await linkChatContact(app, actor.companyId, id, contact.phones); // the archive's messages of this chat find the customer
     ctx.body = { ...contact, phones: await visiblePhones(app, actor, contact.phones, ownPhones) };
   });
 

@@ -6,16 +6,23 @@ import { parsePhone } from '../phone';
  * out of its payload, and the typed event it becomes. Pure, so the settings screen can try a sample payload with the
  * exact rules the server applies.
  */
-export const SOURCE_KINDS = ['finance', 'after_sales', 'custom'] as const;
+/** chat_archive: the 会话存档 sidecar, which posts chat messages to /api/chat-messages (docs/signals.md), not events. */
+export const SOURCE_KINDS = ['finance', 'after_sales', 'custom', 'chat_archive'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
-export const SOURCE_KIND_LABELS: Record<SourceKind, string> = { finance: '财务回款', after_sales: '售后工单', custom: '其他业务事件' };
+export const SOURCE_KIND_LABELS: Record<SourceKind, string> = {
+  finance: '财务回款',
+  after_sales: '售后工单',
+  custom: '其他业务事件',
+  chat_archive: '会话存档',
+};
 
 /** The fields a mapping may name, per kind; `eventId` is always required (idempotency). */
 export const EVENT_FIELDS: Record<SourceKind, readonly string[]> = {
   finance: ['eventId', 'customerId', 'phone', 'leadId', 'contractNo', 'amount', 'paidAt', 'customerName'],
   after_sales: ['eventId', 'customerId', 'phone', 'ticketId', 'category', 'status', 'fault', 'summary', 'occurredAt'],
   custom: ['eventId', 'customerId', 'phone', 'type', 'summary', 'occurredAt'],
+  chat_archive: [],
 };
 
 export const EVENT_FIELD_LABELS: Record<string, string> = {
@@ -41,12 +48,14 @@ export type EventMapping = Record<string, string>;
 const snake = (f: string) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 /** Defaults: `$.event_id` style snake-case keys at the top level. */
 export function defaultEventMapping(kind: SourceKind): EventMapping {
+  if (kind === 'chat_archive') return {};
   return Object.fromEntries(EVENT_FIELDS[kind].map((f) => [f, `$.${f === 'eventId' ? 'id' : snake(f)}`]));
 }
 
 /** Names a mapping may not use for its kind, and paths that do not parse. */
 export function mappingProblems(kind: SourceKind, mapping: EventMapping): string[] {
   const out: string[] = [];
+  if (kind === 'chat_archive') return Object.keys(mapping).length ? ['会话存档来源按固定格式推送，不使用字段映射'] : [];
   for (const [field, path] of Object.entries(mapping)) {
     if (!EVENT_FIELDS[kind].includes(field)) out.push(`「${field}」不是${SOURCE_KIND_LABELS[kind]}可映射的字段（可用：${EVENT_FIELDS[kind].join('、')}）`);
     else if (!parsePath(path)) out.push(`「${field}」的路径无效：${path}`);
@@ -92,6 +101,7 @@ const CLOSED_WORDS = ['closed', 'close', 'resolved', 'done', 'finished', 'cancel
 
 /** A payload through a mapping: the typed event, or the reason it cannot be one (a 400 for the sender). */
 export function mapEvent(kind: SourceKind, payload: unknown, mapping: EventMapping, now: number): MappedEvent | { error: string } {
+  if (kind === 'chat_archive') return { error: '会话存档来源请把消息推送到 /api/chat-messages（见 docs/signals.md）' };
   const get = (f: string) => (mapping[f] ? getPath(payload, mapping[f]) : undefined);
   const eventId = idText(get('eventId'));
   if (!eventId) return { error: `缺少事件编号（${mapping.eventId ?? 'eventId'}），或超过64个字符` };

@@ -22,7 +22,7 @@ export const eventSourceCreateSchema = z
   .object({
     code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, '来源代码只能用小写字母、数字和短横线，2-32位（用在接收地址里）'),
     name: plainText('来源名称', 64).pipe(z.string().trim().min(1, '请填写来源名称（如 金蝶财务）')),
-    kind: z.enum(SOURCE_KINDS, { error: '来源类型只能是 finance（财务回款）、after_sales（售后工单）或 custom（其他）' }),
+    kind: z.enum(SOURCE_KINDS, { error: '来源类型只能是 finance（财务回款）、after_sales（售后工单）、custom（其他）或 chat_archive（会话存档）' }),
     mapping: eventMapping.optional(),
     faultCategories: faultCategories.optional(),
   })

@@ -19,6 +19,8 @@ export interface RoutingRule {
   minScore?: number;
   maxScore?: number;
   poolId: number;
+  /** A lead that later crosses into A-level on an intent signal is routed again by the rules, and moved here if this matches. */
+  rerouteOnA?: boolean;
 }
 
 /** The thresholds that keep one rep from hoarding top leads. */

@@ -25,6 +25,7 @@ const routingRuleSchema = z
     minScore: score.optional(),
     maxScore: score.optional(),
     poolId: idSchema,
+    rerouteOnA: z.boolean({ error: 'rerouteOnA 应为 true 或 false' }).optional(),
   })
   .strict();
 

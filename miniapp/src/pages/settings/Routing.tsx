@@ -199,9 +199,18 @@ function RuleEditor({
         selected={pools.filter((p) => p.id === rule.poolId).map((p) => p.name)}
         onTap={(n) => onChange({ ...rule, poolId: pools.find((p) => p.name === n)!.id })}
       />
+      <Chips
+        small
+        items={[REROUTE_ON_A]}
+        selected={rule.rerouteOnA ? [REROUTE_ON_A] : []}
+        onTap={() => onChange({ ...rule, rerouteOnA: !rule.rerouteOnA || undefined })}
+      />
     </View>
   );
 }
+
+/** A rule that re-routes leads an intent signal lifts into A-level (docs/signals.md). */
+const REROUTE_ON_A = '意向升为A级时按此规则改派';
 
 /** 「苏州 + 初三 + 抖音 → ?」: where a lead would go now, with the rule, pool, rep and why (nothing saved). */
 function DryRun() {

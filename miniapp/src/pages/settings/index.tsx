@@ -12,15 +12,17 @@ import { ChannelsSection } from './Channels';
 import { ContentSection } from './Content';
 import { DataSafetySection } from './DataSafety';
 import { IntegrationsSection } from './Integrations';
+import { SignalsSection } from './Signals';
 import { pageQuery } from '../../lib/platform';
 import './index.css';
 
-type SectionId = 'weights' | 'routing' | 'alarms' | 'vocabulary' | 'content' | 'scripts' | 'channels' | 'people' | 'safety' | 'integrations';
+type SectionId = 'weights' | 'signals' | 'routing' | 'alarms' | 'vocabulary' | 'content' | 'scripts' | 'channels' | 'people' | 'safety' | 'integrations';
 
 /** Which sections a role may open here (the server's role table decides what is saved). */
 function sectionsFor(role: string): { id: SectionId; label: string }[] {
   const all = [
     { id: 'weights' as const, label: '评分权重', roles: ['admin'] },
+    { id: 'signals' as const, label: '意向信号', roles: ['admin'] },
     { id: 'routing' as const, label: '分配规则', roles: ['admin'] },
     { id: 'alarms' as const, label: '提醒规则', roles: ['admin', 'ops'] },
     { id: 'vocabulary' as const, label: '词表', roles: ['admin', 'ops'] },
@@ -77,6 +79,7 @@ export default function Settings() {
             ) : null}
             {current.id === 'weights' ? <WeightsSection onSaved={setNotice} /> : null}
             {current.id === 'alarms' ? <AlarmsSection canEdit={me.role === 'admin'} onSaved={setNotice} /> : null}
+            {current.id === 'signals' ? <SignalsSection onSaved={setNotice} /> : null}
             {current.id === 'routing' ? <RoutingSection onSaved={setNotice} /> : null}
             {current.id === 'vocabulary' ? <VocabularySection canEdit={me.role === 'admin'} onSaved={setNotice} /> : null}
             {current.id === 'content' ? <ContentSection canEdit onSaved={setNotice} /> : null}

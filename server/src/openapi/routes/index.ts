@@ -10,6 +10,7 @@ import { onboardingRoutes } from './onboarding';
 import { workbenchRoutes } from './workbench';
 import { dataSafetyRoutes } from './data-safety';
 import { integrationRoutes } from './integrations';
+import { signalRoutes } from './signals';
 
 /** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -32,4 +33,5 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...metricsRoutes,
   ...dataSafetyRoutes,
   ...integrationRoutes,
+  ...signalRoutes,
 ];

@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb, Harness } from '../support/harness';
+import { ChatSidecarFake } from '../fakes/chat-sidecar';
+import { linkChatContact } from '../../server/src/signals/contacts';
+
+const HOUR = 3_600_000;
+let seq = 6100;
+const phone = () => `1391544${String(seq++).padStart(4, '0')}`; // 苏州
+
+describeEachDb('live intent signals: follow-ups, voice, archived chats; scores, fading, A-level moves', (kind) => {
+  const h = new Harness(kind, 0);
+  let sidecar: ChatSidecarFake;
+  let companyId = 0;
+
+  beforeAll(async () => {
+    await h.start();
+    const src = await h.req('POST', '/api/event-sources', { as: '系统管理员', body: { code: 'chat-archive', name: '会话存档', kind: 'chat_archive' } });
+    expect(src.status).toBe(201);
+    sidecar = new ChatSidecarFake(h.base, 'chat-archive', src.body.secret, () => h.clock.now());
+    await h.ds.query("UPDATE app_user SET wecomUserId = 'zhangmin' WHERE name = '张敏'");
+    companyId = (await h.user('张敏')).companyId;
+  });
+  afterAll(() => h.stop());
+
+  /** A lead of 张敏's at 高三 +25, 公众号 +10 = 35 (B-level). */
+  async function lead(name: string) {
+    const r = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: phone(), name, grade: '高三', channel: '公众号-寒假讲座推文' } });
+    expect(r.status).toBe(201);
+    expect(r.body.lead.score).toBe(35);
+    return r.body.lead as { id: number; customerId: number };
+  }
+  const get = async (id: number) => (await h.req('GET', `/api/leads/${id}`, { as: '张敏' })).body;
+
+  it('a follow-up conclusion that asks the price and for a trial adds both signals, explained with when', async () => {
+    const l = await lead('钱妈妈');
+    const f = await h.req('POST', '/api/followups', {
+      as: '张敏',
+      headers: { 'Idempotency-Key': `sig-${kind}-f1` },
+      body: { leadId: l.id, action: '已电话沟通', conclusion: '家长问学费多少钱，想先约一节试听', source: 'typed' },
+    });
+    expect(f.status, f.text).toBe(201);
+    const after = await get(l.id);
+    expect(after.score).toBe(35 + 15 + 25);
+    expect(after.scoreExplained).toContain('询问价格 +15，刚刚');
+    expect(after.scoreExplained).toContain('要求试听/演示 +25，刚刚');
+    const signals = await h.req('GET', `/api/leads/${l.id}/signals`, { as: '张敏' });
+    expect(signals.body.items.map((s: any) => [s.name, s.phrase, s.originLabel, s.pointsNow]).sort()).toEqual([
+      ['要求试听/演示', '试听', '跟进记录', 25],
+      ['询问价格', '多少钱', '跟进记录', 15],
+    ]);
+    // The score change is audited with the signal lines in the breakdown.
+    const audit = await h.req('GET', `/api/leads/${l.id}/audit`, { as: '系统管理员' });
+    expect(audit.body.items.some((a: any) => a.field === 'score' && a.before === 35 && a.after === 75)).toBe(true);
+
+    // One half-life later the signals weigh half (15 → 8, 25 → 13), after the fading refresh.
+    h.clock.advance(72 * HOUR);
+    const changed = await signalsRefresh();
+    expect(changed).toBeGreaterThanOrEqual(1);
+    const faded = await get(l.id);
+    expect(faded.score).toBe(35 + 8 + 13);
+    expect(faded.scoreExplained).toContain('询问价格 +8，3天前');
+  });
+
+  it('a confirmed voice entry is read with its transcript: a refusal there lowers the score', async () => {
+    const l = await lead('冯妈妈');
+    const f = await h.req('POST', '/api/followups', {
+      as: '张敏',
+      headers: { 'Idempotency-Key': `sig-${kind}-v1` },
+      body: { leadId: l.id, action: '已电话沟通', conclusion: '家长暂不考虑', transcript: '家长说孩子已经报了新东方的班，暂时不需要了', source: 'voice' },
+    });
+    expect(f.status, f.text).toBe(201);
+    const signals = await h.req('GET', `/api/leads/${l.id}/signals`, { as: '张敏' });
+    expect(signals.body.items.map((s: any) => [s.name, s.originLabel]).sort()).toEqual([
+      ['提及竞品', '语音'],
+      ['明确拒绝', '语音'],
+    ]);
+    expect((await get(l.id)).score).toBe(35 + 10 - 40);
+  });
+
+  it('archived chats count only with consent, only what the customer says, once per message', async () => {
+    const l = await lead('孙妈妈');
+    const p = (await h.ds.query('SELECT phone FROM customer WHERE id = ?', [l.customerId]))[0].phone;
+    expect(await linkChatContact(h.app, companyId, 'wmSun001', [p])).toBe(l.customerId);
+
+    const before = await sidecar.post([sidecar.text('wmSun001', 'zhangmin', '你们和学而思比怎么样？')]);
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ no_consent: 1, signals: 0 });
+    expect((await get(l.id)).score).toBe(35);
+    expect(await h.count('chat_message', 'text IS NOT NULL')).toBe(0); // not agreed: the text is not kept
+
+    const agree = await sidecar.post([sidecar.consent('wmSun001', 'zhangmin', true)]);
+    expect(agree.body).toMatchObject({ consent: 1 });
+    const rep = sidecar.text('zhangmin', 'wmSun001', '我们的价格是每期3800');
+    const asks = sidecar.text('wmSun001', 'zhangmin', '你们和学而思比怎么样？多少钱一期');
+    const r = await sidecar.post([rep, asks]);
+    expect(r.body).toMatchObject({ used: 2, signals: 2 });
+    const after = await get(l.id);
+    expect(after.score).toBe(35 + 10 + 15);
+    expect(after.scoreExplained).toContain('提及竞品 +10，刚刚');
+
+    const again = await sidecar.post([rep, asks]);
+    expect(again.body).toMatchObject({ duplicate: 2, used: 0, signals: 0 });
+    expect((await get(l.id)).score).toBe(60 - 0); // unchanged
+    expect(await h.count('lead_signal', 'leadId = ?', [l.id])).toBe(2);
+  });
+
+  it('chat text is kept only as long as the company says; an unknown contact is stored without text and not read', async () => {
+    const unknown = await sidecar.post([sidecar.text('wmNobody', 'zhangmin', '多少钱')]);
+    expect(unknown.body).toMatchObject({ unmatched: 1, signals: 0 });
+    expect(await h.count('chat_message', "externalUserId = 'wmNobody' AND text IS NULL")).toBe(1);
+    const kept = await h.count('chat_message', 'text IS NOT NULL');
+    expect(kept).toBeGreaterThan(0);
+    await h.req('PUT', '/api/signals/settings', { as: '系统管理员', body: { chatRetentionDays: 1 } });
+    h.clock.advance(2 * 24 * HOUR);
+    expect(await h.signals.purgeChatText()).toBe(kept);
+    expect(await h.count('chat_message', 'text IS NOT NULL')).toBe(0);
+    expect(await h.count('lead_signal')).toBeGreaterThan(0); // the signals stay, with the phrase that matched
+  });
+
+  it('bad pushes change nothing: wrong signature 401, unknown or non-chat source 404, malformed body 400 in Chinese', async () => {
+    const n = await h.count('chat_message');
+    const msg = sidecar.text('wmX', 'zhangmin', '多少钱');
+    expect((await sidecar.post([msg], { secret: 'evsec_wrong' })).status).toBe(401);
+    expect((await sidecar.post([msg], { code: 'nope' })).status).toBe(404);
+    const bad = await sidecar.post([], { body: JSON.stringify({ messages: [{ msgId: 'x', from: 'a', time: 5, type: 'text' }] }) });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/毫秒时间戳/);
+    expect(await h.count('chat_message')).toBe(n);
+  });
+
+  it('crossing into A-level re-runs the rules that ask for it and tells the supervisor; the move is in the decision log', async () => {
+    const [zhou] = await Promise.all([h.user('周杰')]);
+    const unit = Number((await h.ds.query("SELECT id FROM org_unit WHERE name = '南京鼓楼中心-综合组'"))[0].id);
+    const pool = await h.req('POST', '/api/routing/pools', { as: '系统管理员', body: { name: '资深顾问池', orgUnitId: unit, members: [{ userId: zhou.id }] } });
+    expect(pool.status).toBe(201);
+    const current = (await h.req('GET', '/api/routing/rules', { as: '系统管理员' })).body.current;
+    const saved = await h.req('PUT', '/api/routing/rules', {
+      as: '系统管理员',
+      body: {
+        rules: [{ name: 'A级进资深池', minScore: 60, poolId: pool.body.id, rerouteOnA: true }, ...current.rules],
+        defaultPoolId: current.defaultPoolId,
+        protective: current.protective,
+      },
+    });
+    expect(saved.status).toBe(200);
+
+    const l = await lead('吴妈妈');
+    const p = (await h.ds.query('SELECT phone FROM customer WHERE id = ?', [l.customerId]))[0].phone;
+    await linkChatContact(h.app, companyId, 'wmWu001', [p]);
+    await sidecar.post([sidecar.consent('wmWu001', 'zhangmin', true)]);
+    const r = await sidecar.post([sidecar.text('wmWu001', 'zhangmin', '想约个试听，学费多少钱？')]);
+    expect(r.body).toMatchObject({ used: 1, signals: 2 });
+    await h.settle();
+
+    const moved = await h.req('GET', `/api/leads/${l.id}`, { as: '系统管理员' });
+    expect(moved.body).toMatchObject({ score: 75, ownerId: zhou.id });
+    const log = await h.req('GET', `/api/leads/${l.id}/routing`, { as: '系统管理员' });
+    const d = log.body.items.find((i: any) => i.kind === 'signal');
+    expect(d).toMatchObject({ outcome: 'assigned', rule: { name: 'A级进资深池' }, pool: { name: '资深顾问池' }, owner: { id: zhou.id } });
+    expect(d.reasons.rule).toContain('意向信号 询问价格（“多少钱”）、要求试听/演示（“试听”）：评分 35 → 75，升为A级');
+    const [msg] = await h.ds.query('SELECT recipientId, payload FROM alarm_message WHERE dedupeKey LIKE ?', [`signal-a:${l.id}:%`]);
+    expect(msg).toBeDefined();
+    expect(JSON.parse(msg.payload)).toMatchObject({ title: 'A级意向线索', leadIds: [l.id] });
+    expect(JSON.parse(msg.payload).lines[0]).toContain('已按规则改派给 周杰');
+    const zm = await h.user('张敏');
+    expect(Number(msg.recipientId)).not.toBe(zm.id);
+  });
+
+  it('admins edit the classes; a rep may not; a new static share re-scores every lead', async () => {
+    const denied = await h.req('PUT', '/api/signals/settings', { as: '张敏', body: { staticShare: 0.2 } });
+    expect(denied.status).toBe(403);
+    const bad = await h.req('PUT', '/api/signals/settings', { as: '系统管理员', body: { staticShare: 1.5 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('静态因素占比');
+    const l = await lead('郑妈妈');
+    const ok = await h.req('PUT', '/api/signals/settings', { as: '系统管理员', body: { staticShare: 0.2 } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.recomputed.changed).toBeGreaterThan(0);
+    // 高三 25 × ½ → 13 (rounded), 公众号 10 × ½ → 5.
+    expect((await get(l.id)).score).toBe(13 + 5);
+    await h.req('PUT', '/api/signals/settings', { as: '系统管理员', body: { staticShare: 0.4 } });
+    expect((await get(l.id)).score).toBe(35);
+  });
+
+  async function signalsRefresh() {
+    return h.signals.refreshFading();
+  }
+});
