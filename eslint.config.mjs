@@ -24,6 +24,7 @@ const FEATURES = [
   'integrations',
   'intake',
   'journey',
+  'leaderboard',
   'leads',
   'llm',
   'metrics',

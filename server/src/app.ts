@@ -1,5 +1,7 @@
 import { signalsModule } from './signals';
+import { leaderboardModule } from './leaderboard';
 import type { Signals } from './signals/service';
+import type { Experiments } from './routing/experiments';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
@@ -95,6 +97,7 @@ export function createApp(opts: CreateAppOptions): {
   webhookSender: WebhookSender;
   consistency: Consistency;
   signals: Signals;
+  experiments: Experiments;
 } {
   const clock = opts.clock ?? systemClock;
   const checkpoints = opts.checkpoints ?? NO_CHECKPOINTS;
@@ -120,6 +123,7 @@ export function createApp(opts: CreateAppOptions): {
   const metrics = metricsModule(ctx);
   const integrations = integrationsModule(ctx, leads);
   const signals = signalsModule(ctx, leads, intake.services.scoring, integrations.sources);
+  const leaderboard = leaderboardModule(ctx);
   // Derived state: every business transaction records the leads it touched; the projector recomputes them after commit.
   subscribeOutbox(ctx);
   const projector = new Projector(ctx, [factsStep(ctx), conversationsStep, timersStep(ctx)], opts.config.projector);
@@ -168,10 +172,19 @@ export function createApp(opts: CreateAppOptions): {
     authed.use(r.routes(), r.allowedMethods());
   }
   authed.use(sidebar.authed.routes(), sidebar.authed.allowedMethods());
-  for (const r of [...intake.authed, ...integrations.authed, ...signals.authed]) authed.use(r.routes(), r.allowedMethods());
+  for (const r of [...intake.authed, ...integrations.authed, ...signals.authed, ...leaderboard.authed]) authed.use(r.routes(), r.allowedMethods());
   authed.use(alarms.authed.routes(), alarms.authed.allowedMethods());
   authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
   for (const r of [directoryModule(ctx).authed]) authed.use(r.routes(), r.allowedMethods()); // directory sync (docs/directory.md)
   koa.use(authed.routes());
-  return { koa, ctx, followups, projector, webhookSender: integrations.sender, consistency: integrations.consistency, signals: signals.signals };
+  return {
+    koa,
+    ctx,
+    followups,
+    projector,
+    webhookSender: integrations.sender,
+    consistency: integrations.consistency,
+    signals: signals.signals,
+    experiments: intake.services.routing.experiments,
+  };
 }

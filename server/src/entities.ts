@@ -8,7 +8,7 @@ import { JourneyEvent } from './journey/journey-event.entity';
 import { AuditLog } from './audit/audit-log.entity';
 import { Alarm, AlarmMessage, AlarmTimer, CallbackReceipt } from './alarms/alarm.entities';
 import { Script, ScriptPick } from './scripts/script.entities';
-import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from './routing/routing.entities';
+import { RoutingDecision, RoutingExperiment, RoutingPool, RoutingPoolMember, RoutingRuleSet } from './routing/routing.entities';
 import { ImportJob, IntakeChannel, IntakeRecord } from './intake/intake.entities';
 import { ContentItem, ContentQueueItem } from './content/content.entities';
 import { JourneyStay } from './journey/journey-stay.entity';
@@ -21,6 +21,7 @@ import { WebhookDelivery, WebhookSubscription } from './integrations/webhook.ent
 import { Partner, PartnerReferral } from './integrations/partner.entities';
 import { ConsistencyRun } from './integrations/consistency.entity';
 import { ChatContact, ChatMessage, LeadSignal } from './signals/entities';
+import { EntryPoints } from './leaderboard/entities';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
 export const ENTITIES = [
@@ -41,6 +42,7 @@ export const ENTITIES = [
   RoutingPool,
   RoutingPoolMember,
   RoutingRuleSet,
+  RoutingExperiment,
   RoutingDecision,
   IntakeChannel,
   IntakeRecord,
@@ -71,4 +73,5 @@ export const ENTITIES = [
   ChatContact,
   ChatMessage,
   LeadSignal,
+  EntryPoints,
 ];

@@ -21,7 +21,7 @@ async function main() {
     const seeded = await seedDemoIfEmpty(ds, { history: true });
     if (seeded) logger.info(seeded, 'demo data seeded');
   }
-  const { koa, ctx, followups, projector, webhookSender, consistency, signals } = createApp({ config, ds });
+  const { koa, ctx, followups, projector, webhookSender, consistency, signals, experiments } = createApp({ config, ds });
   projector.start();
   // Leads that predate the alarm engine (or the demo seed, which bypasses events) get their timers once.
   const [{ n: timers }] = await ds.query('SELECT COUNT(*) AS n FROM alarm_timer');
@@ -44,6 +44,9 @@ async function main() {
   fading.unref();
   const purge = setInterval(() => void signals.purgeChatText().catch((err) => logger.error({ err }, 'chat text purge failed')), 3600_000);
   purge.unref();
+  // The harm rule of routing A/B tests (a markedly worse new version is rolled back), checked hourly.
+  const harm = setInterval(() => void experiments.checkHarm().catch((err) => logger.error({ err }, 'routing experiment check failed')), 3600_000);
+  harm.unref();
   const server = koa.listen(config.port, config.host, () => {
     console.log(startBanner(config));
   });

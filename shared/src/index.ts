@@ -8,3 +8,4 @@ export * from './dates';
 export * from './summarize';
 export * from './metrics';
 export * from './todo';
+export * from './leaderboard';

@@ -30,6 +30,9 @@ const TABLES = [
   'customer_transfer',
   'directory_sync_run',
   'sign_in_link',
+  'routing_experiment',
+  'lead_signal',
+  'entry_points',
 ];
 
 /** Path parameters that are not ids of our records: a per-company version number, WeCom's id, the open intake code. */
@@ -144,6 +147,7 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'GET', `/api/leads/${b.leadId}/audit`],
       ['系统管理员', 'GET', `/api/leads/${b.leadId}/routing`],
       ['系统管理员', 'GET', `/api/leads/${b.leadId}/signals`],
+      ['系统管理员', 'GET', `/api/routing/experiments/${b.experimentId}`],
       ['系统管理员', 'GET', `/api/leads/${b.leadId}/intake`],
       ['系统管理员', 'POST', `/api/routing/queue/${b.leadId}/assign`, { ownerId: (await h.user('张敏')).id }],
       ['张敏', 'GET', `/api/script-picks?leadId=${b.leadId}`],
@@ -178,6 +182,7 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'POST', '/api/routing/pools', { name: '新池', orgUnitId: b.orgUnitId, members: [] }],
       ['系统管理员', 'POST', '/api/routing/pools', { name: '新池', orgUnitId: mine.unitId, members: [{ userId: b.ownerId, weight: 1 }] }],
       ['系统管理员', 'PUT', '/api/routing/rules', { rules: [], defaultPoolId: b.poolId }],
+      ['系统管理员', 'POST', `/api/routing/experiments/${b.experimentId}/stop`, { reason: '越权' }],
       // metrics filters (company-wide roles: 404)
       ['黄蓉', 'GET', `/api/metrics/kpis?unitId=${b.orgUnitId}`],
       ['黄蓉', 'GET', `/api/metrics/kpis?repId=${b.ownerId}`],
@@ -240,6 +245,7 @@ describeEachDb('tenancy: ids of another company are 404/400 and change nothing',
       ['系统管理员', 'POST', `/api/users/${(await h.user('陈晨')).id}/reassign`, { toUserId: b.ownerId, leads: 'all' }],
       ['系统管理员', 'POST', `/api/users/${(await h.user('陈晨')).id}/reassign`, { toUserId: (await h.user('张敏')).id, leads: [b.leadId] }],
       ['系统管理员', 'GET', `/api/users/transfers?userId=${b.ownerId}`],
+      ['系统管理员', 'GET', `/api/leaderboard/entries?userId=${b.ownerId}`],
       ['系统管理员', 'POST', '/api/users/transfers/retry', { ids: [await otherTransferId()] }],
       ['系统管理员', 'POST', '/api/users/transfers/retry', { takeoverUserId: b.ownerId }],
       // sign-in links for another company's user

@@ -1,4 +1,5 @@
 import type { Signals } from '../../server/src/signals/service';
+import type { Experiments } from '../../server/src/routing/experiments';
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -91,6 +92,8 @@ export interface SecondCompany {
   webhookDeliveryId: number;
   /** An inbound event of theirs parked for review. */
   parkedEventId: number;
+  /** A running A/B test of their routing rules. */
+  experimentId: number;
 }
 
 /** 2026-01-15 10:00 China time: a Thursday in the brief's season. */
@@ -130,6 +133,8 @@ export class Harness {
   consistency!: Consistency;
   /** Intent signals (the fading refresh and chat purge are driven by the test). */
   signals!: Signals;
+  /** Routing A/B tests (the hourly harm check is driven by the test). */
+  experiments!: Experiments;
   /** Off: requests leave their changes in the outbox for the test to project (projector tests). */
   autoSettle = true;
   /** The Koa app (its routers can be listed from `koa.middleware`). */
@@ -157,7 +162,7 @@ export class Harness {
     this.drop = drop;
     await migrate(ds);
     this.seed = await seedDemo(ds, { now: TEST_NOW, leads: this.leads });
-    const { koa, ctx, followups, projector, webhookSender, consistency, signals } = createApp({
+    const { koa, ctx, followups, projector, webhookSender, consistency, signals, experiments } = createApp({
       config: { ...TEST_CONFIG, ...this.config },
       ds,
       clock: this.clock,
@@ -171,6 +176,7 @@ export class Harness {
     this.webhookSender = webhookSender;
     this.consistency = consistency;
     this.signals = signals;
+    this.experiments = experiments;
     this.server = koa.listen(0, '127.0.0.1');
     await new Promise<void>((r) => this.server!.once('listening', () => r()));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -250,7 +256,15 @@ export class Harness {
       'consistency upload',
     );
     const one = async (sql: string) => Number((await this.ds.query(sql, [seed.companyId]))[0].id);
+    const rules = ok(await this.req('GET', '/api/routing/rules', { as: admin }), 'rules').current;
+    const ruleBody = {
+      rules: rules?.rules ?? [],
+      defaultPoolId: rules?.defaultPoolId ?? (await one('SELECT MIN(id) AS id FROM routing_pool WHERE companyId = ?')),
+    };
+    if (!rules) ok(await this.req('PUT', '/api/routing/rules', { as: admin, body: ruleBody }), 'rules v1');
+    ok(await this.req('PUT', '/api/routing/rules', { as: admin, body: { ...ruleBody, holdout: { share: 0.1 } } }), 'routing A/B test');
     return {
+      experimentId: await one('SELECT MIN(id) AS id FROM routing_experiment WHERE companyId = ?'),
       seed,
       leadId: Number(lead.id),
       customerId: Number(lead.customerId),

@@ -142,6 +142,11 @@ const PERMISSIONS = {
     what: 'see the rotation queue (supervisors: their subtree)',
     denied: '只有主管、运营、总监或管理员可以查看轮转队列',
   },
+  'routing.experiments': {
+    roles: ['supervisor', 'ops', 'director', 'admin'],
+    what: 'read the A/B tests of routing rules and their reports (company-wide figures, no customer data)',
+    denied: '只有主管、运营、总监或管理员可以查看分配规则的 A/B 测试',
+  },
   'routing.assign': {
     roles: ['supervisor', 'admin'],
     what: 'assign a queued lead by hand',

@@ -11,6 +11,7 @@ import {
   type ScoreWeight,
 } from '@lifeline/shared';
 import { DEFAULT_SIGNAL_SETTINGS, type SignalSettings } from '@lifeline/shared/src/signals';
+import { DEFAULT_LEADERBOARD_RULES, type LeaderboardRules } from '@lifeline/shared/src/leaderboard';
 
 /** How the WeCom / DingTalk directory becomes org units and users (docs/directory.md). */
 export interface DirectorySettings {
@@ -54,6 +55,8 @@ export interface CompanySettings {
   directory: DirectorySettings;
   /** Live intent signals: classes, static share, half-life, chat retention (docs/signals.md). */
   signals: SignalSettings;
+  /** Entry leaderboard points (docs/leaderboard.md). */
+  leaderboard: LeaderboardRules;
 }
 
 export const DEFAULT_SETTINGS: CompanySettings = {
@@ -70,6 +73,7 @@ export const DEFAULT_SETTINGS: CompanySettings = {
   followup48hThreshold: 0.85,
   directory: DEFAULT_DIRECTORY_SETTINGS,
   signals: DEFAULT_SIGNAL_SETTINGS,
+  leaderboard: DEFAULT_LEADERBOARD_RULES,
 };
 
 export function effectiveSettings(overrides: Partial<CompanySettings> | null | undefined): CompanySettings {
@@ -78,5 +82,6 @@ export function effectiveSettings(overrides: Partial<CompanySettings> | null | u
     ...s,
     directory: { ...DEFAULT_DIRECTORY_SETTINGS, ...(overrides?.directory ?? {}) },
     signals: { ...DEFAULT_SIGNAL_SETTINGS, ...(overrides?.signals ?? {}) },
+    leaderboard: { ...DEFAULT_LEADERBOARD_RULES, ...(overrides?.leaderboard ?? {}) },
   };
 }

@@ -19,6 +19,8 @@ import { InboundEvents1700001800000 } from './migrations/1700001800000-inbound-e
 import { Webhooks1700001900000 } from './migrations/1700001900000-webhooks';
 import { PartnersConsistency1700002000000 } from './migrations/1700002000000-partners-consistency';
 import { IntentSignals1700002100000 } from './migrations/1700002100000-intent-signals';
+import { RoutingExperiments1700002200000 } from './migrations/1700002200000-routing-experiments';
+import { EntryPoints1700002300000 } from './migrations/1700002300000-entry-points';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -43,4 +45,6 @@ export const MIGRATIONS = [
   Webhooks1700001900000,
   PartnersConsistency1700002000000,
   IntentSignals1700002100000,
+  RoutingExperiments1700002200000,
+  EntryPoints1700002300000,
 ];

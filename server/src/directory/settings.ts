@@ -2,10 +2,8 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
-import { Audit, diffFields } from '../audit/audit.service';
-import { Company } from '../companies/company.entity';
-import { bumpCompanyAuthVersion } from '../companies/auth-version';
-import { DEFAULT_DIRECTORY_SETTINGS, effectiveSettings, type DirectorySettings } from '../companies/settings';
+import { DEFAULT_DIRECTORY_SETTINGS } from '../companies/settings';
+import { saveSettingsBlock } from '../companies/settings-block';
 import { badRequest } from '../http/errors';
 
 /** PUT /api/directory/settings: any of the fields; the depths are checked together (a team is deeper than its centre). */
@@ -28,25 +26,8 @@ export type DirectorySettingsPatch = z.infer<typeof directorySettingsPatchSchema
 
 /** The company's directory settings (docs/directory.md): read and changed by admins, audited field by field. */
 export async function saveDirectorySettings(app: AppContext, actor: Actor, patch: DirectorySettingsPatch, requestId?: string) {
-  const result = await app.tx.run(async (em) => {
-    const company = await em.getRepository(Company).findOneByOrFail({ id: actor.companyId });
-    const current = effectiveSettings(company.settings).directory;
-    const next: DirectorySettings = { ...current, ...patch };
+  const result = await saveSettingsBlock(app, actor, 'directory', patch, requestId, (next) => {
     if (next.teamDepth <= next.centreDepth) throw badRequest(`小组的部门层级（${next.teamDepth}）必须比中心（${next.centreDepth}）更深`);
-    const changes = diffFields(current, patch);
-    if (changes.length) {
-      const stored = { ...(company.settings.directory ?? {}), ...patch };
-      await em.getRepository(Company).update({ id: company.id }, { settings: { ...company.settings, directory: stored } as Company['settings'] });
-      await bumpCompanyAuthVersion(em, company.id);
-      const now = app.clock.now();
-      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).changed(
-        'company',
-        company.id,
-        changes.map((c) => ({ ...c, field: `directory.${c.field}` })),
-      );
-    }
-    return { settings: next, changed: changes.map((c) => c.field) };
   });
-  if (result.changed.length) app.actors.clear();
   return { ...result, defaults: DEFAULT_DIRECTORY_SETTINGS };
 }

@@ -12,18 +12,23 @@ import {
   type ProtectiveThreshold,
   type RuleSetBody,
   type SkipReason,
+  armOf,
+  type Arm,
 } from '@lifeline/shared/src/routing';
 import { OPEN_LEAD_STATUSES } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { User } from '../users/user.entity';
 import { forShare } from '../db/kind';
-import { RoutingPool, RoutingPoolMember, RoutingRuleSet, type DecisionReasons } from './routing.entities';
+import { RoutingExperiment, RoutingPool, RoutingPoolMember, RoutingRuleSet, type DecisionReasons } from './routing.entities';
 
 /** Statuses that count as a rep's open load (caps and the protective threshold). */
 export const OPEN_STATUSES = OPEN_LEAD_STATUSES;
 
 export interface Plan {
   ruleSetVersion: number | null;
+  /** Set when the lead was routed inside an A/B test of rule versions (experiments.ts). */
+  experimentId?: number | null;
+  arm?: Arm | null;
   ruleIndex: number | null;
   ruleName: string | null;
   pool: RoutingPool | null;
@@ -45,18 +50,27 @@ export async function latestRuleSet(em: EntityManager, companyId: number): Promi
  * load counts are locking reads, so concurrent intake sees every assignment committed before it.
  * Writes nothing: the caller applies the plan (or shows it, for a dry run).
  */
-export async function planRoute(app: AppContext, em: EntityManager, companyId: number, facts: LeadFacts, at: number, lock: boolean): Promise<Plan> {
+export async function planRoute(
+  app: AppContext,
+  em: EntityManager,
+  companyId: number,
+  facts: LeadFacts,
+  at: number,
+  lock: boolean,
+  leadId?: number,
+): Promise<Plan> {
   const reasons: DecisionReasons = { score: facts.score, rule: '', skipped: [] };
-  const set = await latestRuleSet(em, companyId);
+  const latest = await latestRuleSet(em, companyId);
   const empty = { ruleSetVersion: null, ruleIndex: null, ruleName: null, pool: null, ownerId: null, owner: null, cursorBefore: null, cursorAfter: null };
-  if (!set) {
+  if (!latest) {
     reasons.rule = '尚未配置分配规则';
     return { ...empty, outcome: 'unrouted', reasons };
   }
+  const { set, experimentId, arm, note } = await ruleSetForLead(em, latest, leadId);
   const body: RuleSetBody = { ...set.body, protective: set.body.protective ?? DEFAULT_PROTECTIVE };
   const match = matchRule(body, facts);
-  reasons.rule = `${match.reason}（规则版本 v${set.version}）`;
-  const base = { ...empty, ruleSetVersion: set.version, ruleIndex: match.index, ruleName: match.rule?.name ?? '默认线索池' };
+  reasons.rule = `${match.reason}（规则版本 v${set.version}${note}）`;
+  const base = { ...empty, ruleSetVersion: set.version, ruleIndex: match.index, ruleName: match.rule?.name ?? '默认线索池', experimentId, arm };
 
   const pool = await em.getRepository(RoutingPool).findOneBy({ id: match.poolId, companyId });
   if (!pool || pool.deletedAt !== null) {
@@ -69,6 +83,22 @@ export async function planRoute(app: AppContext, em: EntityManager, companyId: n
   const withPool = { ...base, pool, cursorBefore: pick.cursorBefore, cursorAfter: pick.cursorAfter };
   if (!pick.owner) return { ...withPool, outcome: 'queued', reasons };
   return { ...withPool, ownerId: pick.owner.id, owner: pick.owner, outcome: 'assigned', reasons };
+}
+
+/**
+ * The rule set a new lead is routed by: the latest version, or, for a lead that the stable hash puts in the holdout of a
+ * running A/B test of that version, the previous one. A dry run (no lead id) always answers with the latest.
+ */
+async function ruleSetForLead(em: EntityManager, latest: RoutingRuleSet, leadId: number | undefined) {
+  const none = { set: latest, experimentId: null, arm: null, note: '' };
+  if (leadId === undefined) return none;
+  const exp = await em.getRepository(RoutingExperiment).findOneBy({ companyId: latest.companyId, status: 'running', treatmentVersion: latest.version });
+  if (!exp) return none;
+  const arm = armOf(exp.salt, leadId, exp.holdoutPermille / 1000);
+  if (arm === 'treatment') return { set: latest, experimentId: exp.id, arm, note: `；A/B 测试：新规则组` };
+  const control = await em.getRepository(RoutingRuleSet).findOneBy({ companyId: latest.companyId, version: exp.controlVersion });
+  if (!control) return none;
+  return { set: control, experimentId: exp.id, arm, note: `；A/B 测试：对照组（${exp.holdoutPermille / 10}%），按上一版规则分配` };
 }
 
 /** Who is next in one pool's weighted round robin, and who was skipped on the way. Writes nothing. */

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { RuleSetBody, Shift } from '@lifeline/shared/src/routing';
+import type { Arm, RuleSetBody, Shift } from '@lifeline/shared/src/routing';
 import { epochMs, jsonText } from '../db/columns';
 
 /** A centre's pool of reps; `rrCursor` is the durable weighted-round-robin position. */
@@ -60,6 +60,7 @@ export interface DecisionReasons {
 @Index('uq_routing_decision_auto', ['leadId', 'autoKey'], { unique: true })
 @Index('idx_routing_decision_company_lead', ['companyId', 'leadId'])
 @Index('idx_routing_decision_pool', ['companyId', 'poolId', 'outcome'])
+@Index('idx_routing_decision_experiment', ['companyId', 'experimentId'])
 export class RoutingDecision {
   @PrimaryGeneratedColumn({ type: 'int' }) id: number;
   @Column({ type: 'int' }) companyId: number;
@@ -79,4 +80,31 @@ export class RoutingDecision {
   @Column({ type: 'int', nullable: true }) actorId: number | null;
   @Column({ type: 'bigint', transformer: epochMs }) at: number;
   @Column({ type: 'varchar', length: 64, nullable: true }) requestId: string | null;
+  /** The A/B test this automatic decision was part of, and the lead's arm in it (control: the previous version). */
+  @Column({ type: 'int', nullable: true }) experimentId: number | null;
+  @Column({ type: 'varchar', length: 16, nullable: true }) arm: Arm | null;
+}
+
+export type ExperimentStatus = 'running' | 'stopped' | 'harm_stopped';
+
+/** An A/B test of a rule version against the previous one: a stable share of new leads stays on the previous version. */
+@Entity('routing_experiment')
+@Index('idx_routing_experiment_company', ['companyId', 'status'])
+export class RoutingExperiment {
+  @PrimaryGeneratedColumn({ type: 'int' }) id: number;
+  @Column({ type: 'int' }) companyId: number;
+  @Column({ type: 'int' }) controlVersion: number;
+  @Column({ type: 'int' }) treatmentVersion: number;
+  /** Per mille of new leads on the control (previous) version: 100 = 10 %. */
+  @Column({ type: 'int' }) holdoutPermille: number;
+  /** Hashed with the lead id: the arm of a lead never changes, and two experiments split leads independently. */
+  @Column({ type: 'varchar', length: 32 }) salt: string;
+  @Column({ type: 'int' }) minSample: number;
+  /** Per mille: the new rules' 24 h first-contact rate this far below the old ones (and significant) stops the test. */
+  @Column({ type: 'int' }) harmPermille: number;
+  @Column({ type: 'varchar', length: 16 }) status: ExperimentStatus;
+  @Column({ type: 'varchar', length: 200, nullable: true }) stopReason: string | null;
+  @Column({ type: 'int', nullable: true }) createdBy: number | null;
+  @Column({ type: 'bigint', transformer: epochMs }) startedAt: number;
+  @Column({ type: 'bigint', transformer: epochMs, nullable: true }) stoppedAt: number | null;
 }

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { dryRunSchema, poolSchema, queueAssignSchema, ruleSetSchema } from '@lifeline/shared/src/routing';
+import { dryRunSchema, experimentStopSchema, poolSchema, queueAssignSchema, ruleSetSchema } from '@lifeline/shared/src/routing';
 import { idSchema } from '@lifeline/shared';
 import { actorOf } from '../auth/auth.middleware';
 import { parseInput } from '../http/validate';
@@ -37,6 +37,16 @@ export function routingRoutes(routing: RoutingService): Router {
   r.post('/routing/queue/:id/assign', allow('routing.assign'), async (ctx) => {
     const { ownerId, reason } = parseInput(queueAssignSchema, ctx.request.body);
     ctx.body = await routing.assignFromQueue(actorOf(ctx), idParam(ctx), ownerId, requestIdOf(ctx), reason);
+  });
+  r.get('/routing/experiments', allow('routing.experiments'), async (ctx) => {
+    ctx.body = await routing.experiments.list(actorOf(ctx));
+  });
+  r.get('/routing/experiments/:id', allow('routing.experiments'), async (ctx) => {
+    ctx.body = await routing.experiments.report(actorOf(ctx), idParam(ctx));
+  });
+  r.post('/routing/experiments/:id/stop', allow('routing.configure'), async (ctx) => {
+    const { reason } = parseInput(experimentStopSchema, ctx.request.body);
+    ctx.body = await routing.experiments.stop(actorOf(ctx), idParam(ctx), reason, requestIdOf(ctx));
   });
   r.get('/leads/:id/routing', async (ctx) => {
     ctx.body = await routing.decisionsFor(actorOf(ctx), idParam(ctx));

@@ -17,6 +17,7 @@ import { OPEN_STATUSES, latestRuleSet, planRoute, type Plan } from './engine';
 import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from './routing.entities';
 import { scoreWith } from '../signals/score';
 import { assertCan } from '../auth/permissions';
+import { Experiments } from './experiments';
 
 function requireAdmin(actor: Actor) {
   assertCan(actor, 'routing.configure');
@@ -26,6 +27,7 @@ export class RoutingService {
   constructor(
     private readonly app: AppContext,
     private readonly leads: LeadService,
+    readonly experiments: Experiments = new Experiments(app),
   ) {}
 
   /** Routing reacts to lead events in their transaction: new unowned leads are placed; reassignments logged. */
@@ -43,7 +45,7 @@ export class RoutingService {
   }
 
   private async routeNew(em: EntityManager, lead: Lead, customer: Customer, meta: EventMeta): Promise<void> {
-    const plan = await planRoute(this.app, em, lead.companyId, factsOf(lead, customer), meta.at, true);
+    const plan = await planRoute(this.app, em, lead.companyId, factsOf(lead, customer), meta.at, true, lead.id);
     const audit = new Audit(em, { companyId: lead.companyId, actorId: meta.actorId, requestId: meta.requestId, at: meta.at });
     if (plan.pool && plan.cursorAfter !== plan.cursorBefore) {
       await em.getRepository(RoutingPool).update({ id: plan.pool.id }, { rrCursor: plan.cursorAfter!, updatedAt: meta.at });
@@ -105,6 +107,8 @@ export class RoutingService {
       actorId: meta.actorId,
       at: meta.at,
       requestId: meta.requestId ?? null,
+      experimentId: plan.experimentId ?? null,
+      arm: plan.arm ?? null,
     });
   }
 
@@ -134,6 +138,7 @@ export class RoutingService {
         owner: r.ownerId === null ? null : { id: r.ownerId, name: owners.get(r.ownerId) ?? null },
         cursor: r.cursorBefore === null ? null : { before: r.cursorBefore, after: r.cursorAfter },
         reasons: r.reasons,
+        experiment: r.experimentId === null ? null : { id: r.experimentId, arm: r.arm },
         actorId: r.actorId,
         requestId: r.requestId,
       })),
@@ -228,6 +233,7 @@ export class RoutingService {
     const live = new Set(pools.filter((p) => p.deletedAt === null).map((p) => p.id));
     const missing = poolIds.filter((id) => !live.has(id));
     if (missing.length) throw badRequest(`线索池不存在：ID ${missing.join('、')}，请先创建线索池`);
+    if (input.holdout && !(await latestRuleSet(this.app.ds.manager, actor.companyId))) throw badRequest('第一版分配规则没有可对照的旧版本，不能开启 A/B 测试');
     const body = { rules: input.rules, defaultPoolId: input.defaultPoolId, protective: input.protective ?? DEFAULT_PROTECTIVE };
     try {
       return await this.app.tx.runRetryingUnique(async (em) => {
@@ -242,7 +248,8 @@ export class RoutingService {
         });
         await em.getRepository(RoutingRuleSet).insert(row);
         await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: now }).created('routing_rule_set', row.id, row);
-        return { version: row.version, ...body, createdAt: now };
+        const experimentId = await this.experiments.onRulesSaved(em, actor, row.version, latest?.version ?? null, input.holdout, requestId);
+        return { version: row.version, ...body, createdAt: now, experimentId };
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict('分配规则刚被其他人修改，请刷新后重试');

@@ -2,3 +2,4 @@ export * from './rules';
 export * from './wrr';
 export * from './eligibility';
 export * from './schemas';
+export * from './experiment';

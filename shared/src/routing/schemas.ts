@@ -40,9 +40,24 @@ export const ruleSetSchema = z
       })
       .strict()
       .optional(),
+    /** Keep a share of new leads on the previous version and compare (docs/intake-routing.md, "A/B test"). */
+    holdout: z
+      .object({
+        share: z.number().min(0.01, '对照组比例至少1%').max(0.5, '对照组比例最多50%').default(0.1),
+        minSample: z.number().int('最小样本应为整数').min(20, '每组最小样本至少20条').max(100_000).default(200),
+        harmPoints: z.number().min(0.01, '止损阈值至少1个百分点').max(0.5, '止损阈值最多50个百分点').default(0.1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type RuleSetInput = z.infer<typeof ruleSetSchema>;
+
+export const experimentStopSchema = z
+  .object({
+    reason: plainText('结束原因', 100).pipe(z.string().trim().min(1, '请填写结束原因')),
+  })
+  .strict();
 
 const poolMemberSchema = z
   .object({

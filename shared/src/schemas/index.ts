@@ -6,3 +6,4 @@ export * from './followups';
 export * from './scripts';
 export * from './users';
 export * from './vocabulary';
+export * from './leaderboard';

@@ -1,3 +1,4 @@
+import { Leaderboard } from '../../components/Leaderboard';
 import { useEffect, useMemo, useState } from 'react';
 import { Text, View } from '@tarojs/components';
 import type { ChannelRoiResponse, JourneyHeatResponse, KpisResponse, LeadHealthResponse, RepBattleResponse } from '@lifeline/shared/src/metrics/types';
@@ -279,6 +280,7 @@ function ViewBody({
           <Gate res={res.health} title={label}>
             {(d) => <LeadHealth data={d} own={isRep || d.scope.limitedTo === 'own'} />}
           </Gate>
+          <Leaderboard meId={me.id} />
         </>
       ) : null}
       {view === 'battle' ? (

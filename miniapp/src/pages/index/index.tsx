@@ -1,3 +1,4 @@
+import { Leaderboard } from '../../components/Leaderboard';
 import { useCallback, useEffect, useState } from 'react';
 import Taro from '@tarojs/taro';
 import { Input, Text, View } from '@tarojs/components';
@@ -139,6 +140,7 @@ export default function Index() {
       ) : null}
 
       <FollowupForm lead={lead} meta={meta} platform={platform} config={config} prefill={prefill} onSaved={onSaved} onQueued={onQueued} />
+      {me ? <Leaderboard compact meId={me.id} refreshKey={saved} /> : null}
       {platform === 'browser' && config.demo ? <View className="muted footnote">演示模式：浏览器中以演示账号登录</View> : null}
     </View>
   );

@@ -7,6 +7,7 @@ import { Chips } from '../../components/Chips';
 import { api } from '../../lib/api';
 import { cnDateTime } from '../../dashboard/format';
 import { PoolEditor, type Pool } from './Pools';
+import { Experiments } from '../../components/Experiments';
 
 type Rule = RoutingRule;
 interface RuleSet {
@@ -34,6 +35,7 @@ export function RoutingSection({ onSaved }: { onSaved: (msg: string) => void }) 
   const [reps, setReps] = useState<{ id: number; name: string }[]>([]);
   const [openPool, setOpenPool] = useState<number | null>(null);
   const [error, setError] = useState('');
+  const [holdout, setHoldout] = useState(false);
   const load = async () => {
     const [r, p, u] = await Promise.all([
       api<{ current: RuleSet | null; versions: typeof versions }>('GET', '/api/routing/rules'),
@@ -65,8 +67,13 @@ export function RoutingSection({ onSaved }: { onSaved: (msg: string) => void }) 
   const save = async () => {
     if (problem) return setError(problem);
     try {
-      const r = await api<{ version: number }>('PUT', '/api/routing/rules', body);
-      onSaved(`分配规则已保存为 v${r.version}`);
+      const r = await api<{ version: number; experimentId: number | null }>(
+        'PUT',
+        '/api/routing/rules',
+        holdout && set.version ? { ...body, holdout: {} } : body,
+      );
+      onSaved(`分配规则已保存为 v${r.version}${r.experimentId ? `，10% 的新线索仍按 v${set.version} 分配以作对照` : ''}`);
+      setHoldout(false);
       setError('');
       await load();
     } catch (e) {
@@ -100,10 +107,13 @@ export function RoutingSection({ onSaved }: { onSaved: (msg: string) => void }) 
         </View>
       ) : null}
       {error && error !== problem ? <View className="error">{error}</View> : null}
+      {set.version ? <Chips small items={[HOLDOUT]} selected={holdout ? [HOLDOUT] : []} onTap={() => setHoldout(!holdout)} /> : null}
       <Text className="todo-btn todo-btn--primary settings-save" id="routing-save" onClick={() => void save()}>
         保存为新版本
       </Text>
       <DryRun />
+      <View className="label">A/B 测试</View>
+      <Experiments canStop onChanged={onSaved} />
       <View className="label">线索池</View>
       {pools.map((p) => (
         <View className="pool" key={p.id} id={`pool-${p.id}`}>
@@ -208,6 +218,9 @@ function RuleEditor({
     </View>
   );
 }
+
+/** Saving with a holdout starts an A/B test against the current version (docs/intake-routing.md). */
+const HOLDOUT = '保留对照组：10% 的新线索仍按当前版本分配（A/B 测试）';
 
 /** A rule that re-routes leads an intent signal lifts into A-level (docs/signals.md). */
 const REROUTE_ON_A = '意向升为A级时按此规则改派';

@@ -13,10 +13,12 @@ import { ContentSection } from './Content';
 import { DataSafetySection } from './DataSafety';
 import { IntegrationsSection } from './Integrations';
 import { SignalsSection } from './Signals';
+import { LeaderboardRulesSection } from './LeaderboardRules';
 import { pageQuery } from '../../lib/platform';
 import './index.css';
 
-type SectionId = 'weights' | 'signals' | 'routing' | 'alarms' | 'vocabulary' | 'content' | 'scripts' | 'channels' | 'people' | 'safety' | 'integrations';
+type SectionId =
+  'weights' | 'signals' | 'leaderboard' | 'routing' | 'alarms' | 'vocabulary' | 'content' | 'scripts' | 'channels' | 'people' | 'safety' | 'integrations';
 
 /** Which sections a role may open here (the server's role table decides what is saved). */
 function sectionsFor(role: string): { id: SectionId; label: string }[] {
@@ -24,6 +26,7 @@ function sectionsFor(role: string): { id: SectionId; label: string }[] {
     { id: 'weights' as const, label: '评分权重', roles: ['admin'] },
     { id: 'signals' as const, label: '意向信号', roles: ['admin'] },
     { id: 'routing' as const, label: '分配规则', roles: ['admin'] },
+    { id: 'leaderboard' as const, label: '录入积分', roles: ['admin'] },
     { id: 'alarms' as const, label: '提醒规则', roles: ['admin', 'ops'] },
     { id: 'vocabulary' as const, label: '词表', roles: ['admin', 'ops'] },
     { id: 'content' as const, label: '标签资料', roles: ['admin', 'ops'] },
@@ -81,6 +84,7 @@ export default function Settings() {
             {current.id === 'alarms' ? <AlarmsSection canEdit={me.role === 'admin'} onSaved={setNotice} /> : null}
             {current.id === 'signals' ? <SignalsSection onSaved={setNotice} /> : null}
             {current.id === 'routing' ? <RoutingSection onSaved={setNotice} /> : null}
+            {current.id === 'leaderboard' ? <LeaderboardRulesSection onSaved={setNotice} /> : null}
             {current.id === 'vocabulary' ? <VocabularySection canEdit={me.role === 'admin'} onSaved={setNotice} /> : null}
             {current.id === 'content' ? <ContentSection canEdit onSaved={setNotice} /> : null}
             {current.id === 'scripts' ? <ScriptsSection onSaved={setNotice} /> : null}

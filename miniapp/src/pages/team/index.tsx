@@ -9,6 +9,7 @@ import { cnDateTime } from '../../dashboard/format';
 import { AssignRow, type Escalation } from './Assign';
 import { RepLoad, SigningCycle, StageTimes } from './Insights';
 import { Referrals } from './Referrals';
+import { Experiments } from '../../components/Experiments';
 import './index.css';
 
 interface DeletedLead {
@@ -75,6 +76,9 @@ export default function Team() {
             <Referrals onDone={done} />
           </Section>
         ) : null}
+        <Section id="routing-experiments" title="分配规则 A/B 测试" sub="新规则与上一版对比：首次联系与签约">
+          <Experiments canStop={false} />
+        </Section>
         <Section id="load" title="顾问负载" sub="近30天，48小时跟进率低于目标标红">
           {data.battle ? <RepLoad data={data.battle} /> : <View className="muted">加载中…</View>}
         </Section>

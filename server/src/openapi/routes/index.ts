@@ -11,6 +11,7 @@ import { workbenchRoutes } from './workbench';
 import { dataSafetyRoutes } from './data-safety';
 import { integrationRoutes } from './integrations';
 import { signalRoutes } from './signals';
+import { leaderboardRoutes } from './leaderboard';
 
 /** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -34,4 +35,5 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...dataSafetyRoutes,
   ...integrationRoutes,
   ...signalRoutes,
+  ...leaderboardRoutes,
 ];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { channelCreateSchema, channelUpdateSchema } from '@lifeline/shared/src/intake';
-import { dryRunSchema, poolSchema, queueAssignSchema, ruleSetSchema, scoreWeightsSchema } from '@lifeline/shared/src/routing';
+import { dryRunSchema, poolSchema, queueAssignSchema, ruleSetSchema, experimentStopSchema, scoreWeightsSchema } from '@lifeline/shared/src/routing';
 import { contentItemSchema } from '../../content/content.service';
 import { json, ok, type RouteDoc } from '../route-doc';
 import { importQueryDoc } from '../doc-schemas';
@@ -284,9 +284,47 @@ export const routingRoutes: RouteDoc[] = [
     summary: '保存分配规则（新版本） Save rules as a new version',
     auth: 'session',
     roles: ['admin'],
+    description:
+      '带 `holdout`（默认 10%）时开启 A/B 测试：按线索ID的稳定哈希，该比例的新线索仍按上一版规则分配，其余按新版本；每条线索的分配记录写明所在组。再次保存新版本会结束正在进行的测试。',
     body: json(ruleSetSchema),
-    success: ok('新版本'),
-    errors: [403, 409],
+    success: ok('新版本（`experimentId`：开启的 A/B 测试）'),
+    errors: [400, 403, 409],
+  },
+  {
+    method: 'get',
+    path: '/api/routing/experiments',
+    tag: 'routing',
+    summary: '分配规则 A/B 测试列表 Routing A/B tests',
+    auth: 'session',
+    roles: ['supervisor', 'ops', 'director', 'admin'],
+    success: ok('`{items:[报告]}`，最新在前'),
+    errors: [403],
+  },
+  {
+    method: 'get',
+    path: '/api/routing/experiments/{id}',
+    tag: 'routing',
+    summary: 'A/B 测试报告 A routing A/B test report',
+    auth: 'session',
+    roles: ['supervisor', 'ops', 'director', 'admin'],
+    description:
+      '两组（新规则 treatment / 对照 control）的 24 小时首次联系率、30 天首次联系率、7 天签约率：只计入满期的线索，各带 95% Wilson 区间，差值带 Newcombe 区间；每项与总体给出中文结论。止损规则：两组都达到最小样本、新规则 24 小时首次联系率低至少止损阈值且区间整体低于 0 时，测试自动结束并恢复上一版规则（每小时检查）。',
+    success: ok(
+      '`{id, status: running|stopped|harm_stopped, controlVersion, treatmentVersion, holdoutShare, minSample, harmPoints, startedAt, stoppedAt, stopReason, leads:{control, treatment}, metrics:[{key, label, control:{n, successes, rate, low, high}, treatment, difference:{diff, low, high}, enough, verdict}], verdict}`',
+    ),
+    errors: [403, 404],
+  },
+  {
+    method: 'post',
+    path: '/api/routing/experiments/{id}/stop',
+    tag: 'routing',
+    summary: '结束 A/B 测试 Stop a routing A/B test',
+    auth: 'session',
+    roles: ['admin'],
+    description: '结束后所有新线索按最新版本分配；报告保留。',
+    body: json(experimentStopSchema, { reason: '新规则效果已确认' }),
+    success: ok('报告'),
+    errors: [403, 404, 409],
   },
   {
     method: 'get',

@@ -1,0 +1,43 @@
+import type { AppContext } from '../context';
+import type { Actor } from '../auth/actor';
+import { Audit, diffFields } from '../audit/audit.service';
+import { Company } from './company.entity';
+import { bumpCompanyAuthVersion } from './auth-version';
+import { effectiveSettings, type CompanySettings } from './settings';
+
+type Block = 'directory' | 'signals' | 'leaderboard';
+
+/**
+ * Saves some fields of one block of the company's settings (directory, signals, leaderboard): merged over the current
+ * block, checked by `check` (throws a 400), audited field by field as `<block>.<field>`, and signed-in actors (who carry
+ * the settings) reloaded everywhere.
+ */
+export async function saveSettingsBlock<K extends Block>(
+  app: AppContext,
+  actor: Actor,
+  block: K,
+  patch: Partial<CompanySettings[K]>,
+  requestId?: string,
+  check?: (next: CompanySettings[K]) => void,
+): Promise<{ settings: CompanySettings[K]; changed: string[] }> {
+  const result = await app.tx.run(async (em) => {
+    const company = await em.getRepository(Company).findOneByOrFail({ id: actor.companyId });
+    const current = effectiveSettings(company.settings)[block];
+    const next = { ...current, ...patch } as CompanySettings[K];
+    check?.(next);
+    const changes = diffFields(current as object, patch as object);
+    if (changes.length) {
+      const stored = { ...((company.settings[block] as object | undefined) ?? {}), ...patch };
+      await em.getRepository(Company).update({ id: company.id }, { settings: { ...company.settings, [block]: stored } as Company['settings'] });
+      await bumpCompanyAuthVersion(em, company.id);
+      await new Audit(em, { companyId: actor.companyId, actorId: actor.id, requestId, at: app.clock.now() }).changed(
+        'company',
+        company.id,
+        changes.map((c) => ({ ...c, field: `${block}.${c.field}` })),
+      );
+    }
+    return { settings: next, changed: changes.map((c) => c.field) };
+  });
+  if (result.changed.length) app.actors.clear();
+  return result;
+}
