@@ -29,6 +29,7 @@ const FEATURES = [
   'llm',
   'metrics',
   'openapi',
+  'reviews',
   'routing',
   'scoring',
   'scripts',

@@ -1,5 +1,6 @@
 import { signalsModule } from './signals';
 import { leaderboardModule } from './leaderboard';
+import { reviewRoutes } from './reviews/routes';
 import type { Signals } from './signals/service';
 import type { Experiments } from './routing/experiments';
 import Koa from 'koa';
@@ -124,6 +125,7 @@ export function createApp(opts: CreateAppOptions): {
   const integrations = integrationsModule(ctx, leads);
   const signals = signalsModule(ctx, leads, intake.services.scoring, integrations.sources);
   const leaderboard = leaderboardModule(ctx);
+  const reviews = reviewRoutes(ctx, intake.services.scoring);
   // Derived state: every business transaction records the leads it touched; the projector recomputes them after commit.
   subscribeOutbox(ctx);
   const projector = new Projector(ctx, [factsStep(ctx), conversationsStep, timersStep(ctx)], opts.config.projector);
@@ -172,7 +174,7 @@ export function createApp(opts: CreateAppOptions): {
     authed.use(r.routes(), r.allowedMethods());
   }
   authed.use(sidebar.authed.routes(), sidebar.authed.allowedMethods());
-  for (const r of [...intake.authed, ...integrations.authed, ...signals.authed, ...leaderboard.authed]) authed.use(r.routes(), r.allowedMethods());
+  for (const r of [...intake.authed, ...integrations.authed, ...signals.authed, ...leaderboard.authed, reviews]) authed.use(r.routes(), r.allowedMethods());
   authed.use(alarms.authed.routes(), alarms.authed.allowedMethods());
   authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
   for (const r of [directoryModule(ctx).authed]) authed.use(r.routes(), r.allowedMethods()); // directory sync (docs/directory.md)

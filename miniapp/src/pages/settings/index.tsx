@@ -14,16 +14,30 @@ import { DataSafetySection } from './DataSafety';
 import { IntegrationsSection } from './Integrations';
 import { SignalsSection } from './Signals';
 import { LeaderboardRulesSection } from './LeaderboardRules';
+import { FieldLiftSection } from './FieldLift';
 import { pageQuery } from '../../lib/platform';
 import './index.css';
 
 type SectionId =
-  'weights' | 'signals' | 'leaderboard' | 'routing' | 'alarms' | 'vocabulary' | 'content' | 'scripts' | 'channels' | 'people' | 'safety' | 'integrations';
+  | 'weights'
+  | 'fieldLift'
+  | 'signals'
+  | 'leaderboard'
+  | 'routing'
+  | 'alarms'
+  | 'vocabulary'
+  | 'content'
+  | 'scripts'
+  | 'channels'
+  | 'people'
+  | 'safety'
+  | 'integrations';
 
 /** Which sections a role may open here (the server's role table decides what is saved). */
 function sectionsFor(role: string): { id: SectionId; label: string }[] {
   const all = [
     { id: 'weights' as const, label: '评分权重', roles: ['admin'] },
+    { id: 'fieldLift' as const, label: '字段复盘', roles: ['admin', 'ops'] },
     { id: 'signals' as const, label: '意向信号', roles: ['admin'] },
     { id: 'routing' as const, label: '分配规则', roles: ['admin'] },
     { id: 'leaderboard' as const, label: '录入积分', roles: ['admin'] },
@@ -82,6 +96,7 @@ export default function Settings() {
             ) : null}
             {current.id === 'weights' ? <WeightsSection onSaved={setNotice} /> : null}
             {current.id === 'alarms' ? <AlarmsSection canEdit={me.role === 'admin'} onSaved={setNotice} /> : null}
+            {current.id === 'fieldLift' ? <FieldLiftSection canAccept={me.role === 'admin'} onSaved={setNotice} /> : null}
             {current.id === 'signals' ? <SignalsSection onSaved={setNotice} /> : null}
             {current.id === 'routing' ? <RoutingSection onSaved={setNotice} /> : null}
             {current.id === 'leaderboard' ? <LeaderboardRulesSection onSaved={setNotice} /> : null}

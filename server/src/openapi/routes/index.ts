@@ -12,6 +12,7 @@ import { dataSafetyRoutes } from './data-safety';
 import { integrationRoutes } from './integrations';
 import { signalRoutes } from './signals';
 import { leaderboardRoutes } from './leaderboard';
+import { reviewRoutes } from './reviews';
 
 /** Every HTTP route the app serves. test/server/openapi.test.ts fails when this and the mounted routers differ. */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
@@ -36,4 +37,5 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...integrationRoutes,
   ...signalRoutes,
   ...leaderboardRoutes,
+  ...reviewRoutes,
 ];
