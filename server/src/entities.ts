@@ -22,6 +22,7 @@ import { Partner, PartnerReferral } from './integrations/partner.entities';
 import { ConsistencyRun } from './integrations/consistency.entity';
 import { ChatContact, ChatMessage, LeadSignal } from './signals/entities';
 import { EntryPoints } from './leaderboard/entities';
+import { MissModel } from './alarms/miss-model.entity';
 import { ChannelSpend, Conversation, LeadFact, LeadRollup, RepDay } from './metrics/metrics.entities';
 
 export const ENTITIES = [
@@ -74,4 +75,5 @@ export const ENTITIES = [
   ChatMessage,
   LeadSignal,
   EntryPoints,
+  MissModel,
 ];

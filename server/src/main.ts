@@ -6,6 +6,7 @@ import { createApp } from './app';
 import { logger } from './logger';
 import { seedDemoIfEmpty } from './demo/seed';
 import { AlarmEngine, backfillTimers } from './alarms';
+import { relearnDue } from './alarms/miss-model';
 import { directoryOf } from './directory';
 import { TransferWorker } from './users';
 import { startBanner } from './start-banner';
@@ -47,6 +48,9 @@ async function main() {
   // The harm rule of routing A/B tests (a markedly worse new version is rolled back), checked hourly.
   const harm = setInterval(() => void experiments.checkHarm().catch((err) => logger.error({ err }, 'routing experiment check failed')), 3600_000);
   harm.unref();
+  // Learned early warnings: each company's miss model relearned daily (checked every 6 hours).
+  const misses = setInterval(() => void relearnDue(ctx).catch((err) => logger.error({ err }, 'miss model learning failed')), 6 * 3600_000);
+  misses.unref();
   const server = koa.listen(config.port, config.host, () => {
     console.log(startBanner(config));
   });

@@ -93,6 +93,8 @@ const EXPECTED: Record<string, readonly Role[]> = {
   'GET /api/leads/:id/signals': ALL,
   'GET /api/signals/settings': ALL,
   'GET /api/leaderboard': ALL,
+  'GET /api/alarms/miss-model': ['supervisor', 'ops', 'director', 'admin'],
+  'POST /api/alarms/miss-model/learn': ['admin'],
   'GET /api/reviews/field-lift': ['ops', 'director', 'admin'],
   'POST /api/reviews/field-lift/accept': ['admin'],
   'GET /api/leaderboard/entries': ALL,

@@ -1,5 +1,5 @@
 import { In, MoreThan, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
-import { groupHighRisk, type AlarmSettings } from '@lifeline/shared';
+import { groupHighRisk, riskHoursFor, type AlarmSettings } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { logger } from '../logger';
 import { User } from '../users/user.entity';
@@ -210,7 +210,7 @@ export class Dispatcher {
           const a = alarmOf.get(c.alarmId!)!;
           return { repName: a.card.repName ?? '未分配', grade: a.card.grade ?? '', leadName: a.card.leadName };
         }),
-        s.highRiskHours,
+        (grade) => riskHoursFor(grade, s) ?? s.highRiskHours,
       );
       await add(
         highRisk,

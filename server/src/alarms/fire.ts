@@ -1,5 +1,5 @@
 import { In, IsNull, type EntityManager } from 'typeorm';
-import { ALARM_RULE_LABELS, ageLabel, deliverAt, desiredTimers, maskPhone } from '@lifeline/shared';
+import { ALARM_RULE_LABELS, ageLabel, deliverAt, desiredTimers, highRiskLabel, maskPhone } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import { Lead } from '../leads/lead.entity';
 import { Customer } from '../customers/customer.entity';
@@ -131,7 +131,7 @@ async function prepare(em: EntityManager, app: AppContext, timer: AlarmTimer, le
     maskedPhone: maskPhone(customer.phone),
     channel: lead.channel,
     age: ageLabel(app.clock.now() - lead.createdAt),
-    ruleLabel: ALARM_RULE_LABELS[timer.rule],
+    ruleLabel: timer.rule === 'high_risk' ? highRiskLabel(customer.grade, await cache.settingsOf(lead.companyId)) : ALARM_RULE_LABELS[timer.rule],
     repName: rep?.name ?? null,
     grade: customer.grade,
     nextStepAction: timer.rule === 'next_step' ? lead.nextStepAction : null,

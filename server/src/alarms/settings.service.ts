@@ -53,6 +53,33 @@ export class AlarmSettingsService {
     return { settings: after, changed: diffFields(before, after).map((c) => c.field), rearmed };
   }
 
+  /**
+   * The learned early warnings (miss-model.ts) written by the system: audited like a person's change (actor null), and
+   * every open lead's timers re-armed when they moved.
+   */
+  async saveLearned(companyId: number, learned: Record<string, number>): Promise<boolean> {
+    const changed = await this.app.tx.run(async (em) => {
+      const company = await em.getRepository(Company).findOneByOrFail({ id: companyId });
+      const current = alarmSettings((company.settings as { alarms?: unknown }).alarms);
+      const changes = diffFields(current, { learnedRiskHours: learned });
+      if (!changes.length) return false;
+      const stored = { ...((company.settings as { alarms?: object }).alarms ?? {}), learnedRiskHours: learned };
+      await em.getRepository(Company).update({ id: company.id }, { settings: { ...company.settings, alarms: stored } as Company['settings'] });
+      await bumpCompanyAuthVersion(em, company.id);
+      await new Audit(em, { companyId, actorId: null, at: this.app.clock.now() }).changed(
+        'company',
+        company.id,
+        changes.map((c) => ({ ...c, field: `alarms.${c.field}` })),
+      );
+      return true;
+    });
+    if (changed) {
+      this.app.actors.clear();
+      await this.rearm(companyId);
+    }
+    return changed;
+  }
+
   /** Re-evaluates the timers of every open lead of the company under its stored (just changed) settings, in batches by id. */
   async rearm(companyId: number, batch = 500): Promise<number> {
     let after = 0;

@@ -21,6 +21,7 @@ import { PartnersConsistency1700002000000 } from './migrations/1700002000000-par
 import { IntentSignals1700002100000 } from './migrations/1700002100000-intent-signals';
 import { RoutingExperiments1700002200000 } from './migrations/1700002200000-routing-experiments';
 import { EntryPoints1700002300000 } from './migrations/1700002300000-entry-points';
+import { MissModel1700002400000 } from './migrations/1700002400000-miss-model';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   IntentSignals1700002100000,
   RoutingExperiments1700002200000,
   EntryPoints1700002300000,
+  MissModel1700002400000,
 ];

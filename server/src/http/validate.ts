@@ -91,6 +91,7 @@ const LABELS: Record<string, string> = {
   noFollowupHours: '未跟进提醒（小时）',
   highRiskHours: '高风险预警（小时）',
   highRiskGrades: '高风险年级',
+  missRatio: '预测预警阈值',
   quietStart: '免打扰开始',
   quietEnd: '免打扰结束',
   urgentRules: '不受免打扰限制的规则',

@@ -5,13 +5,18 @@ export interface HighRiskItem {
   leadName: string;
 }
 
-export function groupHighRisk(items: HighRiskItem[], hours: number): { repName: string; count: number; line: string; leads: string[] }[] {
+export function groupHighRisk(
+  items: HighRiskItem[],
+  hours: number | ((grade: string) => number),
+): { repName: string; count: number; line: string; leads: string[] }[] {
+  const hoursOf = typeof hours === 'number' ? () => hours : hours;
   const byRep = new Map<string, HighRiskItem[]>();
   for (const it of items) byRep.set(it.repName, [...(byRep.get(it.repName) ?? []), it]);
   return [...byRep.entries()]
     .map(([repName, xs]) => {
       const grades = [...new Set(xs.map((x) => x.grade))].join('/');
-      return { repName, count: xs.length, leads: xs.map((x) => x.leadName), line: `${repName}有 ${xs.length} 条${grades}线索超过 ${hours} 小时未跟进` };
+      const h = [...new Set(xs.map((x) => hoursOf(x.grade)))].sort((a, b) => a - b).join('/');
+      return { repName, count: xs.length, leads: xs.map((x) => x.leadName), line: `${repName}有 ${xs.length} 条${grades}线索超过 ${h} 小时未跟进` };
     })
     .sort((a, b) => b.count - a.count || a.repName.localeCompare(b.repName, 'zh'));
 }

@@ -32,6 +32,14 @@ export interface AlarmSettings {
   perMemberPerMinute: number;
   /** …and past 1000/hour per member. */
   perMemberPerHour: number;
+  /**
+   * Learned early warnings (miss-model.ts): grade → hours untouched at which the company's history says the chance to
+   * sign has fallen below `missRatio` of the grade's usual rate. Written by the model, not by hand; a grade without
+   * enough history keeps the fixed rule (`highRiskGrades` at `highRiskHours`).
+   */
+  learnedRiskHours: Record<string, number>;
+  /** The learned warning fires when the predicted chance drops below this share of the grade's baseline. */
+  missRatio: number;
 }
 
 export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
@@ -46,6 +54,8 @@ export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
   digestAbove: 5,
   perMemberPerMinute: 25,
   perMemberPerHour: 900,
+  learnedRiskHours: {},
+  missRatio: 0.5,
 };
 
 /** Company overrides (company.settings.alarms) over the defaults; unknown or ill-typed keys are ignored. */
@@ -77,6 +87,21 @@ const CLOSED = new Set(['won', 'lost', 'invalid']);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
+/** When an untouched lead of this grade turns high-risk: the learned hours, else the fixed rule, else never (null). */
+export function riskHoursFor(grade: string | null, s: AlarmSettings): number | null {
+  if (grade === null) return null;
+  const learned = s.learnedRiskHours?.[grade];
+  if (typeof learned === 'number') return learned;
+  return s.highRiskGrades.includes(grade) ? s.highRiskHours : null;
+}
+
+/** The high-risk card's reason: what the history predicts, or the fixed rule. */
+export function highRiskLabel(grade: string | null, s: AlarmSettings): string {
+  const learned = grade !== null ? s.learnedRiskHours?.[grade] : undefined;
+  if (typeof learned === 'number') return `高风险：${grade}线索${learned}小时未联系，按历史签约机会已降到同类的${Math.round(s.missRatio * 100)}%以下`;
+  return `高风险线索${s.highRiskHours}小时未跟进`;
+}
+
 /** The timers a lead needs right now: rule → due time. Rules that are satisfied are absent. */
 export function desiredTimers(lead: LeadAlarmState, s: AlarmSettings): Partial<Record<AlarmRule, number>> {
   const out: Partial<Record<AlarmRule, number>> = {};
@@ -87,9 +112,8 @@ export function desiredTimers(lead: LeadAlarmState, s: AlarmSettings): Partial<R
   }
   if (untouched) {
     out.no_followup = lead.createdAt + s.noFollowupHours * HOUR;
-    if (lead.grade !== null && s.highRiskGrades.includes(lead.grade) && s.highRiskHours < s.noFollowupHours) {
-      out.high_risk = lead.createdAt + s.highRiskHours * HOUR;
-    }
+    const risk = riskHoursFor(lead.grade, s);
+    if (risk !== null && risk < s.noFollowupHours) out.high_risk = lead.createdAt + risk * HOUR;
   }
   if (lead.nextStepDueAt !== null && lead.ownerId !== null) out.next_step = lead.nextStepDueAt;
   return out;

@@ -29,6 +29,7 @@ export const alarmSettingsPatchSchema = z
     digestAbove: z.number().int('必须是整数').min(1, '至少 1').max(50, '最多 50'),
     perMemberPerMinute: z.number().int('必须是整数').min(1, '至少 1').max(30, '企业微信每人每分钟最多 30 条'),
     perMemberPerHour: z.number().int('必须是整数').min(1, '至少 1').max(1000, '企业微信每人每小时最多 1000 条'),
+    missRatio: z.number().min(0.1, '至少 10%').max(0.9, '最多 90%'),
   })
   .partial()
   .strict()

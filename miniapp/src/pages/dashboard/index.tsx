@@ -1,4 +1,5 @@
 import { Leaderboard } from '../../components/Leaderboard';
+import { MissCurves } from '../../dashboard/MissCurves';
 import { useEffect, useMemo, useState } from 'react';
 import { Text, View } from '@tarojs/components';
 import type { ChannelRoiResponse, JourneyHeatResponse, KpisResponse, LeadHealthResponse, RepBattleResponse } from '@lifeline/shared/src/metrics/types';
@@ -281,6 +282,7 @@ function ViewBody({
             {(d) => <LeadHealth data={d} own={isRep || d.scope.limitedTo === 'own'} />}
           </Gate>
           <Leaderboard meId={me.id} />
+          {isRep ? null : <MissCurves />}
         </>
       ) : null}
       {view === 'battle' ? (

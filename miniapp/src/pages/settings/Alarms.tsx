@@ -23,7 +23,7 @@ export function AlarmsSection({ canEdit, onSaved }: { canEdit: boolean; onSaved:
     void api<{ settings: AlarmSettings }>('GET', '/api/alarms/settings').then(
       (r) => {
         setS(r.settings);
-        setText(Object.fromEntries(NUMBERS.map((n) => [n.key, String(r.settings[n.key])])));
+        setText({ ...Object.fromEntries(NUMBERS.map((n) => [n.key, String(r.settings[n.key])])), missRatio: String(Math.round(r.settings.missRatio * 100)) });
       },
       (e: Error) => setError(e.message),
     );
@@ -35,6 +35,7 @@ export function AlarmsSection({ canEdit, onSaved }: { canEdit: boolean; onSaved:
     highRiskGrades: s.highRiskGrades,
     quietStart: s.quietStart,
     quietEnd: s.quietEnd,
+    missRatio: Number(text.missRatio) / 100,
   };
   const check = alarmSettingsPatchSchema.safeParse(patch);
   const fieldError = (key: string) => (check.success ? null : (check.error.issues.find((i) => i.path[0] === key)?.message ?? null));
@@ -72,6 +73,19 @@ export function AlarmsSection({ canEdit, onSaved }: { canEdit: boolean; onSaved:
           ) : null}
         </View>
       ))}
+      <View className="field">
+        <Text className="field__label">按历史学到的预警：签约机会降到同类的</Text>
+        <View className="field__input">
+          <Input id="alarm-missRatio" className="input" type="number" value={text.missRatio} onInput={(e) => setText({ ...text, missRatio: e.detail.value })} />
+          <Text className="muted">% 以下时</Text>
+        </View>
+        {fieldError('missRatio') ? <View className="error field__error">{fieldError('missRatio')}</View> : null}
+        <View className="muted" id="alarm-learned">
+          {Object.entries(s.learnedRiskHours ?? {})
+            .map(([g, h]) => `${g}：未联系 ${h} 小时预警（按历史学到）`)
+            .join('；') || '历史数据还不够，全部按固定规则'}
+        </View>
+      </View>
       <View className="label">高风险年级（提前预警）</View>
       <Chips
         small

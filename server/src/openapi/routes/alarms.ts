@@ -87,6 +87,31 @@ export const scriptRoutes: RouteDoc[] = [
 export const alarmRoutes: RouteDoc[] = [
   {
     method: 'get',
+    path: '/api/alarms/miss-model',
+    tag: 'alarms',
+    summary: '预测漏单模型 Learned early warning',
+    auth: 'session',
+    roles: ['supervisor', 'ops', 'director', 'admin'],
+    description:
+      '按公司自己的历史（30–365 天前的线索）：每个年级的线索在未联系 h 小时后 30 天内签约的机会（每点至少 30 条），以及高风险预警的时点：学到的（机会降到该年级平常的 missRatio 以下的第一个时点）或固定规则（数据不足时）。',
+    success: ok(
+      '`{computedAt, leads, missRatio, curves:[{segment, leads, baseline, points:[{hours, n, chance}], warnHours}], warnings:[{grade, hours, source: learned|fixed}]}`',
+    ),
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/api/alarms/miss-model/learn',
+    tag: 'alarms',
+    summary: '重新学习预警时点 Relearn now',
+    auth: 'session',
+    roles: ['admin'],
+    description: '立即按当前历史重新学习（平时每天自动一次）；时点变化时写入提醒规则（审计）并重排所有未结线索的提醒。',
+    success: ok('同 GET'),
+    errors: [403],
+  },
+  {
+    method: 'get',
     path: '/api/alarms/settings',
     tag: 'alarms',
     summary: '提醒设置 Alarm settings',
