@@ -77,6 +77,9 @@ describeEachDb('entry leaderboard: points for quality entries, the gaming cases 
     expect(board.body.me.today).toEqual({ points: 11, rank: 2 });
     expect(board.body.weekCompany[0]).toMatchObject({ name: '陈晨', points: 12 });
     expect(board.body.week).toEqual({ from: '2026-01-12', to: '2026-01-18' });
+    // A centre's supervisor: the team board is the centre with its teams.
+    const sup = (await h.req('GET', '/api/leaderboard', { as: '李静' })).body;
+    expect(sup.team.items.map((r: any) => r.name)).toEqual(['陈晨', '张敏']);
 
     // Another team's rep: on the company board, not on 中考组's.
     const zhou = await entry('周杰', await lead('周杰'), '家长在对比三家机构的价格', { next: true });

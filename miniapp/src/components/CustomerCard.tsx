@@ -1,3 +1,4 @@
+import { CoOwnerLine } from './CoOwner';
 import { Text, View } from '@tarojs/components';
 import { formatShanghai } from '@lifeline/shared/src/dates/shanghai-time';
 
@@ -32,7 +33,15 @@ export interface Lookup {
         score: number;
         /** Why the score: weights and live intent signals with when (absent from servers before signals). */
         scoreExplained?: string;
-        leads: Array<{ id: number; status: string; journeyNode: string; ownerName: string | null; ownerId: number | null }>;
+        leads: Array<{
+          id: number;
+          status: string;
+          journeyNode: string;
+          ownerName: string | null;
+          ownerId: number | null;
+          coOwnerId?: number | null;
+          coOwnerName?: string | null;
+        }>;
         lastInteractions: Interaction[];
         /** Rule-based, every point explained; absent from servers before the integration hub. */
         health?: { score: number; level: 'good' | 'watch' | 'risk'; levelLabel: string; lines: { label: string; points: number }[]; warning: string | null };
@@ -85,7 +94,7 @@ export function Timeline({ items, title = '最近 3 次互动' }: { items: Inter
   );
 }
 
-export function CustomerCard({ lookup }: { lookup: Lookup }) {
+export function CustomerCard({ lookup, canSetCoOwner = false, onChanged }: { lookup: Lookup; canSetCoOwner?: boolean; onChanged?: () => void }) {
   const c = lookup.customer;
   if (!c) return null;
   if (!c.visible) {
@@ -117,6 +126,7 @@ export function CustomerCard({ lookup }: { lookup: Lookup }) {
         </View>
       ) : null}
       {c.health ? <HealthLine health={c.health} /> : null}
+      {c.leads[0] ? <CoOwnerLine lead={c.leads[0]} canEdit={canSetCoOwner} onChanged={() => onChanged?.()} /> : null}
       <Timeline items={c.lastInteractions} />
     </View>
   );

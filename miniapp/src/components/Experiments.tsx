@@ -39,7 +39,7 @@ const range = (p: Prop) => (p.low === null ? '' : `（${(p.low * 100).toFixed(0)
  * 分配规则 A/B 测试: each test's arms (new rules vs the previous version), the three metrics with their 95 % intervals
  * and sample sizes, and the plain-language verdict (GET /api/routing/experiments). Admins may end a running test.
  */
-export function Experiments({ canStop, onChanged }: { canStop: boolean; onChanged?: (msg: string) => void }) {
+export function Experiments({ canStop, onChanged, refreshKey }: { canStop: boolean; onChanged?: (msg: string) => void; refreshKey?: unknown }) {
   const [items, setItems] = useState<ExperimentReport[] | null>(null);
   const [error, setError] = useState('');
   const load = () =>
@@ -47,7 +47,7 @@ export function Experiments({ canStop, onChanged }: { canStop: boolean; onChange
       (r) => setItems(r.items),
       (e: Error) => setError(e.message),
     );
-  useEffect(() => void load(), []);
+  useEffect(() => void load(), [refreshKey]);
   const stop = async (id: number) => {
     try {
       await api('POST', `/api/routing/experiments/${id}/stop`, { reason: '管理员结束测试' });

@@ -49,7 +49,7 @@ export function RepBattle({ data }: { data: RepBattleResponse }) {
       <Card id="battle-chart" title="48小时跟进率" sub={`低于 ${pct(t, 0)} 标红${redCount ? ` · ${redCount} 人未达标` : ' · 全部达标'}`} stamp={stamp}>
         {reps.length ? <Chart id="chart-battle" option={option} height={36 + reps.length * 28} /> : <Text className="muted">没有顾问数据</Text>}
       </Card>
-      <Card id="battle-table" title="顾问明细" sub="积压 = 未结束线索；逾期 = 下一步已过期未跟进" stamp={stamp}>
+      <Card id="battle-table" title="顾问明细" sub="积压 = 未结束线索；逾期 = 下一步已过期未跟进；协同 = 作为协同人的在跟线索（不计入指标）" stamp={stamp}>
         <View className="table">
           <View className="tr th">
             <Text className="td td--name">顾问</Text>
@@ -58,6 +58,7 @@ export function RepBattle({ data }: { data: RepBattleResponse }) {
             <Text className="td">48h跟进</Text>
             <Text className="td">试听转化</Text>
             <Text className="td">话术</Text>
+            <Text className="td">协同</Text>
           </View>
           {reps.map((r) => (
             <View className="tr" key={r.repId} id={`rep-${r.repId}`}>
@@ -70,6 +71,7 @@ export function RepBattle({ data }: { data: RepBattleResponse }) {
               <Text className={`td${is48Red(r, t) ? ' td--red' : ''}`}>{pct(r.followup48h.value, 0)}</Text>
               <Text className="td">{pct(r.trialConversion.value, 0)}</Text>
               <Text className="td">{r.scriptsUsed}</Text>
+              <Text className="td">{r.coOwned ?? 0}</Text>
             </View>
           ))}
         </View>

@@ -45,6 +45,8 @@ export function recipientsFor(d: Directory, rule: AlarmRule, lead: Lead): Recipi
     opsHead: () => as(d.opsHead, 'ops'),
   };
   const list = ALARM_RECIPIENTS[rule].map((r) => who[r]());
+  // 双人协同: the co-owner gets the rep's reminders as a copy.
+  if (ALARM_RECIPIENTS[rule].includes('rep')) list.push(as(active(d, lead.coOwnerId), 'rep'));
   const seen = new Set<number>();
   return list.filter((r): r is Recipient => !!r && !seen.has(r.user.id) && !!seen.add(r.user.id));
 }

@@ -55,6 +55,8 @@ export interface CompanySettings {
   directory: DirectorySettings;
   /** Live intent signals: classes, static share, half-life, chat retention (docs/signals.md). */
   signals: SignalSettings;
+  /** Whether a lead's KA co-owner may record follow-ups on it (attributed to them). */
+  coOwnerCanRecord: boolean;
   /** Entry leaderboard points (docs/leaderboard.md). */
   leaderboard: LeaderboardRules;
 }
@@ -74,6 +76,7 @@ export const DEFAULT_SETTINGS: CompanySettings = {
   directory: DEFAULT_DIRECTORY_SETTINGS,
   signals: DEFAULT_SIGNAL_SETTINGS,
   leaderboard: DEFAULT_LEADERBOARD_RULES,
+  coOwnerCanRecord: true,
 };
 
 export function effectiveSettings(overrides: Partial<CompanySettings> | null | undefined): CompanySettings {

@@ -10,7 +10,7 @@ import { bumpCompanyAuthVersion } from './auth-version';
 import { effectiveSettings, type CompanySettings } from './settings';
 import { requireConfirmation, type Impact } from './guard';
 
-const KEYS = ['actionTags', 'quickPhrases', 'courses', 'requiredProfileFields', 'supervisorCanExport'] as const;
+const KEYS = ['actionTags', 'quickPhrases', 'courses', 'requiredProfileFields', 'supervisorCanExport', 'coOwnerCanRecord'] as const;
 /** Settings the lead facts are computed from (demand match, profile completeness): a change re-projects every lead. */
 const FACT_INPUTS: readonly string[] = ['courses', 'requiredProfileFields'];
 const BATCH = 1000;
@@ -54,6 +54,7 @@ export async function vocabularyOf(app: AppContext, actor: Actor) {
     courses: s.courses,
     requiredProfileFields: s.requiredProfileFields,
     supervisorCanExport: s.supervisorCanExport,
+    coOwnerCanRecord: s.coOwnerCanRecord,
     usage: { actionTags: count(actions), quickPhrases: phrases, courses: count(courses), customers: Number(customers[0]?.n ?? 0), contentTags },
   };
 }

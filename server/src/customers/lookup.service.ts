@@ -62,7 +62,7 @@ async function knownCustomer(app: AppContext, actor: Actor, customer: Customer) 
   });
   const live = leads.filter((l) => l.deletedAt === null);
   const visible = live.filter((l) => canSeeLead(actor, l));
-  const ownerIds = [...new Set(live.map((l) => l.ownerId).filter((x): x is number => x !== null))];
+  const ownerIds = [...new Set(live.flatMap((l) => [l.ownerId, l.coOwnerId]).filter((x): x is number => x !== null))];
   const owners = ownerIds.length
     ? await app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { companyId: actor.companyId, id: In(ownerIds) } })
     : [];
@@ -122,6 +122,8 @@ async function knownCustomer(app: AppContext, actor: Actor, customer: Customer) 
       scoreLevel: scoreLevelOf(l.score, actor.settings.levelA),
       ownerId: l.ownerId,
       ownerName: ownerName(l.ownerId),
+      coOwnerId: l.coOwnerId,
+      coOwnerName: ownerName(l.coOwnerId),
       createdAt: l.createdAt,
     })),
     channel: lead.channel,

@@ -22,6 +22,7 @@ import { IntentSignals1700002100000 } from './migrations/1700002100000-intent-si
 import { RoutingExperiments1700002200000 } from './migrations/1700002200000-routing-experiments';
 import { EntryPoints1700002300000 } from './migrations/1700002300000-entry-points';
 import { MissModel1700002400000 } from './migrations/1700002400000-miss-model';
+import { LeadCoOwner1700002500000 } from './migrations/1700002500000-lead-co-owner';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   RoutingExperiments1700002200000,
   EntryPoints1700002300000,
   MissModel1700002400000,
+  LeadCoOwner1700002500000,
 ];

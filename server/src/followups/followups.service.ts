@@ -7,7 +7,7 @@ import { KEY_FIELD_ROLES } from '../auth/actor';
 import { Audit, diffFields, writeAudits, type AuditRecord } from '../audit/audit.service';
 import { recordJourneySteps, type JourneyStep } from '../journey/journey-step';
 import { Lead } from '../leads/lead.entity';
-import { canWriteLead } from '../leads/lead-scope';
+import { canRecordFollowup } from '../leads/lead-scope';
 import { visibleLead, type LeadService } from '../leads/leads.service';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors';
 import { findById, findByIds, insertRow, insertRows, updateManyById } from '../db/rows';
@@ -227,7 +227,8 @@ export class FollowupService {
     const { actor, body } = s;
     const now = this.app.clock.now();
     const lead = visibleLead(actor, body.leadId, row);
-    if (!canWriteLead(actor, lead)) throw forbidden('你只能查看这条线索，不能添加跟进');
+    if (!canRecordFollowup(actor, lead))
+      throw forbidden(lead.coOwnerId === actor.id ? '本公司设置为协同人不能记录跟进，请联系负责人' : '你只能查看这条线索，不能添加跟进');
     if (!actor.settings.actionTags.includes(body.action)) {
       throw badRequest(`未知的跟进动作「${body.action}」，请从以下选择：${actor.settings.actionTags.join('、')}`);
     }
@@ -367,7 +368,7 @@ export class FollowupService {
       if (!f) throw notFound(`跟进记录不存在（ID ${id}）`);
       const lead = await this.leads.findVisible(em, actor, f.leadId, { lock: true, withDeleted: true });
       const allowed = f.authorId === actor.id || KEY_FIELD_ROLES.includes(actor.role);
-      if (!allowed || !canWriteLead(actor, lead)) throw forbidden('只有记录人、主管或管理员可以删除或恢复跟进记录');
+      if (!allowed || !canRecordFollowup(actor, lead)) throw forbidden('只有记录人、主管或管理员可以删除或恢复跟进记录');
       if (deleted === (f.deletedAt !== null)) throw conflict(deleted ? '这条跟进记录已删除' : '这条跟进记录未被删除');
       const deletedAt = deleted ? now : null;
       await em.getRepository(Followup).update({ id }, { deletedAt });

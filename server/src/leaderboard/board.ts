@@ -29,19 +29,21 @@ function weekOf(day: number): { from: number; to: number } {
 export async function leaderboard(app: AppContext, actor: Actor, day?: string) {
   const d = day ? dayNumber(day) : chinaDayOf(app.clock.now());
   const week = weekOf(d);
-  const sum = async (from: number, to: number, unitId?: number | null): Promise<Row[]> =>
+  const sum = async (from: number, to: number, unitIds?: number[]): Promise<Row[]> =>
     app.ds.query(
       `SELECT authorId, SUM(points) AS points, COUNT(*) AS entries FROM entry_points
-        WHERE companyId = ? AND day BETWEEN ? AND ? AND voidedAt IS NULL${unitId ? ' AND orgUnitId = ?' : ''}
+        WHERE companyId = ? AND day BETWEEN ? AND ? AND voidedAt IS NULL${unitIds ? ` AND orgUnitId IN (${unitIds.map(() => '?').join(',')})` : ''}
         GROUP BY authorId HAVING SUM(points) > 0 ORDER BY SUM(points) DESC, COUNT(*) ASC, authorId ASC`,
-      [actor.companyId, from, to, ...(unitId ? [unitId] : [])],
+      [actor.companyId, from, to, ...(unitIds ?? [])],
     );
   const team = actor.orgUnitId ? await app.ds.getRepository(OrgUnit).findOneBy({ id: actor.orgUnitId, companyId: actor.companyId }) : null;
+  // "My team": a rep's own team; a supervisor's unit with everything under it (a centre's teams).
+  const teamUnits = team ? (actor.scope?.unitIds.length ? actor.scope.unitIds : [team.id]) : [];
   const [dayCompany, dayTeam, weekCompany, weekTeam] = await Promise.all([
     sum(d, d),
-    team ? sum(d, d, team.id) : Promise.resolve([]),
+    team ? sum(d, d, teamUnits) : Promise.resolve([]),
     sum(week.from, week.to),
-    team ? sum(week.from, week.to, team.id) : Promise.resolve([]),
+    team ? sum(week.from, week.to, teamUnits) : Promise.resolve([]),
   ]);
   const ids = [...new Set([...dayCompany, ...dayTeam, ...weekCompany, ...weekTeam].map((r) => Number(r.authorId)))];
   const users = ids.length ? await app.ds.getRepository(User).find({ where: ids.map((id) => ({ id, companyId: actor.companyId })) }) : [];

@@ -8,6 +8,7 @@ import { epochMs, jsonText } from '../db/columns';
 @Index('idx_lead_company_customer', ['companyId', 'customerId'])
 @Index('idx_lead_company_first_fu', ['companyId', 'firstFollowupAt', 'createdAt'])
 @Index('idx_lead_company_unit', ['companyId', 'orgUnitId'])
+@Index('idx_lead_company_coowner', ['companyId', 'coOwnerId'])
 export class Lead {
   @PrimaryGeneratedColumn({ type: 'int' }) id: number;
   @Column({ type: 'int' }) companyId: number;
@@ -16,6 +17,8 @@ export class Lead {
   @Column({ type: 'varchar', length: 64 }) channel: string;
   @Column({ type: 'varchar', length: 64, nullable: true }) campaign: string | null;
   @Column({ type: 'int', nullable: true }) ownerId: number | null;
+  /** KA co-owner (双人协同): sees the lead and gets its reminders as a copy; KPIs count the owner. */
+  @Column({ type: 'int', nullable: true }) coOwnerId: number | null;
   /** The owner's team, or the pool's unit while unassigned: what a supervisor's subtree covers. */
   @Column({ type: 'int', nullable: true }) orgUnitId: number | null;
   @Column({ type: 'varchar', length: 16 }) status: LeadStatus;

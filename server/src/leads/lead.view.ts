@@ -1,3 +1,4 @@
+import { onlyAsCoOwner } from './lead-scope';
 import { LEAD_STATUS_LABELS, OVERDUE_HOURS, describeScore, scoreLevelOf } from '@lifeline/shared';
 import type { Actor } from '../auth/actor';
 import type { Customer } from '../customers/customer.entity';
@@ -18,6 +19,9 @@ export function leadView(actor: Actor, lead: Lead, customer: Customer | null, ow
     campaign: lead.campaign,
     ownerId: lead.ownerId,
     ownerName,
+    coOwnerId: lead.coOwnerId,
+    /** The viewer sees this lead only as (or through) its co-owner: the sidebar marks it 协同. */
+    asCoOwner: onlyAsCoOwner(actor, lead),
     orgUnitId: lead.orgUnitId,
     status: lead.status,
     statusLabel: LEAD_STATUS_LABELS[lead.status],

@@ -181,10 +181,11 @@ export class LeadService {
     const em = this.app.ds.manager;
     const lead = await this.findVisible(em, actor, id, { withDeleted: KEY_FIELD_ROLES.includes(actor.role) });
     const customer = await em.getRepository(Customer).findOneBy({ id: lead.customerId, companyId: actor.companyId });
-    const owners = await this.userNames([lead.ownerId], actor.companyId);
+    const owners = await this.userNames([lead.ownerId, lead.coOwnerId], actor.companyId);
     const now = this.app.clock.now();
     return {
       ...leadView(actor, lead, customer, owners.get(lead.ownerId ?? 0) ?? null, now),
+      coOwnerName: lead.coOwnerId === null ? null : (owners.get(lead.coOwnerId) ?? null),
       revenue: await revenueOfLead(em, actor.companyId, lead.id),
       timeline: forViewer(actor, await buildTimeline(em, lead)),
     };
@@ -309,6 +310,10 @@ export class LeadService {
         });
       }
     }
+    if (body.coOwnerId !== undefined && body.coOwnerId !== lead.coOwnerId) await this.coOwnerPatch(em, actor, lead, body.coOwnerId, leadPatch);
+    // A new owner who was the co-owner is the owner now: one person is not both.
+    if (leadPatch.ownerId != null && leadPatch.ownerId === (leadPatch.coOwnerId !== undefined ? leadPatch.coOwnerId : lead.coOwnerId))
+      leadPatch.coOwnerId = null;
     // Any scored fact may have changed: recomputing is cheap, and unchanged scores write nothing.
     if (body.channel !== undefined || body.campaign !== undefined || customerChanged) {
       const facts = { channel: leadPatch.channel ?? lead.channel, campaign: leadPatch.campaign !== undefined ? leadPatch.campaign : lead.campaign };
@@ -317,6 +322,19 @@ export class LeadService {
       leadPatch.scoreBreakdown = scored.breakdown;
     }
     return { leadPatch, ownerName };
+  }
+
+  /** 双人协同: supervisors and admins name a co-owner (an active rep or supervisor they may assign to), or remove them. */
+  private async coOwnerPatch(em: EntityManager, actor: Actor, lead: Lead, coOwnerId: number | null, patch: Partial<Lead>) {
+    if (!can(actor, 'lead.keyFields')) throw forbidden('只有主管或管理员可以设置协同人');
+    if (coOwnerId === null) {
+      patch.coOwnerId = null;
+      return;
+    }
+    const co = await resolveOwner(em, actor, coOwnerId);
+    const owner = patch.ownerId !== undefined ? patch.ownerId : lead.ownerId;
+    if (co.id === owner) throw badRequest(`${co.name} 已是这条线索的负责人，不能同时做协同人`);
+    patch.coOwnerId = co.id;
   }
 
   /** The owner takes the lead in hand (one tap); the unclaimed-lead escalation stops here. */

@@ -39,6 +39,7 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
       followup48h: kpiRatio('followup48h', 0, 0, threshold),
       trialConversion: { value: null, trials: 0, signed: 0 },
       scriptsUsed: 0,
+      coOwned: 0,
     });
   }
   let updatedAt: number | null = null;
@@ -92,6 +93,16 @@ export async function computeRepBattle(em: EntityManager, actor: Actor, s: Resol
     for (const r of [...scripted, ...picks]) {
       rows.get(Number(r.repId))!.scriptsUsed += num(r.n);
       if (num(r.n) > 0) busy.add(Number(r.repId));
+    }
+    // 双人协同: open leads each rep co-owns, now (whoever owns them).
+    const coOwned: Record<string, unknown>[] = await em.query(
+      `SELECT coOwnerId AS repId, COUNT(*) AS n FROM \`lead\` WHERE companyId = ? AND coOwnerId IN (${marks(ids.length)})
+        AND status IN ('pending','assigned','following') AND deletedAt IS NULL GROUP BY coOwnerId`,
+      [actor.companyId, ...ids],
+    );
+    for (const r of coOwned) {
+      rows.get(Number(r.repId))!.coOwned = num(r.n);
+      busy.add(Number(r.repId));
     }
   }
   // A deactivated rep stays on the map only while there is something of theirs to see.

@@ -29,6 +29,8 @@ export interface Plan {
   /** Set when the lead was routed inside an A/B test of rule versions (experiments.ts). */
   experimentId?: number | null;
   arm?: Arm | null;
+  /** The matched rule's KA co-owner (双人协同), applied by routing when the person can take it. */
+  coOwnerId?: number | null;
   ruleIndex: number | null;
   ruleName: string | null;
   pool: RoutingPool | null;
@@ -70,7 +72,15 @@ export async function planRoute(
   const body: RuleSetBody = { ...set.body, protective: set.body.protective ?? DEFAULT_PROTECTIVE };
   const match = matchRule(body, facts);
   reasons.rule = `${match.reason}（规则版本 v${set.version}${note}）`;
-  const base = { ...empty, ruleSetVersion: set.version, ruleIndex: match.index, ruleName: match.rule?.name ?? '默认线索池', experimentId, arm };
+  const base = {
+    ...empty,
+    ruleSetVersion: set.version,
+    ruleIndex: match.index,
+    ruleName: match.rule?.name ?? '默认线索池',
+    experimentId,
+    arm,
+    coOwnerId: match.rule?.coOwnerId ?? null,
+  };
 
   const pool = await em.getRepository(RoutingPool).findOneBy({ id: match.poolId, companyId });
   if (!pool || pool.deletedAt !== null) {

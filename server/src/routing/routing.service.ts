@@ -57,6 +57,11 @@ export class RoutingService {
       // The pool's unit: its supervisor sees the lead in the rotation queue.
       patch = { orgUnitId: plan.pool!.orgUnitId };
     }
+    const co = plan.coOwnerId ? await coOwnerFor(em, lead.companyId, plan.coOwnerId, patch.ownerId ?? lead.ownerId) : null;
+    if (co) {
+      patch.coOwnerId = co.id;
+      plan.reasons.note = `${plan.reasons.note ? `${plan.reasons.note}；` : ''}双人协同：${co.name} 为协同人`;
+    }
     const changes = diffFields(lead, patch);
     if (changes.length) {
       await em.getRepository(Lead).update({ id: lead.id }, { ...patch, updatedAt: meta.at });
@@ -233,6 +238,10 @@ export class RoutingService {
     const live = new Set(pools.filter((p) => p.deletedAt === null).map((p) => p.id));
     const missing = poolIds.filter((id) => !live.has(id));
     if (missing.length) throw badRequest(`线索池不存在：ID ${missing.join('、')}，请先创建线索池`);
+    const coOwners = [...new Set(input.rules.flatMap((r) => (r.coOwnerId ? [r.coOwnerId] : [])))];
+    const found = coOwners.length ? await this.app.ds.getRepository(User).findBy({ companyId: actor.companyId, id: In(coOwners), active: true }) : [];
+    const absent = coOwners.filter((id) => !found.some((u) => u.id === id && !u.deletedAt && (u.role === 'rep' || u.role === 'supervisor')));
+    if (absent.length) throw badRequest(`协同人不存在、已停用或不是顾问/主管：ID ${absent.join('、')}`);
     if (input.holdout && !(await latestRuleSet(this.app.ds.manager, actor.companyId))) throw badRequest('第一版分配规则没有可对照的旧版本，不能开启 A/B 测试');
     const body = { rules: input.rules, defaultPoolId: input.defaultPoolId, protective: input.protective ?? DEFAULT_PROTECTIVE };
     try {
@@ -464,6 +473,13 @@ export class RoutingService {
  * users/lead-moves.ts); only the newest queued decision of a lead counts, so a lead is listed once.
  */
 const QUEUED = `d.outcome = 'queued' AND NOT EXISTS (SELECT 1 FROM routing_decision d2 WHERE d2.leadId = d.leadId AND d2.outcome = 'queued' AND d2.id > d.id)`;
+
+/** A rule's co-owner, if they can take the lead now: an active rep or supervisor of the company who is not its owner. */
+async function coOwnerFor(em: EntityManager, companyId: number, userId: number, ownerId: number | null): Promise<User | null> {
+  if (userId === ownerId) return null;
+  const u = await em.getRepository(User).findOneBy({ id: userId, companyId });
+  return u && u.active && !u.deletedAt && (u.role === 'rep' || u.role === 'supervisor') ? u : null;
+}
 
 function factsOf(lead: Lead, customer: Customer) {
   return { city: customer.city, province: customer.province, grade: customer.grade, channel: lead.channel, score: lead.score };

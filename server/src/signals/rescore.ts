@@ -6,6 +6,7 @@ import type { CompanySettings } from '../companies/settings';
 import { Customer } from '../customers/customer.entity';
 import type { EventMeta } from '../events/domain-events';
 import { Lead } from '../leads/lead.entity';
+import { findById } from '../db/rows';
 import { scoreNow } from './score';
 import { enteredALevel } from './a-level';
 
@@ -22,8 +23,11 @@ export async function rescoreLead(
   meta: EventMeta,
   hits: SignalHit[] = [],
 ): Promise<{ before: number; after: number } | null> {
+  // The lead's row lock first: concurrent writers of its score take turns, each reading the signals stored before it.
+  const current = await findById(em, Lead, lead.id, { lock: true });
+  if (current) Object.assign(lead, current);
   const customer = await em.getRepository(Customer).findOneBy({ id: lead.customerId, companyId: lead.companyId });
-  const scored = await scoreNow(em, settings, lead, customer, meta.at);
+  const scored = await scoreNow(em, settings, lead, customer, meta.at, true);
   const changes = diffFields(lead, { score: scored.score, scoreBreakdown: scored.breakdown });
   if (!changes.length) return null;
   const before = lead.score;

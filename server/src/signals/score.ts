@@ -1,23 +1,30 @@
-import { In, MoreThanOrEqual, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { forShare } from '../db/kind';
 import { scoreLead, type ScoreResult } from '@lifeline/shared';
 import { combineScore, SIGNAL_HORIZON_HALF_LIVES, type LeadSignalFact } from '@lifeline/shared/src/signals';
 import type { CompanySettings } from '../companies/settings';
 import { scoreInputOf } from '../scoring/score-input';
-import { LeadSignal } from './entities';
 
 type Scorable = Parameters<typeof scoreInputOf>;
 
-/** Each lead's signals that still count (younger than the horizon), oldest first. */
-export async function liveSignalsOf(em: EntityManager, companyId: number, leadIds: number[], settings: CompanySettings, now: number) {
+/**
+ * Each lead's signals that still count (younger than the horizon), oldest first. With `latest` (a writer about to store a
+ * score), a locking read on MySQL: it sees signals other transactions committed after this one's snapshot, so two
+ * signals stored at once for one lead both end up in its score.
+ */
+export async function liveSignalsOf(em: EntityManager, companyId: number, leadIds: number[], settings: CompanySettings, now: number, latest = false) {
   const out = new Map<number, LeadSignalFact[]>();
   if (!leadIds.length) return out;
   const since = now - SIGNAL_HORIZON_HALF_LIVES * settings.signals.halfLifeHours * 3_600_000;
-  const rows = await em.getRepository(LeadSignal).find({
-    where: { companyId, leadId: In(leadIds), at: MoreThanOrEqual(since) },
-    select: { leadId: true, name: true, points: true, at: true },
-    order: { at: 'ASC', id: 'ASC' },
-  });
-  for (const r of rows) out.set(r.leadId, [...(out.get(r.leadId) ?? []), { name: r.name, points: r.points, at: r.at }]);
+  const rows: { leadId: number | string; name: string; points: number | string; at: number | string }[] = await em.query(
+    `SELECT leadId, name, points, at FROM lead_signal WHERE companyId = ? AND leadId IN (${leadIds.map(() => '?').join(',')}) AND at >= ?
+      ORDER BY at, id${latest ? forShare(em) : ''}`,
+    [companyId, ...leadIds, since],
+  );
+  for (const r of rows) {
+    const id = Number(r.leadId);
+    out.set(id, [...(out.get(id) ?? []), { name: r.name, points: Number(r.points), at: Number(r.at) }]);
+  }
   return out;
 }
 
@@ -36,7 +43,8 @@ export async function scoreNow(
   lead: Scorable[0] & { id: number; companyId: number },
   customer: Scorable[1],
   now: number,
+  latest = false,
 ) {
-  const signals = await liveSignalsOf(em, lead.companyId, [lead.id], settings, now);
+  const signals = await liveSignalsOf(em, lead.companyId, [lead.id], settings, now, latest);
   return scoreWith(settings, lead, customer, signals.get(lead.id) ?? [], now);
 }

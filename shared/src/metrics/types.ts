@@ -65,6 +65,8 @@ export interface RepRow {
   /** Signed / reached 试听体验, among the rep's leads in range. */
   trialConversion: { value: number | null; trials: number; signed: number };
   scriptsUsed: number;
+  /** Open leads this rep is KA co-owner of (双人协同), shown apart: the KPIs above count the owner only. */
+  coOwned: number;
 }
 
 export interface RepBattleResponse extends Stamped {

@@ -19,6 +19,8 @@ export interface RoutingRule {
   minScore?: number;
   maxScore?: number;
   poolId: number;
+  /** KA mode (双人协同): every lead this rule routes gets this person as co-owner (a senior or KA manager). */
+  coOwnerId?: number;
   /** A lead that later crosses into A-level on an intent signal is routed again by the rules, and moved here if this matches. */
   rerouteOnA?: boolean;
 }

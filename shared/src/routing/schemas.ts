@@ -26,6 +26,7 @@ const routingRuleSchema = z
     maxScore: score.optional(),
     poolId: idSchema,
     rerouteOnA: z.boolean({ error: 'rerouteOnA 应为 true 或 false' }).optional(),
+    coOwnerId: idSchema.optional(),
   })
   .strict();
 

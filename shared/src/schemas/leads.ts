@@ -42,6 +42,8 @@ export const leadUpdateSchema = z
     channel: channel.optional(),
     campaign: plainText('活动名称', 64).nullable().optional(),
     ownerId: idSchema.nullable().optional(),
+    /** KA co-owner (双人协同), set by supervisors and admins; null removes them. */
+    coOwnerId: idSchema.nullable().optional(),
     /** Why the owner changes (团队 page: 分配 / 改派); audited and shown in the lead's timeline. */
     assignReason: plainText('改派原因', 100).optional(),
     status: z.enum(LEAD_STATUSES, { error: `状态只能是 ${LEAD_STATUSES.join(' / ')}` }).optional(),

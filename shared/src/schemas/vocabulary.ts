@@ -49,6 +49,8 @@ export const vocabularySchema = z
       .min(1, '至少选择一项必填资料')
       .refine((xs) => unique(xs, (x) => x), '必填资料不能重复'),
     supervisorCanExport: z.boolean({ error: '主管导出权限应为 true 或 false' }),
+    /** Whether a lead's KA co-owner (双人协同) may record follow-ups on it. */
+    coOwnerCanRecord: z.boolean({ error: '协同人记录跟进应为 true 或 false' }),
     /** Yes to a change that reinterprets stored records (an item in use removed, a course's concern, required fields). */
     confirm: z.boolean({ error: 'confirm 应为 true 或 false' }),
   })

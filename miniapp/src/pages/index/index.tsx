@@ -39,25 +39,27 @@ export default function Index() {
     void openFromLinkOrChat(platform, config, { setPhone, doLookup, openLead, setPick, setPrefill, setNotice });
   }, [me?.id, config]);
 
+  const clearEntry = () => {
+    setPhone('');
+    setLookup(null);
+    setLead(null);
+    showTop();
+  };
+
   const onSaved = async (summary: string, leadId: number) => {
     refresh();
     countTodo();
     setSaved({ summary, timeline: await recentTimeline(leadId) });
-    showTop();
-    setPhone('');
-    setLookup(null);
-    setLead(null);
+    clearEntry();
     setPick(null);
     setPrefill(null);
   };
 
+  const reload = () => (lead && phone.includes('*') ? openLead(lead.id) : doLookup(phone));
   const onQueued = (summary: string) => {
     refresh();
     setNotice(`网络异常：「${summary}」已暂存在本机，恢复后自动补发`);
-    setPhone('');
-    setLookup(null);
-    setLead(null);
-    showTop();
+    clearEntry();
   };
 
   const switchUser = async (u: Me) => {
@@ -126,9 +128,7 @@ export default function Index() {
           {phoneError}
         </View>
       ) : null}
-      {lookup?.valid ? <Attribution lookup={lookup} /> : null}
-      {lookup?.valid ? <CustomerCard lookup={lookup} /> : null}
-      {lookup?.valid && !lookup.customer ? <NewCustomer lookup={lookup} platform={platform} onCreated={() => void doLookup(lookup.normalized)} /> : null}
+      {lookup?.valid ? <Found lookup={lookup} platform={platform} role={me.role} reload={(t) => void (t ? doLookup(t) : reload())} /> : null}
 
       {lookup?.customer?.visible ? (
         <Panels
@@ -349,6 +349,20 @@ function useOutboxResend(refresh: () => void, setNotice: (n: string) => void) {
  * The saved / queued confirmation sits at the top of the page, above the form the rep just filled: bring it into
  * view, or on a 375×740 phone the rep sees only the emptied form.
  */
+/**
+ * A valid number looked up: where it is from, and the customer's card, or the form to create them. After a change on the
+ * card it is looked up again: by the number typed, or by lead when the number is masked for this viewer.
+ */
+function Found({ lookup, platform, role, reload }: { lookup: Lookup; platform: Platform; role: string; reload: (typed?: string) => void }) {
+  return (
+    <>
+      <Attribution lookup={lookup} />
+      <CustomerCard lookup={lookup} canSetCoOwner={role === 'supervisor' || role === 'admin'} onChanged={() => reload()} />
+      {!lookup.customer ? <NewCustomer lookup={lookup} platform={platform} onCreated={() => reload(lookup.normalized)} /> : null}
+    </>
+  );
+}
+
 function showTop(): void {
   void Taro.pageScrollTo({ scrollTop: 0, duration: 0 });
 }

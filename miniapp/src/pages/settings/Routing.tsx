@@ -113,7 +113,7 @@ export function RoutingSection({ onSaved }: { onSaved: (msg: string) => void }) 
       </Text>
       <DryRun />
       <View className="label">A/B 测试</View>
-      <Experiments canStop onChanged={onSaved} />
+      <Experiments canStop onChanged={onSaved} refreshKey={set.version} />
       <View className="label">线索池</View>
       {pools.map((p) => (
         <View className="pool" key={p.id} id={`pool-${p.id}`}>

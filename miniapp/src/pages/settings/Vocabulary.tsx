@@ -17,6 +17,8 @@ interface Vocab {
   courses: Course[];
   requiredProfileFields: string[];
   supervisorCanExport: boolean;
+  /** Absent from servers before 双人协同. */
+  coOwnerCanRecord?: boolean;
   usage: { actionTags: Record<string, number>; quickPhrases: Record<string, number>; courses: Record<string, number>; customers: number };
 }
 
@@ -56,8 +58,15 @@ export function VocabularySection({ canEdit, onSaved }: { canEdit: boolean; onSa
   }, []);
   if (!v || !saved) return <View className="muted">{error || '加载中…'}</View>;
 
-  const { actionTags, quickPhrases, courses, requiredProfileFields, supervisorCanExport } = v;
-  const body = { actionTags, quickPhrases, courses, requiredProfileFields, supervisorCanExport };
+  const { actionTags, quickPhrases, courses, requiredProfileFields, supervisorCanExport, coOwnerCanRecord } = v;
+  const body = {
+    actionTags,
+    quickPhrases,
+    courses,
+    requiredProfileFields,
+    supervisorCanExport,
+    ...(coOwnerCanRecord === undefined ? {} : { coOwnerCanRecord }),
+  };
   const check = vocabularySchema.safeParse(body);
   const problem = check.success ? null : check.error.issues[0].message;
   const impact = impactOf(saved, v);
@@ -127,13 +136,8 @@ export function VocabularySection({ canEdit, onSaved }: { canEdit: boolean; onSa
           });
         }}
       />
-      <View className="label">主管导出看板数据</View>
-      <Chips
-        small
-        items={['允许', '不允许']}
-        selected={[v.supervisorCanExport ? '允许' : '不允许']}
-        onTap={(x) => canEdit && setV({ ...v, supervisorCanExport: x === '允许' })}
-      />
+      <AllowChips label="主管导出看板数据" allowed={v.supervisorCanExport} onChange={(x) => canEdit && setV({ ...v, supervisorCanExport: x })} />
+      <AllowChips label="协同人（双人协同）记录跟进" allowed={v.coOwnerCanRecord !== false} onChange={(x) => canEdit && setV({ ...v, coOwnerCanRecord: x })} />
       {impact.length ? (
         <View className="preview" id="vocab-impact">
           <View className="label">保存前请确认影响：</View>
@@ -218,6 +222,16 @@ function CourseList({
           />
         </View>
       ))}
+    </>
+  );
+}
+
+/** A yes/no company permission as two chips. */
+function AllowChips({ label, allowed, onChange }: { label: string; allowed: boolean; onChange: (allowed: boolean) => void }) {
+  return (
+    <>
+      <View className="label">{label}</View>
+      <Chips small items={['允许', '不允许']} selected={[allowed ? '允许' : '不允许']} onTap={(x) => onChange(x === '允许')} />
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { column, int, ms, pk, str } from './schema-helpers';
+import { addNullableColumn, dropColumnInPlace, int, ms, pk, str } from './schema-helpers';
 
 /**
  * A/B tests of routing rules (docs/intake-routing.md): each experiment (control = previous version, treatment = the
@@ -31,15 +31,15 @@ export class RoutingExperiments1700002200000 implements MigrationInterface {
         indices: [new TableIndex({ name: 'idx_routing_experiment_company', columnNames: ['companyId', 'status'] })],
       }),
     );
-    await q.addColumn('routing_decision', column(int('experimentId', true)));
-    await q.addColumn('routing_decision', column(str('arm', 16, true)));
+    await addNullableColumn(q, 'routing_decision', int('experimentId', true));
+    await addNullableColumn(q, 'routing_decision', str('arm', 16, true));
     await q.createIndex('routing_decision', new TableIndex({ name: 'idx_routing_decision_experiment', columnNames: ['companyId', 'experimentId'] }));
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.dropIndex('routing_decision', 'idx_routing_decision_experiment');
-    await q.dropColumn('routing_decision', 'arm');
-    await q.dropColumn('routing_decision', 'experimentId');
+    await dropColumnInPlace(q, 'routing_decision', 'arm');
+    await dropColumnInPlace(q, 'routing_decision', 'experimentId');
     await q.dropTable('routing_experiment');
   }
 }
