@@ -4,9 +4,14 @@ import { describeEachDb, Harness } from '../support/harness';
 let seq = 4000;
 const phone = () => `1391544${String(seq++).padStart(4, '0')}`;
 
-/** The test's own Newcombe interval for a difference of two proportions (from Wilson intervals), 95 %. */
+/**
+ * The test's own Newcombe interval for a difference of two proportions (from Wilson intervals). Three values are judged
+ * in the planted month (初三, 初二, 学科提分), so the review's intervals are Bonferroni-wide: z = Φ⁻¹(1 − 0.05/6), taken
+ * from Python's statistics.NormalDist().inv_cdf.
+ */
+const Z_THREE = 2.3939797998185104;
 function newcombe(k1: number, n1: number, k2: number, n2: number) {
-  const z = 1.959964;
+  const z = Z_THREE;
   const w = (k: number, n: number) => {
     const p = k / n;
     const d = 1 + (z * z) / n;
@@ -24,17 +29,17 @@ describeEachDb('field-lift review: finds a planted effect, reports none where no
   const leads: { id: number; grade: string; concern: boolean; signed: boolean }[] = [];
 
   /**
-   * 200 March leads: half 初三, half 初二; within each grade half carry 学科提分. 初三 leads sign 50 %, 初二 10 %, and
+   * 400 March leads: half 初三, half 初二; within each grade half carry 学科提分. 初三 leads sign 50 %, 初二 10 %, and
    * inside every (grade, concern) cell the same share signs, so 学科提分 carries exactly nothing.
    */
   beforeAll(async () => {
     await h.start();
     h.clock.advance(60 * 86_400_000); // March 2026: a month of its own, away from the demo seed's leads
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 400; i++) {
       const grade = i % 2 === 0 ? '初三' : '初二';
       const concern = (i >> 1) % 2 === 0;
       const k = i >> 2;
-      const signed = grade === '初三' ? k % 2 === 0 : k % 10 === 0;
+      const signed = grade === '初三' ? k % 2 === 0 : k % 10 === 0; // k: 0…99 in each (grade, concern) cell
       const r = await h.req('POST', '/api/leads', {
         as: '张敏',
         body: { phone: phone(), grade, concerns: concern ? ['学科提分'] : [], channel: '公众号-寒假推文' },
@@ -50,16 +55,17 @@ describeEachDb('field-lift review: finds a planted effect, reports none where no
   it('the planted effect is found with the right numbers; the unplanted one is reported as no effect', async () => {
     const r = await h.req('GET', '/api/reviews/field-lift?month=2026-03', { as: '黄蓉' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ month: '2026-03', leads: 200, signed: 60, minSample: 20 });
+    expect(r.body).toMatchObject({ month: '2026-03', leads: 400, signed: 120, minSample: 20, judged: 3 });
+    expect(r.body.z).toBeCloseTo(Z_THREE, 8);
     const grade = r.body.items.find((i: any) => i.key === 'grade:初三');
-    const e = newcombe(50, 100, 10, 100);
-    expect(grade).toMatchObject({ effect: 'positive', with: { n: 100, successes: 50 }, without: { n: 100, successes: 10 } });
+    const e = newcombe(100, 200, 20, 200);
+    expect(grade).toMatchObject({ effect: 'positive', with: { n: 200, successes: 100 }, without: { n: 200, successes: 20 } });
     expect(grade.lift.diff).toBeCloseTo(e.diff, 12);
-    expect(grade.lift.low).toBeCloseTo(e.low, 12);
-    expect(grade.lift.high).toBeCloseTo(e.high, 12);
+    expect(grade.lift.low).toBeCloseTo(e.low, 8); // the quantile is an approximation good to 1e-9
+    expect(grade.lift.high).toBeCloseTo(e.high, 8);
     expect(grade.verdict).toMatch(/^有它的签约率更高：50\.0% 对 10\.0%/);
     const concern = r.body.items.find((i: any) => i.key === 'concern:学科提分');
-    expect(concern).toMatchObject({ effect: 'none', with: { n: 100, successes: 30 }, without: { n: 100, successes: 30 } });
+    expect(concern).toMatchObject({ effect: 'none', with: { n: 200, successes: 60 }, without: { n: 200, successes: 60 } });
     expect(concern.lift.diff).toBe(0);
     expect(r.body.carriesNothing).toContain('关注点「学科提分」');
     // The channel all leads share has nobody without it: not judged.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { armOf, compareArms, difference, harmFound, proportion, type ExperimentLead } from '@lifeline/shared/src/routing';
+import { armOf, compareArms, difference, harmFound, normalQuantile, proportion, type ExperimentLead } from '@lifeline/shared/src/routing';
+import { familyZ } from '@lifeline/shared/src/reviews';
 
 describe('routing A/B test: stable assignment and the statistics of the report', () => {
   it('10,000 leads: ≈ 10 % on the control (±2 %), the same lead always in the same arm', () => {
@@ -31,6 +32,19 @@ describe('routing A/B test: stable assignment and the statistics of the report',
     expect(d.low).toBeCloseTo(0.0524, 3);
     expect(d.high).toBeCloseTo(0.3339, 3);
     expect(proportion(0, 0).rate).toBeNull();
+  });
+
+  it('the normal quantile matches the reference values; a family of m comparisons widens each interval (Bonferroni)', () => {
+    // Python's statistics.NormalDist().inv_cdf at the same p.
+    for (const [p, z] of [
+      [0.975, 1.9599639845400536],
+      [0.01, -2.3263478740408408],
+      [0.999, 3.090232306167813],
+      [0.5, 0],
+    ])
+      expect(normalQuantile(p)).toBeCloseTo(z, 8);
+    expect(familyZ(1)).toBeCloseTo(1.9599639845400536, 8);
+    expect(familyZ(33)).toBeCloseTo(3.1717657833516224, 6);
   });
 
   it('only leads old enough for a window are judged; too few leads says so; harm needs significance', () => {

@@ -77,7 +77,7 @@ async function monthLeads(app: AppContext, actor: Actor, month: string): Promise
  */
 export async function fieldLiftReview(app: AppContext, actor: Actor, month: string) {
   const leads = await monthLeads(app, actor, month);
-  const items = fieldLifts(leads, FIELD_LIFT_MIN_SAMPLE);
+  const { items, judged, z } = fieldLifts(leads, FIELD_LIFT_MIN_SAMPLE);
   const signed = leads.filter((l) => l.signed).length;
   return {
     month,
@@ -85,6 +85,9 @@ export async function fieldLiftReview(app: AppContext, actor: Actor, month: stri
     signed,
     rate: leads.length ? signed / leads.length : null,
     minSample: FIELD_LIFT_MIN_SAMPLE,
+    /** How many values had enough leads to be judged, and the z of their intervals (95 % for the review as a whole). */
+    judged,
+    z,
     items,
     carriesNothing: items.filter((i) => i.effect === 'none').map((i) => i.label),
     suggestions: suggestWeights(items, actor.settings.scoreWeights),

@@ -1,4 +1,4 @@
-import { difference, proportion, type Difference, type Proportion } from '../routing/experiment';
+import { difference, normalQuantile, proportion, type Difference, type Proportion } from '../routing/experiment';
 import { channelKey, type ScoreWeight } from '../scoring';
 
 /**
@@ -58,9 +58,8 @@ export interface WeightSuggestion {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
 
-export function liftOf(leads: LiftLead[], key: FeatureKey, minSample: number): FeatureLift {
-  const [kind, ...rest] = key.split(':') as [FeatureKind, ...string[]];
-  const value = rest.join(':');
+/** Counts of one feature: leads with it (and signed), leads without it (and signed). */
+function countsOf(leads: LiftLead[], key: FeatureKey) {
   let wn = 0;
   let wk = 0;
   let on = 0;
@@ -74,15 +73,23 @@ export function liftOf(leads: LiftLead[], key: FeatureKey, minSample: number): F
       if (l.signed) ok++;
     }
   }
-  const w = proportion(wk, wn);
-  const o = proportion(ok, on);
+  return { wn, wk, on, ok };
+}
+
+/** One feature's lift; `z` sets the interval (1.96 alone; wider when judged with others, see fieldLifts). */
+export function liftOf(leads: LiftLead[], key: FeatureKey, minSample: number, z = 1.959964): FeatureLift {
+  const [kind, ...rest] = key.split(':') as [FeatureKind, ...string[]];
+  const value = rest.join(':');
+  const { wn, wk, on, ok } = countsOf(leads, key);
+  const w = proportion(wk, wn, z);
+  const o = proportion(ok, on, z);
   const lift = difference(w, o);
   const enough = wn >= minSample && on >= minSample;
   const label = `${FEATURE_KIND_LABELS[kind]}「${value}」`;
   let effect: FeatureLift['effect'] = 'unknown';
   let verdict = `样本不足（有 ${wn} 条 / 没有 ${on} 条，每边至少 ${minSample} 条）`;
   if (enough && lift && w.rate !== null && o.rate !== null) {
-    const range = `（${pts(lift.diff)}个百分点，95%区间 ${pts(lift.low)} ~ ${pts(lift.high)}）`;
+    const range = `（${pts(lift.diff)}个百分点，区间 ${pts(lift.low)} ~ ${pts(lift.high)}）`;
     if (lift.low > 0) [effect, verdict] = ['positive', `有它的签约率更高：${pct(w.rate)} 对 ${pct(o.rate)}${range}`];
     else if (lift.high < 0) [effect, verdict] = ['negative', `有它的签约率更低：${pct(w.rate)} 对 ${pct(o.rate)}${range}`];
     else [effect, verdict] = ['none', `看不出差别：${pct(w.rate)} 对 ${pct(o.rate)}${range}`];
@@ -90,13 +97,27 @@ export function liftOf(leads: LiftLead[], key: FeatureKey, minSample: number): F
   return { key, kind, value, label, with: w, without: o, lift, enough, effect, verdict };
 }
 
-/** Every feature that occurs in the month, sorted: clear effects first, by the size of the lift. */
-export function fieldLifts(leads: LiftLead[], minSample: number): FeatureLift[] {
+/**
+ * The z that keeps a 5 % error rate for the whole review: with m features judged at once, Bonferroni (each interval at
+ * 1 − 0.05/m), so thirty-odd comparisons do not turn up one or two "effects" by chance every month.
+ */
+export function familyZ(judged: number): number {
+  return normalQuantile(1 - 0.05 / (2 * Math.max(1, judged)));
+}
+
+/** Every feature that occurs in the month, sorted: clear effects first, by the size of the lift; intervals family-wise. */
+export function fieldLifts(leads: LiftLead[], minSample: number): { items: FeatureLift[]; judged: number; z: number } {
   const keys = [...new Set(leads.flatMap((l) => l.features))].sort();
+  const judged = keys.filter((k) => {
+    const c = countsOf(leads, k);
+    return c.wn >= minSample && c.on >= minSample;
+  }).length;
+  const z = familyZ(judged);
   const order = { positive: 0, negative: 1, none: 2, unknown: 3 };
-  return keys
-    .map((k) => liftOf(leads, k, minSample))
+  const items = keys
+    .map((k) => liftOf(leads, k, minSample, z))
     .sort((a, b) => order[a.effect] - order[b.effect] || Math.abs(b.lift?.diff ?? 0) - Math.abs(a.lift?.diff ?? 0) || a.key.localeCompare(b.key));
+  return { items, judged, z };
 }
 
 const WEIGHT_FIELDS = new Set(['grade', 'channel', 'concern', 'city', 'province', 'carrier', 'campaign', 'tag']);

@@ -10,6 +10,7 @@ interface Review {
   signed: number;
   rate: number | null;
   minSample: number;
+  judged: number;
   items: FeatureLift[];
   carriesNothing: string[];
   suggestions: WeightSuggestion[];
@@ -71,7 +72,8 @@ export function FieldLiftSection({ canAccept, onSaved }: { canAccept: boolean; o
       {review ? (
         <>
           <View className="muted" id="field-lift-summary">
-            {review.month}：{review.leads} 条新线索，签约 {review.signed} 条（{pct(review.rate)}）；每边至少 {review.minSample} 条才下结论。
+            {review.month}：{review.leads} 条新线索，签约 {review.signed} 条（{pct(review.rate)}）；每边至少 {review.minSample} 条才下结论，
+            {review.judged} 项同时比较，区间已按项数放宽（整体 95%）。
           </View>
           {review.suggestions.length ? (
             <View className="preview" id="field-lift-suggestions">

@@ -11,10 +11,10 @@ export const reviewRoutes: RouteDoc[] = [
     auth: 'session',
     roles: ['ops', 'director', 'admin'],
     description:
-      '该月（中国时间）新增线索中，带有每个画像取值、标签、快捷短语、意向信号的线索与不带的线索的签约率，差值（lift）及其 95% 区间；每边至少 20 条才下结论。给出对评分权重的建议（新增、调整、去掉不带来差别的）。',
+      '该月（中国时间）新增线索中，带有每个画像取值、标签、快捷短语、意向信号的线索与不带的线索的签约率，差值（lift）及其区间（按当月同时比较的项数做 Bonferroni 校正，整体 95%）；每边至少 20 条才下结论。给出对评分权重的建议（新增、调整、去掉不带来差别的）。',
     query: fieldLiftQuerySchema,
     success: ok(
-      '`{month, leads, signed, rate, minSample, items:[{key, kind, value, label, with:{n, successes, rate, low, high}, without, lift:{diff, low, high}, enough, effect: positive|negative|none|unknown, verdict}], carriesNothing, suggestions:[{key, field, value, current, suggested, why}], weights}`',
+      '`{month, leads, signed, rate, minSample, judged, z, items:[{key, kind, value, label, with:{n, successes, rate, low, high}, without, lift:{diff, low, high}, enough, effect: positive|negative|none|unknown, verdict}], carriesNothing, suggestions:[{key, field, value, current, suggested, why}], weights}`',
     ),
     errors: [400, 403],
   },
