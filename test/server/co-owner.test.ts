@@ -86,6 +86,27 @@ describeEachDb('KA co-owner (双人协同): sees, records, gets reminders; KPIs 
       [l.id],
     );
     expect(to.map((r: any) => r.name)).toEqual(expect.arrayContaining(['张敏', '陈晨']));
+    // The copy is read-only: the rep's buttons (scripts, 已跟进) stay with the rep.
+    const [copy] = await h.ds.query(
+      "SELECT m.payload FROM alarm_message m JOIN alarm a ON a.id = m.alarmId WHERE a.leadId = ? AND a.rule = 'no_followup' AND m.recipientId = ?",
+      [l.id, chen.id],
+    );
+    expect(JSON.parse(copy.payload).role).toBe('copy');
+  });
+
+  it("a supervisor who is only the co-owner cannot delete the lead or the owner's follow-ups", async () => {
+    const l = await lead();
+    const wang = await h.user('王强'); // 南京's supervisor, outside 张敏's centre
+    expect((await h.req('PATCH', `/api/leads/${l.id}`, { as: '系统管理员', body: { coOwnerId: wang.id } })).status).toBe(200);
+    const owners = await followup('张敏', l.id);
+    expect((await h.req('GET', `/api/leads/${l.id}`, { as: '王强' })).status).toBe(200);
+    expect((await h.req('DELETE', `/api/leads/${l.id}`, { as: '王强' })).status).toBe(403);
+    expect((await h.req('DELETE', `/api/followups/${owners.body.id}`, { as: '王强' })).status).toBe(403);
+    const own = await followup('王强', l.id);
+    expect(own.status).toBe(201);
+    expect((await h.req('DELETE', `/api/followups/${own.body.id}`, { as: '王强' })).status).toBe(200);
+    const unknown = await h.req('PATCH', `/api/leads/${l.id}`, { as: '系统管理员', body: { coOwnerId: 999999 } });
+    expect(unknown.body.error.message).toBe('协同人不存在（ID 999999）');
   });
 
   it('a routing rule can name the co-owner for the leads it routes (KA mode); an unknown person is refused', async () => {

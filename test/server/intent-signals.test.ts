@@ -69,6 +69,10 @@ describeEachDb('live intent signals: follow-ups, voice, archived chats; scores, 
       body: { leadId: l.id, action: '已电话沟通', conclusion: '家长暂不考虑', transcript: '家长说孩子已经报了新东方的班，暂时不需要了', source: 'voice' },
     });
     expect(f.status, f.text).toBe(201);
+    // Deleting the follow-up takes its signals off the score; restoring puts them back.
+    expect((await h.req('DELETE', `/api/followups/${f.body.id}`, { as: '张敏' })).status).toBe(200);
+    expect((await get(l.id)).score).toBe(35);
+    expect((await h.req('POST', `/api/followups/${f.body.id}/restore`, { as: '张敏' })).status).toBe(200);
     const signals = await h.req('GET', `/api/leads/${l.id}/signals`, { as: '张敏' });
     expect(signals.body.items.map((s: any) => [s.name, s.originLabel]).sort()).toEqual([
       ['提及竞品', '语音'],
@@ -90,6 +94,9 @@ describeEachDb('live intent signals: follow-ups, voice, archived chats; scores, 
 
     const agree = await sidecar.post([sidecar.consent('wmSun001', 'zhangmin', true)]);
     expect(agree.body).toMatchObject({ consent: 1 });
+    // A late batch: a message sent before the customer agreed is still not read.
+    const late = await sidecar.post([sidecar.text('wmSun001', 'zhangmin', '多少钱？', h.clock.now() - 60_000)]);
+    expect(late.body).toMatchObject({ no_consent: 1, signals: 0 });
     const rep = sidecar.text('zhangmin', 'wmSun001', '我们的价格是每期3800');
     const asks = sidecar.text('wmSun001', 'zhangmin', '你们和学而思比怎么样？多少钱一期');
     const r = await sidecar.post([rep, asks]);

@@ -120,4 +120,18 @@ describeEachDb('entry leaderboard: points for quality entries, the gaming cases 
     const next = await entry('张敏', await lead('张敏'), '家长同意周末带孩子来校区参观', { next: true });
     expect(next.points).toBe(6);
   });
+  it('deleting an entry and writing it again earns nothing twice (restoring the first brings its points back, once)', async () => {
+    h.clock.advance(11 * MIN);
+    const l = await lead('赵丽');
+    const first = await entry('赵丽', l, '家长想了解暑假班的上课时间', { next: true });
+    expect(first.points).toBe(6); // next step worth 3 since the previous test
+    expect((await h.req('DELETE', `/api/followups/${first.id}`, { as: '赵丽' })).status).toBe(200);
+    h.clock.advance(11 * MIN);
+    const again = await entry('赵丽', l, '家长想了解暑假班的上课时间', { next: true });
+    expect(again.points).toBe(0);
+    expect((await h.req('POST', `/api/followups/${first.id}/restore`, { as: '赵丽' })).status).toBe(200);
+    const zhao = await h.user('赵丽');
+    const mine = await h.req('GET', `/api/leaderboard/entries?userId=${zhao.id}`, { as: '赵丽' });
+    expect(mine.body.total).toBe(6);
+  });
 });

@@ -4,6 +4,7 @@ import type { Actor } from '../auth/actor';
 import { MissModel } from './miss-model.entity';
 import { companyAlarmSettings } from './timers';
 import { AlarmSettingsService } from './settings.service';
+import { logger } from '../logger';
 
 const DAY = 86_400_000;
 /** History used: leads 30 to 365 days old (old enough to have signed within the 30-day window). */
@@ -38,11 +39,9 @@ export async function learnMissModel(app: AppContext, companyId: number) {
   const s = await companyAlarmSettings(app.ds.manager, companyId);
   const curves = missCurves(history, s.missRatio);
   const learned = Object.fromEntries(curves.filter((c) => c.warnHours !== null && c.warnHours < s.noFollowupHours).map((c) => [c.segment, c.warnHours!]));
-  const repo = app.ds.getRepository(MissModel);
-  const existing = await repo.findOneBy({ companyId });
   const row = { companyId, leads: history.length, curves, learned, computedAt: now };
-  if (existing) await repo.update({ id: existing.id }, row);
-  else await repo.insert(row);
+  // Upsert on the company's unique key: two learnings at once (an admin's click and the daily run) both end well.
+  await app.ds.getRepository(MissModel).upsert(row, ['companyId']);
   const changed = await new AlarmSettingsService(app).saveLearned(companyId, learned);
   return { ...row, changed };
 }
@@ -54,8 +53,17 @@ export async function relearnDue(app: AppContext): Promise<number> {
     'SELECT c.id FROM company c LEFT JOIN miss_model m ON m.companyId = c.id WHERE m.id IS NULL OR m.computedAt < ?',
     [now - RELEARN_MS],
   );
-  for (const c of companies) await learnMissModel(app, Number(c.id));
-  return companies.length;
+  let learned = 0;
+  for (const c of companies) {
+    // One company's failure does not hold up the others until the next run.
+    try {
+      await learnMissModel(app, Number(c.id));
+      learned++;
+    } catch (err) {
+      logger.error({ err, companyId: Number(c.id) }, 'miss model learning failed for a company');
+    }
+  }
+  return learned;
 }
 
 /** GET /api/alarms/miss-model: the curves and the warning hour of each grade, learned or fixed. */

@@ -3,7 +3,8 @@ import type { Lead } from '../leads/lead.entity';
 import type { User } from '../users/user.entity';
 import type { Directory } from './tick-cache';
 
-type RecipientRole = 'rep' | 'supervisor' | 'ops';
+/** copy: a KA co-owner's copy of the rep's reminder: read-only (已知悉), the rep's buttons stay with the rep. */
+type RecipientRole = 'rep' | 'supervisor' | 'ops' | 'copy';
 export interface Recipient {
   user: User;
   role: RecipientRole;
@@ -46,7 +47,7 @@ export function recipientsFor(d: Directory, rule: AlarmRule, lead: Lead): Recipi
   };
   const list = ALARM_RECIPIENTS[rule].map((r) => who[r]());
   // 双人协同: the co-owner gets the rep's reminders as a copy.
-  if (ALARM_RECIPIENTS[rule].includes('rep')) list.push(as(active(d, lead.coOwnerId), 'rep'));
+  if (ALARM_RECIPIENTS[rule].includes('rep')) list.push(as(active(d, lead.coOwnerId), 'copy'));
   const seen = new Set<number>();
   return list.filter((r): r is Recipient => !!r && !seen.has(r.user.id) && !!seen.add(r.user.id));
 }

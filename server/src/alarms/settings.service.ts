@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
 import { Company } from '../companies/company.entity';
+import { companyForUpdate } from '../companies/settings-block';
 import { bumpCompanyAuthVersion } from '../companies/auth-version';
 import { Lead } from '../leads/lead.entity';
 import { badRequest, forbidden } from '../http/errors';
@@ -28,7 +29,7 @@ export class AlarmSettingsService {
     if (actor.role !== 'admin') throw forbidden('只有管理员可以修改提醒规则');
     const { before, after } = await this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
-      const company = await em.getRepository(Company).findOneByOrFail({ id: actor.companyId });
+      const company = await companyForUpdate(em, actor.companyId);
       const current = alarmSettings((company.settings as { alarms?: unknown }).alarms);
       const next = { ...current, ...patch };
       if (next.highRiskHours >= next.noFollowupHours) {
@@ -59,7 +60,7 @@ export class AlarmSettingsService {
    */
   async saveLearned(companyId: number, learned: Record<string, number>): Promise<boolean> {
     const changed = await this.app.tx.run(async (em) => {
-      const company = await em.getRepository(Company).findOneByOrFail({ id: companyId });
+      const company = await companyForUpdate(em, companyId);
       const current = alarmSettings((company.settings as { alarms?: unknown }).alarms);
       const changes = diffFields(current, { learnedRiskHours: learned });
       if (!changes.length) return false;

@@ -1,4 +1,6 @@
+import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
+import { dbKindOf } from '../db/kind';
 import type { Actor } from '../auth/actor';
 import { Audit, diffFields } from '../audit/audit.service';
 import { Company } from './company.entity';
@@ -6,6 +8,17 @@ import { bumpCompanyAuthVersion } from './auth-version';
 import { effectiveSettings, type CompanySettings } from './settings';
 
 type Block = 'directory' | 'signals' | 'leaderboard';
+
+/**
+ * The company row, write-locked until commit (MySQL): settings are one JSON column, so two writers (an admin's save,
+ * the daily miss-model learning) read and write it one after the other instead of one silently undoing the other.
+ */
+export async function companyForUpdate(em: EntityManager, companyId: number): Promise<Company> {
+  const lock = dbKindOf(em) === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {};
+  const company = await em.getRepository(Company).findOne({ where: { id: companyId }, ...lock });
+  if (!company) throw new Error(`company ${companyId} not found`);
+  return company;
+}
 
 /**
  * Saves some fields of one block of the company's settings (directory, signals, leaderboard): merged over the current
@@ -21,7 +34,7 @@ export async function saveSettingsBlock<K extends Block>(
   check?: (next: CompanySettings[K]) => void,
 ): Promise<{ settings: CompanySettings[K]; changed: string[] }> {
   const result = await app.tx.run(async (em) => {
-    const company = await em.getRepository(Company).findOneByOrFail({ id: actor.companyId });
+    const company = await companyForUpdate(em, actor.companyId);
     const current = effectiveSettings(company.settings)[block];
     const next = { ...current, ...patch } as CompanySettings[K];
     check?.(next);

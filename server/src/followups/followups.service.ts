@@ -7,7 +7,7 @@ import { KEY_FIELD_ROLES } from '../auth/actor';
 import { Audit, diffFields, writeAudits, type AuditRecord } from '../audit/audit.service';
 import { recordJourneySteps, type JourneyStep } from '../journey/journey-step';
 import { Lead } from '../leads/lead.entity';
-import { canRecordFollowup } from '../leads/lead-scope';
+import { canRecordFollowup, canWriteLead } from '../leads/lead-scope';
 import { visibleLead, type LeadService } from '../leads/leads.service';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors';
 import { findById, findByIds, insertRow, insertRows, updateManyById } from '../db/rows';
@@ -367,8 +367,11 @@ export class FollowupService {
       const f = await em.getRepository(Followup).findOneBy({ id, companyId: actor.companyId });
       if (!f) throw notFound(`跟进记录不存在（ID ${id}）`);
       const lead = await this.leads.findVisible(em, actor, f.leadId, { lock: true, withDeleted: true });
-      const allowed = f.authorId === actor.id || KEY_FIELD_ROLES.includes(actor.role);
-      if (!allowed || !canRecordFollowup(actor, lead)) throw forbidden('只有记录人、主管或管理员可以删除或恢复跟进记录');
+      // A manager of the lead's team, or the author where they may still record on it (a co-owner only their own).
+      const allowed = (KEY_FIELD_ROLES.includes(actor.role) && canWriteLead(actor, lead)) || (f.authorId === actor.id && canRecordFollowup(actor, lead));
+      if (!allowed) {
+        throw forbidden(f.authorId === actor.id ? '本公司设置为协同人不能记录跟进，请联系负责人' : '只有记录人、主管或管理员可以删除或恢复跟进记录');
+      }
       if (deleted === (f.deletedAt !== null)) throw conflict(deleted ? '这条跟进记录已删除' : '这条跟进记录未被删除');
       const deletedAt = deleted ? now : null;
       await em.getRepository(Followup).update({ id }, { deletedAt });

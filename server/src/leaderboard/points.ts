@@ -1,4 +1,4 @@
-import { In, IsNull, MoreThanOrEqual, type EntityManager } from 'typeorm';
+import { In, MoreThanOrEqual, type EntityManager } from 'typeorm';
 import { chinaDayOf, conclusionKey, entryPoints, type EarlierEntry } from '@lifeline/shared';
 import type { AppContext } from '../context';
 import type { CompanySettings } from '../companies/settings';
@@ -44,7 +44,8 @@ async function score(em: EntityManager, companyId: number, items: { f: Followup;
   const authors = [...new Set(items.map((i) => i.f.authorId))];
   const since = Math.min(...items.map((i) => i.f.createdAt)) - Math.max(rules.copyWindowDays * 86_400_000, rules.cooldownMinutes * 60_000);
   const earlierRows = await em.getRepository(EntryPoints).find({
-    where: { companyId, authorId: In(authors), at: MoreThanOrEqual(since), voidedAt: IsNull() },
+    // Deleted entries too: deleting an entry and writing it again (then restoring the first) earns nothing twice.
+    where: { companyId, authorId: In(authors), at: MoreThanOrEqual(since) },
     select: { authorId: true, leadId: true, at: true, conclusionKey: true },
   });
   const earlier = new Map<number, EarlierEntry[]>(authors.map((a) => [a, earlierRows.filter((r) => r.authorId === a)]));

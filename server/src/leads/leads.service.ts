@@ -331,7 +331,11 @@ export class LeadService {
       patch.coOwnerId = null;
       return;
     }
-    const co = await resolveOwner(em, actor, coOwnerId);
+    const co = await em.getRepository(User).findOneBy({ id: coOwnerId, companyId: actor.companyId });
+    if (!co || co.deletedAt) throw badRequest(`协同人不存在（ID ${coOwnerId}）`);
+    if (!co.active) throw badRequest(`${co.name} 已停用，不能做协同人`);
+    if (co.role !== 'rep' && co.role !== 'supervisor') throw badRequest(`${co.name} 不是顾问或主管，不能做协同人`);
+    if (actor.scope && !actor.scope.userIds.includes(co.id)) throw forbidden(`${co.name} 不在你的团队内，不能设为协同人`);
     const owner = patch.ownerId !== undefined ? patch.ownerId : lead.ownerId;
     if (co.id === owner) throw badRequest(`${co.name} 已是这条线索的负责人，不能同时做协同人`);
     patch.coOwnerId = co.id;
@@ -370,6 +374,7 @@ export class LeadService {
     return this.app.tx.run(async (em) => {
       const now = this.app.clock.now();
       const lead = await this.findVisible(em, actor, id, { withDeleted: true, lock: true });
+      if (!canWriteLead(actor, lead)) throw forbidden(deleted ? '你只能查看这条线索，不能删除' : '你只能查看这条线索，不能恢复');
       if (deleted && lead.deletedAt !== null) throw conflict('这条线索已在回收站中');
       if (!deleted && lead.deletedAt === null) throw conflict('这条线索未被删除，无需恢复');
       const deletedAt = deleted ? now : null;

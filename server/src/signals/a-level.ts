@@ -39,6 +39,9 @@ export async function enteredALevel(
 async function rerouteIfAsked(app: AppContext, em: EntityManager, lead: Lead, customer: Customer | null, why: string, meta: EventMeta): Promise<string | null> {
   const set = await latestRuleSet(em, lead.companyId);
   if (!set) return null;
+  // A lead held on the previous rules by an A/B test stays out of the new rules' moves (the comparison stays clean).
+  const auto = await em.getRepository(RoutingDecision).findOneBy({ companyId: lead.companyId, leadId: lead.id, kind: 'auto' });
+  if (auto?.arm === 'control') return null;
   const facts = { city: customer?.city, province: customer?.province, grade: customer?.grade, channel: lead.channel, score: lead.score };
   const match = matchRule(set.body, facts);
   if (!match.rule?.rerouteOnA) return null;
@@ -83,6 +86,8 @@ async function rerouteIfAsked(app: AppContext, em: EntityManager, lead: Lead, cu
     status: lead.status === 'pending' ? 'assigned' : lead.status,
     assignedAt: meta.at,
     claimedAt: null,
+    // The co-owner becoming the owner leaves the co-owner slot empty: one person is not both.
+    ...(lead.coOwnerId === pick.owner.id ? { coOwnerId: null } : {}),
   };
   const changes = diffFields(lead, patch);
   await em.getRepository(Lead).update({ id: lead.id }, { ...patch, updatedAt: meta.at });

@@ -41,12 +41,18 @@ export class Signals {
   subscribe(): void {
     this.app.events.on(async (em, emitted) => {
       for (const { event, meta } of emitted) {
-        if (event.type !== 'followup.created') continue;
+        if (event.type !== 'followup.created' && event.type !== 'followup.deleted' && event.type !== 'followup.restored') continue;
         const f = event.followup;
         const settings = (meta.companySettings as CompanySettings | undefined) ?? (await settingsOf(em, meta.companyId));
         const origin: SignalOrigin = f.source === 'voice' ? 'voice' : 'followup';
+        // A deleted follow-up's signals stop counting; restored, they count again (without a second A-level alarm).
+        if (event.type === 'followup.deleted') {
+          const gone = await em.getRepository(LeadSignal).delete({ companyId: f.companyId, leadId: f.leadId, origin, originRef: f.id });
+          if (gone.affected) await rescoreLead(this.app, em, settings, event.lead, meta);
+          continue;
+        }
         const hits = detectSignals([f.conclusion, f.transcript].filter(Boolean).join('\n'), settings.signals.classes);
-        if (hits.length) await this.apply(em, settings, event.lead, hits, origin, f.id, f.createdAt, meta);
+        if (hits.length) await this.apply(em, settings, event.lead, hits, origin, f.id, f.createdAt, meta, event.type === 'followup.created');
       }
     });
   }
@@ -61,6 +67,7 @@ export class Signals {
     ref: number,
     at: number,
     meta: EventMeta,
+    fresh = true,
   ) {
     await em.getRepository(LeadSignal).insert(
       hits.map((h) => ({
@@ -76,7 +83,7 @@ export class Signals {
         createdAt: meta.at,
       })),
     );
-    await rescoreLead(this.app, em, settings, lead, meta, hits);
+    await rescoreLead(this.app, em, settings, lead, meta, fresh ? hits : []);
   }
 
   /** POST /api/chat-messages from the company's archive sidecar: signed with a 会话存档 source's secret. */
@@ -157,7 +164,9 @@ export class Signals {
       await insertRow(em, ChatMessage, { ...row, customerId: contact?.customerId ?? null, leadId: null, status: 'consent', text: null } as ChatMessage);
       return { status: 'consent', signals: 0 };
     }
-    const status: ChatMessageStatus = !externalUserId ? 'from_rep' : !contact?.customerId ? 'unmatched' : contact.consent !== 'agree' ? 'no_consent' : 'used';
+    // Consent as of when the message was sent: a late batch's older messages from before an agree are not read.
+    const agreed = contact?.consent === 'agree' && contact.consentAt !== null && contact.consentAt <= m.time;
+    const status: ChatMessageStatus = !externalUserId ? 'from_rep' : !contact?.customerId ? 'unmatched' : !agreed ? 'no_consent' : 'used';
     const lead = status === 'used' ? await this.openLeadOf(em, companyId, contact!.customerId!) : null;
     const keep = status === 'used' && settings.signals.chatRetentionDays > 0;
     const saved = await insertRow(em, ChatMessage, {
