@@ -165,8 +165,9 @@ describeEachDb('projector', (kind) => {
           const projecting = new Projector(h.app, steps()).runOnce();
           await hold.reached; // it read the settings (48 h) under a shared lock
           const saving = h.req('PUT', '/api/alarms/settings', { as: '系统管理员', body: { noFollowupHours: 40 } });
-          // The settings UPDATE waits for the projection's shared lock on the company row.
-          await lockWait('UPDATE `company`%').finally(() => hold.release());
+          // The settings save locks the company row before reading it (settings-block.ts companyForUpdate): that locking
+          // read waits for the projection's shared lock on the row.
+          await lockWait('%FROM `company`%FOR UPDATE%').finally(() => hold.release());
           await projecting;
           expect((await saving).status).toBe(200);
           await h.projector.drain();
