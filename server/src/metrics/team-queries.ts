@@ -162,8 +162,9 @@ export async function computeChannelRoi(em: EntityManager, actor: Actor, s: Reso
     const r = byChannel.get(channel);
     const leads = num(r?.leads);
     const companyFen = spendBy.get(channel);
-    const share = companyLeads ? leads / Math.max(1, companyLeads.get(channel) ?? 0) : 1;
-    const fen = companyFen === undefined ? undefined : Math.round(companyFen * Math.min(1, share));
+    // Integers first, one division last: (fen × leads) ÷ all is exact at a half fen, fen × (leads ÷ all) is not.
+    const all = Math.max(1, companyLeads?.get(channel) ?? 0);
+    const fen = companyFen === undefined || !companyLeads ? companyFen : Math.round((companyFen * Math.min(leads, all)) / all);
     const spendYuan = fen === undefined ? null : fen / 100;
     const signed = num(r?.signed);
     const listed = revenueOf(signedCourses.get(channel) ?? [], prices);
