@@ -180,6 +180,13 @@ export default tseslint.config(
           selector: "CallExpression[callee.property.name='startTransaction']",
           message: 'Open transactions with app.tx.run (db/tx.ts): it sets the isolation level and the race-test checkpoints.',
         },
+        // TypeORM gives the rows of a multi-row INSERT the ids insertId, +1, +2…: wrong whenever auto_increment_increment
+        // is not 1 (a Galera cluster, where it also changes when a node leaves or joins). galera.md, docs/operations.md.
+        ...['ArrayExpression', 'CallExpression[callee.property.name=/^(map|filter|flatMap|slice|concat)$/]', 'SpreadElement'].map((arg) => ({
+          selector: `CallExpression[callee.property.name=/^(insert|save)$/] > ${arg}.arguments:first-child`,
+          message:
+            'Several rows in one TypeORM insert/save get derived ids: use insertRows (ids read back by a unique key) or insertRowsPlain (ids unread) from db/rows.ts.',
+        })),
       ],
     },
   },

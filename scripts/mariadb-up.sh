@@ -123,20 +123,7 @@ else
 fi
 
 # --- 3. database, user, grants ----------------------------------------------
-$SUDO mariadb --protocol=socket <<'SQL' || die "could not create the lifeline database/user (is root using unix_socket auth?)"
-CREATE DATABASE IF NOT EXISTS `lifeline` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS 'lifeline'@'localhost' IDENTIFIED BY 'lifeline';
-CREATE USER IF NOT EXISTS 'lifeline'@'127.0.0.1' IDENTIFIED BY 'lifeline';
-ALTER USER 'lifeline'@'localhost' IDENTIFIED BY 'lifeline';
-ALTER USER 'lifeline'@'127.0.0.1' IDENTIFIED BY 'lifeline';
-GRANT ALL PRIVILEGES ON `lifeline`.* TO 'lifeline'@'localhost';
-GRANT ALL PRIVILEGES ON `lifeline`.* TO 'lifeline'@'127.0.0.1';
-GRANT ALL PRIVILEGES ON `lifeline\_test%`.* TO 'lifeline'@'localhost';
-GRANT ALL PRIVILEGES ON `lifeline\_test%`.* TO 'lifeline'@'127.0.0.1';
--- npm run drill:restore loads its scratch copy into lifeline_drill_<time> (dropped after the drill).
-GRANT ALL PRIVILEGES ON `lifeline\_drill%`.* TO 'lifeline'@'localhost';
-GRANT ALL PRIVILEGES ON `lifeline\_drill%`.* TO 'lifeline'@'127.0.0.1';
-SQL
+$SUDO mariadb --protocol=socket <"$(dirname "$0")/lifeline-db.sql" || die "could not create the lifeline database/user (is root using unix_socket auth?)"
 
 # Sanity check over TCP as the application user.
 mariadb --protocol=tcp -h127.0.0.1 -P"$PORT" -ulifeline -plifeline -e 'SELECT 1' lifeline >/dev/null \

@@ -33,6 +33,7 @@ import {
   latencyStats,
   machineIdlePct,
   mdTable,
+  migrateOnce,
   pacedLoad,
   round,
   sleep,
@@ -43,6 +44,7 @@ import {
   type LatencyStats,
   type LoadResult,
 } from './bench-kit';
+import { galeraApiBench } from './api-galera.bench';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
@@ -111,6 +113,7 @@ interface Server {
 }
 
 async function startServer(databaseUrl: string): Promise<Server> {
+  await migrateOnce(ROOT, databaseUrl);
   const port = await freePort();
   // `node --import tsx` = what `tsx server/src/main.ts` runs, minus the tsx CLI's wrapper process,
   // so the pid is the server's own (for CPU accounting) and a kill reaches it directly.
@@ -1034,4 +1037,6 @@ function saveCostText(d: DocData): string[] {
   ];
 }
 
-void main();
+// `--galera`: the same API on a 3-node Galera cluster with 1, 2 and 3 servers (api-galera.bench.ts).
+if (process.argv.includes('--galera')) void galeraApiBench();
+else void main();

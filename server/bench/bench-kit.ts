@@ -476,10 +476,28 @@ export interface ServerChild {
 }
 
 /**
+ * `npm run migrate` against `databaseUrl` (what an operator runs once before starting servers): main.ts migrates only
+ * the embedded SQLite file and refuses to start on a MySQL schema that is behind (docs/operations.md).
+ */
+export async function migrateOnce(root: string, databaseUrl: string): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/db/migrate-cli.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => void (out += b.toString('utf8')));
+  child.stderr!.on('data', (b: Buffer) => void (out += b.toString('utf8')));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`npm run migrate failed (${code}):\n${out.slice(-4000)}`);
+}
+
+/**
  * The real server (server/src/main.ts, demo mode) as a child process on a free port, once /healthz answers.
  * BENCH_PROFILE=<dir>: it writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
  */
 export async function startServerChild(root: string, databaseUrl: string, env: Record<string, string> = {}): Promise<ServerChild> {
+  if (databaseUrl.startsWith('mysql:')) await migrateOnce(root, databaseUrl);
   const port = await freePort();
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/src/main.ts'], {

@@ -40,18 +40,35 @@ import { effectiveSettings } from '../src/companies/settings';
 import { refreshLeadFacts, settingsOf } from '../src/metrics/facts';
 import { MEASURE_NAMES, rebuildRollups } from '../src/metrics/rollup';
 import { Oracle, loadRaw } from '../../test/support/metrics-oracle';
+import { LB_PORTS, checksumDiffs, galeraUp, killNode, nodePid, runScript, urlAt, waitSynced } from './galera-kit';
 import { benchMysqlUrl, freePort, mdTable, mysqlConnOptions, round, sleep, textTable, writeDocSection } from './bench-kit';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
 const KEEP = process.argv.includes('--keep');
-const WRITES = Number(process.env.CHAOS_WRITES ?? 2000);
+/** `--galera` (npm run chaos:galera): the servers on a 3-node Galera cluster behind HAProxy, database nodes killed too. */
+const GALERA = process.argv.includes('--galera');
 const IN_FLIGHT = Number(process.env.CHAOS_IN_FLIGHT ?? 16);
 const RATE = Number(process.env.CHAOS_RATE ?? 40);
+/** On Galera the run lasts CHAOS_MINUTES (10) at RATE; on one MariaDB it is CHAOS_WRITES (2,000) writes. */
+const MINUTES = Number(process.env.CHAOS_MINUTES ?? 10);
+const WRITES = Number(process.env.CHAOS_WRITES ?? (GALERA ? Math.round(RATE * 60 * MINUTES) : 2000));
 const QUIET_TIMEOUT_MS = Number(process.env.CHAOS_QUIET_TIMEOUT_S ?? 300) * 1000;
 const PROCESSES = 3;
-/** When the kills happen: after this share of the writes has been answered. */
-const KILL_AT = [0.3, 0.65];
+/** When the kills happen: after this share of the writes has been answered (on Galera, database nodes die too). */
+const KILL_AT: { at: number; what: 'server' | 'node'; node?: number }[] = GALERA
+  ? [
+      { at: 0.2, what: 'server' },
+      { at: 0.35, what: 'node', node: 1 },
+      { at: 0.6, what: 'server' },
+      { at: 0.8, what: 'node', node: 2 },
+    ]
+  : [
+      { at: 0.3, what: 'server' },
+      { at: 0.65, what: 'server' },
+    ];
+/** A killed database node stays down this long (the cluster carries on with two), then rejoins by IST. */
+const NODE_DOWN_MS = 20_000;
 const RESTART_AFTER_MS = 1000;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Tries of one request across processes before its outcome counts as unknown. */
@@ -271,6 +288,8 @@ interface Expected {
   deleted: Map<number, boolean>;
   /** Follow-up Idempotency-Keys answered 2xx, and the lead each was for. */
   followupKeys: Map<string, number>;
+  /** Follow-up Idempotency-Keys answered 2xx → the follow-up id the answer named. */
+  followupIds: Map<string, number>;
   /** Follow-up keys answered 4xx: nothing may be stored under them. */
   refusedKeys: Set<string>;
   /** Intake platform lead ids answered 2xx → the lead id answered. */
@@ -323,6 +342,7 @@ class World {
     customer: new Map(),
     deleted: new Map(),
     followupKeys: new Map(),
+    followupIds: new Map(),
     refusedKeys: new Set(),
     intakes: new Map(),
     unknown: new Set(),
@@ -479,6 +499,7 @@ class World {
       return;
     }
     this.expected.followupKeys.set(op.key!, op.lead!.id);
+    this.expected.followupIds.set(op.key!, Number(reply.body?.id));
     const e = this.leadExpect(op.lead!.id);
     e.status = reply.body?.lead?.status;
     e.journeyNode = reply.body?.lead?.journeyNode;
@@ -529,6 +550,8 @@ class World {
 // --------------------------------------------------------------------------------------------- driver
 
 interface KillRecord {
+  what: 'server' | 'node';
+  /** The server process, or the database node (0-based). */
   proc: number;
   atWrite: number;
   inflight: number;
@@ -536,6 +559,8 @@ interface KillRecord {
   downMs: number;
   /** When the SIGKILL was sent (epoch ms). */
   at: number;
+  /** A database node: how long galera-up.sh took to bring it back (IST). */
+  rejoinMs?: number;
 }
 
 interface RunStats {
@@ -555,11 +580,17 @@ interface RunStats {
   samples: string[];
   kills: KillRecord[];
   durationS: number;
+  /** Every write's start (epoch ms) and how long its client waited for the final answer, resends included. */
+  latencies: { at: number; ms: number }[];
 }
 
 const perKind = () => Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
 
-/** SIGKILLs the busiest live process when the run passes each KILL_AT mark, and starts it again ~1 s later. */
+/**
+ * At each KILL_AT mark: SIGKILLs the busiest live server process and starts it again ~1 s later, or (Galera) SIGKILLs
+ * a database node's mariadbd, leaves the cluster to carry on with two nodes for NODE_DOWN_MS, then brings the node
+ * back with scripts/galera-up.sh (it rejoins by IST).
+ */
 class KillSwitch {
   private next = 0;
   private readonly restarts: Promise<void>[] = [];
@@ -567,9 +598,9 @@ class KillSwitch {
   constructor(private readonly procs: ServerProc[]) {}
 
   onAnswered(done: number): void {
-    while (this.next < KILL_AT.length && done >= KILL_AT[this.next] * WRITES) {
-      this.next++;
-      this.restarts.push(this.killOne(done));
+    while (this.next < KILL_AT.length && done >= KILL_AT[this.next].at * WRITES) {
+      const k = KILL_AT[this.next++];
+      this.restarts.push(k.what === 'server' ? this.killOne(done) : this.killNode(k.node!, done));
     }
   }
 
@@ -580,7 +611,7 @@ class KillSwitch {
     if (up.length < 2) return; // keep one process serving
     const victim = up[0];
     const t = Date.now();
-    const rec: KillRecord = { proc: victim.index, atWrite: done, inflight: victim.inflight, downMs: 0, at: t };
+    const rec: KillRecord = { what: 'server', proc: victim.index, atWrite: done, inflight: victim.inflight, downMs: 0, at: t };
     this.kills.push(rec);
     log(`SIGKILL server ${victim.index} (pid ${victim.child?.pid}) with ${victim.inflight} requests in flight, after ${done} writes`);
     await victim.kill();
@@ -588,6 +619,19 @@ class KillSwitch {
     await victim.start();
     rec.downMs = Date.now() - t;
     log(`server ${victim.index} back after ${rec.downMs} ms`);
+  }
+
+  private async killNode(node: number, done: number): Promise<void> {
+    const t = Date.now();
+    const rec: KillRecord = { what: 'node', proc: node, atWrite: done, inflight: this.procs.reduce((a, p) => a + p.inflight, 0), downMs: 0, at: t };
+    this.kills.push(rec);
+    log(`SIGKILL database node ${node + 1} (mariadbd pid ${nodePid(node)}) with ${rec.inflight} requests in flight, after ${done} writes`);
+    await killNode(node);
+    await sleep(NODE_DOWN_MS);
+    const back = await runScript(ROOT, 'galera-up.sh');
+    rec.downMs = Date.now() - t;
+    rec.rejoinMs = back.ms;
+    log(`database node ${node + 1} back in the cluster after ${rec.downMs} ms (galera-up.sh: ${back.ms} ms)`);
   }
 
   settled(): Promise<void[]> {
@@ -610,13 +654,16 @@ async function drive(world: World, cluster: Cluster): Promise<RunStats> {
     durationS: 0,
     deadlocks: 0,
     load: [round(os.loadavg()[0], 1)],
+    latencies: [],
   };
   const killer = new KillSwitch(cluster.procs);
   const running = new Set<Promise<void>>();
   let answered = 0;
   const t0 = performance.now();
   const run = async (op: Op) => {
+    const at = Date.now();
     const sent = await cluster.send(op.req);
+    stats.latencies.push({ at, ms: Date.now() - at });
     world.settle(op, sent);
     record(stats, op, sent);
     answered++;
@@ -764,7 +811,7 @@ async function waitQuiet(db: mysql.Pool, dbName: string): Promise<Quiet> {
 // ----------------------------------------------------------------------------------------------- checks
 
 interface Check {
-  group: 1 | 2 | 3;
+  group: 1 | 2 | 3 | 4 | 5;
   name: string;
   compared: number;
   bad: number;
@@ -834,6 +881,73 @@ async function checkNothingLost(db: mysql.Pool, e: Expected): Promise<Check[]> {
     check(1, 'deleted/restored = last acknowledged op', e.deleted.size, deletions),
     check(1, 'intakes acknowledged: lead + one intake record', e.intakes.size, intakes),
     check(1, 'answers contradicting an earlier acknowledgement', e.deleted.size, e.contradictions),
+  ];
+}
+
+/**
+ * 4. What the answers named is what was stored, and the audit trail points at it: each acknowledged follow-up's
+ * answered id is the stored row's id, and it has exactly one audit 'create' row, at that id, holding that follow-up;
+ * each acknowledged intake's lead has one audit 'create' row. (On Galera, ids derived from a cached
+ * auto_increment step named other rows once a node left: galera.md.)
+ */
+async function checkIdsAndAudit(db: mysql.Pool, e: Expected): Promise<Check[]> {
+  const [frows] = (await db.query('SELECT id, clientRequestId AS k FROM followup WHERE clientRequestId LIKE ?', [`${KEY_PREFIX}-%`])) as any;
+  const storedId = new Map<string, number>(frows.map((r: any) => [String(r.k), Number(r.id)]));
+  const answers = [...e.followupIds]
+    .filter(([k, id]) => storedId.get(k) !== id)
+    .map(([k, id]) => `follow-up ${k}: answered id ${id}, stored id ${storedId.get(k) ?? 'none'}`);
+  const [arows] = (await db.query("SELECT entityId, `after` FROM audit_log WHERE entity = 'followup' AND action = 'create'")) as any;
+  const auditsOf = new Map<number, { key: string; id: number }[]>();
+  for (const a of arows) {
+    const after = JSON.parse(String(a.after));
+    const list = auditsOf.get(Number(a.entityId)) ?? [];
+    list.push({ key: String(after?.clientRequestId), id: Number(after?.id) });
+    auditsOf.set(Number(a.entityId), list);
+  }
+  const audits = [...storedId]
+    .filter(([k]) => e.followupIds.has(k))
+    .filter(([k, id]) => {
+      const rows = auditsOf.get(id) ?? [];
+      return rows.length !== 1 || rows[0].key !== k || rows[0].id !== id;
+    })
+    .map(([k, id]) => `follow-up ${k} (id ${id}): audit create rows ${JSON.stringify(auditsOf.get(id) ?? [])}`);
+  const [lrows] = (await db.query("SELECT entityId, COUNT(*) AS n FROM audit_log WHERE entity = 'lead' AND action = 'create' GROUP BY entityId")) as any;
+  const leadAudits = new Map<number, number>(lrows.map((r: any) => [Number(r.entityId), Number(r.n)]));
+  const intakeLeads = [...new Set(e.intakes.values())]
+    .filter((id) => leadAudits.get(id) !== 1)
+    .map((id) => `lead ${id}: ${leadAudits.get(id) ?? 0} audit create rows`);
+  return [
+    check(4, "follow-up answers: the id answered = the stored row's id", e.followupIds.size, answers),
+    check(4, 'follow-ups: one audit create row, at the stored id, holding that follow-up', e.followupIds.size, audits),
+    check(4, 'intake leads: one audit create row each', new Set(e.intakes.values()).size, intakeLeads),
+  ];
+}
+
+/**
+ * 5. (Galera) What clients saw and what the nodes hold: no 5xx answer, no resent 503 and no request left unanswered
+ * (one node down leaves two that take writes: no moment without a writable node); every table's checksum the same on
+ * the three nodes once they are in sync again.
+ */
+async function checkCluster(run: RunStats, dbName: string): Promise<Check[]> {
+  const leaked = [
+    ...Object.entries(run.status)
+      .filter(([status]) => Number(status) >= 500)
+      .map(([status, n]) => `${n} final answers ${status}`),
+    ...(run.unavailableIds.length ? [`${run.unavailableIds.length} answers 503 db_unavailable (resent): ${unavailableWhy(run)}`] : []),
+    ...(run.unanswered ? [`${run.unanswered} requests never answered`] : []),
+  ];
+  const states = await waitSynced();
+  const notSynced = states.filter((s) => !(s.up && s.ready && s.size === 3 && s.state === 'Synced')).map((s) => `node :${s.port} ${s.state}, size ${s.size}`);
+  const sums = await checksumDiffs(dbName);
+  return [
+    check(
+      5,
+      'errors leaked to clients (5xx, resent 503, unanswered)',
+      KINDS.reduce((a, k) => a + run.sent[k], 0),
+      leaked,
+    ),
+    check(5, 'nodes back in the cluster and Synced', states.length, notSynced),
+    check(5, 'table checksums equal on all three nodes', sums.tables, sums.differing),
   ];
 }
 
@@ -1188,9 +1302,23 @@ function unavailableWhy(run: RunStats): string {
 /** "3.2 s before" / "1.5 s after": a moment relative to another. */
 const relative = (t: number, ref: number) => `${round(Math.abs(t - ref) / 1000, 1)} s ${t < ref ? 'before' : 'after'}`;
 
+/** The longest wait of a write sent within 1 s before to 15 s after a kill (the clients' stall), and the run's median. */
+function stallAround(run: RunStats, at: number): { maxMs: number; p50Ms: number } {
+  const near = run.latencies.filter((l) => l.at >= at - 1000 && l.at <= at + 15_000).map((l) => l.ms);
+  const all = run.latencies.map((l) => l.ms).sort((a, b) => a - b);
+  return { maxMs: near.length ? Math.max(...near) : 0, p50Ms: all[Math.floor(all.length / 2)] ?? 0 };
+}
+
+function killLine(run: RunStats, k: KillRecord): string {
+  const stall = stallAround(run, k.at);
+  const who = k.what === 'server' ? `server ${k.proc}` : `database node ${k.proc + 1}`;
+  const back = k.what === 'server' ? `back in ${k.downMs} ms` : `down ${NODE_DOWN_MS / 1000} s, rejoined by galera-up.sh in ${k.rejoinMs} ms`;
+  return `${who} after ${k.atWrite} writes (${k.inflight} in flight, ${back}; longest client wait around it ${stall.maxMs} ms, run median ${stall.p50Ms} ms)`;
+}
+
 function summaryLines(r: Report): string[] {
   const { run, quiet } = r;
-  const kills = run.kills.map((k) => `server ${k.proc} after ${k.atWrite} writes (${k.inflight} in flight, back in ${k.downMs} ms)`).join('; ');
+  const kills = run.kills.map((k) => killLine(run, k)).join('; ');
   return [
     `writes: ${WRITES} in ${run.durationS} s (offered ${RATE}/s, ≤ ${IN_FLIGHT} in flight), statuses ${JSON.stringify(run.status)}, ${run.unanswered} never answered`,
     `kills: ${run.kills.length} SIGKILL — ${kills || 'none'}`,
@@ -1206,7 +1334,11 @@ function summaryLines(r: Report): string[] {
 }
 
 function printReport(r: Report): void {
-  console.log(`\nbench:chaos — ${PROCESSES} server processes on one MariaDB, ${WRITES} writes, 2 SIGKILLs\n`);
+  console.log(
+    GALERA
+      ? `\nchaos:galera — ${PROCESSES} server processes on a 3-node Galera cluster behind HAProxy, ${WRITES} writes, 2 server and 2 node SIGKILLs\n`
+      : `\nbench:chaos — ${PROCESSES} server processes on one MariaDB, ${WRITES} writes, 2 SIGKILLs\n`,
+  );
   console.log(textTable(countsTable(r)));
   console.log('');
   for (const l of summaryLines(r)) console.log(l);
@@ -1222,11 +1354,31 @@ function printReport(r: Report): void {
   );
 }
 
+const GALERA_DOC = [
+  'Command: `npm run chaos:galera -- --write` (without `--write` it only prints; `CHAOS_MINUTES=2` for a shorter run). Source:',
+  '`server/bench/chaos.bench.ts` (`--galera`) and `server/bench/galera-kit.ts`.',
+];
+const GALERA_WHAT = [
+  'What it does: `scripts/galera-up.sh` (3 MariaDB Galera nodes on loopback, `wsrep_auto_increment_control` on: the step is 3,',
+  'then 2 while a node is down) and `scripts/galera-lb.sh up` (HAProxy; a node is in service while Synced and ready); a fresh',
+  'database, migrated once (as `npm run migrate`), the demo company with history; 3 server processes, server k through the',
+  "load balancer's port that prefers node k (so all three nodes take writes); the write mix of `bench:chaos` at the rate shown",
+  'for the minutes shown. At 20 % and 60 % of the writes the busiest server is SIGKILLed and restarted 1 s later; at 35 % and',
+  '80 % node 2, then node 3 is SIGKILLed, left down 20 s, and brought back by `galera-up.sh` (IST). Checks 1–3 as in bench:chaos;',
+  "4. every follow-up answer's id is the stored row's id and its one audit create row is at that id and holds that follow-up;",
+  '5. no 5xx, no 503 and no unanswered request reached a client (two nodes always held a majority), and after the run every',
+  "table's checksum is the same on the three nodes.",
+];
+
 function writeDoc(r: Report): void {
   const gated = r.checks.filter((c) => c.gate);
   const body = [
-    'Command: `npm run bench:chaos -- --write` (without `--write` it only prints; `CHAOS_WRITES=200` for a smoke run, `--keep` keeps the',
-    'database). Source: `server/bench/chaos.bench.ts`.',
+    ...(GALERA
+      ? GALERA_DOC
+      : [
+          'Command: `npm run bench:chaos -- --write` (without `--write` it only prints; `CHAOS_WRITES=200` for a smoke run, `--keep` keeps the',
+          'database). Source: `server/bench/chaos.bench.ts`.',
+        ]),
     '',
     `Last run: ${r.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, took ${r.elapsedS} s (database, seed and 3 servers: ${r.setupS} s).`,
     `Machine: ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, MariaDB ${r.db}; servers, MariaDB and the`,
@@ -1243,6 +1395,7 @@ function writeDoc(r: Report): void {
       : `**PASS**: all ${gated.length} checks that gate the run (the "info" rows are reported only).`,
     ...gated.filter((c) => c.bad).map((c) => `- **FAIL** ${c.group}. ${c.name}: ${c.bad} of ${c.compared}, e.g. ${c.samples.slice(0, 2).join('; ')}`),
     '',
+    ...(GALERA ? [...GALERA_WHAT, '', 'As in bench:chaos:'] : []),
     'What it does: a fresh database `lifeline_test_chaos_<pid>` (migrated, demo company with history; quiet hours off so alarms go',
     'out at any hour, digests and rate limits as default); 3 server processes (`main.ts`, alarm engine in each, local channel) on',
     'it; writes spread round-robin, ≤ 16 in flight: follow-ups (own Idempotency-Key; 20% with a next step up to 9 min late, 25% due',
@@ -1257,14 +1410,15 @@ function writeDoc(r: Report): void {
     '3. every deadline the leads want that fell due before the quiet point has exactly one alarm and a fired timer, each card',
     'reached its recipient once (or was withdrawn), and no timer was marked cancelled after firing its current deadline.',
   ];
-  writeDocSection(path.join(ROOT, 'docs/benchmarks.md'), 'bench:chaos', body.join('\n'), '# Benchmarks\n');
+  writeDocSection(path.join(ROOT, 'docs/benchmarks.md'), GALERA ? 'chaos:galera' : 'bench:chaos', body.join('\n'), '# Benchmarks\n');
 }
 
 // ------------------------------------------------------------------------------------------------- main
 
-async function startCluster(dbUrl: string): Promise<Cluster> {
+/** The server processes; process i on `dbUrls[i % dbUrls.length]`. */
+async function startCluster(dbUrls: string[]): Promise<Cluster> {
   const procs: ServerProc[] = [];
-  for (let i = 0; i < PROCESSES; i++) procs.push(new ServerProc(i, await freePort(), dbUrl));
+  for (let i = 0; i < PROCESSES; i++) procs.push(new ServerProc(i, await freePort(), dbUrls[i % dbUrls.length]));
   // The first alone: it arms the seeded leads' timers (once, when there are none), which must not run three times at once.
   await procs[0].start();
   await Promise.all(procs.slice(1).map((p) => p.start()));
@@ -1286,7 +1440,13 @@ async function runChecks(db: mysql.Pool, dbUrl: string, world: World, quiet: Qui
 async function main() {
   const startedAt = new Date();
   const t0 = performance.now();
-  const base = benchMysqlUrl();
+  if (GALERA) {
+    log('Galera cluster and load balancer (scripts/galera-up.sh, scripts/galera-lb.sh) …');
+    const up = await galeraUp(ROOT);
+    log(`cluster up in ${up.clusterMs} ms, HAProxy in ${up.lbMs} ms`);
+  }
+  // On Galera everything goes through the load balancer: server k through the port that prefers node k.
+  const base = GALERA ? new URL(urlAt(LB_PORTS[0], 'lifeline')) : benchMysqlUrl();
   // `lifeline_test_…`: the database user of scripts/mariadb-up.sh may create and drop only databases named so.
   const dbName = `lifeline_test_chaos_${process.pid}`;
   const admin = await mysql.createConnection(mysqlConnOptions(base));
@@ -1307,7 +1467,7 @@ async function main() {
     dbUrl.pathname = `/${dbName}`;
     log(`database ${dbName}: migrating and seeding the demo company …`);
     await prepareDatabase(dbUrl.toString());
-    cluster = await startCluster(dbUrl.toString());
+    cluster = await startCluster(GALERA ? LB_PORTS.map((port) => urlAt(port, dbName)) : [dbUrl.toString()]);
     db = mysql.createPool({ ...mysqlConnOptions(base, dbName), connectionLimit: 4 });
     const world = await loadWorld(cluster, db);
     const setupS = round((performance.now() - t0) / 1000, 1);
@@ -1323,6 +1483,8 @@ async function main() {
     await Promise.all(cluster.procs.map((p) => p.stop()));
     log('servers stopped; checking …');
     const { checks, alarms } = await runChecks(db, dbUrl.toString(), world, quiet);
+    checks.push(...(await checkIdsAndAudit(db, world.expected)));
+    if (GALERA) checks.push(...(await checkCluster(run, dbName)));
     const report: Report = { startedAt, elapsedS: round((performance.now() - t0) / 1000, 0), setupS, db: ver.v, run, quiet, alarms, checks };
     printReport(report);
     if (WRITE) writeDoc(report);

@@ -5,6 +5,7 @@ import type { Signals } from './signals/service';
 import type { Experiments } from './routing/experiments';
 import Koa from 'koa';
 import Router from '@koa/router';
+import { retryingDatabaseFailures } from './http/retry-requests';
 import { bodyParser } from '@koa/bodyparser';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config';
@@ -150,10 +151,10 @@ export function createApp(opts: CreateAppOptions): {
   });
   koa.use(open.routes());
   koa.use(openApiRoutes(opts.config).routes()); // the API's own description: open, no data
-  for (const r of sidebar.open) koa.use(r.routes());
-  for (const r of [...intake.open, ...integrations.open, ...signals.open]) koa.use(r.routes());
-  koa.use(linkLoginRoutes(ctx).routes()); // one-time sign-in links (docs/onboarding.md)
-  if (opts.config.demo) koa.use(devLoginRoutes(ctx).routes());
+  for (const r of sidebar.open) koa.use(retryingDatabaseFailures(r.routes()));
+  for (const r of [...intake.open, ...integrations.open, ...signals.open]) koa.use(retryingDatabaseFailures(r.routes()));
+  koa.use(retryingDatabaseFailures(linkLoginRoutes(ctx).routes())); // one-time sign-in links (docs/onboarding.md)
+  if (opts.config.demo) koa.use(retryingDatabaseFailures(devLoginRoutes(ctx).routes()));
 
   const authed = new Router();
   authed.use('/api', requireAuth(opts.ds, ctx.tokens, ctx.actors), maskPhonesInErrors());
@@ -178,7 +179,7 @@ export function createApp(opts: CreateAppOptions): {
   authed.use(alarms.authed.routes(), alarms.authed.allowedMethods());
   authed.use(metrics.authed.routes(), metrics.authed.allowedMethods());
   for (const r of [directoryModule(ctx).authed]) authed.use(r.routes(), r.allowedMethods()); // directory sync (docs/directory.md)
-  koa.use(authed.routes());
+  koa.use(retryingDatabaseFailures(authed.routes()));
   return {
     koa,
     ctx,

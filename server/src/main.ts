@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { createDataSource } from './db/data-source';
-import { migrate } from './db/migrate';
+import { prepareSchema } from './db/migrate';
 import { createApp } from './app';
 import { logger } from './logger';
 import { seedDemoIfEmpty } from './demo/seed';
@@ -16,8 +16,13 @@ import { SnapshotWorker } from './snapshots';
 async function main() {
   const config = loadConfig();
   const ds = await createDataSource(config.db).initialize();
-  const ran = await migrate(ds);
-  if (ran.length) logger.info({ ran }, 'migrations applied');
+  const schema = await prepareSchema(ds, config.db.kind);
+  if (schema.ran.length) logger.info({ ran: schema.ran }, 'migrations applied');
+  if (schema.behind) {
+    logger.fatal('the database schema is behind this version: run `npm run migrate` once (same DATABASE_URL), then start the servers');
+    await ds.destroy();
+    process.exit(1);
+  }
   if (config.demo) {
     const seeded = await seedDemoIfEmpty(ds, { history: true });
     if (seeded) logger.info(seeded, 'demo data seeded');

@@ -7,6 +7,7 @@ import type { Checkpoints } from '../../server/src/checkpoints';
  */
 export class Gate implements Checkpoints {
   private readonly holds = new Map<string, Hold[]>();
+  private readonly failures = new Map<string, { error: () => Error; left: number }>();
   /** Every checkpoint reached, in order (to assert that a path went where the test meant it to). */
   readonly passed: string[] = [];
 
@@ -16,8 +17,21 @@ export class Gate implements Checkpoints {
     return h;
   }
 
+  /**
+   * The next `times` units of work that reach checkpoint `name` fail there with `error` (a Galera certification
+   * failure, a node leaving the cluster…): what the database would answer at that point.
+   */
+  fail(name: string, error: () => Error, times = 1): void {
+    this.failures.set(name, { error, left: times });
+  }
+
   async reach(name: string): Promise<void> {
     this.passed.push(name);
+    const failure = this.failures.get(name);
+    if (failure && failure.left > 0) {
+      failure.left--;
+      throw failure.error();
+    }
     const queue = this.holds.get(name);
     const h = queue?.shift();
     if (!h) return;

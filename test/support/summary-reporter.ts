@@ -4,7 +4,8 @@ import type { Reporter, TestModule } from 'vitest/node';
 
 /**
  * Prints the plain closing line CI reads (`N passed, N failed`), says plainly whether the MySQL suites
- * ran, and writes test-results/summary.json for .ci/run to check. MySQL tests carry "[mysql]" in their name.
+ * ran, and writes test-results/summary.json for .ci/run to check (TEST_SUMMARY_FILE names another file in that folder:
+ * the Galera run's). MySQL tests carry "[mysql]" in their name.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>) {
@@ -22,7 +23,7 @@ export default class SummaryReporter implements Reporter {
     all.failed += unhandledErrors.length;
     const dir = path.resolve('test-results');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ ...all, mysql }, null, 2));
+    fs.writeFileSync(path.join(dir, path.basename(process.env.TEST_SUMMARY_FILE || 'summary.json')), JSON.stringify({ ...all, mysql }, null, 2));
     const ran = mysql.passed + mysql.failed;
     console.log(
       process.env.TEST_MYSQL_URL

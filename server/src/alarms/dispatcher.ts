@@ -244,52 +244,48 @@ export class Dispatcher {
     // Merges insert into and update the same indexes; run them one at a time in this process (InnoDB would
     // otherwise deadlock parallel ones on index gap locks) and retry the rare cross-process deadlock.
     const merged = this.mergeTail.then(() =>
-      this.app.tx.runRetryingUnique(
-        async (em) => {
-          const now = this.app.clock.now();
-          // Marked first: a lost lease is found before the digest insert, which would otherwise hit the winner's key.
-          const marked = await this.leased(em, ids, holder, now, { state: 'merged', leaseOwner: null, leaseUntil: null, updatedAt: now });
-          if (marked !== cards.length) throw new LeaseLost(marked, cards.length);
-          const digest = em.getRepository(AlarmMessage).create({
-            companyId: first.companyId,
-            alarmId: null,
-            recipientId: first.recipientId,
-            kind: 'digest',
-            channel: first.channel,
-            state: 'pending',
-            attempts: 0,
-            nextAttemptAt: now,
-            lastError: null,
-            sentAt: null,
-            actedAt: null,
-            platformRef: null,
-            digestId: null,
-            leaseOwner: holder,
-            leaseUntil: now + this.leaseMs,
-            // leadIds: the digest opens 我的待办 narrowed to exactly these leads.
-            payload: {
-              title,
-              lines,
-              alarmIds: cards.map((c) => c.alarmId),
-              leadIds: cards.map((c) => run.batch.alarms.get(c.alarmId!)?.leadId).filter((x) => x !== undefined),
-            },
-            dedupeKey: `digest:${first.recipientId}:${Math.min(...ids)}:${cards.length}`,
-            createdAt: now,
-            updatedAt: now,
-          });
-          await em.getRepository(AlarmMessage).insert(digest);
-          const linked = await em
-            .createQueryBuilder()
-            .update(AlarmMessage)
-            .set({ digestId: digest.id })
-            .where(`id IN (:...ids) AND state = 'merged' AND digestId IS NULL`, { ids })
-            .execute();
-          if (linked.affected !== cards.length) throw new LeaseLost(linked.affected ?? 0, cards.length);
-          return digest;
-        },
-        undefined,
-        6,
-      ),
+      this.app.tx.runRetryingUnique(async (em) => {
+        const now = this.app.clock.now();
+        // Marked first: a lost lease is found before the digest insert, which would otherwise hit the winner's key.
+        const marked = await this.leased(em, ids, holder, now, { state: 'merged', leaseOwner: null, leaseUntil: null, updatedAt: now });
+        if (marked !== cards.length) throw new LeaseLost(marked, cards.length);
+        const digest = em.getRepository(AlarmMessage).create({
+          companyId: first.companyId,
+          alarmId: null,
+          recipientId: first.recipientId,
+          kind: 'digest',
+          channel: first.channel,
+          state: 'pending',
+          attempts: 0,
+          nextAttemptAt: now,
+          lastError: null,
+          sentAt: null,
+          actedAt: null,
+          platformRef: null,
+          digestId: null,
+          leaseOwner: holder,
+          leaseUntil: now + this.leaseMs,
+          // leadIds: the digest opens 我的待办 narrowed to exactly these leads.
+          payload: {
+            title,
+            lines,
+            alarmIds: cards.map((c) => c.alarmId),
+            leadIds: cards.map((c) => run.batch.alarms.get(c.alarmId!)?.leadId).filter((x) => x !== undefined),
+          },
+          dedupeKey: `digest:${first.recipientId}:${Math.min(...ids)}:${cards.length}`,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await em.getRepository(AlarmMessage).insert(digest);
+        const linked = await em
+          .createQueryBuilder()
+          .update(AlarmMessage)
+          .set({ digestId: digest.id })
+          .where(`id IN (:...ids) AND state = 'merged' AND digestId IS NULL`, { ids })
+          .execute();
+        if (linked.affected !== cards.length) throw new LeaseLost(linked.affected ?? 0, cards.length);
+        return digest;
+      }),
     );
     this.mergeTail = merged.catch(() => undefined);
     try {

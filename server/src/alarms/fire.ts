@@ -10,6 +10,7 @@ import type { LlmClient } from '../llm';
 import { Alarm, AlarmMessage, AlarmTimer, GROUP_RECIPIENT, type AlarmCard, type ChannelKind, type SuggestedScript } from './alarm.entities';
 import { recipientsFor } from './recipients';
 import type { TickCache } from './tick-cache';
+import { insertRowsPlain } from '../db/rows';
 
 export function channelFor(app: AppContext, user: User): ChannelKind {
   if (app.config.wecom && user.wecomUserId) return 'wecom';
@@ -82,7 +83,9 @@ export async function fireTimers(app: AppContext, ids: number[], leaseOwner: str
       await em.getRepository(AlarmTimer).update({ id: In(cancel) }, { state: 'cancelled', leaseOwner: null, leaseUntil: null, updatedAt: now });
     }
     if (!fire.length) return out;
-    await em.getRepository(Alarm).insert(
+    await insertRowsPlain(
+      em,
+      Alarm,
       fire.map(({ timer, lead, data }) => ({
         companyId: timer.companyId,
         leadId: lead.id,
@@ -106,7 +109,7 @@ export async function fireTimers(app: AppContext, ids: number[], leaseOwner: str
       ).map((a) => [a.timerId, a.id]),
     );
     const messages = await outboxRows(app, fire, alarmIds, now, cache);
-    for (let i = 0; i < messages.length; i += 500) await em.getRepository(AlarmMessage).insert(messages.slice(i, i + 500));
+    for (let i = 0; i < messages.length; i += 500) await insertRowsPlain(em, AlarmMessage, messages.slice(i, i + 500));
     await em
       .getRepository(AlarmTimer)
       .update({ id: In(fire.map((f) => f.timer.id)) }, { state: 'fired', firedAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now });

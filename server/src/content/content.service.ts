@@ -11,6 +11,7 @@ import { notFound } from '../http/errors';
 import { ContentItem, ContentQueueItem } from './content.entities';
 import { DEFAULT_CONTENT } from './defaults';
 import { assertCan } from '../auth/permissions';
+import { insertRowsPlain } from '../db/rows';
 
 export const contentItemSchema = z
   .object({
@@ -23,7 +24,11 @@ export const contentItemSchema = z
 /** Installs the default education set for a company that has no content yet (demo seed, new companies). */
 export async function ensureDefaultContent(em: EntityManager, companyId: number, now: number): Promise<number> {
   if (await em.getRepository(ContentItem).countBy({ companyId })) return 0;
-  await em.getRepository(ContentItem).insert(DEFAULT_CONTENT.map((c) => ({ companyId, ...c, createdBy: null, createdAt: now, deletedAt: null })));
+  await insertRowsPlain(
+    em,
+    ContentItem,
+    DEFAULT_CONTENT.map((c) => ({ companyId, ...c, createdBy: null, createdAt: now, deletedAt: null })),
+  );
   return DEFAULT_CONTENT.length;
 }
 

@@ -43,18 +43,34 @@ interface PoolWithEvents {
   on(event: 'connection', listener: (conn: { query(sql: string): unknown }) => void): void;
 }
 
-/** A DataSource whose MySQL connections all run at MYSQL_ISOLATION. */
+/**
+ * Read-your-writes on a Galera cluster: a node applies other nodes' writes a moment after they commit, so a read on
+ * node B right after a write on node A (the next request of the same person, through another server) may not see it.
+ * `wsrep_sync_wait = 1` makes every read wait until the node has applied everything committed before it started
+ * (≈ 1 ms per read, measured in galera.md). Set on every connection when the server is a Galera node (`wsrep_on`);
+ * a single MariaDB/MySQL has nothing to wait for.
+ */
+const GALERA_SESSION = 'SET SESSION wsrep_sync_wait = 1';
+
+/** A DataSource whose MySQL connections all run at MYSQL_ISOLATION (and read their writes on Galera). */
 class IsolatedDataSource extends DataSource {
   override async initialize(): Promise<this> {
     await super.initialize();
     if (this.options.type !== 'mysql') return this;
-    const sql = `SET SESSION TRANSACTION ISOLATION LEVEL ${MYSQL_ISOLATION}`;
+    const galera = await isGaleraNode(this);
+    const session = [`SET SESSION TRANSACTION ISOLATION LEVEL ${MYSQL_ISOLATION}`, ...(galera ? [GALERA_SESSION] : [])];
     // Connections opened from now on, before they serve anything (a connection runs its commands in order)…
-    (this.driver as unknown as { pool: PoolWithEvents }).pool.on('connection', (conn) => void conn.query(sql));
+    (this.driver as unknown as { pool: PoolWithEvents }).pool.on('connection', (conn) => session.forEach((sql) => void conn.query(sql)));
     // …and the one the driver opened to check the server, the pool's only connection so far.
-    await this.query(sql);
+    for (const sql of session) await this.query(sql);
     return this;
   }
+}
+
+/** Whether the server is a Galera cluster node (MySQL 8 has no `wsrep_on`: then not). */
+async function isGaleraNode(ds: DataSource): Promise<boolean> {
+  const rows = (await ds.query("SHOW VARIABLES LIKE 'wsrep_on'")) as { Value?: string }[];
+  return rows[0]?.Value === 'ON';
 }
 
 export function createDataSource(target: DbTarget, opts: { logging?: boolean; poolSize?: number } = {}): DataSource {

@@ -117,12 +117,18 @@ export async function insertRow<T extends ObjectLiteral & { id: number }>(em: En
 }
 
 /**
- * INSERT rows (the same properties in each) in one statement on MySQL and set their generated ids. A multi-row
- * INSERT with its row count known in advance (a "simple insert") gets consecutive auto-increment values under every
- * innodb_autoinc_lock_mode, `auto_increment_increment` apart: the first is the statement's insertId. SQLite (no
- * round trip to save) inserts them one by one.
+ * INSERT rows (the same properties in each) in one statement on MySQL and set their generated ids, read back by the
+ * rows' unique key (`uniqueKey`: the properties of a unique index, all set in every row) in one more statement.
+ * The ids are never derived from the first insertId: on a Galera cluster `auto_increment_increment` follows the
+ * cluster's size and changes on every session when a node leaves or joins, so `insertId + k × step` names other
+ * rows (docs/operations.md). SQLite (no round trip to save) inserts them one by one.
  */
-export async function insertRows<T extends ObjectLiteral & { id: number }>(em: EntityManager, target: EntityTarget<T>, rows: T[]): Promise<void> {
+export async function insertRows<T extends ObjectLiteral & { id: number }>(
+  em: EntityManager,
+  target: EntityTarget<T>,
+  rows: T[],
+  uniqueKey: readonly (keyof T & string)[],
+): Promise<void> {
   const m = meta(em, target);
   const props = rows.length ? Object.keys(rows[0]).filter((p) => p !== 'id' && rows[0][p] !== undefined) : [];
   const same = rows.every(
@@ -132,27 +138,32 @@ export async function insertRows<T extends ObjectLiteral & { id: number }>(em: E
     for (const r of rows) await insertRow(em, target, r);
     return;
   }
-  const step = await autoIncrementStep(em);
-  const result = (await em.query(insertSql(m, props, rows.length), valuesOf(m, props, rows))) as { insertId?: number | bigint; affectedRows?: number };
-  const first = Number(result.insertId);
-  if (!Number.isSafeInteger(first) || first <= 0 || result.affectedRows !== rows.length) {
-    throw new Error(`insert into ${m.tableName}: ${rows.length} rows gave insertId ${String(result.insertId)}, ${String(result.affectedRows)} affected`);
-  }
+  const result = (await em.query(insertSql(m, props, rows.length), valuesOf(m, props, rows))) as { affectedRows?: number };
+  if (result.affectedRows !== rows.length) throw new Error(`insert into ${m.tableName}: ${rows.length} rows, ${String(result.affectedRows)} affected`);
+  const ids = await idsByKey(em, m, rows, uniqueKey);
   rows.forEach((r, i) => {
-    r.id = (first + i * step) as T['id'];
+    r.id = ids[i] as T['id'];
   });
 }
 
-const steps = new WeakMap<object, number>();
-async function autoIncrementStep(em: EntityManager): Promise<number> {
-  let step = steps.get(em.connection);
-  if (step === undefined) {
-    // The pool's sessions share the server's setting (nothing here sets it per session).
-    const [row] = (await em.connection.query('SELECT @@auto_increment_increment AS step')) as { step: unknown }[];
-    step = Number(row?.step ?? 1) || 1;
-    steps.set(em.connection, step);
-  }
-  return step;
+/** The ids of `rows` (just written, in this transaction) by their unique key, in the rows' order. */
+async function idsByKey<T extends ObjectLiteral>(em: EntityManager, m: EntityMetadata, rows: T[], uniqueKey: readonly string[]): Promise<number[]> {
+  const cols = uniqueKey.map((p) => column(m, p));
+  const keyOf = (values: unknown[]) => JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));
+  const wanted = rows.map((r) => cols.map((c, i) => toDb(c, r[uniqueKey[i]])));
+  const pk = q(m.primaryColumns[0].databaseName);
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  const found = (await em.query(
+    `SELECT ${pk} AS id, ${cols.map((c) => q(c.databaseName)).join(', ')} FROM ${q(m.tableName)}
+     WHERE (${cols.map((c) => q(c.databaseName)).join(', ')}) IN (${rows.map(() => tuple).join(', ')})`,
+    wanted.flat(),
+  )) as Record<string, unknown>[];
+  const byKey = new Map(found.map((f) => [keyOf(cols.map((c) => f[c.databaseName])), Number(f.id)]));
+  return wanted.map((w) => {
+    const id = byKey.get(keyOf(w));
+    if (id === undefined) throw new Error(`insert into ${m.tableName}: a row's id was not found by its unique key (${uniqueKey.join(', ')})`);
+    return id;
+  });
 }
 
 function insertSql(m: EntityMetadata, props: string[], rows: number): string {
@@ -223,11 +234,13 @@ export async function updateManyById<T extends ObjectLiteral>(
   }
 }
 
-/** INSERT rows (same properties in each) whose generated ids nobody reads, in one statement. */
+/** INSERT rows (same properties in each) in one statement: ids given in the rows are kept, generated ones are not read. */
 export async function insertRowsPlain<T extends ObjectLiteral>(em: EntityManager, target: EntityTarget<T>, rows: Partial<T>[]): Promise<void> {
   if (!rows.length) return;
   const m = meta(em, target);
-  const props = Object.keys(rows[0]).filter((p) => p !== 'id' && rows[0][p] !== undefined);
+  const props = Object.keys(rows[0]).filter((p) => rows[0][p] !== undefined);
+  const odd = rows.find((r) => Object.keys(r).filter((p) => r[p] !== undefined).length !== props.length || props.some((p) => r[p] === undefined));
+  if (odd) throw new Error(`insert into ${m.tableName}: rows of one statement must set the same columns`);
   const cols = props.map((p) => column(m, p));
   const tuple = `(${cols.map(() => '?').join(', ')})`;
   const sql = `INSERT INTO ${q(m.tableName)} (${cols.map((c) => q(c.databaseName)).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;

@@ -1,7 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { dbKindOf } from './kind';
-import { isDeadlock, isUniqueViolation } from './errors';
+import { isUniqueViolation } from './errors';
+import { withRetries, type RetryReason } from './retry';
 import { NO_CHECKPOINTS, type Checkpoints, type TxLabel } from '../checkpoints';
+import { logger } from '../logger';
 
 /**
  * One way to run a unit of work atomically on both databases.
@@ -9,9 +11,8 @@ import { NO_CHECKPOINTS, type Checkpoints, type TxLabel } from '../checkpoints';
  * TypeORM's better-sqlite3 driver shares a single query runner, so two concurrent
  * `dataSource.transaction()` calls would silently nest (the second becomes a SAVEPOINT of the first).
  * SQLite has one writer anyway, so on SQLite we queue transactions; on MySQL they run in parallel, at READ COMMITTED
- * (`MYSQL_ISOLATION` in data-source.ts says why).
+ * (`MYSQL_ISOLATION` in data-source.ts says why), each under the one retry policy of db/retry.ts.
  */
-const DEADLOCK_ATTEMPTS = 3;
 
 export class Tx {
   private tail: Promise<unknown> = Promise.resolve();
@@ -25,30 +26,31 @@ export class Tx {
   }
 
   /**
-   * `label` names the transaction for race tests: they may hold it at `tx:<label>:beforeCommit`. A deadlock victim
-   * (InnoDB rolled the whole transaction back) is run again, up to DEADLOCK_ATTEMPTS times: the unit did nothing, and
-   * answering 503 to a request that did nothing wrong is worse than running it again. Units do no I/O but the database.
+   * `label` names the transaction for race tests: they may hold it at `tx:<label>:beforeCommit`. On MySQL a unit the
+   * engine rolled back (deadlock, Galera certification failure, lock wait) or that lost its node (1047/1180, the
+   * connection lost before COMMIT was acknowledged) is run again under the retry policy (db/retry.ts): units are
+   * idempotent and do no I/O but the database, and answering 503 to a request that did nothing wrong is worse.
    */
   run<T>(work: (em: EntityManager) => Promise<T>, label?: TxLabel): Promise<T> {
+    return this.runUnit(work, label);
+  }
+
+  private runUnit<T>(work: (em: EntityManager) => Promise<T>, label: TxLabel | undefined, also?: (err: unknown) => boolean): Promise<T> {
     const unit = async (em: EntityManager): Promise<T> => {
       const result = await work(em);
       if (label) await this.checkpoints.reach(`tx:${label}:beforeCommit`);
       return result;
     };
-    if (this.kind === 'mysql') return this.runMysqlRetryingDeadlocks(unit);
+    const onRetry = (reason: RetryReason | 'also', attempt: number, err: unknown) => logRetry(label, reason, attempt, err);
+    if (this.kind === 'mysql') return withRetries(() => this.runMysql(unit), { also, onRetry });
+    return withRetries(() => this.queued(unit), { also, onRetry });
+  }
+
+  /** SQLite: one unit at a time (the driver's single query runner would nest concurrent transactions). */
+  private queued<T>(unit: (em: EntityManager) => Promise<T>): Promise<T> {
     const next = this.tail.then(() => this.ds.transaction(unit));
     this.tail = next.catch(() => undefined);
     return next;
-  }
-
-  private async runMysqlRetryingDeadlocks<T>(unit: (em: EntityManager) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.runMysql(unit);
-      } catch (err) {
-        if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(err)) throw err;
-      }
-    }
   }
 
   private async runMysql<T>(unit: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -91,17 +93,17 @@ export class Tx {
 
   /**
    * Also retry on a unique-key race (two requests creating the same customer or follow-up key): the loser's
-   * transaction is rolled back whole, and the retry finds the winner's row.
+   * transaction is rolled back whole, and the rerun finds the winner's row. (On Galera the same race between two nodes
+   * arrives as a 1213 at COMMIT, which `run` already retries.)
    */
-  async runRetryingUnique<T>(work: (em: EntityManager) => Promise<T>, label?: TxLabel, attempts = 3): Promise<T> {
-    for (let i = 1; ; i++) {
-      try {
-        return await this.run(work, label);
-      } catch (err) {
-        if (i >= attempts || !(isUniqueViolation(err) || isDeadlock(err))) throw err;
-      }
-    }
+  runRetryingUnique<T>(work: (em: EntityManager) => Promise<T>, label?: TxLabel): Promise<T> {
+    return this.runUnit(work, label, isUniqueViolation);
   }
+}
+
+function logRetry(label: TxLabel | undefined, reason: RetryReason | 'also', attempt: number, err: unknown): void {
+  const e = err as { code?: unknown; errno?: unknown; driverError?: { code?: unknown; errno?: unknown } };
+  logger.debug({ tx: label, reason, attempt, code: e?.driverError?.code ?? e?.code, errno: e?.driverError?.errno ?? e?.errno }, 'transaction retried');
 }
 
 export { isDeadlock, isUniqueViolation } from './errors';

@@ -147,7 +147,7 @@ async function createUsers(em: EntityManager, a: ApplyArgs, units: Map<string, O
         deletedAt: null,
       }) as User,
   );
-  for (const part of chunks(rows, 200)) await insertRows(em, User, part);
+  for (const part of chunks(rows, 200)) await insertRows(em, User, part, ['companyId', idColumn]);
   for (const u of rows) {
     const { id, name, role, orgUnitId, active, wecomUserId, dingtalkUserId, deptIds, mainDeptId, inactiveBy } = u;
     const snapshot = { name, role, orgUnitId, active, wecomUserId, dingtalkUserId, deptIds, mainDeptId, inactiveBy };

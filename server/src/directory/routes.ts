@@ -55,7 +55,9 @@ export function directorySyncRoutes(app: AppContext, runs: SyncRuns, hooks: { ki
 
   r.get('/events', guard, async (ctx) => {
     const q = parseInput(eventsQuerySchema, ctx.query);
-    const rows = await app.ds.getRepository(DirectoryEvent).find({ where: { companyId: actorOf(ctx).companyId }, order: { id: 'DESC' }, take: q.limit });
+    const rows = await app.ds
+      .getRepository(DirectoryEvent)
+      .find({ where: { companyId: actorOf(ctx).companyId }, order: { receivedAt: 'DESC', id: 'DESC' }, take: q.limit });
     ctx.body = {
       items: rows.map((e) => ({
         id: e.id,

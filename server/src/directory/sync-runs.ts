@@ -158,7 +158,7 @@ export class SyncRuns {
   }
 
   async list(companyId: number, limit = 20): Promise<DirectorySyncRun[]> {
-    return this.app.ds.getRepository(DirectorySyncRun).find({ where: { companyId }, order: { id: 'DESC' }, take: limit });
+    return this.app.ds.getRepository(DirectorySyncRun).find({ where: { companyId }, order: { createdAt: 'DESC', id: 'DESC' }, take: limit });
   }
 
   /** An admin approves a run waiting in review: the worker applies it (even above the thresholds). */

@@ -194,7 +194,7 @@ export class FollowupService {
       });
       const ready = order.filter((i) => checked[i] && !repeats.has(i));
       const rows = ready.map((i) => this.build(em, saves[i], checked[i]!));
-      await insertRows(em, Followup, rows);
+      await insertRows(em, Followup, rows, ['companyId', 'clientRequestId']);
       const results = await this.finishAll(
         em,
         ready.map((i, k) => ({ s: saves[i], c: checked[i]!, followup: rows[k] })),

@@ -4,6 +4,7 @@ import { Company } from '../companies/company.entity';
 import { effectiveSettings } from '../companies/settings';
 import { RoutingPoolMember, RoutingRuleSet } from '../routing/routing.entities';
 import { dataSafetySettings } from '../health/settings';
+import { insertRowsPlain } from '../db/rows';
 
 /**
  * How undo and time travel read and write one kind of audited record. The audit's `entity` is the table name and its
@@ -111,7 +112,11 @@ function routingPool(m: EntityMetadata): Revertible {
       if (!members) return;
       await em.getRepository(RoutingPoolMember).delete({ companyId, poolId: id });
       if (members.length)
-        await em.getRepository(RoutingPoolMember).insert(members.map((x, i) => ({ ...x, companyId, poolId: id, position: i }) as RoutingPoolMember));
+        await insertRowsPlain(
+          em,
+          RoutingPoolMember,
+          members.map((x, i) => ({ ...x, companyId, poolId: id, position: i }) as RoutingPoolMember),
+        );
     },
   };
 }

@@ -36,7 +36,7 @@ export async function recordAt(app: AppContext, actor: Actor, entity: HistoryEnt
 
   const since = decode(
     await em.query(
-      "SELECT * FROM audit_log WHERE companyId = ? AND entity = ? AND entityId = ? AND at > ? AND action IN ('create', 'update', 'delete', 'restore') ORDER BY id",
+      "SELECT * FROM audit_log WHERE companyId = ? AND entity = ? AND entityId = ? AND at > ? AND action IN ('create', 'update', 'delete', 'restore') ORDER BY at, id",
       [actor.companyId, entity, id, at],
     ),
   );

@@ -40,7 +40,7 @@ async function selectChanges(em: EntityManager, companyId: number, f: UndoFilter
   if (f.operationId) add('requestId = ?', f.operationId);
   const [{ n }] = await em.query(`SELECT COUNT(*) AS n FROM audit_log WHERE ${where.join(' AND ')}`, params);
   if (Number(n) > UNDO_MAX_ROWS) throw badRequest(`所选范围内有 ${n} 条变更，超过一次撤销的上限 ${UNDO_MAX_ROWS}：请缩小时间范围或指定操作人、对象类型`);
-  return decode(await em.query(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id`, params));
+  return decode(await em.query(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY at, id`, params));
 }
 
 function summarise(plan: UndoPlan, selected: number) {

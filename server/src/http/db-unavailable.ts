@@ -26,6 +26,12 @@ const CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
   'ER_LOCK_DEADLOCK',
 ]);
+/**
+ * By number (driver code names vary): a Galera node that is not part of the Primary component answers 1047 ("WSREP has
+ * not yet prepared node for application use") to every table access, and 1180 when a COMMIT fails there; 1053 server
+ * shutdown, 1927 connection killed, 2006/2013 server gone / connection lost.
+ */
+const ERRNOS = new Set([1047, 1180, 1053, 1927, 2006, 2013]);
 const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED)/;
 /**
  * SQLite's file itself unusable: disk full, I/O error, file gone or unopenable, not (or no longer) a database,
@@ -43,11 +49,12 @@ export type DatabaseFailure = 'unavailable' | 'storage';
 
 /** 'unavailable' (transient: 503 + Retry-After), 'storage' (needs an administrator: 503, no Retry-After), or null. */
 export function classifyDatabaseError(err: unknown): DatabaseFailure | null {
-  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } } | null;
+  const e = err as { code?: unknown; errno?: unknown; message?: unknown; driverError?: { code?: unknown; errno?: unknown; message?: unknown } } | null;
   if (!e || typeof e !== 'object') return null;
   const codes = [e.code, e.driverError?.code].filter((c): c is string => typeof c === 'string');
   if (codes.some((c) => SQLITE_STORAGE.test(c))) return 'storage';
   if (codes.some((c) => CODES.has(c) || SQLITE_TRANSIENT.test(c))) return 'unavailable';
+  if ([e.errno, e.driverError?.errno].some((n) => typeof n === 'number' && ERRNOS.has(n))) return 'unavailable';
   return MESSAGES.test(`${String(e.message ?? '')} ${String(e.driverError?.message ?? '')}`) ? 'unavailable' : null;
 }
 

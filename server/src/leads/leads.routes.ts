@@ -61,7 +61,7 @@ export function leadRoutes(app: AppContext, leads: LeadService, followups: Follo
         { companyId: actor.companyId, entity: 'customer', entityId: lead.customerId },
         ...(followupIds.length ? [{ companyId: actor.companyId, entity: 'followup', entityId: In(followupIds.map((f) => Number(f.id))) }] : []),
       ],
-      order: { id: 'ASC' },
+      order: { at: 'ASC', id: 'ASC' },
     });
     // Audit rows hold whole records (a customer's phone, a follow-up's text): masked like every other view.
     ctx.body = forViewer(actor, {

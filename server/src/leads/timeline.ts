@@ -36,7 +36,7 @@ export async function buildTimeline(em: EntityManager, lead: Lead): Promise<Time
   const [audits, followups, journey, external] = await Promise.all([
     em.getRepository(AuditLog).find({
       where: { companyId: lead.companyId, entity: 'lead', entityId: lead.id, field: In(['*', 'ownerId', 'status', 'deletedAt', 'moveReason']) },
-      order: { id: 'ASC' },
+      order: { at: 'ASC', id: 'ASC' },
     }),
     em.getRepository(Followup).find({ where: { companyId: lead.companyId, leadId: lead.id }, order: { createdAt: 'ASC', id: 'ASC' } }),
     em.getRepository(JourneyEvent).find({ where: { companyId: lead.companyId, leadId: lead.id }, order: { at: 'ASC', id: 'ASC' } }),

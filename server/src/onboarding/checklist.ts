@@ -88,7 +88,7 @@ async function pools(em: EntityManager, companyId: number): Promise<ChecklistIte
 }
 
 async function marked(em: EntityManager, companyId: number, field: string): Promise<{ at: number; after: string | null } | null> {
-  const [row] = await em.query('SELECT at, `after` FROM audit_log WHERE companyId = ? AND entity = ? AND field = ? ORDER BY id DESC LIMIT 1', [
+  const [row] = await em.query('SELECT at, `after` FROM audit_log WHERE companyId = ? AND entity = ? AND field = ? ORDER BY at DESC, id DESC LIMIT 1', [
     companyId,
     ONBOARDING_ENTITY,
     field,

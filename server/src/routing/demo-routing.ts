@@ -4,6 +4,7 @@ import { OrgUnit } from '../companies/org-unit.entity';
 import { User } from '../users/user.entity';
 import { ensureDefaultContent } from '../content/content.service';
 import { RoutingPool, RoutingPoolMember, RoutingRuleSet } from './routing.entities';
+import { insertRowsPlain } from '../db/rows';
 
 const WEEKDAYS = [1, 2, 3, 4, 5];
 
@@ -19,12 +20,13 @@ export async function seedDemoRouting(em: EntityManager, companyId: number, now:
   const reps = await em.getRepository(User).findBy({ companyId, role: 'rep' });
   const inUnit = (name: string) => reps.filter((r) => r.orgUnitId === unit(name).id);
   const pools = em.getRepository(RoutingPool);
-  const members = em.getRepository(RoutingPoolMember);
   const makePool = async (name: string, unitName: string, people: User[], shiftFor?: (u: User) => boolean) => {
     const p = pools.create({ companyId, name, orgUnitId: unit(unitName).id, rrCursor: 0, createdAt: now, updatedAt: now, deletedAt: null });
     await pools.insert(p);
     if (people.length) {
-      await members.insert(
+      await insertRowsPlain(
+        em,
+        RoutingPoolMember,
         people.map((u, i) => ({
           companyId,
           poolId: p.id,
@@ -74,9 +76,11 @@ export async function seedTeamPools(em: EntityManager, companyId: number, now: n
     await em.getRepository(RoutingPool).insert(p);
     const people = reps.filter((r) => r.orgUnitId === team.id);
     if (people.length) {
-      await em
-        .getRepository(RoutingPoolMember)
-        .insert(people.map((u, i) => ({ companyId, poolId: p.id, userId: u.id, weight: 1, cap: 60, position: i, shifts: null })));
+      await insertRowsPlain(
+        em,
+        RoutingPoolMember,
+        people.map((u, i) => ({ companyId, poolId: p.id, userId: u.id, weight: 1, cap: 60, position: i, shifts: null })),
+      );
     }
     poolIds.push(p.id);
   }

@@ -18,6 +18,7 @@ import { RoutingDecision, RoutingPool, RoutingPoolMember, RoutingRuleSet } from 
 import { scoreWith } from '../signals/score';
 import { assertCan } from '../auth/permissions';
 import { Experiments } from './experiments';
+import { insertRowsPlain } from '../db/rows';
 
 function requireAdmin(actor: Actor) {
   assertCan(actor, 'routing.configure');
@@ -121,7 +122,9 @@ export class RoutingService {
 
   async decisionsFor(actor: Actor, leadId: number) {
     const lead = await this.leads.findVisible(this.app.ds.manager, actor, leadId, { withDeleted: true });
-    const rows = await this.app.ds.getRepository(RoutingDecision).find({ where: { companyId: actor.companyId, leadId: lead.id }, order: { id: 'ASC' } });
+    const rows = await this.app.ds
+      .getRepository(RoutingDecision)
+      .find({ where: { companyId: actor.companyId, leadId: lead.id }, order: { at: 'ASC', id: 'ASC' } });
     const pools = await this.poolNames(
       actor.companyId,
       rows.map((r) => r.poolId),
@@ -362,7 +365,9 @@ export class RoutingService {
 
   private async writeMembers(em: EntityManager, companyId: number, poolId: number, input: PoolInput) {
     if (!input.members.length) return;
-    await em.getRepository(RoutingPoolMember).insert(
+    await insertRowsPlain(
+      em,
+      RoutingPoolMember,
       input.members.map((m, i) => ({
         companyId,
         poolId,

@@ -3,6 +3,7 @@ import { IsNull } from 'typeorm';
 import { isUniqueViolation } from '../db/tx';
 import { Script } from './script.entities';
 import { DEFAULT_SCRIPTS } from './default-library';
+import { insertRowsPlain } from '../db/rows';
 
 /**
  * The company's live scripts. A company without any gets the default library on first use; a concurrent
@@ -12,9 +13,14 @@ export async function companyScripts(em: EntityManager, companyId: number, now: 
   const repo = em.getRepository(Script);
   const live = await repo.find({ where: { companyId, deletedAt: IsNull() }, order: { id: 'ASC' } });
   if (live.length || (await repo.countBy({ companyId })) > 0) return live;
-  // A duplicate-key error rolls back only this statement on MySQL; SQLite transactions are serialised.
+  // A duplicate-key error rolls back only this statement on MySQL (on Galera the race between two nodes is a 1213 at
+  // COMMIT: the unit is run again and finds the rows); SQLite transactions are serialised.
   try {
-    await repo.insert(DEFAULT_SCRIPTS.map((d) => ({ ...d, companyId, sendCount: 0, progressCount: 0, createdAt: now, updatedAt: now, deletedAt: null })));
+    await insertRowsPlain(
+      em,
+      Script,
+      DEFAULT_SCRIPTS.map((d) => ({ ...d, companyId, sendCount: 0, progressCount: 0, createdAt: now, updatedAt: now, deletedAt: null })),
+    );
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
   }

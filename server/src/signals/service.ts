@@ -9,7 +9,7 @@ import { Lead } from '../leads/lead.entity';
 import { User } from '../users/user.entity';
 import { badRequest, notFound, unauthorized } from '../http/errors';
 import { isUniqueViolation } from '../db/tx';
-import { insertRow } from '../db/rows';
+import { insertRow, insertRowsPlain } from '../db/rows';
 import { signatureProblem } from '../integrations/signing';
 import type { SourceCache } from '../integrations/source-cache';
 import { parseInput } from '../http/validate';
@@ -69,7 +69,9 @@ export class Signals {
     meta: EventMeta,
     fresh = true,
   ) {
-    await em.getRepository(LeadSignal).insert(
+    await insertRowsPlain(
+      em,
+      LeadSignal,
       hits.map((h) => ({
         companyId: lead.companyId,
         leadId: lead.id,

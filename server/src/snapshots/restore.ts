@@ -11,6 +11,7 @@ import { Snapshot } from './snapshot.entity';
 import { readSnapshot, SnapshotFileError } from './format';
 import { SNAPSHOT_TABLES, canonical, metaOf, ownedBy, type Row } from './tables';
 import type { SnapshotStore } from './store';
+import { insertRowsPlain } from '../db/rows';
 
 const SAMPLES = 20;
 /** Bookkeeping a restore never writes back: cached actors compare it, so it only ever goes up. */
@@ -127,7 +128,7 @@ async function restoreChunk(app: AppContext, actor: Actor, pass: Pass, table: st
         audits.push({ entity: table, entityId: id, action: 'restore', changes: changes! });
       }
     }
-    for (let i = 0; i < inserts.length; i += 200) await em.getRepository(t.target).insert(inserts.slice(i, i + 200));
+    for (let i = 0; i < inserts.length; i += 200) await insertRowsPlain(em, t.target, inserts.slice(i, i + 200));
     if (audits.length)
       await writeAudits(em, [{ ctx: { companyId: actor.companyId, actorId: actor.id, requestId: pass.operationId, at: now }, records: audits }]);
   };

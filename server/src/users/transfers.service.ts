@@ -18,7 +18,7 @@ export async function listTransfers(app: AppContext, actor: Actor, q: TransferLi
   }
   const where = { companyId: actor.companyId, ...(q.status ? { status: q.status } : {}), ...(q.userId ? { handoverUserId: q.userId } : {}) };
   const repo = app.ds.getRepository(CustomerTransfer);
-  const [rows, total] = await repo.findAndCount({ where, order: { id: 'DESC' }, skip: (q.page - 1) * q.pageSize, take: q.pageSize });
+  const [rows, total] = await repo.findAndCount({ where, order: { createdAt: 'DESC', id: 'DESC' }, skip: (q.page - 1) * q.pageSize, take: q.pageSize });
   const ids = [...new Set(rows.flatMap((r) => [r.handoverUserId, r.takeoverUserId]))];
   const users = ids.length
     ? await app.ds.getRepository(User).find({ select: { id: true, name: true }, where: { companyId: actor.companyId, id: In(ids) } })
