@@ -13,7 +13,7 @@ import mysql from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '../server/src/config';
 import { createDataSource, type DbTarget } from '../server/src/db/data-source';
-import { migrate } from '../server/src/db/migrate';
+import { ensureSchema, migrate } from '../server/src/db/migrate';
 import { createApp } from '../server/src/app';
 import { seedDemoIfEmpty } from '../server/src/demo/seed';
 import { snapshotsOf } from '../server/src/snapshots';
@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     config = { ...config, db: { kind: 'sqlite', url: path.join(dir, 'demo.sqlite') }, snapshots: { ...config.snapshots!, dir: path.join(dir, 'snapshots') } };
   }
   const ds: DataSource = await createDataSource(config.db).initialize();
-  await migrate(ds);
+  await ensureSchema(ds, config.db.kind); // the live database: servers' schema, migrated by `npm run migrate`
   await seedDemoIfEmpty(ds, {});
   const { ctx } = createApp({ config, ds });
   const store = snapshotsOf(ctx).store;

@@ -185,14 +185,17 @@ async function nodeDeathStall(servers: ServerChild[], reps: Rep[]): Promise<Stal
   const t0 = Date.now();
   const running: Promise<void>[] = [];
   let rejoinMs = 0;
-  const chaos = (async () => {
+  const chaos: Promise<void> = (async () => {
     await sleep(KILL_AT_S * 1000);
     log('SIGKILL database node 2');
     await killNode(1);
     await sleep(NODE_DOWN_MS);
     rejoinMs = (await runScript(ROOT, 'galera-up.sh')).ms;
     log(`node 2 back (galera-up.sh ${rejoinMs} ms)`);
-  })();
+  })().catch((err) => {
+    rejoinMs = -1;
+    log('node kill/rejoin failed:', err);
+  });
   for (let n = 0; n < STALL_RATE * STALL_SECONDS; n++) {
     const due = t0 + (n * 1000) / STALL_RATE;
     if (Date.now() < due) await sleep(due - Date.now());

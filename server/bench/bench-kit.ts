@@ -482,7 +482,7 @@ export interface ServerChild {
 export async function migrateOnce(root: string, databaseUrl: string): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/db/migrate-cli.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', LIFELINE_DEMO: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

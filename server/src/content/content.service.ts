@@ -95,7 +95,7 @@ export class ContentService {
     await this.visibleCustomer(actor, customerId);
     const rows = await this.app.ds
       .getRepository(ContentQueueItem)
-      .find({ where: { customerId, companyId: actor.companyId, status: 'queued' }, order: { id: 'ASC' } });
+      .find({ where: { customerId, companyId: actor.companyId, status: 'queued' }, order: { queuedAt: 'ASC', id: 'ASC' } });
     const items = rows.length ? await this.app.ds.getRepository(ContentItem).findBy({ companyId: actor.companyId, id: In(rows.map((r) => r.contentId)) }) : [];
     return {
       items: rows.flatMap((r) => {

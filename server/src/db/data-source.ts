@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../entities';
 import { MIGRATIONS } from './migrations';
+import { logger } from '../logger';
 
 import type { DbKind } from './kind';
 
@@ -40,7 +41,7 @@ export function resolveDbTarget(databaseUrl: string | undefined, sqlitePath: str
 export const MYSQL_ISOLATION = 'READ COMMITTED';
 
 interface PoolWithEvents {
-  on(event: 'connection', listener: (conn: { query(sql: string): unknown }) => void): void;
+  on(event: 'connection', listener: (conn: { query(sql: string, done: (err: Error | null) => void): unknown }) => void): void;
 }
 
 /**
@@ -60,7 +61,9 @@ class IsolatedDataSource extends DataSource {
     const galera = await isGaleraNode(this);
     const session = [`SET SESSION TRANSACTION ISOLATION LEVEL ${MYSQL_ISOLATION}`, ...(galera ? [GALERA_SESSION] : [])];
     // Connections opened from now on, before they serve anything (a connection runs its commands in order)…
-    (this.driver as unknown as { pool: PoolWithEvents }).pool.on('connection', (conn) => session.forEach((sql) => void conn.query(sql)));
+    (this.driver as unknown as { pool: PoolWithEvents }).pool.on('connection', (conn) =>
+      session.forEach((sql) => void conn.query(sql, (err) => err && logger.error({ err, sql }, 'session setting failed'))),
+    );
     // …and the one the driver opened to check the server, the pool's only connection so far.
     for (const sql of session) await this.query(sql);
     return this;

@@ -16,3 +16,10 @@ export async function prepareSchema(ds: DataSource, kind: 'sqlite' | 'mysql'): P
   if (kind === 'sqlite') return { ran: await migrate(ds), behind: false };
   return { ran: [], behind: await ds.showMigrations() };
 }
+
+/** For the command-line tools: the schema ready (SQLite: migrated now), or an error saying to run `npm run migrate`. */
+export async function ensureSchema(ds: DataSource, kind: 'sqlite' | 'mysql'): Promise<void> {
+  if ((await prepareSchema(ds, kind)).behind) {
+    throw new Error('the database schema is behind this version: run `npm run migrate` once (same DATABASE_URL) first');
+  }
+}

@@ -8,16 +8,17 @@ import { classifyDatabaseError } from '../http/db-unavailable';
  *   certification failure at any statement or at COMMIT, including a duplicate key inserted on another node), 1205
  *   (lock wait timeout), TiDB's 9007 (write conflict) / 8028 (schema changed under the transaction) / 8002.
  * - `node`: the database node cannot take the unit right now: 1047 (WSREP not ready: a non-Primary node), 1180 (error
- *   during COMMIT), the connection refused, reset or lost — also after COMMIT was sent and before it was acknowledged,
- *   when the unit may have committed. That is why every unit is idempotent (unique keys, conditional updates, leases):
- *   a rerun of a unit that did commit finds its own rows and changes nothing.
+ *   during COMMIT), the connection refused, reset or lost before COMMIT: the unit did not happen, run it again.
  *
  * Waits are "full jitter" exponential backoff (a random wait up to base × 2^attempt, capped), so units that conflicted
- * with each other do not collide again in step. A run of retries ends after RETRY.attempts runs or RETRY.budgetMs.
+ * with each other do not collide again in step. A run of retries ends after RETRY.budgetMs (longer than a node's
+ * failover: ≈ 6 s of cluster stall plus ≈ 2 s of health checks), or RETRY.attempts runs.
+ *
+ * Not retried: a connection lost while COMMIT was on its way (the unit may have committed; Tx marks it given up).
  */
 export type RetryReason = 'conflict' | 'node';
 
-export const RETRY = { attempts: 8, baseMs: 15, capMs: 1_000, budgetMs: 10_000 } as const;
+export const RETRY = { attempts: 40, baseMs: 15, capMs: 1_000, budgetMs: 10_000 } as const;
 
 const CONFLICT_ERRNOS = new Set([1213, 1205, 9007, 8028, 8002]);
 const CONFLICT_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
@@ -48,8 +49,17 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
   return Math.floor(random() * Math.min(RETRY.capMs, RETRY.baseMs * 2 ** (attempt - 1)));
 }
 
+/** An error at COMMIT that says the transaction was rolled back (Galera: 1180 failed commit, 1047 non-Primary). */
+export function rolledBackAtCommit(err: unknown): boolean {
+  const errno = errnoOf(err);
+  return errno === 1180 || errno === 1047;
+}
+
 /** Marks an error whose unit was already run again under this policy until it gave up (not to be retried again). */
 const GAVE_UP = Symbol('retries exhausted');
+export function markGaveUp(err: unknown): void {
+  if (typeof err === 'object' && err !== null) (err as Record<symbol, unknown>)[GAVE_UP] = true;
+}
 export function gaveUp(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[GAVE_UP] === true;
 }
@@ -78,7 +88,7 @@ export async function withRetries<T>(unit: () => Promise<T>, opts: RetryOptions 
       if (!reason) throw err;
       const wait = backoffMs(attempt);
       if (attempt >= RETRY.attempts || now() - started + wait > RETRY.budgetMs) {
-        if (typeof err === 'object' && err !== null) (err as Record<symbol, unknown>)[GAVE_UP] = true;
+        markGaveUp(err);
         throw err;
       }
       opts.onRetry?.(reason, attempt, err);

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { dbKindOf } from './kind';
 import { isUniqueViolation } from './errors';
-import { withRetries, type RetryReason } from './retry';
+import { markGaveUp, retryReasonOf, rolledBackAtCommit, withRetries, type RetryReason } from './retry';
 import { NO_CHECKPOINTS, type Checkpoints, type TxLabel } from '../checkpoints';
 import { logger } from '../logger';
 
@@ -58,7 +58,13 @@ export class Tx {
     try {
       await qr.startTransaction(); // at MYSQL_ISOLATION: every connection is set to it as it opens (data-source.ts)
       const result = await unit(qr.manager);
-      await qr.commitTransaction();
+      await qr.commitTransaction().catch((err: unknown) => {
+        // 1213/1180/1047 at COMMIT: rolled back, run it again. The connection lost while COMMIT was on its way: the unit
+        // may have committed, and not every unit can tell (a new lead, a pool, a subscription): answered 503, the
+        // client resends (with its idempotency key where the write has one).
+        if (retryReasonOf(err) === 'node' && !rolledBackAtCommit(err)) markGaveUp(err);
+        throw err;
+      });
       return result;
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
@@ -75,7 +81,7 @@ export class Tx {
    * `work` may do file I/O (it is never retried).
    */
   async readConsistent<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    if (this.kind !== 'mysql') return this.run(work);
+    if (this.kind !== 'mysql') return this.queued(work); // never retried: `work` writes files
     const qr = this.ds.createQueryRunner();
     try {
       await qr.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');

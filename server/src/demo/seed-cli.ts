@@ -1,14 +1,14 @@
 import { loadConfig } from '../config';
 import { createDataSource } from '../db/data-source';
-import { migrate } from '../db/migrate';
+import { ensureSchema } from '../db/migrate';
 import { logger } from '../logger';
 import { seedDemoIfEmpty } from './seed';
 
-// `npm run seed:demo`: migrate and seed the demo company into an empty database.
+// `npm run seed:demo`: seed the demo company into an empty database (SQLite: migrated first; MySQL: after `npm run migrate`).
 async function main() {
   const config = loadConfig({ ...process.env, LIFELINE_DEMO: '1' });
   const ds = await createDataSource(config.db).initialize();
-  await migrate(ds);
+  await ensureSchema(ds, config.db.kind);
   const summary = await seedDemoIfEmpty(ds, { history: true });
   logger.info(summary ?? { skipped: true }, summary ? 'demo data seeded' : 'database already has data; nothing seeded');
   await ds.destroy();

@@ -178,7 +178,7 @@ export class ImportService {
   async list(actor: Actor) {
     const rows = await this.app.ds.getRepository(ImportJob).find({
       where: actor.role === 'admin' || actor.role === 'ops' ? { companyId: actor.companyId } : { companyId: actor.companyId, createdBy: actor.id },
-      order: { id: 'DESC' },
+      order: { createdAt: 'DESC', id: 'DESC' },
       take: 50,
     });
     const settled = await Promise.all(rows.map((j) => this.settleIfInterrupted(j)));

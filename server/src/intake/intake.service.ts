@@ -353,7 +353,7 @@ export class IntakeService {
 
   /** The archived payloads behind a lead (raw, as received). */
   async recordsFor(em: EntityManager, companyId: number, leadId: number) {
-    const rows = await em.getRepository(IntakeRecord).find({ where: { companyId, leadId }, order: { id: 'ASC' } });
+    const rows = await em.getRepository(IntakeRecord).find({ where: { companyId, leadId }, order: { createdAt: 'ASC', id: 'ASC' } });
     const channels = await em.getRepository(IntakeChannel).findBy({ companyId });
     return rows.map((r) => ({
       id: r.id,

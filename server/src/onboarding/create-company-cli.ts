@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { createDataSource } from '../db/data-source';
-import { migrate } from '../db/migrate';
+import { ensureSchema } from '../db/migrate';
 import { createApp } from '../app';
 import { AppError } from '../http/errors';
 import { createCompany } from './create-company';
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const ds = await createDataSource(config.db).initialize();
   try {
-    await migrate(ds);
+    await ensureSchema(ds, config.db.kind);
     const { ctx } = createApp({ config, ds });
     const r = await createCompany(ctx, {
       name: values.name,
