@@ -12,6 +12,7 @@ import { TransferWorker } from './users';
 import { startBanner } from './start-banner';
 import { SpikeWatcher } from './health/worker';
 import { SnapshotWorker } from './snapshots';
+import { sweepCommitMarkers } from './db/commit-marker';
 
 async function main() {
   const config = loadConfig();
@@ -56,6 +57,11 @@ async function main() {
   // Learned early warnings: each company's miss model relearned daily (checked every 6 hours).
   const misses = setInterval(() => void relearnDue(ctx).catch((err) => logger.error({ err }, 'miss model learning failed')), 6 * 3600_000);
   misses.unref();
+  // Commit markers (db/commit-marker.ts) are read within seconds of their COMMIT; older ones are swept every 5 minutes.
+  if (config.db.kind === 'mysql') {
+    const markers = setInterval(() => void sweepCommitMarkers(ds).catch((err) => logger.error({ err }, 'commit marker sweep failed')), 300_000);
+    markers.unref();
+  }
   const server = koa.listen(config.port, config.host, () => {
     console.log(startBanner(config));
   });

@@ -4,6 +4,7 @@ import { describeEachDb, Harness } from '../support/harness';
 import { insertRows } from '../../server/src/db/rows';
 import { backoffMs, gaveUp, RETRY, retryReasonOf, withRetries } from '../../server/src/db/retry';
 import { prepareSchema } from '../../server/src/db/migrate';
+import { COMMIT_MARKER_KEEP_MS, sweepCommitMarkers } from '../../server/src/db/commit-marker';
 import { retryingDatabaseFailures } from '../../server/src/http/retry-requests';
 import { User } from '../../server/src/users/user.entity';
 
@@ -176,6 +177,51 @@ describeEachDb('cluster safety: transactions under the retry policy', (kind) => 
     });
     expect(again.status).toBe(201);
     expect(await h.count('followup')).toBe(before + 1);
+  });
+
+  const connectionLost = () =>
+    Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true });
+
+  it.skipIf(kind !== 'mysql')('a COMMIT that landed but whose answer was lost is answered from the unit: one lead, its own id, audited once', async () => {
+    const before = await h.count('lead');
+    h.gate.fail('tx:lead.create:afterCommit', connectionLost);
+    const passed = h.gate.passed.length;
+    const r = await h.req('POST', '/api/leads', { as: '张敏', body: { phone: '13814543333', name: '吴妈妈', grade: '初一', channel: '抖音-202601直播' } });
+    expect(r.status).toBe(201);
+    expect(h.gate.passed.slice(passed).filter((p) => p.startsWith('tx:lead.create:'))).toEqual(['tx:lead.create:beforeCommit', 'tx:lead.create:afterCommit']);
+    expect(await h.count('lead')).toBe(before + 1);
+    const [row] = await h.ds.query("SELECT l.id FROM `lead` l JOIN customer c ON c.id = l.customerId WHERE c.name = '吴妈妈'");
+    expect(r.body.lead.id).toBe(Number(row.id));
+    expect(await h.ds.query("SELECT id FROM audit_log WHERE entity = 'lead' AND action = 'create' AND entityId = ?", [r.body.lead.id])).toHaveLength(1);
+  });
+
+  it.skipIf(kind !== 'mysql')('a COMMIT lost with its connection before it landed is found not committed and run again: applied once', async () => {
+    const [{ score: before }] = await h.ds.query('SELECT score FROM `lead` WHERE id = ?', [leadId]);
+    let runs = 0;
+    let connection = 0;
+    const held = h.gate.hold('tx:lead.update:beforeCommit');
+    // Not idempotent on purpose: run again after it had committed, the score would be 2 up.
+    const done = h.app.tx.run(async (em) => {
+      runs++;
+      [{ id: connection }] = await em.query('SELECT CONNECTION_ID() AS id');
+      await em.query('UPDATE `lead` SET score = score + 1 WHERE id = ?', [leadId]);
+      return runs;
+    }, 'lead.update');
+    await held.reached;
+    await h.ds.query(`KILL CONNECTION ${Number(connection)}`); // the server drops it: its COMMIT is never applied
+    held.release();
+    expect(await done).toBe(2);
+    const [{ score }] = await h.ds.query('SELECT score FROM `lead` WHERE id = ?', [leadId]);
+    expect(Number(score)).toBe(Number(before) + 1);
+  });
+
+  it.skipIf(kind !== 'mysql')('commit markers are kept while a lost COMMIT may still look them up, then swept', async () => {
+    const now = Date.now();
+    await h.ds.query('INSERT INTO commit_marker (id, at) VALUES (?, ?), (?, ?)', ['old-marker', now - COMMIT_MARKER_KEEP_MS - 1, 'new-marker', now - 1_000]);
+    expect(await sweepCommitMarkers(h.ds, now)).toBeGreaterThanOrEqual(1);
+    expect((await h.ds.query("SELECT id FROM commit_marker WHERE id IN ('old-marker', 'new-marker')")).map((r: { id: string }) => r.id)).toEqual([
+      'new-marker',
+    ]);
   });
 
   it('servers on a shared database do not migrate it: the schema is reported behind until `npm run migrate`', async () => {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, Harness, TEST_NOW, type Res } from '../support/harness';
 import { DiskStore, Snapshots, snapshotsOf } from '../../server/src/snapshots';
@@ -158,6 +160,41 @@ describeEachDb('snapshots and restore', (kind) => {
     );
     expect(await h.count('`lead`', 'id = ? AND deletedAt IS NOT NULL', [newer.id])).toBe(1);
     expect(await h.count('`lead`', 'id = ?', [newer.id])).toBe(1); // soft, never gone
+  });
+
+  it('a snapshot written before a column was dropped still restores: the column the table no longer has is left out', async () => {
+    h.clock.set(TEST_NOW + 55 * MIN);
+    const taken = ok(await h.req('POST', '/api/snapshots', { as: ADMIN }), 'snapshot');
+    const snap = await h.ds.getRepository(Snapshot).findOneByOrFail({ id: taken.id });
+    const store = snapshotsOf(h.app).store;
+    // The file as an older version wrote it: every customer row with a column this version has dropped.
+    const chunks: Buffer[] = [];
+    for await (const b of store.read(snap.file)) chunks.push(b as Buffer);
+    const lines = gunzipSync(Buffer.concat(chunks))
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    for (const rec of lines) if (rec.t === 'customer' || rec.t === 'followup') rec.r.faxNumber = '0512-0000';
+    const old = gzipSync(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const file = `${snap.file}.old`;
+    const out = await store.open(file);
+    await new Promise<void>((resolve, reject) => out.end(old, () => resolve()).on('error', reject));
+    await store.commit(file);
+    await h.ds.getRepository(Snapshot).update({ id: snap.id }, { file, sha256: createHash('sha256').update(old).digest('hex') });
+
+    const [c] = await h.ds.query('SELECT id, name FROM customer WHERE companyId = ? AND deletedAt IS NULL ORDER BY id LIMIT 1', [h.seed.companyId]);
+    h.clock.set(TEST_NOW + 56 * MIN);
+    await h.ds.query('UPDATE customer SET name = ? WHERE id = ?', ['被误改', c.id]);
+    const [f] = await h.ds.query('SELECT id, conclusion FROM followup WHERE companyId = ? ORDER BY id DESC LIMIT 1', [h.seed.companyId]);
+    await h.ds.query('DELETE FROM followup WHERE id = ?', [f.id]); // hard-deleted behind the product's back
+    const r = ok(await h.req('POST', `/api/snapshots/${snap.id}/restore`, { as: ADMIN, body: { dryRun: false, tables: ['customer', 'followup'] } }), 'restore');
+    expect(r.tables.customer).toMatchObject({ changed: 1 });
+    expect(r.tables.followup).toMatchObject({ missing: 1 });
+    const [after] = await h.ds.query('SELECT name FROM customer WHERE id = ?', [c.id]);
+    expect(after.name).toBe(c.name);
+    const [back] = await h.ds.query('SELECT conclusion FROM followup WHERE id = ?', [f.id]);
+    expect(back?.conclusion).toBe(f.conclusion);
   });
 
   it('the schedule writes one snapshot per company per interval; retention expires old ones but keeps the newest', async () => {

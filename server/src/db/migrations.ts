@@ -23,6 +23,7 @@ import { RoutingExperiments1700002200000 } from './migrations/1700002200000-rout
 import { EntryPoints1700002300000 } from './migrations/1700002300000-entry-points';
 import { MissModel1700002400000 } from './migrations/1700002400000-miss-model';
 import { LeadCoOwner1700002500000 } from './migrations/1700002500000-lead-co-owner';
+import { CommitMarker1700002600000 } from './migrations/1700002600000-commit-marker';
 
 /** Ordered list; a new schema change is a new file here, never an edit of a shipped one. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   EntryPoints1700002300000,
   MissModel1700002400000,
   LeadCoOwner1700002500000,
+  CommitMarker1700002600000,
 ];

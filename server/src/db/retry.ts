@@ -14,7 +14,8 @@ import { classifyDatabaseError } from '../http/db-unavailable';
  * with each other do not collide again in step. A run of retries ends after RETRY.budgetMs (longer than a node's
  * failover: ≈ 6 s of cluster stall plus ≈ 2 s of health checks), or RETRY.attempts runs.
  *
- * Not retried: a connection lost while COMMIT was on its way (the unit may have committed; Tx marks it given up).
+ * A connection lost while COMMIT was on its way is retried only once Tx has found that the unit did not commit
+ * (db/commit-marker.ts); when no node can tell within the budget, Tx marks it given up (503).
  */
 export type RetryReason = 'conflict' | 'node';
 

@@ -4,6 +4,7 @@ import { isUniqueViolation } from './errors';
 import { markGaveUp, retryReasonOf, rolledBackAtCommit, withRetries, type RetryReason } from './retry';
 import { NO_CHECKPOINTS, type Checkpoints, type TxLabel } from '../checkpoints';
 import { logger } from '../logger';
+import { committed, writeCommitMarker } from './commit-marker';
 
 /**
  * One way to run a unit of work atomically on both databases.
@@ -28,8 +29,9 @@ export class Tx {
   /**
    * `label` names the transaction for race tests: they may hold it at `tx:<label>:beforeCommit`. On MySQL a unit the
    * engine rolled back (deadlock, Galera certification failure, lock wait) or that lost its node (1047/1180, the
-   * connection lost before COMMIT was acknowledged) is run again under the retry policy (db/retry.ts): units are
-   * idempotent and do no I/O but the database, and answering 503 to a request that did nothing wrong is worse.
+   * connection lost before COMMIT was acknowledged and the unit found not to have committed: db/commit-marker.ts) is run
+   * again under the retry policy (db/retry.ts): units do no I/O but the database, and answering 503 to a request that
+   * did nothing wrong is worse.
    */
   run<T>(work: (em: EntityManager) => Promise<T>, label?: TxLabel): Promise<T> {
     return this.runUnit(work, label);
@@ -42,7 +44,7 @@ export class Tx {
       return result;
     };
     const onRetry = (reason: RetryReason | 'also', attempt: number, err: unknown) => logRetry(label, reason, attempt, err);
-    if (this.kind === 'mysql') return withRetries(() => this.runMysql(unit), { also, onRetry });
+    if (this.kind === 'mysql') return withRetries(() => this.runMysql(unit, label), { also, onRetry });
     return withRetries(() => this.queued(unit), { also, onRetry });
   }
 
@@ -53,18 +55,26 @@ export class Tx {
     return next;
   }
 
-  private async runMysql<T>(unit: (em: EntityManager) => Promise<T>): Promise<T> {
+  private async runMysql<T>(unit: (em: EntityManager) => Promise<T>, label: TxLabel | undefined): Promise<T> {
     const qr = this.ds.createQueryRunner();
     try {
       await qr.startTransaction(); // at MYSQL_ISOLATION: every connection is set to it as it opens (data-source.ts)
+      const marker = await writeCommitMarker(qr); // commits with the unit, or not at all
       const result = await unit(qr.manager);
-      await qr.commitTransaction().catch((err: unknown) => {
-        // 1213/1180/1047 at COMMIT: rolled back, run it again. The connection lost while COMMIT was on its way: the unit
-        // may have committed, and not every unit can tell (a new lead, a pool, a subscription): answered 503, the
-        // client resends (with its idempotency key where the write has one).
-        if (retryReasonOf(err) === 'node' && !rolledBackAtCommit(err)) markGaveUp(err);
-        throw err;
-      });
+      try {
+        await qr.commitTransaction();
+        if (label) await this.checkpoints.reach(`tx:${label}:afterCommit`); // tests: the acknowledgement lost on its way
+      } catch (err) {
+        // 1213/1180/1047 at COMMIT: rolled back, the policy runs it again. The connection lost while COMMIT was on its
+        // way: the marker says whether it committed (then this run's result is the answer) or not (then run it again).
+        if (retryReasonOf(err) !== 'node' || rolledBackAtCommit(err)) throw err;
+        const landed = await committed(this.ds, marker).catch(() => {
+          markGaveUp(err); // no node answers within the budget: 503, the client resends with its key
+          throw err;
+        });
+        logger.warn({ tx: label }, landed ? 'connection lost at COMMIT: it had committed' : 'connection lost at COMMIT: not committed, run again');
+        if (!landed) throw err;
+      }
       return result;
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);

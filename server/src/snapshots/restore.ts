@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { In, MoreThan, type EntityManager } from 'typeorm';
+import { In, MoreThan, type EntityManager, type EntityMetadata } from 'typeorm';
 import type { AppContext } from '../context';
 import type { Actor } from '../auth/actor';
 import { conflict, notFound } from '../http/errors';
@@ -49,6 +49,15 @@ function diffRow(table: string, current: Row, snap: Row): FieldChange[] {
   return Object.keys(snap)
     .filter((k) => k !== 'id' && !NEVER_RESTORED.has(k) && !same(current[k], snap[k]))
     .map((k) => ({ field: k, before: current[k] ?? null, after: snap[k] ?? null }));
+}
+
+/**
+ * A row as the table is today: columns dropped since the snapshot was written are left out (a column added since is not
+ * in the file, and keeps its current value or its default).
+ */
+function columnsToday(meta: EntityMetadata, row: Row): Row {
+  const known = new Set(meta.columns.map((c) => c.propertyName));
+  return Object.fromEntries(Object.entries(row).filter(([p]) => known.has(p)));
 }
 
 /** The file's bytes against the checksum recorded when it was written, before anything is read from it. */
@@ -101,7 +110,8 @@ async function restoreChunk(app: AppContext, actor: Actor, pass: Pass, table: st
     );
     const audits: AuditRecord[] = [];
     const inserts: Row[] = [];
-    for (const snapRow of rows) {
+    for (const fileRow of rows) {
+      const snapRow = columnsToday(meta, fileRow);
       const id = Number(snapRow.id);
       const cur = current.get(id);
       const changes = cur ? diffRow(table, cur, snapRow) : null;
