@@ -106,23 +106,20 @@ describe('the retry policy (db/retry.ts)', () => {
     expect(runs).toBe(3);
   });
 
-  it('a read whose connection lost its node is answered by a rerun; a write is not rerun whole', async () => {
-    let runs = 0;
-    const router = async (ctx: Context) => {
-      runs++;
-      if (runs === 1) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
-      ctx.body = { ok: true };
-      ctx.status = 200;
-    };
-    const ctx = { method: 'GET', status: 404, body: undefined, state: {} } as unknown as Context;
-    await retryingDatabaseFailures(router)(ctx, async () => undefined);
-    expect(runs).toBe(2);
-    expect(ctx.body).toEqual({ ok: true });
-    // A write is never rerun whole: it may have committed before a later step failed (its transaction retries itself).
-    runs = 0;
-    const post = { method: 'POST', status: 404, body: undefined, state: {} } as unknown as Context;
-    await expect(retryingDatabaseFailures(router)(post, async () => undefined)).rejects.toThrow('ECONNRESET');
-    expect(runs).toBe(1);
+  it('a request whose connection lost its node before it committed anything is answered by a rerun, a read or a write', async () => {
+    for (const method of ['GET', 'POST']) {
+      let runs = 0;
+      const router = async (ctx: Context) => {
+        runs++;
+        if (runs === 1) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+        ctx.body = { ok: true };
+        ctx.status = 200;
+      };
+      const ctx = { method, status: 404, body: undefined, state: {} } as unknown as Context;
+      await retryingDatabaseFailures(router)(ctx, async () => undefined);
+      expect(runs).toBe(2);
+      expect(ctx.body).toEqual({ ok: true });
+    }
   });
 });
 
@@ -222,6 +219,24 @@ describeEachDb('cluster safety: transactions under the retry policy', (kind) => 
     expect((await h.ds.query("SELECT id FROM commit_marker WHERE id IN ('old-marker', 'new-marker')")).map((r: { id: string }) => r.id)).toEqual([
       'new-marker',
     ]);
+  });
+
+  it('a request that committed a unit before its database failed is not run again whole: 503, the unit written once', async () => {
+    let runs = 0;
+    const router = async (ctx: Context) => {
+      runs++;
+      await h.app.tx.run((em) => em.query('UPDATE `lead` SET score = score + 1 WHERE id = ?', [leadId]));
+      throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }); // a read after the write lost its node
+      ctx.body = { ok: true };
+    };
+    const [{ score: before }] = await h.ds.query('SELECT score FROM `lead` WHERE id = ?', [leadId]);
+    const ctx = { method: 'POST', status: 404, body: undefined, state: {} } as unknown as Context;
+    const failed = await retryingDatabaseFailures(router)(ctx, async () => undefined).catch((err: unknown) => err);
+    expect(failed).toMatchObject({ code: 'ECONNRESET' });
+    expect(gaveUp(failed)).toBe(true); // answered 503 by the error middleware, never rerun by an outer layer
+    expect(runs).toBe(1);
+    const [{ score }] = await h.ds.query('SELECT score FROM `lead` WHERE id = ?', [leadId]);
+    expect(Number(score)).toBe(Number(before) + 1);
   });
 
   it('servers on a shared database do not migrate it: the schema is reported behind until `npm run migrate`', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit, type Outcome } from '../../server/src/db/group-commit';
+import { callerCommits, countingCommits } from '../../server/src/db/tx';
 
 /** A controllable stand-in for the database work: each call waits until the test releases it. */
 function harness(opts: { maxBatch: number; slots: number; failTogether?: boolean; outcome?: (item: string) => Outcome<string> | undefined }) {
@@ -83,5 +84,35 @@ describe('group commit', () => {
     expect(await Promise.all(all)).toEqual(['alone a:1', 'together b:1', '403 c', 'alone d:1']);
     expect(calls).toEqual([['a:1'], ['b:1', 'c:1', 'd:1'], ['d:1']]);
     expect(gc.stats.fallbacks).toBe(0);
+  });
+
+  it('a write committed in a shared transaction counts for the request that sent it, not for the one whose turn ran it', async () => {
+    // As Tx.run does: a committed unit counts for the request running it (http/retry-requests.ts reruns only those with none).
+    let release!: () => void;
+    const first = new Promise<void>((r) => (release = r));
+    const gc = new GroupCommit<string, string>({
+      maxBatch: 4,
+      slots: 1,
+      keys: (item) => [item],
+      alone: async (item) => {
+        if (item === 'a') await first;
+        const seen = callerCommits();
+        if (seen) seen.units++;
+        return item;
+      },
+      together: async (items) => {
+        const seen = callerCommits();
+        if (seen) seen.units++;
+        return items.map((value) => ({ value }));
+      },
+    });
+    const a = countingCommits(() => gc.submit('a').then(() => Promise.reject(new Error('a read after the save failed'))));
+    await new Promise((r) => setImmediate(r));
+    const b = countingCommits(() => gc.submit('b').then(() => Promise.reject(new Error('b failed too'))));
+    const c = countingCommits(() => gc.submit('c').then(() => Promise.reject(new Error('c failed too'))));
+    release(); // a's turn ends and runs b and c together
+    expect((await a) as { committed: number }).toMatchObject({ committed: 1 });
+    expect((await b) as { committed: number }).toMatchObject({ committed: 1 });
+    expect((await c) as { committed: number }).toMatchObject({ committed: 1 });
   });
 });

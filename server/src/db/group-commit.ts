@@ -1,3 +1,4 @@
+import { callerCommits, outsideCallers } from './tx';
 /**
  * Group commit for one kind of request (follow-up saves): requests that arrive while the database is busy share a
  * transaction instead of queueing for connections one by one.
@@ -52,8 +53,14 @@ export class GroupCommit<I, R> {
   }
 
   submit(item: I): Promise<R> {
+    const commits = callerCommits();
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, keys: this.opts.keys(item), resolve, reject });
+      // Its write counts as committed by the request that submitted it, whichever request's turn ran the batch.
+      const done = (value: R) => {
+        if (commits) commits.units++;
+        resolve(value);
+      };
+      this.queue.push({ item, keys: this.opts.keys(item), resolve: done, reject });
       this.pump();
     });
   }
@@ -64,7 +71,7 @@ export class GroupCommit<I, R> {
       if (!batch.length) return;
       this.running++;
       batch.forEach((e) => e.keys.forEach((k) => this.busyKeys.add(k)));
-      void this.run(batch).finally(() => {
+      void outsideCallers(() => this.run(batch)).finally(() => {
         batch.forEach((e) => e.keys.forEach((k) => this.busyKeys.delete(k)));
         this.running--;
         this.pump();

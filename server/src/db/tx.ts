@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { dbKindOf } from './kind';
 import { isUniqueViolation } from './errors';
@@ -14,6 +15,26 @@ import { committed, writeCommitMarker } from './commit-marker';
  * SQLite has one writer anyway, so on SQLite we queue transactions; on MySQL they run in parallel, at READ COMMITTED
  * (`MYSQL_ISOLATION` in data-source.ts says why), each under the one retry policy of db/retry.ts.
  */
+
+/**
+ * Units of work committed by the code running inside `countingCommits` (a request: http/retry-requests.ts reruns a
+ * request whose database failed under it only while it has committed nothing).
+ */
+const commitsOfCaller = new AsyncLocalStorage<{ units: number }>();
+export async function countingCommits<T>(work: () => Promise<T>): Promise<{ value: T } | { error: unknown; committed: number }> {
+  const seen = { units: 0 };
+  try {
+    return { value: await commitsOfCaller.run(seen, work) };
+  } catch (error) {
+    return { error, committed: seen.units };
+  }
+}
+
+/** The commit count of the request running this code, if any. */
+export const callerCommits = (): { units: number } | undefined => commitsOfCaller.getStore();
+
+/** Runs `work` outside any caller's count: work shared by several requests (group commit) counts for each itself. */
+export const outsideCallers = <T>(work: () => T): T => commitsOfCaller.exit(work);
 
 export class Tx {
   private tail: Promise<unknown> = Promise.resolve();
@@ -44,8 +65,12 @@ export class Tx {
       return result;
     };
     const onRetry = (reason: RetryReason | 'also', attempt: number, err: unknown) => logRetry(label, reason, attempt, err);
-    if (this.kind === 'mysql') return withRetries(() => this.runMysql(unit, label), { also, onRetry });
-    return withRetries(() => this.queued(unit), { also, onRetry });
+    const run = this.kind === 'mysql' ? () => this.runMysql(unit, label) : () => this.queued(unit);
+    return withRetries(run, { also, onRetry }).then((result) => {
+      const seen = commitsOfCaller.getStore();
+      if (seen) seen.units++;
+      return result;
+    });
   }
 
   /** SQLite: one unit at a time (the driver's single query runner would nest concurrent transactions). */
