@@ -18,8 +18,10 @@ const MOVABLE = ['pending', 'assigned', 'following'];
 
 /**
  * A signal lifted the lead into A-level: the rules are asked again (a rule marked rerouteOnA that now matches moves the
- * lead into its pool, by the pool's round robin), every outcome is in the routing decision log with its reason, and the
- * supervisor hears about it (a bot message, delivered by the dispatcher within its tick).
+ * lead into its pool, by the pool's round robin), and the supervisor hears about it (a bot message, delivered by the
+ * dispatcher within its tick). A `signal` decision is logged only when a rerouteOnA rule matched and was applied (moved,
+ * owner already in the pool, or nobody eligible); no matching rule, an A/B control lead, a deleted pool or a lead that
+ * is not open log nothing.
  */
 export async function enteredALevel(
   app: AppContext,
