@@ -1482,8 +1482,11 @@ async function main() {
   const cleanup = async () => {
     await Promise.all((cluster?.procs ?? []).map((p) => p.stop().catch(() => undefined)));
     await db?.end().catch(() => undefined);
-    if (!KEEP) await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``).catch((e) => log('drop database:', e));
-    else log(`kept database ${dbName}`);
+    // A fresh connection: the one opened at the start may have gone with a node killed since.
+    const dropper = KEEP ? null : await mysql.createConnection(mysqlConnOptions(base)).catch((e) => (log('drop database:', e), null));
+    if (dropper) await dropper.query(`DROP DATABASE IF EXISTS \`${dbName}\``).catch((e) => log('drop database:', e));
+    await dropper?.end().catch(() => undefined);
+    if (KEEP) log(`kept database ${dbName}`);
     await admin.end().catch(() => undefined);
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));

@@ -70,6 +70,8 @@ export interface RetryOptions {
   also?: (err: unknown) => boolean;
   /** Told of every retry (reason and attempt) before its wait: logs and metrics. */
   onRetry?: (reason: RetryReason | 'also', attempt: number, err: unknown) => void;
+  /** Told when a run of retries ends without success (attempts made, time spent): logs. */
+  onGiveUp?: (reason: RetryReason | 'also', attempts: number, elapsedMs: number, err: unknown) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -89,6 +91,7 @@ export async function withRetries<T>(unit: () => Promise<T>, opts: RetryOptions 
       if (!reason) throw err;
       const wait = backoffMs(attempt);
       if (attempt >= RETRY.attempts || now() - started + wait > RETRY.budgetMs) {
+        opts.onGiveUp?.(reason, attempt, now() - started, err);
         markGaveUp(err);
         throw err;
       }

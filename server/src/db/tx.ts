@@ -65,8 +65,10 @@ export class Tx {
       return result;
     };
     const onRetry = (reason: RetryReason | 'also', attempt: number, err: unknown) => logRetry(label, reason, attempt, err);
+    const onGiveUp = (reason: RetryReason | 'also', attempts: number, ms: number, err: unknown) =>
+      logger.warn({ tx: label, reason, attempts, ms, code: codeOf(err) }, 'transaction given up after its retries');
     const run = this.kind === 'mysql' ? () => this.runMysql(unit, label) : () => this.queued(unit);
-    return withRetries(run, { also, onRetry }).then((result) => {
+    return withRetries(run, { also, onRetry, onGiveUp }).then((result) => {
       const seen = commitsOfCaller.getStore();
       if (seen) seen.units++;
       return result;
@@ -142,9 +144,13 @@ export class Tx {
   }
 }
 
-function logRetry(label: TxLabel | undefined, reason: RetryReason | 'also', attempt: number, err: unknown): void {
+function codeOf(err: unknown): unknown {
   const e = err as { code?: unknown; errno?: unknown; driverError?: { code?: unknown; errno?: unknown } };
-  logger.debug({ tx: label, reason, attempt, code: e?.driverError?.code ?? e?.code, errno: e?.driverError?.errno ?? e?.errno }, 'transaction retried');
+  return e?.driverError?.code ?? e?.code ?? e?.driverError?.errno ?? e?.errno;
+}
+
+function logRetry(label: TxLabel | undefined, reason: RetryReason | 'also', attempt: number, err: unknown): void {
+  logger.debug({ tx: label, reason, attempt, code: codeOf(err) }, 'transaction retried');
 }
 
 export { isDeadlock, isUniqueViolation } from './errors';
