@@ -162,12 +162,26 @@ export async function pickInPool(
       .getOne();
     pool.rrCursor = locked?.rrCursor ?? pool.rrCursor;
   }
-  const states = await memberStates(app, em, companyId, users, needLoad, protective.minScore, lock);
-
   const sequence = smoothWeightedSequence(members);
-  const pick = pickFromCursor<SkipReason>(sequence, pool.rrCursor, (userId) =>
-    ineligibility(rules.get(userId)!, states.get(userId) ?? { active: false, openLeads: 0, openTopLeads: 0 }, at, score, protective),
-  );
+  const pickWith = (states: Map<number, MemberState>) =>
+    pickFromCursor<SkipReason>(sequence, pool.rrCursor, (userId) =>
+      ineligibility(rules.get(userId)!, states.get(userId) ?? { active: false, openLeads: 0, openTopLeads: 0 }, at, score, protective),
+    );
+  let states = await memberStates(app, em, companyId, users, needLoad, protective.minScore, false);
+  let pick = pickWith(states);
+  // Only the chosen member's load must be exact (their cap is the one at stake): their open leads are counted again as a
+  // locking read, which waits for assignments to them still in flight. A locking read of every member's open leads
+  // would hold hundreds of rows that follow-ups and edits update, and deadlock with them under load. If the exact count
+  // differs, all loads are read so and the pick made again.
+  if (lock && pick.userId !== null && needLoad(userById.get(pick.userId)!)) {
+    const chosen = pick.userId;
+    const exact = await memberStates(app, em, companyId, [userById.get(chosen)!], needLoad, protective.minScore, true);
+    const [was, is] = [states.get(chosen), exact.get(chosen)];
+    if (was?.openLeads !== is?.openLeads || was?.openTopLeads !== is?.openTopLeads) {
+      states = await memberStates(app, em, companyId, users, needLoad, protective.minScore, true);
+      pick = pickWith(states);
+    }
+  }
   const skipped = pick.skipped.map((s) => ({
     userId: s.userId,
     name: userById.get(s.userId)?.name ?? `#${s.userId}`,
