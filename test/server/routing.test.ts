@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDb, Harness, TEST_NOW } from '../support/harness';
+import { blockedOrDone, started, within } from '../support/interleave';
 
 const SZ = '1391544'; // 苏州 prefix
 const NJ = '1381454'; // 南京 prefix
@@ -203,6 +204,42 @@ describeEachDb('routing: rules, pools, round robin, eligibility, threshold, deci
     const audit = await h.req('GET', `/api/leads/${sixth.body.lead.id}/audit`, { as: '李静' });
     const [li] = await ids('李静');
     expect(audit.body.items.some((x: any) => x.field === 'ownerId' && x.after === chen && x.actorId === li)).toBe(true);
+  });
+
+  it('a cap holds against an assignment still in flight: the intake that would pass it waits for it, then queues the lead', async () => {
+    const [sun] = await ids('孙悦');
+    const load = async () =>
+      Number((await h.ds.query("SELECT COUNT(*) AS n FROM `lead` WHERE ownerId = ? AND status IN ('assigned','following') AND deletedAt IS NULL", [sun]))[0].n);
+    const cap = (await load()) + 1; // one place left
+    const pool = await h.req('POST', '/api/routing/pools', {
+      as: '系统管理员',
+      body: { name: '上限竞争池', orgUnitId: await unitId('苏州园区中心-中考组'), members: [{ userId: sun, weight: 1, cap }] },
+    });
+    expect(pool.status).toBe(201);
+    const cur = (await h.req('GET', '/api/routing/rules', { as: '系统管理员' })).body.current;
+    const rules = [{ name: '上限竞争', grades: ['初一'], channels: ['转介绍-老学员'], poolId: pool.body.id }, ...cur.rules];
+    expect((await h.req('PUT', '/api/routing/rules', { as: '系统管理员', body: { rules, defaultPoolId: cur.defaultPoolId } })).status).toBe(200);
+    const other = (await h.req('POST', '/api/leads', { as: '黄蓉', body: { phone: phone(NJ), channel: '百度-品牌词' } })).body.lead;
+
+    // The admin gives 孙悦 her last place by hand, held before COMMIT; an intake the rules send to her pool comes now.
+    const hold = h.gate.hold('tx:lead.update:beforeCommit');
+    const patch = started(h.req('PATCH', `/api/leads/${other.id}`, { as: '系统管理员', body: { ownerId: sun } }));
+    await within(hold.reached, 'the hand assignment to reach its COMMIT');
+    const intake = started(h.req('POST', '/api/leads', { as: '黄蓉', body: { phone: phone(SZ), grade: '初一', channel: '转介绍-老学员' } }));
+    try {
+      // MySQL: the count of 孙悦's open leads waits for the assignment in flight. SQLite: transactions take turns.
+      if (kind === 'mysql') expect(await blockedOrDone(h, intake)).toBe('blocked');
+    } finally {
+      hold.release();
+    }
+    expect((await within(patch.promise, 'the hand assignment')).status).toBe(200);
+    const r = await within(intake.promise, 'the intake');
+    expect(r.status).toBe(201);
+    expect(r.body.lead.status).toBe('pending'); // the rotation queue: 孙悦 is at her cap
+    expect(await load()).toBe(cap);
+    const log = await h.req('GET', `/api/leads/${r.body.lead.id}/routing`, { as: '李静' });
+    expect(log.body.items[0]).toMatchObject({ outcome: 'queued', pool: { name: '上限竞争池' } });
+    expect(log.body.items[0].reasons.skipped[0]).toMatchObject({ name: '孙悦', reason: 'at_cap' });
   });
 
   it('only admins change rules and pools; bad rules are refused in Chinese and write nothing', async () => {
