@@ -4,7 +4,8 @@ import { describeEachDb, Harness } from '../support/harness';
 import { insertRows } from '../../server/src/db/rows';
 import { backoffMs, gaveUp, RETRY, retryReasonOf, withRetries } from '../../server/src/db/retry';
 import { prepareSchema } from '../../server/src/db/migrate';
-import { COMMIT_MARKER_KEEP_MS, sweepCommitMarkers } from '../../server/src/db/commit-marker';
+import { COMMIT_MARKER_KEEP_MS, committed, sweepCommitMarkers, writeCommitMarker } from '../../server/src/db/commit-marker';
+import { doneOutside } from '../../server/src/db/tx';
 import { retryingDatabaseFailures } from '../../server/src/http/retry-requests';
 import { User } from '../../server/src/users/user.entity';
 
@@ -121,6 +122,20 @@ describe('the retry policy (db/retry.ts)', () => {
       expect(ctx.body).toEqual({ ok: true });
     }
   });
+
+  it('a request that called another system before its database failed is not run again whole (the call would repeat)', async () => {
+    let runs = 0;
+    const router = async () => {
+      runs++;
+      doneOutside(); // e.g. a one-time OAuth code exchanged with the platform
+      throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    };
+    const ctx = { method: 'POST', status: 404, body: undefined, state: {} } as unknown as Context;
+    const failed = await retryingDatabaseFailures(router)(ctx, async () => undefined).catch((err: unknown) => err);
+    expect(failed).toMatchObject({ code: 'ECONNRESET' });
+    expect(gaveUp(failed)).toBe(true);
+    expect(runs).toBe(1);
+  });
 });
 
 describeEachDb('cluster safety: transactions under the retry policy', (kind) => {
@@ -210,6 +225,24 @@ describeEachDb('cluster safety: transactions under the retry policy', (kind) => 
     expect(await done).toBe(2);
     const [{ score }] = await h.ds.query('SELECT score FROM `lead` WHERE id = ?', [leadId]);
     expect(Number(score)).toBe(Number(before) + 1);
+  });
+
+  it.skipIf(kind !== 'mysql')('the fence waits for a COMMIT still in flight: committed when it lands, never when it is rolled back', async () => {
+    for (const outcome of ['commit', 'rollback'] as const) {
+      // The orphan: a unit whose client is gone while the server still holds its transaction open.
+      const qr = h.ds.createQueryRunner();
+      await qr.connect();
+      await qr.startTransaction();
+      const marker = await writeCommitMarker(qr);
+      let settled = false;
+      const fence = committed(h.ds, marker).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false); // waiting on the orphan's marker, not answering "not committed" too early
+      if (outcome === 'commit') await qr.commitTransaction();
+      else await qr.rollbackTransaction();
+      await qr.release();
+      expect(await fence).toBe(outcome === 'commit');
+    }
   });
 
   it.skipIf(kind !== 'mysql')('commit markers are kept while a lost COMMIT may still look them up, then swept', async () => {

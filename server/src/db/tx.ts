@@ -17,8 +17,9 @@ import { committed, writeCommitMarker } from './commit-marker';
  */
 
 /**
- * Units of work committed by the code running inside `countingCommits` (a request: http/retry-requests.ts reruns a
- * request whose database failed under it only while it has committed nothing).
+ * What the code running inside `countingCommits` (a request) has done that a rerun would do again: units of work
+ * committed, calls to other systems, writes outside a transaction (`doneOutside`). http/retry-requests.ts reruns a
+ * request whose database failed under it only while this is still 0.
  */
 const commitsOfCaller = new AsyncLocalStorage<{ units: number }>();
 export async function countingCommits<T>(work: () => Promise<T>): Promise<{ value: T } | { error: unknown; committed: number }> {
@@ -30,8 +31,17 @@ export async function countingCommits<T>(work: () => Promise<T>): Promise<{ valu
   }
 }
 
-/** The commit count of the request running this code, if any. */
+/** The count of the request running this code, if any. */
 export const callerCommits = (): { units: number } | undefined => commitsOfCaller.getStore();
+
+/**
+ * Tells the running request (if any) that something happened a rerun would repeat: a call to a platform, an LLM, a
+ * partner or a store, a write outside `Tx`. Called where those calls are made (platformFetch, the LLM client…).
+ */
+export function doneOutside(): void {
+  const seen = commitsOfCaller.getStore();
+  if (seen) seen.units++;
+}
 
 /** Runs `work` outside any caller's count: work shared by several requests (group commit) counts for each itself. */
 export const outsideCallers = <T>(work: () => T): T => commitsOfCaller.exit(work);

@@ -17,6 +17,7 @@ import { OCEANENGINE_MAPPING, challengeOf, parseEnvelope, spiSignatureValid, typ
 import { IntakeChannel, IntakeRecord, type ChannelKind, type FormOptions } from './intake.entities';
 import { douyinSignature, hashKey, newIntakeKey, sameHash, sameSignature } from './keys';
 import { assertCan } from '../auth/permissions';
+import { doneOutside } from '../db/tx';
 
 /** Thrown inside the lead transaction when the platform's lead id was already taken in: replay, not a new lead. */
 class AlreadyTaken extends Error {
@@ -155,6 +156,7 @@ export class IntakeService {
         payload: rawBody,
         createdAt: this.app.clock.now(),
       });
+      doneOutside(); // archived outside a transaction
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;

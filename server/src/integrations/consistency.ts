@@ -14,6 +14,7 @@ import { parseImportFile } from '../intake/import-file';
 import { ConsistencyRun, type Difference } from './consistency.entity';
 import { EventSource, LeadRevenue, ServiceTicket } from './entities';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './signing';
+import { doneOutside } from '../db/tx';
 
 /** The KPI's target: share of compared fields that agree between Lifeline and the other system. */
 export const CONSISTENCY_TARGET = 0.999;
@@ -86,6 +87,7 @@ export class Consistency {
     const ts = String(Math.floor(this.app.clock.now() / 1000));
     let res: Response;
     try {
+      doneOutside();
       res = await fetch(source.pullUrl, {
         headers: { [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signBody(source.secret, ts, '') },
         signal: AbortSignal.timeout(PULL_TIMEOUT_MS),

@@ -10,6 +10,7 @@ import { channelFor } from '../alarms/fire';
 import { isUniqueViolation } from '../db/errors';
 import { WebhookDelivery, WebhookSubscription, type DeliveryAttempt } from './webhook.entities';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './signing';
+import { doneOutside } from '../db/tx';
 
 /** Waits after the 1st, 2nd… failed attempt; after the last the delivery is `failed` (replayable by hand). */
 export const BACKOFF_MS = [10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000];
@@ -190,6 +191,7 @@ export class WebhookSender {
     try {
       if (!this.o.allowPrivate && (await isPrivateTarget(sub.url))) return { ok: false, status: null, error: '接收地址是内网或本机地址，已拒绝发送' };
       const ts = String(Math.floor(this.app.clock.now() / 1000));
+      doneOutside();
       const res = await fetch(sub.url, {
         method: 'POST',
         redirect: 'manual',

@@ -1,6 +1,7 @@
 import OpenAI, { toFile } from 'openai';
 import { z } from 'zod';
 import type { LlmConfig } from './llm-config';
+import { doneOutside } from '../db/tx';
 
 /** A model call that failed or never produced valid output; callers fall back to rules. */
 export class LlmError extends Error {
@@ -66,6 +67,7 @@ export class LlmClient {
     for (let attempt = 1; attempt <= 2; attempt++) {
       let content: string | null | undefined;
       try {
+        doneOutside(); // a paid call: a rerun of the request would pay again
         const res = await this.sdk.chat.completions.create({
           model: this.config.model,
           temperature: req.temperature ?? 0,
@@ -96,6 +98,7 @@ export class LlmClient {
   async transcribe(audio: AudioInput): Promise<string> {
     const model = this.config.asrModel;
     if (!model) throw new LlmError('no ASR model configured', 0);
+    doneOutside();
     try {
       if ((this.config.asrMode ?? 'transcriptions') === 'transcriptions') {
         const file = await toFile(audio.data, audio.filename, { type: audio.mimeType });

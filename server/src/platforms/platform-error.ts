@@ -1,3 +1,4 @@
+import { doneOutside } from '../db/tx';
 export type PlatformName = 'wecom' | 'dingtalk';
 
 const LABELS: Record<PlatformName, string> = { wecom: '企业微信', dingtalk: '钉钉' };
@@ -35,6 +36,7 @@ export async function platformFetch(
 ): Promise<{ status: number; ok: boolean; json: Record<string, unknown> | null }> {
   let res: Response;
   let text: string;
+  doneOutside(); // sent: a rerun of the request would send it again
   try {
     res = await fetch(url, {
       method: init.method,

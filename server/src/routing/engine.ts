@@ -173,7 +173,7 @@ export async function pickInPool(
   // locking read, which waits for assignments to them still in flight. A locking read of every member's open leads
   // would hold hundreds of rows that follow-ups and edits update, and deadlock with them under load. If the exact count
   // differs, all loads are read so and the pick made again.
-  if (lock && pick.userId !== null && needLoad(userById.get(pick.userId)!)) {
+  if (lock && app.tx.kind === 'mysql' && pick.userId !== null && needLoad(userById.get(pick.userId)!)) {
     const chosen = pick.userId;
     const exact = await memberStates(app, em, companyId, [userById.get(chosen)!], needLoad, protective.minScore, true);
     const [was, is] = [states.get(chosen), exact.get(chosen)];

@@ -4,6 +4,7 @@ import { Readable, type Writable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import aws4 from 'aws4';
 import { DiskStore, type SnapshotStore } from './store';
+import { doneOutside } from '../db/tx';
 
 export interface S3Config {
   /** The service's base URL, e.g. http://minio:9000 or https://cos.ap-shanghai.myqcloud.com (path-style addressing). */
@@ -52,6 +53,7 @@ export class S3Store implements SnapshotStore {
       init.body = Readable.toWeb(createReadStream(body.file)) as ReadableStream;
       init.duplex = 'half';
     }
+    doneOutside();
     return fetch(url, init);
   }
 

@@ -8,6 +8,7 @@ import { Snapshot, type SnapshotTrigger } from './snapshot.entity';
 import { SNAPSHOT_TABLES, TableHashes, pagesOf } from './tables';
 import type { SnapshotHeader } from './format';
 import type { SnapshotStore } from './store';
+import { doneOutside } from '../db/tx';
 
 /** A writer renews its lease this often; a `writing` row whose lease ran out belongs to a dead process. */
 export const SNAPSHOT_LEASE_MS = 5 * 60_000;
@@ -37,6 +38,7 @@ export async function claimSnapshot(app: AppContext, companyId: number, trigger:
   });
   try {
     await app.ds.getRepository(Snapshot).insert(row);
+    doneOutside(); // claimed outside a transaction: a rerun would claim a second snapshot
     return row;
   } catch (err) {
     if ((await app.ds.getRepository(Snapshot).countBy({ companyId, slot })) > 0) return null;
